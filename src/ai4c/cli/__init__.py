@@ -1,0 +1,1 @@
+"""Thin command-line layer: each module defines `COMMANDS` (parse, call one pipeline, nothing else)."""

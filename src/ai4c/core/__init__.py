@@ -1,0 +1,1 @@
+"""Foundations shared by every service: AoI, target grid, raster I/O, STAC, errors, progress, graphs."""

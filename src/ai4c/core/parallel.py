@@ -1,0 +1,45 @@
+"""Where dask computations run: the local threaded scheduler or a dask.distributed cluster."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dask
+
+from ai4c.core.errors import BadInputError
+
+
+@contextmanager
+def scheduler(address: str | None = None) -> Iterator[Any]:
+    """Run the block on `address` (`tcp://host:port`, or `local[:N]` for an N-worker LocalCluster).
+
+    Without an address (nor AI4C_SCHEDULER) dask's threaded scheduler is used and None is yielded.
+    """
+    address = address or os.environ.get("AI4C_SCHEDULER") or None
+    if not address:
+        with dask.config.set(scheduler="threads"):
+            yield None
+        return
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if address.startswith("local"):
+            workers = int(address.partition(":")[2] or 2)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BadInputError(f"cannot reach dask scheduler {address!r} ({exc}); check --scheduler") from None
+    try:
+        with client.as_current():
+            yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

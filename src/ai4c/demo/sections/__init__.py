@@ -1,0 +1,1 @@
+"""Demo sections, one per service, discovered by `ai4c.demo.report`."""

@@ -1,0 +1,1 @@
+"""Native-format readers (SAFE, NetCDF, CSV datasets); they never compute science."""

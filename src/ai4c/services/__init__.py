@@ -1,0 +1,1 @@
+"""ai4c.services."""

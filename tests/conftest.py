@@ -1,0 +1,31 @@
+"""Shared fixtures: where the real sample data lives, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("AI4C_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+
+
+def shared(*parts: str) -> Path:
+    """Path inside ../shared/data; tests using it skip when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared sample data not present: {path}")
+    return path
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `ai4c ARGS...` in-process; returns (exit code, stdout, stderr)."""
+    from ai4c.cli.main import main
+
+    def runner(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return runner
