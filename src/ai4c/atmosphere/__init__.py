@@ -1,0 +1,1 @@
+"""Atmospheric-composition analyses on Sentinel-5P swaths (plain numpy/shapely functions)."""
