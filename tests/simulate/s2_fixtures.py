@@ -1,7 +1,7 @@
 """Simulated S2 products shared by the simulator tests (built once per session, small).
 
 Not a conftest.py on purpose: a second module named `conftest` would shadow tests/conftest.py for
-`from conftest import shared`. Test modules import the fixture: `from s2_fixtures import s2_product`.
+`from conftest import shared`. Test modules import the fixture: `from s2_fixtures import s2_product_fixture`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 _CACHE: dict[tuple, object] = {}
 
 
-@pytest.fixture(scope="session")
-def s2_product(tmp_path_factory):
+@pytest.fixture(scope="session", name="s2_product")
+def s2_product_fixture(tmp_path_factory):
     """Factory: (level, baseline, size, zip) -> path of a simulated product, cached per session."""
     from ai4c.simulate.s2 import simulate_s2
 

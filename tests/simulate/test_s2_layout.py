@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from s2_fixtures import s2_product_fixture  # noqa: F401  (the s2_product fixture)
 
 from ai4c.simulate.s2_layout import SafeLayout
 from conftest import shared
-from s2_fixtures import s2_product  # noqa: F401  (fixture)
 
 CASES = [("L2A", "05.09"), ("L2A", "04.00"), ("L2A", "02.14"), ("L1C", "05.09"), ("L1C", "04.00"), ("L1C", "02.14")]
 BANDS = "B01 B02 B03 B04 B05 B06 B07 B08 B8A B09 B10 B11 B12".split()
