@@ -178,7 +178,7 @@ def render_gml_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[str
         members = {"NODATA": [("QT_NODATA_PIXELS", nodata_polys)], "DETFOO": [("DETECTOR_FOOTPRINT", footprint)]}
         for kind in GML_TYPES:
             write_gml_mask(qi / f"MSK_{kind}_{band}.gml", ident.format(kind=kind, band=band), grid.epsg,
-                           members.get(kind, []))
+                           members.get(kind, []), dims=3)
 
 
 def render_pvi(safe: Path, layout: SafeLayout, grid: Grid, tci10: np.ndarray) -> None:
