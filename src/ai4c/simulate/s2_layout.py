@@ -144,11 +144,12 @@ class SafeLayout:
         out = []
         if self.level == "L2A":
             out += [f"{qi}/MSK_{k}_{r}m.jp2" for k in ("CLDPRB", "SNWPRB") for r in (20, 60)]
+        bands = [b for b in ALL_BANDS if b in self.bands]
         if has_offset(self.baseline):
-            out += [f"{qi}/MSK_{k}_{b}.jp2" for k in ("DETFOO", "QUALIT") for b in ALL_BANDS]
+            out += [f"{qi}/MSK_{k}_{b}.jp2" for k in ("DETFOO", "QUALIT") for b in bands]
             out.append(f"{qi}/MSK_CLASSI_B00.jp2")
         else:
-            out += [f"{qi}/MSK_{k}_{b}.gml" for k in GML_TYPES for b in ALL_BANDS]
+            out += [f"{qi}/MSK_{k}_{b}.gml" for k in GML_TYPES for b in bands]
             out.append(f"{qi}/MSK_CLOUDS_B00.gml")
         return out
 
