@@ -27,8 +27,7 @@ def test_calibration_at_lut_nodes_is_dn2_over_a2(name):
     rows = lut.line[inside]
     cols = lut.pixel[0][lut.pixel[0] < product.samples][::37]
     dn = np.full((len(rows), len(cols)), 123.0, np.float32)
-    power = xr.DataArray(dn ** 2, dims=("line", "pixel")).chunk(-1)
-    for kind, key in (("Sigma", "sigmaNought"), ("Beta", "betaNought"), ("Gamma", "gamma")):
+    for key in ("sigmaNought", "betaNought", "gamma"):
         values = lut_values(lut, key, rows, cols, product.line_time(rows))
         expected = np.stack([lut.values[key][i][np.searchsorted(lut.pixel[i], cols)] for i in inside])
         np.testing.assert_allclose(values, expected, rtol=1e-6)
