@@ -28,15 +28,17 @@ def _trim_rows(x: np.ndarray, limit: int, threshold: float, left: bool, right: b
 
 
 def remove_border_noise(power: xr.DataArray, ipf_version: float, border_limit: int = 500,
-                        trim_threshold: float = 0.5) -> xr.DataArray:
+                        trim_threshold: float = 0.5, full_shape: tuple[int, int] | None = None) -> xr.DataArray:
     """Border samples -> no data (NaN). Old IPF: trim the dim edge runs within `border_limit` of each image
     edge, in range and in azimuth, whose amplitude (after noise removal) is below `trim_threshold`;
     IPF >= 2.9: only ESA's own zero fill. Chunks must be at least `border_limit` wide (the default 2048 is)."""
-    shape = power.shape
+    shape = full_shape or power.shape
+    line0, pixel0 = int(power.attrs.get("line0", 0)), int(power.attrs.get("pixel0", 0))
     old = ipf_version < NEW_BORDER_IPF
 
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
+        r0, r1, c0, c1 = r0 + line0, r1 + line0, c0 + pixel0, c1 + pixel0
         y = np.array(x, dtype=np.float32, copy=True)
         if old:
             _trim_rows(y, border_limit, trim_threshold, c0 == 0, c1 == shape[1])

@@ -40,13 +40,19 @@ def lut_values(lut: Lut, name: str, lines: np.ndarray, cols: np.ndarray, line_ti
     return (1.0 - mu) * v0 + mu * v1
 
 
-def lut_image(product: GrdProduct, lut: Lut, name: str, like: da.Array) -> da.Array:
-    """The LUT as a lazy float64 array with the shape and chunks of `like` (line, pixel)."""
+def offsets(da_: xr.DataArray) -> tuple[int, int]:
+    """(first line, first pixel) of a radar image cropped from the full scene (0, 0 when not cropped)."""
+    return int(da_.attrs.get("line0", 0)), int(da_.attrs.get("pixel0", 0))
+
+
+def lut_image(product: GrdProduct, lut: Lut, name: str, like: da.Array, offset: tuple[int, int] = (0, 0)) -> da.Array:
+    """The LUT as a lazy float64 array with the shape and chunks of `like` (line, pixel), which starts at
+    `offset` (line, pixel) of the full image."""
 
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
-        lines = np.arange(r0, r1)
-        return lut_values(lut, name, lines, np.arange(c0, c1), product.line_time(lines))
+        lines = np.arange(r0, r1) + offset[0]
+        return lut_values(lut, name, lines, np.arange(c0, c1) + offset[1], product.line_time(lines))
 
     return da.map_blocks(block, like, dtype=np.float64)
 
@@ -66,7 +72,7 @@ def calibrate(power: xr.DataArray, product: GrdProduct, kind: str = "Sigma") -> 
 
         raise InvalidProductError(f"{product.name}: no calibration annotation for {product.polarization}")
     base = kind.removesuffix("DB").lower()
-    lut = lut_image(product, product.calibration, LUT_NAMES[base], power.data)
+    lut = lut_image(product, product.calibration, LUT_NAMES[base], power.data, offsets(power))
     linear = power.data / (lut * lut).astype(np.float32)
     data = 10.0 * da.log10(linear) if kind.endswith("DB") else linear
     out = power.copy(data=data.astype(np.float32))

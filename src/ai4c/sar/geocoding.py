@@ -241,6 +241,8 @@ def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, height
     """Geocode a (line, pixel) radar image onto `grid`: a lazy (y, x) float32 DataArray, block by block."""
     heights = heights or ellipsoid_heights
     data = image.data if isinstance(image.data, da.Array) else da.from_array(np.asarray(image), chunks=2048)
+    line0, pixel0 = int(image.attrs.get("line0", 0)), int(image.attrs.get("pixel0", 0))
+    last_line, last_pixel = line0 + image.shape[0], pixel0 + image.shape[1]
     rows_blocks = []
     for r0 in range(0, grid.height, block):
         rows = slice(r0, min(r0 + block, grid.height))
@@ -252,8 +254,13 @@ def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, height
             if win is None:
                 row.append(da.full(shape, np.nan, dtype=np.float32))
                 continue
-            l0, l1, p0, p1 = win
-            task = dask.delayed(_resample_block)(data[l0:l1, p0:p1], geom, grid, rows, cols, heights, l0, p0)
+            l0, l1 = max(win[0], line0), min(win[1], last_line)
+            p0, p1 = max(win[2], pixel0), min(win[3], last_pixel)
+            if l1 - l0 < 2 or p1 - p0 < 2:
+                row.append(da.full(shape, np.nan, dtype=np.float32))
+                continue
+            window = data[l0 - line0:l1 - line0, p0 - pixel0:p1 - pixel0]
+            task = dask.delayed(_resample_block)(window, geom, grid, rows, cols, heights, l0, p0)
             row.append(da.from_delayed(task, shape, dtype=np.float32))
         rows_blocks.append(row)
     out = xr.DataArray(da.block(rows_blocks), dims=("y", "x"),

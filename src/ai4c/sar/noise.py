@@ -8,7 +8,7 @@ import xarray as xr
 
 from ai4c.core.errors import InvalidProductError
 from ai4c.products.sentinel1 import GrdProduct, Noise
-from ai4c.sar.calibration import lut_values
+from ai4c.sar.calibration import lut_values, offsets
 
 NOISE_FLOOR = 1e-3  # DN^2: removal never yields zero or negative power
 
@@ -42,9 +42,11 @@ def remove_thermal_noise(power: xr.DataArray, product: GrdProduct, floor: float 
         raise InvalidProductError(f"{product.name}: no noise annotation for {product.polarization}; "
                                   "drop the thermal-noise step from the graph")
 
+    line0, pixel0 = offsets(power)
+
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
-        n = noise_values(product, np.arange(r0, r1), np.arange(c0, c1)).astype(np.float32)
+        n = noise_values(product, np.arange(r0, r1) + line0, np.arange(c0, c1) + pixel0).astype(np.float32)
         out = np.maximum(x - n, np.float32(floor))
         out[x <= 0] = 0
         return out
