@@ -49,7 +49,7 @@ def test_xarray_sentinel_grd_geometry():
 def test_wrong_product_and_polarisation_are_one_line_errors():
     slc = shared("s1", "xarray-sentinel", "tests", "data",
                  "S1B_IW_SLC__1SDV_20210401T052622_20210401T052650_026269_032297_EFA4.SAFE")
-    with pytest.raises(InvalidProductError, match="SLC product, not GRD; use an SLC command"):
+    with pytest.raises(InvalidProductError, match="SLC product, not GRD; use S1-SLC-preprocess"):
         open_grd(slc)
     with pytest.raises(InvalidParameterError, match="polarization='HH'.*it has: VH, VV"):
         open_grd(shared("s1", "xarray-sentinel", "tests", "data", XS_GRD), "HH")

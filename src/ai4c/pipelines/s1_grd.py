@@ -214,7 +214,8 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
 
 @operator("S1-Land-Sea-Mask")
 def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
-    """Keep only land (`Land`) or only sea (`Sea`) using the DEM (height > 0 and not void is land)."""
+    """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says: sea is where the DEM height
+    is <= 0 or void (SRTM 3" convention), land elsewhere."""
     from ai4c.sar.geocoding import block_lonlat
 
     mask = check_choice("landseamask", mask, LANDSEA)
@@ -232,7 +233,7 @@ def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
         lon, lat = block_lonlat(grid, slice(r0, r1), slice(c0, c1), halo=0)
         land = scene.heights(lon, lat) > 0
-        keep = land if mask == "Land" else ~land
+        keep = ~land if mask == "Land" else land
         return np.where(keep, x, np.float32(np.nan))
 
     scene.geocoded = out.copy(data=out.data.map_blocks(block, dtype=np.float32))

@@ -201,12 +201,22 @@ def product_info(source: SafeSource) -> dict:
             "ipf": ipf, "mission": mission}
 
 
+def require_slc(path: Path | str) -> SafeSource:
+    """For SLC commands: the product's SAFE source, or an error naming the GRD command for GRD products."""
+    source = SafeSource.open(path)
+    ptype = product_info(source)["type"]
+    if ptype != "SLC":
+        hint = "use S1-GRD-preprocess for GRD products" if ptype == "GRD" else "give an SLC product"
+        raise InvalidProductError(f"{source.name} is a {ptype or 'unknown'} product, not SLC; {hint}")
+    return source
+
+
 def open_grd(path: Path | str, polarization: str | None = None) -> GrdProduct:
     """Open one polarisation (default: the first co-pol present, VV or HH) of a GRD product."""
     source = SafeSource.open(path)
     info = product_info(source)
     if info["type"] != "GRD":
-        hint = "use an SLC command (e.g. `ai4c s1-slc`)" if info["type"] == "SLC" else "give a GRD product"
+        hint = "use S1-SLC-preprocess for SLC products" if info["type"] == "SLC" else "give a GRD product"
         raise InvalidProductError(f"{source.name} is a {info['type'] or 'unknown'} product, not GRD; {hint}")
     annotations = {m.split("-")[3].upper(): m for m in source.find("annotation/s1*.xml")}
     present = sorted(annotations) or sorted(info["polarizations"])
