@@ -1,95 +1,123 @@
-"""Access to the files of a SAFE product, whether it is a folder or a zip (rasters through /vsizip/)."""
+"""Access to the files of a SAFE product (Sentinel-1 or -2), zipped or unpacked, without extracting anything."""
 
 from __future__ import annotations
 
+import fnmatch
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+
+CRC_CHECK_LIMIT = 50_000_000  # zips smaller than this get a full CRC check on open (truncation shows there)
+
+
+def is_product_metadata(filename: str) -> bool:
+    """An S2 product-level metadata file name of any baseline (compact and old 'OPER' naming)."""
+    low = filename.lower()
+    return (low.startswith("mtd_msil") and low.endswith(".xml")) or ("_mtd_saf" in low and low.endswith(".xml"))
+
+
+def _is_root_marker(member: str) -> bool:
+    """Files that sit at the top of every SAFE product: manifest.safe or the S2 product metadata."""
+    base = member.rsplit("/", 1)[-1]
+    return base == "manifest.safe" or is_product_metadata(base)
 
 
 @dataclass
 class SafeSource:
-    """The files of one product, named relative to its root (the `.SAFE` folder or its equivalent)."""
+    """A SAFE product as a zip file or a folder: list its members, read them, give GDAL paths."""
 
     path: Path
-    root: str = ""
-    names: list[str] = field(default_factory=list)
-    is_zip: bool = False
+    root: str  # member prefix of the .SAFE folder inside a zip ("" for a folder)
+    members: list[str]
+    _member_set: set[str] = field(default_factory=set, repr=False)
 
-    def read_bytes(self, name: str) -> bytes:
-        """The content of a (small, XML) member."""
-        if self.is_zip:
-            try:
-                with zipfile.ZipFile(self.path) as zf:
-                    return zf.read(self.root + name)
-            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-                raise InvalidProductError(f"cannot read {name} from {self.path} ({exc}); the zip is damaged, "
-                                          "download the product again") from None
-        return (self.path / name).read_bytes()
+    def __post_init__(self) -> None:
+        self._member_set = set(self.members)
 
-    def gdal_path(self, name: str) -> str:
-        """The path GDAL/rasterio opens for a member (zip members through /vsizip/)."""
-        if self.is_zip:
-            return f"/vsizip/{self.path.resolve()}/{self.root}{name}"
-        return str(self.path / name)
+    @classmethod
+    def open(cls, path: Path | str) -> SafeSource:
+        """Open a .SAFE folder, a zipped product, or a metadata file inside a folder (manifest.safe, MTD_*.xml)."""
+        path = Path(path)
+        if not path.exists():
+            raise InputNotFoundError(f"input {path} does not exist; give a SAFE folder or zip")
+        if path.is_file() and (path.name == "manifest.safe" or path.suffix.lower() == ".xml"):
+            path = path.parent
+        if path.is_dir():
+            members = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+            return cls(path, "", members)
+        return cls._open_zip(path)
 
-    def find(self, pattern: str) -> list[str]:
-        """Members whose relative name matches a glob `pattern` (case-insensitive)."""
-        import fnmatch
-
-        low = pattern.lower()
-        return sorted(n for n in self.names if fnmatch.fnmatch(n.lower(), low))
-
-    def exists(self, name: str) -> bool:
-        """Whether a member exists."""
-        return name in self._name_set
+    @classmethod
+    def _open_zip(cls, path: Path) -> SafeSource:
+        """A zipped product: the root is the top folder holding manifest.safe / the product metadata."""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if not n.endswith("/")]
+                bad = archive.testzip() if path.stat().st_size < CRC_CHECK_LIMIT else None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InvalidProductError(f"{path} is not a readable zip ({exc}); it may be truncated, download it "
+                                      "again or give the unzipped SAFE folder") from None
+        if bad:
+            raise InvalidProductError(f"{path} is damaged (bad CRC in {bad}); download the product again")
+        markers = sorted((n for n in names if _is_root_marker(n)), key=lambda n: n.count("/"))
+        if not markers:
+            raise InvalidProductError(f"zip {path} holds no manifest.safe or product metadata; it is not a Sentinel "
+                                      "SAFE product")
+        root = markers[0].rsplit("/", 1)[0] + "/" if "/" in markers[0] else ""
+        return cls(path, root, sorted(n[len(root):] for n in names if n.startswith(root)))
 
     @property
-    def _name_set(self) -> set[str]:
-        cached = getattr(self, "_names_cache", None)
-        if cached is None:
-            cached = set(self.names)
-            object.__setattr__(self, "_names_cache", cached)
-        return cached
+    def is_zip(self) -> bool:
+        """Whether the product is read from a zip."""
+        return not self.path.is_dir()
 
+    @property
+    def name(self) -> str:
+        """Product name without .SAFE/.zip (e.g. S1A_IW_GRDH_1SDV_...)."""
+        if self.root:
+            return self.root.rstrip("/").removesuffix(".SAFE")
+        return self.path.name.removesuffix(".zip").removesuffix(".SAFE")
 
-def open_safe(path: Path | str) -> SafeSource:
-    """Open a product folder, a zipped product, or the product's main metadata XML file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"input {path} does not exist; give a SAFE folder or zip")
-    if path.is_file() and path.suffix.lower() == ".xml":
-        path = path.parent
-    if path.is_dir():
-        names = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
-        return SafeSource(path, "", names, False)
-    return _open_zip(path)
+    def find(self, pattern: str) -> list[str]:
+        """Members matching a glob pattern relative to the SAFE root (case-insensitive)."""
+        low = pattern.lower()
+        return [m for m in self.members if fnmatch.fnmatch(m.lower(), low)]
 
+    def exists(self, member: str) -> bool:
+        """Whether a member exists."""
+        return member in self._member_set
 
-def _open_zip(path: Path) -> SafeSource:
-    """A zipped product: the root is the top folder holding the metadata (usually NAME.SAFE/)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            all_names = [n for n in zf.namelist() if not n.endswith("/")]
-            bad = zf.testzip() if path.stat().st_size < 50_000_000 else None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InvalidProductError(f"{path} is not a readable zip ({exc}); it may be truncated, download it "
-                                  "again or give the unzipped SAFE folder") from None
-    if bad:
-        raise InvalidProductError(f"{path} is damaged (bad CRC in {bad}); download the product again")
-    mtd = [n for n in all_names if _is_product_metadata(n.rsplit("/", 1)[-1]) and n.count("/") <= 1]
-    if not mtd:
-        raise InvalidProductError(f"{path} is not a Sentinel-2 SAFE zip (no MTD_MSIL1C.xml/MTD_MSIL2A.xml at its "
-                                  "top); give an S2 L1C or L2A product")
-    root = mtd[0].rsplit("/", 1)[0] + "/" if "/" in mtd[0] else ""
-    names = [n[len(root):] for n in all_names if n.startswith(root)]
-    return SafeSource(path, root, names, True)
+    def read_bytes(self, member: str) -> bytes:
+        """The bytes of one (small, metadata) member."""
+        if not self.is_zip:
+            return (self.path / member).read_bytes()
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.read(self.root + member)
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+            raise InvalidProductError(f"cannot read {member} from {self.path} ({exc}); the zip is damaged, "
+                                      "download the product again") from None
 
+    def xml(self, member: str) -> etree._Element:
+        """Parse one XML member; corrupt XML is a product error."""
+        try:
+            return etree.fromstring(self.read_bytes(member))
+        except etree.XMLSyntaxError as exc:
+            raise InvalidProductError(f"{self.name}: {member} is not valid XML ({exc})") from None
 
-def _is_product_metadata(filename: str) -> bool:
-    """The product-level metadata file name of every baseline (compact and old 'OPER' naming)."""
-    low = filename.lower()
-    return (low.startswith("mtd_msil") and low.endswith(".xml")) or (
-        "_mtd_saf" in low and low.endswith(".xml"))
+    def gdal_path(self, member: str) -> str:
+        """A path GDAL/rasterio can open for a member (/vsizip/ for zips)."""
+        if not self.is_zip:
+            return str(self.path / member)
+        return f"/vsizip/{self.path.resolve()}/{self.root}{member}"
+
+    def size(self, member: str) -> int:
+        """Size in bytes of one member."""
+        if not self.is_zip:
+            return (self.path / member).stat().st_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.root + member).file_size

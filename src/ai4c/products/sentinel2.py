@@ -19,7 +19,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
-from ai4c.products.safe import SafeSource, _is_product_metadata, open_safe
+from ai4c.products.safe import SafeSource, is_product_metadata
 
 BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12")
 NATIVE_RESOLUTION = {"B1": 60, "B2": 10, "B3": 10, "B4": 10, "B5": 20, "B6": 20, "B7": 20, "B8": 10,
@@ -238,8 +238,8 @@ def _to_reflectance(block: np.ndarray, offset: float, quant: float, nodata: int)
 
 def open_sentinel2(path) -> Sentinel2Product:
     """Open a Sentinel-2 L1C/L2A product (folder, zip or metadata file) of any baseline."""
-    source = open_safe(path)
-    top = [n for n in source.names if "/" not in n and _is_product_metadata(n)]
+    source = SafeSource.open(path)
+    top = [n for n in source.members if "/" not in n and is_product_metadata(n)]
     if not top:
         raise InvalidProductError(f"{source.path} is not a Sentinel-2 SAFE product (no MTD_MSIL1C.xml or "
                                   "MTD_MSIL2A.xml); give an S2 L1C or L2A product")

@@ -1,0 +1,82 @@
+"""Terrain heights for geocoding: a DEM window in memory sampled bilinearly at any lon/lat, with the
+EGM96 -> ellipsoid conversion applied. Picklable, so dask workers can call it per output block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+from pyproj import CRS, Transformer
+from scipy.ndimage import map_coordinates
+
+from ai4c.core.errors import DependencyMissingError, InputNotFoundError, InvalidProductError
+
+
+@dataclass
+class HeightSampler:
+    """Heights (metres above the ellipsoid once `geoid` is applied) of a DEM window."""
+
+    data: np.ndarray
+    transform: Affine
+    crs: str
+    add_geoid: bool = False
+
+    def __call__(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Bilinear heights at lon/lat (NaN outside the DEM or in voids)."""
+        x, y = lon, lat
+        if not CRS.from_user_input(self.crs).is_geographic:
+            x, y = Transformer.from_crs(4326, self.crs, always_xy=True).transform(lon, lat)
+        inv = ~self.transform
+        col, row = inv * (np.asarray(x), np.asarray(y))
+        h = map_coordinates(self.data, [np.ravel(row) - 0.5, np.ravel(col) - 0.5], order=1, cval=np.nan,
+                            mode="constant").reshape(np.shape(lon))
+        if self.add_geoid:
+            from ai4c.dem import geoid
+
+            h = h + geoid.undulation(lon, lat)
+        return h
+
+
+def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float], margin: float = 0.02) -> HeightSampler:
+    """The part of a GeoTIFF/VRT (or a folder of .hgt tiles) covering lon/lat `bounds` (+ margin in degrees)."""
+    import rasterio
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import from_bounds
+
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"DEM {path} does not exist; give a GeoTIFF/VRT, a folder of .hgt tiles or srtm3")
+    west, south, east, north = bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin
+    if path.is_dir():
+        tiles = sorted(list(path.glob("*.hgt")) + list(path.glob("*.hgt.zip")))
+        if not tiles:
+            raise InvalidProductError(f"DEM folder {path} holds no .hgt tiles; give a GeoTIFF/VRT or .hgt tiles")
+        return from_tiles(tiles)
+    try:
+        with rasterio.open(path) as src:
+            crs = src.crs
+            if crs is None:
+                raise InvalidProductError(f"DEM {path} has no CRS; give a georeferenced GeoTIFF/VRT")
+            horizontal = CRS.from_user_input(crs).sub_crs_list[0] if CRS.from_user_input(crs).is_compound else CRS.from_user_input(crs)
+            left, bottom, right, top = transform_bounds("EPSG:4326", horizontal, west, south, east, north)
+            window = from_bounds(left, bottom, right, top, src.transform).round_offsets().round_lengths()
+            data = src.read(1, window=window, boundless=True, fill_value=np.nan, out_dtype="float32")
+            if src.nodata is not None:
+                data[data == src.nodata] = np.nan
+            transform = src.window_transform(window)
+    except rasterio.errors.RasterioError as exc:
+        raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from None
+    if not np.isfinite(data).any():
+        raise DependencyMissingError(f"DEM {path} does not cover the scene ({west:.3f},{south:.3f},{east:.3f},"
+                                     f"{north:.3f}); give a DEM of that area")
+    return HeightSampler(data, transform, horizontal.to_string())
+
+
+def from_tiles(tiles: list[Path]) -> HeightSampler:
+    """A sampler over a mosaic of SRTM tiles."""
+    from ai4c.dem.srtm import mosaic
+
+    data, (west, north, step) = mosaic(tiles)
+    return HeightSampler(data, Affine(step, 0, west, 0, -step, north), "EPSG:4326")

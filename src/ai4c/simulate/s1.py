@@ -1,0 +1,429 @@
+"""Simulated Sentinel-1 GRD products in the exact SAFE layout, rendered from a known truth: a DEM, a sigma0
+map (land cover x local incidence angle), bright point targets at known coordinates, thermal noise from
+the noise LUT and multiplicative speckle. `template` keeps a real product's orbit, timing and geometry.
+
+The truth is saved beside the product (`<name>.truth.json`: targets, classes, geometry; `.truth-dem.tif`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ai4c.products.sentinel1 import (
+    AzimuthNoiseBlock,
+    CoordinateConversion,
+    GeolocationGrid,
+    Lut,
+    Noise,
+    OrbitVectors,
+    open_grd,
+)
+from ai4c.simulate.s1_geometry import Dem, circular_orbit, fit_conversion, ground_of_image, slant_range_of
+from ai4c.simulate.s1_safe import annotation_xml, calibration_xml, iso, manifest_xml, noise_xml
+
+C = 299792458.0
+BETA_CONSTANT = 237.0
+CLASS_SIGMA0 = (0.02, 0.05, 0.1, 0.3)  # water-like, bare, vegetation, urban-like at 35 degrees (linear)
+
+
+@dataclass
+class Truth:
+    """What the simulator put in: DEM, classes with their sigma0, point targets (lat, lon)."""
+
+    dem: Dem
+    classes: np.ndarray  # (ny, nx) uint8 on the DEM grid
+    class_sigma0: tuple[float, ...] = CLASS_SIGMA0
+    angular_exponent: float = 0.0  # sigma0 = class sigma0 * (cos(theta_local) / cos 35)^n
+    targets: list[tuple[float, float]] = field(default_factory=list)
+
+
+def make_dem(centre: tuple[float, float], extent_deg: tuple[float, float], terrain: str, seed: int,
+             step_deg: float = 0.0001) -> Dem:
+    """A DEM around `centre` (lat, lon): flat (100 m), or hilly (smooth random hills up to ~600 m)."""
+    lat_c, lon_c = centre
+    ny = int(math.ceil(extent_deg[0] / step_deg)) + 1
+    nx = int(math.ceil(extent_deg[1] / step_deg)) + 1
+    height = np.full((ny, nx), 100.0)
+    if terrain == "hilly":
+        rng = np.random.default_rng(seed)
+        yy, xx = np.mgrid[0:ny, 0:nx] / max(ny, nx)
+        for _ in range(12):
+            cy, cx, width, amp = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.05, 0.25), rng.uniform(50, 350)
+            height += amp * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * width ** 2))
+    return Dem(height, lon_c - step_deg * nx / 2, lat_c + step_deg * ny / 2, step_deg, step_deg)
+
+
+def quadrant_classes(shape: tuple[int, int]) -> np.ndarray:
+    """Four homogeneous land-cover quadrants (classes 0..3)."""
+    ny, nx = shape
+    classes = np.zeros(shape, np.uint8)
+    classes[: ny // 2, nx // 2:] = 1
+    classes[ny // 2:, : nx // 2] = 2
+    classes[ny // 2:, nx // 2:] = 3
+    return classes
+
+
+@dataclass
+class Geometry:
+    """Image geometry of the product to render."""
+
+    orbit: OrbitVectors
+    conversion: CoordinateConversion
+    lines: int
+    samples: int
+    line_interval: float
+    spacing: float
+    pass_direction: str
+
+
+def synthetic_geometry(centre: tuple[float, float], lines: int, samples: int, ascending: bool,
+                       epoch: np.datetime64, spacing: float = 10.0, incidence: float = 37.0) -> Geometry:
+    """An orbit and range geometry that image `centre` (lat, lon) at mid scene and mid swath."""
+    lat, lon = centre
+    radius, height = 6371000.0, 693000.0
+    look = math.asin(radius * math.sin(math.radians(incidence)) / (radius + height))
+    gamma = math.radians(incidence) - look
+    sr_mid = math.sqrt(radius ** 2 + (radius + height) ** 2 - 2 * radius * (radius + height) * math.cos(gamma))
+    sr_near = sr_mid - 0.5 * samples * spacing * math.sin(math.radians(incidence))
+    dt = spacing / (7590.0 * radius / (radius + height))
+    t_mid = 0.5 * lines * dt
+    sub = np.array([lat, lon], float)
+    for _ in range(3):
+        orbit = circular_orbit(float(sub[0]), float(sub[1]), ascending, t_mid, epoch)
+        flat = np.zeros((2, 2))
+        geo = np.array([-180.0, 90.0, 360.0, 180.0])
+        got = ground_of_image(np.array([t_mid]), np.array([[sr_mid]]), orbit.time, orbit.position,
+                              orbit.velocity, flat, geo)
+        sub += np.array([lat, lon]) - got[:2, 0, 0]
+    times = np.linspace(-1.0, lines * dt + 1.0, max(3, lines // 600 + 2))
+    conv = fit_conversion(orbit, times, sr_near, samples, spacing)
+    return Geometry(orbit, conv, lines, samples, dt, spacing, "Ascending" if ascending else "Descending")
+
+
+def _ellipsoid_grid(geom: Geometry, step_lines: int, step_pixels: int) -> tuple[np.ndarray, ...]:
+    """Tie-point lines, pixels and their ground points on the ellipsoid (for LUTs and the geolocation grid)."""
+    lines = np.unique(np.r_[np.arange(0, geom.lines, step_lines), geom.lines - 1])
+    pixels = np.unique(np.r_[np.arange(0, geom.samples, step_pixels), geom.samples - 1])
+    times = lines * geom.line_interval
+    srs = slant_range_of(geom.conversion, times, pixels * geom.spacing)
+    flat = np.zeros((2, 2))
+    ground = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity, flat,
+                             np.array([-180.0, 90.0, 360.0, 180.0]))
+    return lines, pixels, times, srs, ground
+
+
+def make_luts(geom: Geometry, ipf: float) -> tuple[Lut, Noise]:
+    """Calibration and noise LUTs consistent with the geometry (vectors every 40 pixels, beyond both ends)."""
+    step = max(1, geom.lines // 20)
+    lines = np.arange(-step, geom.lines + 2 * step, step)
+    pixels = np.r_[np.arange(0, geom.samples, 40), geom.samples - 1]
+    times = lines * geom.line_interval
+    srs = slant_range_of(geom.conversion, times, pixels * geom.spacing)
+    ground = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity,
+                             np.zeros((2, 2)), np.array([-180.0, 90.0, 360.0, 180.0]))
+    theta = np.radians(ground[3])
+    beta = np.full(theta.shape, BETA_CONSTANT)
+    values = {"sigmaNought": beta / np.sqrt(np.sin(theta)), "betaNought": beta,
+              "gamma": beta / np.sqrt(np.tan(theta)), "dn": beta}
+    cal = Lut(lines.astype(float), times, [pixels.astype(float)] * lines.size,
+              {k: list(v) for k, v in values.items()})
+    swath = np.clip((pixels * 3) // geom.samples, 0, 2)
+    shape = 60.0 * (1.0 + 0.6 * np.cos(np.pi * ((pixels * 3.0 / geom.samples) % 1.0 - 0.5)) ** 2) * (1 + 0.2 * swath)
+    rng_lut = Lut(lines.astype(float), times, [pixels.astype(float)] * lines.size, {"noise": [shape] * lines.size})
+    if ipf < 2.9:
+        return cal, Noise(rng_lut)
+    blocks = []
+    for k in range(3):
+        first, last = k * geom.samples // 3, (k + 1) * geom.samples // 3 - 1
+        az_lines = np.r_[np.arange(0, geom.lines, max(1, geom.lines // 50)), geom.lines - 1]
+        lut = 1.0 + 0.05 * np.sin(2 * np.pi * az_lines / max(geom.lines, 1) + k)
+        blocks.append(AzimuthNoiseBlock(f"IW{k + 1}", 0, geom.lines - 1, first, last, az_lines.astype(float), lut))
+    return cal, Noise(rng_lut, blocks)
+
+
+def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """beta0 of image rows from the truth, and the ground latitude/longitude of those rows (radar->ground)."""
+    lines = np.arange(rows.start, rows.stop)
+    times = lines * geom.line_interval
+    srs = slant_range_of(geom.conversion, times, np.arange(geom.samples) * geom.spacing)
+    g = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity,
+                        truth.dem.height, truth.dem.geo)
+    lat, lon, inc_l = g[0], g[1], g[4]
+    col = np.clip(((lon - truth.dem.lon0) / truth.dem.dlon).astype(int), 0, truth.classes.shape[1] - 1)
+    row = np.clip(((truth.dem.lat0 - lat) / truth.dem.dlat).astype(int), 0, truth.classes.shape[0] - 1)
+    sigma = np.asarray(truth.class_sigma0)[truth.classes[row, col]]
+    cos_l = np.cos(np.radians(inc_l))
+    if truth.angular_exponent:
+        sigma = sigma * (np.clip(cos_l, 0, None) / math.cos(math.radians(35))) ** truth.angular_exponent
+    beta = sigma / np.clip(np.sin(np.radians(inc_l)), 0.05, None)
+    beta[cos_l <= 0] = 0.0  # radar shadow
+    return beta, np.stack([lat, lon])
+
+
+def add_targets(beta: np.ndarray, rows: slice, target_px: np.ndarray, amplitude: float = 200.0) -> None:
+    """Add bright point targets (Gaussian PSF, sigma 0.6 px) at fractional (line, pixel) positions."""
+    yy = np.arange(rows.start, rows.stop)[:, None]
+    for line, pixel in target_px:
+        if rows.start - 4 <= line < rows.stop + 4:
+            c0, c1 = max(int(pixel) - 4, 0), min(int(pixel) + 5, beta.shape[1])
+            xx = np.arange(c0, c1)[None, :]
+            beta[:, c0:c1] += amplitude * np.exp(-((yy - line) ** 2 + (xx - pixel) ** 2) / (2 * 0.6 ** 2))
+
+
+def _template_geometry(template: Path, lines: int | None, samples: int | None) -> tuple[Geometry, object]:
+    """The orbit, range conversion and timing of a real product (optionally only its first lines/samples)."""
+    product = open_grd(template)
+    geom = Geometry(product.orbit, product.conversion, min(lines or product.lines, product.lines),
+                    min(samples or product.samples, product.samples), product.azimuth_time_interval,
+                    product.range_pixel_spacing, product.pass_direction)
+    return geom, product
+
+
+def _names(mission: str, start: np.datetime64, stop: np.datetime64, pol: str, index: int) -> tuple[str, str]:
+    """SAFE product name and the per-polarisation file base name."""
+    s = str(np.datetime_as_string(start, "s")).replace("-", "").replace(":", "")
+    e = str(np.datetime_as_string(stop, "s")).replace("-", "").replace(":", "")
+    name = f"{mission}_IW_GRDH_1SDV_{s}_{e}_012345_0ABCDE_AI4C"
+    base = f"{mission.lower()}-iw-grd-{pol.lower()}-{s.lower()}-{e.lower()}-012345-0abcde-00{index}"
+    return name, base
+
+
+def _target_pixels(geom: Geometry, dem: Dem, targets: list[tuple[float, float]]) -> np.ndarray:
+    """(line, pixel) of the point targets, geocoded with their DEM heights (the forward model)."""
+    from ai4c.sar.geocoding import geocode_grid
+    from ai4c.simulate.s1_geometry import dem_sample
+
+    if not targets:
+        return np.zeros((0, 2))
+    lat = np.array([t[0] for t in targets])
+    lon = np.array([t[1] for t in targets])
+    h = np.array([dem_sample(dem.height, dem.geo, a, b) for a, b in targets])
+    pad = [np.pad(a[None, :], 1, mode="edge") for a in (lat, lon, h)]
+    line, pixel, _, _ = geocode_grid(*pad, geom.orbit.time, geom.orbit.position, geom.orbit.velocity, 0.0,
+                                     geom.line_interval, geom.conversion.azimuth_time, geom.conversion.sr0,
+                                     geom.conversion.srgr, geom.spacing, 0.5 * geom.lines * geom.line_interval)
+    return np.column_stack([line[0], pixel[0]])
+
+
+def _noise_power(noise: Noise, times_fn, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Noise power (DN^2) of the simulated LUTs."""
+    from ai4c.sar.calibration import lut_values
+    from ai4c.sar.noise import azimuth_noise
+
+    rng = lut_values(noise.range_lut, "noise", lines, cols, times_fn(lines))
+    return rng * azimuth_noise(noise, lines, cols) if noise.new_format else rng
+
+
+def _write_measurement(path: Path, geom: Geometry, truth: Truth, cal: Lut, noise: Noise, ipf: float,
+                       target_px: np.ndarray, seed: int, gcps: GeolocationGrid, pol_gain: float,
+                       looks: float = 4.4, strip: int = 512) -> None:
+    """Render DNs strip by strip into a uint16 GeoTIFF with the geolocation grid as GCPs."""
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.windows import Window
+
+    from ai4c.sar.calibration import lut_values
+
+    rng = np.random.default_rng(seed)
+    control = [GroundControlPoint(row=float(r), col=float(c), x=float(x), y=float(y), z=float(z))
+               for r, c, x, y, z in zip(gcps.line, gcps.pixel, gcps.longitude, gcps.latitude, gcps.height, strict=True)]
+    profile = {"driver": "GTiff", "dtype": "uint16", "width": geom.samples, "height": geom.lines, "count": 1,
+               "compress": "deflate", "tiled": False, "blockysize": 16, "bigtiff": "IF_SAFER"}
+    border = max(2, geom.samples // 100)
+    cols = np.arange(geom.samples)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.gcps = (control, "EPSG:4326")
+        for r0 in range(0, geom.lines, strip):
+            rows = slice(r0, min(r0 + strip, geom.lines))
+            lines = np.arange(rows.start, rows.stop)
+            beta, _ = render_beta0(geom, truth, rows)
+            beta *= pol_gain
+            add_targets(beta, rows, target_px)
+            a_beta = lut_values(cal, "betaNought", lines, cols, lines * geom.line_interval)
+            power = beta * a_beta ** 2 * rng.gamma(looks, 1.0 / looks, beta.shape)
+            noise_power = _noise_power(noise, lambda ln: ln * geom.line_interval, lines, cols)
+            power += noise_power * rng.gamma(looks, 1.0 / looks, beta.shape)
+            if ipf < 2.9:  # dim border noise below the noise floor (Remove-GRD-Border-Noise removes it)
+                power[:, :border] = power[:, -border:] = 0.2 * noise_power[:, :border].mean()
+            else:  # ESA's zero fill
+                power[:, :border] = power[:, -border:] = 0.0
+            dn = np.clip(np.rint(np.sqrt(power)), 0, 65535).astype(np.uint16)
+            dst.write(dn[None], window=Window(0, r0, geom.samples, rows.stop - rows.start))
+
+
+def _geolocation_grid(geom: Geometry, dem: Dem) -> GeolocationGrid:
+    """A 10 x 21 tie-point grid with heights from the truth DEM, as ESA annotates."""
+    lines = np.unique(np.linspace(0, geom.lines - 1, 10).round().astype(int))
+    pixels = np.unique(np.linspace(0, geom.samples - 1, 21).round().astype(int))
+    times = lines * geom.line_interval
+    srs = slant_range_of(geom.conversion, times, pixels * geom.spacing)
+    g = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity, dem.height, dem.geo)
+    ll, pp = np.meshgrid(lines, pixels, indexing="ij")
+    tt = np.repeat(times[:, None], pixels.size, axis=1)
+    return GeolocationGrid(ll.ravel().astype(float), pp.ravel().astype(float), tt.ravel(), (2 * srs / C).ravel(),
+                           g[0].ravel(), g[1].ravel(), g[2].ravel(), g[3].ravel())
+
+
+@dataclass
+class SimulatedGrd:
+    """Where the product and its truth went."""
+
+    path: Path
+    truth_path: Path
+    targets: list[dict]
+
+
+def _default_targets(geom: Geometry, truth: Truth, n: int = 5) -> list[tuple[float, float]]:
+    """Point targets spread over the scene's inner part, placed through the radar->ground mapping."""
+    lines = np.linspace(0.2, 0.8, n) * geom.lines
+    pixels = np.linspace(0.25, 0.75, n)[::-1] * geom.samples
+    times = lines * geom.line_interval
+    srs = np.array([slant_range_of(geom.conversion, times[i:i + 1], pixels[i:i + 1] * geom.spacing)[0, 0]
+                    for i in range(n)])
+    g = ground_of_image(times, srs[:, None] * np.ones((n, 1)), geom.orbit.time, geom.orbit.position,
+                        geom.orbit.velocity, truth.dem.height, truth.dem.geo)
+    return [(float(g[0, i, 0]), float(g[1, i, 0])) for i in range(n)]
+
+
+def _truth_for(geom: Geometry, terrain: str, seed: int, dem: Dem | None) -> Truth:
+    """DEM and land cover covering the product footprint."""
+    corners = _ellipsoid_grid(geom, max(geom.lines - 1, 1), max(geom.samples - 1, 1))[4]
+    lat, lon = corners[0], corners[1]
+    if dem is None:
+        extent = (float(np.ptp(lat)) * 1.4 + 0.01, float(np.ptp(lon)) * 1.4 + 0.01)
+        step = max(1e-4, max(extent) / 6000)
+        dem = make_dem((float(lat.mean()), float(lon.mean())), extent, terrain, seed, step)
+    return Truth(dem, quadrant_classes(dem.height.shape))
+
+
+def simulate_grd(output_dir: Path | str, *, size: tuple[int, int] = (256, 256), centre: tuple[float, float] = (41.9, 12.5),
+                 ascending: bool = False, terrain: str = "flat", seed: int = 0, template: Path | str | None = None,
+                 ipf: float = 3.31, polarizations: tuple[str, ...] = ("VV",), dem: Dem | None = None,
+                 targets: list[tuple[float, float]] | None = None, angular_exponent: float = 0.0,
+                 zip_product: bool = False) -> SimulatedGrd:
+    """Render a GRD product (SAFE folder or zip) in `output_dir` and its truth beside it."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if template is not None:
+        geom, real = _template_geometry(Path(template), *(size if size else (None, None)))
+        epoch, mission, ipf = real.epoch, real.mission, real.ipf_version
+    else:
+        epoch, mission = np.datetime64("2021-06-01T05:26:23.500000", "ns"), "S1A"
+        geom = synthetic_geometry(centre, size[0], size[1], ascending, epoch)
+    truth = _truth_for(geom, terrain, seed, dem)
+    truth.angular_exponent = angular_exponent
+    truth.targets = list(targets) if targets is not None else _default_targets(geom, truth)
+    target_px = _target_pixels(geom, truth.dem, truth.targets)
+    cal, noise = make_luts(geom, ipf)
+    grid = _geolocation_grid(geom, truth.dem)
+    stop = epoch + np.timedelta64(int((geom.lines - 1) * geom.line_interval * 1e9), "ns")
+    name, _ = _names(mission, epoch, stop, "vv", 1)
+    scratch = Path(tempfile.mkdtemp(prefix=".sim-", dir=output_dir))
+    try:
+        safe = scratch / f"{name}.SAFE"
+        files = _write_safe(safe, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf,
+                            polarizations, seed, template)
+        (safe / "manifest.safe").write_bytes(manifest_xml(_info(mission, "GRD", "VV", epoch, stop, geom, ipf, polarizations),
+                                                          files, safe, _footprint(grid)))
+        final = output_dir / (safe.name if not zip_product else f"{name}.zip")
+        if zip_product:
+            shutil.make_archive(str(scratch / name), "zip", scratch, safe.name)
+            shutil.move(str(scratch / f"{name}.zip"), final)
+        else:
+            if final.exists():
+                shutil.rmtree(final)
+            shutil.move(str(safe), final)
+        truth_path = _write_truth(output_dir / f"{name}.truth.json", truth, target_px, geom)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    rows = [{"lat": a, "lon": b, "line": float(p[0]), "pixel": float(p[1])}
+            for (a, b), p in zip(truth.targets, target_px, strict=True)]
+    return SimulatedGrd(final, truth_path, rows)
+
+
+def _info(mission, ptype, pol, epoch, stop, geom: Geometry, ipf: float, pols) -> dict:
+    """Header values for the XML writers."""
+    return {"mission": mission, "type": ptype, "pol": pol, "mode": "IW", "start": iso(epoch, 0.0),
+            "stop": str(np.datetime_as_string(stop, unit="us")), "orbit": 12345, "datatake": 703710, "image": "001",
+            "pass": geom.pass_direction, "heading": -165.0 if geom.pass_direction == "Descending" else -15.0,
+            "ipf": f"{ipf:06.2f}", "relorbit": 117, "pols": [p.upper() for p in pols]}
+
+
+def _footprint(grid: GeolocationGrid) -> str:
+    """lat,lon corners of the geolocation grid."""
+    idx = [int(np.argmin(grid.line + grid.pixel)), int(np.argmax(grid.pixel - grid.line)),
+           int(np.argmax(grid.line + grid.pixel)), int(np.argmax(grid.line - grid.pixel))]
+    return " ".join(f"{grid.latitude[i]:.6f},{grid.longitude[i]:.6f}" for i in idx)
+
+
+def _image_info(geom: Geometry, epoch, stop) -> dict:
+    """imageInformation values."""
+    return {"productFirstLineUtcTime": iso(epoch, 0.0), "productLastLineUtcTime": str(np.datetime_as_string(stop, unit="us")),
+            "ascendingNodeTime": iso(epoch, -1800.0), "anchorTime": iso(epoch, -2.0), "productComposition": "Slice",
+            "sliceNumber": 1, "slantRangeTime": f"{2 * geom.conversion.sr0[0] / C:.15e}", "pixelValue": "Detected",
+            "outputPixels": "16 bit Unsigned Integer", "rangePixelSpacing": f"{geom.spacing:.6e}",
+            "azimuthPixelSpacing": f"{geom.spacing:.6e}", "azimuthTimeInterval": f"{geom.line_interval:.15e}",
+            "azimuthFrequency": f"{1 / geom.line_interval:.15e}", "numberOfSamples": geom.samples,
+            "numberOfLines": geom.lines, "zeroDopMinusAcqTime": "0.0", "incidenceAngleMidSwath": "3.7e+01"}
+
+
+def _write_safe(safe: Path, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf, pols, seed,
+                template) -> list[tuple[str, str]]:
+    """All per-polarisation files; returns the manifest entries."""
+    for sub in ("annotation/calibration", "measurement", "preview", "support"):
+        (safe / sub).mkdir(parents=True, exist_ok=True)
+    files = []
+    for index, pol in enumerate(pols, start=1):
+        _, base = _names(mission, epoch, stop, pol, index)
+        info = _info(mission, "GRD", pol.upper(), epoch, stop, geom, ipf, pols)
+        annotation = _template_annotation(template, pol, geom) if template else None
+        if annotation is None:
+            annotation = annotation_xml(info, geom.orbit, grid, geom.conversion, _image_info(geom, epoch, stop))
+        entries = {"annotation": f"annotation/{base}.xml", "calibration": f"annotation/calibration/calibration-{base}.xml",
+                   "noise": f"annotation/calibration/noise-{base}.xml", "measurement": f"measurement/{base}.tiff"}
+        (safe / entries["annotation"]).write_bytes(annotation)
+        (safe / entries["calibration"]).write_bytes(calibration_xml(info, cal, epoch))
+        (safe / entries["noise"]).write_bytes(noise_xml(info, noise, epoch))
+        gain = 1.0 if pol.upper() in ("VV", "HH") else 0.2
+        _write_measurement(safe / entries["measurement"], geom, truth, cal, noise, ipf, target_px, seed + index,
+                           grid, gain)
+        files += list(entries.items())
+    return files
+
+
+def _template_annotation(template: Path, pol: str, geom: Geometry) -> bytes | None:
+    """The real annotation of `pol`, unchanged, when the full template size is rendered."""
+    from ai4c.products.safe import SafeSource
+
+    real = open_grd(template, pol)
+    if (real.lines, real.samples) != (geom.lines, geom.samples):
+        return None
+    return SafeSource.open(template).read_bytes(real.annotation_member)
+
+
+def _write_truth(path: Path, truth: Truth, target_px: np.ndarray, geom: Geometry) -> Path:
+    """The truth: DEM (GeoTIFF, EPSG:4326, ellipsoid heights) and a JSON with classes and targets."""
+    import rasterio
+    from affine import Affine
+
+    dem_path = path.with_name(path.name.replace(".truth.json", ".truth-dem.tif"))
+    transform = Affine(truth.dem.dlon, 0, truth.dem.lon0, 0, -truth.dem.dlat, truth.dem.lat0)
+    with rasterio.open(dem_path, "w", driver="GTiff", dtype="float32", width=truth.dem.height.shape[1],
+                       height=truth.dem.height.shape[0], count=2, crs="EPSG:4326", transform=transform) as dst:
+        dst.write(truth.dem.height.astype(np.float32), 1)
+        dst.write(truth.classes.astype(np.float32), 2)
+        dst.set_band_description(1, "height_ellipsoid")
+        dst.set_band_description(2, "land_cover_class")
+    body = {"class_sigma0": list(truth.class_sigma0), "angular_exponent": truth.angular_exponent,
+            "dem": dem_path.name, "pass": geom.pass_direction,
+            "targets": [{"lat": a, "lon": b, "line": float(p[0]), "pixel": float(p[1])}
+                        for (a, b), p in zip(truth.targets, target_px, strict=True)]}
+    path.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    return path

@@ -1,0 +1,29 @@
+"""Range-Doppler geocoding against ESA's own geolocation grid."""
+
+from __future__ import annotations
+
+import numpy as np
+from tests.conftest import shared
+
+from ai4c.products.sentinel1 import open_grd
+from ai4c.sar.geocoding import RadarGeometry, geocode_grid
+
+XS_GRD = "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_026269_032297_ECC8.SAFE"
+
+
+def _geocode_tie_points(product):
+    geom = RadarGeometry.from_product(product)
+    g = product.geolocation
+    pad = [np.pad(a[None, :], 1, mode="edge") for a in (g.latitude, g.longitude, g.height)]
+    line, pixel, _, _ = geocode_grid(*pad, geom.orbit_time, geom.orbit_pos, geom.orbit_vel, geom.first_line_time,
+                                     geom.line_interval, geom.conv_time, geom.sr0, geom.srgr, geom.range_spacing, 10.0)
+    return line[0] - g.line, pixel[0] - g.pixel
+
+
+def test_geolocation_grid_round_trip_within_one_pixel():
+    for path in (shared("s1", "xarray-sentinel", "tests", "data", XS_GRD),
+                 shared("s1", "pyroSAR", "tests", "data",
+                        "S1A_IW_GRDH_1SDV_20210119T031653_20210119T031718_036201_043ED0_8255.zip")):
+        dline, dpixel = _geocode_tie_points(open_grd(path))
+        assert np.abs(dline).max() < 0.5
+        assert np.abs(dpixel).max() < 0.05
