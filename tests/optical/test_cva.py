@@ -9,27 +9,17 @@ import xarray as xr
 from ai4c.core.errors import BadInputError
 from ai4c.optical.cva import NO_DATA, change_vector_analysis
 from ai4c.optical.radiometric import fit_normalisation
-from ai4c.simulate.changes import CHANGES, apply_changes, plant_blobs
+from ai4c.simulate.changes import CHANGES, array_pair
 
 BANDS = ["B2", "B3", "B4", "B8"]
 
 
-def _pair(seed=0, size=160, gain=1.1, offset=0.01, noise=0.006):
-    """Two dates with texture, land-cover spectra, planted changes, a gain/offset on date 2 and clouds."""
-    rng = np.random.default_rng(seed)
-    spectra = np.array([[0.05, 0.08, 0.06, 0.40], [0.04, 0.06, 0.04, 0.32], [0.10, 0.13, 0.17, 0.30],
-                        [0.08, 0.09, 0.10, 0.30]])
-    cover = (np.add.outer(np.arange(size) // 40, np.arange(size) // 40) % 4)
-    base = spectra[cover].transpose(2, 0, 1) * rng.uniform(0.8, 1.2, size=(1, size, size))
-    change = plant_blobs((size, size), 4, 16, rng)
-    date1 = base + rng.normal(0, noise, base.shape)
-    date2 = gain * (apply_changes(base, change, BANDS) + rng.normal(0, noise, base.shape)) + offset
-    cloud = np.zeros((size, size), bool)
-    cloud[:20, -30:] = True
-    date2[:, cloud] = np.nan
-    da = lambda a: xr.DataArray(a.astype(np.float32), dims=("band", "y", "x"), coords={"band": BANDS})  # noqa: E731
-    valid = xr.DataArray(~cloud, dims=("y", "x"))
-    return da(date1), da(date2), valid, change, cloud
+def _pair(seed=0, size=160):
+    """Two dates with texture, land covers, planted changes, a gain/offset on date 2 and a cloud."""
+    pair = array_pair(seed, size)
+    da = lambda a: xr.DataArray(a, dims=("band", "y", "x"), coords={"band": BANDS})  # noqa: E731
+    valid = xr.DataArray(~pair["cloud"], dims=("y", "x"))
+    return da(pair["date1"]), da(pair["date2"]), valid, pair["change"], pair["cloud"]
 
 
 @pytest.fixture(scope="module")

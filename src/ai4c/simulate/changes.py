@@ -50,3 +50,23 @@ def apply_changes(reflectance: np.ndarray, change: np.ndarray, bands: list[str] 
         if where.any():
             out[:, where] += delta_vector(kind, bands)[:, None].astype(np.float32)
     return np.clip(out, 0.001, None)
+
+
+def array_pair(seed: int = 0, size: int = 160, *, gain: float = 1.1, offset: float = 0.01, noise: float = 0.006,
+               bands: tuple[str, ...] = ("B2", "B3", "B4", "B8")) -> dict[str, np.ndarray]:
+    """Two dates as arrays (no file format): four land covers with texture, planted changes, a gain and
+    offset on date 2, a cloud in date 2; keys date1, date2 (band, y, x), change (y, x), cloud (y, x), cover."""
+    rng = np.random.default_rng(seed)
+    spectra = {"B2": (0.05, 0.04, 0.10, 0.08), "B3": (0.08, 0.06, 0.13, 0.09), "B4": (0.06, 0.04, 0.17, 0.10),
+               "B8": (0.40, 0.32, 0.30, 0.30)}
+    table = np.array([spectra.get(b, spectra["B8"]) for b in bands]).T  # (cover, band)
+    cover = np.add.outer(np.arange(size) // 40, np.arange(size) // 40) % 4
+    base = table[cover].transpose(2, 0, 1) * rng.uniform(0.8, 1.2, size=(1, size, size))
+    change = plant_blobs((size, size), 4, 16, rng)
+    date1 = base + rng.normal(0, noise, base.shape)
+    date2 = gain * (apply_changes(base, change, bands) + rng.normal(0, noise, base.shape)) + offset
+    cloud = np.zeros((size, size), bool)
+    cloud[: size // 8, -size // 5:] = True
+    date2[:, cloud] = np.nan
+    return {"date1": date1.astype(np.float32), "date2": date2.astype(np.float32), "change": change,
+            "cloud": cloud, "cover": cover.astype(np.uint8)}
