@@ -37,8 +37,12 @@ def write_refboa_series(root: Path | str, dates: list[dt.date], *, size: int = 6
     if blk and blk % 16 == 0:
         common.update(tiled=True, blockxsize=blk, blockysize=blk)
     truth = {}
+    yy, xx = np.mgrid[0:size, 0:size] / max(size, 1) * 2 * np.pi
+    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
     for date in dates:
-        boa = rng.integers(1, 6000, size=(bands, size, size), dtype=np.uint16)
+        season = 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
+        noise = rng.integers(-300, 301, size=(bands, size, size))
+        boa = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
         lai = rng.uniform(0, 6, size=(size, size)).astype(np.float32)
         bad = rng.random((size, size)) < invalid_fraction
         kind = rng.integers(0, 3, size=(size, size))
