@@ -24,8 +24,11 @@ CHANGES: dict[int, tuple[str, dict[str, float]]] = {
 
 
 def delta_vector(change: int, bands: list[str] | tuple[str, ...]) -> np.ndarray:
-    """The reflectance delta of a change type for the given bands."""
-    return np.array([CHANGES[change][1][b] for b in bands], dtype=np.float64)
+    """The reflectance delta of a change type for the given bands (`B02` or `B2`; B10 cirrus: 0)."""
+    from ai4c.products.sentinel2 import normalise_band
+
+    deltas = CHANGES[change][1]
+    return np.array([deltas.get(normalise_band(b), 0.0) for b in bands], dtype=np.float64)
 
 
 def plant_blobs(shape: tuple[int, int], n_per_type: int, size: int, rng: np.random.Generator,
