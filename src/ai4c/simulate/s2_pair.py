@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ai4c.simulate.changes import CHANGES, apply_changes, plant_blobs
+from ai4c.simulate.changes import CHANGES, apply_changes
 
 CLOUD_LAYERS = ("cloud", "cloud_prob", "cirrus", "shadow")
 #: change id -> land-cover classes of simulate.scene it may replace (2 vegetation, 3 bare soil)
@@ -24,10 +24,18 @@ TARGET_COVER = {1: 4, 2: 3, 3: 3, 4: 1}
 
 
 def plant_changes(landcover: np.ndarray, *, rng: np.random.Generator, n_per_type: int, patch: int) -> np.ndarray:
-    """The (y, x) change map: patches of every change type restricted to the covers it can happen on."""
-    change = plant_blobs(landcover.shape, n_per_type, patch, rng, tuple(CHANGES))
+    """The (y, x) change map: square patches of every change type centred on a pixel of a cover it can
+    happen on, then restricted to those covers."""
+    change = np.zeros(landcover.shape, dtype=np.uint8)
     for kind, covers in SOURCE_COVER.items():
-        change[(change == kind) & ~np.isin(landcover, covers)] = 0
+        rows, cols = np.nonzero(np.isin(landcover, covers))
+        if len(rows) == 0:
+            continue
+        for pick in rng.choice(len(rows), size=n_per_type, replace=len(rows) < n_per_type):
+            half = int(rng.integers(max(2, patch // 2), patch + 1)) // 2
+            y0, x0 = max(0, rows[pick] - half), max(0, cols[pick] - half)
+            window = change[y0:rows[pick] + half + 1, x0:cols[pick] + half + 1]
+            window[np.isin(landcover[y0:y0 + window.shape[0], x0:x0 + window.shape[1]], covers)] = kind
     return change
 
 
@@ -97,7 +105,7 @@ def cloudy(truth: xr.Dataset) -> np.ndarray:
 def simulate_pair(output_dir: Path | str, *, size: int = 256, seed: int = 0, gain: float = 1.08,
                   offset: float = 0.01, noise: float = 0.004, tile: str = "33UVP",
                   dates: tuple[str, str] = ("2021-05-12", "2021-08-20"), baselines: tuple[str, str] = ("04.00", "05.09"),
-                  zip: bool = False, clouds2: bool = True) -> dict[str, Path]:
+                  zip: bool = False, clouds2: bool = True, n_per_type: int = 3) -> dict[str, Path]:
     """Render both dates as L2A SAFE products in `output_dir` and save truth.nc beside them."""
     from ai4c.core.io import atomic_path
     from ai4c.simulate.s2 import render_s2
@@ -105,7 +113,7 @@ def simulate_pair(output_dir: Path | str, *, size: int = 256, seed: int = 0, gai
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     date1, date2, truth = make_pair_truth(size, seed, gain=gain, offset=offset, noise=noise, clouds2=clouds2,
-                                          tile=tile)
+                                          tile=tile, n_per_type=n_per_type)
     paths = {}
     for key, ds, day, baseline in (("input1", date1, dates[0], baselines[0]), ("input2", date2, dates[1], baselines[1])):
         when = dt.date.fromisoformat(day).strftime("%Y%m%d")
