@@ -120,6 +120,10 @@ class SafeLayout:
         """T33UVP_20230625T100031"""
         return f"T{self.tile}_{self.sensing}"
 
+    def _l2a_has(self, band: str, res: int) -> bool:
+        """B01 at 20 m exists in L2A products from baseline 04.00 only."""
+        return not (band == "B01" and res == 20 and not has_offset(self.baseline))
+
     def image_files(self) -> list[tuple[str, int, str]]:
         """(kind, resolution, relative path without .jp2) of every image, in MTD IMAGE_FILE order."""
         out = []
@@ -130,7 +134,7 @@ class SafeLayout:
             out.append(("TCI", 10, f"{self.granule}/IMG_DATA/{self.stem()}_TCI"))
             return out
         for res in (10, 20, 60):
-            kinds = [b for b in L2A_BANDS[res] if b in self.bands] + list(L2A_EXTRAS[res])
+            kinds = [b for b in L2A_BANDS[res] if b in self.bands and self._l2a_has(b, res)] + list(L2A_EXTRAS[res])
             out += [(k, res, f"{self.granule}/IMG_DATA/R{res}m/{self.stem()}_{k}_{res}m") for k in kinds]
         return out
 
