@@ -28,7 +28,7 @@ def block_slices(grid: Grid, block: int = BLOCK) -> list[list[tuple[slice, slice
 
 def block_grid(grid: Grid, rows: slice, cols: slice) -> Grid:
     """The sub-grid of an output block."""
-    t = grid.transform * Affine.translation(cols.start, rows.start)
+    t = grid.transform @ Affine.translation(cols.start, rows.start)
     return Grid(grid.crs, t, cols.stop - cols.start, rows.stop - rows.start)
 
 
@@ -78,7 +78,7 @@ def source_window(src_transform: Affine, src_crs: CRS, sub: Grid, margin: int = 
     ok = np.isfinite(xs) & np.isfinite(ys)
     if not ok.any():
         return None
-    cols, rows = ~src_transform * (xs[ok], ys[ok])
+    cols, rows = ~src_transform @ (xs[ok], ys[ok])
     return (int(np.floor(np.min(rows))) - margin, int(np.ceil(np.max(rows))) + margin,
             int(np.floor(np.min(cols))) - margin, int(np.ceil(np.max(cols))) + margin)
 
@@ -107,7 +107,7 @@ def _warp_block(piece: np.ndarray, window: Window, sub: Grid, *, src_transform: 
     from rasterio.warp import reproject
 
     out = np.full((sub.height, sub.width), fill_value, dtype=piece.dtype)
-    transform = src_transform * Affine.translation(window[2], window[0])
+    transform = src_transform @ Affine.translation(window[2], window[0])
     nodata = fill_value if not (isinstance(fill_value, float) and np.isnan(fill_value)) else np.nan
     reproject(np.ascontiguousarray(piece), out, src_transform=transform, src_crs=src_crs, src_nodata=nodata,
               dst_transform=sub.transform, dst_crs=sub.crs, dst_nodata=nodata,

@@ -232,8 +232,8 @@ def _same_grid(transform: Affine, shape: tuple[int, ...], grid: Grid) -> bool:
 
 def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, int]:
     left, bottom, right, top = sub.bounds
-    col0, row0 = ~transform * (left, top)
-    col1, row1 = ~transform * (right, bottom)
+    col0, row0 = ~transform @ (left, top)
+    col1, row1 = ~transform @ (right, bottom)
     return (math.floor(min(row0, row1) + _EPS) - margin, math.ceil(max(row0, row1) - _EPS) + margin,
             math.floor(min(col0, col1) + _EPS) - margin, math.ceil(max(col0, col1) - _EPS) + margin)
 
@@ -241,7 +241,7 @@ def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, i
 def _resample_block(piece: np.ndarray, window: tuple[int, int, int, int], sub: Grid, *, src_transform: Affine,
                     method: str, flag: bool, nodata: int | None, src_shape: tuple[int, int]) -> np.ndarray:
     """Resample one clipped source window onto one target block; areas outside the source are no data."""
-    local = src_transform * Affine.translation(window[2], window[0])
+    local = src_transform @ Affine.translation(window[2], window[0])
     out = resample_array(np.asarray(piece), local, sub, method, flag=flag, nodata=nodata)
     return _blank_outside(out, src_transform, sub, src_shape, np.nan if not flag else (nodata or 0))
 
