@@ -19,10 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BANDS = ("B2", "B3", "B4", "B5", "B6", "B7", "B8A", "B11", "B12")
-CLASSES = ("Legumes", "Grassland", "Maize", "Potato", "Sunflower", "Soy", "Winter Barley", "Winter Caraway",
-           "Rye", "Rapeseed", "Beet", "Spring Cereals", "Winter Wheat", "Winter Triticale",
-           "Permanent Plantations", "Other Crops")
+from ai4c.products.timesen2crop import BANDS, CLASSES  # noqa: F401  (re-exported)
 
 # Endmember spectra (reflectance x 10000) in BANDS order.
 SOIL = np.array([900, 1200, 1500, 1750, 1900, 2000, 2200, 2900, 2500], dtype=float)
