@@ -1,0 +1,100 @@
+"""S2-CD and monthlycomposite at (configurable) full size, against plain xarray / numpy peers.
+
+Sizes (env vars): AI4C_BENCH_MC_SIZE (pixels a side, default 2048; a tile is 10980), AI4C_BENCH_MC_N
+(acquisitions, default 70), AI4C_BENCH_CD_SIZE (S2-CD tile side, default 10980; 0 skips S2-CD).
+Each measured run happens in its own process so its peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+OURS_MC = """
+from ai4c.pipelines.monthly_composite import run
+run({src!r}, {out!r}, season_start=2017, tile="33UVP")
+"""
+
+PEER_MC = """
+import rioxarray, xarray as xr, numpy as np
+from pathlib import Path
+from ai4c.products.refboa import list_acquisitions, agronomic_months
+acqs = list_acquisitions({src!r})
+out = Path({out!r}); out.mkdir(exist_ok=True)
+for year, month in agronomic_months(2017):
+    chosen = [a for a in acqs if (a.date.year, a.date.month) == (year, month)]
+    if not chosen:
+        continue
+    stack = []
+    for a in chosen:
+        boa = rioxarray.open_rasterio(a.boa, chunks={{"y": 1024, "x": 1024}})
+        lai = rioxarray.open_rasterio(a.lai, chunks={{"y": 1024, "x": 1024}}).isel(band=0, drop=True)
+        stack.append(boa.where((lai >= 0) & (lai != -999.0)))
+    med = xr.concat(stack, dim="time").median("time", skipna=True).fillna(0).round().astype(np.uint16)
+    med.rio.to_raster(out / f"peer_{{year}}{{month:02d}}.tif", tiled=True, compress="DEFLATE")
+"""
+
+OURS_CD = """
+from ai4c.pipelines.s2_cd import run
+run({a!r}, {b!r}, {out!r}, projection="UTM")
+"""
+
+
+def _measure(code: str) -> tuple[float, float]:
+    """Run `code` in a fresh interpreter; (seconds, peak resident memory in GB)."""
+    wrapper = code + "\nimport resource, json\nprint(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", wrapper], env=env, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    return seconds, json.loads(done.stdout.strip().splitlines()[-1]) / 1024**2
+
+
+def bench_composite(workdir: Path) -> list[dict]:
+    """monthlycomposite vs xarray median(skipna=True) on a size x size x N x 9 series."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from ai4c.simulate.refboa_series import series_dates, write_refboa_series
+
+    size = int(os.environ.get("AI4C_BENCH_MC_SIZE", 2048))
+    count = int(os.environ.get("AI4C_BENCH_MC_N", 70))
+    src = workdir / f"series_{size}_{count}"
+    if not (src / "REFBOA").is_dir() or len(list((src / "REFBOA").glob("*.tif"))) != count:
+        write_refboa_series(src, series_dates(2017, count), size=size, bands=9, seed=1, block=512)
+    label = f"monthlycomposite {size}px x {count} acq x 9 bands"
+    ours = _measure(OURS_MC.format(src=str(src), out=str(workdir / "mc_ours")))
+    peer = _measure(PEER_MC.format(src=str(src), out=str(workdir / "mc_peer")))
+    return [
+        {"benchmark": label, "metric": "wall time", "value": ours[0], "unit": "s",
+         "peer": "xarray median(skipna=True)", "peer_value": peer[0], "ratio": peer[0] / ours[0]},
+        {"benchmark": label, "metric": "peak memory", "value": ours[1], "unit": "GB",
+         "peer": "xarray median(skipna=True)", "peer_value": peer[1], "ratio": peer[1] / max(ours[1], 1e-9)},
+    ]
+
+
+def bench_change_detection(workdir: Path) -> list[dict]:
+    """S2-CD on two simulated L2A products of `size` pixels a side (4 bands at 10 m)."""
+    size = int(os.environ.get("AI4C_BENCH_CD_SIZE", 10980))
+    if size <= 0:
+        return []
+    sys.path.insert(0, str(ROOT / "src"))
+    from ai4c.simulate.s2_pair import simulate_pair
+
+    src = workdir / f"pair_{size}"
+    if not (src / "truth.nc").exists():
+        simulate_pair(src, size=size, seed=1)
+    products = sorted(src.glob("*.SAFE"))
+    seconds, peak = _measure(OURS_CD.format(a=str(products[0]), b=str(products[1]), out=str(workdir / "cd")))
+    label = f"S2-CD {size}x{size} 4 bands 10 m"
+    return [{"benchmark": label, "metric": "wall time", "value": seconds, "unit": "s"},
+            {"benchmark": label, "metric": "peak memory", "value": peak, "unit": "GB"}]
+
+
+def run(workdir: Path) -> list[dict]:
+    """Both benchmarks."""
+    return bench_composite(workdir) + bench_change_detection(workdir)

@@ -1,0 +1,78 @@
+"""Monthly median composites: the exact median of the valid samples of each pixel, 0 where none.
+
+The kernel works on one block (time, band, y, x) at a time, so a dask map over blocks keeps memory
+bounded by the block size whatever the length of the series or the size of the tile.
+"""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def _median_kernel(stack: np.ndarray, valid: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """Median over axis 0 of `stack` (t, band, n) using the samples where `valid` (t, n) is True."""
+    n_time, n_band, n_pix = stack.shape
+    out = np.zeros((n_band, n_pix), dtype=np.float64)
+    for p in prange(n_pix):
+        buf = np.empty(n_time, dtype=np.float64)
+        for b in range(n_band):
+            count = 0
+            for t in range(n_time):
+                if valid[t, p]:
+                    buf[count] = stack[t, b, p]
+                    count += 1
+            if count == 0:
+                continue
+            values = np.sort(buf[:count])
+            half = count // 2
+            if count % 2 == 1:
+                out[b, p] = values[half]
+            else:
+                out[b, p] = (values[half - 1] + values[half]) / 2.0
+    return out
+
+
+def masked_median(stack: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Exact median over time of a (t, band, y, x) block keeping samples where `valid` (t, y, x) holds;
+    float64 (band, y, x), 0 where a pixel has no valid sample (equals numpy's median of those samples)."""
+    n_time, n_band, height, width = stack.shape
+    if n_time == 0:
+        return np.zeros((n_band, height, width), dtype=np.float64)
+    flat = np.ascontiguousarray(stack.reshape(n_time, n_band, height * width))
+    mask = np.ascontiguousarray(valid.reshape(n_time, height * width).astype(np.bool_))
+    return _median_kernel(flat, mask).reshape(n_band, height, width)
+
+
+def lai_valid(lai: np.ndarray, nodata: float | None = None) -> np.ndarray:
+    """Where an LAI sample is usable: finite, >= 0 and not the file's no-data value."""
+    lai = np.asarray(lai)
+    ok = np.isfinite(lai) & (lai >= 0)
+    if nodata is not None and np.isfinite(nodata):
+        ok &= lai != nodata
+    return ok
+
+
+def monthly_median(boa: xr.DataArray, valid: xr.DataArray) -> xr.DataArray:
+    """Lazy masked median over `time` of a (time, band, y, x) stack with a (time, y, x) validity mask,
+    mapped block by block (chunks along y/x; time and band whole) -> float64 (band, y, x)."""
+    boa = boa.transpose("time", "band", "y", "x")
+    valid = valid.transpose("time", "y", "x")
+    data = boa.data if isinstance(boa.data, da.Array) else da.from_array(boa.data, chunks=(-1, -1, 1024, 1024))
+    data = data.rechunk({0: -1, 1: -1})
+    mask = valid.data if isinstance(valid.data, da.Array) else da.from_array(valid.data)
+    mask = mask.rechunk((-1, data.chunks[2], data.chunks[3]))
+    result = da.map_blocks(
+        lambda s, v: masked_median(s, v), data, mask[:, None, :, :],
+        dtype=np.float64, chunks=(data.chunks[1], data.chunks[2], data.chunks[3]), drop_axis=0)
+    coords = {k: v for k, v in boa.coords.items() if "time" not in v.dims}
+    return xr.DataArray(result, dims=("band", "y", "x"), coords=coords, attrs=dict(boa.attrs))
+
+
+def to_uint16(median: xr.DataArray) -> xr.DataArray:
+    """Round a median to the nearest integer (half to even, numpy's rint) and store it as uint16."""
+    return xr.apply_ufunc(lambda a: np.clip(np.rint(a), 0, 65535).astype(np.uint16), median,
+                          dask="parallelized", output_dtypes=[np.uint16]).assign_attrs(median.attrs)

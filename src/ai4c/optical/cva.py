@@ -1,0 +1,158 @@
+"""Change Vector Analysis in the polar domain (Bovolo & Bruzzone 2007) on two co-registered dates.
+
+date 2 is normalised to date 1 (optical.radiometric), the difference of each band is divided by its
+no-change standard deviation, the magnitude rho of that vector is tested against a chi-squared quantile
+and its angle alpha to a reference vector; changed pixels are grouped by K-means on (rho, alpha).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+from scipy.stats import chi2
+
+from ai4c.core.errors import InvalidParameterError, InvalidProductError
+from ai4c.optical.radiometric import MIN_SAMPLES, Normalisation, _robust_sigma, fit_normalisation
+
+NO_CHANGE, NO_DATA = 0, 255
+
+
+@dataclass
+class CvaResult:
+    """Magnitude, angle (degrees), classes (0 no change, 1..N, 255 no data) and fitted statistics."""
+
+    rho: xr.DataArray
+    alpha: xr.DataArray
+    classes: xr.DataArray
+    threshold: float
+    sigma: np.ndarray
+    normalisation: Normalisation
+    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+
+def check_reference_vector(vector: list[float] | str | None, n_bands: int) -> np.ndarray:
+    """The reference vector as floats; default (1, 0, ..., 0); its length must be the number of bands."""
+    if vector is None or (isinstance(vector, str) and not vector.strip()):
+        return np.eye(n_bands)[0]
+    items = vector.split(",") if isinstance(vector, str) else list(vector)
+    try:
+        values = np.array([float(v) for v in items], dtype=np.float64)
+    except ValueError:
+        raise InvalidParameterError(f"referenceVector={vector!r} must be numbers separated by commas") from None
+    if len(values) != n_bands:
+        raise InvalidParameterError(f"referenceVector has {len(values)} values but {n_bands} bands are used; "
+                                    f"give {n_bands} comma-separated numbers, e.g. {','.join(['1'] + ['0'] * (n_bands - 1))}")
+    if not np.any(values) or not np.all(np.isfinite(values)):
+        raise InvalidParameterError(f"referenceVector={vector!r} must be finite and not all zero")
+    return values
+
+
+def check_confidence(level: float) -> float:
+    """A confidence level in percent, strictly between 0 and 100."""
+    try:
+        value = float(level)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"levelConfidence={level!r} is not a number; use e.g. 99.99") from None
+    if not 0 < value < 100:
+        raise InvalidParameterError(f"levelConfidence={level!r} must be > 0 and < 100 (percent), e.g. 99.99")
+    return value
+
+
+def check_classes(number: int) -> int:
+    """At least one change class."""
+    try:
+        value = int(number)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"numberClasses={number!r} is not an integer; use e.g. 4") from None
+    if value < 1 or value > 254 or value != float(number):
+        raise InvalidParameterError(f"numberClasses={number!r} must be an integer in 1..254")
+    return value
+
+
+def _samples(ref: xr.DataArray, tgt: xr.DataArray, mask: xr.DataArray, max_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, bands) samples of both dates on a regular decimated grid inside `mask`."""
+    height, width = mask.shape
+    step = max(1, int(np.ceil(np.sqrt(height * width / max_samples))))
+    sub = {"y": slice(None, None, step), "x": slice(None, None, step)}
+    keep = np.asarray(mask.isel(sub).values, dtype=bool)
+    x = np.asarray(ref.isel(sub).values)[:, keep].T
+    y = np.asarray(tgt.isel(sub).values)[:, keep].T
+    finite = np.all(np.isfinite(x), axis=1) & np.all(np.isfinite(y), axis=1)
+    return x[finite], y[finite]
+
+
+def polar(ref: xr.DataArray, tgt: xr.DataArray, norm: Normalisation, sigma: np.ndarray,
+          reference: np.ndarray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Lazy magnitude and angle (degrees) of the normalised difference vector per pixel."""
+    gain = xr.DataArray(norm.gain, dims="band")
+    offset = xr.DataArray(norm.offset, dims="band")
+    z = ((tgt - offset) / gain - ref) / xr.DataArray(sigma, dims="band")
+    rho = np.sqrt((z**2).sum("band", skipna=False))
+    unit = xr.DataArray(reference / np.linalg.norm(reference), dims="band")
+    cosine = ((z * unit).sum("band", skipna=False) / rho.where(rho > 0)).clip(-1, 1)
+    alpha = np.degrees(np.arccos(cosine)).fillna(0.0).where(np.isfinite(rho))
+    return rho.astype(np.float32), alpha.astype(np.float32)
+
+
+def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
+                   max_fit: int = 200_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """K-means on standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
+    (0 elsewhere) and the class centres (rho, alpha)."""
+    from sklearn.cluster import KMeans
+
+    labels = np.zeros(rho.shape, dtype=np.uint8)
+    features = np.column_stack([rho[changed], alpha[changed]]).astype(np.float64)
+    if len(features) == 0:
+        return labels, np.zeros((0, 2))
+    scale = features.std(axis=0)
+    scale[scale == 0] = 1.0
+    centre = features.mean(axis=0)
+    unique = len(np.unique(features, axis=0)) if len(features) < 10 * n_classes else n_classes
+    k = max(1, min(n_classes, unique))
+    rng = np.random.default_rng(seed)
+    fit = features if len(features) <= max_fit else features[rng.choice(len(features), max_fit, replace=False)]
+    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit((fit - centre) / scale)
+    raw = model.predict((features - centre) / scale)
+    centres = model.cluster_centers_ * scale + centre
+    order = np.argsort(centres[:, 1], kind="stable")
+    rank = np.empty(k, dtype=np.uint8)
+    rank[order] = np.arange(1, k + 1, dtype=np.uint8)
+    labels[changed] = rank[raw]
+    return labels, centres[order]
+
+
+def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.DataArray,
+                           same_class: xr.DataArray | None = None, reference_vector: list[float] | str | None = None,
+                           level_confidence: float = 99.99, number_classes: int = 4,
+                           normalisation: str = "irmad", max_samples: int = 1_000_000) -> CvaResult:
+    """Run CVA on (band, y, x) reflectances of two dates; `valid` is clear in both dates and in the AoI,
+    `same_class` where both dates have the same scene class (candidates for the normalisation)."""
+    level = check_confidence(level_confidence)
+    n_classes = check_classes(number_classes)
+    reference = check_reference_vector(reference_vector, ref.sizes["band"])
+    candidates = valid if same_class is None else valid & same_class
+    x, y = _samples(ref, tgt, candidates, max_samples)
+    if len(x) < MIN_SAMPLES:
+        x, y = _samples(ref, tgt, valid, max_samples)
+    if len(x) < MIN_SAMPLES:
+        raise InvalidProductError(f"only {len(x)} pixels are clear in both dates; choose less cloudy "
+                                  "products or a larger AoI")
+    norm = fit_normalisation(x, y, normalisation)
+    diff = (y - norm.offset) / norm.gain - x
+    sigma = _robust_sigma(diff[norm.not_changed])
+    rho, alpha = polar(ref, tgt, norm, sigma, reference)
+    import dask
+
+    rho_np, alpha_np = (np.asarray(a) for a in dask.compute(rho.data, alpha.data))
+    ok = np.asarray(valid.values, dtype=bool) & np.isfinite(rho_np)
+    threshold = float(np.sqrt(chi2.ppf(level / 100.0, ref.sizes["band"])))
+    changed = ok & (rho_np > threshold)
+    labels, centres = kmeans_classes(rho_np, alpha_np, changed, n_classes)
+    labels[~ok] = NO_DATA
+    coords = {"y": ref.coords["y"], "x": ref.coords["x"]} if "y" in ref.coords else {}
+    as_da = lambda a, name: xr.DataArray(a, dims=("y", "x"), coords=coords, name=name)  # noqa: E731
+    return CvaResult(as_da(np.where(ok, rho_np, np.nan).astype(np.float32), "magnitude"),
+                     as_da(np.where(ok, alpha_np, np.nan).astype(np.float32), "angle"),
+                     as_da(labels, "class"), threshold, sigma, norm, centres)

@@ -1,0 +1,193 @@
+"""monthlycomposite (seed §5.2.3, AI4C_MComp.py): 12 monthly median composites of a BOA series.
+
+For every month of the agronomic year (September `season_start` .. August `season_start`+1) each
+pixel is the median of the BOA samples whose LAI is valid (not no-data, not NaN, >= 0), 0 where none
+remains; written as uint16 GeoTIFFs `MC_<tile>_<YYYYMM>.tif` on the inputs' grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ai4c.core.errors import InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
+from ai4c.products.refboa import TIMESEN2CROP_BANDS, Acquisition, agronomic_months, list_acquisitions
+
+_TILE = re.compile(r"^\d{1,2}[A-Z]{3}$")
+
+
+@dataclass
+class Series:
+    """The validated acquisitions of a REFBOA/LAI folder and their common grid."""
+
+    acquisitions: list[Acquisition]
+    template: xr.DataArray
+    band_names: list[str]
+
+
+def check_tile(tile: str) -> str:
+    """A Sentinel-2 MGRS tile code like 33UVP."""
+    text = str(tile or "").strip().upper().removeprefix("T")
+    if not _TILE.match(text):
+        raise InvalidParameterError(f"tile={tile!r} is not a Sentinel-2 tile code; use e.g. 33UVP")
+    return text
+
+
+def check_season(season_start: int | str) -> int:
+    """The first year of the agronomic year (1980..2100)."""
+    try:
+        year = int(season_start)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"season_start={season_start!r} is not a year; use e.g. 2017") from None
+    if not 1980 <= year <= 2100:
+        raise InvalidParameterError(f"season_start={season_start!r} is out of range; use a year in 1980..2100")
+    return year
+
+
+def _grid_of(path: Path) -> tuple[Any, tuple, tuple[int, int], int, tuple]:
+    """CRS, transform, shape, band count and band descriptions of a raster (header only)."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count, src.descriptions
+    except rasterio.errors.RasterioIOError as exc:
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace the file") from None
+
+
+def check_grids(acquisitions: list[Acquisition]) -> tuple[int, list[str]]:
+    """All BOA and LAI files on one grid and all BOA with the same bands; returns (count, band names)."""
+    first = _grid_of(acquisitions[0].boa)
+    for acq in acquisitions:
+        for path in (acq.boa, acq.lai):
+            crs, transform, shape, count, _ = _grid_of(path)
+            if crs != first[0] or not np.allclose(transform, first[1]) or shape != first[2]:
+                raise InvalidProductError(
+                    f"{path.name} is on another grid (shape {shape}, CRS {crs}) than {acquisitions[0].boa.name} "
+                    f"(shape {first[2]}, CRS {first[0]}); resample all inputs to one grid")
+            if path == acq.boa and count != first[3]:
+                raise InvalidProductError(f"{path.name} has {count} bands, {acquisitions[0].boa.name} has "
+                                          f"{first[3]}; every BOA needs the same bands")
+    descriptions = [d for d in first[4] if d]
+    if len(descriptions) == first[3]:
+        names = list(descriptions)
+    elif first[3] == len(TIMESEN2CROP_BANDS):
+        names = list(TIMESEN2CROP_BANDS)
+    else:
+        names = [f"band{i + 1}" for i in range(first[3])]
+    return first[3], names
+
+
+def _open(path: Path, block: int) -> xr.DataArray:
+    """A lazy (band, y, x) view of a GeoTIFF in square blocks."""
+    import rioxarray
+
+    return rioxarray.open_rasterio(path, chunks={"band": -1, "y": block, "x": block}, lock=False)
+
+
+@operator("read-refboa")
+def read_series(data: Any, ctx: Context, *, block: int = 1024) -> Series:
+    """List and validate the REFBOA/LAI acquisitions (dates, partners, one grid)."""
+    acquisitions = list_acquisitions(ctx.inputs[0])
+    _, names = check_grids(acquisitions)
+    ctx.metadata["block"] = int(block)
+    return Series(acquisitions, _open(acquisitions[0].boa, int(block)), names)
+
+
+def month_stack(series: Series, year: int, month: int, block: int) -> tuple[xr.DataArray, xr.DataArray] | None:
+    """Lazy BOA (time, band, y, x) and LAI validity (time, y, x) of one month, None when no acquisition."""
+    from ai4c.optical.composite import lai_valid
+
+    chosen = [a for a in series.acquisitions if (a.date.year, a.date.month) == (year, month)]
+    if not chosen:
+        return None
+    boa = xr.concat([_open(a.boa, block) for a in chosen], dim="time", coords="minimal", compat="override")
+    valids = []
+    for acq in chosen:
+        lai = _open(acq.lai, block).isel(band=0, drop=True)
+        nodata = lai.rio.nodata
+        valids.append(xr.apply_ufunc(lai_valid, lai, kwargs={"nodata": nodata}, dask="parallelized",
+                                     output_dtypes=[bool]))
+    return boa, xr.concat(valids, dim="time", coords="minimal", compat="override")
+
+
+@operator("monthly-median")
+def compute_months(series: Series, ctx: Context, *, season_start: int = 2017) -> dict[str, xr.DataArray]:
+    """The lazy uint16 composite of each month of the agronomic year, keyed YYYYMM."""
+    from ai4c.optical.composite import monthly_median, to_uint16
+
+    block = ctx.metadata.get("block", 1024)
+    template = series.template.assign_coords(band=series.band_names)
+    out: dict[str, xr.DataArray] = {}
+    for year, month in agronomic_months(check_season(season_start)):
+        stack = month_stack(series, year, month, block)
+        if stack is None:
+            composite = xr.zeros_like(template, dtype=np.uint16)
+        else:
+            composite = to_uint16(monthly_median(stack[0].assign_coords(band=series.band_names), stack[1]))
+        out[f"{year}{month:02d}"] = composite.rio.write_crs(template.rio.crs).rio.write_transform(
+            template.rio.transform())
+    ctx.metadata["counts"] = {k: sum((a.date.year, a.date.month) == (int(k[:4]), int(k[4:]))
+                                     for a in series.acquisitions) for k in out}
+    return out
+
+
+@operator("write-composites")
+def write_composites(months: dict[str, xr.DataArray], ctx: Context, *, tile: str = "33UVP") -> list[Path]:
+    """Write MC_<tile>_<YYYYMM>.tif (uint16, 0 = no valid sample) and a STAC Item per month."""
+    from ai4c.core.io import write_raster
+    from ai4c.core.progress import dask_progress
+    from ai4c.core.stac import write_item
+
+    tile = check_tile(tile)
+    folder = Path(ctx.output_path)
+    paths = []
+    for key, composite in months.items():
+        path = folder / f"MC_{tile}_{key}.tif"
+        with dask_progress(f"composite {key}"):
+            write_raster(composite, path, nodata=0, tags={"month": key, "tile": tile})
+        write_item(path, raster=composite, inputs=[str(p) for p in ctx.inputs],
+                   parameters={"tile": tile, "month": key},
+                   properties={"ai4c:acquisitions": ctx.metadata.get("counts", {}).get(key, 0)})
+        paths.append(path)
+    return paths
+
+
+@graph_provider("monthly-composite")
+def default_graph() -> Graph:
+    """read-refboa -> monthly-median -> write-composites."""
+    return Graph("monthly-composite", [Step("read-refboa"), Step("monthly-median"), Step("write-composites")])
+
+
+def _prepare_output(output_dir: Path) -> Path:
+    """Create the output folder (its parent must exist)."""
+    output_dir = Path(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(f"output_dir {output_dir} is a file; give a folder")
+    if not output_dir.parent.is_dir():
+        raise OutputError(f"parent of output_dir {output_dir} does not exist; create it first")
+    output_dir.mkdir(exist_ok=True)
+    return output_dir
+
+
+def run(input_dir: Path | str, output_dir: Path | str, season_start: int = 2017, tile: str = "33UVP",
+        *, block: int = 1024) -> list[Path]:
+    """Write the 12 monthly composites of a REFBOA/LAI folder; returns their paths (September first)."""
+    tile = check_tile(tile)
+    season_start = check_season(season_start)
+    graph = default_graph().set("read-refboa", block=block).set("monthly-median", season_start=season_start)
+    graph.set("write-composites", tile=tile)
+    ctx = Context(inputs=[Path(input_dir)], output_path=Path(output_dir))
+    series = graph.steps[0]
+    data = Graph(graph.name, [series]).run(ctx)  # validate every input before creating anything
+    ctx.output_path = _prepare_output(Path(output_dir))
+    return Graph(graph.name, graph.steps[1:]).run(ctx, data)
+
+
+monthly_composites = run

@@ -1,0 +1,108 @@
+"""S2-CD outputs: CVA (magnitude, angle), S2-CD classes with a colour table, polar scatter PNG, STAC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ai4c.core.graph import Context
+from ai4c.optical.cva import NO_DATA, CvaResult
+
+NO_CHANGE_COLOUR = (40, 40, 40, 255)
+NO_DATA_COLOUR = (255, 255, 255, 0)
+
+
+def class_colours(n_classes: int) -> dict[int, tuple[int, int, int, int]]:
+    """Colour table: 0 dark grey (no change), 1..N from matplotlib's tab10/tab20, 255 transparent."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if n_classes <= 10 else "tab20"]
+    table = {0: NO_CHANGE_COLOUR, NO_DATA: NO_DATA_COLOUR}
+    for k in range(1, n_classes + 1):
+        r, g, b, _ = cmap((k - 1) % cmap.N)
+        table[k] = (int(r * 255), int(g * 255), int(b * 255), 255)
+    return table
+
+
+def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, seed: int = 0) -> Path:
+    """PNG of the changed pixels in the polar domain (angle, magnitude) coloured by class, with the
+    chi-squared threshold as a circle (like the seed's figure 10)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ai4c.core.io import atomic_path
+
+    classes = np.asarray(result.classes.values)
+    rho, alpha = np.asarray(result.rho.values), np.asarray(result.alpha.values)
+    changed = np.flatnonzero((classes > 0) & (classes < NO_DATA))
+    if len(changed) > max_points:
+        changed = np.random.default_rng(seed).choice(changed, max_points, replace=False)
+    n_classes = max(len(result.centres), 1)
+    colours = class_colours(n_classes)
+    fig = plt.figure(figsize=(6, 6), dpi=110)
+    ax = fig.add_subplot(projection="polar")
+    ax.set_thetamin(0)
+    ax.set_thetamax(180)
+    for k in range(1, n_classes + 1):
+        pick = changed[classes.ravel()[changed] == k]
+        ax.scatter(np.radians(alpha.ravel()[pick]), rho.ravel()[pick], s=2, color=np.array(colours[k]) / 255,
+                   label=f"class {k}")
+    theta = np.linspace(0, np.pi, 181)
+    ax.plot(theta, np.full_like(theta, result.threshold), "k--", lw=1, label="threshold")
+    ax.set_title("CVA polar domain: magnitude (radius) vs angle (degrees)")
+    ax.legend(loc="lower left", fontsize=7, markerscale=4)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _stats(result: CvaResult) -> dict:
+    """Numbers worth recording in the STAC Items."""
+    classes = np.asarray(result.classes.values)
+    valid = classes != NO_DATA
+    return {"ai4c:threshold_magnitude": result.threshold, "ai4c:sigma": result.sigma.tolist(),
+            "ai4c:gain": result.normalisation.gain.tolist(), "ai4c:offset": result.normalisation.offset.tolist(),
+            "ai4c:normalisation": result.normalisation.method,
+            "ai4c:changed_fraction": float(((classes > 0) & valid).sum() / max(valid.sum(), 1)),
+            "ai4c:class_centres_magnitude_angle": result.centres.tolist()}
+
+
+def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[Path]:
+    """Write the products into `ctx.output_path` (created now that everything is computed)."""
+    from ai4c.core.io import extension_for, write_raster
+    from ai4c.core.stac import write_item
+
+    folder = Path(ctx.output_path)
+    folder.mkdir(exist_ok=True)
+    ext = extension_for(output_format)
+    crs, transform = result.rho.rio.crs, result.rho.rio.transform()
+    cva = xr.concat([result.rho, result.alpha], dim="band").assign_coords(band=["magnitude", "angle_deg"])
+    cva = cva.rio.write_crs(crs).rio.write_transform(transform)
+    classes = result.classes.expand_dims(band=["change_class"]).rio.write_crs(crs).rio.write_transform(transform)
+    n_classes = max(len(result.centres), 1)
+    cva_path = write_raster(cva, folder / f"CVA{ext}", output_format, nodata=float("nan"))
+    cd_path = write_raster(classes, folder / f"S2-CD{ext}", output_format, nodata=NO_DATA,
+                           colormap=class_colours(n_classes),
+                           tags={"classes": "0 no change; 1..N change classes by increasing angle; 255 no data"})
+    png = polar_scatter(result, folder / "S2-CD_polar.png")
+    when = _date(ctx)
+    common = {"inputs": [str(p) for p in ctx.inputs], "parameters": ctx.metadata.get("parameters", {}),
+              "properties": {**_stats(result), "ai4c:dates": ctx.metadata.get("dates"),
+                             "ai4c:baselines": ctx.metadata.get("baselines"), "ai4c:tile": ctx.metadata.get("tile")},
+              "warnings": ctx.warnings, "datetime": when}
+    write_item(cva_path, raster=cva, **common)
+    write_item(cd_path, raster=classes, assets={"polar": {"href": png.name, "media_type": "image/png",
+                                                          "roles": ["overview"]}}, **common)
+    return [cva_path, cd_path, png]
+
+
+def _date(ctx: Context) -> dt.datetime | None:
+    """The date-2 acquisition time (the change is observed then)."""
+    dates = ctx.metadata.get("dates") or []
+    return dt.datetime.fromisoformat(dates[-1]) if dates else None

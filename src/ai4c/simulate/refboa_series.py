@@ -1,0 +1,62 @@
+"""A random REFBOA/LAI series (one BOA and one LAI GeoTIFF per date) for composite tests and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+
+from ai4c.products.refboa import TIMESEN2CROP_BANDS
+
+
+def series_dates(season_start: int, count: int, skip_months: tuple[int, ...] = ()) -> list[dt.date]:
+    """`count` dates spread over September `season_start` .. August +1, avoiding `skip_months`."""
+    start = dt.date(season_start, 9, 1)
+    days = np.linspace(0, 364, count).round().astype(int)
+    dates = [start + dt.timedelta(days=int(d)) for d in days]
+    return sorted({d for d in dates if d.month not in skip_months})
+
+
+def write_refboa_series(root: Path | str, dates: list[dt.date], *, size: int = 64, bands: int = 9,
+                        invalid_fraction: float = 0.3, seed: int = 0, tile: str = "33UVP",
+                        block: int = 256) -> dict[dt.date, tuple[np.ndarray, np.ndarray]]:
+    """Write REFBOA/<tile>_<date>_BOA.tif (uint16) and LAI/<tile>_<date>_LAI.tif (float32, invalid as
+    -999 no data, NaN or negative); returns {date: (boa (band, y, x), lai (y, x))} as written."""
+    import rasterio
+
+    root = Path(root)
+    (root / "REFBOA").mkdir(parents=True, exist_ok=True)
+    (root / "LAI").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    transform = Affine(10.0, 0, 399960.0, 0, -10.0, 5400000.0)
+    names = list(TIMESEN2CROP_BANDS) if bands == 9 else [f"band{i + 1}" for i in range(bands)]
+    blk = min(block, size) if size % 16 == 0 else None
+    common = {"driver": "GTiff", "height": size, "width": size, "crs": "EPSG:32633", "transform": transform}
+    if blk and blk % 16 == 0:
+        common.update(tiled=True, blockxsize=blk, blockysize=blk)
+    truth = {}
+    yy, xx = np.mgrid[0:size, 0:size] / max(size, 1) * 2 * np.pi
+    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
+    for date in dates:
+        season = 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
+        noise = rng.integers(-300, 301, size=(bands, size, size))
+        boa = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
+        lai = rng.uniform(0, 6, size=(size, size)).astype(np.float32)
+        bad = rng.random((size, size)) < invalid_fraction
+        kind = rng.integers(0, 3, size=(size, size))
+        lai[bad & (kind == 0)] = -999.0
+        lai[bad & (kind == 1)] = np.nan
+        lai[bad & (kind == 2)] = -0.5
+        stamp = f"{date:%Y%m%d}"
+        with rasterio.open(root / "REFBOA" / f"{tile}_{stamp}_BOA.tif", "w", count=bands, dtype="uint16",
+                           compress="deflate", **common) as dst:
+            dst.write(boa)
+            for i, name in enumerate(names, start=1):
+                dst.set_band_description(i, name)
+        with rasterio.open(root / "LAI" / f"{tile}_{stamp}_LAI.tif", "w", count=1, dtype="float32",
+                           nodata=-999.0, compress="deflate", **common) as dst:
+            dst.write(lai, 1)
+        truth[date] = (boa, lai)
+    return truth
