@@ -19,6 +19,8 @@ def _args(parser: argparse.ArgumentParser) -> None:
                         "y_train.npy); enables early stopping and the validation report")
     parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--hidden", type=int, default=32, help="LSTM hidden units (default 32)")
+    parser.add_argument("--layers", type=int, default=1, help="stacked LSTM layers (default 1)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -26,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
     from ai4c.pipelines.train_lstm import MODEL_NAME, run
 
     report = run(args.input_dir, args.output_dir, args.n_epochs, args.batch_size, args.class_weights,
-                 args.learning_rate, args.val, args.patience, args.seed)
+                 args.learning_rate, args.val, args.patience, args.seed, args.hidden, args.layers)
     last = report["epochs"][-1]
     print(f"trained {len(report['epochs'])} epochs on {report['n_train']} samples ({report['device']}): "
           f"loss {last['loss']:.4f}, accuracy {last['accuracy']:.4f}")

@@ -28,8 +28,8 @@ class LstmConfig:
     n_steps: int
     n_bands: int
     n_classes: int = 16
-    hidden: int = 64
-    layers: int = 2
+    hidden: int = 32
+    layers: int = 1
     dropout: float = 0.2
     bands: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)

@@ -65,12 +65,14 @@ def load_set(folder: Path | str, names: tuple[str, str] | None = None) -> tuple[
 
 def run(input_dir: Path | str, output_dir: Path | str, n_epochs: int = 50, batch_size: int = 32,
         class_weights: int = 0, learning_rate: float = 1e-3, val: Path | str | None = None,
-        patience: int = 8, seed: int = 0, hidden: int = 64) -> dict:
+        patience: int = 8, seed: int = 0, hidden: int = 32, layers: int = 1) -> dict:
     """Validate, train, write the .h5 model and the JSON report; returns the report."""
     from ai4c.ml.crop_training import TrainSettings, evaluate, train
     from ai4c.ml.crops import LstmConfig, device, save_model
 
     check_parameters(n_epochs, batch_size, learning_rate, class_weights)
+    if not (1 <= hidden <= 1024 and 1 <= layers <= 8):
+        raise InvalidParameterError(f"hidden={hidden}, layers={layers}: use 1..1024 hidden units and 1..8 layers")
     output_dir = Path(output_dir)
     x, y = load_set(input_dir, PAIRS[0])
     val_set = load_set(val) if val else None
@@ -80,7 +82,7 @@ def run(input_dir: Path | str, output_dir: Path | str, n_epochs: int = 50, batch
     if not output_dir.is_dir():
         raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
     features = "monthly" if x.shape[1] == 12 else f"{x.shape[1]} steps"
-    config = LstmConfig(n_steps=x.shape[1], n_bands=x.shape[2], hidden=hidden,
+    config = LstmConfig(n_steps=x.shape[1], n_bands=x.shape[2], hidden=hidden, layers=layers,
                         bands=list(BANDS) if x.shape[2] == len(BANDS) else [f"band{i + 1}" for i in range(x.shape[2])],
                         classes=list(CLASSES), features=features)
     settings = TrainSettings(int(n_epochs), int(batch_size), float(learning_rate), bool(class_weights), patience, seed)
