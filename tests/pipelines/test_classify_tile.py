@@ -21,7 +21,7 @@ from ai4c.simulate.timesen2crop import simulate_dataset
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
     base = tmp_path_factory.mktemp("e2e")
-    root = simulate_dataset(base / "ts", ["32TNT", "33TWN", "33UWP", "33UXP"], samples_per_class=14, seed=5)
+    root = simulate_dataset(base / "ts", ["32TNT", "33TWN", "33TUM", "33UXP"], samples_per_class=20, seed=5)
     (base / "sets").mkdir()
     prepare(root, base / "sets", val_tiles=["33UXP"], monthly=True)
     (base / "model").mkdir()

@@ -48,11 +48,11 @@ CURVES: dict[int, CropCurve] = {
     0: CropCurve(green=((222, 292, 0.8, 9, 7),), dry=((292, 318, 0.7, 7, 3),)),                 # Legumes
     1: CropCurve(green=((-60, 55, 0.35, 8, 15), (195, 262, 0.55, 10, 3), (272, 312, 0.5, 6, 3),
                         (322, 420, 0.45, 6, 10)), floor=0.35, soil=0.9),                         # Grassland
-    2: CropCurve(green=((262, 352, 0.92, 11, 9),), dry=((352, 400, 0.75, 9, 4),)),               # Maize
+    2: CropCurve(green=((255, 362, 0.94, 12, 9),), dry=((362, 400, 0.75, 9, 4),)),               # Maize
     3: CropCurve(green=((238, 310, 0.88, 6, 6),), dry=((310, 332, 0.6, 6, 2),), soil=1.1),       # Potato
     4: CropCurve(green=((248, 322, 0.75, 9, 7),), dry=((322, 372, 0.8, 7, 3),),
                  flower=((296, 322, 0.35, 4, 4),)),                                              # Sunflower
-    5: CropCurve(green=((268, 356, 0.86, 8, 7),), dry=((356, 395, 0.75, 7, 3),), soil=1.05),      # Soy
+    5: CropCurve(green=((280, 340, 0.8, 7, 6),), dry=((340, 372, 0.75, 6, 3),), soil=1.1),        # Soy
     6: CropCurve(green=((32, 200, 0.38, 8, 20), (172, 252, 0.9, 10, 7)),
                  dry=((252, 294, 0.8, 7, 3),)),                                                  # Winter Barley
     7: CropCurve(green=((15, 200, 0.48, 10, 20), (188, 282, 0.72, 10, 7)), dry=((282, 308, 0.6, 6, 3),),
@@ -62,8 +62,8 @@ CURVES: dict[int, CropCurve] = {
     9: CropCurve(green=((8, 200, 0.62, 8, 20), (170, 270, 0.92, 9, 7)), dry=((270, 308, 0.8, 6, 3),),
                  flower=((222, 256, 0.5, 5, 5),)),                                               # Rapeseed
     10: CropCurve(green=((232, 385, 0.9, 13, 8),), soil=1.05),                                    # Beet
-    11: CropCurve(green=((205, 284, 0.82, 9, 8),), dry=((284, 326, 0.8, 7, 3),)),                # Spring Cereals
-    12: CropCurve(green=((50, 210, 0.18, 8, 20), (202, 292, 0.92, 10, 8)),
+    11: CropCurve(green=((215, 282, 0.82, 8, 7),), dry=((282, 326, 0.8, 7, 3),)),                # Spring Cereals
+    12: CropCurve(green=((50, 210, 0.24, 8, 20), (202, 294, 0.92, 10, 8)),
                   dry=((292, 322, 0.85, 7, 3),)),                                                # Winter Wheat
     13: CropCurve(green=((45, 205, 0.3, 8, 20), (194, 280, 0.84, 10, 8)),
                   dry=((280, 314, 0.72, 7, 3),), soil=0.95),                                     # Winter Triticale
