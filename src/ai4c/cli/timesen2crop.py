@@ -1,0 +1,62 @@
+"""`ai4c timesen2crop prepare` and `ai4c simulate timesen2crop`."""
+
+from __future__ import annotations
+
+import argparse
+
+from ai4c.cli.app import Command, csv_list
+
+
+def _prepare_args(parser: argparse.ArgumentParser) -> None:
+    """Flags of `timesen2crop prepare`."""
+    parser.add_argument("--root", required=True, help="TimeSen2Crop folder holding the tile folders")
+    parser.add_argument("--output_dir", required=True, help="folder for train.npy, y_train.npy, val/test sets")
+    parser.add_argument("--val-tiles", "--val_tiles", dest="val_tiles", type=csv_list, default=[],
+                        help="comma-separated tiles for the validation set (e.g. 33UVP)")
+    parser.add_argument("--test-tiles", "--test_tiles", dest="test_tiles", type=csv_list, default=[],
+                        help="comma-separated tiles for the test set")
+    parser.add_argument("--monthly", action="store_true",
+                        help="12 monthly medians of the clear samples (Sep..Aug), the monthlycomposite features")
+    parser.add_argument("--step", type=int, default=10,
+                        help="without --monthly: days between the interpolated clear-sky samples (default 10)")
+    parser.add_argument("--max-per-class", "--max_per_class", dest="max_per_class", type=int, default=None,
+                        help="read at most this many samples per class and tile")
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    """Run the preparation and print the set shapes."""
+    from ai4c.pipelines.timesen2crop_prepare import prepare
+
+    report = prepare(args.root, args.output_dir, args.val_tiles, args.test_tiles, args.monthly, args.step,
+                     args.max_per_class)
+    for split, shape in report["shapes"].items():
+        print(f"{split}: {shape[0]} samples x {shape[1]} steps x {shape[2]} bands ({', '.join(report['tiles'][split])})")
+    return 0
+
+
+def _simulate_args(parser: argparse.ArgumentParser) -> None:
+    """Flags of `simulate timesen2crop`."""
+    parser.add_argument("--root", required=True, help="new folder for the simulated dataset")
+    parser.add_argument("--tiles", type=csv_list, default=None,
+                        help="comma-separated TimeSen2Crop tiles (default: the 15 tiles of the real set)")
+    parser.add_argument("--samples-per-class", "--samples_per_class", dest="samples_per_class", type=int,
+                        default=50, help="samples per class and tile, scaled by class frequency (default 50)")
+    parser.add_argument("--balanced", action="store_true", help="the same number of samples in every class")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Write the simulated dataset."""
+    from ai4c.simulate.timesen2crop import simulate_dataset
+
+    root = simulate_dataset(args.root, args.tiles, args.samples_per_class, args.seed, args.balanced)
+    print(f"simulated TimeSen2Crop written to {root}")
+    return 0
+
+
+COMMANDS = [
+    Command("prepare", "TimeSen2Crop -> train/val/test .npy sets for train_lstm, split by tile",
+            _prepare_args, _prepare, group="timesen2crop"),
+    Command("timesen2crop", "simulate a TimeSen2Crop dataset (real layout, per-class phenology, clouds)",
+            _simulate_args, _simulate, group="simulate"),
+]

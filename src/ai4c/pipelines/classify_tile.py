@@ -1,0 +1,175 @@
+"""tile_classifier (seed §5.2.5, AI4C_LSTMInference.py): classify a tile's 12 monthly composites with the
+LSTM of train_lstm, block by block, then clean the map (majority filter, small patches removed).
+
+input_dir holds the model (.h5) and optionally a mask GeoTIFF (pixels with 0 are classified, any other
+value is ignored); mc_dir holds `MC_<tile>_<YYYYMM>.tif`. The output `CropType_<tile>_<YYYY>.tif` is
+uint8 with TimeSen2Crop codes, 255 for ignored or no data, a colour table, a STAC Item with the
+legend and a PNG quick-look with the legend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.progress import track
+from ai4c.ml.crop_postprocess import IGNORED, majority_filter, remove_small_patches
+from ai4c.products.timesen2crop import CLASSES, COLOURS
+
+_MC = re.compile(r"^MC_(?P<tile>[^_]+)_(?P<ym>\d{6})\.tiff?$", re.IGNORECASE)
+
+
+@dataclass
+class Inputs:
+    """The validated inputs of one run."""
+
+    model: Path
+    mask: Path | None
+    composites: list[Path]
+    tile: str
+    months: list[str]
+
+
+def find_inputs(input_dir: Path, mc_dir: Path) -> Inputs:
+    """The model, the optional mask and the sorted composites, or a one-line error naming what is missing."""
+    for name, folder in (("--input_dir", input_dir), ("--mc_dir", mc_dir)):
+        if not folder.is_dir():
+            raise InputNotFoundError(f"{name} {folder} is not a folder")
+    models = sorted(input_dir.glob("*.h5"))
+    if not models:
+        raise InputNotFoundError(f"no model (.h5) in --input_dir {input_dir}; put the lstm_model.h5 of train_lstm there")
+    if len(models) > 1:
+        raise InvalidParameterError(f"several models in {input_dir}: {', '.join(m.name for m in models)}; keep one")
+    masks = sorted(p for p in input_dir.iterdir() if p.suffix.lower() in (".tif", ".tiff"))
+    if len(masks) > 1:
+        raise InvalidParameterError(f"several mask GeoTIFFs in {input_dir}: {', '.join(m.name for m in masks)}; keep one")
+    found = sorted((m["ym"], p, m["tile"]) for p in mc_dir.iterdir() if (m := _MC.match(p.name)))
+    if not found:
+        raise InputNotFoundError(f"no monthly composite MC_<tile>_<YYYYMM>.tif in --mc_dir {mc_dir}; run monthlycomposite")
+    tiles = sorted({t for _, _, t in found})
+    if len(tiles) > 1:
+        raise InvalidProductError(f"composites of several tiles in {mc_dir}: {', '.join(tiles)}; use one tile per folder")
+    return Inputs(models[0], masks[0] if masks else None, [p for _, p, _ in found], tiles[0], [y for y, _, _ in found])
+
+
+def _header(path: Path) -> tuple:
+    """CRS, transform, shape and band count of a raster."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count
+    except rasterio.errors.RasterioIOError as exc:
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace it") from None
+
+
+def check_inputs(inputs: Inputs, n_steps: int, n_bands: int) -> tuple:
+    """All composites and the mask on one grid, and as many composites and bands as the model expects."""
+    if len(inputs.composites) != n_steps:
+        raise InvalidProductError(f"the model expects {n_steps} time steps but {len(inputs.composites)} composites "
+                                  f"were found ({', '.join(inputs.months)}); give the 12 monthly composites")
+    first = _header(inputs.composites[0])
+    for path in inputs.composites + ([inputs.mask] if inputs.mask else []):
+        crs, transform, shape, count = _header(path)
+        if crs != first[0] or not np.allclose(transform, first[1]) or shape != first[2]:
+            raise InvalidProductError(f"{path.name} is on another grid (shape {shape}, CRS {crs}) than "
+                                      f"{inputs.composites[0].name} (shape {first[2]}, CRS {first[0]}); "
+                                      f"resample it to the composites' grid")
+        if path != inputs.mask and count != n_bands:
+            raise InvalidProductError(f"{path.name} has {count} bands but the model expects {n_bands}; "
+                                      f"use composites of the bands the model was trained on")
+    return first
+
+
+def blocks(shape: tuple[int, int], size: int):
+    """Row/column windows of at most size x size pixels covering the grid."""
+    from rasterio.windows import Window
+
+    for row in range(0, shape[0], size):
+        for col in range(0, shape[1], size):
+            yield Window(col, row, min(size, shape[1] - col), min(size, shape[0] - row))
+
+
+def classify_block(model, sources: list, mask_src, window, batch: int) -> np.ndarray:
+    """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
+    from ai4c.ml.crops import predict
+
+    stack = np.stack([src.read(window=window) for src in sources])          # (t, b, h, w)
+    height, width = stack.shape[2:]
+    series = stack.reshape(stack.shape[0], stack.shape[1], -1).transpose(2, 0, 1)
+    todo = series.reshape(series.shape[0], -1).any(axis=1)
+    if mask_src is not None:
+        todo &= mask_src.read(1, window=window).ravel() == 0
+    out = np.full(height * width, IGNORED, dtype=np.uint8)
+    if todo.any():
+        out[todo] = predict(model, series[todo].astype(np.float32), batch)
+    return out.reshape(height, width)
+
+
+def legend() -> dict[int, tuple[str, str]]:
+    """{code: (name, colour)} of the 16 classes."""
+    return {code: (name, COLOURS[code]) for code, name in enumerate(CLASSES)}
+
+
+def _colormap() -> dict[int, tuple[int, int, int, int]]:
+    """GeoTIFF colour table: class colours, 255 transparent."""
+    table = {code: (*(int(colour[i:i + 2], 16) for i in (1, 3, 5)), 255) for code, (_, colour) in legend().items()}
+    table[IGNORED] = (0, 0, 0, 0)
+    return table
+
+
+def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, majority_size: int = 3,
+        min_patch: int = 10, block: int = 1024, batch: int = 16384, quicklook: bool = True) -> Path:
+    """Classify the composites and write the crop-type map, its STAC Item and quick-look."""
+    import rasterio
+    import xarray as xr
+
+    from ai4c.core.io import write_raster
+    from ai4c.core.quicklook import write_quicklook
+    from ai4c.core.stac import write_item
+    from ai4c.ml.crops import load_model
+
+    if majority_size < 1 or majority_size % 2 == 0:
+        raise InvalidParameterError(f"majority_size={majority_size} must be an odd number >= 1 (1 = off)")
+    if min_patch < 0 or block < 64:
+        raise InvalidParameterError(f"min_patch={min_patch} must be >= 0 and block={block} >= 64")
+    input_dir, output_dir, mc_dir = Path(input_dir), Path(output_dir), Path(mc_dir)
+    inputs = find_inputs(input_dir, mc_dir)
+    model = load_model(inputs.model)
+    crs, transform, shape, _ = check_inputs(inputs, model.config.n_steps, model.config.n_bands)
+    if not output_dir.is_dir():
+        raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
+    classes = np.full(shape, IGNORED, dtype=np.uint8)
+    sources = [rasterio.open(p) for p in inputs.composites]
+    mask_src = rasterio.open(inputs.mask) if inputs.mask else None
+    try:
+        windows = list(blocks(shape, block))
+        for window in track(windows, "classifying blocks", total=len(windows)):
+            rows = slice(window.row_off, window.row_off + window.height)
+            cols = slice(window.col_off, window.col_off + window.width)
+            classes[rows, cols] = classify_block(model, sources, mask_src, window, batch)
+    finally:
+        for src in sources + ([mask_src] if mask_src else []):
+            src.close()
+    classes = remove_small_patches(majority_filter(classes, majority_size), min_patch)
+    season = inputs.months[0][:4]
+    out_path = output_dir / f"CropType_{inputs.tile}_{season}.tif"
+    da = xr.DataArray(classes[None], dims=("band", "y", "x"), coords={"band": ["crop_type"]}, name="crop_type")
+    da = da.rio.write_crs(crs).rio.write_transform(rasterio.Affine(*transform))
+    names = {str(code): name for code, (name, _) in legend().items()}
+    write_raster(da, out_path, nodata=IGNORED, colormap=_colormap(),
+                 tags={"legend": names, "nodata": "255 = ignored or no data"})
+    write_item(out_path, raster=da, inputs=[str(inputs.model)] + [str(p) for p in inputs.composites],
+               parameters={"majority_size": majority_size, "min_patch": min_patch, "block": block},
+               properties={"classification:classes": [
+                   {"value": code, "description": name, "color_hint": colour.lstrip("#")}
+                   for code, (name, colour) in legend().items()] + [
+                   {"value": IGNORED, "description": "ignored or no data", "nodata": True}]})
+    if quicklook:
+        write_quicklook(np.where(classes == IGNORED, np.nan, classes), out_path.with_suffix(".png"),
+                        title=f"crop types {inputs.tile} {season}", classes=legend())
+    return out_path
