@@ -20,6 +20,7 @@ from ai4c.linked.mapping.terms import TermMaker
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 BASE = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
 DEFAULT_BASE = "http://example.com/"
+ROW_ID = "GeoTriplesID"  # GeoTriples' row number (1-based), a reference every source answers
 
 
 def mapping_base(path: Path) -> str:
@@ -56,7 +57,7 @@ def map_references(tmap: TriplesMap, mapping: Mapping) -> set[str]:
                 refs |= references_of(mapping.triples_maps[ref.parent].subject)
     for tm in maps:
         refs |= references_of(tm)
-    return refs
+    return refs - {ROW_ID}
 
 
 class Executor:
@@ -92,7 +93,7 @@ class Executor:
     def _eval(self, tm: TermMap, source: Source, record) -> list:
         """Terms of a term map on a record, geometry functions included."""
         def lookup(ref: str) -> list:
-            return source.lookup(record, ref)
+            return [str(source.count)] if ref == ROW_ID else source.lookup(record, ref)
 
         if tm.kind == "function":
             args = [self._raw(a, source, record) for a in tm.function.arguments]
@@ -103,10 +104,11 @@ class Executor:
     def _raw(self, tm: TermMap, source: Source, record) -> list:
         """Raw values of a function argument (geometries stay geometries)."""
         if tm.kind == "reference":
-            return source.lookup(record, tm.reference)
+            return [str(source.count)] if tm.reference == ROW_ID else source.lookup(record, tm.reference)
         if tm.kind == "constant":
             return [tm.constant.value]
-        return self.maker.strings(tm, lambda ref: source.lookup(record, ref), source.natural)
+        return self.maker.strings(tm, lambda ref: [str(source.count)] if ref == ROW_ID
+                                  else source.lookup(record, ref), source.natural)
 
     def _graphs(self, maps: list[TermMap], source: Source, record) -> list | None:
         """Graph names of a record; None when a graph map gives a non-IRI (an R2RML data error: no triples)."""
@@ -157,7 +159,8 @@ class Executor:
                 return self._eval(parent.subject, source, record)
             return list(itertools.chain.from_iterable(self._index(parent, ()).values()))
         index = self._index(parent, tuple(j.parent for j in ref.joins))
-        child_values = [[str(x) for x in source.lookup(record, j.child)] for j in ref.joins]
+        child_values = [[str(source.count)] if j.child == ROW_ID else [str(x) for x in source.lookup(record, j.child)]
+                        for j in ref.joins]
         out = []
         for key in itertools.product(*child_values):
             out.extend(index.get(key, ()))
@@ -171,9 +174,10 @@ class Executor:
             source = open_source(parent.source)
             for record in source.records():
                 subjects = self._eval(parent.subject, source, record)
-                values = [[str(x) for x in source.lookup(record, c)] for c in columns]
+                values = [[str(source.count)] if c == ROW_ID else [str(x) for x in source.lookup(record, c)]
+                          for c in columns]
                 for combo in itertools.product(*values):
                     index[combo].extend(subjects)
-            source.check(set(columns) | references_of(parent.subject))
+            source.check((set(columns) | references_of(parent.subject)) - {ROW_ID})
             self.join_index[key] = index
         return self.join_index[key]

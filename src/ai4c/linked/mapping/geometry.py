@@ -17,7 +17,7 @@ GML_NS = "http://www.opengis.net/gml"
 
 def crs_iri(epsg: str | None) -> str:
     """The OGC CRS IRI of an EPSG code; CRS84 (GeoSPARQL's default) when unknown or 4326 lon/lat."""
-    if not epsg:
+    if not epsg or str(epsg) == "4326":  # shapely coordinates are lon/lat: CRS84's axis order
         return CRS84
     return f"http://www.opengis.net/def/crs/EPSG/0/{epsg}"
 
@@ -42,7 +42,8 @@ def to_geometry(value: Any):
 def as_wkt(geom, epsg: str | None) -> tuple[str, str]:
     """geo:wktLiteral with the CRS IRI in front (omitted for CRS84, as GeoSPARQL allows)."""
     text = geom.wkt
-    return (text if not epsg else f"<{crs_iri(epsg)}> {text}"), WKT
+    iri = crs_iri(epsg)
+    return (text if iri == CRS84 else f"<{iri}> {text}"), WKT
 
 
 def _coords(coords) -> str:

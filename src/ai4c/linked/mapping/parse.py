@@ -254,7 +254,11 @@ class Parser:
     def _set_location(self, out: LogicalSource, location: str) -> None:
         """A file path (relative to the mapping's folder) or a postgresql:// database URL."""
         if location.startswith(("postgresql://", "postgres://", "jdbc:postgresql:")):
+            from ai4c.linked.mapping.sql import table_of
+
             out.kind, out.dsn = "sql", location
+            if table_of(location) and not out.query:
+                out.table = table_of(location)
             return
         if location.startswith("file:"):
             location = unquote(urlparse(location).path)
@@ -312,6 +316,8 @@ def _default_database(maps: dict[str, TriplesMap]) -> None:
 def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str | None = None) -> Mapping:
     """Parse and validate a mapping file; `source` replaces every logical source's input (GeoTriples -sh)."""
     path = Path(path)
+    if source and "://" not in source and not source.startswith("jdbc:"):
+        source = str(Path(source).resolve())  # -sh paths are relative to the working folder
     graph = Graph(read_triples(path, base_iri))
     parser = Parser(graph, path.resolve().parent, source)
     nodes = [s for s, props in graph.index.items()

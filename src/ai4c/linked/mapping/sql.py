@@ -14,8 +14,19 @@ JDBC = re.compile(r"^jdbc:postgresql://")
 
 
 def connection_string(dsn: str) -> str:
-    """A libpq URL from a JDBC DSN (jdbc:postgresql://host:port/db) or a postgresql:// URL."""
-    return JDBC.sub("postgresql://", dsn.strip())
+    """A libpq URL from a JDBC DSN (jdbc:postgresql://host:port/db) or a postgresql:// URL (minus ?table=)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(JDBC.sub("postgresql://", dsn.strip()))
+    query = urlencode([(k, val) for k, val in parse_qsl(parts.query) if k != "table"])
+    return urlunsplit(parts._replace(query=query))
+
+
+def table_of(dsn: str) -> str | None:
+    """The ?table= parameter of a postgresql:// URL (GeoTriples' way to name the table)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return (parse_qs(urlsplit(dsn).query).get("table") or [None])[0]
 
 
 def unquote_identifier(name: str) -> str:
