@@ -40,10 +40,8 @@ def to_geometry(value: Any):
 
 
 def as_wkt(geom, epsg: str | None) -> tuple[str, str]:
-    """geo:wktLiteral with the CRS IRI in front (omitted for CRS84, as GeoSPARQL allows)."""
-    text = geom.wkt
-    iri = crs_iri(epsg)
-    return (text if iri == CRS84 else f"<{iri}> {text}"), WKT
+    """geo:wktLiteral with the CRS IRI in front (CRS84 when the source has no CRS or is EPSG:4326)."""
+    return f"<{crs_iri(epsg)}> {geom.wkt}", WKT
 
 
 def _coords(coords) -> str:
