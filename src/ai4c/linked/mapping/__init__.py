@@ -6,15 +6,23 @@ from pathlib import Path
 
 from ai4c.linked.mapping.parse import MappingError, parse_mapping
 
-__all__ = ["MappingError", "dump_rdf", "parse_mapping", "iter_quads"]
+__all__ = ["MappingError", "dump_rdf", "parse_mapping", "iter_quads", "iter_statements"]
 
 
 def iter_quads(mapping_path: Path | str, *, base_iri: str | None = None, source: str | None = None):
-    """Parse a mapping and stream its quads."""
+    """Parse a mapping and stream its quads (pyoxigraph Quads)."""
     from ai4c.linked.mapping.engine import Executor
 
     mapping = parse_mapping(mapping_path, source=source)
     return Executor(mapping, base_iri).quads()
+
+
+def iter_statements(mapping_path: Path | str, *, base_iri: str | None = None, source: str | None = None):
+    """Parse a mapping and stream (subject, predicate, object, graph) tuples (the fast path)."""
+    from ai4c.linked.mapping.engine import Executor
+
+    mapping = parse_mapping(mapping_path, source=source)
+    return Executor(mapping, base_iri).statements()
 
 
 def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples", *,
@@ -22,4 +30,4 @@ def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples"
     """Execute a mapping into `output` (ntriples, nquads, turtle, trig); returns the number of statements."""
     from ai4c.linked.mapping.writer import write_quads
 
-    return write_quads(iter_quads(mapping_path, base_iri=base_iri, source=source), output, fmt)
+    return write_quads(iter_statements(mapping_path, base_iri=base_iri, source=source), output, fmt)

@@ -18,6 +18,8 @@ from ai4c.linked.mapping.sources import Source, open_source
 from ai4c.linked.mapping.terms import TermMaker
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
+DEFAULT = DefaultGraph()
+DEFAULTS = [DEFAULT]
 BASE = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
 DEFAULT_BASE = "http://example.com/"
 ROW_ID = "GeoTriplesID"  # GeoTriples' row number (1-based), a reference every source answers
@@ -76,91 +78,108 @@ class Executor:
             warn(message)
 
     def quads(self) -> Iterator[Quad]:
-        """All quads of the mapping, map by map, record by record."""
+        """All quads of the mapping as pyoxigraph Quads."""
+        for s, p, o, g in self.statements():
+            yield Quad(s, p, o, g)
+
+    def statements(self) -> Iterator[tuple]:
+        """All (subject, predicate, object, graph) tuples, map by map, record by record."""
         for tmap in self.mapping.triples_maps.values():
             yield from self._run_map(tmap)
 
-    def _run_map(self, tmap: TriplesMap) -> Iterator[Quad]:
+    def _run_map(self, tmap: TriplesMap) -> Iterator[tuple]:
         if any(g.term_type == "literal" for g in tmap.subject_graphs):
             self._warn(f"triples map <{tmap.id}> puts its subjects in a literal graph (not an IRI); "
                        "it yields no triples")
             return
         source = open_source(tmap.source)
+        classes = [NamedNode(c) for c in tmap.classes]
         for record in source.records():
-            yield from self._record(tmap, source, record)
+            yield from self._record(tmap, classes, source, self._lookup(source, record))
         source.check(map_references(tmap, self.mapping))
 
-    def _eval(self, tm: TermMap, source: Source, record) -> list:
-        """Terms of a term map on a record, geometry functions included."""
-        def lookup(ref: str) -> list:
-            return [str(source.count)] if ref == ROW_ID else source.lookup(record, ref)
+    @staticmethod
+    def _lookup(source: Source, record):
+        """The reference -> values function of one record (GeoTriplesID is the row number)."""
+        count, find = source.count, source.lookup
 
+        def lookup(ref: str) -> list:
+            return [str(count)] if ref == ROW_ID else find(record, ref)
+
+        return lookup
+
+    def _eval(self, tm: TermMap, source: Source, lookup) -> list:
+        """Terms of a term map on a record, geometry functions included."""
+        if tm.kind == "constant":
+            return [tm.constant]
         if tm.kind == "function":
-            args = [self._raw(a, source, record) for a in tm.function.arguments]
+            args = [self._raw(a, source, lookup) for a in tm.function.arguments]
             result = geometry.call(tm.function.name, args[0] if args else [], source.crs)
             return [] if result is None else self.maker.terms(tm, lookup, False, values=[result])
         return self.maker.terms(tm, lookup, source.natural)
 
-    def _raw(self, tm: TermMap, source: Source, record) -> list:
+    def _raw(self, tm: TermMap, source: Source, lookup) -> list:
         """Raw values of a function argument (geometries stay geometries)."""
         if tm.kind == "reference":
-            return [str(source.count)] if tm.reference == ROW_ID else source.lookup(record, tm.reference)
+            return lookup(tm.reference)
         if tm.kind == "constant":
             return [tm.constant.value]
-        return self.maker.strings(tm, lambda ref: [str(source.count)] if ref == ROW_ID
-                                  else source.lookup(record, ref), source.natural)
+        return self.maker.strings(tm, lookup, source.natural)
 
-    def _graphs(self, maps: list[TermMap], source: Source, record) -> list | None:
+    def _graphs(self, maps: list[TermMap], source: Source, lookup) -> list | None:
         """Graph names of a record; None when a graph map gives a non-IRI (an R2RML data error: no triples)."""
         graphs = []
         for tm in maps:
             if tm.term_type == "literal":  # can never name a graph: the map yields no triples
                 self._warn(f"graph map {tm.node} is typed rr:Literal; its triples are dropped")
                 return None
-            for g in self._eval(tm, source, record):
+            for g in self._eval(tm, source, lookup):
                 if not isinstance(g, NamedNode | DefaultGraph):
                     self.maker.skipped += 1
                     return None
-                graphs.append(DefaultGraph() if isinstance(g, NamedNode) and g.value == v.rr("defaultGraph") else g)
+                graphs.append(DEFAULT if isinstance(g, NamedNode) and g.value == v.rr("defaultGraph") else g)
         return graphs
 
-    def _record(self, tmap: TriplesMap, source: Source, record) -> Iterator[Quad]:
-        subjects = self._eval(tmap.subject, source, record)
+    def _record(self, tmap: TriplesMap, classes: list, source: Source, lookup) -> Iterator[tuple]:
+        subjects = self._eval(tmap.subject, source, lookup)
         if not subjects:
             return
-        subject_graphs = self._graphs(tmap.subject_graphs, source, record)
+        subject_graphs = self._graphs(tmap.subject_graphs, source, lookup) if tmap.subject_graphs else []
         if subject_graphs is None:
             return
         for subject in subjects:
-            for graph in subject_graphs or [DefaultGraph()]:
-                for cls in tmap.classes:
-                    yield Quad(subject, RDF_TYPE, NamedNode(cls), graph)
+            for graph in subject_graphs or DEFAULTS:
+                for cls in classes:
+                    yield subject, RDF_TYPE, cls, graph
         for pom in tmap.poms:
-            predicates = [p for tm in pom.predicates for p in self._eval(tm, source, record)]
+            predicates = [p for tm in pom.predicates for p in self._eval(tm, source, lookup)]
             if not predicates:
                 continue
-            objects = [o for tm in pom.objects for o in self._eval(tm, source, record)]
+            objects = [o for tm in pom.objects for o in self._eval(tm, source, lookup)]
             for ref in pom.ref_objects:
-                objects += self._parents(ref, tmap, source, record)
+                objects += self._parents(ref, tmap, source, lookup)
             if not objects:
                 continue
-            pom_graphs = self._graphs(pom.graphs, source, record)
+            pom_graphs = self._graphs(pom.graphs, source, lookup) if pom.graphs else []
             if pom_graphs is None:
                 continue
-            graphs = subject_graphs + pom_graphs or [DefaultGraph()]
-            for subject, predicate, obj, graph in itertools.product(subjects, predicates, objects, graphs):
-                yield Quad(subject, predicate, obj, graph)
+            graphs = subject_graphs + pom_graphs or DEFAULTS
+            if len(subjects) == len(predicates) == len(graphs) == 1:
+                s, p, g = subjects[0], predicates[0], graphs[0]
+                for obj in objects:
+                    yield s, p, obj, g
+            else:
+                yield from itertools.product(subjects, predicates, objects, graphs)
 
-    def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, record) -> list:
+    def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, lookup) -> list:
         """Subjects of the parent map joined with this record."""
         parent = self.mapping.triples_maps[ref.parent]
         if not ref.joins:
             if parent.source.key() == tmap.source.key():
-                return self._eval(parent.subject, source, record)
+                return self._eval(parent.subject, source, lookup)
             return list(itertools.chain.from_iterable(self._index(parent, ()).values()))
         index = self._index(parent, tuple(j.parent for j in ref.joins))
-        child_values = [[str(source.count)] if j.child == ROW_ID else [str(x) for x in source.lookup(record, j.child)]
-                        for j in ref.joins]
+        child_values = [[str(x) for x in lookup(j.child)] for j in ref.joins]
         out = []
         for key in itertools.product(*child_values):
             out.extend(index.get(key, ()))
@@ -173,9 +192,9 @@ class Executor:
             index: dict[tuple, list] = defaultdict(list)
             source = open_source(parent.source)
             for record in source.records():
-                subjects = self._eval(parent.subject, source, record)
-                values = [[str(source.count)] if c == ROW_ID else [str(x) for x in source.lookup(record, c)]
-                          for c in columns]
+                lookup = self._lookup(source, record)
+                subjects = self._eval(parent.subject, source, lookup)
+                values = [[str(x) for x in lookup(c)] for c in columns]
                 for combo in itertools.product(*values):
                     index[combo].extend(subjects)
             source.check((set(columns) | references_of(parent.subject)) - {ROW_ID})

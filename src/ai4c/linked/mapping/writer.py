@@ -14,18 +14,20 @@ FORMATS = ("ntriples", "nquads", "turtle", "trig")
 DEDUP_LIMIT = 1_000_000  # remembered lines for duplicate removal; older ones are forgotten
 
 
-def line_of(quad: Quad, with_graph: bool) -> str:
-    """One N-Quads (or N-Triples) line."""
-    graph = "" if not with_graph or isinstance(quad.graph_name, DefaultGraph) else f" {quad.graph_name}"
-    return f"{quad.subject} {quad.predicate} {quad.object}{graph} .\n"
+def line_of(statement: tuple, with_graph: bool) -> str:
+    """One N-Quads (or N-Triples) line of a (subject, predicate, object, graph) tuple."""
+    s, p, o, g = statement
+    if with_graph and not isinstance(g, DefaultGraph):
+        return f"{s} {p} {o} {g} .\n"
+    return f"{s} {p} {o} .\n"
 
 
-def write_lines(quads: Iterable[Quad], handle, with_graph: bool) -> int:
-    """Stream quads as lines, dropping duplicates among the last DEDUP_LIMIT lines; returns the count."""
+def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
+    """Stream statements as lines, dropping duplicates among the last DEDUP_LIMIT lines; returns the count."""
     seen: set[int] = set()
     count = 0
-    for quad in quads:
-        line = line_of(quad, with_graph)
+    for statement in statements:
+        line = line_of(statement, with_graph)
         key = hash(line)
         if key in seen:
             continue
@@ -37,15 +39,14 @@ def write_lines(quads: Iterable[Quad], handle, with_graph: bool) -> int:
     return count
 
 
-def write_quads(quads: Iterable[Quad], output: Path | str, fmt: str = "ntriples") -> int:
-    """Write quads atomically to `output` in `fmt`; nothing is left behind when the stream fails."""
+def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntriples") -> int:
+    """Write (s, p, o, g) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
     fmt = check_choice("format", fmt, FORMATS)
     with atomic_path(output) as tmp:
         if fmt in ("ntriples", "nquads"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-                return write_lines(quads, handle, with_graph=fmt == "nquads")
-        dataset = Dataset(q if fmt == "trig" else Quad(q.subject, q.predicate, q.object, DefaultGraph())
-                          for q in quads)
+                return write_lines(statements, handle, with_graph=fmt == "nquads")
+        dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
         prefixes = {"geo": "http://www.opengis.net/ont/geosparql#", "xsd": "http://www.w3.org/2001/XMLSchema#",
                     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
         if fmt == "trig":
