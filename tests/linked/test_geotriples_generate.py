@@ -108,3 +108,18 @@ def test_postgres_table_round_trip(tmp_path, postgres_dsn):  # noqa: F811 (pytes
     generate_mapping(url, tmp_path / "r2.ttl", base_iri="http://ex.org/")
     dump_rdf(tmp_path / "r2.ttl", tmp_path / "r2.nt", source=postgres_dsn)
     assert len(load(tmp_path / "r2.nt")) == len(ds)
+
+
+@pytest.mark.parametrize(("name", "driver"), [("fields.kml", "KML"), ("fields.gml", "GML")])
+def test_kml_and_gml_files(tmp_path, name, driver):
+    src = tmp_path / name
+    write_vector(src, driver, "EPSG:4326")
+    generate_mapping(src, tmp_path / "m.ttl", base_iri="http://ex.org/", rml=True)
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    ds = load(tmp_path / "o.nt")
+    wkts = values(ds, GEO + "asWKT")
+    assert len(wkts) == 2
+    crs84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> "
+    areas = sorted(shapely.from_wkt(w.removeprefix(crs84)).area for w in wkts)
+    assert areas == pytest.approx([6.0, 8.0])
+    assert sorted(values(ds, "http://ex.org/ontology#has_code")) == ["7", "8"]

@@ -176,3 +176,45 @@ def test_invalid_term_map_options_are_mapping_errors(tmp_path, bad):
               rr:predicateObjectMap [ rr:predicate ex:v ; rr:objectMap [ rml:reference "id" ; {bad} ] ] .
         """, {"p.csv": "id\n1\n"})
     assert not (tmp_path / "out.nq").exists()
+
+
+FARM = """<Farm xmlns:gml="http://www.opengis.net/gml">
+  <Field id="1"><Farmer>Ann</Farmer>
+    <Geometry id="g1"><gml:Polygon srsName="urn:ogc:def:crs:EPSG::2100"><gml:exterior><gml:LinearRing>
+      <gml:posList>0 0 10 0 10 5 0 5 0 0</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></Geometry></Field>
+  <Field id="2"><Farmer>Bo</Farmer>
+    <Geometry id="g2"><gml:Polygon><gml:outerBoundaryIs><gml:LinearRing>
+      <gml:coordinates>100,100 200,100 200,200 100,200 100,100</gml:coordinates>
+      </gml:LinearRing></gml:outerBoundaryIs></gml:Polygon></Geometry></Field>
+  <Field id="3"><Farmer>Cy</Farmer>
+    <Geometry id="g3"><gml:MultiPoint><gml:pointMember><gml:Point><gml:pos>1 2</gml:pos></gml:Point></gml:pointMember>
+      <gml:pointMember><gml:Point><gml:pos>3 4</gml:pos></gml:Point></gml:pointMember></gml:MultiPoint></Geometry></Field>
+</Farm>"""
+
+
+def test_geotriples_xml_gml_mapping(tmp_path):
+    """GeoTriples' own style: an XPath iterator over GML geometries, functions on rml:reference "*"."""
+    got = run(tmp_path, """
+        <#FieldGeometry> rml:logicalSource [ rml:source "fields.xml" ; rml:referenceFormulation ql:XPath ;
+                                             rml:iterator "/Farm/Field/Geometry" ] ;
+          rr:subjectMap [ rr:template "http://ex.org/geom/{@id}" ; rr:class geo:Geometry ] ;
+          rr:predicateObjectMap [ rr:predicate geo:asWKT ;
+            rr:objectMap [ rrx:function rrxf:asWKT ; rrx:argumentMap ( [ rml:reference "*" ] ) ] ] ;
+          rr:predicateObjectMap [ rr:predicate ex:area ;
+            rr:objectMap [ rrx:function rrxf:area ; rrx:argumentMap ( [ rml:reference "*" ] ) ] ] .
+    """, {"fields.xml": FARM})
+    epsg2100, crs84 = "<http://www.opengis.net/def/crs/EPSG/0/2100>", "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    wkt, dbl = "<http://www.opengis.net/ont/geosparql#wktLiteral>", "<http://www.w3.org/2001/XMLSchema#double>"
+    typ = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.opengis.net/ont/geosparql#Geometry>"
+    aswkt = "<http://www.opengis.net/ont/geosparql#asWKT>"
+    assert got == expect(f"""\
+        <http://ex.org/geom/g1> {typ} .
+        <http://ex.org/geom/g1> {aswkt} "{epsg2100} POLYGON ((0 0, 10 0, 10 5, 0 5, 0 0))"^^{wkt} .
+        <http://ex.org/geom/g1> <http://ex.org/area> "50.0"^^{dbl} .
+        <http://ex.org/geom/g2> {typ} .
+        <http://ex.org/geom/g2> {aswkt} "{crs84} POLYGON ((100 100, 200 100, 200 200, 100 200, 100 100))"^^{wkt} .
+        <http://ex.org/geom/g2> <http://ex.org/area> "10000.0"^^{dbl} .
+        <http://ex.org/geom/g3> {typ} .
+        <http://ex.org/geom/g3> {aswkt} "{crs84} MULTIPOINT ((1 2), (3 4))"^^{wkt} .
+        <http://ex.org/geom/g3> <http://ex.org/area> "0.0"^^{dbl} .
+    """)

@@ -38,13 +38,18 @@ def _dump_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-sh", "--source", dest="source", default=None, metavar="INPUT",
                         help="input that replaces every logical source of the mapping (a file or "
                              "postgresql://... URL); relative rml:source paths resolve against the mapping's folder")
+    parser.add_argument("-s", "--srid", default=None, metavar="EPSG",
+                        help="EPSG code of geometries whose source names no CRS (default: CRS84)")
+    parser.add_argument("-rml", "--rml", dest="rml", action="store_true",
+                        help="accepted for GeoTriples compatibility: R2RML and RML are recognised automatically")
     parser.add_argument("mapping", metavar="mapping.ttl", help="R2RML or RML mapping (Turtle)")
 
 
 def _dump(args: argparse.Namespace) -> int:
     from ai4c.linked.mapping import dump_rdf
 
-    count = dump_rdf(args.mapping, args.output, args.format, base_iri=args.base_iri, source=args.source)
+    count = dump_rdf(args.mapping, args.output, args.format, base_iri=args.base_iri, source=args.source,
+                     srid=args.srid)
     if not args.quiet:
         print(f"wrote {count} statements to {args.output}", file=sys.stderr)
     return 0

@@ -65,8 +65,9 @@ def map_references(tmap: TriplesMap, mapping: Mapping) -> set[str]:
 class Executor:
     """Runs every triples map of a mapping in turn."""
 
-    def __init__(self, mapping: Mapping, base_iri: str | None = None) -> None:
+    def __init__(self, mapping: Mapping, base_iri: str | None = None, srid: str | None = None) -> None:
         self.mapping = mapping
+        self.srid = srid  # EPSG code of geometries whose source names no CRS (GeoTriples' -s)
         self.maker = TermMaker(base_iri or mapping_base(mapping.path))
         self.join_index: dict[tuple, dict] = {}
         self.warned: set[str] = set()
@@ -106,6 +107,7 @@ class Executor:
         def lookup(ref: str) -> list:
             return [str(count)] if ref == ROW_ID else find(record, ref)
 
+        lookup.record = record  # for raw (untextualised) values of function arguments
         return lookup
 
     def _eval(self, tm: TermMap, source: Source, lookup) -> list:
@@ -114,14 +116,15 @@ class Executor:
             return [tm.constant]
         if tm.kind == "function":
             args = [self._raw(a, source, lookup) for a in tm.function.arguments]
-            result = geometry.call(tm.function.name, args[0] if args else [], source.crs)
+            result = geometry.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
             return [] if result is None else self.maker.terms(tm, lookup, False, values=[result])
         return self.maker.terms(tm, lookup, source.natural)
 
     def _raw(self, tm: TermMap, source: Source, lookup) -> list:
         """Raw values of a function argument (geometries stay geometries)."""
         if tm.kind == "reference":
-            return lookup(tm.reference)
+            raw = getattr(source, "raw", None)
+            return raw(lookup.record, tm.reference) if raw and tm.reference != ROW_ID else lookup(tm.reference)
         if tm.kind == "constant":
             return [tm.constant.value]
         return self.maker.strings(tm, lookup, source.natural)

@@ -21,9 +21,8 @@ PREFIXES = {"rr": v.RR, "rml": v.RML_LEGACY, "ql": v.QL, "rrx": v.RRX, "rrxf": v
             "xsd": v.XSD, "rdfs": v.RDFS, "d2rq": v.D2RQ}
 FORMULATIONS = {"csv": "ql:CSV", "json": "ql:JSONPath", "xml": "ql:XPath"}
 GEOMETRY_FUNCTIONS = (("asWKT", "geo:wktLiteral"), ("asGML", "geo:gmlLiteral"), ("dimension", "xsd:integer"),
-                      ("isEmpty", "xsd:boolean"), ("isSimple", "xsd:boolean"))
-GEO_PROPERTY = {"asWKT": "geo:asWKT", "asGML": "geo:asGML", "dimension": "geo:dimension",
-                "isEmpty": "geo:isEmpty", "isSimple": "geo:isSimple"}
+                      ("coordinateDimension", "xsd:integer"), ("spatialDimension", "xsd:integer"),
+                      ("isEmpty", "xsd:boolean"), ("isSimple", "xsd:boolean"), ("is3D", "xsd:boolean"))
 
 
 def lit(text: str) -> str:
@@ -97,7 +96,7 @@ def geometry_map(schema: Schema, base: str, rml: bool, source: str) -> str:
                    f"      rr:datatype geo:wktLiteral ] ] .\n")
         return "".join(out)
     for function, datatype in GEOMETRY_FUNCTIONS:
-        out.append(f"  rr:predicateObjectMap [ rr:predicate {GEO_PROPERTY[function]} ;\n"
+        out.append(f"  rr:predicateObjectMap [ rr:predicate geo:{function} ;\n"
                    f"    rr:objectMap [ rrx:function rrxf:{function} ;\n"
                    f"      rrx:argumentMap ( [ {reference(schema.geometry, rml)} ] ) ;\n"
                    f"      rr:datatype {datatype} ] ] ;\n")

@@ -28,6 +28,11 @@ def to_geometry(value: Any):
 
     if hasattr(value, "geom_type"):
         return value
+    if hasattr(value, "iter"):  # an XML element: GML, else WKT text
+        from ai4c.linked.mapping.gml import from_gml
+
+        geom = from_gml(value)[0]
+        return geom if geom is not None else to_geometry("".join(value.itertext()))
     try:
         if isinstance(value, bytes | bytearray | memoryview):
             return shapely.from_wkb(bytes(value))
@@ -129,7 +134,16 @@ def call(name: str, values: list, epsg: str | None) -> tuple[str, str] | None:
         raise BadInputError(f"geometry function {name!r} is unknown; use one of: {', '.join(FUNCTIONS)}")
     if not values:
         return None
-    geom = to_geometry(values[0])
+    value = values[0]
+    if hasattr(value, "iter") and not hasattr(value, "geom_type"):  # GML element: its srsName wins
+        from ai4c.linked.mapping.gml import from_gml
+
+        geom, srs = from_gml(value)
+        epsg = srs or epsg
+        if geom is None:  # an element holding WKT text
+            geom = to_geometry("".join(value.itertext()))
+    else:
+        geom = to_geometry(value)
     if geom is None:
         return None
     import shapely

@@ -24,9 +24,9 @@ from ai4c.linked.mapping.model import (
 )
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
-FORMULATIONS = {v.rr("CSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml", v.rr("SQL"): "sql",
-                v.rr("Shapefile"): "vector", v.rr("GeoJSON"): "vector"}
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".xml": "xml", ".gml": "xml", ".shp": "vector",
+FORMULATIONS = {v.rr("CSV"): "csv", v.rr("TSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml",
+                v.rr("SQL"): "sql", v.rr("Shapefile"): "vector", v.rr("SHP"): "vector", v.rr("GeoJSON"): "vector"}
+EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".xml": "xml", ".gml": "vector", ".shp": "vector",
               ".geojson": "vector", ".gpkg": "vector", ".kml": "vector", ".fgb": "vector"}
 
 
@@ -207,6 +207,10 @@ class Parser:
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
                             iterator=iterator.value if iterator is not None else None)
+        if formulation is not None and formulation.value == v.rr("TSV"):
+            out.delimiter = "\t"
+        if out.kind in ("csv", "vector"):
+            out.iterator = None  # GeoTriples writes an rml:iterator for CSV; it has no meaning there
         if table is not None or query is not None:
             out.kind = "sql"
             out.table = table.value if table is not None else None

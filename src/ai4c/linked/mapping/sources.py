@@ -189,6 +189,17 @@ class XmlSource(Source):
             path.pop()
             depth -= 1
 
+    def raw(self, record: Any, reference: str) -> list:
+        """Elements as elements (GML geometries for the geometry functions), other results as text."""
+        try:
+            result = record.xpath(reference)
+        except Exception:
+            return self.lookup(record, reference)
+        if isinstance(result, list) and result and all(hasattr(x, "iter") for x in result):
+            self.seen.add(reference)
+            return result
+        return self.lookup(record, reference)
+
     def lookup(self, record: Any, reference: str) -> list:
         try:
             result = record.xpath(reference)
