@@ -218,3 +218,20 @@ def test_geotriples_xml_gml_mapping(tmp_path):
         <http://ex.org/geom/g3> {aswkt} "{crs84} MULTIPOINT ((1 2), (3 4))"^^{wkt} .
         <http://ex.org/geom/g3> <http://ex.org/area> "0.0"^^{dbl} .
     """)
+
+
+def test_json_top_level_array_streams_and_malformed_json_is_bad_input(tmp_path):
+    from ai4c.core.errors import BadInputError
+
+    mapping = """
+        <#P> rml:logicalSource [ rml:source "a.json" ; rml:referenceFormulation ql:JSONPath ; rml:iterator "$[*]" ] ;
+          rr:subjectMap [ rr:template "http://ex.org/{id}" ] ;
+          rr:predicateObjectMap [ rr:predicate ex:v ; rr:objectMap [ rml:reference "v" ] ] .
+    """
+    got = run(tmp_path, mapping, {"a.json": '[{"id": 1, "v": 0.25}, {"id": 2, "v": true}]'})
+    assert got == expect('<http://ex.org/1> <http://ex.org/v> "0.25" .\n<http://ex.org/2> <http://ex.org/v> "true" .\n')
+    before = (tmp_path / "out.nq").read_text()
+    with pytest.raises(BadInputError, match="malformed JSON"):
+        run(tmp_path, mapping, {"a.json": '[{"id": 1, "v": 0.25}, {"id": 2, '})
+    assert (tmp_path / "out.nq").read_text() == before  # the failed run replaced nothing
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left

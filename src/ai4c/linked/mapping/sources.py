@@ -112,11 +112,21 @@ def _jsonpath(expression: str):
         raise BadInputError(f"JSONPath {expression!r} is invalid ({exc}); fix the rml:iterator/reference") from None
 
 
+STREAMABLE = re.compile(r"^\$((?:\.[A-Za-z_]\w*)*)\[\*\]$")
+
+
 class JsonSource(Source):
-    """JSON document iterated with a JSONPath; references are JSONPaths relative to each match."""
+    """JSON iterated with a JSONPath; references are JSONPaths relative to each match.
+
+    Iterators of the form `$.a.b[*]` stream with ijson (bounded memory); others parse the document.
+    """
 
     def records(self) -> Iterator[Any]:
         self._require_file()
+        match = STREAMABLE.match(self.spec.iterator or "")
+        if match:
+            yield from self._stream(".".join(filter(None, [match.group(1).lstrip("."), "item"])))
+            return
         try:
             with open(self.spec.path, encoding=self.spec.encoding) as handle:
                 document = json.load(handle)
@@ -127,6 +137,18 @@ class JsonSource(Source):
         for match in _jsonpath(iterator).find(document):
             self.count += 1
             yield match.value
+
+    def _stream(self, prefix: str) -> Iterator[Any]:
+        """Array items under an ijson prefix (`item` for a top-level array)."""
+        import ijson
+
+        try:
+            with open(self.spec.path, "rb") as handle:
+                for item in ijson.items(handle, prefix):
+                    self.count += 1
+                    yield item
+        except ijson.JSONError as exc:
+            raise InvalidProductError(f"{self.spec.path}: malformed JSON ({exc}); fix the file") from None
 
     def lookup(self, record: Any, reference: str) -> list:
         if isinstance(record, dict) and SIMPLE.match(reference):
