@@ -15,20 +15,20 @@ from ai4c.linked.mapping import vocab as v
 from ai4c.linked.mapping.model import TermMap
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# characters outside RFC 3987's iunreserved (ALPHA DIGIT - . _ ~ ucschar)
+UNSAFE = re.compile("[^A-Za-z0-9\\-._~\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF"
+                    "\U00010000-\U0001FFFD\U00020000-\U0002FFFD\U00030000-\U0003FFFD"
+                    "\U00040000-\U000EFFFD]")
 XSD_STRING = v.XSD + "string"
+
+
+def _percent(match: re.Match) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8"))
 
 
 def iri_safe(text: str) -> str:
     """R2RML's IRI-safe form: percent-encode every character outside iunreserved (UTF-8 bytes)."""
-    out = []
-    for ch in text:
-        if ch in UNRESERVED or (ord(ch) >= 0xA0 and not 0xD800 <= ord(ch) <= 0xDFFF
-                                and ord(ch) not in (0xFFFE, 0xFFFF)):
-            out.append(ch)
-        else:
-            out.extend(f"%{b:02X}" for b in ch.encode("utf-8"))
-    return "".join(out)
+    return UNSAFE.sub(_percent, text)
 
 
 def double_lexical(value: float) -> str:
@@ -105,17 +105,27 @@ class TermMaker:
         if tm.kind == "reference":
             return lookup(tm.reference)
         template = tm.template
-        encode = iri_safe if tm.term_type == "iri" else (lambda s: s)
-        pieces = []
+        iri = tm.term_type == "iri"
+        pieces, single = [], True
         for ref in template.references:
             values = lookup(ref)
             if not values:
                 return []
-            pieces.append([encode(lexical(x)) for x in values])
+            single = single and len(values) == 1
+            pieces.append(values)
+        parts = template.parts
+        if single:  # the common case: one value per reference
+            text = [parts[0]]
+            for values, part in zip(pieces, parts[1:], strict=True):
+                value = values[0] if type(values[0]) is str else lexical(values[0])
+                text.append(iri_safe(value) if iri else value)
+                text.append(part)
+            return ["".join(text)]
+        encoded = [[iri_safe(lexical(x)) if iri else lexical(x) for x in values] for values in pieces]
         out = []
-        for combo in itertools.product(*pieces):
-            text = [template.parts[0]]
-            for value, part in zip(combo, template.parts[1:], strict=True):
+        for combo in itertools.product(*encoded):
+            text = [parts[0]]
+            for value, part in zip(combo, parts[1:], strict=True):
                 text.append(value)
                 text.append(part)
             out.append("".join(text))
