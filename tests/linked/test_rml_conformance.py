@@ -39,3 +39,12 @@ def test_all_four_formats_reach_95_percent(tmp_path, postgres_dsn):  # noqa: F81
     assert total == 178
     assert passed / total >= 0.95
     assert table["PostgreSQL"][0] >= 54  # 55/60 measured; the rest conflict with PostgreSQL itself (docs)
+
+
+def test_file_cases_in_the_w3c_rml_core_vocabulary(tmp_path):
+    """The same cases rewritten to http://w3id.org/rml/ with RML-IO RelativePathSource sources."""
+    root = shared("linked", "rml-test-cases", "test-cases")
+    legacy = scores(run_all(root, FILE_FORMATS, tmp_path))["all"]
+    core = report(run_all(root, FILE_FORMATS, tmp_path, core=True))["all"]
+    assert core == legacy
+    assert core[0] / core[1] >= 0.95

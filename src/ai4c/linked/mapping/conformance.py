@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -56,9 +57,23 @@ def errors_expected(root: Path) -> set[str]:
         return {row["RML id"] for row in csv.DictReader(handle) if row.get("error expected?") == "true"}
 
 
-def run_case(folder: Path, workdir: Path, jdbc: str | None = None, error_ok: bool = False) -> CaseResult:
+LEGACY_PREFIXES = ("<http://www.w3.org/ns/r2rml#>", "<http://semweb.mmlab.be/ns/rml#>",
+                   "<http://semweb.mmlab.be/ns/ql#>")
+
+
+def to_rml_core(text: str) -> str:
+    """Rewrite a legacy RML mapping into the W3C RML-Core/RML-IO vocabulary (http://w3id.org/rml/),
+    file sources becoming rml:RelativePathSource descriptions."""
+    for prefix in LEGACY_PREFIXES:
+        text = text.replace(prefix, "<http://w3id.org/rml/>")
+    return re.sub(r'rml:source\s+"([^"]*)"',
+                  r'rml:source [ a rml:RelativePathSource ; rml:root rml:MappingDirectory ; rml:path "\1" ]', text)
+
+
+def run_case(folder: Path, workdir: Path, jdbc: str | None = None, error_ok: bool = False,
+             core: bool = False) -> CaseResult:
     """Run one case: its output must be isomorphic to output.nq, or the run must fail when there is none
-    (or when the suite's metadata says an error is expected)."""
+    (or when the suite's metadata says an error is expected). `core`: in the RML-Core vocabulary."""
     from ai4c.core.errors import Ai4cError
     from ai4c.linked.mapping import dump_rdf
 
@@ -69,6 +84,11 @@ def run_case(folder: Path, workdir: Path, jdbc: str | None = None, error_ok: boo
             return CaseResult(folder.name, fmt, False, "no database")
         mapping = workdir / f"{folder.name}.ttl"
         mapping.write_text((folder / "mapping.ttl").read_text().replace(JDBC_PLACEHOLDER, jdbc))
+    if core:
+        copy = workdir / f"{folder.name}-core"
+        shutil.copytree(folder, copy, dirs_exist_ok=True)
+        (copy / "mapping.ttl").write_text(to_rml_core(mapping.read_text()))
+        mapping = copy / "mapping.ttl"
     output = workdir / f"{folder.name}.nq"
     expected = folder / "output.nq"
     try:
@@ -98,7 +118,8 @@ def load_sql(dsn: str, script: Path) -> None:
             conn.execute(script.read_text())
 
 
-def run_all(root: Path, formats: tuple[str, ...], workdir: Path, dsn: str | None = None) -> list[CaseResult]:
+def run_all(root: Path, formats: tuple[str, ...], workdir: Path, dsn: str | None = None,
+            core: bool = False) -> list[CaseResult]:
     """Run every case of the formats; SQL cases load their resource.sql into `dsn` first."""
     results = []
     jdbc = dsn.replace("postgresql://", "jdbc:postgresql://", 1) if dsn else None
@@ -111,7 +132,7 @@ def run_all(root: Path, formats: tuple[str, ...], workdir: Path, dsn: str | None
             except Exception as exc:
                 results.append(CaseResult(folder.name, fmt, False, f"resource.sql failed: {exc}"))
                 continue
-        results.append(run_case(folder, workdir, jdbc, folder.name in error_cases))
+        results.append(run_case(folder, workdir, jdbc, folder.name in error_cases, core))
     return results
 
 
