@@ -65,3 +65,12 @@ def test_generate_mapping_missing_input(tmp_path, capsys):
                  str(tmp_path / "none.shp")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "m.ttl").exists()
+
+
+def test_format_aliases_and_unknown_format(tmp_path, capsys):
+    mapping = setup(tmp_path)
+    assert main(["dump_rdf", "-o", str(tmp_path / "o.rdf"), "-f", "RDF/XML", str(mapping)]) == 0
+    assert "<rdf:RDF" in (tmp_path / "o.rdf").read_text()
+    assert main(["dump_rdf", "-o", str(tmp_path / "o.x"), "-f", "jsonld", str(mapping)]) == 2
+    assert "ntriples, nquads, turtle, trig, rdfxml" in capsys.readouterr().err
+    assert not (tmp_path / "o.x").exists()

@@ -31,8 +31,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _dump_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="RDF file to write")
-    parser.add_argument("-f", "--format", default="ntriples", choices=["ntriples", "turtle", "nquads", "trig"],
-                        help="output syntax (default ntriples; ntriples/nquads stream with bounded memory)")
+    parser.add_argument("-f", "--format", default="ntriples", metavar="ntriples|turtle|nquads|trig|rdfxml",
+                        help="output syntax (default ntriples; also N-TRIPLES, TTL, RDF/XML, ...); "
+                             "ntriples/nquads stream with bounded memory")
     parser.add_argument("-b", "--base", dest="base_iri", default=None, metavar="BASE",
                         help="base IRI for relative IRIs (default: the mapping's @base, else http://example.com/)")
     parser.add_argument("-sh", "--source", dest="source", default=None, metavar="INPUT",

@@ -10,7 +10,15 @@ from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
 from ai4c.core.errors import check_choice
 from ai4c.core.io import atomic_path
 
-FORMATS = ("ntriples", "nquads", "turtle", "trig")
+FORMATS = ("ntriples", "nquads", "turtle", "trig", "rdfxml")
+ALIASES = {"n-triples": "ntriples", "nt": "ntriples", "n-quads": "nquads", "nq": "nquads", "ttl": "turtle",
+           "rdf/xml": "rdfxml", "xml": "rdfxml", "rdf": "rdfxml"}
+
+
+def normalise_format(fmt: str) -> str:
+    """ntriples | nquads | turtle | trig | rdfxml from any usual spelling (N-TRIPLES, TTL, RDF/XML, ...)."""
+    key = str(fmt).strip().lower()
+    return check_choice("format", ALIASES.get(key, key), FORMATS)
 DEDUP_LIMIT = 1_000_000  # remembered lines for duplicate removal; older ones are forgotten
 
 
@@ -41,7 +49,7 @@ def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
 
 def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntriples") -> int:
     """Write (s, p, o, g) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
-    fmt = check_choice("format", fmt, FORMATS)
+    fmt = normalise_format(fmt)
     with atomic_path(output) as tmp:
         if fmt in ("ntriples", "nquads"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
@@ -52,5 +60,6 @@ def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntr
         if fmt == "trig":
             serialize(dataset, str(tmp), RdfFormat.TRIG, prefixes=prefixes)
         else:
-            serialize((q.triple for q in dataset), str(tmp), RdfFormat.TURTLE, prefixes=prefixes)
+            rdf_format = RdfFormat.TURTLE if fmt == "turtle" else RdfFormat.RDF_XML
+            serialize((q.triple for q in dataset), str(tmp), rdf_format, prefixes=prefixes)
         return len(dataset)
