@@ -54,6 +54,10 @@ def ontology() -> list[tuple[str, str, str]]:
     axioms += [(SF + a, RDFS + "subClassOf", SF + b) for a, b in _SF_TREE.items()]
     axioms += [(GML + a, RDFS + "subClassOf", GML + b) for a, b in _GML_TREE.items()]
     axioms += [(GEO + a, RDFS + "subPropertyOf", GEO + b) for a, b in _PROPS.items()]
+    for prop in ("hasGeometry", "hasDefaultGeometry"):
+        axioms += [(GEO + prop, RDFS + "domain", GEO + "Feature"), (GEO + prop, RDFS + "range", GEO + "Geometry")]
+    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in ("hasSerialization", *_PROPS)
+               if p != "hasDefaultGeometry"]
     return axioms
 
 
@@ -65,6 +69,11 @@ _RULES = [
     f"""CONSTRUCT {{ ?s ?super ?o }} WHERE {{
           ?p <{RDFS}subPropertyOf>+ ?super . ?s ?p ?o . FILTER(isIRI(?super))
           FILTER NOT EXISTS {{ ?s ?super ?o }} }}""",
+    # rdfs2 and rdfs3: domains and ranges
+    f"""CONSTRUCT {{ ?s a ?c }} WHERE {{
+          ?p <{RDFS}domain> ?c . ?s ?p ?o . FILTER NOT EXISTS {{ ?s a ?c }} }}""",
+    f"""CONSTRUCT {{ ?o a ?c }} WHERE {{
+          ?p <{RDFS}range> ?c . ?s ?p ?o . FILTER(!isLiteral(?o)) FILTER NOT EXISTS {{ ?o a ?c }} }}""",
 ]
 
 
@@ -73,7 +82,7 @@ def refresh(store: ox.Store, index) -> None:
     graph = ox.NamedNode(GRAPH)
     store.update(f"DROP SILENT GRAPH <{GRAPH}>")
     store.extend([ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), graph) for s, p, o in ontology()])
-    for _ in range(2):  # subproperties can entail types and back: two rounds reach the fixpoint here
+    for _ in range(3):  # subproperties entail domains, domains entail superclasses: three rounds
         for rule in _RULES:
             triples = set(store.query(rule, use_default_graph_as_union=True))
             store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])

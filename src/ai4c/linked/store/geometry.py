@@ -148,7 +148,7 @@ def _parse_geosparql_wkt(value: str) -> Geo:
         crs = normalise_crs_iri(match.group(1))
         text = match.group(2).strip()
     pyproj_crs(crs)
-    geom = shapely.from_wkt(text) if text else shapely.from_wkt("GEOMETRYCOLLECTION EMPTY")
+    geom = from_wkt(text) if text else shapely.from_wkt("GEOMETRYCOLLECTION EMPTY")
     if geom is None:
         raise ValueError("empty WKT")
     if swaps_axes(crs):
@@ -163,7 +163,26 @@ def _parse_strdf_wkt(value: str) -> Geo:
     pyproj_crs(crs)
     if _CRS_IRI.match(text.strip()):
         return _parse_geosparql_wkt(text)
-    return Geo(shapely.from_wkt(text.strip()), crs)
+    if not text.strip():
+        return Geo(shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), crs)
+    return Geo(from_wkt(text.strip()), crs)
+
+
+def from_wkt(text: str) -> shapely.Geometry:
+    """shapely.from_wkt, closing unclosed polygon rings (as lenient WKT readers do)."""
+    try:
+        return shapely.from_wkt(text)
+    except shapely.errors.GEOSException:
+        if not re.match(r"\s*(MULTI)?POLYGON", text, re.I):
+            raise
+        return shapely.from_wkt(re.sub(r"\(([^()]*)\)", _close_ring, text))
+
+
+def _close_ring(match: re.Match) -> str:
+    points = [p.strip() for p in match.group(1).split(",")]
+    if points and points[0].split() != points[-1].split():
+        points.append(points[0])
+    return "(" + ", ".join(points) + ")"
 
 
 def _coords(text: str, dim: int = 2) -> list[tuple[float, ...]]:

@@ -6,7 +6,7 @@ import functools
 import math
 
 import shapely
-from pyproj import CRS, Geod
+from pyproj import Geod
 from shapely.ops import nearest_points
 
 from ai4c.linked.store.geometry import Geo, pyproj_crs, transform_geom
@@ -14,8 +14,10 @@ from ai4c.linked.store.geometry import Geo, pyproj_crs, transform_geom
 UOM = "http://www.opengis.net/def/uom/OGC/1.0/"
 METRE_PER_DEGREE = 2 * math.pi * 6378137.0 / 360.0
 _GEOD = Geod(ellps="WGS84")
+QUAD_SEGS = 8  # segments per quarter circle, as JTS and PostGIS
 _UNITS = {"metre": "metre", "meter": "metre", "m": "metre", "degree": "degree", "radian": "radian",
-          "unity": "unity", "kilometre": "kilometre", "kilometer": "kilometre", "km": "kilometre"}
+          "unity": "unity", "square_metre": "metre", "square_meter": "metre", "square_kilometre": "kilometre",
+          "kilometre": "kilometre", "kilometer": "kilometre", "km": "kilometre"}
 
 
 def unit_name(iri: str) -> str:
@@ -78,9 +80,9 @@ def _crs_unit_factor(crs: str) -> float:
 def buffer(a: Geo, radius: float, unit: str) -> Geo:
     """Buffer by `radius` in `unit`; metres on a geographic CRS go through a local equidistant projection."""
     if is_geographic(a.crs) and unit in ("degree", "unity"):
-        return Geo(a.geom.buffer(radius), a.crs)
+        return Geo(a.geom.buffer(radius, quad_segs=QUAD_SEGS), a.crs)
     if is_geographic(a.crs) and unit == "radian":
-        return Geo(a.geom.buffer(math.degrees(radius)), a.crs)
+        return Geo(a.geom.buffer(math.degrees(radius), quad_segs=QUAD_SEGS), a.crs)
     if unit in ("degree", "radian"):
         radius = radius * METRE_PER_DEGREE * (180 / math.pi if unit == "radian" else 1.0)
         unit = "metre"
@@ -88,20 +90,22 @@ def buffer(a: Geo, radius: float, unit: str) -> Geo:
     if is_geographic(a.crs):
         local = _local_crs(a)
         projected = transform_geom(a.geom, a.crs, local)
-        return Geo(transform_geom(projected.buffer(metres), local, a.crs), a.crs)
-    return Geo(a.geom.buffer(metres / _crs_unit_factor(a.crs)), a.crs)
+        return Geo(transform_geom(projected.buffer(metres, quad_segs=QUAD_SEGS), local, a.crs), a.crs)
+    return Geo(a.geom.buffer(metres / _crs_unit_factor(a.crs), quad_segs=QUAD_SEGS), a.crs)
 
 
 def _local_crs(a: Geo) -> str:
-    """A WKT-free key for an azimuthal equidistant CRS centred on the geometry (registered in pyproj)."""
+    """The metric CRS for a geometry given in degrees: the UTM zone of its centroid (as PostGIS's
+    geography buffer does), or a polar stereographic CRS beyond +-80 degrees latitude."""
     from ai4c.linked.store import geometry
 
     centre = transform_geom(a.geom.centroid, a.crs, geometry.CRS84)
-    key = f"urn:ai4c:aeqd:{centre.x:.4f}:{centre.y:.4f}"
-    if key not in geometry.LOCAL_CRS:
-        geometry.LOCAL_CRS[key] = CRS.from_proj4(
-            f"+proj=aeqd +lat_0={centre.y:.4f} +lon_0={centre.x:.4f} +datum=WGS84")
-    return key
+    if centre.y > 80:
+        return geometry.EPSG_PREFIX + "3413"
+    if centre.y < -80:
+        return geometry.EPSG_PREFIX + "3031"
+    zone = min(60, int((centre.x + 180) // 6) + 1)
+    return geometry.EPSG_PREFIX + str((32600 if centre.y >= 0 else 32700) + zone)
 
 
 def area(a: Geo, unit: str) -> float:

@@ -169,7 +169,7 @@ def _buffer(a, radius, unit=None):
     name = measure.unit_name(text_arg(unit)) if unit is not None else "degree"
     ga = geo_arg(a)
     if name in ("degree", "unity"):
-        return _strdf_out(Geo(ga.geom.buffer(number_arg(radius)), ga.crs))
+        return _strdf_out(Geo(ga.geom.buffer(number_arg(radius), quad_segs=measure.QUAD_SEGS), ga.crs))
     return _strdf_out(measure.buffer(ga, number_arg(radius), name))
 
 
@@ -210,6 +210,12 @@ def _gml2(geom) -> str:
         f"<gml:geometryMember>{_gml2(g)}</gml:geometryMember>" for g in geom.geoms) + "</gml:MultiGeometry>"
 
 
+def compact_wkt(geom) -> str:
+    """WKT without optional blanks, as PostGIS's ST_AsText writes it."""
+    text = shapely.to_wkt(geom, trim=True)
+    return re.sub(r"\s*,\s*", ",", re.sub(r"\s*\(\s*", "(", text))
+
+
 def functions() -> dict[str, Callable]:
     """IRI -> implementation of every strdf: function."""
     table: dict[str, Callable] = {STRDF + name: _relation(name) for name in _SF}
@@ -236,7 +242,7 @@ def functions() -> dict[str, Callable]:
         STRDF + "dimension": sparql_function(lambda a: ox.Literal(
             str(int(shapely.get_dimensions(geo_arg(a).geom))), datatype=ox.NamedNode(XSD + "int"))),
         STRDF + "geometryType": sparql_function(lambda a: string("ST_" + geo_arg(a).geom.geom_type)),
-        STRDF + "asText": sparql_function(lambda a: string(shapely.to_wkt(geo_arg(a).geom, trim=True))),
+        STRDF + "asText": sparql_function(lambda a: string(compact_wkt(geo_arg(a).geom))),
         STRDF + "asGML": sparql_function(_as_gml), STRDF + "srid": sparql_function(_srid),
         STRDF + "isSimple": sparql_function(lambda a: boolean(bool(shapely.is_simple(geo_arg(a).geom)))),
         STRDF + "isEmpty": sparql_function(lambda a: boolean(geo_arg(a).geom.is_empty)),
