@@ -14,6 +14,7 @@ import logging
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.store.geof import is_simple
 from ai4c.linked.store.geometry import GEOMETRY_DATATYPES
 
 GRAPH = "urn:ai4c:entailment"
@@ -106,7 +107,7 @@ def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
         cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
         values = {"dimension": _int(dim), "coordinateDimension": _int(cdim),
                   "spatialDimension": _int(cdim), "isEmpty": _bool(geom.is_empty),
-                  "isSimple": _bool(bool(shapely.is_simple(geom)))}
+                  "isSimple": _bool(is_simple(geom))}
         quads += [ox.Quad(subject, ox.NamedNode(GEO + k), v, graph) for k, v in values.items()
                   if not _has(store, subject, GEO + k)]
     if quads:

@@ -55,6 +55,8 @@ def relation_holds(name: str, a: shapely.Geometry, b: shapely.Geometry) -> bool:
     if a.is_empty or b.is_empty:
         return name in ("ehDisjoint", "rcc8dc") or (name in ("ehEquals", "rcc8eq") and a.is_empty
                                                      and b.is_empty)
+    if name == "ehOverlap" and shapely.get_dimensions(a) != shapely.get_dimensions(b):
+        return False  # overlap is between geometries of one dimension (as sfOverlaps, JTS, PostGIS)
     matrix = shapely.relate(a, b)
     return any(_matches(matrix, pattern) for pattern in DE9IM[name])
 
@@ -140,6 +142,11 @@ def length(a, unit=None):
     return double(measure.length(Geo(target, geo.crs), name))
 
 
+def is_simple(geom: shapely.Geometry) -> bool:
+    """OGC isSimple; an empty geometry is simple."""
+    return True if geom.is_empty else bool(shapely.is_simple(geom))
+
+
 def _dimension(geom: shapely.Geometry) -> int:
     if geom.is_empty:
         return 0 if geom.geom_type == "Point" else {"LineString": 1, "Polygon": 2}.get(geom.geom_type, 0)
@@ -203,7 +210,7 @@ def functions() -> dict[str, Callable]:
         GEOF + "coordinateDimension": _scalar(lambda g: integer(_coordinate_dimension(g.geom))),
         GEOF + "spatialDimension": _scalar(lambda g: integer(_coordinate_dimension(g.geom))),
         GEOF + "isEmpty": _scalar(lambda g: boolean(g.geom.is_empty)),
-        GEOF + "isSimple": _scalar(lambda g: boolean(bool(shapely.is_simple(g.geom)))),
+        GEOF + "isSimple": _scalar(lambda g: boolean(is_simple(g.geom))),
         GEOF + "numGeometries": _scalar(lambda g: integer(shapely.get_num_geometries(g.geom))),
         GEOF + "asWKT": _scalar(lambda g: geometry_literal(g)),
         GEOF + "minX": _scalar(_coordinate(0, "min")), GEOF + "maxX": _scalar(_coordinate(0, "max")),

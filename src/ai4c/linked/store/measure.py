@@ -83,9 +83,10 @@ def buffer(a: Geo, radius: float, unit: str) -> Geo:
         return Geo(a.geom.buffer(radius, quad_segs=QUAD_SEGS), a.crs)
     if is_geographic(a.crs) and unit == "radian":
         return Geo(a.geom.buffer(math.degrees(radius), quad_segs=QUAD_SEGS), a.crs)
-    if unit in ("degree", "radian"):
-        radius = radius * METRE_PER_DEGREE * (180 / math.pi if unit == "radian" else 1.0)
-        unit = "metre"
+    if unit in ("degree", "radian"):  # angular radius on a projected CRS: buffer in WGS84 degrees
+        from ai4c.linked.store.geometry import CRS84
+
+        return buffer(a.to(CRS84), radius, unit)
     metres = _to_metres(radius, unit)
     if is_geographic(a.crs):
         local = _local_crs(a)

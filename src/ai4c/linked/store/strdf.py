@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import shapely
 
 from ai4c.linked.store import measure
-from ai4c.linked.store.geof import GeometryAggregate, relation_holds
+from ai4c.linked.store.geof import GeometryAggregate, is_simple, relation_holds
 from ai4c.linked.store.geometry import EPSG_PREFIX, STRDF, STRDF_WKT, Geo, normalise_crs_iri
 from ai4c.linked.store.terms import (
     Unbound,
@@ -244,7 +244,7 @@ def functions() -> dict[str, Callable]:
         STRDF + "geometryType": sparql_function(lambda a: string("ST_" + geo_arg(a).geom.geom_type)),
         STRDF + "asText": sparql_function(lambda a: string(compact_wkt(geo_arg(a).geom))),
         STRDF + "asGML": sparql_function(_as_gml), STRDF + "srid": sparql_function(_srid),
-        STRDF + "isSimple": sparql_function(lambda a: boolean(bool(shapely.is_simple(geo_arg(a).geom)))),
+        STRDF + "isSimple": sparql_function(lambda a: boolean(is_simple(geo_arg(a).geom))),
         STRDF + "isEmpty": sparql_function(lambda a: boolean(geo_arg(a).geom.is_empty)),
     })
     return table
