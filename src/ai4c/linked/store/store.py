@@ -16,7 +16,7 @@ from ai4c.linked.store import entailment, geof, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
-from ai4c.linked.store.terms import pop_errors
+from ai4c.linked.store.terms import QueryCancelled, pop_errors, set_deadline
 
 FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".rdf": ox.RdfFormat.RDF_XML,
            ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS,
@@ -27,7 +27,8 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsForm
 PERIOD_GRAPH = "urn:ai4c:valid-time:"
 HAS_VALID_TIME = strdf.STRDF + "hasValidTime"
 _STRDF_QUAD = re.compile(
-    r'("(?:[^"\\]|\\.)*"\^\^<http://strdf\.di\.uoa\.gr/ontology#(?:period|validTime)>)\s*\.\s*$')
+    r'("(?:[^"\\]|\\.)*"\^\^<(?:http://strdf\.di\.uoa\.gr/ontology#(?:period|validTime)'
+    r'|http://www\.w3\.org/2001/XMLSchema#dateTime)>)\s*\.\s*$')
 
 
 class QueryError(BadInputError, ValueError):
@@ -45,8 +46,8 @@ class GeoStore:
                  rewrite_topology: bool = True) -> None:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self.store = ox.Store(str(self.path))
+            (self.path / "oxigraph").mkdir(parents=True, exist_ok=True)
+            self.store = ox.Store(str(self.path / "oxigraph"))
         else:
             self.store = ox.Store()
         self.entail = entail
@@ -56,6 +57,16 @@ class GeoStore:
         self._lock = threading.Lock()
         self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
         self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
+        if self._dirty_marker() is not None and self._dirty_marker().exists():
+            self.changed()  # a previous process died between a load and its derived-data refresh
+
+    def _dirty_marker(self) -> Path | None:
+        return self.path / "derived-data-stale" if self.path is not None else None
+
+    def _mark_dirty(self) -> None:
+        marker = self._dirty_marker()
+        if marker is not None:
+            marker.write_text("derived data (entailment) must be recomputed\n")
 
     # ---------------------------------------------------------------- loading
     def load(self, path: Path | str, *, rdf_format: str | None = None, graph: str | None = None) -> int:
@@ -65,6 +76,7 @@ class GeoStore:
             raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
         fmt = _format_of(source, rdf_format)
         before = len(self.store)
+        self._mark_dirty()
         data = source.read_bytes()
         if fmt == ox.RdfFormat.N_QUADS:
             data = _strdf_to_nquads(data.decode("utf-8"))
@@ -74,8 +86,9 @@ class GeoStore:
         except SyntaxError as exc:
             raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
                                 "loaded, fix the file and load it again") from None
+        added = len(self.store) - before
         self.changed()
-        return len(self.store) - before
+        return added
 
     def changed(self) -> None:
         """Refresh derived data (entailment graph, valid-time index, spatial index) after a change."""
@@ -83,7 +96,9 @@ class GeoStore:
         self._graphs = None
         if self.entail:
             entailment.refresh(self.store, self.index)
-        self.store.flush() if self.path is not None else None
+        if self.path is not None:
+            self.store.flush()
+            self._dirty_marker().unlink(missing_ok=True)
 
     # ---------------------------------------------------------------- querying
     def prepare(self, query: str) -> str:
@@ -113,8 +128,16 @@ class GeoStore:
 
     def query_serialized(self, query: str, result_format: str = "json", *,
                          timeout: float | None = None) -> tuple[bytes, str]:
-        """Run a query and serialise its results; returns (bytes, media type)."""
+        """Run a query and serialise its results; returns (bytes, media type). With `timeout`
+        (seconds), a query past its deadline stops and raises QueryTimeoutError."""
         deadline = time.monotonic() + timeout if timeout else None
+        set_deadline(deadline)
+        try:
+            return self._serialize(query, result_format, deadline)
+        finally:
+            set_deadline(None)
+
+    def _serialize(self, query: str, result_format: str, deadline: float | None) -> tuple[bytes, str]:
         results = self.query(query)
         out = io.BytesIO()
         if isinstance(results, ox.QueryTriples):
@@ -141,6 +164,7 @@ class GeoStore:
 
     def update(self, update: str) -> None:
         """Run a SPARQL update (with GeoSPARQL functions) in one transaction, then refresh derived data."""
+        self._mark_dirty()
         try:
             self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
@@ -199,6 +223,8 @@ def _json_term(term) -> dict:
 
 def _raise_recorded() -> None:
     errors = pop_errors()
+    if any(isinstance(e, QueryCancelled) for e in errors):
+        raise QueryTimeoutError("query timed out and was cancelled; narrow it or raise the timeout")
     if errors:
         raise errors[0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -47,11 +48,31 @@ def pop_errors() -> list[Exception]:
     return items
 
 
+def set_deadline(deadline: float | None) -> None:
+    """Give this thread's next query a monotonic-clock deadline (None: no limit)."""
+    _errors.deadline = deadline
+
+
+def deadline_passed() -> bool:
+    """Whether this thread's query deadline has passed."""
+    deadline = getattr(_errors, "deadline", None)
+    return deadline is not None and time.monotonic() > deadline
+
+
+class QueryCancelled(Exception):
+    """Recorded when a query overran its deadline; the store turns it into QueryTimeoutError."""
+
+
 def sparql_function(func: Callable) -> Callable:
-    """Wrap a function body: any failure -> unbound; an unknown CRS is recorded for the query."""
+    """Wrap a function body: any failure -> unbound; an unknown CRS is recorded for the query;
+    past the query's deadline every call returns unbound at once, so the query winds down."""
 
     @functools.wraps(func)
     def wrapper(*args):
+        if deadline_passed():
+            if not any(isinstance(e, QueryCancelled) for e in getattr(_errors, "items", [])):
+                record_error(QueryCancelled("deadline passed"))
+            return None
         try:
             return func(*args)
         except UnknownCrsError as exc:
