@@ -86,7 +86,7 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
             return await run_query(request, (await request.body()).decode(), request.query_params.get("format"))
         if kind == "application/sparql-update":
             return await run_update(request, (await request.body()).decode())
-        form = await request.form()
+        form = _form(await request.body()) if kind == "application/x-www-form-urlencoded" else {}
         if "update" in form:
             return await run_update(request, str(form["update"]))
         if "query" in form:
@@ -145,6 +145,13 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
         return JSONResponse({"triples": len(store), "read_only": not update_token})
 
     return app
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body as a dict (first value of each field)."""
+    from urllib.parse import parse_qs
+
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
 
 
 def _locked(lock: threading.Lock, func, *args):

@@ -138,27 +138,22 @@ class GeoStore:
             set_deadline(None)
 
     def _serialize(self, query: str, result_format: str, deadline: float | None) -> tuple[bytes, str]:
-        results = self.query(query)
+        fmt = RESULT_FORMATS.get(result_format)
+        if fmt is None:
+            raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
         out = io.BytesIO()
-        if isinstance(results, ox.QueryTriples):
-            results.serialize(out, ox.RdfFormat.N_TRIPLES)
-            media = "application/n-triples"
-        else:
-            fmt = RESULT_FORMATS.get(result_format)
-            if fmt is None:
-                raise InvalidParameterError(f"format={result_format!r} unknown; use one of "
-                                            f"{', '.join(RESULT_FORMATS)}")
-            if isinstance(results, ox.QuerySolutions) and deadline is not None:
-                results = _Deadline(results, deadline)
-            try:
-                ox_results = results.source if isinstance(results, _Deadline) else results
-                if isinstance(results, _Deadline):
-                    _serialize_rows(results, out, fmt)
-                else:
-                    ox_results.serialize(out, fmt)
-            except OSError as exc:
-                raise QueryError(f"query failed: {exc}") from None
-            media = fmt.media_type
+        failure: Exception | None = None
+        results = self.query(query)
+        try:
+            media = _write_results(results, out, fmt, deadline)
+        except QueryTimeoutError as exc:
+            failure = QueryTimeoutError(str(exc))  # a fresh error: the old traceback holds the results
+        except OSError as exc:
+            failure = QueryError(f"query failed: {exc}")
+        del results  # pyoxigraph results must be released in the thread that made them
+        if failure is not None:
+            pop_errors()
+            raise failure
         _raise_recorded()
         return out.getvalue(), media
 
@@ -177,6 +172,18 @@ class GeoStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _write_results(results, out: io.BytesIO, fmt: ox.QueryResultsFormat, deadline: float | None) -> str:
+    """Serialise solutions/boolean (in `fmt`) or triples (N-Triples); returns the media type."""
+    if isinstance(results, ox.QueryTriples):
+        results.serialize(out, ox.RdfFormat.N_TRIPLES)
+        return "application/n-triples"
+    if isinstance(results, ox.QuerySolutions) and deadline is not None:
+        _serialize_rows(_Deadline(results, deadline), out, fmt)
+    else:
+        results.serialize(out, fmt)
+    return fmt.media_type
 
 
 class _Deadline:
