@@ -24,7 +24,7 @@ GML = "http://www.opengis.net/ont/gml#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-MAX_GEOMETRY_PROPERTIES = 200_000
+MAX_GEOMETRY_PROPERTIES = 20_000
 log = logging.getLogger(__name__)
 
 _SF_TREE = {
@@ -93,16 +93,15 @@ def refresh(store: ox.Store, index) -> None:
 def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
     """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of each geometry node."""
     data = index.data()
-    if len(data.geos) > MAX_GEOMETRY_PROPERTIES:
-        log.info("%d geometries: computed geometry properties skipped", len(data.geos))
+    if len(data.geoms) > MAX_GEOMETRY_PROPERTIES:
+        log.info("%d geometries: computed geometry properties skipped", len(data.geoms))
         return
     quads = []
     done: set = set()
-    for subject, predicate, geo in zip(data.subjects, data.predicates, data.geos, strict=True):
+    for subject, predicate, geom in zip(data.subjects, data.predicates, data.geoms, strict=True):
         if not predicate.startswith(GEO) or subject in done:
             continue
         done.add(subject)
-        geom = geo.geom
         dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
         cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
         values = {"dimension": _int(dim), "coordinateDimension": _int(cdim),

@@ -14,7 +14,14 @@ import pyoxigraph as ox
 import shapely
 
 from ai4c.linked.store.geof import relation_holds
-from ai4c.linked.store.geometry import CRS84, GEOMETRY_DATATYPES, Geo, UnknownCrsError, parse_literal
+from ai4c.linked.store.geometry import (
+    CRS84,
+    GEOMETRY_DATATYPES,
+    WKT_LITERAL,
+    Geo,
+    UnknownCrsError,
+    parse_literal,
+)
 
 _SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) IN ("
          + ", ".join(f"<{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ")) }")
@@ -27,11 +34,11 @@ class IndexData:
     subjects: list = field(default_factory=list)
     predicates: list[str] = field(default_factory=list)
     literals: list = field(default_factory=list)
-    geos: list[Geo] = field(default_factory=list)
     crs: str = CRS84
     geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     tree: shapely.STRtree | None = None
     unique_subjects: dict[str, bool] = field(default_factory=dict)
+    predicate_array: np.ndarray | None = None
 
 
 class SpatialIndex:
@@ -60,27 +67,22 @@ class SpatialIndex:
 
     def _build(self) -> IndexData:
         data = IndexData()
-        seen: set[tuple] = set()
-        for row in self.store.query(_SCAN, use_default_graph_as_union=True):
-            key = (row["s"], row["p"], row["o"])
-            if key in seen:
-                continue
-            seen.add(key)
-            literal = row["o"]
-            try:
-                geo = parse_literal(literal.value, literal.datatype.value)
-            except UnknownCrsError:
-                geo = None
-            if geo is None:
-                continue
-            data.subjects.append(row["s"])
-            data.predicates.append(row["p"].value)
-            data.literals.append(literal)
-            data.geos.append(geo)
-        crss = {g.crs for g in data.geos}
-        data.crs = crss.pop() if len(crss) == 1 else CRS84
-        data.geoms = np.array([g.to(data.crs).geom if g.crs != data.crs else g.geom for g in data.geos],
-                              dtype=object)
+        rows = {(r["s"], r["p"], r["o"]) for r in self.store.query(_SCAN, use_default_graph_as_union=True)}
+        subjects, predicates, literals = [], [], []
+        for subject, predicate, literal in rows:
+            subjects.append(subject)
+            predicates.append(predicate.value)
+            literals.append(literal)
+        geoms, crss = _parse_all(literals)
+        keep = [i for i, g in enumerate(geoms) if g is not None]
+        data.subjects = [subjects[i] for i in keep]
+        data.predicates = [predicates[i] for i in keep]
+        data.literals = [literals[i] for i in keep]
+        crs_list = [crss[i] for i in keep]
+        distinct = set(crs_list)
+        data.crs = distinct.pop() if len(distinct) == 1 else CRS84
+        data.geoms = np.array([geoms[i] if crs_list[k] == data.crs else Geo(geoms[i], crs_list[k]).to(data.crs).geom
+                               for k, i in enumerate(keep)], dtype=object)
         data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
         data.unique_subjects = _unique_subjects(data)
         return data
@@ -88,7 +90,9 @@ class SpatialIndex:
     def candidates(self, predicate: str | None) -> np.ndarray:
         """Indices of the entries whose triple predicate is `predicate` (all when None)."""
         data = self.data()
-        preds = np.array(data.predicates, dtype=object)
+        if data.predicate_array is None:
+            data.predicate_array = np.array(data.predicates, dtype=object)
+        preds = data.predicate_array
         if predicate is None:
             return np.arange(len(preds))
         return np.nonzero(preds == predicate)[0]
@@ -99,6 +103,10 @@ class SpatialIndex:
         if data.tree is None:
             return np.empty(0, dtype=int)
         query = constant.to(data.crs).geom
+        geos_predicate = _GEOS_PREDICATE.get(_INVERSE.get(relation, relation) if var_first else relation)
+        if geos_predicate is not None:
+            hits = data.tree.query(query, predicate=geos_predicate)
+            return np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
         hits = data.tree.query(query) if relation not in _NO_BBOX else np.arange(len(data.geoms))
         hits = np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
         keep = [i for i in hits if _holds(relation, data.geoms[i], query, var_first)]
@@ -127,7 +135,32 @@ class SpatialIndex:
 _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
                    "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
                    "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+_INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
+            "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+
+
+def _parse_all(literals: list) -> tuple[list, list[str]]:
+    """Geometries (x=east order) and CRS IRIs of literals; plain CRS84 WKT is parsed vectorised."""
+    geoms: list = [None] * len(literals)
+    crss = [CRS84] * len(literals)
+    fast = [i for i, lit in enumerate(literals)
+            if lit.datatype.value == WKT_LITERAL and not lit.value.lstrip().startswith("<")]
+    if fast:
+        parsed = shapely.from_wkt(np.array([literals[i].value for i in fast], dtype=object), on_invalid="ignore")
+        for i, geom in zip(fast, parsed, strict=True):
+            geoms[i] = geom
+    fast_set = set(fast)
+    for i, lit in enumerate(literals):
+        if i in fast_set and geoms[i] is not None:
+            continue
+        try:
+            geo = parse_literal(lit.value, lit.datatype.value)
+        except UnknownCrsError:
+            geo = None
+        if geo is not None:
+            geoms[i], crss[i] = geo.geom, geo.crs
+    return geoms, crss
 
 
 def _holds(relation: str, entry, constant, var_first: bool) -> bool:
