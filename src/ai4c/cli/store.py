@@ -1,0 +1,108 @@
+"""`ai4c store load|query|update|serve`: the GeoSPARQL/stSPARQL store and its SPARQL endpoint."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ai4c.cli.app import Command
+
+
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", required=True, type=Path, help="store folder (created when absent)")
+    parser.add_argument("--no-entailment", action="store_true",
+                        help="no RDFS entailment graph (GeoSPARQL's RDFS entailment extension off)")
+    parser.add_argument("--no-rewrite", action="store_true",
+                        help="topological triple patterns match asserted triples only (query rewrite off)")
+
+
+def _open(args: argparse.Namespace):
+    from ai4c.linked.store import GeoStore
+
+    return GeoStore(args.store, entail=not args.no_entailment, rewrite_topology=not args.no_rewrite)
+
+
+def _text(value: str) -> str:
+    """A query given inline, as @FILE, or as the path of an existing .rq/.ru file."""
+    path = Path(value[1:]) if value.startswith("@") else Path(value)
+    if (value.startswith("@") or path.suffix in (".rq", ".ru", ".sparql")) and path.is_file():
+        return path.read_text()
+    return value
+
+
+def _load_args(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    parser.add_argument("files", nargs="+", type=Path,
+                        help="RDF files: .nt .ttl .rdf/.owl/.xml .nq .trig .n3 .jsonld, stRDF quads (.nq/.strdf)")
+    parser.add_argument("--format", dest="rdf_format", default=None,
+                        help="RDF format of every file (default: from the extension)")
+    parser.add_argument("--graph", default=None, help="load triples into this named graph")
+
+
+def _load(args: argparse.Namespace) -> int:
+    import time
+
+    store = _open(args)
+    for path in args.files:
+        start = time.perf_counter()
+        added = store.load(path, rdf_format=args.rdf_format, graph=args.graph)
+        print(f"{path}: {added} quads in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _query_args(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    parser.add_argument("query", help="SPARQL query text, @FILE or a .rq file")
+    parser.add_argument("--format", default="json", choices=["json", "csv", "tsv", "xml"],
+                        help="result format (CONSTRUCT/DESCRIBE give N-Triples)")
+    parser.add_argument("--timeout", type=float, default=None, help="cancel after this many seconds")
+
+
+def _query(args: argparse.Namespace) -> int:
+    body, _ = _open(args).query_serialized(_text(args.query), args.format, timeout=args.timeout)
+    sys.stdout.write(body.decode("utf-8"))
+    if not body.endswith(b"\n"):
+        sys.stdout.write("\n")
+    return 0
+
+
+def _update_args(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    parser.add_argument("update", help="SPARQL update text, @FILE or a .ru file")
+
+
+def _update(args: argparse.Namespace) -> int:
+    _open(args).update(_text(args.update))
+    return 0
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=7200, help="TCP port")
+    parser.add_argument("--update-token", default=os.environ.get("AI4C_STORE_TOKEN"),
+                        help="enable updates for clients sending 'Authorization: Bearer TOKEN' "
+                             "(default: $AI4C_STORE_TOKEN; none: read-only)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="query time limit in seconds")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ai4c.services.sparql import serve
+
+    store = _open(args)
+    print(f"serving {args.store} ({len(store)} quads) on http://{args.host}:{args.port}/sparql "
+          f"({'updates with token' if args.update_token else 'read-only'})", file=sys.stderr)
+    serve(store, host=args.host, port=args.port, update_token=args.update_token, timeout=args.timeout)
+    return 0
+
+
+COMMANDS = [
+    Command("load", "load RDF files into a GeoSPARQL store (each file atomically)", _load_args, _load,
+            group="store"),
+    Command("query", "run a GeoSPARQL/stSPARQL query", _query_args, _query, group="store"),
+    Command("update", "run a SPARQL update", _update_args, _update, group="store"),
+    Command("serve", "serve the store as a SPARQL 1.1 endpoint", _serve_args, _serve, group="store"),
+]
+main = COMMANDS[1].main

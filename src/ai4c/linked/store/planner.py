@@ -1,0 +1,177 @@
+"""Spatial query planning: FILTER(geof:sfX(?a, ?b)) selections and joins answered by the R-tree.
+
+A recognised filter (one topological relation between a geometry-literal variable bound by a
+triple pattern and either a constant geometry or another such variable) is evaluated on the
+spatial index; the qualifying literals (or subjects) are injected as a VALUES block and the filter
+is removed, so pyoxigraph joins the few qualifying rows instead of testing every pair. Anything
+not recognised (OPTIONAL, UNION, sub-queries, ...) runs unchanged, which stays correct.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyoxigraph as ox
+
+from ai4c.linked.store.geof import GEOF, RELATIONS
+from ai4c.linked.store.geometry import UnknownCrsError, parse_literal
+from ai4c.linked.store.rewrite import prefixes
+from ai4c.linked.store.spatial_index import SpatialIndex
+from ai4c.linked.store.strdf import STRDF
+
+_UNSAFE = re.compile(r"\b(OPTIONAL|UNION|MINUS|EXISTS|GRAPH|SERVICE|INSERT|DELETE|LOAD|CLEAR)\b", re.I)
+_NAME = r"(?:<[^>\s]*>|[A-Za-z][\w-]*:[\w-]+)"
+_LIT = r'"(?:[^"\\]|\\.)*"\^\^' + _NAME
+_ARG = rf"(\?\w+|{_LIT})"
+_FILTER = re.compile(rf"FILTER\s*\(\s*({_NAME})\s*\(\s*{_ARG}\s*,\s*{_ARG}\s*\)\s*\)", re.I)
+_STRDF_RELATIONS = {"intersects": "sfIntersects", "within": "sfWithin", "contains": "sfContains",
+                    "overlaps": "sfOverlaps", "touches": "sfTouches", "crosses": "sfCrosses",
+                    "equals": "sfEquals", "inside": "ehInside", "covers": "ehCovers",
+                    "coveredBy": "ehCoveredBy"}
+_SKIP = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+MAX_VALUES = 2_000_000
+
+
+def _expand(name: str, pref: dict[str, str]) -> str:
+    if name.startswith("<"):
+        return name[1:-1]
+    prefix, _, local = name.partition(":")
+    return pref.get(prefix, prefix + ":") + local
+
+
+def relation_of(iri: str) -> str | None:
+    """The relation name of a plannable function IRI, or None."""
+    if iri.startswith(GEOF) and iri[len(GEOF):] in RELATIONS and iri[len(GEOF):] not in _SKIP:
+        return iri[len(GEOF):]
+    if iri.startswith(STRDF):
+        return _STRDF_RELATIONS.get(iri[len(STRDF):])
+    return None
+
+
+def _binding(query: str, var: str, pref: dict[str, str]) -> tuple[str | None, str | None] | None:
+    """(subject variable or None, predicate IRI) of the triple pattern binding `var` as object."""
+    matches = list(re.finditer(rf"(\S+)\s+({_NAME})\s+{re.escape(var)}(?![\w])", query))
+    if len(matches) != 1:
+        return None
+    subject, predicate = matches[0].group(1), _expand(matches[0].group(2), pref)
+    if predicate.endswith(":") or predicate in ("a",):
+        return None
+    return (subject if re.fullmatch(r"\?\w+", subject) else None), predicate
+
+
+def _parse_constant(text: str, pref: dict[str, str]):
+    value, _, datatype = text.rpartition("^^")
+    literal = value[1:-1].encode().decode("unicode_escape")
+    return parse_literal(literal, _expand(datatype, pref))
+
+
+def _term_text(term) -> str:
+    if isinstance(term, ox.Literal):
+        escaped = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        return f'"{escaped}"^^<{term.datatype.value}>'
+    return f"<{term.value}>"
+
+
+def plan(query: str, index: SpatialIndex) -> str:
+    """The query with one recognised spatial filter replaced by index results (else unchanged)."""
+    if "FILTER" not in query.upper() or _UNSAFE.search(_strip_literals(query)):
+        return query
+    if len(re.findall(r"\bSELECT\b", query, re.I)) > 1:
+        return query
+    pref = prefixes(query)
+    for match in _FILTER.finditer(query):
+        relation = relation_of(_expand(match.group(1), pref))
+        if relation is None:
+            continue
+        try:
+            planned = _plan_one(query, match, relation, pref, index)
+        except UnknownCrsError:
+            raise
+        except (ValueError, TypeError):
+            planned = None
+        if planned is not None:
+            return planned
+    return query
+
+
+def _strip_literals(query: str) -> str:
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)
+
+
+def _plan_one(query: str, match: re.Match, relation: str, pref: dict, index: SpatialIndex) -> str | None:
+    a, b = match.group(2), match.group(3)
+    if a.startswith("?") and b.startswith("?") and a != b:
+        return _plan_join(query, match, relation, a, b, pref, index)
+    if a.startswith("?") != b.startswith("?"):
+        var, constant = (a, b) if a.startswith("?") else (b, a)
+        return _plan_select(query, match, relation, var, constant, a.startswith("?"), pref, index)
+    return None
+
+
+def _plan_select(query, match, relation, var, constant, var_first, pref, index) -> str | None:
+    bound = _binding(query, var, pref)
+    geo = _parse_constant(constant, pref)
+    if bound is None or geo is None:
+        return None
+    subject, predicate = bound
+    hits = index.select(relation, geo, predicate, var_first)
+    data = index.data()
+    if subject and data.unique_subjects.get(predicate):
+        var, column = subject, data.subjects
+    else:
+        column = data.literals
+    values = sorted({_term_text(column[i]) for i in hits.tolist()})
+    return _inject(query, match, _values_block([var], values))
+
+
+def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
+    bound_a, bound_b = _binding(query, a, pref), _binding(query, b, pref)
+    if bound_a is None or bound_b is None:
+        return None
+    (subj_a, pred_a), (subj_b, pred_b) = bound_a, bound_b
+    left, right = index.join(relation, pred_a, pred_b)
+    if len(left) > MAX_VALUES:
+        return None
+    data = index.data()
+    by_subject = (subj_a and subj_b and subj_a != subj_b and data.unique_subjects.get(pred_a)
+                  and data.unique_subjects.get(pred_b))
+    if by_subject:
+        names = (subj_a, subj_b)
+        column_a, column_b = data.subjects, data.subjects
+    else:
+        names = (a, b)
+        column_a, column_b = data.literals, data.literals
+    text_a = _texts(column_a, left)
+    text_b = _texts(column_b, right)
+    rows = sorted({f"({x} {y})" for x, y in zip(text_a, text_b, strict=True)})
+    return _inject(query, match, _values_block(list(names), rows))
+
+
+def _values_block(names: list[str], rows: list[str]) -> str:
+    """A VALUES table wrapped in a sub-select: pyoxigraph then joins it as one hashed input instead
+    of re-evaluating it against each triple pattern (20x faster for thousands of rows)."""
+    head = " ".join(names)
+    table = f"VALUES ({head}) {{ {' '.join(rows)} }}" if len(names) > 1 else f"VALUES {head} {{ {' '.join(rows)} }}"
+    return f"{{ SELECT {head} WHERE {{ {table} }} }}"
+
+
+def _texts(column: list, idx: np.ndarray) -> list[str]:
+    cache: dict[int, str] = {}
+    out = []
+    for i in idx.tolist():
+        if i not in cache:
+            cache[i] = _term_text(column[i])
+        out.append(cache[i])
+    return out
+
+
+def _inject(query: str, match: re.Match, block: str) -> str:
+    """Remove the filter and put the VALUES block at the start of the WHERE group."""
+    rest = query[match.end():]
+    dot = re.match(r"\s*\.", rest)
+    without = query[:match.start()] + (rest[dot.end():] if dot else rest)
+    where = re.search(r"\bWHERE\s*\{", without, re.I) or re.search(r"\{", without)
+    if where is None or where.start() > match.start():
+        return query
+    return without[:where.end()] + " " + block + " " + without[where.end():]

@@ -1,0 +1,94 @@
+"""Query rewriting on the SPARQL text: GeoSPARQL's query rewrite extension (topological triple
+patterns between features/geometries become function filters) and stSPARQL aggregate overloading."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from ai4c.linked.store.geof import GEOF, RELATIONS
+from ai4c.linked.store.strdf import AGGREGATE_SUFFIX, OVERLOADED_AGGREGATES, STRDF
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+_PREFIX = re.compile(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", re.I)
+_TERM = r"(?:\?\w+|\$\w+|<[^>\s]*>|[A-Za-z][\w-]*:[\w-]*|:[\w-]+)"
+
+
+def prefixes(query: str) -> dict[str, str]:
+    """The PREFIX declarations of a query."""
+    return {m.group(1): m.group(2) for m in _PREFIX.finditer(query)}
+
+
+def _names_for(query: str, namespace: str, local: str) -> list[str]:
+    """Spellings of namespace+local in this query: the full IRI and each bound prefix."""
+    spellings = [re.escape(f"<{namespace}{local}>")]
+    spellings += [re.escape(f"{p}:{local}") for p, ns in prefixes(query).items() if ns == namespace]
+    return spellings
+
+
+def _call_arity(text: str, start: int) -> int:
+    """Number of top-level arguments of the call whose '(' is at `start`."""
+    depth, count, in_string = 0, 1, ""
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            in_string = "" if ch == in_string and text[i - 1] != "\\" else in_string
+        elif ch in "\"'":
+            in_string = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return count if text[start + 1:i].strip() else 0
+        elif ch == "," and depth == 1:
+            count += 1
+    return count
+
+
+def rewrite_aggregates(query: str) -> str:
+    """strdf:union(?g) / intersection / extent with one argument -> their aggregate IRIs."""
+    for local in OVERLOADED_AGGREGATES:
+        for spelling in _names_for(query, STRDF, local):
+            pattern = re.compile(spelling + r"\s*\(")
+            pos = 0
+            while match := pattern.search(query, pos):
+                paren = match.end() - 1
+                if _call_arity(query, paren) == 1:
+                    replacement = f"<{STRDF}{local}{AGGREGATE_SUFFIX}>("
+                    query = query[:match.start()] + replacement + query[paren + 1:]
+                    pos = match.start() + len(replacement)
+                else:
+                    pos = match.end()
+    return query
+
+
+def rewrite_topology(query: str) -> str:
+    """Each `S geo:sfX O` triple pattern -> materialised triples UNION the computed relation."""
+    counter = itertools.count()
+    for relation in RELATIONS:
+        for spelling in _names_for(query, GEO, relation):
+            pattern = re.compile(rf"({_TERM})\s+{spelling}\s+({_TERM})\s*(\.|(?=\}}))")
+            query = pattern.sub(lambda m, r=relation: _expand(m, r, next(counter)), query)
+    return query
+
+
+def _expand(match: re.Match, relation: str, n: int) -> str:
+    subject, obj = match.group(1), match.group(2)
+    variables = [t for t in dict.fromkeys((subject, obj)) if t.startswith(("?", "$"))]
+    projection = " ".join(variables) if variables else f"(1 AS ?_k{n})"
+    prop = f"<{GEO}{relation}>"
+    serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>)"
+    default = f"(<{GEO}hasDefaultGeometry>)?"
+    return (
+        f"{{ SELECT DISTINCT {projection} WHERE {{ {{ {subject} {prop} {obj} . }} UNION {{ "
+        f"{subject} {default} ?_ga{n} . ?_ga{n} {serial} ?_la{n} . "
+        f"{obj} {default} ?_gb{n} . ?_gb{n} {serial} ?_lb{n} . "
+        f"FILTER(<{GEOF}{relation}>(?_la{n}, ?_lb{n})) }} }} }} "
+    )
+
+
+def rewrite(query: str, *, topology: bool = True) -> str:
+    """All text rewrites, in order (the topology rewrite only when asked)."""
+    query = rewrite_aggregates(query)
+    return rewrite_topology(query) if topology else query

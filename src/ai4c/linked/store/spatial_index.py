@@ -1,0 +1,179 @@
+"""The spatial index of a store: every geometry literal with its subject and predicate in an STRtree.
+
+Built lazily on the first spatial query after a change (`invalidate()` is called by every load and
+update), so it always reflects the store's current content.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyoxigraph as ox
+import shapely
+
+from ai4c.linked.store.geof import relation_holds
+from ai4c.linked.store.geometry import (
+    CRS84,
+    GEOMETRY_DATATYPES,
+    WKT_LITERAL,
+    Geo,
+    UnknownCrsError,
+    parse_literal,
+)
+
+_SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) IN ("
+         + ", ".join(f"<{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ")) }")
+
+
+@dataclass
+class IndexData:
+    """Parallel arrays of the indexed geometry triples plus the tree over them."""
+
+    subjects: list = field(default_factory=list)
+    predicates: list[str] = field(default_factory=list)
+    literals: list = field(default_factory=list)
+    crs: str = CRS84
+    geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    tree: shapely.STRtree | None = None
+    unique_subjects: dict[str, bool] = field(default_factory=dict)
+    predicate_array: np.ndarray | None = None
+
+
+class SpatialIndex:
+    """An R-tree (shapely STRtree) over the geometry literals of a pyoxigraph store."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._data: IndexData | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def invalidate(self) -> None:
+        """Forget the index; the next use rebuilds it from the store."""
+        self._data = None
+
+    def data(self) -> IndexData:
+        """The current index (built now if the store changed since the last build)."""
+        data = self._data
+        if data is not None:
+            return data
+        with self._lock:
+            if self._data is None:
+                self._data = self._build()
+                self.builds += 1
+            return self._data
+
+    def _build(self) -> IndexData:
+        data = IndexData()
+        rows = {(r["s"], r["p"], r["o"]) for r in self.store.query(_SCAN, use_default_graph_as_union=True)}
+        subjects, predicates, literals = [], [], []
+        for subject, predicate, literal in rows:
+            subjects.append(subject)
+            predicates.append(predicate.value)
+            literals.append(literal)
+        geoms, crss = _parse_all(literals)
+        keep = [i for i, g in enumerate(geoms) if g is not None]
+        data.subjects = [subjects[i] for i in keep]
+        data.predicates = [predicates[i] for i in keep]
+        data.literals = [literals[i] for i in keep]
+        crs_list = [crss[i] for i in keep]
+        distinct = set(crs_list)
+        data.crs = distinct.pop() if len(distinct) == 1 else CRS84
+        data.geoms = np.array([geoms[i] if crs_list[k] == data.crs else Geo(geoms[i], crs_list[k]).to(data.crs).geom
+                               for k, i in enumerate(keep)], dtype=object)
+        data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
+        data.unique_subjects = _unique_subjects(data)
+        return data
+
+    def candidates(self, predicate: str | None) -> np.ndarray:
+        """Indices of the entries whose triple predicate is `predicate` (all when None)."""
+        data = self.data()
+        if data.predicate_array is None:
+            data.predicate_array = np.array(data.predicates, dtype=object)
+        preds = data.predicate_array
+        if predicate is None:
+            return np.arange(len(preds))
+        return np.nonzero(preds == predicate)[0]
+
+    def select(self, relation: str, constant: Geo, predicate: str | None, var_first: bool) -> np.ndarray:
+        """Entries e (with `predicate`) such that relation(e, constant) (or (constant, e))."""
+        data = self.data()
+        if data.tree is None:
+            return np.empty(0, dtype=int)
+        query = constant.to(data.crs).geom
+        geos_predicate = _GEOS_PREDICATE.get(_INVERSE.get(relation, relation) if var_first else relation)
+        if geos_predicate is not None:
+            hits = data.tree.query(query, predicate=geos_predicate)
+            return np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
+        hits = data.tree.query(query) if relation not in _NO_BBOX else np.arange(len(data.geoms))
+        hits = np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
+        keep = [i for i in hits if _holds(relation, data.geoms[i], query, var_first)]
+        return np.array(keep, dtype=int)
+
+    def join(self, relation: str, pred_a: str | None, pred_b: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (i, j) of entries with relation(geom_i, geom_j), i under pred_a, j under pred_b."""
+        data = self.data()
+        if data.tree is None:
+            return np.empty(0, dtype=int), np.empty(0, dtype=int)
+        left, right = self.candidates(pred_a), self.candidates(pred_b)
+        predicate = _GEOS_PREDICATE.get(relation)
+        # query the tree with the smaller-count side's partner: tree over all, filter by predicate sets
+        sub_tree = shapely.STRtree(data.geoms[right])
+        if predicate is not None:
+            a_idx, b_idx = sub_tree.query(data.geoms[left], predicate=predicate)
+            return left[a_idx], right[b_idx]
+        a_idx, b_idx = sub_tree.query(data.geoms[left])
+        keep = [k for k in range(len(a_idx))
+                if relation_holds(relation, data.geoms[left[a_idx[k]]], data.geoms[right[b_idx[k]]])]
+        return left[a_idx[keep]], right[b_idx[keep]]
+
+
+# GEOS predicates of STRtree.query(geometry, predicate): tree_geom is the 2nd argument, so
+# predicate(p) over (input=a, tree=b) evaluates p(a, b).
+_GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
+                   "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
+                   "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+_INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
+            "ehCoveredBy": "ehCovers"}
+_NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+
+
+def _parse_all(literals: list) -> tuple[list, list[str]]:
+    """Geometries (x=east order) and CRS IRIs of literals; plain CRS84 WKT is parsed vectorised."""
+    geoms: list = [None] * len(literals)
+    crss = [CRS84] * len(literals)
+    fast = [i for i, lit in enumerate(literals)
+            if lit.datatype.value == WKT_LITERAL and not lit.value.lstrip().startswith("<")]
+    if fast:
+        parsed = shapely.from_wkt(np.array([literals[i].value for i in fast], dtype=object), on_invalid="ignore")
+        for i, geom in zip(fast, parsed, strict=True):
+            geoms[i] = geom
+    fast_set = set(fast)
+    for i, lit in enumerate(literals):
+        if i in fast_set and geoms[i] is not None:
+            continue
+        try:
+            geo = parse_literal(lit.value, lit.datatype.value)
+        except UnknownCrsError:
+            geo = None
+        if geo is not None:
+            geoms[i], crss[i] = geo.geom, geo.crs
+    return geoms, crss
+
+
+def _holds(relation: str, entry, constant, var_first: bool) -> bool:
+    return relation_holds(relation, entry, constant) if var_first else relation_holds(relation, constant, entry)
+
+
+def _unique_subjects(data: IndexData) -> dict[str, bool]:
+    """Per predicate: does each subject have exactly one geometry literal (and is an IRI)?"""
+    seen: dict[str, set] = {}
+    unique: dict[str, bool] = {}
+    for subject, predicate in zip(data.subjects, data.predicates, strict=True):
+        bucket = seen.setdefault(predicate, set())
+        ok = unique.get(predicate, True) and isinstance(subject, ox.NamedNode) and subject not in bucket
+        unique[predicate] = ok
+        bucket.add(subject)
+    return unique

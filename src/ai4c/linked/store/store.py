@@ -1,0 +1,276 @@
+"""GeoStore: an on-disk pyoxigraph store with GeoSPARQL/stSPARQL functions, entailment, query rewrite
+and a spatial index that plans geometry selections and joins."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
+from ai4c.linked.store import entailment, geof, strdf
+from ai4c.linked.store.planner import plan
+from ai4c.linked.store.rewrite import rewrite
+from ai4c.linked.store.spatial_index import SpatialIndex
+from ai4c.linked.store.terms import QueryCancelled, pop_errors, set_deadline
+
+FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".rdf": ox.RdfFormat.RDF_XML,
+           ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS,
+           ".trig": ox.RdfFormat.TRIG, ".strdf": ox.RdfFormat.N_QUADS, ".n3": ox.RdfFormat.N3,
+           ".jsonld": ox.RdfFormat.JSON_LD}
+RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+PERIOD_GRAPH = "urn:ai4c:valid-time:"
+HAS_VALID_TIME = strdf.STRDF + "hasValidTime"
+_STRDF_QUAD = re.compile(
+    r'("(?:[^"\\]|\\.)*"\^\^<(?:http://strdf\.di\.uoa\.gr/ontology#(?:period|validTime)'
+    r'|http://www\.w3\.org/2001/XMLSchema#dateTime)>)\s*\.\s*$')
+
+
+class QueryError(BadInputError, ValueError):
+    """A SPARQL query or update that cannot be parsed or evaluated (the message says where)."""
+
+
+class QueryTimeoutError(BadInputError, TimeoutError):
+    """A query that ran longer than its time limit."""
+
+
+class GeoStore:
+    """A GeoSPARQL store in `path` (in memory when None)."""
+
+    def __init__(self, path: Path | str | None = None, *, entail: bool = True,
+                 rewrite_topology: bool = True) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            (self.path / "oxigraph").mkdir(parents=True, exist_ok=True)
+            self.store = ox.Store(str(self.path / "oxigraph"))
+        else:
+            self.store = ox.Store()
+        self.entail = entail
+        self.rewrite_topology = rewrite_topology
+        self._graphs: list | None = None
+        self.index = SpatialIndex(self.store)
+        self._lock = threading.Lock()
+        self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
+        self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
+        if self._dirty_marker() is not None and self._dirty_marker().exists():
+            self.changed()  # a previous process died between a load and its derived-data refresh
+
+    def _dirty_marker(self) -> Path | None:
+        return self.path / "derived-data-stale" if self.path is not None else None
+
+    def _mark_dirty(self) -> None:
+        marker = self._dirty_marker()
+        if marker is not None:
+            marker.write_text("derived data (entailment) must be recomputed\n")
+
+    # ---------------------------------------------------------------- loading
+    def load(self, path: Path | str, *, rdf_format: str | None = None, graph: str | None = None) -> int:
+        """Load one file atomically (one transaction); returns the number of quads added."""
+        source = Path(path)
+        if not source.is_file():
+            raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
+        fmt = _format_of(source, rdf_format)
+        before = len(self.store)
+        self._mark_dirty()
+        data = source.read_bytes()
+        if fmt == ox.RdfFormat.N_QUADS:
+            data = _strdf_to_nquads(data.decode("utf-8"))
+        try:
+            kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
+            self.store.load(data, format=fmt, base_iri=source.resolve().as_uri(), **kwargs)
+        except SyntaxError as exc:
+            raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
+                                "loaded, fix the file and load it again") from None
+        added = len(self.store) - before
+        self.changed()
+        return added
+
+    def changed(self) -> None:
+        """Refresh derived data (entailment graph, valid-time index, spatial index) after a change."""
+        self.index.invalidate()
+        self._graphs = None
+        if self.entail:
+            entailment.refresh(self.store, self.index)
+        if self.path is not None:
+            self.store.flush()
+            self._dirty_marker().unlink(missing_ok=True)
+
+    # ---------------------------------------------------------------- querying
+    def prepare(self, query: str) -> str:
+        """The query after GeoSPARQL rewrites and spatial-index planning."""
+        return plan(rewrite(query, topology=self.rewrite_topology), self.index)
+
+    def default_graphs(self) -> list:
+        """The graphs a query's default graph merges: all of them, minus entailment when it is off."""
+        if self._graphs is None:
+            skip = ox.NamedNode(entailment.GRAPH)
+            self._graphs = [ox.DefaultGraph(), *(g for g in self.store.named_graphs()
+                                                  if self.entail or g != skip)]
+        return self._graphs
+
+    def query(self, query: str, *, timeout: float | None = None):
+        """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples)."""
+        text = self.prepare(query)
+        pop_errors()
+        try:
+            return self.store.query(text, custom_functions=self.functions,
+                                    custom_aggregate_functions=self.aggregates,
+                                    default_graph=self.default_graphs())
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+
+    def query_serialized(self, query: str, result_format: str = "json", *,
+                         timeout: float | None = None) -> tuple[bytes, str]:
+        """Run a query and serialise its results; returns (bytes, media type). With `timeout`
+        (seconds), a query past its deadline stops and raises QueryTimeoutError."""
+        deadline = time.monotonic() + timeout if timeout else None
+        set_deadline(deadline)
+        try:
+            return self._serialize(query, result_format, deadline)
+        finally:
+            set_deadline(None)
+
+    def _serialize(self, query: str, result_format: str, deadline: float | None) -> tuple[bytes, str]:
+        fmt = RESULT_FORMATS.get(result_format)
+        if fmt is None:
+            raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
+        out = io.BytesIO()
+        failure: Exception | None = None
+        results = self.query(query)
+        try:
+            media = _write_results(results, out, fmt, deadline)
+        except QueryTimeoutError as exc:
+            failure = QueryTimeoutError(str(exc))  # a fresh error: the old traceback holds the results
+        except OSError as exc:
+            failure = QueryError(f"query failed: {exc}")
+        del results  # pyoxigraph results must be released in the thread that made them
+        if failure is not None:
+            pop_errors()
+            raise failure
+        _raise_recorded()
+        return out.getvalue(), media
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL update (with GeoSPARQL functions) in one transaction, then refresh derived data."""
+        self._mark_dirty()
+        try:
+            self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
+                              custom_aggregate_functions=self.aggregates)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL update syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"update failed: {exc}") from None
+        _raise_recorded()
+        self.changed()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def _write_results(results, out: io.BytesIO, fmt: ox.QueryResultsFormat, deadline: float | None) -> str:
+    """Serialise solutions/boolean (in `fmt`) or triples (N-Triples); returns the media type."""
+    if isinstance(results, ox.QueryTriples):
+        results.serialize(out, ox.RdfFormat.N_TRIPLES)
+        return "application/n-triples"
+    if isinstance(results, ox.QuerySolutions) and deadline is not None:
+        _serialize_rows(_Deadline(results, deadline), out, fmt)
+    else:
+        results.serialize(out, fmt)
+    return fmt.media_type
+
+
+class _Deadline:
+    """Wraps query solutions and stops with QueryTimeoutError once the deadline has passed."""
+
+    def __init__(self, source: ox.QuerySolutions, deadline: float) -> None:
+        self.source, self.deadline = source, deadline
+        self.variables = source.variables
+
+    def __iter__(self):
+        for row in self.source:
+            if time.monotonic() > self.deadline:
+                raise QueryTimeoutError("query timed out; narrow it or raise the timeout")
+            yield row
+
+
+def _serialize_rows(rows: _Deadline, out: io.BytesIO, fmt: ox.QueryResultsFormat) -> None:
+    """Serialise rows through pyoxigraph by re-parsing a JSON buffer (keeps the deadline checks)."""
+    import json
+
+    variables = [v.value for v in rows.variables]
+    bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
+    payload = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
+    if fmt == ox.QueryResultsFormat.JSON:
+        out.write(payload)
+        return
+    ox.parse_query_results(payload, ox.QueryResultsFormat.JSON).serialize(out, fmt)
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        item = {"type": "literal", "value": term.value}
+        if term.language:
+            item["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            item["datatype"] = term.datatype.value
+        return item
+    return {"type": "literal", "value": str(term)}
+
+
+def _raise_recorded() -> None:
+    errors = pop_errors()
+    if any(isinstance(e, QueryCancelled) for e in errors):
+        raise QueryTimeoutError("query timed out and was cancelled; narrow it or raise the timeout")
+    if errors:
+        raise errors[0]
+
+
+def _format_of(source: Path, rdf_format: str | None) -> ox.RdfFormat:
+    """The RDF format from an explicit name or the file extension."""
+    if rdf_format:
+        names = {"ntriples": ".nt", "turtle": ".ttl", "rdfxml": ".rdf", "nquads": ".nq", "trig": ".trig",
+                 "strdf": ".strdf", "n3": ".n3", "jsonld": ".jsonld"}
+        key = names.get(rdf_format.lower().replace("-", "").replace("/", ""))
+        if key is None:
+            raise InvalidParameterError(f"rdf_format={rdf_format!r} unknown; use one of {', '.join(names)}")
+        return FORMATS[key]
+    suffix = source.suffix.lower()
+    if suffix not in FORMATS:
+        raise InvalidParameterError(f"cannot tell the RDF format of {source.name!r} from {suffix!r}; use one "
+                                    f"of {', '.join(FORMATS)} or give --format")
+    return FORMATS[suffix]
+
+
+def period_graph(literal_text: str) -> str:
+    """The named graph IRI that holds the triples valid during one strdf:period."""
+    from urllib.parse import quote
+
+    return PERIOD_GRAPH + quote(literal_text, safe="")
+
+
+def _strdf_to_nquads(text: str) -> str:
+    """stRDF quads (4th element a strdf:period literal) -> N-Quads in per-period graphs, plus
+    `<graph> strdf:hasValidTime "period"` triples; line numbers are kept for error messages."""
+    lines = text.split("\n")
+    extra: list[str] = []
+    for i, line in enumerate(lines):
+        match = _STRDF_QUAD.search(line)
+        if not match:
+            continue
+        literal = match.group(1)
+        value = literal[1:literal.rindex('"^^')]
+        graph = period_graph(value)
+        lines[i] = line[:match.start()] + f"<{graph}> ."
+        extra.append(f"<{graph}> <{HAS_VALID_TIME}> {literal} .")
+    return "\n".join(lines + sorted(set(extra)))

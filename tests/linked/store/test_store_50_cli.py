@@ -1,0 +1,65 @@
+"""`ai4c store ...` commands in-process, and a bulk load killed half-way (in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+SRC = str(Path(__file__).resolve().parents[3] / "src")
+
+
+def test_load_query_update(tmp_path, run_cli):
+    data = tmp_path / "f.ttl"
+    data.write_text(f'@prefix geo: <{GEO}> .\n<http://example.org/a> geo:asWKT "POINT(1 1)"^^geo:wktLiteral .\n'
+                    f'<http://example.org/b> geo:asWKT "POINT(9 9)"^^geo:wktLiteral .\n')
+    store = tmp_path / "store"
+    code, _, err = run_cli("store", "load", "--store", store, data)
+    assert code == 0 and "2 quads" in err
+    query = (f"PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
+             "SELECT ?f WHERE { ?f geo:asWKT ?w FILTER(geof:sfWithin(?w, "
+             '"POLYGON((0 0, 5 0, 5 5, 0 5, 0 0))"^^geo:wktLiteral)) }')
+    code, out, _ = run_cli("store", "query", "--store", store, query)
+    assert code == 0
+    assert [b["f"]["value"] for b in json.loads(out)["results"]["bindings"]] == ["http://example.org/a"]
+    code, out, _ = run_cli("store", "query", "--store", store, query, "--format", "tsv")
+    assert out.splitlines() == ["?f", "<http://example.org/a>"]
+    code, _, _ = run_cli("store", "update", "--store", store,
+                         f'INSERT DATA {{ <http://example.org/c> <{GEO}asWKT> "POINT(2 2)"^^<{GEO}wktLiteral> }}')
+    assert code == 0
+    code, out, _ = run_cli("store", "query", "--store", store, query, "--format", "csv")
+    assert sorted(out.split()[1:]) == ["http://example.org/a", "http://example.org/c"]
+
+
+def test_bad_input_exit_codes(tmp_path, run_cli):
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<http://example.org/a> <http://example.org/p> <http://example.org/b> .\n<broken\n")
+    code, _, err = run_cli("store", "load", "--store", tmp_path / "s", bad)
+    assert code == 2 and "line 2" in err and "nothing of this file was loaded" in err
+    code, _, err = run_cli("store", "query", "--store", tmp_path / "s", "SELECT * WHERE { ?s ?p }")
+    assert code == 2 and "syntax error" in err
+
+
+def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
+    n = 400_000
+    data = tmp_path / "big.nt"
+    with data.open("w") as out:
+        for i in range(n):
+            out.write(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n")
+    store_dir = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "load", "--no-entailment", "--store",
+                             str(store_dir), str(data)], env=env, stderr=subprocess.PIPE)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = ox.Store(str(store_dir / "oxigraph"))
+    count = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert count in (0, n)

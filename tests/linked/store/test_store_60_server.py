@@ -1,0 +1,128 @@
+"""The SPARQL endpoint on 127.0.0.1: protocol, errors, tokens, graph store, timeouts, concurrency."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+
+from ai4c.linked.store import GeoStore
+from ai4c.services.sparql import create_app
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+TOKEN = "s3cret"
+WITHIN = f"""PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
+SELECT ?f WHERE {{ ?f geo:asWKT ?w .
+  FILTER(geof:sfWithin(?w, "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))"^^geo:wktLiteral)) }}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A uvicorn server in a thread, stopped on exit."""
+
+    def __init__(self, app) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        for _ in range(200):
+            if self.server.started:
+                break
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def store():
+    store = GeoStore()
+    rng = np.random.default_rng(0)
+    store.update("INSERT DATA { " + " ".join(
+        f'<http://example.org/p{i}> <{GEO}asWKT> "POINT({x:.4f} {y:.4f})"^^<{GEO}wktLiteral> .'
+        for i, (x, y) in enumerate(rng.uniform(0, 20, size=(500, 2)))) + " }")
+    return store
+
+
+def test_protocol_tokens_and_errors(store):
+    expected = len(list(store.query(WITHIN)))
+    assert 0 < expected < 500
+    with Server(create_app(store, update_token=TOKEN)) as url:
+        got = httpx.get(f"{url}/sparql", params={"query": WITHIN})
+        assert got.status_code == 200
+        assert len(got.json()["results"]["bindings"]) == expected
+        csv = httpx.post(f"{url}/sparql", data={"query": WITHIN}, headers={"Accept": "text/csv"})
+        assert csv.text.splitlines()[0].strip() == "f" and len(csv.text.splitlines()) == expected + 1
+        bad = httpx.get(f"{url}/sparql", params={"query": "SELECT WHERE {"})
+        assert bad.status_code == 400 and "syntax" in bad.text.lower()
+        update = f'INSERT DATA {{ <http://example.org/new> <{GEO}asWKT> "POINT(5 5)"^^<{GEO}wktLiteral> }}'
+        assert httpx.post(f"{url}/sparql", data={"update": update}).status_code == 403
+        assert httpx.post(f"{url}/sparql", data={"update": update},
+                          headers={"Authorization": "Bearer wrong"}).status_code == 403
+        ok = httpx.post(f"{url}/sparql", content=update, headers={
+            "Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+        assert ok.status_code == 204
+        after = httpx.get(f"{url}/sparql", params={"query": WITHIN}).json()["results"]["bindings"]
+        assert len(after) == expected + 1
+        graph = httpx.put(f"{url}/store", params={"graph": "http://example.org/g"},
+                          content=b"<http://example.org/a> <http://example.org/p> <http://example.org/b> .",
+                          headers={"Content-Type": "application/n-triples", "Authorization": f"Bearer {TOKEN}"})
+        assert graph.status_code == 204
+        dump = httpx.get(f"{url}/store", params={"graph": "http://example.org/g"})
+        assert dump.text.count(" .") == 1
+
+
+def test_read_only_server_refuses_updates(store):
+    with Server(create_app(store)) as url:
+        response = httpx.post(f"{url}/sparql", data={"update": "CLEAR ALL"})
+        assert response.status_code == 403 and "read-only" in response.text
+
+
+def test_runaway_query_is_cancelled():
+    store = GeoStore()
+    numbers = " ".join(str(i) for i in range(400))
+    runaway = f"""PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
+      PREFIX uom: <http://www.opengis.net/def/uom/OGC/1.0/>
+      SELECT ?x WHERE {{ VALUES ?a {{ {numbers} }} VALUES ?b {{ {numbers} }} VALUES ?c {{ {numbers} }}
+        BIND(geof:buffer("POINT(0 0)"^^geo:wktLiteral, ?a + ?b + ?c, uom:metre) AS ?x) }}"""
+    with Server(create_app(store, timeout=0.5)) as url:
+        response = httpx.get(f"{url}/sparql", params={"query": runaway}, timeout=120)
+        assert response.status_code == 503 and "cancelled" in response.text
+        assert httpx.get(f"{url}/health").status_code == 200
+
+
+def test_concurrent_clients_no_errors(store):
+    queries = [WITHIN, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+               f"PREFIX geo: <{GEO}> SELECT ?f ?w WHERE {{ ?f geo:asWKT ?w }} LIMIT 20"]
+    with Server(create_app(store)) as url:
+        def client(k: int) -> list[tuple[int, float]]:
+            out = []
+            with httpx.Client(timeout=60) as http:
+                for i in range(6):
+                    start = time.perf_counter()
+                    status = http.get(f"{url}/sparql", params={"query": queries[(k + i) % 3]}).status_code
+                    out.append((status, time.perf_counter() - start))
+            return out
+
+        with ThreadPoolExecutor(16) as pool:
+            results = [r for batch in pool.map(client, range(16)) for r in batch]
+    statuses = [s for s, _ in results]
+    latencies = sorted(t for _, t in results)
+    print(f"\n16 clients x 6 queries: p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, "
+          f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.1f} ms")
+    assert statuses == [200] * 96
