@@ -28,7 +28,7 @@ def test_zip_that_is_not_safe(run_cli, tmp_path):
     bogus = tmp_path / "x.zip"
     with zipfile.ZipFile(bogus, "w") as zf:
         zf.writestr("readme.txt", "hello")
-    assert "not a Sentinel-2 SAFE" in _bad(run_cli, tmp_path, "--input", bogus)
+    assert "not a Sentinel SAFE" in _bad(run_cli, tmp_path, "--input", bogus)
 
 
 def test_truncated_zip(run_cli, tmp_path, product):
