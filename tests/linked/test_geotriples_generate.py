@@ -123,3 +123,19 @@ def test_kml_and_gml_files(tmp_path, name, driver):
     areas = sorted(shapely.from_wkt(w.removeprefix(crs84)).area for w in wkts)
     assert areas == pytest.approx([6.0, 8.0])
     assert sorted(values(ds, "http://ex.org/ontology#has_code")) == ["7", "8"]
+
+
+def test_namespaced_xml_with_gml_geometry(tmp_path):
+    (tmp_path / "farm.xml").write_text(
+        '<f:Farm xmlns:f="http://farm.example/ns" xmlns:gml="http://www.opengis.net/gml">'
+        '<f:Field id="1"><f:Farmer>Ann</f:Farmer><f:Geometry><gml:Polygon srsName="EPSG:2100"><gml:exterior>'
+        '<gml:LinearRing><gml:posList>0 0 10 0 10 5 0 5 0 0</gml:posList></gml:LinearRing></gml:exterior>'
+        '</gml:Polygon></f:Geometry></f:Field>'
+        '<f:Field id="2"><f:Farmer>Bo</f:Farmer><f:Geometry><gml:Point srsName="EPSG:2100"><gml:pos>3 4</gml:pos>'
+        '</gml:Point></f:Geometry></f:Field></f:Farm>')
+    generate_mapping(tmp_path / "farm.xml", tmp_path / "m.ttl", base_iri="http://ex.org/")
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    ds = load(tmp_path / "o.nt")
+    assert values(ds, "http://ex.org/ontology#has_Farmer") == ["Ann", "Bo"]
+    epsg = "<http://www.opengis.net/def/crs/EPSG/0/2100> "
+    assert values(ds, GEO + "asWKT") == [epsg + "POINT (3 4)", epsg + "POLYGON ((0 0, 10 0, 10 5, 0 5, 0 0))"]
