@@ -60,6 +60,14 @@ def test_csv_template_reference_datatype_and_class(tmp_path):
     """)
 
 
+def test_csv_with_byte_order_mark(tmp_path):
+    got = run(tmp_path, """
+        <#P> rml:logicalSource [ rml:source "bom.csv" ; rml:referenceFormulation ql:CSV ] ;
+          rr:subjectMap [ rr:template "http://ex.org/{id}" ; rr:class ex:T ] .
+    """, {"bom.csv": "\ufeffid\n5\n"})
+    assert got == expect("<http://ex.org/5> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/T> .\n")
+
+
 def test_join_and_named_graph(tmp_path):
     got = run(tmp_path, """
         <#P> rml:logicalSource [ rml:source "people.csv" ; rml:referenceFormulation ql:CSV ] ;

@@ -68,8 +68,8 @@ def _pick(names: list[str], wanted: tuple[str, ...]) -> str | None:
 
 def inspect_csv(path: Path) -> Schema:
     """Header, sampled datatypes, and a WKT column or lon/lat pair."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         names = list(reader.fieldnames or [])
         rows = [row for _, row in zip(range(SAMPLE), reader, strict=False)]
     if not names:
