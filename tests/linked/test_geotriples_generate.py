@@ -139,3 +139,23 @@ def test_namespaced_xml_with_gml_geometry(tmp_path):
     assert values(ds, "http://ex.org/ontology#has_Farmer") == ["Ann", "Bo"]
     epsg = "<http://www.opengis.net/def/crs/EPSG/0/2100> "
     assert values(ds, GEO + "asWKT") == [epsg + "POINT (3 4)", epsg + "POLYGON ((0 0, 10 0, 10 5, 0 5, 0 0))"]
+
+
+def test_rml_iterator_selects_a_geopackage_layer(tmp_path):
+    import pyogrio.raw
+
+    src = tmp_path / "two.gpkg"
+    for layer, geoms in (("a", [RECT]), ("b", [TRI, RECT])):
+        pyogrio.raw.write(str(src), geometry=shapely.to_wkb(np.array(geoms, dtype=object)),
+                          field_data=[np.arange(len(geoms))], fields=["k"], crs="EPSG:3857", layer=layer,
+                          geometry_type="Polygon", driver="GPKG")
+    (tmp_path / "m.ttl").write_text(f"""
+        @prefix rr: <http://www.w3.org/ns/r2rml#> . @prefix rml: <http://semweb.mmlab.be/ns/rml#> .
+        @prefix rrx: <http://www.w3.org/ns/r2rml-ext#> . @prefix rrxf: <http://www.w3.org/ns/r2rml-ext/functions/def/> .
+        <#L> rml:logicalSource [ rml:source "two.gpkg" ; rml:iterator "b" ] ;
+          rr:subjectMap [ rr:template "http://ex.org/b/{{GeoTriplesID}}" ] ;
+          rr:predicateObjectMap [ rr:predicate <{GEO}asWKT> ;
+            rr:objectMap [ rrx:function rrxf:asWKT ; rrx:argumentMap ( [ rml:reference "the_geom" ] ) ] ] .""")
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    wkts = values(load(tmp_path / "o.nt"), GEO + "asWKT")
+    assert len(wkts) == 2 and all(w.startswith("<http://www.opengis.net/def/crs/EPSG/0/3857> POLYGON") for w in wkts)

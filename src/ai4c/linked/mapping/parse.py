@@ -209,7 +209,7 @@ class Parser:
                             iterator=iterator.value if iterator is not None else None)
         if formulation is not None and formulation.value == v.rr("TSV"):
             out.delimiter = "\t"
-        if out.kind in ("csv", "vector"):
+        if out.kind == "csv":
             out.iterator = None  # GeoTriples writes an rml:iterator for CSV; it has no meaning there
         if table is not None or query is not None:
             out.kind = "sql"
