@@ -159,3 +159,27 @@ def test_rml_iterator_selects_a_geopackage_layer(tmp_path):
     dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
     wkts = values(load(tmp_path / "o.nt"), GEO + "asWKT")
     assert len(wkts) == 2 and all(w.startswith("<http://www.opengis.net/def/crs/EPSG/0/3857> POLYGON") for w in wkts)
+
+
+def test_postgis_table_round_trip(tmp_path, postgres_dsn):  # noqa: F811 (pytest fixture)
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.Error as exc:
+            pytest.skip(f"PostGIS is not installed ({str(exc).splitlines()[0]}); apt-get install postgresql-15-postgis-3")
+        conn.execute("DROP TABLE IF EXISTS plots; CREATE TABLE plots (gid integer PRIMARY KEY, crop text, "
+                     "geom geometry(Polygon, 2100))")
+        conn.execute("INSERT INTO plots VALUES (1, 'wheat', ST_GeomFromText(%s, 2100)), "
+                     "(2, 'maize', ST_GeomFromText(%s, 2100))", (RECT.wkt, TRI.wkt))
+    generate_mapping(postgres_dsn + "?table=plots", tmp_path / "m.ttl", base_iri="http://ex.org/", rml=True)
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    ds = load(tmp_path / "o.nt")
+    assert values(ds, "http://ex.org/ontology#has_crop") == ["maize", "wheat"]
+    wkts = values(ds, GEO + "asWKT")
+    epsg = "<http://www.opengis.net/def/crs/EPSG/0/2100> "
+    assert sorted(shapely.from_wkt(w.removeprefix(epsg)).area for w in wkts) == pytest.approx([6.0, 8.0])
+    assert all(w.startswith(epsg) for w in wkts)
+    assert sorted({q.subject.value for q in ds.quads_for_predicate(NamedNode(GEO + "asWKT"))}) == [
+        "http://ex.org/plots/geometry/1", "http://ex.org/plots/geometry/2"]
