@@ -125,6 +125,18 @@ def test_w3c_rml_core_vocabulary(tmp_path):
     assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n')
 
 
+def test_rml_core_unsafe_iri_keeps_reserved_characters(tmp_path):
+    mapping = """
+        @prefix rmlc: <http://w3id.org/rml/> .
+        <#P> rmlc:logicalSource [ rmlc:source "p.csv" ; rmlc:referenceFormulation rmlc:CSV ] ;
+          rmlc:subjectMap [ rmlc:template "http://ex.org/{path}" ; rmlc:termType rmlc:UnsafeIRI ] ;
+          rmlc:predicateObjectMap [ rmlc:predicate ex:safe ;
+            rmlc:objectMap [ rmlc:template "http://ex.org/{path}" ] ] .
+    """
+    got = run(tmp_path, mapping, {"p.csv": "path\na/b?c=1\n"})
+    assert got == expect("<http://ex.org/a/b?c=1> <http://ex.org/safe> <http://ex.org/a%2Fb%3Fc%3D1> .\n")
+
+
 def test_geometry_functions_on_wkt_column(tmp_path):
     got = run(tmp_path, """
         <#G> rml:logicalSource [ rml:source "g.csv" ; rml:referenceFormulation ql:CSV ] ;
