@@ -123,3 +123,63 @@ def test_kml_and_gml_files(tmp_path, name, driver):
     areas = sorted(shapely.from_wkt(w.removeprefix(crs84)).area for w in wkts)
     assert areas == pytest.approx([6.0, 8.0])
     assert sorted(values(ds, "http://ex.org/ontology#has_code")) == ["7", "8"]
+
+
+def test_namespaced_xml_with_gml_geometry(tmp_path):
+    (tmp_path / "farm.xml").write_text(
+        '<f:Farm xmlns:f="http://farm.example/ns" xmlns:gml="http://www.opengis.net/gml">'
+        '<f:Field id="1"><f:Farmer>Ann</f:Farmer><f:Geometry><gml:Polygon srsName="EPSG:2100"><gml:exterior>'
+        '<gml:LinearRing><gml:posList>0 0 10 0 10 5 0 5 0 0</gml:posList></gml:LinearRing></gml:exterior>'
+        '</gml:Polygon></f:Geometry></f:Field>'
+        '<f:Field id="2"><f:Farmer>Bo</f:Farmer><f:Geometry><gml:Point srsName="EPSG:2100"><gml:pos>3 4</gml:pos>'
+        '</gml:Point></f:Geometry></f:Field></f:Farm>')
+    generate_mapping(tmp_path / "farm.xml", tmp_path / "m.ttl", base_iri="http://ex.org/")
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    ds = load(tmp_path / "o.nt")
+    assert values(ds, "http://ex.org/ontology#has_Farmer") == ["Ann", "Bo"]
+    epsg = "<http://www.opengis.net/def/crs/EPSG/0/2100> "
+    assert values(ds, GEO + "asWKT") == [epsg + "POINT (3 4)", epsg + "POLYGON ((0 0, 10 0, 10 5, 0 5, 0 0))"]
+
+
+def test_rml_iterator_selects_a_geopackage_layer(tmp_path):
+    import pyogrio.raw
+
+    src = tmp_path / "two.gpkg"
+    for layer, geoms in (("a", [RECT]), ("b", [TRI, RECT])):
+        pyogrio.raw.write(str(src), geometry=shapely.to_wkb(np.array(geoms, dtype=object)),
+                          field_data=[np.arange(len(geoms))], fields=["k"], crs="EPSG:3857", layer=layer,
+                          geometry_type="Polygon", driver="GPKG")
+    (tmp_path / "m.ttl").write_text(f"""
+        @prefix rr: <http://www.w3.org/ns/r2rml#> . @prefix rml: <http://semweb.mmlab.be/ns/rml#> .
+        @prefix rrx: <http://www.w3.org/ns/r2rml-ext#> . @prefix rrxf: <http://www.w3.org/ns/r2rml-ext/functions/def/> .
+        <#L> rml:logicalSource [ rml:source "two.gpkg" ; rml:iterator "b" ] ;
+          rr:subjectMap [ rr:template "http://ex.org/b/{{GeoTriplesID}}" ] ;
+          rr:predicateObjectMap [ rr:predicate <{GEO}asWKT> ;
+            rr:objectMap [ rrx:function rrxf:asWKT ; rrx:argumentMap ( [ rml:reference "the_geom" ] ) ] ] .""")
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    wkts = values(load(tmp_path / "o.nt"), GEO + "asWKT")
+    assert len(wkts) == 2 and all(w.startswith("<http://www.opengis.net/def/crs/EPSG/0/3857> POLYGON") for w in wkts)
+
+
+def test_postgis_table_round_trip(tmp_path, postgres_dsn):  # noqa: F811 (pytest fixture)
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.Error as exc:
+            pytest.skip(f"PostGIS is not installed ({str(exc).splitlines()[0]}); apt-get install postgresql-15-postgis-3")
+        conn.execute("DROP TABLE IF EXISTS plots; CREATE TABLE plots (gid integer PRIMARY KEY, crop text, "
+                     "geom geometry(Polygon, 2100))")
+        conn.execute("INSERT INTO plots VALUES (1, 'wheat', ST_GeomFromText(%s, 2100)), "
+                     "(2, 'maize', ST_GeomFromText(%s, 2100))", (RECT.wkt, TRI.wkt))
+    generate_mapping(postgres_dsn + "?table=plots", tmp_path / "m.ttl", base_iri="http://ex.org/", rml=True)
+    dump_rdf(tmp_path / "m.ttl", tmp_path / "o.nt")
+    ds = load(tmp_path / "o.nt")
+    assert values(ds, "http://ex.org/ontology#has_crop") == ["maize", "wheat"]
+    wkts = values(ds, GEO + "asWKT")
+    epsg = "<http://www.opengis.net/def/crs/EPSG/0/2100> "
+    assert sorted(shapely.from_wkt(w.removeprefix(epsg)).area for w in wkts) == pytest.approx([6.0, 8.0])
+    assert all(w.startswith(epsg) for w in wkts)
+    assert sorted({q.subject.value for q in ds.quads_for_predicate(NamedNode(GEO + "asWKT"))}) == [
+        "http://ex.org/plots/geometry/1", "http://ex.org/plots/geometry/2"]

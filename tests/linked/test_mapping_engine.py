@@ -60,6 +60,14 @@ def test_csv_template_reference_datatype_and_class(tmp_path):
     """)
 
 
+def test_csv_with_byte_order_mark(tmp_path):
+    got = run(tmp_path, """
+        <#P> rml:logicalSource [ rml:source "bom.csv" ; rml:referenceFormulation ql:CSV ] ;
+          rr:subjectMap [ rr:template "http://ex.org/{id}" ; rr:class ex:T ] .
+    """, {"bom.csv": "\ufeffid\n5\n"})
+    assert got == expect("<http://ex.org/5> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/T> .\n")
+
+
 def test_join_and_named_graph(tmp_path):
     got = run(tmp_path, """
         <#P> rml:logicalSource [ rml:source "people.csv" ; rml:referenceFormulation ql:CSV ] ;
@@ -115,6 +123,18 @@ def test_w3c_rml_core_vocabulary(tmp_path):
     """
     got = run(tmp_path, mapping, {"people.csv": "id,name\n1,Ann\n"})
     assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n')
+
+
+def test_rml_core_unsafe_iri_keeps_reserved_characters(tmp_path):
+    mapping = """
+        @prefix rmlc: <http://w3id.org/rml/> .
+        <#P> rmlc:logicalSource [ rmlc:source "p.csv" ; rmlc:referenceFormulation rmlc:CSV ] ;
+          rmlc:subjectMap [ rmlc:template "http://ex.org/{path}" ; rmlc:termType rmlc:UnsafeIRI ] ;
+          rmlc:predicateObjectMap [ rmlc:predicate ex:safe ;
+            rmlc:objectMap [ rmlc:template "http://ex.org/{path}" ] ] .
+    """
+    got = run(tmp_path, mapping, {"p.csv": "path\na/b?c=1\n"})
+    assert got == expect("<http://ex.org/a/b?c=1> <http://ex.org/safe> <http://ex.org/a%2Fb%3Fc%3D1> .\n")
 
 
 def test_geometry_functions_on_wkt_column(tmp_path):

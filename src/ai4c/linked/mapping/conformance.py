@@ -185,17 +185,18 @@ def temporary_postgres() -> Iterator[str]:
     data, port = folder / "data", _free_port()
     process = None
     try:
-        subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120, cwd=folder,
-                       **as_user)
+        try:
+            subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                            "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120, cwd=folder,
+                           **as_user)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace').strip()[:300]}") from None
         process = subprocess.Popen([str(bindir / "postgres"), "-D", str(data), "-p", str(port),
                                     "-h", "127.0.0.1", "-k", str(folder), "-F"], cwd=folder,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user)
         dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         _wait_ready(dsn, process)
         yield dsn
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace').strip()[:300]}") from None
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)  # "fast" shutdown: end sessions, no waiting

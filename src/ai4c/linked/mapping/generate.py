@@ -75,7 +75,7 @@ def feature_map(schema: Schema, base: str, rml: bool, source: str) -> str:
            f"    rr:class geo:Feature, onto:{local_name(schema.name)} ] ;\n"]
     for column in schema.columns:
         datatype = "" if column.datatype == v.XSD + "string" else f" ; rr:datatype <{column.datatype}>"
-        out.append(f"  rr:predicateObjectMap [ rr:predicate onto:has_{local_name(column.reference)} ;\n"
+        out.append(f"  rr:predicateObjectMap [ rr:predicate onto:has_{local_name(column.label or column.reference)} ;\n"
                    f"    rr:objectMap [ {reference(column.reference, rml)}{datatype} ] ] ;\n")
     if schema.geometry or schema.lonlat:
         out.append(f"  rr:predicateObjectMap [ rr:predicate geo:hasGeometry ;\n"

@@ -39,6 +39,7 @@ class TermMap:
     language_map: TermMap | None = None
     datatype: str | None = None
     datatype_map: TermMap | None = None
+    unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
 
 

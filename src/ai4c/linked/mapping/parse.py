@@ -162,8 +162,9 @@ class Parser:
         tm.language_map = self.term_map(lang_map, "object") if lang_map is not None else None
         tm.datatype_map = self.term_map(dt_map, "object") if dt_map is not None else None
         if term_type is not None:
-            tm.term_type = {v.rr("IRI"): "iri", v.rr("BlankNode"): "bnode", v.rr("Literal"): "literal"}.get(
-                term_type.value, "")
+            tm.term_type = {v.rr("IRI"): "iri", v.rr("UnsafeIRI"): "iri", v.rr("BlankNode"): "bnode",
+                            v.rr("Literal"): "literal"}.get(term_type.value, "")
+            tm.unsafe = term_type.value == v.rr("UnsafeIRI")
             if not tm.term_type:
                 raise MappingError(f"rr:termType {term_type.value} in {tm.node} is unknown; use rr:IRI, "
                                    "rr:BlankNode or rr:Literal")
@@ -209,7 +210,7 @@ class Parser:
                             iterator=iterator.value if iterator is not None else None)
         if formulation is not None and formulation.value == v.rr("TSV"):
             out.delimiter = "\t"
-        if out.kind in ("csv", "vector"):
+        if out.kind == "csv":
             out.iterator = None  # GeoTriples writes an rml:iterator for CSV; it has no meaning there
         if table is not None or query is not None:
             out.kind = "sql"

@@ -29,6 +29,7 @@ class Column:
 
     reference: str
     datatype: str
+    label: str = ""  # the property name (default: the reference)
 
 
 @dataclass
@@ -67,8 +68,8 @@ def _pick(names: list[str], wanted: tuple[str, ...]) -> str | None:
 
 def inspect_csv(path: Path) -> Schema:
     """Header, sampled datatypes, and a WKT column or lon/lat pair."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         names = list(reader.fieldnames or [])
         rows = [row for _, row in zip(range(SAMPLE), reader, strict=False)]
     if not names:
@@ -110,8 +111,22 @@ def inspect_vector(path: Path) -> Schema:
     return schema
 
 
+def _xpath_step(element) -> str:
+    """An XPath step for an element: its name, or a local-name() test when it has a namespace."""
+    from lxml import etree
+
+    name = etree.QName(element)
+    return f"*[local-name()='{name.localname}']" if name.namespace else name.localname
+
+
+def _is_gml(element) -> bool:
+    """True when the element holds a GML geometry."""
+    return any(isinstance(e.tag, str) and "opengis.net/gml" in e.tag for e in element.iter())
+
+
 def inspect_xml(path: Path) -> Schema:
-    """Iterate the most frequent child of the root; its leaf elements and attributes are the columns."""
+    """Iterate the most frequent child of the root; its leaf elements and attributes are the columns,
+    a child holding GML (or a leaf holding WKT) is the geometry."""
     from lxml import etree
 
     try:
@@ -123,19 +138,28 @@ def inspect_xml(path: Path) -> Schema:
         raise InvalidProductError(f"{path}: the root element has no child elements to map")
     tag = Counter(etree.QName(c).localname for c in children).most_common(1)[0][0]
     records = [c for c in children if etree.QName(c).localname == tag][:SAMPLE]
-    schema = Schema("xml", str(path), tag, iterator=f"/{etree.QName(root).localname}/{tag}")
+    schema = Schema("xml", str(path), tag, iterator=f"/{_xpath_step(root)}/{_xpath_step(records[0])}")
     values: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
     for rec in records:
         for attr, val in rec.attrib.items():
             values.setdefault("@" + etree.QName(attr).localname, []).append(val)
         for leaf in rec:
-            if isinstance(leaf.tag, str) and len(leaf) == 0:
-                values.setdefault(etree.QName(leaf).localname, []).append((leaf.text or "").strip())
-    wkt = next((n for n, vals in values.items() if vals and all(WKT_START.match(x) for x in vals if x)), None)
-    schema.geometry = wkt
-    schema.columns = [Column(n, infer_datatype(vals)) for n, vals in values.items() if n != wkt]
+            if not isinstance(leaf.tag, str):
+                continue
+            ref = _xpath_step(leaf)
+            labels[ref] = etree.QName(leaf).localname
+            if len(leaf) == 0:
+                values.setdefault(ref, []).append((leaf.text or "").strip())
+            elif schema.geometry is None and _is_gml(leaf):
+                schema.geometry = ref
+    if schema.geometry is None:
+        schema.geometry = next((n for n, vals in values.items() if vals and all(WKT_START.match(x) for x in vals if x)),
+                               None)
+    schema.columns = [Column(n, infer_datatype(vals), labels.get(n, n)) for n, vals in values.items()
+                      if n != schema.geometry]
     lon, lat = _pick(list(values), LON_NAMES), _pick(list(values), LAT_NAMES)
-    if not wkt and lon and lat:
+    if not schema.geometry and lon and lat:
         schema.lonlat = (lon, lat)
     return schema
 

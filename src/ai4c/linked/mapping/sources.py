@@ -66,7 +66,8 @@ class CsvSource(Source):
 
     def records(self) -> Iterator[dict]:
         self._require_file()
-        with open(self.spec.path, newline="", encoding=self.spec.encoding) as handle:
+        encoding = "utf-8-sig" if self.spec.encoding.lower() in ("utf-8", "utf8") else self.spec.encoding
+        with open(self.spec.path, newline="", encoding=encoding) as handle:  # -sig: tolerate a BOM
             delimiter = "\t" if self.spec.path.suffix.lower() == ".tsv" else self.spec.delimiter
             reader = csv.DictReader(handle, delimiter=delimiter)
             self.header = set(reader.fieldnames or [])

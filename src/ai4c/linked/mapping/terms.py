@@ -105,7 +105,7 @@ class TermMaker:
         if tm.kind == "reference":
             return lookup(tm.reference)
         template = tm.template
-        iri = tm.term_type == "iri"
+        iri = tm.term_type == "iri" and not tm.unsafe
         pieces, single = [], True
         for ref in template.references:
             values = lookup(ref)

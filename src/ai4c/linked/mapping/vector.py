@@ -33,7 +33,9 @@ class VectorSource(Source):
 
         self._require_file()
         try:
-            info = pyogrio.read_info(self.spec.path, layer=self.spec.iterator)
+            layers = [str(name) for name, _ in pyogrio.list_layers(self.spec.path)]
+            layer = self.spec.iterator if self.spec.iterator in layers else None  # rml:iterator names a layer
+            info = pyogrio.read_info(self.spec.path, layer=layer)
         except Exception as exc:
             raise InvalidProductError(f"{self.spec.path} is not a readable vector file ({exc}); "
                                       "give a Shapefile, GeoJSON, GeoPackage or KML") from None
@@ -42,7 +44,7 @@ class VectorSource(Source):
         total = info.get("features", -1)
         skip = 0
         while total < 0 or skip < total:
-            meta, _, wkb, data = pyogrio.raw.read(self.spec.path, layer=self.spec.iterator,
+            meta, _, wkb, data = pyogrio.raw.read(self.spec.path, layer=layer,
                                                  skip_features=skip, max_features=BATCH)
             geoms = shapely.from_wkb(wkb) if wkb is not None else [None] * len(data[0] if data else [])
             n = len(geoms)

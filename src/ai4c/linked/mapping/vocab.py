@@ -27,7 +27,7 @@ RDF_NIL = RDF + "nil"
 ALIASES = {RML_LEGACY: RR, RML_CORE: RR, QL: RR}
 # RML-Core renames of R2RML terms
 RENAMES = {"logicalTable": "logicalSource", "sqlQuery": "query", "column": "reference",
-           "URI": "IRI", "UnsafeIRI": "IRI", "SQL2008Table": "SQL", "SQL2008Query": "SQL"}
+           "URI": "IRI", "SQL2008Table": "SQL", "SQL2008Query": "SQL"}
 
 
 def canonical(iri: str) -> str:
