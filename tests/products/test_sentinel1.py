@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import shared
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
 from ai4c.products.sentinel1 import open_grd
+from tests.conftest import shared
 
 PYROSAR = ("S1A_IW_GRDH_1SDV_20150222T170750_20150222T170815_004739_005DD8_3768.zip",
            "S1A_IW_GRDH_1SDV_20210119T031653_20210119T031718_036201_043ED0_8255.zip",
