@@ -36,12 +36,14 @@ def subsample(a: np.ndarray, factor: int) -> np.ndarray:
     return a[::factor, ::factor]
 
 
-def quantise(refl: np.ndarray, offset: int) -> np.ndarray:
-    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535.
-    float32 is exact enough here: truth values are multiples of 1e-4 below 6.5."""
-    scaled = np.nan_to_num(np.asarray(refl, np.float32), nan=0.0) * np.float32(10000.0)
-    np.clip(np.rint(scaled, out=scaled), 1 + offset, 65535 + offset, out=scaled)
-    return scaled.astype(np.int32)
+def quantise_inplace(refl: np.ndarray, offset: int) -> np.ndarray:
+    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535; reuses
+    the float32 buffer of `refl` (destroyed) to save a full-size copy. float32 is exact enough here:
+    truth values are multiples of 1e-4 below 6.5."""
+    np.nan_to_num(refl, copy=False, nan=0.0)
+    refl *= np.float32(10000.0)
+    np.clip(np.rint(refl, out=refl), 1 + offset, 65535 + offset, out=refl)
+    return refl.astype(np.int32)
 
 
 def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarray:
@@ -66,7 +68,8 @@ def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, reso
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {"driver": "JP2OpenJPEG", "width": width, "height": height, "count": count, "dtype": arr.dtype,
                "crs": crs, "transform": transform, **options}
-    threads = os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS")  # OpenJPEG encodes code-blocks in parallel
+    # OpenJPEG encodes code-blocks in parallel; not worth the threads for small images
+    threads = os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS" if height * width > 1 << 20 else "1")
     with rasterio.Env(GDAL_NUM_THREADS=threads), rasterio.open(path, "w", **profile) as dst:
         dst.write(arr)
     aux = path.with_name(path.name + ".aux.xml")

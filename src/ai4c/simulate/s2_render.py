@@ -23,7 +23,7 @@ from rasterio.transform import Affine
 from ai4c.core.progress import track
 from ai4c.simulate.s2_gml import mask_polygons, write_gml_mask
 from ai4c.simulate.s2_layout import ALL_BANDS, GML_TYPES, NATIVE_RES, SafeLayout, has_offset
-from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise, subsample, write_jp2
+from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise_inplace, subsample, write_jp2
 from ai4c.simulate.scene import scl_from_truth
 
 TRANSMITTANCE = dict(zip(ALL_BANDS, (0.80, 0.85, 0.88, 0.90, 0.92, 0.93, 0.94, 0.95, 0.95, 0.80, 0.30, 0.96,
@@ -99,10 +99,12 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
     wanted = [b for b in ALL_BANDS if b in layout.bands or b in TCI_BANDS]
     order = sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9)
     for band in track(order, "simulating S2 bands", total=len(order)):
-        refl = np.asarray(truth["reflectance"].sel(band=band).values, np.float32)
+        plane = truth["reflectance"].sel(band=band)
+        # a buffer we may destroy: dask computes a fresh one, an in-memory truth must be copied
+        refl = np.asarray(plane.values, np.float32) if plane.chunks else np.array(plane.values, np.float32)
         if layout.level == "L1C":
             refl = boa_to_toa(refl, band)
-        k10 = quantise(refl, offset)
+        k10 = quantise_inplace(refl, offset)
         del refl
         if band in layout.bands:
             on_band(band, 10, k10)
