@@ -154,3 +154,18 @@ def test_cli_writes_product_and_reports_bad_input(run_cli, tmp_path):
         code, _, err = run_cli("simulate", "s2", "--output", tmp_path / "bad", *args)
         assert code == 2 and word in err and err.count("\n") == 1
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
+
+
+def _jp2_properties(root: Path) -> dict[str, tuple]:
+    """File name without tile/time -> (band count, dtype, nodata, georeferenced) of every granule JP2."""
+    out = {}
+    for path in root.glob("GRANULE/*/**/*.jp2"):
+        key = re.sub(r"T\d\d[A-Z]{3}_\d{8}T\d{6}_", "", path.name)
+        with rasterio.open(path) as src:
+            out[key] = (src.count, src.dtypes[0], src.nodata, src.crs is not None)
+    return out
+
+
+def test_jp2_files_are_typed_like_the_real_stub(s2_product):
+    stub = next(shared("s2", "stactools_L2A_N0214_stub").glob("*.SAFE"))
+    assert _jp2_properties(s2_product("L2A", "02.14")) == _jp2_properties(stub)

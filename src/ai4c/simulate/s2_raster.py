@@ -56,15 +56,18 @@ def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarr
 
 def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, resolution: int,
               lossless: bool = True) -> Path:
-    """Write (bands, h, w) or (h, w) as JPEG2000 with the block and code-block structure of real
-    products: lossless (reversible 5/3 wavelet) by default, GML/GeoJP2 georeferencing boxes."""
+    """Write (bands, h, w) or (h, w) as JPEG2000 with the structure of real products (a real 10 m band:
+    1024 x 1024 tiles, 5 resolution levels, i.e. overviews 5490 ... 686, NBITS=15, no TLM markers):
+    lossless (reversible 5/3 wavelet) by default, 64 x 64 code-blocks, GMLJP2 + GeoJP2 boxes."""
     arr = data[None] if data.ndim == 2 else data
     count, height, width = arr.shape
     block = max(32, min(BLOCK.get(resolution, 1024), max(height, width)))  # GDAL wants blocks >= 32
-    levels = max(1, min(6, int(math.log2(max(1, min(height, width, block) // 32))) + 1))
+    levels = max(1, min(5, int(math.log2(max(1, min(height, width, block) // 32))) + 1))
     options = {"QUALITY": "100" if lossless else "25", "REVERSIBLE": "YES" if lossless else "NO",
                "BLOCKXSIZE": str(block), "BLOCKYSIZE": str(block), "CODEBLOCK_WIDTH": "64",
                "CODEBLOCK_HEIGHT": "64", "RESOLUTIONS": str(levels), "PROGRESSION": "LRCP", "YCC": "NO"}
+    if arr.dtype == np.uint16 and int(arr.max(initial=0)) <= 32767:
+        options["NBITS"] = "15"  # real band files are 15-bit
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {"driver": "JP2OpenJPEG", "width": width, "height": height, "count": count, "dtype": arr.dtype,
                "crs": crs, "transform": transform, **options}
