@@ -34,6 +34,10 @@ def test_zip_equals_folder(tmp_path, s2_product):
         assert all(n.startswith(folder.name + "/") for n in zf.namelist())
         zipped = {n.split("/", 1)[1]: zf.read(n) for n in names}
     assert zipped == _tree(folder)
+    with rasterio.open(archive) as ds:  # GDAL's SENTINEL2 driver reads ESA-style zips directly
+        names = ds.subdatasets
+    with rasterio.open(names[0]) as sub, rasterio.open(f"SENTINEL2_L2A:{folder}/MTD_MSIL2A.xml:10m:EPSG_32633") as ref:
+        assert np.array_equal(sub.read(), ref.read())
 
 
 def test_same_seed_same_product_other_seed_differs(tmp_path, s2_product):
