@@ -173,3 +173,27 @@ def _jp2_properties(root: Path) -> dict[str, tuple]:
 def test_jp2_files_are_typed_like_the_real_stub(s2_product):
     stub = next(shared("s2", "stactools_L2A_N0214_stub").glob("*.SAFE"))
     assert _jp2_properties(s2_product("L2A", "02.14")) == _jp2_properties(stub)
+
+
+def test_render_any_truth_without_optional_layers(tmp_path):
+    import xarray as xr
+
+    from ai4c.simulate.s2 import render_s2
+    from ai4c.simulate.scene import BANDS
+
+    rng = np.random.default_rng(0)
+    refl = (rng.integers(1, 3000, (13, 48, 48)) / 10000).astype(np.float32)
+    refl[:, 10:20, 10:20] = 0.6  # a planted bright target
+    truth = xr.Dataset({"reflectance": (("band", "y", "x"), refl)},
+                       coords={"band": list(BANDS), "y": 5400000 - 5 - 10 * np.arange(48),
+                               "x": 399965 + 10 * np.arange(48)})
+    truth = truth.rio.write_crs("EPSG:32633").rio.write_transform(Affine(10, 0, 399960, 0, -10, 5400000))
+    before = truth.reflectance.values.copy()
+    product = render_s2(truth, tmp_path, level="L2A", baseline="04.00", date="20220101", bands=["B4"])
+    assert np.array_equal(truth.reflectance.values, before)  # the caller's truth is not modified
+    with rasterio.open(next(product.glob("GRANULE/*/IMG_DATA/R10m/*_B04_10m.jp2"))) as src:
+        dn = src.read(1)
+    assert np.array_equal(((dn.astype(np.float64) - 1000) / 10000).astype(np.float32), before[3])
+    assert (dn[10:20, 10:20] == 7000).all() and (dn != 0).all()
+    loaded = load_truth(product)
+    assert list(loaded.band.values) == ["B04"] and (loaded.scl_20m.values == 5).all()
