@@ -55,7 +55,7 @@ def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarr
 
 
 def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, resolution: int,
-              lossless: bool = True) -> Path:
+              lossless: bool = True, nbits: int | None = None) -> Path:
     """Write (bands, h, w) or (h, w) as JPEG2000 with the structure of real products (a real 10 m band:
     1024 x 1024 tiles, 5 resolution levels, i.e. overviews 5490 ... 686, NBITS=15, no TLM markers):
     lossless (reversible 5/3 wavelet) by default, 64 x 64 code-blocks, GMLJP2 + GeoJP2 boxes."""
@@ -66,7 +66,9 @@ def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, reso
     options = {"QUALITY": "100" if lossless else "25", "REVERSIBLE": "YES" if lossless else "NO",
                "BLOCKXSIZE": str(block), "BLOCKYSIZE": str(block), "CODEBLOCK_WIDTH": "64",
                "CODEBLOCK_HEIGHT": "64", "RESOLUTIONS": str(levels), "PROGRESSION": "LRCP", "YCC": "NO"}
-    if arr.dtype == np.uint16 and int(arr.max(initial=0)) <= 32767:
+    if nbits:
+        options["NBITS"] = str(nbits)  # e.g. 1 for 0/1 masks (cheap to encode)
+    elif arr.dtype == np.uint16 and int(arr.max(initial=0)) <= 32767:
         options["NBITS"] = "15"  # real band files are 15-bit
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {"driver": "JP2OpenJPEG", "width": width, "height": height, "count": count, "dtype": arr.dtype,

@@ -155,7 +155,8 @@ def render_raster_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[
     qi = safe / layout.granule / "QI_DATA"
     classi = np.stack([subsample(masks["cloud"], 6), subsample(masks["cirrus"], 6),
                        subsample(masks["landcover"], 6) == 6]).astype(np.uint8)
-    write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, crs=grid.crs, transform=grid.transform(60), resolution=60)
+    write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, crs=grid.crs, transform=grid.transform(60), resolution=60,
+              nbits=1)
     for band in (b for b in ALL_BANDS if b in layout.bands):
         res = NATIVE_RES[band]
         nodata = subsample(masks["nodata"], res // 10)
@@ -163,7 +164,8 @@ def render_raster_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[
         qualit = np.zeros((8,) + nodata.shape, np.uint8)
         qualit[5] = nodata
         write_jp2(qi / f"MSK_DETFOO_{band}.jp2", detfoo, crs=grid.crs, transform=grid.transform(res), resolution=res)
-        write_jp2(qi / f"MSK_QUALIT_{band}.jp2", qualit, crs=grid.crs, transform=grid.transform(res), resolution=res)
+        write_jp2(qi / f"MSK_QUALIT_{band}.jp2", qualit, crs=grid.crs, transform=grid.transform(res), resolution=res,
+                  nbits=1)
 
 
 def render_gml_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[str, np.ndarray]) -> None:
