@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dask.array as da
 import numpy as np
 import xarray as xr
 from rasterio.transform import Affine
@@ -89,6 +90,17 @@ def _tci(k: np.ndarray) -> np.ndarray:
     return np.clip(np.round(k.astype(np.float32) / 2000.0 * 255.0), 1, 255).astype(np.uint8)
 
 
+def _plane(truth: xr.Dataset, band: str) -> np.ndarray:
+    """A float32 copy of one reflectance band that the caller may destroy; dask blocks are stored
+    straight into it (no concatenation copy: one band of a full tile is 480 MB)."""
+    plane = truth["reflectance"].sel(band=band)
+    if not plane.chunks:
+        return np.array(plane.values, np.float32)
+    out = np.empty(plane.shape, np.float32)
+    da.store(plane.data.astype(np.float32), out, lock=False)
+    return out
+
+
 def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, masks: dict[str, np.ndarray],
                  on_band: Callable[[str, int, np.ndarray], None]) -> dict[int, np.ndarray]:
     """Write every band JP2; call `on_band(band, res, k)` with the truth integers; return TCI arrays."""
@@ -99,9 +111,7 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
     wanted = [b for b in ALL_BANDS if b in layout.bands or b in TCI_BANDS]
     order = sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9)
     for band in track(order, "simulating S2 bands", total=len(order)):
-        plane = truth["reflectance"].sel(band=band)
-        # a buffer we may destroy: dask computes a fresh one, an in-memory truth must be copied
-        refl = np.asarray(plane.values, np.float32) if plane.chunks else np.array(plane.values, np.float32)
+        refl = _plane(truth, band)
         if layout.level == "L1C":
             refl = boa_to_toa(refl, band)
         k10 = quantise_inplace(refl, offset)

@@ -151,7 +151,9 @@ def _band_block(lc, tex8, prob, cirrus, shadow, *, band: int, seed: int, block_i
     k = np.rint(refl * np.float32(10000.0)).astype(np.int32)
     k += rng.integers(-NOISE_HALF_WIDTH, NOISE_HALF_WIDTH + 1, k.shape, dtype=np.int16)
     np.clip(k, 1, 20000, out=k)
-    return (k / 10000.0).astype(np.float32)
+    out = k.astype(np.float32)
+    out /= np.float32(10000.0)  # == float32(k / 1e4): float32 division of integers is correctly rounded
+    return out
 
 
 def _lazy_reflectance(fields: dict[str, np.ndarray], texture: np.ndarray, seed: int) -> da.Array:
