@@ -30,6 +30,7 @@ from ai4c.simulate.s1_safe import annotation_xml, calibration_xml, iso, manifest
 
 C = 299792458.0
 BETA_CONSTANT = 237.0
+EXACT_PIXELS = 4_000_000  # above this, radar->ground is solved on every 4th line/sample and interpolated
 CLASS_SIGMA0 = (0.02, 0.05, 0.1, 0.3)  # water-like, bare, vegetation, urban-like at 35 degrees (linear)
 
 
@@ -151,10 +152,18 @@ def make_luts(geom: Geometry, ipf: float) -> tuple[Lut, Noise]:
 def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> tuple[np.ndarray, np.ndarray]:
     """beta0 of image rows from the truth, and the ground latitude/longitude of those rows (radar->ground)."""
     lines = np.arange(rows.start, rows.stop)
-    times = lines * geom.line_interval
-    srs = slant_range_of(geom.conversion, times, np.arange(geom.samples) * geom.spacing)
+    stride = 1 if geom.lines * geom.samples <= EXACT_PIXELS else 4
+    sub_l = np.unique(np.r_[lines[::stride], lines[-1]])
+    sub_p = np.unique(np.r_[np.arange(0, geom.samples, stride), geom.samples - 1])
+    times = sub_l * geom.line_interval
+    srs = slant_range_of(geom.conversion, times, sub_p * geom.spacing)
     g = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity,
                         truth.dem.height, truth.dem.geo)
+    if stride > 1:  # large scenes: exact on every 4th line/sample, linear in between
+        from scipy.interpolate import RegularGridInterpolator
+
+        yy, xx = np.meshgrid(lines, np.arange(geom.samples), indexing="ij")
+        g = np.stack([RegularGridInterpolator((sub_l, sub_p), g[k])((yy, xx)) for k in (0, 1, 2, 3, 4)])
     lat, lon, inc_l = g[0], g[1], g[4]
     col = np.clip(((lon - truth.dem.lon0) / truth.dem.dlon).astype(int), 0, truth.classes.shape[1] - 1)
     row = np.clip(((truth.dem.lat0 - lat) / truth.dem.dlat).astype(int), 0, truth.classes.shape[0] - 1)
