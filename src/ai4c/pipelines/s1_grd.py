@@ -214,8 +214,11 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
 
 @operator("S1-Land-Sea-Mask")
 def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
-    """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says: sea is where the DEM height
-    is <= 0 or void (SRTM 3" convention), land elsewhere."""
+    """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says, with S2-preprocess's rule
+    (dem.landsea: elevation 0 or void is sea)."""
+    import dataclasses
+
+    from ai4c.dem.landsea import land_mask
     from ai4c.sar.geocoding import block_lonlat
 
     mask = check_choice("landseamask", mask, LANDSEA)
@@ -232,7 +235,8 @@ def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
         lon, lat = block_lonlat(grid, slice(r0, r1), slice(c0, c1), halo=0)
-        land = scene.heights(lon, lat) > 0
+        raw = dataclasses.replace(scene.heights, add_geoid=False)(lon, lat)  # the DEM's own heights
+        land = land_mask(xr.DataArray(raw)).values
         keep = ~land if mask == "Land" else land
         return np.where(keep, x, np.float32(np.nan))
 

@@ -1,82 +1,95 @@
-"""Access to the files of a SAFE product, zipped or unpacked, without extracting anything."""
+"""Access to the files of a SAFE product, whether it is a folder or a zip (rasters through /vsizip/)."""
 
 from __future__ import annotations
 
-import fnmatch
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from lxml import etree
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
 
 
 @dataclass
 class SafeSource:
-    """A SAFE product as a zip file or a folder: list its members, read them, give GDAL paths."""
+    """The files of one product, named relative to its root (the `.SAFE` folder or its equivalent)."""
 
     path: Path
-    root: str  # member prefix of the .SAFE folder inside a zip ("" for a folder)
-    members: list[str]
+    root: str = ""
+    names: list[str] = field(default_factory=list)
+    is_zip: bool = False
 
-    @classmethod
-    def open(cls, path: Path | str) -> SafeSource:
-        """Open `path` (.zip or .SAFE folder, or the manifest.safe inside one)."""
-        path = Path(path)
-        if path.name == "manifest.safe":
-            path = path.parent
-        if not path.exists():
-            raise InputNotFoundError(f"input product {path} does not exist; give a .SAFE folder or a .zip")
-        if path.is_dir():
-            members = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
-            return cls(path, "", members)
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = [n for n in archive.namelist() if not n.endswith("/")]
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise InvalidProductError(f"input {path} is neither a SAFE folder nor a readable zip ({exc})") from None
-        manifests = [n for n in names if n.endswith("manifest.safe")]
-        if not manifests:
-            raise InvalidProductError(f"zip {path} holds no manifest.safe; is it a Sentinel SAFE product?")
-        root = manifests[0][: -len("manifest.safe")]
-        members = sorted(n[len(root):] for n in names if n.startswith(root))
-        return cls(path, root, members)
+    def read_bytes(self, name: str) -> bytes:
+        """The content of a (small, XML) member."""
+        if self.is_zip:
+            try:
+                with zipfile.ZipFile(self.path) as zf:
+                    return zf.read(self.root + name)
+            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+                raise InvalidProductError(f"cannot read {name} from {self.path} ({exc}); the zip is damaged, "
+                                          "download the product again") from None
+        return (self.path / name).read_bytes()
 
-    @property
-    def name(self) -> str:
-        """Product name without .SAFE/.zip (e.g. S1A_IW_GRDH_1SDV_...)."""
-        if self.root:
-            return self.root.rstrip("/").removesuffix(".SAFE")
-        return self.path.name.removesuffix(".SAFE").removesuffix(".zip")
+    def gdal_path(self, name: str) -> str:
+        """The path GDAL/rasterio opens for a member (zip members through /vsizip/)."""
+        if self.is_zip:
+            return f"/vsizip/{self.path.resolve()}/{self.root}{name}"
+        return str(self.path / name)
 
     def find(self, pattern: str) -> list[str]:
-        """Members matching a glob pattern (relative to the SAFE root)."""
-        return [m for m in self.members if fnmatch.fnmatch(m, pattern)]
+        """Members whose relative name matches a glob `pattern` (case-insensitive)."""
+        import fnmatch
 
-    def read_bytes(self, member: str) -> bytes:
-        """The bytes of one member."""
-        if not self.root and self.path.is_dir():
-            return (self.path / member).read_bytes()
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.read(self.root + member)
+        low = pattern.lower()
+        return sorted(n for n in self.names if fnmatch.fnmatch(n.lower(), low))
 
-    def xml(self, member: str) -> etree._Element:
-        """Parse one XML member; corrupt XML is a product error."""
-        try:
-            return etree.fromstring(self.read_bytes(member))
-        except etree.XMLSyntaxError as exc:
-            raise InvalidProductError(f"{self.name}: {member} is not valid XML ({exc})") from None
+    def exists(self, name: str) -> bool:
+        """Whether a member exists."""
+        return name in self._name_set
 
-    def gdal_path(self, member: str) -> str:
-        """A path GDAL/rasterio can open for a member (/vsizip/ for zips)."""
-        if not self.root and self.path.is_dir():
-            return str(self.path / member)
-        return f"/vsizip/{self.path.resolve()}/{self.root}{member}"
+    @property
+    def _name_set(self) -> set[str]:
+        cached = getattr(self, "_names_cache", None)
+        if cached is None:
+            cached = set(self.names)
+            object.__setattr__(self, "_names_cache", cached)
+        return cached
 
-    def size(self, member: str) -> int:
-        """Size in bytes of one member."""
-        if not self.root and self.path.is_dir():
-            return (self.path / member).stat().st_size
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.getinfo(self.root + member).file_size
+
+def open_safe(path: Path | str) -> SafeSource:
+    """Open a product folder, a zipped product, or the product's main metadata XML file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"input {path} does not exist; give a SAFE folder or zip")
+    if path.is_file() and path.suffix.lower() == ".xml":
+        path = path.parent
+    if path.is_dir():
+        names = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+        return SafeSource(path, "", names, False)
+    return _open_zip(path)
+
+
+def _open_zip(path: Path) -> SafeSource:
+    """A zipped product: the root is the top folder holding the metadata (usually NAME.SAFE/)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            all_names = [n for n in zf.namelist() if not n.endswith("/")]
+            bad = zf.testzip() if path.stat().st_size < 50_000_000 else None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InvalidProductError(f"{path} is not a readable zip ({exc}); it may be truncated, download it "
+                                  "again or give the unzipped SAFE folder") from None
+    if bad:
+        raise InvalidProductError(f"{path} is damaged (bad CRC in {bad}); download the product again")
+    mtd = [n for n in all_names if _is_product_metadata(n.rsplit("/", 1)[-1]) and n.count("/") <= 1]
+    if not mtd:
+        raise InvalidProductError(f"{path} is not a Sentinel-2 SAFE zip (no MTD_MSIL1C.xml/MTD_MSIL2A.xml at its "
+                                  "top); give an S2 L1C or L2A product")
+    root = mtd[0].rsplit("/", 1)[0] + "/" if "/" in mtd[0] else ""
+    names = [n[len(root):] for n in all_names if n.startswith(root)]
+    return SafeSource(path, root, names, True)
+
+
+def _is_product_metadata(filename: str) -> bool:
+    """The product-level metadata file name of every baseline (compact and old 'OPER' naming)."""
+    low = filename.lower()
+    return (low.startswith("mtd_msil") and low.endswith(".xml")) or (
+        "_mtd_saf" in low and low.endswith(".xml"))
