@@ -152,6 +152,15 @@ def speckle(scene: S1Scene, ctx: Context, filter: str = "Lee Sigma", window_size
     return scene
 
 
+def default_resolution(product: GrdProduct) -> float:
+    """Table 2: 10 m for IW, 5 m for SM (S1..S6); EW and WV: the product's own pixel spacing."""
+    if product.mode == "IW":
+        return 10.0
+    if product.mode.startswith("S") and product.mode[1:].isdigit() or product.mode == "SM":
+        return 5.0
+    return float(round(product.range_pixel_spacing, 1))
+
+
 def output_grid(product: GrdProduct, projection: str, resolution: float | None, aoi: str | None):
     """The regular output grid: the footprint (cut by the AoI) in the target CRS at the resolution in metres."""
     from pyproj import Transformer
@@ -165,7 +174,7 @@ def output_grid(product: GrdProduct, projection: str, resolution: float | None, 
         footprint = footprint.intersection(parsed.to_crs(WGS84))
     centre = footprint.centroid
     crs = resolve_crs(projection, center_lonlat=(centre.x, centre.y))
-    res = resolution or round(product.range_pixel_spacing, 1)
+    res = resolution or default_resolution(product)
     x, y = np.asarray(footprint.exterior.coords).T
     if not crs.is_geographic:
         x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(x, y)
