@@ -206,6 +206,27 @@ def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context):
     return sampler
 
 
+def materialise(image: xr.DataArray) -> xr.DataArray:
+    """Compute the radar-geometry image once into a temporary Zarr store (removed at exit) so that output
+    blocks sharing input chunks do not recompute the chain; memory stays bounded by the chunks."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import dask.array as da
+
+    from ai4c.core.progress import dask_progress
+
+    if not isinstance(image.data, da.Array):
+        return image
+    folder = tempfile.mkdtemp(prefix="ai4c-s1grd-")
+    atexit.register(shutil.rmtree, folder, True)
+    store = f"{folder}/image.zarr"
+    with dask_progress("S1 GRD radar chain"):
+        da.to_zarr(image.data.astype(np.float32), store)
+    return image.copy(data=da.from_zarr(store))
+
+
 @operator("Terrain-Correction")
 def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem_geoid: str = "egm96",
                        projection: str = "WGS84", resolution: float | None = None, block: int = 1024) -> S1Scene:
@@ -214,6 +235,7 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
 
     grid = output_grid(scene.product, projection, resolution, ctx.metadata.get("aoi"))
     scene.heights = heights_for(dem, dem_geoid, scene.product, ctx)
+    scene.image = materialise(scene.image)
     geom = RadarGeometry.from_product(scene.product, scene.orbit)
     scene.geocoded = terrain_correct(scene.image, geom, grid, scene.heights, int(block))
     ctx.metadata["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
