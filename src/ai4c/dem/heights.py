@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 from affine import Affine
+from numba import njit, prange
 from pyproj import CRS, Transformer
-from scipy.ndimage import map_coordinates
 
 from ai4c.core.errors import DependencyMissingError, InputNotFoundError, InvalidProductError
 
@@ -28,10 +28,9 @@ class HeightSampler:
         x, y = lon, lat
         if not CRS.from_user_input(self.crs).is_geographic:
             x, y = Transformer.from_crs(4326, self.crs, always_xy=True).transform(lon, lat)
-        inv = ~self.transform
-        col, row = inv * (np.asarray(x), np.asarray(y))
-        h = map_coordinates(self.data, [np.ravel(row) - 0.5, np.ravel(col) - 0.5], order=1, cval=np.nan,
-                            mode="constant").reshape(np.shape(lon))
+        t = self.transform
+        x2, y2 = np.atleast_2d(np.asarray(x, np.float64)), np.atleast_2d(np.asarray(y, np.float64))
+        h = _bilinear(self.data, x2, y2, t.c, t.f, t.a, t.e).reshape(np.shape(lon))
         if self.add_geoid:
             from ai4c.dem import geoid
 
@@ -80,3 +79,21 @@ def from_tiles(tiles: list[Path]) -> HeightSampler:
 
     data, (west, north, step) = mosaic(tiles)
     return HeightSampler(data, Affine(step, 0, west, 0, -step, north), "EPSG:4326")
+
+
+@njit(cache=True, parallel=True)
+def _bilinear(data, x, y, x0, y0, dx, dy):
+    """Bilinear samples of a north-up raster at map coordinates; NaN outside or next to voids."""
+    out = np.full(x.shape, np.nan)
+    ny, nx = data.shape
+    for r in prange(x.shape[0]):
+        for c in range(x.shape[1]):
+            col = (x[r, c] - x0) / dx - 0.5
+            row = (y[r, c] - y0) / dy - 0.5
+            if not (col >= 0 and row >= 0 and col <= nx - 1 and row <= ny - 1):
+                continue
+            c0, r0 = min(int(col), nx - 2), min(int(row), ny - 2)
+            fc, fr = col - c0, row - r0
+            out[r, c] = ((1 - fr) * ((1 - fc) * data[r0, c0] + fc * data[r0, c0 + 1])
+                         + fr * ((1 - fc) * data[r0 + 1, c0] + fc * data[r0 + 1, c0 + 1]))
+    return out

@@ -152,6 +152,15 @@ def speckle(scene: S1Scene, ctx: Context, filter: str = "Lee Sigma", window_size
     return scene
 
 
+def default_resolution(product: GrdProduct) -> float:
+    """Table 2: 10 m for IW, 5 m for SM (S1..S6); EW and WV: the product's own pixel spacing."""
+    if product.mode == "IW":
+        return 10.0
+    if product.mode.startswith("S") and product.mode[1:].isdigit() or product.mode == "SM":
+        return 5.0
+    return float(round(product.range_pixel_spacing, 1))
+
+
 def output_grid(product: GrdProduct, projection: str, resolution: float | None, aoi: str | None):
     """The regular output grid: the footprint (cut by the AoI) in the target CRS at the resolution in metres."""
     from pyproj import Transformer
@@ -165,7 +174,7 @@ def output_grid(product: GrdProduct, projection: str, resolution: float | None, 
         footprint = footprint.intersection(parsed.to_crs(WGS84))
     centre = footprint.centroid
     crs = resolve_crs(projection, center_lonlat=(centre.x, centre.y))
-    res = resolution or round(product.range_pixel_spacing, 1)
+    res = resolution or default_resolution(product)
     x, y = np.asarray(footprint.exterior.coords).T
     if not crs.is_geographic:
         x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(x, y)
@@ -197,6 +206,27 @@ def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context):
     return sampler
 
 
+def materialise(image: xr.DataArray) -> xr.DataArray:
+    """Compute the radar-geometry image once into a temporary Zarr store (removed at exit) so that output
+    blocks sharing input chunks do not recompute the chain; memory stays bounded by the chunks."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import dask.array as da
+
+    from ai4c.core.progress import dask_progress
+
+    if not isinstance(image.data, da.Array):
+        return image
+    folder = tempfile.mkdtemp(prefix="ai4c-s1grd-")
+    atexit.register(shutil.rmtree, folder, True)
+    store = f"{folder}/image.zarr"
+    with dask_progress("S1 GRD radar chain"):
+        da.to_zarr(image.data.astype(np.float32), store)
+    return image.copy(data=da.from_zarr(store))
+
+
 @operator("Terrain-Correction")
 def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem_geoid: str = "egm96",
                        projection: str = "WGS84", resolution: float | None = None, block: int = 1024) -> S1Scene:
@@ -205,6 +235,7 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
 
     grid = output_grid(scene.product, projection, resolution, ctx.metadata.get("aoi"))
     scene.heights = heights_for(dem, dem_geoid, scene.product, ctx)
+    scene.image = materialise(scene.image)
     geom = RadarGeometry.from_product(scene.product, scene.orbit)
     scene.geocoded = terrain_correct(scene.image, geom, grid, scene.heights, int(block))
     ctx.metadata["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
@@ -214,8 +245,11 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
 
 @operator("S1-Land-Sea-Mask")
 def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
-    """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says: sea is where the DEM height
-    is <= 0 or void (SRTM 3" convention), land elsewhere."""
+    """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says, with S2-preprocess's rule
+    (dem.landsea: elevation 0 or void is sea)."""
+    import dataclasses
+
+    from ai4c.dem.landsea import land_mask
     from ai4c.sar.geocoding import block_lonlat
 
     mask = check_choice("landseamask", mask, LANDSEA)
@@ -232,7 +266,8 @@ def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
         lon, lat = block_lonlat(grid, slice(r0, r1), slice(c0, c1), halo=0)
-        land = scene.heights(lon, lat) > 0
+        raw = dataclasses.replace(scene.heights, add_geoid=False)(lon, lat)  # the DEM's own heights
+        land = land_mask(xr.DataArray(raw)).values
         keep = ~land if mask == "Land" else land
         return np.where(keep, x, np.float32(np.nan))
 

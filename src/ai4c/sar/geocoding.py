@@ -228,17 +228,23 @@ def _window(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, heights: 
 
 
 def _resample_block(window: np.ndarray, geom: RadarGeometry, grid: Grid, rows: slice, cols: slice,
-                    heights: HeightFn, l0: int, p0: int) -> np.ndarray:
+                    heights: HeightFn, l0: int, p0: int, method: str = "tiepoints") -> np.ndarray:
     """Geocode one output block and sample the image window; no data where the flag is not OK."""
-    line, pixel, _, flag = geocode_block(geom, grid, rows, cols, heights)
+    if method == "exact":
+        line, pixel, _, flag = geocode_block(geom, grid, rows, cols, heights)
+    else:
+        from ai4c.sar.tiepoints import geocode_block_fast
+
+        line, pixel, _, flag = geocode_block_fast(geom, grid, rows, cols, heights)
     out = bilinear(np.asarray(window, np.float32), line, pixel, l0, p0)
     out[flag != OK] = np.nan
     return out
 
 
 def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, heights: HeightFn | None = None,
-                    block: int = 1024) -> xr.DataArray:
-    """Geocode a (line, pixel) radar image onto `grid`: a lazy (y, x) float32 DataArray, block by block."""
+                    block: int = 1024, method: str = "tiepoints") -> xr.DataArray:
+    """Geocode a (line, pixel) radar image onto `grid`: a lazy (y, x) float32 DataArray, block by block.
+    `method`: "tiepoints" (exact Newton on a 16-pixel node grid, interpolated) or "exact" (every pixel)."""
     heights = heights or ellipsoid_heights
     data = image.data if isinstance(image.data, da.Array) else da.from_array(np.asarray(image), chunks=2048)
     line0, pixel0 = int(image.attrs.get("line0", 0)), int(image.attrs.get("pixel0", 0))
@@ -260,7 +266,7 @@ def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, height
                 row.append(da.full(shape, np.nan, dtype=np.float32))
                 continue
             window = data[l0 - line0:l1 - line0, p0 - pixel0:p1 - pixel0]
-            task = dask.delayed(_resample_block)(window, geom, grid, rows, cols, heights, l0, p0)
+            task = dask.delayed(_resample_block)(window, geom, grid, rows, cols, heights, l0, p0, method)
             row.append(da.from_delayed(task, shape, dtype=np.float32))
         rows_blocks.append(row)
     out = xr.DataArray(da.block(rows_blocks), dims=("y", "x"),
