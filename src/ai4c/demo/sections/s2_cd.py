@@ -25,7 +25,7 @@ def _change_detection(section: Section, workdir: Path) -> None:
     from ai4c.simulate.changes import CHANGES
     from ai4c.simulate.s2_pair import cloudy, simulate_pair
 
-    paths = simulate_pair(workdir / "pair", size=192, seed=11, gain=1.08, offset=0.01, n_per_type=4)
+    paths = simulate_pair(workdir / "pair", size=160, seed=11, gain=1.08, offset=0.01, n_per_type=4)
     out = workdir / "s2cd"
     run(paths["input1"], paths["input2"], out, projection="UTM")
     truth = xr.load_dataset(paths["truth"])
