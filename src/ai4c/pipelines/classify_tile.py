@@ -94,9 +94,20 @@ def blocks(shape: tuple[int, int], size: int):
             yield Window(col, row, min(size, shape[1] - col), min(size, shape[0] - row))
 
 
-def classify_block(model, sources: list, mask_src, window, batch: int) -> np.ndarray:
+def classifier(model, batch: int):
+    """A function series [N, T, B] -> classes: the fused numba kernel on CPU, PyTorch on CUDA."""
+    from ai4c.ml.crops import device, predict
+
+    if device().type == "cuda":
+        return lambda series: predict(model, series, batch)
+    from ai4c.ml.crop_infer import classify, pack
+
+    packed = pack(model)
+    return lambda series: classify(packed, series)
+
+
+def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
     """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
-    from ai4c.ml.crops import predict
 
     stack = np.stack([src.read(window=window) for src in sources])          # (t, b, h, w)
     height, width = stack.shape[2:]
@@ -106,7 +117,7 @@ def classify_block(model, sources: list, mask_src, window, batch: int) -> np.nda
         todo &= mask_src.read(1, window=window).ravel() == 0
     out = np.full(height * width, IGNORED, dtype=np.uint8)
     if todo.any():
-        out[todo] = predict(model, series[todo].astype(np.float32), batch)
+        out[todo] = predict(series[todo].astype(np.float32))
     return out.reshape(height, width)
 
 
@@ -144,6 +155,7 @@ def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, major
     if not output_dir.is_dir():
         raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
     classes = np.full(shape, IGNORED, dtype=np.uint8)
+    predict = classifier(model, batch)
     sources = [rasterio.open(p) for p in inputs.composites]
     mask_src = rasterio.open(inputs.mask) if inputs.mask else None
     try:
@@ -151,7 +163,7 @@ def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, major
         for window in track(windows, "classifying blocks", total=len(windows)):
             rows = slice(window.row_off, window.row_off + window.height)
             cols = slice(window.col_off, window.col_off + window.width)
-            classes[rows, cols] = classify_block(model, sources, mask_src, window, batch)
+            classes[rows, cols] = classify_block(predict, sources, mask_src, window)
     finally:
         for src in sources + ([mask_src] if mask_src else []):
             src.close()
