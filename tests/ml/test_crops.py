@@ -87,3 +87,10 @@ def test_numba_kernel_equals_pytorch():
         margin = np.sort(reference, 1)[:, -1] - np.sort(reference, 1)[:, -2]
         clear = margin > 1e-4
         assert (fast[clear] == reference.argmax(1)[clear]).all() and clear.mean() > 0.95
+
+
+def test_fast_tanh():
+    from ai4c.ml.crop_infer import fast_tanh
+
+    z = np.linspace(-20, 20, 4001)
+    assert np.abs(np.array([fast_tanh(v) for v in z]) - np.tanh(z)).max() < 1e-6

@@ -95,15 +95,15 @@ def blocks(shape: tuple[int, int], size: int):
 
 
 def classifier(model, batch: int):
-    """A function series [N, T, B] -> classes: the fused numba kernel on CPU, PyTorch on CUDA."""
+    """A function stack [T, B, N] -> classes: the numba kernel on CPU, PyTorch on CUDA."""
     from ai4c.ml.crops import device, predict
 
     if device().type == "cuda":
-        return lambda series: predict(model, series, batch)
-    from ai4c.ml.crop_infer import classify, pack
+        return lambda stack: predict(model, np.transpose(stack, (2, 0, 1)), batch)
+    from ai4c.ml.crop_infer import classify_tbn, pack
 
     packed = pack(model)
-    return lambda series: classify(packed, series)
+    return lambda stack: classify_tbn(packed, stack)
 
 
 def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
@@ -111,13 +111,15 @@ def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
 
     stack = np.stack([src.read(window=window) for src in sources])          # (t, b, h, w)
     height, width = stack.shape[2:]
-    series = stack.reshape(stack.shape[0], stack.shape[1], -1).transpose(2, 0, 1)
-    todo = series.reshape(series.shape[0], -1).any(axis=1)
+    stack = stack.reshape(stack.shape[0], stack.shape[1], -1)                  # (t, b, n)
+    todo = stack.any(axis=(0, 1))
     if mask_src is not None:
         todo &= mask_src.read(1, window=window).ravel() == 0
     out = np.full(height * width, IGNORED, dtype=np.uint8)
-    if todo.any():
-        out[todo] = predict(series[todo].astype(np.float32))
+    if todo.all():
+        out[:] = predict(stack.astype(np.float32))
+    elif todo.any():
+        out[todo] = predict(stack[:, :, todo].astype(np.float32))
     return out.reshape(height, width)
 
 
