@@ -143,11 +143,12 @@ def test_zipped_equals_unzipped_and_folder_output(tmp_path):
 
 
 def test_distributed_local_cluster_equals_local(l2a, tmp_path):
-    from ai4c.core.parallel import scheduler
+    from ai4c.cli.s2_pre import main
 
     local = run(l2a.path, tmp_path / "local.tif", cloudmask="L2A", resolution=20, downsampling="Mean")
-    with scheduler("local:2"):
-        dist = run(l2a.path, tmp_path / "dist.tif", cloudmask="L2A", resolution=20, downsampling="Mean")
+    dist = tmp_path / "dist.tif"
+    assert main(["--input", str(l2a.path), "--output_path", str(dist), "--cloudmask", "L2A", "--resolution", "20",
+                 "--downsampling", "Mean", "--scheduler", "local:2", "--quiet"]) == 0
     with rasterio.open(local) as a, rasterio.open(dist) as b:
         np.testing.assert_array_equal(a.read(), b.read())
 

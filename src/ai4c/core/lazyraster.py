@@ -56,29 +56,37 @@ class WindowedBand:
                                       "damaged, download the product again") from None
 
 
-def raster_info(path: str) -> tuple[CRS | None, Affine, int, int, int, str, float | None]:
-    """(crs, transform, width, height, count, dtype, nodata) of a raster, with a one-line error."""
+def raster_info(path: str) -> tuple[CRS | None, Affine, int, int, int, str, float | None, tuple[int, int]]:
+    """(crs, transform, width, height, count, dtype, nodata, block shape) of a raster, with a one-line error."""
     import rasterio
 
     try:
         with rasterio.open(path) as ds:
             crs = CRS.from_user_input(ds.crs) if ds.crs else None
-            return crs, ds.transform, ds.width, ds.height, ds.count, ds.dtypes[0], ds.nodata
+            return (crs, ds.transform, ds.width, ds.height, ds.count, ds.dtypes[0], ds.nodata,
+                    tuple(ds.block_shapes[0]))
     except rasterio.errors.RasterioIOError as exc:
         raise InvalidProductError(f"cannot open raster {path} ({str(exc).splitlines()[0]}); the file is missing "
                                   "or damaged") from None
 
 
-def open_lazy(path: str | Path, band: int = 1, *, chunks: int | tuple[int, int] = 1024,
+def open_lazy(path: str | Path, band: int = 1, *, chunks: int | tuple[int, int] | None = None,
               name: str | None = None) -> xr.DataArray:
-    """A (y, x) dask-backed DataArray of one band, georeferenced (x/y pixel-centre coords, CRS, transform)."""
+    """A (y, x) dask-backed DataArray of one band, georeferenced (x/y pixel-centre coords, CRS, transform).
+
+    By default chunks are whole multiples of the file's own blocks (JPEG2000 tiles) of about 1024 pixels,
+    so that no tile is decoded twice.
+    """
     import dask.array as da
 
     path = str(path)
-    crs, transform, width, height, count, dtype, nodata = raster_info(path)
+    crs, transform, width, height, count, dtype, nodata, blocks = raster_info(path)
     if band > count:
         raise InvalidProductError(f"{path} has {count} band(s); band {band} was asked for")
-    chunk = (chunks, chunks) if isinstance(chunks, int) else chunks
+    if chunks is None:
+        chunk = tuple(b * max(1, -(-1024 // b)) if b < min(height, width) else 1024 for b in blocks)
+    else:
+        chunk = (chunks, chunks) if isinstance(chunks, int) else chunks
     array = da.from_array(WindowedBand(path, band, (height, width), dtype), chunks=chunk, lock=False,
                           asarray=False, fancy=False, meta=np.zeros((0, 0), dtype),
                           name=f"read-{abs(hash((path, band, chunk)))}")

@@ -15,7 +15,7 @@ from ai4c.core.grid import Grid
 HGT_PATTERNS = ("*.hgt", "*.HGT", "*.hgt.zip", "*.HGT.zip")
 
 
-def open_dem(path: Path | str, chunks: int = 1024) -> xr.DataArray:
+def open_dem(path: Path | str, chunks: int | None = None) -> xr.DataArray:
     """Elevation in metres as a lazy float32 (y, x) DataArray, NaN where the DEM is void or no data."""
     from ai4c.core.lazyraster import open_lazy
 

@@ -14,25 +14,38 @@ from numba import njit, prange
 
 @njit(parallel=True, cache=True)
 def _median_kernel(stack: np.ndarray, valid: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
-    """Median over axis 0 of `stack` (t, band, n) using the samples where `valid` (t, n) is True."""
+    """Median over axis 0 of `stack` (t, band, n) using the samples where `valid` (t, n) is True.
+
+    Pixels are split into a few ranges per thread, each with its own buffers (no allocation per
+    pixel); the few samples of a month are ordered by insertion sort."""
     n_time, n_band, n_pix = stack.shape
     out = np.zeros((n_band, n_pix), dtype=np.float64)
-    for p in prange(n_pix):
+    n_ranges = max(1, min(n_pix, 256))
+    step = (n_pix + n_ranges - 1) // n_ranges
+    for r in prange(n_ranges):
         buf = np.empty(n_time, dtype=np.float64)
-        for b in range(n_band):
+        times = np.empty(n_time, dtype=np.int64)
+        for p in range(r * step, min((r + 1) * step, n_pix)):
             count = 0
             for t in range(n_time):
                 if valid[t, p]:
-                    buf[count] = stack[t, b, p]
+                    times[count] = t
                     count += 1
             if count == 0:
                 continue
-            values = np.sort(buf[:count])
             half = count // 2
-            if count % 2 == 1:
-                out[b, p] = values[half]
-            else:
-                out[b, p] = (values[half - 1] + values[half]) / 2.0
+            for b in range(n_band):
+                for i in range(count):
+                    value = np.float64(stack[times[i], b, p])
+                    j = i - 1
+                    while j >= 0 and buf[j] > value:
+                        buf[j + 1] = buf[j]
+                        j -= 1
+                    buf[j + 1] = value
+                if count % 2 == 1:
+                    out[b, p] = buf[half]
+                else:
+                    out[b, p] = (buf[half - 1] + buf[half]) / 2.0
     return out
 
 

@@ -71,16 +71,22 @@ def check_classes(number: int) -> int:
     return value
 
 
-def _samples(ref: xr.DataArray, tgt: xr.DataArray, mask: xr.DataArray, max_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """(n, bands) samples of both dates on a regular decimated grid inside `mask`."""
-    height, width = mask.shape
+def _first_pass(ref: xr.DataArray, tgt: xr.DataArray, valid: xr.DataArray, same_class: xr.DataArray | None,
+                max_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One read of both dates: the full validity mask and (n, bands) samples of both dates on a regular
+    decimated grid, preferring pixels of the same scene class (falls back to all valid ones)."""
+    import dask
+
+    height, width = valid.shape
     step = max(1, int(np.ceil(np.sqrt(height * width / max_samples))))
     sub = {"y": slice(None, None, step), "x": slice(None, None, step)}
-    keep = np.asarray(mask.isel(sub).values, dtype=bool)
-    x = np.asarray(ref.isel(sub).values)[:, keep].T
-    y = np.asarray(tgt.isel(sub).values)[:, keep].T
-    finite = np.all(np.isfinite(x), axis=1) & np.all(np.isfinite(y), axis=1)
-    return x[finite], y[finite]
+    same = same_class.isel(sub).data if same_class is not None else None
+    valid_np, valid_sub, same_sub, x, y = dask.compute(valid.data, valid.isel(sub).data, same,
+                                                       ref.isel(sub).data, tgt.isel(sub).data)
+    keep = np.asarray(valid_sub, dtype=bool) & np.all(np.isfinite(x), axis=0) & np.all(np.isfinite(y), axis=0)
+    if same_sub is not None and (keep & np.asarray(same_sub, dtype=bool)).sum() >= MIN_SAMPLES:
+        keep &= np.asarray(same_sub, dtype=bool)
+    return np.asarray(valid_np, dtype=bool), np.asarray(x)[:, keep].T, np.asarray(y)[:, keep].T
 
 
 def polar(ref: xr.DataArray, tgt: xr.DataArray, norm: Normalisation, sigma: np.ndarray,
@@ -126,16 +132,13 @@ def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_cl
 def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.DataArray,
                            same_class: xr.DataArray | None = None, reference_vector: list[float] | str | None = None,
                            level_confidence: float = 99.99, number_classes: int = 4,
-                           normalisation: str = "irmad", max_samples: int = 1_000_000) -> CvaResult:
+                           normalisation: str = "irmad", max_samples: int = 250_000) -> CvaResult:
     """Run CVA on (band, y, x) reflectances of two dates; `valid` is clear in both dates and in the AoI,
     `same_class` where both dates have the same scene class (candidates for the normalisation)."""
     level = check_confidence(level_confidence)
     n_classes = check_classes(number_classes)
     reference = check_reference_vector(reference_vector, ref.sizes["band"])
-    candidates = valid if same_class is None else valid & same_class
-    x, y = _samples(ref, tgt, candidates, max_samples)
-    if len(x) < MIN_SAMPLES:
-        x, y = _samples(ref, tgt, valid, max_samples)
+    valid_np, x, y = _first_pass(ref, tgt, valid, same_class, max_samples)
     if len(x) < MIN_SAMPLES:
         raise InvalidProductError(f"only {len(x)} pixels are clear in both dates; choose less cloudy "
                                   "products or a larger AoI")
@@ -146,7 +149,7 @@ def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.Da
     import dask
 
     rho_np, alpha_np = (np.asarray(a) for a in dask.compute(rho.data, alpha.data))
-    ok = np.asarray(valid.values, dtype=bool) & np.isfinite(rho_np)
+    ok = valid_np & np.isfinite(rho_np)
     threshold = float(np.sqrt(chi2.ppf(level / 100.0, ref.sizes["band"])))
     changed = ok & (rho_np > threshold)
     labels, centres = kmeans_classes(rho_np, alpha_np, changed, n_classes)

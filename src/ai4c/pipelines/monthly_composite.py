@@ -146,7 +146,7 @@ def write_composites(months: dict[str, xr.DataArray], ctx: Context, *, tile: str
     from ai4c.core.stac import write_item
 
     tile = check_tile(tile)
-    folder = Path(ctx.output_path)
+    folder = _prepare_output(Path(ctx.output_path))
     paths = []
     for key, composite in months.items():
         path = folder / f"MC_{tile}_{key}.tif"
@@ -183,11 +183,7 @@ def run(input_dir: Path | str, output_dir: Path | str, season_start: int = 2017,
     season_start = check_season(season_start)
     graph = default_graph().set("read-refboa", block=block).set("monthly-median", season_start=season_start)
     graph.set("write-composites", tile=tile)
-    ctx = Context(inputs=[Path(input_dir)], output_path=Path(output_dir))
-    series = graph.steps[0]
-    data = Graph(graph.name, [series]).run(ctx)  # validate every input before creating anything
-    ctx.output_path = _prepare_output(Path(output_dir))
-    return Graph(graph.name, graph.steps[1:]).run(ctx, data)
+    return graph.run(Context(inputs=[Path(input_dir)], output_path=Path(output_dir)))
 
 
 monthly_composites = run

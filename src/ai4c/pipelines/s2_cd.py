@@ -88,7 +88,6 @@ def detect(pair: Pair, *, reference_vector: str | list[float] | None = None, lev
     same = None
     if "scl" in pair.date1 and "scl" in pair.date2:
         same = pair.date1.scl == pair.date2.scl
-    valid, same = (a.compute() if a is not None else None for a in (valid, same))
     result = change_vector_analysis(ref, tgt, valid=valid, same_class=same, reference_vector=reference_vector,
                                     level_confidence=level_confidence, number_classes=number_classes,
                                     normalisation=normalisation)

@@ -197,7 +197,7 @@ class Sentinel2Product:
                 return stem + ext
         return None
 
-    def dn(self, band: str, chunks: int = 1024) -> xr.DataArray:
+    def dn(self, band: str, chunks: int | None = None) -> xr.DataArray:
         """Raw digital numbers of a band (uint16), lazy, on the band's own native grid."""
         from ai4c.core.lazyraster import open_lazy
 
@@ -207,7 +207,7 @@ class Sentinel2Product:
             da = da.rio.write_crs(self.metadata.crs)
         return da
 
-    def reflectance(self, band: str, chunks: int = 1024) -> xr.DataArray:
+    def reflectance(self, band: str, chunks: int | None = None) -> xr.DataArray:
         """float32 reflectance (DN + offset) / quantification value, NaN where DN is the no-data value 0."""
         name = normalise_band(band)
         dn = self.dn(name, chunks)
@@ -217,7 +217,7 @@ class Sentinel2Product:
         out.attrs = {"units": "1", "offset": offset, "quantification_value": quant}
         return out.rio.write_nodata(np.nan)
 
-    def scl(self, chunks: int = 1024) -> xr.DataArray:
+    def scl(self, chunks: int | None = None) -> xr.DataArray:
         """The L2A scene classification (uint8, 20 m), read at full resolution."""
         if self.metadata.level != "L2A" or "SCL" not in self.metadata.image_files:
             raise InvalidParameterError(f"{self.name} has no scene classification (SCL): it is "

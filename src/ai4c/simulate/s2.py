@@ -93,12 +93,12 @@ class TruthWriter:
         ds.to_netcdf(path, engine="h5netcdf", encoding={k: {"zlib": True, "complevel": 1} for k in data})
 
     def add(self, band: str, res: int, k: np.ndarray) -> None:
-        """Append the truth integers of `band` at `res` as uint16 DN-without-no-data (k - offset)."""
+        """Append the truth integers of `band` at `res` as uint16 DN-without-no-data (k - offset),
+        uncompressed (noisy integers barely compress and zlib would dominate the run time)."""
         sfx = "" if res == 10 else f"_{res}m"
         name = f"reflectance_{res}m_{band}"
         arr = (k - self.offset).astype(np.uint16)
-        xr.Dataset({name: ((f"y{sfx}", f"x{sfx}"), arr)}).to_netcdf(
-            self.path, mode="a", engine="h5netcdf", encoding={name: {"zlib": True, "complevel": 1}})
+        xr.Dataset({name: ((f"y{sfx}", f"x{sfx}"), arr)}).to_netcdf(self.path, mode="a", engine="h5netcdf")
 
 
 def load_truth(product: Path | str) -> xr.Dataset:

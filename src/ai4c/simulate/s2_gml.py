@@ -26,15 +26,17 @@ def mask_polygons(mask: np.ndarray, transform: Affine) -> list[list[list[tuple[f
     return [[[(float(x), float(y)) for x, y in ring] for ring in geom["coordinates"]] for geom, _ in shapes]
 
 
-def _ring(parent: etree._Element, tag: str, ring: list[tuple[float, float]]) -> None:
-    """gml:exterior or gml:interior with a 2-D posList."""
+def _ring(parent: etree._Element, tag: str, ring: list[tuple[float, float]], dims: int) -> None:
+    """gml:exterior or gml:interior with a posList of 2-D points (3-D with z = 0 when dims == 3)."""
     lr = etree.SubElement(etree.SubElement(parent, f"{{{GML}}}{tag}"), f"{{{GML}}}LinearRing")
-    pos = etree.SubElement(lr, f"{{{GML}}}posList", srsDimension="2")
-    pos.text = " ".join(f"{x:.0f} {y:.0f}" for x, y in ring)
+    pos = etree.SubElement(lr, f"{{{GML}}}posList", srsDimension=str(dims))
+    z = " 0" if dims == 3 else ""
+    pos.text = " ".join(f"{x:.0f} {y:.0f}{z}" for x, y in ring)
 
 
-def write_gml_mask(path: Path, mask_id: str, epsg: int, members: list[tuple[str, list]]) -> None:
-    """Write an eop:Mask; `members` = (mask type, polygons) pairs; an empty list gives an empty mask."""
+def write_gml_mask(path: Path, mask_id: str, epsg: int, members: list[tuple[str, list]], dims: int = 2) -> None:
+    """Write an eop:Mask; `members` = (mask type, polygons) pairs; an empty list gives an empty mask.
+    Real MSK_CLOUDS_B00 files use 2-D coordinates, the per-band masks 3-D ones (`dims`)."""
     top = etree.Element(f"{{{EOP}}}Mask", nsmap={"eop": EOP, "xsi": XSI, "gml": GML})
     top.set(f"{{{GML}}}id", mask_id)
     kind = mask_id.split("_")[3] if mask_id.count("_") >= 3 else "MSK"
@@ -45,8 +47,9 @@ def write_gml_mask(path: Path, mask_id: str, epsg: int, members: list[tuple[str,
         xs, ys = zip(*points, strict=True)
         env = etree.SubElement(etree.SubElement(top, f"{{{GML}}}boundedBy"), f"{{{GML}}}Envelope",
                                srsName=f"urn:ogc:def:crs:EPSG:8.7:{epsg}")
-        etree.SubElement(env, f"{{{GML}}}lowerCorner").text = f"{min(xs):.0f} {min(ys):.0f}"
-        etree.SubElement(env, f"{{{GML}}}upperCorner").text = f"{max(xs):.0f} {max(ys):.0f}"
+        z = " 0" if dims == 3 else ""
+        etree.SubElement(env, f"{{{GML}}}lowerCorner").text = f"{min(xs):.0f} {min(ys):.0f}{z}"
+        etree.SubElement(env, f"{{{GML}}}upperCorner").text = f"{max(xs):.0f} {max(ys):.0f}{z}"
     group = etree.SubElement(top, f"{{{EOP}}}maskMembers")
     for mask_type, polygons in members:
         for i, poly in enumerate(polygons):
@@ -55,7 +58,7 @@ def write_gml_mask(path: Path, mask_id: str, epsg: int, members: list[tuple[str,
             etree.SubElement(feat, f"{{{EOP}}}maskType", codeSpace=CODESPACE).text = mask_type
             gpoly = etree.SubElement(etree.SubElement(feat, f"{{{EOP}}}extentOf"), f"{{{GML}}}Polygon")
             gpoly.set(f"{{{GML}}}id", f"{mask_type}.{i}_Polygon")
-            _ring(gpoly, "exterior", poly[0])
+            _ring(gpoly, "exterior", poly[0], dims)
             for hole in poly[1:]:
-                _ring(gpoly, "interior", hole)
+                _ring(gpoly, "interior", hole, dims)
     write_xml(top, path)

@@ -165,7 +165,9 @@ def _geometric_and_aux(top: etree._Element, info: ProductInfo) -> None:
         type="GIP_PROBAS", version=probas)
     sub(aux, "PRODUCTION_DEM_TYPE", "CopernicusDEM90")
     sub(aux, "IERS_BULLETIN_FILENAME", "S2__OPER_AUX_UT1UTC_PDMC_20230622T000000_V20230623T000000_20240621T000000")
-    sub(sub(aux, "GRI_List"), "GRI_FILENAME", "S2A_OPER_GRI_MSIL1B_MPC__20180920T224245_S20180711T234625")
+    gri = sub(aux, "GRI_List")
+    if info.layout.level == "L1C" or info.layout.baseline >= "05.00":
+        sub(gri, "GRI_FILENAME", "S2A_OPER_GRI_MSIL1B_MPC__20180920T224245_S20180711T234625")
     sub(aux, "ECMWF_DATA_REF", "S2__OPER_AUX_ECMWFD_ADG__20230625T120000_V20230625T210000_20230627T150000")
     if info.layout.level == "L2A":
         sub(sub(aux, "LUT_List"), "LUT_FILENAME", "None")

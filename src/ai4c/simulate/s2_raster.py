@@ -4,6 +4,7 @@ JPEG2000 writing through GDAL's JP2OpenJPEG driver with the tiling of real produ
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,11 @@ def subsample(a: np.ndarray, factor: int) -> np.ndarray:
 
 
 def quantise(refl: np.ndarray, offset: int) -> np.ndarray:
-    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535."""
-    k = np.round(np.nan_to_num(refl, nan=0.0) * 10000.0)
-    return np.clip(k, 1 + offset, 65535 + offset).astype(np.int32)
+    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535.
+    float32 is exact enough here: truth values are multiples of 1e-4 below 6.5."""
+    scaled = np.nan_to_num(np.asarray(refl, np.float32), nan=0.0) * np.float32(10000.0)
+    np.clip(np.rint(scaled, out=scaled), 1 + offset, 65535 + offset, out=scaled)
+    return scaled.astype(np.int32)
 
 
 def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarray:
@@ -63,7 +66,8 @@ def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, reso
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {"driver": "JP2OpenJPEG", "width": width, "height": height, "count": count, "dtype": arr.dtype,
                "crs": crs, "transform": transform, **options}
-    with rasterio.open(path, "w", **profile) as dst:
+    threads = os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS")  # OpenJPEG encodes code-blocks in parallel
+    with rasterio.Env(GDAL_NUM_THREADS=threads), rasterio.open(path, "w", **profile) as dst:
         dst.write(arr)
     aux = path.with_name(path.name + ".aux.xml")
     if aux.exists():

@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 from rasterio.transform import Affine
 
+from ai4c.core.progress import track
 from ai4c.simulate.s2_gml import mask_polygons, write_gml_mask
 from ai4c.simulate.s2_layout import ALL_BANDS, GML_TYPES, NATIVE_RES, SafeLayout, has_offset
 from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise, subsample, write_jp2
@@ -96,7 +97,8 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
     tci_res = sorted({r for kind, r in paths if kind == "TCI"})
     tci: dict[int, list[np.ndarray]] = {r: [] for r in tci_res}
     wanted = [b for b in ALL_BANDS if b in layout.bands or b in TCI_BANDS]
-    for band in sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9):
+    order = sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9)
+    for band in track(order, "simulating S2 bands", total=len(order)):
         refl = np.asarray(truth["reflectance"].sel(band=band).values, np.float32)
         if layout.level == "L1C":
             refl = boa_to_toa(refl, band)
@@ -124,14 +126,16 @@ def render_l2a_extras(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[st
     """SCL, AOT and WVP per resolution, MSK_CLDPRB / MSK_SNWPRB at 20 and 60 m."""
     paths = {(kind, res): safe / (p + ".jp2") for kind, res, p in layout.image_files()}
     rng = np.random.default_rng([seed, 4242])
+    aot0, wvp0 = 120 + int(rng.integers(0, 60)), 1000 + int(rng.integers(0, 400))
     qi = safe / layout.granule / "QI_DATA"
     for res in (10, 20, 60):
         f = res // 10
         nodata = subsample(masks["nodata"], f)
         shape = nodata.shape
-        ramp = np.linspace(0, 1, shape[1], dtype=np.float32)[None, :] + np.zeros(shape, np.float32)
-        aot = np.where(nodata, 0, np.round(140 + 20 * ramp + rng.integers(0, 3, shape))).astype(np.uint16)
-        wvp = np.where(nodata, 0, np.round(1150 + 100 * ramp + rng.integers(0, 5, shape))).astype(np.uint16)
+        ramp = (np.arange(shape[1], dtype=np.float32) / max(shape[1] - 1, 1))[None, :]
+        # AOT (x1000) and WVP (cm x 1000) are smooth fields in real products: gentle west-east gradients
+        aot = np.where(nodata, 0, np.rint(aot0 + 20 * ramp)).astype(np.uint16)
+        wvp = np.where(nodata, 0, np.rint(wvp0 + 150 * ramp)).astype(np.uint16)
         for kind, arr in (("AOT", aot), ("WVP", wvp)):
             write_jp2(paths[(kind, res)], arr, crs=grid.crs, transform=grid.transform(res), resolution=res)
         if res == 10:
@@ -150,7 +154,7 @@ def render_raster_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[
     classi = np.stack([subsample(masks["cloud"], 6), subsample(masks["cirrus"], 6),
                        subsample(masks["landcover"], 6) == 6]).astype(np.uint8)
     write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, crs=grid.crs, transform=grid.transform(60), resolution=60)
-    for band in ALL_BANDS:
+    for band in (b for b in ALL_BANDS if b in layout.bands):
         res = NATIVE_RES[band]
         nodata = subsample(masks["nodata"], res // 10)
         detfoo = np.where(nodata, 0, 4).astype(np.uint8)
@@ -173,12 +177,12 @@ def render_gml_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[str
     for res in (10, 20, 60):
         nodata = subsample(masks["nodata"], res // 10)
         by_res[res] = (mask_polygons(nodata, grid.transform(res)), mask_polygons(~nodata, grid.transform(res)))
-    for band in ALL_BANDS:
+    for band in (b for b in ALL_BANDS if b in layout.bands):
         nodata_polys, footprint = by_res[NATIVE_RES[band]]
         members = {"NODATA": [("QT_NODATA_PIXELS", nodata_polys)], "DETFOO": [("DETECTOR_FOOTPRINT", footprint)]}
         for kind in GML_TYPES:
             write_gml_mask(qi / f"MSK_{kind}_{band}.gml", ident.format(kind=kind, band=band), grid.epsg,
-                           members.get(kind, []))
+                           members.get(kind, []), dims=3)
 
 
 def render_pvi(safe: Path, layout: SafeLayout, grid: Grid, tci10: np.ndarray) -> None:

@@ -25,10 +25,9 @@ import dask.array as da
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
-from scipy import ndimage
 
 from ai4c.core.errors import check_positive
-from ai4c.simulate.noise import fbm, quantile_threshold
+from ai4c.simulate.noise import fbm, quantile_threshold, upsample2
 from ai4c.simulate.tiles import get_tile
 
 BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
@@ -51,7 +50,10 @@ CLOUD_SPECTRUM = np.array([0.55, 0.55, 0.56, 0.57, 0.58, 0.58, 0.58, 0.58, 0.58,
 CIRRUS_ADD = np.array([0.03] * 10 + [0.08, 0.03, 0.02], np.float32)
 SHADOW_FACTOR = np.float32(0.35)
 TEXTURE_AMPLITUDE = np.float32(0.12)
-NOISE_SIGMA = np.float32(0.004)
+NOISE_HALF_WIDTH = 70  # per-pixel, per-band noise: uniform integers in [-70, 70] x 1e-4 (std ~0.004)
+SHADOW_LUT = np.array([1.0, SHADOW_FACTOR], np.float32)
+CIRRUS_LUT = np.stack([np.zeros(13, np.float32), CIRRUS_ADD], axis=1)
+ALPHA_LUT = np.array([0.0] + [0.4 + 0.6 * min(max((p - 35) / 65, 0.0), 1.0) for p in range(1, 256)], np.float32)
 LC_TO_SCL = np.array([0, 6, 4, 5, 5, 6, 11], np.uint8)
 
 
@@ -119,7 +121,7 @@ def _class_fields(m: int, rngs: list[np.random.Generator], *, sea_fraction: floa
     low = quantile_threshold(cloud_field, cloud_cover)
     top = float(cloud_field.max())
     cloud = cloud_field > low
-    prob = np.where(cloud, 35.0 + 65.0 * (cloud_field - low) / max(top - low, 1e-6) * 1.4, 0.0)
+    prob = np.where(cloud, 35.0 + 65.0 * (cloud_field - low) / max(top - low, 1e-6) * 2.5, 0.0)
     cirrus_field = fbm((m, m), rngs[6], largest=m / 3, smallest=4, hurst=1.0)
     cirrus = (cirrus_field > quantile_threshold(cirrus_field, cirrus_cover)) & ~cloud
     return {"sea": sea, "dem": dem, "landcover": landcover, "cloud": cloud,
@@ -130,13 +132,16 @@ def _band_block(lc, tex, prob, cirrus, shadow, *, band: int, seed: int, block_in
     """Reflectance of one band on one row block (seeded by band and block: deterministic)."""
     row0 = block_info[0]["array-location"][0][0] if block_info else 0
     rng = np.random.default_rng([seed, 7919, band, row0])
-    refl = SPECTRA[:, band][lc] * (1 + TEXTURE_AMPLITUDE * tex)
-    refl += rng.standard_normal(lc.shape, np.float32) * NOISE_SIGMA
-    refl = np.where(shadow, refl * SHADOW_FACTOR, refl)
-    refl = refl + cirrus * CIRRUS_ADD[band]
-    alpha = np.where(prob > 0, 0.4 + 0.6 * np.clip((prob.astype(np.float32) - 35) / 65, 0, 1), 0)
-    refl = (1 - alpha) * refl + alpha * CLOUD_SPECTRUM[band] * (1 + np.float32(0.05) * tex)
-    k = np.clip(np.round(refl * 10000.0), 1, 20000)
+    refl = SPECTRA[:, band][lc]
+    refl *= 1 + TEXTURE_AMPLITUDE * tex
+    refl *= SHADOW_LUT[shadow.view(np.uint8)]
+    refl += CIRRUS_LUT[band][cirrus.view(np.uint8)]
+    alpha = ALPHA_LUT[prob]
+    cloudy = alpha > 0
+    refl[cloudy] += alpha[cloudy] * (CLOUD_SPECTRUM[band] * (1 + np.float32(0.05) * tex[cloudy]) - refl[cloudy])
+    k = np.rint(refl * np.float32(10000.0)).astype(np.int32)
+    k += rng.integers(-NOISE_HALF_WIDTH, NOISE_HALF_WIDTH + 1, k.shape, dtype=np.int16)
+    np.clip(k, 1, 20000, out=k)
     return (k / 10000.0).astype(np.float32)
 
 
@@ -169,7 +174,7 @@ def make_scene(size: int, seed: int = 0, *, crs: str | None = None, transform=No
     az = math.radians(sun_azimuth)
     f20["shadow"] = _shift(f20["cloud"], round(math.cos(az) * shift), round(-math.sin(az) * shift)) & ~f20["cloud"]
     fields = {k: _replicate(v, n) for k, v in f20.items() if k not in ("dem",)}
-    dem = ndimage.zoom(f20["dem"], 2, order=1, grid_mode=True, mode="nearest")[:n, :n]
+    dem = np.pad(upsample2(f20["dem"]), ((0, 1), (0, 1)), mode="edge")[:n, :n]
     dem = np.where(fields["sea"], np.float32(0), np.maximum(dem, np.float32(1))).astype(np.float32)
     nodata = swath_nodata((n, n), 1.0 / n, nodata_fraction)
     texture = fbm((n, n), rngs[7], largest=max(n / 16, 2), smallest=1, hurst=0.5)

@@ -1,0 +1,94 @@
+"""S2-preprocess on a full simulated L2A tile vs GDAL's command-line tools doing the same reading,
+resampling and stacking (gdalbuildvrt -separate + gdalwarp -ovr NONE, i.e. full-resolution pixels like
+SNAP, to a tiled DEFLATE Float32 GeoTIFF).
+
+Cases: B2,B3,B4,B8 at 10 m with the SCL cloud mask; the same at 20 m with Mean downsampling (GDAL:
+-r average). Size: AI4C_BENCH_S2_SIZE (default 10980, the full tile); the product is simulated once and
+kept in the work folder. Each run is a separate process measured with /usr/bin/time (wall, CPU, peak RSS).
+GDAL's tools come from Debian's gdal-bin (`apt-get install -y gdal-bin`); without them the peer is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+BANDS = ("B02", "B03", "B04", "B08")
+CASES = (("10 m, SCL cloud mask", 10, "First", "near"), ("20 m Mean, SCL cloud mask", 20, "Mean", "average"))
+GTIFF = ["-co", "TILED=YES", "-co", "BLOCKXSIZE=512", "-co", "BLOCKYSIZE=512", "-co", "COMPRESS=DEFLATE",
+         "-co", "PREDICTOR=3", "-co", "BIGTIFF=IF_SAFER", "-co", "NUM_THREADS=ALL_CPUS"]
+
+
+def _product(workdir: Path, size: int) -> Path:
+    """The simulated L2A product of that size (made once, reused)."""
+    found = sorted((workdir / f"input{size}").glob("*.SAFE"))
+    if found:
+        return found[0]
+    sys.path.insert(0, str(SRC))
+    from ai4c.simulate.s2 import simulate_s2
+
+    start = time.perf_counter()
+    product = simulate_s2(workdir / f"input{size}", level="L2A", baseline="05.09", size=size, seed=1)
+    print(f"[bench_s2_pre] simulated {size} x {size} L2A in {time.perf_counter() - start:.0f} s", flush=True)
+    return product
+
+
+def _timed(cmd: list[str], env: dict | None = None) -> dict:
+    """Run a command under /usr/bin/time; wall seconds, CPU seconds and peak RSS (MB)."""
+    timer = shutil.which("time") or "/usr/bin/time"
+    stats = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_s2_pre_{os.getpid()}.time"
+    start = time.perf_counter()
+    done = subprocess.run([timer, "-f", "%U %S %M", "-o", str(stats), *cmd], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {done.stderr.strip()[-400:]}")
+    user, system, rss_kb = stats.read_text().split()[-3:]
+    stats.unlink()
+    return {"wall": wall, "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024}
+
+
+def _ours(product: Path, out: Path, resolution: int, downsampling: str) -> dict:
+    cmd = [sys.executable, "-m", "ai4c", "s2-pre", "--input", str(product), "--output_path", str(out),
+           "--cloudmask", "L2A", "--resolution", str(resolution), "--downsampling", downsampling, "--quiet"]
+    return _timed(cmd, {"PYTHONPATH": str(SRC)})
+
+
+def _gdal(product: Path, workdir: Path, resolution: int, method: str) -> dict | None:
+    if not (shutil.which("gdalbuildvrt") and shutil.which("gdalwarp")):
+        return None
+    files = [str(next(product.glob(f"GRANULE/*/IMG_DATA/R10m/*_{b}_10m.jp2"))) for b in BANDS]
+    vrt, out = workdir / "stack.vrt", workdir / f"gdal_{resolution}m.tif"
+    out.unlink(missing_ok=True)
+    first = _timed(["gdalbuildvrt", "-q", "-separate", str(vrt), *files])
+    second = _timed(["gdalwarp", "-q", "-overwrite", "-ovr", "NONE", "-multi", "-wo", "NUM_THREADS=2", "-ot", "Float32", "-r", method,
+                     "-tr", str(resolution), str(resolution), *GTIFF, str(vrt), str(out)])
+    return {"wall": first["wall"] + second["wall"], "cpu": first["cpu"] + second["cpu"],
+            "rss_mb": max(first["rss_mb"], second["rss_mb"])}
+
+
+def run(workdir: Path) -> list[dict]:
+    """Both cases, ours then GDAL's, in the same run."""
+    size = int(os.environ.get("AI4C_BENCH_S2_SIZE", "10980"))
+    product = _product(workdir, size)
+    rows = []
+    for label, resolution, downsampling, gdal_method in CASES:
+        name = f"S2-preprocess {size}px {label}"
+        ours = _ours(product, workdir / f"ai4c_{resolution}m.tif", resolution, downsampling)
+        peer = _gdal(product, workdir, resolution, gdal_method)
+        ratio = ours["wall"] / peer["wall"] if peer else None
+        rows.append({"benchmark": name, "metric": "wall time", "value": ours["wall"], "unit": "s",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["wall"],
+                     "ratio": ratio})
+        rows.append({"benchmark": name, "metric": "CPU time", "value": ours["cpu"], "unit": "s",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["cpu"],
+                     "ratio": ours["cpu"] / peer["cpu"] if peer else None})
+        rows.append({"benchmark": name, "metric": "peak memory", "value": ours["rss_mb"], "unit": "MB",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["rss_mb"]})
+        print(f"[bench_s2_pre] {name}: ours {ours}, gdal {peer}", flush=True)
+    return rows
