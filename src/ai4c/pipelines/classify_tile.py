@@ -10,6 +10,7 @@ legend and a PNG quick-look with the legend.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,17 +179,15 @@ def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: in
     shape = data.grid[2]
     data.classes = np.full(shape, IGNORED, dtype=np.uint8)
     predict = classifier(data.model, batch)
-    sources = [rasterio.open(p) for p in data.inputs.composites]
-    mask_src = rasterio.open(data.inputs.mask) if data.inputs.mask else None
-    try:
+    # every window is read once: no use caching blocks (GDAL's default cache is 5 % of the RAM)
+    with rasterio.Env(GDAL_CACHEMAX=64), ExitStack() as opened:
+        sources = [opened.enter_context(rasterio.open(p)) for p in data.inputs.composites]
+        mask_src = opened.enter_context(rasterio.open(data.inputs.mask)) if data.inputs.mask else None
         windows = list(blocks(shape, block))
         for window in track(windows, "classifying blocks", total=len(windows)):
             rows = slice(window.row_off, window.row_off + window.height)
             cols = slice(window.col_off, window.col_off + window.width)
             data.classes[rows, cols] = classify_block(predict, sources, mask_src, window)
-    finally:
-        for src in sources + ([mask_src] if mask_src else []):
-            src.close()
     return data
 
 
