@@ -94,3 +94,15 @@ def test_fast_tanh():
 
     z = np.linspace(-20, 20, 4001)
     assert np.abs(np.array([fast_tanh(v) for v in z]) - np.tanh(z)).max() < 1e-6
+
+
+def test_kernel_takes_uint16_composites():
+    import torch
+
+    from ai4c.ml.crop_infer import classify_tbn, pack
+
+    torch.manual_seed(4)
+    model = LstmClassifier(LstmConfig(12, 9, hidden=8), np.full(9, 1400.0), np.full(9, 700.0))
+    x = np.random.default_rng(4).integers(0, 4000, (12, 9, 500)).astype(np.uint16)
+    packed = pack(model)
+    assert (classify_tbn(packed, x) == classify_tbn(packed, x.astype(np.float32))).all()

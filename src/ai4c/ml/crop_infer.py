@@ -110,8 +110,12 @@ def pack(model) -> tuple:
 
 
 def classify_tbn(packed: tuple, x: np.ndarray) -> np.ndarray:
-    """Most likely class (uint8) of each pixel of x [T, B, N] (the layout of a stack of composites)."""
-    return _classify(np.ascontiguousarray(x, dtype=np.float32), *packed)
+    """Most likely class (uint8) of each pixel of x [T, B, N] (the layout of a stack of composites);
+    uint16 composites are used as they are (no float copy of the block)."""
+    x = np.asarray(x)
+    if x.dtype not in (np.uint16, np.float32):
+        x = x.astype(np.float32)
+    return _classify(np.ascontiguousarray(x), *packed)
 
 
 def classify(packed: tuple, x: np.ndarray) -> np.ndarray:

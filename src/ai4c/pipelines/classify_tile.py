@@ -101,7 +101,7 @@ def classifier(model, batch: int):
     from ai4c.ml.crops import device, predict
 
     if device().type == "cuda":
-        return lambda stack: predict(model, np.transpose(stack, (2, 0, 1)), batch)
+        return lambda stack: predict(model, np.transpose(stack, (2, 0, 1)).astype(np.float32), batch)
     from ai4c.ml.crop_infer import classify_tbn, pack
 
     packed = pack(model)
@@ -119,9 +119,9 @@ def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
         todo &= mask_src.read(1, window=window).ravel() == 0
     out = np.full(height * width, IGNORED, dtype=np.uint8)
     if todo.all():
-        out[:] = predict(stack.astype(np.float32))
+        out[:] = predict(stack)
     elif todo.any():
-        out[todo] = predict(stack[:, :, todo].astype(np.float32))
+        out[todo] = predict(stack[:, :, todo])
     return out.reshape(height, width)
 
 
