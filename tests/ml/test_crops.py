@@ -71,3 +71,38 @@ def test_metrics():
     assert m["overall_accuracy"] == 0.75
     assert m["f1_per_class"][:2] == pytest.approx([2 / 3, 0.8]) and m["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
     assert m["confusion_matrix"] == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
+
+
+def test_numba_kernel_equals_pytorch():
+    import torch
+
+    from ai4c.ml.crop_infer import classify, pack
+
+    torch.manual_seed(3)
+    x = np.random.default_rng(3).normal(1500, 800, (3000, 12, 9)).astype(np.float32)
+    for hidden, layers in ((8, 1), (6, 2)):
+        model = LstmClassifier(LstmConfig(12, 9, hidden=hidden, layers=layers), np.full(9, 1400.0), np.full(9, 700.0))
+        reference = predict_proba(model.eval(), x)
+        fast = classify(pack(model), x)
+        margin = np.sort(reference, 1)[:, -1] - np.sort(reference, 1)[:, -2]
+        clear = margin > 1e-4
+        assert (fast[clear] == reference.argmax(1)[clear]).all() and clear.mean() > 0.95
+
+
+def test_fast_tanh():
+    from ai4c.ml.crop_infer import fast_tanh
+
+    z = np.linspace(-20, 20, 4001)
+    assert np.abs(np.array([fast_tanh(v) for v in z]) - np.tanh(z)).max() < 1e-6
+
+
+def test_kernel_takes_uint16_composites():
+    import torch
+
+    from ai4c.ml.crop_infer import classify_tbn, pack
+
+    torch.manual_seed(4)
+    model = LstmClassifier(LstmConfig(12, 9, hidden=8), np.full(9, 1400.0), np.full(9, 700.0))
+    x = np.random.default_rng(4).integers(0, 4000, (12, 9, 500)).astype(np.uint16)
+    packed = pack(model)
+    assert (classify_tbn(packed, x) == classify_tbn(packed, x.astype(np.float32))).all()

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ai4c.core.log import LOGGER
 from ai4c.core.progress import track
 from ai4c.ml.crops import LstmClassifier, LstmConfig, band_stats, class_weights, device, predict
 
@@ -125,8 +126,12 @@ def _train(x: np.ndarray, y: np.ndarray, config: LstmConfig, settings: TrainSett
             elif epoch - history.best_epoch >= settings.patience:
                 history.epochs.append(row)
                 history.stopped_early = True
+                LOGGER.info("epoch %d: no validation improvement for %d epochs, stopping; keeping epoch %d",
+                            epoch, settings.patience, history.best_epoch)
                 break
         history.epochs.append(row)
+        LOGGER.info("epoch %d/%d: %s", epoch, settings.n_epochs,
+                    ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
     if best_state is not None:
         model.load_state_dict(best_state)
     else:

@@ -10,16 +10,18 @@ legend and a PNG quick-look with the legend.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
 from ai4c.core.progress import track
-from ai4c.ml.crop_postprocess import IGNORED, majority_filter, remove_small_patches
 from ai4c.products.timesen2crop import CLASSES, COLOURS
 
+IGNORED = 255
 _MC = re.compile(r"^MC_(?P<tile>[^_]+)_(?P<ym>\d{6})\.tiff?$", re.IGNORECASE)
 
 
@@ -94,19 +96,32 @@ def blocks(shape: tuple[int, int], size: int):
             yield Window(col, row, min(size, shape[1] - col), min(size, shape[0] - row))
 
 
-def classify_block(model, sources: list, mask_src, window, batch: int) -> np.ndarray:
+def classifier(model, batch: int):
+    """A function stack [T, B, N] -> classes: the numba kernel on CPU, PyTorch on CUDA."""
+    from ai4c.ml.crops import device, predict
+
+    if device().type == "cuda":
+        return lambda stack: predict(model, np.transpose(stack, (2, 0, 1)).astype(np.float32), batch)
+    from ai4c.ml.crop_infer import classify_tbn, pack
+
+    packed = pack(model)
+    return lambda stack: classify_tbn(packed, stack)
+
+
+def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
     """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
-    from ai4c.ml.crops import predict
 
     stack = np.stack([src.read(window=window) for src in sources])          # (t, b, h, w)
     height, width = stack.shape[2:]
-    series = stack.reshape(stack.shape[0], stack.shape[1], -1).transpose(2, 0, 1)
-    todo = series.reshape(series.shape[0], -1).any(axis=1)
+    stack = stack.reshape(stack.shape[0], stack.shape[1], -1)                  # (t, b, n)
+    todo = stack.any(axis=(0, 1))
     if mask_src is not None:
         todo &= mask_src.read(1, window=window).ravel() == 0
     out = np.full(height * width, IGNORED, dtype=np.uint8)
-    if todo.any():
-        out[todo] = predict(model, series[todo].astype(np.float32), batch)
+    if todo.all():
+        out[:] = predict(stack)
+    elif todo.any():
+        out[todo] = predict(stack[:, :, todo])
     return out.reshape(height, width)
 
 
@@ -122,54 +137,114 @@ def _colormap() -> dict[int, tuple[int, int, int, int]]:
     return table
 
 
-def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, majority_size: int = 3,
-        min_patch: int = 10, block: int = 1024, batch: int = 16384, quicklook: bool = True) -> Path:
-    """Classify the composites and write the crop-type map, its STAC Item and quick-look."""
+def check_parameters(majority_size: int = 3, min_patch: int = 10, block: int = 1024) -> None:
+    """Post-processing and block parameters in their ranges."""
+    if majority_size < 1 or majority_size % 2 == 0:
+        raise InvalidParameterError(f"majority_size={majority_size} must be an odd number >= 1 (1 = off)")
+    if min_patch < 0:
+        raise InvalidParameterError(f"min_patch={min_patch} must be >= 0 (0 = off)")
+    if block < 64:
+        raise InvalidParameterError(f"block={block} must be >= 64 pixels")
+
+
+@dataclass
+class CropMap:
+    """Data passed between the steps: the inputs, the model, the grid and the class map."""
+
+    inputs: Inputs
+    model: object
+    grid: tuple
+    classes: np.ndarray | None = None
+
+
+@operator("crop-read-inputs")
+def read_inputs(data: object, ctx: Context) -> CropMap:
+    """Find the model, the optional mask and the composites; check them against each other."""
+    from ai4c.ml.crops import load_model
+
+    inputs = find_inputs(Path(ctx.inputs[0]), Path(ctx.inputs[1]))
+    model = load_model(inputs.model)
+    grid = check_inputs(inputs, model.config.n_steps, model.config.n_bands)
+    if not Path(ctx.output_path).is_dir():
+        raise OutputError(f"--output_dir {ctx.output_path} does not exist; create it first")
+    return CropMap(inputs, model, grid)
+
+
+@operator("crop-classify")
+def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: int = 16384) -> CropMap:
+    """Classify the composites block by block (memory bounded by the block size)."""
+    import rasterio
+
+    check_parameters(block=block)
+    shape = data.grid[2]
+    data.classes = np.full(shape, IGNORED, dtype=np.uint8)
+    predict = classifier(data.model, batch)
+    # every window is read once: no use caching blocks (GDAL's default cache is 5 % of the RAM)
+    with rasterio.Env(GDAL_CACHEMAX=64), ExitStack() as opened:
+        sources = [opened.enter_context(rasterio.open(p)) for p in data.inputs.composites]
+        mask_src = opened.enter_context(rasterio.open(data.inputs.mask)) if data.inputs.mask else None
+        windows = list(blocks(shape, block))
+        for window in track(windows, "classifying blocks", total=len(windows)):
+            rows = slice(window.row_off, window.row_off + window.height)
+            cols = slice(window.col_off, window.col_off + window.width)
+            data.classes[rows, cols] = classify_block(predict, sources, mask_src, window)
+    return data
+
+
+@operator("crop-postprocess")
+def postprocess(data: CropMap, ctx: Context, *, majority_size: int = 3, min_patch: int = 10) -> CropMap:
+    """Majority filter (odd window, 1 = off), then patches below min_patch pixels merged (0 = off)."""
+    from ai4c.ml.crop_postprocess import majority_filter, remove_small_patches
+
+    check_parameters(majority_size, min_patch)
+    data.classes = remove_small_patches(majority_filter(data.classes, majority_size), min_patch)
+    ctx.metadata.update(majority_size=majority_size, min_patch=min_patch)
+    return data
+
+
+@operator("crop-write-map")
+def write_map(data: CropMap, ctx: Context, *, quicklook: bool = True) -> Path:
+    """Write CropType_<tile>_<YYYY>.tif (colour table, legend tag), its STAC Item and a PNG with legend."""
     import rasterio
     import xarray as xr
 
     from ai4c.core.io import write_raster
     from ai4c.core.quicklook import write_quicklook
     from ai4c.core.stac import write_item
-    from ai4c.ml.crops import load_model
 
-    if majority_size < 1 or majority_size % 2 == 0:
-        raise InvalidParameterError(f"majority_size={majority_size} must be an odd number >= 1 (1 = off)")
-    if min_patch < 0 or block < 64:
-        raise InvalidParameterError(f"min_patch={min_patch} must be >= 0 and block={block} >= 64")
-    input_dir, output_dir, mc_dir = Path(input_dir), Path(output_dir), Path(mc_dir)
-    inputs = find_inputs(input_dir, mc_dir)
-    model = load_model(inputs.model)
-    crs, transform, shape, _ = check_inputs(inputs, model.config.n_steps, model.config.n_bands)
-    if not output_dir.is_dir():
-        raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
-    classes = np.full(shape, IGNORED, dtype=np.uint8)
-    sources = [rasterio.open(p) for p in inputs.composites]
-    mask_src = rasterio.open(inputs.mask) if inputs.mask else None
-    try:
-        windows = list(blocks(shape, block))
-        for window in track(windows, "classifying blocks", total=len(windows)):
-            rows = slice(window.row_off, window.row_off + window.height)
-            cols = slice(window.col_off, window.col_off + window.width)
-            classes[rows, cols] = classify_block(model, sources, mask_src, window, batch)
-    finally:
-        for src in sources + ([mask_src] if mask_src else []):
-            src.close()
-    classes = remove_small_patches(majority_filter(classes, majority_size), min_patch)
-    season = inputs.months[0][:4]
-    out_path = output_dir / f"CropType_{inputs.tile}_{season}.tif"
-    da = xr.DataArray(classes[None], dims=("band", "y", "x"), coords={"band": ["crop_type"]}, name="crop_type")
+    crs, transform, _, _ = data.grid
+    season = data.inputs.months[0][:4]
+    out_path = Path(ctx.output_path) / f"CropType_{data.inputs.tile}_{season}.tif"
+    da = xr.DataArray(data.classes[None], dims=("band", "y", "x"), coords={"band": ["crop_type"]}, name="crop_type")
     da = da.rio.write_crs(crs).rio.write_transform(rasterio.Affine(*transform))
     names = {str(code): name for code, (name, _) in legend().items()}
     write_raster(da, out_path, nodata=IGNORED, colormap=_colormap(),
                  tags={"legend": names, "nodata": "255 = ignored or no data"})
-    write_item(out_path, raster=da, inputs=[str(inputs.model)] + [str(p) for p in inputs.composites],
-               parameters={"majority_size": majority_size, "min_patch": min_patch, "block": block},
+    write_item(out_path, raster=da, inputs=[str(data.inputs.model)] + [str(p) for p in data.inputs.composites],
+               parameters=dict(ctx.metadata),
                properties={"classification:classes": [
                    {"value": code, "description": name, "color_hint": colour.lstrip("#")}
                    for code, (name, colour) in legend().items()] + [
                    {"value": IGNORED, "description": "ignored or no data", "nodata": True}]})
     if quicklook:
-        write_quicklook(np.where(classes == IGNORED, np.nan, classes), out_path.with_suffix(".png"),
-                        title=f"crop types {inputs.tile} {season}", classes=legend())
+        write_quicklook(np.where(data.classes == IGNORED, np.nan, data.classes), out_path.with_suffix(".png"),
+                        title=f"crop types {data.inputs.tile} {season}", classes=legend())
     return out_path
+
+
+@graph_provider("tile-classifier")
+def default_graph() -> Graph:
+    """crop-read-inputs -> crop-classify -> crop-postprocess -> crop-write-map."""
+    return Graph("tile-classifier", [Step("crop-read-inputs"), Step("crop-classify"), Step("crop-postprocess"),
+                                     Step("crop-write-map")])
+
+
+def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, majority_size: int = 3,
+        min_patch: int = 10, block: int = 1024, batch: int = 16384, quicklook: bool = True) -> Path:
+    """Classify the composites and write the crop-type map, its STAC Item and quick-look."""
+    graph = default_graph().set("crop-classify", block=block, batch=batch)
+    graph.set("crop-postprocess", majority_size=majority_size, min_patch=min_patch)
+    graph.set("crop-write-map", quicklook=quicklook)
+    check_parameters(majority_size, min_patch, block)    # before reading anything
+    ctx = Context(inputs=[Path(input_dir), Path(mc_dir)], output_path=Path(output_dir))
+    return graph.run(ctx)
