@@ -1,0 +1,59 @@
+"""Losses: Wasserstein with gradient penalty (or relativistic), and content losses L1, CRPS, energy score."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def crps_ensemble_loss(members: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """Fair CRPS per pixel, averaged; members (m, B, C, H, W), truth (B, C, H, W); a proper score."""
+    m = members.shape[0]
+    skill = (members - truth.unsqueeze(0)).abs().mean(0)
+    spread = (members.unsqueeze(0) - members.unsqueeze(1)).abs().sum((0, 1)) / (2 * m * (m - 1))
+    return (skill - spread).mean()
+
+
+def energy_score_loss(members: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """Fair energy score over whole tiles (multivariate CRPS), normalised by sqrt(pixels)."""
+    m = members.shape[0]
+    flat = members.flatten(2)
+    scale = flat.shape[-1] ** 0.5
+    skill = (flat - truth.flatten(1).unsqueeze(0)).norm(dim=-1).mean(0)
+    diffs = (flat.unsqueeze(0) - flat.unsqueeze(1)).norm(dim=-1).sum((0, 1)) / (2 * m * (m - 1))
+    return ((skill - diffs) / scale).mean()
+
+
+def content_loss(kind: str, members: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """l1 (first member), crps or energy."""
+    if kind == "l1":
+        return (members[0] - truth).abs().mean()
+    if kind == "energy":
+        return energy_score_loss(members, truth)
+    return crps_ensemble_loss(members, truth)
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, lowres: torch.Tensor,
+                     static: torch.Tensor | None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP: (|grad D(x_hat)| - 1)^2 at random points between real and fake tiles."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1, generator=generator, device=real.device)
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    score = critic(mixed, lowres, static)
+    (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def critic_loss(kind: str, real_score: torch.Tensor, fake_score: torch.Tensor) -> torch.Tensor:
+    """Critic objective to minimise: Wasserstein or relativistic average."""
+    if kind == "relativistic":
+        return (F.softplus(-(real_score - fake_score.mean())).mean()
+                + F.softplus(fake_score - real_score.mean()).mean())
+    return fake_score.mean() - real_score.mean()
+
+
+def adversarial_loss(kind: str, real_score: torch.Tensor, fake_score: torch.Tensor) -> torch.Tensor:
+    """Generator's adversarial objective to minimise."""
+    if kind == "relativistic":
+        return (F.softplus(real_score - fake_score.mean()).mean()
+                + F.softplus(-(fake_score - real_score.mean())).mean())
+    return -fake_score.mean()
