@@ -33,6 +33,25 @@ def content_loss(kind: str, members: torch.Tensor, truth: torch.Tensor) -> torch
     return crps_ensemble_loss(members, truth)
 
 
+def _radial_power(fields: torch.Tensor) -> torch.Tensor:
+    """Radially averaged power spectrum of square fields (..., n, n), averaged over all leading axes."""
+    n = fields.shape[-1]
+    flat = fields.reshape(-1, fields.shape[-2], n)
+    power = torch.fft.fft2(flat - flat.mean(dim=(-2, -1), keepdim=True)).abs().pow(2).mean(0) / n**2
+    freq = torch.fft.fftfreq(n, device=fields.device) * n
+    radius = torch.sqrt(freq[:, None] ** 2 + freq[None, :] ** 2).round().long().flatten()
+    keep = (radius >= 1) & (radius <= n // 2)
+    sums = torch.zeros(n // 2 + 1, device=fields.device).index_add(0, radius[keep], power.flatten()[keep])
+    counts = torch.bincount(radius[keep], minlength=n // 2 + 1).clamp(min=1)
+    return (sums / counts)[1:]
+
+
+def spectral_loss(members: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """Mean squared log10 ratio of the members' and the truth's power spectra (drives small-scale variance)."""
+    ratio = torch.log10(_radial_power(members) + 1e-8) - torch.log10(_radial_power(truth) + 1e-8)
+    return ratio.pow(2).mean()
+
+
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, lowres: torch.Tensor,
                      static: torch.Tensor | None, generator: torch.Generator | None = None) -> torch.Tensor:
     """WGAN-GP: (|grad D(x_hat)| - 1)^2 at random points between real and fake tiles."""

@@ -14,7 +14,13 @@ import torch
 
 from ai4c.core import progress
 from ai4c.core.io import atomic_path
-from ai4c.ml.downscaling.losses import adversarial_loss, content_loss, critic_loss, gradient_penalty
+from ai4c.ml.downscaling.losses import (
+    adversarial_loss,
+    content_loss,
+    critic_loss,
+    gradient_penalty,
+    spectral_loss,
+)
 from ai4c.ml.downscaling.models import Critic, Generator
 
 
@@ -35,6 +41,7 @@ class TrainSettings:
     critic_steps: int = 1
     content_loss: str = "crps"
     content_weight: float = 1.0
+    spectral_weight: float = 1.0
     train_ensemble: int = 4
     seed: int = 0
     device: str = "auto"
@@ -105,6 +112,10 @@ def _step(gen, critic, opt_g, opt_d, batch, s: TrainSettings, rng: torch.Generat
     members = gen(reps[0], reps[1], rng).view(m, *hires.shape)
     loss_c = content_loss(s.content_loss if m > 1 else "l1", members, hires)
     loss_g = s.content_weight * loss_c
+    if s.spectral_weight > 0:
+        loss_s = spectral_loss(members, hires)
+        loss_g = loss_g + s.spectral_weight * loss_s
+        losses["spectral"] = loss_s.item()
     if adversarial:
         loss_a = adversarial_loss(s.adversarial_loss, critic(hires, lowres, static), critic(members[0], lowres, static))
         loss_g = loss_g + s.adversarial_weight * loss_a
@@ -183,7 +194,7 @@ def _fmt(history: list[dict[str, float]]) -> str:
     if not history:
         return ""
     last = history[-1]
-    return " ".join(f"{k}={last[k]:.3f}" for k in ("content", "critic", "adversarial") if k in last)
+    return " ".join(f"{k}={last[k]:.3f}" for k in ("content", "spectral", "critic", "adversarial") if k in last)
 
 
 def generator_from_checkpoint(state: dict[str, Any], device: torch.device | None = None) -> Generator:
