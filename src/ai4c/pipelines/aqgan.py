@@ -16,6 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError
+from ai4c.core.graph import Graph, Step, graph_provider, operator
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.ml.downscaling import tiles as T
 from ai4c.pipelines.aqgan_config import AqganConfig, input_pattern
@@ -187,9 +188,11 @@ def train(cfg: AqganConfig, start: pd.Timestamp, end: pd.Timestamp, resume: bool
 
     lowres, stats, _ = _lowres_inputs(cfg, start, end, None)
     eu = open_preproc(cfg, "cams-eu", start, end)
-    hires = np.stack([eu[f"hires_{n}"].values for n in cfg.variables["output"]], axis=2)
+    own = json.loads(eu.attrs["normalisation"])
     for name in cfg.variables["output"]:
-        stats.setdefault(name, json.loads(eu.attrs["normalisation"])[name])
+        stats.setdefault(name, own[name])
+    hires = np.stack([T.normalise(physical(eu, f"hires_{n}"), stats[n]) if stats[n] != own[n]
+                      else eu[f"hires_{n}"].values for n in cfg.variables["output"]], axis=2)
     static = _static(cfg)
     nt, ntile = lowres.shape[:2]
     meta = {"variables": cfg.variables, "normalisation": stats, "grid": cfg.grid().to_dict(),
@@ -292,3 +295,50 @@ def evaluate(cfg: AqganConfig, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     report["plots"] = plot_all(plots, report, folder, cfg.factor, f"{_tag(start, end)}")
     path = write_text_atomic(folder / f"evaluation_{_tag(start, end)}.json", json.dumps(report, indent=2))
     return {"json": str(path), **report}
+
+
+def _period(start_date: str, end_date: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Validated period of a graph step."""
+    return cams.parse_period(start_date, end_date)
+
+
+@operator("aqgan-preproc")
+def op_preproc(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = "",
+               datasets: str = "cams-eu,era5,static"):
+    """Preprocess every listed dataset for the period into Zarr tiles."""
+    from ai4c.pipelines.aqgan_config import load_config
+
+    cfg, period = load_config(config), _period(start_date, end_date)
+    return [str(preproc(cfg, d.strip(), *period)) for d in datasets.split(",") if d.strip()]
+
+
+@operator("aqgan-train")
+def op_train(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = "", resume: bool = True):
+    """Train the SR-GAN on the period."""
+    from ai4c.pipelines.aqgan_config import load_config
+
+    return train(load_config(config), *_period(start_date, end_date), resume=resume)["checkpoint"]
+
+
+@operator("aqgan-generate")
+def op_generate(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = ""):
+    """Generate ensembles for the period."""
+    from ai4c.pipelines.aqgan_config import load_config
+
+    return generate(load_config(config), *_period(start_date, end_date))
+
+
+@operator("aqgan-evaluate")
+def op_evaluate(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = ""):
+    """Score the period's ensembles."""
+    from ai4c.pipelines.aqgan_config import load_config
+
+    return evaluate(load_config(config), *_period(start_date, end_date))["json"]
+
+
+@graph_provider("aqgan")
+def default_graph() -> Graph:
+    """Preprocess, train and generate one period (edit the dates and the config path)."""
+    dates = {"config": "config.yaml", "start_date": "2021010100", "end_date": "2021010323"}
+    return Graph("aqgan", [Step("aqgan-preproc", dict(dates)), Step("aqgan-train", dict(dates)),
+                           Step("aqgan-generate", dict(dates))])
