@@ -1,7 +1,7 @@
 """Air-quality downscaling: training and generation throughput, accuracy on a held-out simulated period.
 
-Sizes from the environment: AQGAN_BENCH_DAYS (training days, default 3), AQGAN_BENCH_EPOCHS (default 5),
-AQGAN_BENCH_MINUTES (training wall-time cap, default 7), AQGAN_BENCH_TEST_HOURS (default 48),
+Sizes from the environment: AQGAN_BENCH_DAYS (training days, default 3), AQGAN_BENCH_EPOCHS (default 6),
+AQGAN_BENCH_MINUTES (training wall-time cap, default 9), AQGAN_BENCH_TEST_HOURS (default 48),
 AQGAN_BENCH_THREADS (torch threads, default 1: fastest on a shared machine).
 """
 
@@ -27,8 +27,8 @@ def _config(root: Path) -> Path:
     body["model"].update({
         "generator_filters": 32, "critic_filters": 16, "residual_blocks": 3, "learning_rate": 2.0e-3,
         "batch_size": 32, "train_ensemble": 3, "spectral_weight": 1.0, "adversarial_weight": 1.0e-3,
-        "epochs": int(os.environ.get("AQGAN_BENCH_EPOCHS", 5)),
-        "max_minutes": float(os.environ.get("AQGAN_BENCH_MINUTES", 7)),
+        "epochs": int(os.environ.get("AQGAN_BENCH_EPOCHS", 6)),
+        "max_minutes": float(os.environ.get("AQGAN_BENCH_MINUTES", 9)),
         "threads": int(os.environ.get("AQGAN_BENCH_THREADS", 1))})
     body["input"] = {"cams-eu": "data/cams_eu_*.nc", "eac4": "data/eac4_*.nc", "era5": "data/era5_*.nc",
                      "static": "data/static_fields.nc", "lowres_pm_source": "cams-eu"}
