@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pyoxigraph as ox
 
 from ai4c.linked.store.geof import GEOF, RELATIONS
 from ai4c.linked.store.geometry import UnknownCrsError, parse_literal
@@ -66,13 +65,6 @@ def _parse_constant(text: str, pref: dict[str, str]):
     return parse_literal(literal, _expand(datatype, pref))
 
 
-def _term_text(term) -> str:
-    if isinstance(term, ox.Literal):
-        escaped = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        return f'"{escaped}"^^<{term.datatype.value}>'
-    return f"<{term.value}>"
-
-
 def plan(query: str, index: SpatialIndex) -> str:
     """The query with one recognised spatial filter replaced by index results (else unchanged)."""
     if "FILTER" not in query.upper() or _UNSAFE.search(_strip_literals(query)):
@@ -121,7 +113,7 @@ def _plan_select(query, match, relation, var, constant, var_first, pref, index) 
         var, column = subject, data.subjects
     else:
         column = data.literals
-    values = sorted({_term_text(column[i]) for i in hits.tolist()})
+    values = sorted({column[i] for i in hits.tolist()})
     return _inject(query, match, _values_block([var], values))
 
 
@@ -156,14 +148,8 @@ def _values_block(names: list[str], rows: list[str]) -> str:
     return f"{{ SELECT {head} WHERE {{ {table} }} }}"
 
 
-def _texts(column: list, idx: np.ndarray) -> list[str]:
-    cache: dict[int, str] = {}
-    out = []
-    for i in idx.tolist():
-        if i not in cache:
-            cache[i] = _term_text(column[i])
-        out.append(cache[i])
-    return out
+def _texts(column: list[str], idx: np.ndarray) -> list[str]:
+    return [column[i] for i in idx.tolist()]
 
 
 def _inject(query: str, match: re.Match, block: str) -> str:
