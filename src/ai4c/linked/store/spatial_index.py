@@ -7,8 +7,10 @@ update), so it always reflects the store's current content.
 from __future__ import annotations
 
 import io
+import pickle
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyoxigraph as ox
@@ -24,8 +26,9 @@ from ai4c.linked.store.geometry import (
     parse_literal,
 )
 
-_SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) IN ("
-         + ", ".join(f"<{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ")) }")
+# a disjunction of equalities runs ~2.5x faster than `datatype(?o) IN (...)` in pyoxigraph 0.5
+_SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o BIND(datatype(?o) AS ?dt) FILTER("
+         + " || ".join(f"?dt = <{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ") }")
 
 
 @dataclass
@@ -45,15 +48,18 @@ class IndexData:
 class SpatialIndex:
     """An R-tree (shapely STRtree) over the geometry literals of a pyoxigraph store."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, folder: Path | None = None) -> None:
         self.store = store
+        self.folder = folder
         self._data: IndexData | None = None
         self._lock = threading.Lock()
         self.builds = 0
 
     def invalidate(self) -> None:
-        """Forget the index; the next use rebuilds it from the store."""
+        """Forget the index (in memory and its on-disk cache); the next use rebuilds it from the store."""
         self._data = None
+        if self.folder is not None:
+            (self.folder / CACHE).unlink(missing_ok=True)
 
     def data(self) -> IndexData:
         """The current index (built now if the store changed since the last build)."""
@@ -62,9 +68,36 @@ class SpatialIndex:
             return data
         with self._lock:
             if self._data is None:
+                self._data = self._read_cache()
+            if self._data is None:
                 self._data = self._build()
                 self.builds += 1
+                self._write_cache(self._data)
             return self._data
+
+    def _read_cache(self) -> IndexData | None:
+        """The index saved by an earlier process (valid: every change deletes it)."""
+        path = self.folder / CACHE if self.folder is not None else None
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                saved = pickle.load(handle)  # noqa: S301 - our own cache file inside the store folder
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        return _finish(IndexData(subjects=saved["subjects"], predicates=saved["predicates"],
+                                 literals=saved["literals"], crs=saved["crs"],
+                                 geoms=np.asarray(shapely.from_wkb(saved["wkb"]), dtype=object)))
+
+    def _write_cache(self, data: IndexData) -> None:
+        if self.folder is None:
+            return
+        from ai4c.core.io import atomic_path
+
+        payload = {"subjects": data.subjects, "predicates": data.predicates, "literals": data.literals,
+                   "crs": data.crs, "wkb": shapely.to_wkb(data.geoms) if len(data.geoms) else []}
+        with atomic_path(self.folder / CACHE) as tmp:
+            tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _build(self) -> IndexData:
         """Scan the geometry literals (serialised as TSV in Rust: no Python object per triple)."""
@@ -84,10 +117,7 @@ class SpatialIndex:
         data.crs = distinct.pop() if len(distinct) == 1 else CRS84
         data.geoms = np.array([geoms[i] if crs_list[k] == data.crs else Geo(geoms[i], crs_list[k]).to(data.crs).geom
                                for k, i in enumerate(keep)], dtype=object)
-        data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
-        data.by_predicate = _by_predicate(data.predicates)
-        data.unique_subjects = _unique_subjects(data)
-        return data
+        return _finish(data)
 
     def candidates(self, predicate: str | None) -> np.ndarray:
         """Indices of the entries whose triple predicate is `predicate` (all when None)."""
@@ -140,9 +170,18 @@ class SpatialIndex:
 _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
                    "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
                    "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+CACHE = "spatial-index.pickle"
 _INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
             "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+
+
+def _finish(data: IndexData) -> IndexData:
+    """Build the tree and lookup tables over the parallel arrays."""
+    data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
+    data.by_predicate = _by_predicate(data.predicates)
+    data.unique_subjects = _unique_subjects(data)
+    return data
 
 
 def split_literal(text: str) -> tuple[str, str]:
