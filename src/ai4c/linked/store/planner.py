@@ -136,8 +136,20 @@ def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
         column_a, column_b = data.literals, data.literals
     text_a = _texts(column_a, left)
     text_b = _texts(column_b, right)
-    rows = sorted({f"({x} {y})" for x, y in zip(text_a, text_b, strict=True)})
-    return _inject(query, match, _values_block(list(names), rows))
+    rows = list(dict.fromkeys(f"({x} {y})" for x, y in zip(text_a, text_b, strict=True)))
+    planned = _inject(query, match, _values_block(list(names), rows))
+    if by_subject:  # the index holds exactly these triples: drop them unless their literal is used
+        for var in (a, b):
+            planned = _drop_binding(planned, var)
+    return planned
+
+
+def _drop_binding(query: str, var: str) -> str:
+    """Remove the triple pattern `?s <p> var .` when var occurs nowhere else in the query."""
+    if len(re.findall(rf"{re.escape(var)}(?![\w])", query)) != 1:
+        return query
+    match = re.search(rf"(?<=[\s{{.])\?\w+\s+{_NAME}\s+{re.escape(var)}(?![\w])\s*(\.|(?=\}}))", query)
+    return query if match is None else query[:match.start()] + query[match.end():]
 
 
 def _values_block(names: list[str], rows: list[str]) -> str:
