@@ -1,0 +1,121 @@
+"""GeoTriples: RML test-case conformance per format, and dump_rdf throughput (triples/s) on generated data.
+
+Sizes: AI4C_BENCH_RML_ROWS (CSV rows, default 200000) and AI4C_BENCH_RML_FEATURES (Shapefile polygons,
+default 50000). The conformance part needs ../shared/data/linked/rml-test-cases (and PostgreSQL for its
+SQL cases; skipped with a note when it cannot start).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+CASES = Path(os.environ.get("AI4C_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")) \
+    / "linked" / "rml-test-cases" / "test-cases"
+MORPH_KGC_FILE_CASES = 95  # morph-kgc's published score on the 118 CSV/JSON/XML cases
+
+
+def conformance(workdir: Path) -> list[dict]:
+    """Per-format pass counts (PostgreSQL on a throw-away server)."""
+    from ai4c.linked.mapping.conformance import FILE_FORMATS, run_all, scores, temporary_postgres
+
+    if not CASES.exists():
+        print(f"bench_rml: {CASES} absent, conformance skipped")
+        return []
+    results = run_all(CASES, FILE_FORMATS, workdir)
+    try:
+        with temporary_postgres() as dsn:
+            results += run_all(CASES, ("PostgreSQL",), workdir, dsn)
+    except RuntimeError as exc:
+        print(f"bench_rml: PostgreSQL cases skipped ({exc})")
+    rows = []
+    for fmt, (passed, total) in sorted(scores(results).items()):
+        rows.append({"benchmark": "geotriples rml-test-cases", "metric": f"{fmt} passed", "value": passed,
+                     "unit": f"of {total}"})
+        rows.append({"benchmark": "geotriples rml-test-cases", "metric": f"{fmt} pass rate",
+                     "value": round(100.0 * passed / total, 1), "unit": "%"})
+    file_passed = sum(r.passed for r in results if r.fmt in FILE_FORMATS)
+    rows.append({"benchmark": "geotriples rml-test-cases", "metric": "CSV+JSON+XML passed", "value": file_passed,
+                 "unit": "of 118", "peer": "morph-kgc", "peer_value": MORPH_KGC_FILE_CASES,
+                 "ratio": file_passed / MORPH_KGC_FILE_CASES})
+    core = sum(r.passed for r in run_all(CASES, FILE_FORMATS, workdir, core=True))
+    rows.append({"benchmark": "geotriples rml-test-cases", "metric": "CSV+JSON+XML as RML-Core", "value": core,
+                 "unit": "of 118"})
+    return rows
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """Points with a name and a value (5 triples + 2 geometry triples per row)."""
+    rng = np.random.default_rng(0)
+    lon, lat, val = rng.uniform(19, 29, rows), rng.uniform(34, 42, rows), rng.random(rows)
+    with open(path, "w") as f:
+        f.write("id,name,value,lon,lat\n")
+        for i in range(rows):
+            f.write(f"{i},site {i},{val[i]:.5f},{lon[i]:.5f},{lat[i]:.5f}\n")
+
+
+def make_shapefile(path: Path, count: int) -> None:
+    """Square parcels in EPSG:2100 with two attributes."""
+    import pyogrio.raw
+    import shapely
+
+    x = np.arange(count) % 1000 * 100.0 + 400000
+    y = np.arange(count) // 1000 * 100.0 + 4200000
+    boxes = shapely.box(x, y, x + 90, y + 90)
+    pyogrio.raw.write(str(path), geometry=shapely.to_wkb(boxes), field_data=[np.arange(count), x / 1000.0],
+                      fields=["code", "km"], crs="EPSG:2100", geometry_type="Polygon", driver="ESRI Shapefile")
+
+
+def throughput(workdir: Path) -> list[dict]:
+    """generate_mapping + dump_rdf on a CSV and a Shapefile; triples/s and peak RSS."""
+    from ai4c.linked.mapping import dump_rdf
+    from ai4c.linked.mapping.generate import generate_mapping
+
+    rows = int(os.environ.get("AI4C_BENCH_RML_ROWS", 200000))
+    features = int(os.environ.get("AI4C_BENCH_RML_FEATURES", 50000))
+    out = []
+    for name, size, maker in (("csv", rows, make_csv), ("shp", features, make_shapefile)):
+        src = workdir / f"data.{name}"
+        maker(src, size)
+        mapping = generate_mapping(src, workdir / f"{name}.ttl", base_iri="http://ex.org/", rml=True)
+        start = time.perf_counter()
+        count = dump_rdf(mapping, workdir / f"{name}.nt")
+        seconds = time.perf_counter() - start
+        label = f"geotriples dump_rdf {name} ({size} rows)"
+        out += [{"benchmark": label, "metric": "triples/s", "value": count / seconds, "unit": "triples/s"},
+                {"benchmark": label, "metric": "wall time", "value": seconds, "unit": "s"},
+                {"benchmark": label, "metric": "triples", "value": count, "unit": "triples"}]
+    out.append(peak_memory(workdir, rows))
+    return out
+
+
+def peak_memory(workdir: Path, rows: int) -> dict:
+    """Peak RSS of `geotriples dump_rdf` on the CSV in a fresh process (streaming: independent of rows)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    subprocess.run([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "-o",
+                    str(workdir / "rss.nt"), str(workdir / "csv.ttl")], check=True, env=env)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    size = (workdir / "data.csv").stat().st_size / 2**20
+    return {"benchmark": f"geotriples dump_rdf csv ({rows} rows, {size:.0f} MiB)", "metric": "peak RSS",
+            "value": peak, "unit": "MiB"}
+
+
+def run(workdir: Path) -> list[dict]:
+    """All GeoTriples rows."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return conformance(workdir) + throughput(workdir)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    for row in run(Path("/tmp/bench_rml")):
+        print(row)

@@ -1,0 +1,36 @@
+"""GeoTriples in Python: execute R2RML/RML mappings (`dump_rdf`) and generate them (`generate_mapping`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ai4c.linked.mapping.parse import MappingError, parse_mapping
+
+__all__ = ["MappingError", "dump_rdf", "parse_mapping", "iter_quads", "iter_statements"]
+
+
+def iter_quads(mapping_path: Path | str, *, base_iri: str | None = None, source: str | None = None):
+    """Parse a mapping and stream its quads (pyoxigraph Quads)."""
+    from ai4c.linked.mapping.engine import Executor
+
+    mapping = parse_mapping(mapping_path, source=source)
+    return Executor(mapping, base_iri).quads()
+
+
+def iter_statements(mapping_path: Path | str, *, base_iri: str | None = None, source: str | None = None,
+                    srid: str | None = None):
+    """Parse a mapping and stream (subject, predicate, object, graph) tuples (the fast path)."""
+    from ai4c.linked.mapping.engine import Executor
+
+    mapping = parse_mapping(mapping_path, source=source)
+    return Executor(mapping, base_iri, srid).statements()
+
+
+def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples", *,
+             base_iri: str | None = None, source: str | None = None, srid: str | None = None) -> int:
+    """Execute a mapping into `output` (ntriples, nquads, turtle, trig); returns the number of statements.
+
+    `srid` is the EPSG code of geometries whose source names no CRS (GeoTriples' -s)."""
+    from ai4c.linked.mapping.writer import write_quads
+
+    return write_quads(iter_statements(mapping_path, base_iri=base_iri, source=source, srid=srid), output, fmt)

@@ -1,0 +1,205 @@
+"""Execute a parsed mapping: stream records, build terms, yield quads (no whole-dataset state)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad
+
+from ai4c.core.log import warn
+from ai4c.linked.mapping import geometry
+from ai4c.linked.mapping import vocab as v
+from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
+from ai4c.linked.mapping.sources import Source, open_source
+from ai4c.linked.mapping.terms import TermMaker
+
+RDF_TYPE = NamedNode(v.RDF_TYPE)
+DEFAULT = DefaultGraph()
+DEFAULTS = [DEFAULT]
+BASE = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
+DEFAULT_BASE = "http://example.com/"
+ROW_ID = "GeoTriplesID"  # GeoTriples' row number (1-based), a reference every source answers
+
+
+def mapping_base(path: Path) -> str:
+    """The @base the mapping declares (R2RML's base IRI for relative IRIs), else http://example.com/."""
+    match = BASE.search(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return match.group(1) if match else DEFAULT_BASE
+
+
+def references_of(tm: TermMap | None) -> set[str]:
+    """Every reference a term map reads."""
+    if tm is None:
+        return set()
+    refs = set()
+    if tm.kind == "reference":
+        refs.add(tm.reference)
+    elif tm.kind == "template":
+        refs.update(tm.template.references)
+    elif tm.kind == "function":
+        for arg in tm.function.arguments:
+            refs |= references_of(arg)
+    return refs | references_of(tm.language_map) | references_of(tm.datatype_map)
+
+
+def map_references(tmap: TriplesMap, mapping: Mapping) -> set[str]:
+    """References a triples map reads from its own source (for the unknown-reference check)."""
+    graphs = tmap.subject_graphs + [g for pom in tmap.poms for g in pom.graphs]
+    maps = [tmap.subject] + [g for g in graphs if g.term_type != "literal"]  # literal graphs are never read
+    refs: set[str] = set()
+    for pom in tmap.poms:
+        maps += pom.predicates + pom.objects
+        for ref in pom.ref_objects:
+            refs.update(j.child for j in ref.joins)
+            if not ref.joins:
+                refs |= references_of(mapping.triples_maps[ref.parent].subject)
+    for tm in maps:
+        refs |= references_of(tm)
+    return refs - {ROW_ID}
+
+
+class Executor:
+    """Runs every triples map of a mapping in turn."""
+
+    def __init__(self, mapping: Mapping, base_iri: str | None = None, srid: str | None = None) -> None:
+        self.mapping = mapping
+        self.srid = srid  # EPSG code of geometries whose source names no CRS (GeoTriples' -s)
+        self.maker = TermMaker(base_iri or mapping_base(mapping.path))
+        self.join_index: dict[tuple, dict] = {}
+        self.warned: set[str] = set()
+
+    def _warn(self, message: str) -> None:
+        """Log a data problem once."""
+        if message not in self.warned:
+            self.warned.add(message)
+            warn(message)
+
+    def quads(self) -> Iterator[Quad]:
+        """All quads of the mapping as pyoxigraph Quads."""
+        for s, p, o, g in self.statements():
+            yield Quad(s, p, o, g)
+
+    def statements(self) -> Iterator[tuple]:
+        """All (subject, predicate, object, graph) tuples, map by map, record by record."""
+        for tmap in self.mapping.triples_maps.values():
+            yield from self._run_map(tmap)
+
+    def _run_map(self, tmap: TriplesMap) -> Iterator[tuple]:
+        if any(g.term_type == "literal" for g in tmap.subject_graphs):
+            self._warn(f"triples map <{tmap.id}> puts its subjects in a literal graph (not an IRI); "
+                       "it yields no triples")
+            return
+        source = open_source(tmap.source)
+        classes = [NamedNode(c) for c in tmap.classes]
+        for record in source.records():
+            yield from self._record(tmap, classes, source, self._lookup(source, record))
+        source.check(map_references(tmap, self.mapping))
+
+    @staticmethod
+    def _lookup(source: Source, record):
+        """The reference -> values function of one record (GeoTriplesID is the row number)."""
+        count, find = source.count, source.lookup
+
+        def lookup(ref: str) -> list:
+            return [str(count)] if ref == ROW_ID else find(record, ref)
+
+        lookup.record = record  # for raw (untextualised) values of function arguments
+        return lookup
+
+    def _eval(self, tm: TermMap, source: Source, lookup) -> list:
+        """Terms of a term map on a record, geometry functions included."""
+        if tm.kind == "constant":
+            return [tm.constant]
+        if tm.kind == "function":
+            args = [self._raw(a, source, lookup) for a in tm.function.arguments]
+            result = geometry.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
+            return [] if result is None else self.maker.terms(tm, lookup, False, values=[result])
+        return self.maker.terms(tm, lookup, source.natural)
+
+    def _raw(self, tm: TermMap, source: Source, lookup) -> list:
+        """Raw values of a function argument (geometries stay geometries)."""
+        if tm.kind == "reference":
+            raw = getattr(source, "raw", None)
+            return raw(lookup.record, tm.reference) if raw and tm.reference != ROW_ID else lookup(tm.reference)
+        if tm.kind == "constant":
+            return [tm.constant.value]
+        return self.maker.strings(tm, lookup, source.natural)
+
+    def _graphs(self, maps: list[TermMap], source: Source, lookup) -> list | None:
+        """Graph names of a record; None when a graph map gives a non-IRI (an R2RML data error: no triples)."""
+        graphs = []
+        for tm in maps:
+            if tm.term_type == "literal":  # can never name a graph: the map yields no triples
+                self._warn(f"graph map {tm.node} is typed rr:Literal; its triples are dropped")
+                return None
+            for g in self._eval(tm, source, lookup):
+                if not isinstance(g, NamedNode | DefaultGraph):
+                    self.maker.skipped += 1
+                    return None
+                graphs.append(DEFAULT if isinstance(g, NamedNode) and g.value == v.rr("defaultGraph") else g)
+        return graphs
+
+    def _record(self, tmap: TriplesMap, classes: list, source: Source, lookup) -> Iterator[tuple]:
+        subjects = self._eval(tmap.subject, source, lookup)
+        if not subjects:
+            return
+        subject_graphs = self._graphs(tmap.subject_graphs, source, lookup) if tmap.subject_graphs else []
+        if subject_graphs is None:
+            return
+        for subject in subjects:
+            for graph in subject_graphs or DEFAULTS:
+                for cls in classes:
+                    yield subject, RDF_TYPE, cls, graph
+        for pom in tmap.poms:
+            predicates = [p for tm in pom.predicates for p in self._eval(tm, source, lookup)]
+            if not predicates:
+                continue
+            objects = [o for tm in pom.objects for o in self._eval(tm, source, lookup)]
+            for ref in pom.ref_objects:
+                objects += self._parents(ref, tmap, source, lookup)
+            if not objects:
+                continue
+            pom_graphs = self._graphs(pom.graphs, source, lookup) if pom.graphs else []
+            if pom_graphs is None:
+                continue
+            graphs = subject_graphs + pom_graphs or DEFAULTS
+            if len(subjects) == len(predicates) == len(graphs) == 1:
+                s, p, g = subjects[0], predicates[0], graphs[0]
+                for obj in objects:
+                    yield s, p, obj, g
+            else:
+                yield from itertools.product(subjects, predicates, objects, graphs)
+
+    def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, lookup) -> list:
+        """Subjects of the parent map joined with this record."""
+        parent = self.mapping.triples_maps[ref.parent]
+        if not ref.joins:
+            if parent.source.key() == tmap.source.key():
+                return self._eval(parent.subject, source, lookup)
+            return list(itertools.chain.from_iterable(self._index(parent, ()).values()))
+        index = self._index(parent, tuple(j.parent for j in ref.joins))
+        child_values = [[str(x) for x in lookup(j.child)] for j in ref.joins]
+        out = []
+        for key in itertools.product(*child_values):
+            out.extend(index.get(key, ()))
+        return list(dict.fromkeys(out))
+
+    def _index(self, parent: TriplesMap, columns: tuple[str, ...]) -> dict:
+        """Parent subjects keyed by their join values, built once per (parent, columns)."""
+        key = (parent.id, columns)
+        if key not in self.join_index:
+            index: dict[tuple, list] = defaultdict(list)
+            source = open_source(parent.source)
+            for record in source.records():
+                lookup = self._lookup(source, record)
+                subjects = self._eval(parent.subject, source, lookup)
+                values = [[str(x) for x in lookup(c)] for c in columns]
+                for combo in itertools.product(*values):
+                    index[combo].extend(subjects)
+            source.check((set(columns) | references_of(parent.subject)) - {ROW_ID})
+            self.join_index[key] = index
+        return self.join_index[key]

@@ -1,0 +1,110 @@
+"""The parsed form of a mapping: triples maps, logical sources and term maps (plain dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+
+@dataclass
+class Template:
+    """A string template: literal parts and references, alternating (`parts[0] ref[0] parts[1] ...`)."""
+
+    text: str
+    parts: list[str]
+    references: list[str]
+
+
+@dataclass
+class FunctionCall:
+    """A GeoTriples function (rrx:function) over argument term maps, e.g. asWKT(geometry)."""
+
+    name: str
+    arguments: list[TermMap]
+
+
+@dataclass
+class TermMap:
+    """How one RDF term is made from a record: constant, reference, template or function."""
+
+    kind: str  # constant | reference | template | function | fresh (blank node without value)
+    term_type: str  # iri | bnode | literal
+    constant: NamedNode | BlankNode | Literal | None = None
+    reference: str | None = None
+    template: Template | None = None
+    function: FunctionCall | None = None
+    language: str | None = None
+    language_map: TermMap | None = None
+    datatype: str | None = None
+    datatype_map: TermMap | None = None
+    unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
+    node: str = ""  # the mapping node, for messages
+
+
+@dataclass
+class Join:
+    """One join condition of a referencing object map."""
+
+    child: str
+    parent: str
+
+
+@dataclass
+class RefObjectMap:
+    """An object taken from another triples map's subjects, optionally joined on conditions."""
+
+    parent: str  # id of the parent triples map
+    joins: list[Join] = field(default_factory=list)
+
+
+@dataclass
+class PredicateObjectMap:
+    """Predicates x objects (plain term maps or referencing object maps) in some graphs."""
+
+    predicates: list[TermMap]
+    objects: list[TermMap]
+    ref_objects: list[RefObjectMap]
+    graphs: list[TermMap]
+
+
+@dataclass
+class LogicalSource:
+    """Where the records come from: a file (CSV/JSON/XML/vector) or a database table/query."""
+
+    kind: str  # csv | json | xml | vector | sql
+    path: Path | None = None
+    iterator: str | None = None
+    table: str | None = None
+    query: str | None = None
+    dsn: str | None = None
+    user: str | None = None
+    password: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    null_values: tuple[str, ...] = ()
+
+    def key(self) -> tuple:
+        """Identity of the source: two maps over the same key read the same records."""
+        return (self.kind, str(self.path), self.iterator, self.table, self.query, self.dsn)
+
+
+@dataclass
+class TriplesMap:
+    """One triples map: a logical source, a subject map with classes and graphs, and its POMs."""
+
+    id: str
+    source: LogicalSource
+    subject: TermMap
+    classes: list[str]
+    subject_graphs: list[TermMap]
+    poms: list[PredicateObjectMap]
+
+
+@dataclass
+class Mapping:
+    """A whole mapping document."""
+
+    path: Path
+    triples_maps: dict[str, TriplesMap]

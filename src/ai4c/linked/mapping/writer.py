@@ -1,0 +1,65 @@
+"""Serialising quads: N-Triples/N-Quads line by line (bounded memory), Turtle/TriG via pyoxigraph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
+
+from ai4c.core.errors import check_choice
+from ai4c.core.io import atomic_path
+
+FORMATS = ("ntriples", "nquads", "turtle", "trig", "rdfxml")
+ALIASES = {"n-triples": "ntriples", "nt": "ntriples", "n-quads": "nquads", "nq": "nquads", "ttl": "turtle",
+           "rdf/xml": "rdfxml", "xml": "rdfxml", "rdf": "rdfxml"}
+
+
+def normalise_format(fmt: str) -> str:
+    """ntriples | nquads | turtle | trig | rdfxml from any usual spelling (N-TRIPLES, TTL, RDF/XML, ...)."""
+    key = str(fmt).strip().lower()
+    return check_choice("format", ALIASES.get(key, key), FORMATS)
+DEDUP_LIMIT = 1_000_000  # remembered lines for duplicate removal; older ones are forgotten
+
+
+def line_of(statement: tuple, with_graph: bool) -> str:
+    """One N-Quads (or N-Triples) line of a (subject, predicate, object, graph) tuple."""
+    s, p, o, g = statement
+    if with_graph and not isinstance(g, DefaultGraph):
+        return f"{s} {p} {o} {g} .\n"
+    return f"{s} {p} {o} .\n"
+
+
+def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
+    """Stream statements as lines, dropping duplicates among the last DEDUP_LIMIT lines; returns the count."""
+    seen: set[int] = set()
+    count = 0
+    for statement in statements:
+        line = line_of(statement, with_graph)
+        key = hash(line)
+        if key in seen:
+            continue
+        if len(seen) >= DEDUP_LIMIT:
+            seen.clear()
+        seen.add(key)
+        handle.write(line)
+        count += 1
+    return count
+
+
+def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntriples") -> int:
+    """Write (s, p, o, g) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
+    fmt = normalise_format(fmt)
+    with atomic_path(output) as tmp:
+        if fmt in ("ntriples", "nquads"):
+            with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+                return write_lines(statements, handle, with_graph=fmt == "nquads")
+        dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
+        prefixes = {"geo": "http://www.opengis.net/ont/geosparql#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+                    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+        if fmt == "trig":
+            serialize(dataset, str(tmp), RdfFormat.TRIG, prefixes=prefixes)
+        else:
+            rdf_format = RdfFormat.TURTLE if fmt == "turtle" else RdfFormat.RDF_XML
+            serialize((q.triple for q in dataset), str(tmp), rdf_format, prefixes=prefixes)
+        return len(dataset)
