@@ -103,11 +103,15 @@ def _square(x: float, y: float, size: float) -> str:
 
 
 def _peer(store_dir: Path, query: str) -> float | None:
-    """Seconds plain pyoxigraph needs for `query`, or None past the cap."""
+    """Seconds plain pyoxigraph needs for `query`, or None past the cap (or when it fails, e.g. out of
+    memory materialising a cartesian product)."""
     try:
         done = subprocess.run([sys.executable, "-c", PEER_SCRIPT, str(store_dir)], input=query, text=True,
-                              capture_output=True, timeout=_peer_timeout(), check=True)
+                              capture_output=True, timeout=_peer_timeout(), check=False)
     except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        print(f"plain pyoxigraph failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
     return float(done.stdout.split()[0])
 
@@ -124,6 +128,7 @@ def _timed(func, repeat: int = 1) -> tuple[float, object]:
 def _row(metric: str, value: float, unit: str, peer: float | None = None, *, lower_is_better: bool = True,
          peer_measured: bool = True) -> dict:
     row = {"benchmark": "geosparql-store", "metric": metric, "value": value, "unit": unit}
+    print(f"[bench_geosparql] {metric}: {value:.4g} {unit} (plain pyoxigraph: {peer})", file=sys.stderr, flush=True)
     if peer_measured:
         row["peer"] = "pyoxigraph"
         if peer is None:
