@@ -39,7 +39,7 @@ query = sys.stdin.read()
 start = time.perf_counter()
 out = io.BytesIO()
 store.query(query).serialize(out, pyoxigraph.QueryResultsFormat.TSV)
-print(time.perf_counter() - start, out.getvalue().count(b"\n") - 1)
+print(time.perf_counter() - start, out.getvalue().count(10) - 1)
 """
 PEER_LOAD = """
 import sys, time, pyoxigraph
