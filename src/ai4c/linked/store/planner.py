@@ -113,8 +113,8 @@ def _plan_select(query, match, relation, var, constant, var_first, pref, index) 
         var, column = subject, data.subjects
     else:
         column = data.literals
-    values = sorted({column[i] for i in hits.tolist()})
-    return _inject(query, match, _values_block([var], values))
+    values, namespaces = _compress(sorted({column[i] for i in hits.tolist()}))
+    return _declare(_inject(query, match, _values_block([var], values)), namespaces)
 
 
 def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
@@ -134,10 +134,11 @@ def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
     else:
         names = (a, b)
         column_a, column_b = data.literals, data.literals
-    text_a = _texts(column_a, left)
-    text_b = _texts(column_b, right)
-    rows = list(dict.fromkeys(f"({x} {y})" for x, y in zip(text_a, text_b, strict=True)))
-    planned = _inject(query, match, _values_block(list(names), rows))
+    names_a, names_b = _texts(column_a, left), _texts(column_b, right)
+    short, namespaces = _compress(list(dict.fromkeys([*names_a, *names_b])))
+    alias = dict(zip(dict.fromkeys([*names_a, *names_b]), short, strict=True))
+    rows = list(dict.fromkeys(f"({alias[x]} {alias[y]})" for x, y in zip(names_a, names_b, strict=True)))
+    planned = _declare(_inject(query, match, _values_block(list(names), rows)), namespaces)
     if by_subject:  # the index holds exactly these triples: drop them unless their literal is used
         for var in (a, b):
             planned = _drop_binding(planned, var)
@@ -150,6 +151,30 @@ def _drop_binding(query: str, var: str) -> str:
         return query
     match = re.search(rf"(?<=[\s{{.])\?\w+\s+{_NAME}\s+{re.escape(var)}(?![\w])\s*(\.|(?=\}}))", query)
     return query if match is None else query[:match.start()] + query[match.end():]
+
+
+_SAFE_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def _compress(terms: list[str]) -> tuple[list[str], dict[str, str]]:
+    """IRIs written as prefixed names (a few times shorter: the query parses faster)."""
+    namespaces: dict[str, str] = {}
+    out = []
+    for term in terms:
+        if term.startswith("<"):
+            iri = term[1:-1]
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            if cut and _SAFE_LOCAL.match(iri[cut:]):
+                prefix = namespaces.setdefault(iri[:cut], f"ai4cv{len(namespaces)}")
+                out.append(f"{prefix}:{iri[cut:]}")
+                continue
+        out.append(term)
+    return out, namespaces
+
+
+def _declare(query: str, namespaces: dict[str, str]) -> str:
+    """Prepend the PREFIX declarations of `_compress`."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for ns, p in namespaces.items()) + query
 
 
 def _values_block(names: list[str], rows: list[str]) -> str:
