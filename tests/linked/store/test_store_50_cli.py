@@ -57,9 +57,14 @@ def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC}
     proc = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "load", "--no-entailment", "--store",
                              str(store_dir), str(data)], env=env, stderr=subprocess.PIPE)
-    time.sleep(2.0)
+    for _ in range(600):  # wait until the loader has opened the store, then kill it mid-load
+        if (store_dir / "derived-data-stale").exists() or proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    (store_dir / "oxigraph").mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(store_dir / "oxigraph"))
     count = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert count in (0, n)

@@ -98,10 +98,11 @@ def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
         return
     quads = []
     done: set = set()
-    for subject, predicate, geom in zip(data.subjects, data.predicates, data.geoms, strict=True):
-        if not predicate.startswith(GEO) or subject in done:
+    for subject_text, predicate, geom in zip(data.subjects, data.predicates, data.geoms, strict=True):
+        if not predicate.startswith(GEO) or subject_text in done or not subject_text.startswith("<"):
             continue
-        done.add(subject)
+        done.add(subject_text)
+        subject = ox.NamedNode(subject_text[1:-1])
         dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
         cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
         values = {"dimension": _int(dim), "coordinateDimension": _int(cdim),

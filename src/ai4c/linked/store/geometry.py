@@ -58,7 +58,7 @@ class Geo:
 
 def normalise_crs_iri(iri: str) -> str:
     """Canonical CRS IRI: EPSG URNs, 'EPSG:n' and http EPSG IRIs -> the OGC http form; CRS84 stays."""
-    text = iri.strip()
+    text = iri.strip().strip("<>").strip()
     match = re.search(r"(?:EPSG[:/](?:0/|:)?|epsg\.xml#|EPSG/[0-9.]+/)(\d+)$", text, re.I)
     if match:
         return EPSG_PREFIX + match.group(1)

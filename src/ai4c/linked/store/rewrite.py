@@ -63,6 +63,20 @@ def rewrite_aggregates(query: str) -> str:
     return query
 
 
+def ungroup_aggregated_geometries(query: str) -> str:
+    """stSPARQL compatibility: a geometry variable aggregated by strdf:union/intersection/extent is
+    not a grouping key (Strabon aggregates over it even when GROUP BY lists it)."""
+    aggregated = set(re.findall(rf"<{re.escape(STRDF)}\w+{AGGREGATE_SUFFIX}>\(\s*(\?\w+)\s*\)", query))
+    match = re.search(r"GROUP\s+BY((?:\s+\?\w+)+)", query, re.I)
+    if not aggregated or match is None:
+        return query
+    keys = match.group(1).split()
+    kept = [k for k in keys if k not in aggregated]
+    if kept == keys or not kept:
+        return query
+    return query[:match.start(1)] + " " + " ".join(kept) + query[match.end(1):]
+
+
 def rewrite_topology(query: str) -> str:
     """Each `S geo:sfX O` triple pattern -> materialised triples UNION the computed relation."""
     counter = itertools.count()
@@ -90,5 +104,5 @@ def _expand(match: re.Match, relation: str, n: int) -> str:
 
 def rewrite(query: str, *, topology: bool = True) -> str:
     """All text rewrites, in order (the topology rewrite only when asked)."""
-    query = rewrite_aggregates(query)
+    query = ungroup_aggregated_geometries(rewrite_aggregates(query))
     return rewrite_topology(query) if topology else query

@@ -6,8 +6,11 @@ update), so it always reflects the store's current content.
 
 from __future__ import annotations
 
+import io
+import pickle
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyoxigraph as ox
@@ -23,36 +26,40 @@ from ai4c.linked.store.geometry import (
     parse_literal,
 )
 
-_SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) IN ("
-         + ", ".join(f"<{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ")) }")
+# a disjunction of equalities runs ~2.5x faster than `datatype(?o) IN (...)` in pyoxigraph 0.5
+_SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o BIND(datatype(?o) AS ?dt) FILTER("
+         + " || ".join(f"?dt = <{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ") }")
 
 
 @dataclass
 class IndexData:
     """Parallel arrays of the indexed geometry triples plus the tree over them."""
 
-    subjects: list = field(default_factory=list)
-    predicates: list[str] = field(default_factory=list)
-    literals: list = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)  # N-Triples term texts
+    predicates: list[str] = field(default_factory=list)  # IRIs
+    literals: list[str] = field(default_factory=list)  # N-Triples literal texts
     crs: str = CRS84
     geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     tree: shapely.STRtree | None = None
     unique_subjects: dict[str, bool] = field(default_factory=dict)
-    predicate_array: np.ndarray | None = None
+    by_predicate: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class SpatialIndex:
     """An R-tree (shapely STRtree) over the geometry literals of a pyoxigraph store."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, folder: Path | None = None) -> None:
         self.store = store
+        self.folder = folder
         self._data: IndexData | None = None
         self._lock = threading.Lock()
         self.builds = 0
 
     def invalidate(self) -> None:
-        """Forget the index; the next use rebuilds it from the store."""
+        """Forget the index (in memory and its on-disk cache); the next use rebuilds it from the store."""
         self._data = None
+        if self.folder is not None:
+            (self.folder / CACHE).unlink(missing_ok=True)
 
     def data(self) -> IndexData:
         """The current index (built now if the store changed since the last build)."""
@@ -61,41 +68,70 @@ class SpatialIndex:
             return data
         with self._lock:
             if self._data is None:
+                self._data = self._read_cache()
+            if self._data is None:
                 self._data = self._build()
                 self.builds += 1
+                self._write_cache(self._data)
             return self._data
 
+    def _read_cache(self) -> IndexData | None:
+        """The index saved by an earlier process (valid: every change deletes it)."""
+        path = self.folder / CACHE if self.folder is not None else None
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                saved = pickle.load(handle)  # noqa: S301 - our own cache file inside the store folder
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        return _finish(IndexData(subjects=saved["subjects"], predicates=saved["predicates"],
+                                 literals=saved["literals"], crs=saved["crs"],
+                                 geoms=np.asarray(shapely.from_wkb(saved["wkb"]), dtype=object)))
+
+    def _write_cache(self, data: IndexData) -> None:
+        if self.folder is None:
+            return
+        from ai4c.core.io import atomic_path
+
+        payload = {"subjects": data.subjects, "predicates": data.predicates, "literals": data.literals,
+                   "crs": data.crs, "wkb": shapely.to_wkb(data.geoms) if len(data.geoms) else []}
+        with atomic_path(self.folder / CACHE) as tmp:
+            tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
     def _build(self) -> IndexData:
+        """Scan the geometry literals (serialised as TSV in Rust: no Python object per triple)."""
+        out = io.BytesIO()
+        self.store.query(_SCAN, use_default_graph_as_union=True).serialize(out, ox.QueryResultsFormat.TSV)
+        lines = out.getvalue().decode("utf-8").split("\n")[1:]
+        triples = sorted({tuple(line.split("\t")) for line in lines if line})
         data = IndexData()
-        rows = {(r["s"], r["p"], r["o"]) for r in self.store.query(_SCAN, use_default_graph_as_union=True)}
-        subjects, predicates, literals = [], [], []
-        for subject, predicate, literal in rows:
-            subjects.append(subject)
-            predicates.append(predicate.value)
-            literals.append(literal)
-        geoms, crss = _parse_all(literals)
+        values, datatypes = zip(*(split_literal(t[2]) for t in triples), strict=True) if triples else ((), ())
+        geoms, crss = _parse_all(list(values), list(datatypes))
         keep = [i for i, g in enumerate(geoms) if g is not None]
-        data.subjects = [subjects[i] for i in keep]
-        data.predicates = [predicates[i] for i in keep]
-        data.literals = [literals[i] for i in keep]
+        data.subjects = [triples[i][0] for i in keep]
+        data.predicates = [triples[i][1][1:-1] for i in keep]
+        data.literals = [triples[i][2] for i in keep]
         crs_list = [crss[i] for i in keep]
         distinct = set(crs_list)
         data.crs = distinct.pop() if len(distinct) == 1 else CRS84
         data.geoms = np.array([geoms[i] if crs_list[k] == data.crs else Geo(geoms[i], crs_list[k]).to(data.crs).geom
                                for k, i in enumerate(keep)], dtype=object)
-        data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
-        data.unique_subjects = _unique_subjects(data)
-        return data
+        return _finish(data)
 
     def candidates(self, predicate: str | None) -> np.ndarray:
         """Indices of the entries whose triple predicate is `predicate` (all when None)."""
         data = self.data()
-        if data.predicate_array is None:
-            data.predicate_array = np.array(data.predicates, dtype=object)
-        preds = data.predicate_array
         if predicate is None:
-            return np.arange(len(preds))
-        return np.nonzero(preds == predicate)[0]
+            return np.arange(len(data.geoms))
+        return data.by_predicate.get(predicate, np.empty(0, dtype=np.int64))
+
+    def _restrict(self, hits: np.ndarray, predicate: str | None) -> np.ndarray:
+        if predicate is None:
+            return hits
+        mask = np.zeros(len(self.data().geoms), dtype=bool)
+        mask[self.candidates(predicate)] = True
+        return hits[mask[hits]]
 
     def select(self, relation: str, constant: Geo, predicate: str | None, var_first: bool) -> np.ndarray:
         """Entries e (with `predicate`) such that relation(e, constant) (or (constant, e))."""
@@ -105,10 +141,9 @@ class SpatialIndex:
         query = constant.to(data.crs).geom
         geos_predicate = _GEOS_PREDICATE.get(_INVERSE.get(relation, relation) if var_first else relation)
         if geos_predicate is not None:
-            hits = data.tree.query(query, predicate=geos_predicate)
-            return np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
+            return self._restrict(data.tree.query(query, predicate=geos_predicate), predicate)
         hits = data.tree.query(query) if relation not in _NO_BBOX else np.arange(len(data.geoms))
-        hits = np.intersect1d(hits, self.candidates(predicate)) if predicate else hits
+        hits = self._restrict(hits, predicate)
         keep = [i for i in hits if _holds(relation, data.geoms[i], query, var_first)]
         return np.array(keep, dtype=int)
 
@@ -135,27 +170,51 @@ class SpatialIndex:
 _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
                    "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
                    "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+CACHE = "spatial-index.pickle"
 _INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
             "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
 
 
-def _parse_all(literals: list) -> tuple[list, list[str]]:
+def _finish(data: IndexData) -> IndexData:
+    """Build the tree and lookup tables over the parallel arrays."""
+    data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
+    data.by_predicate = _by_predicate(data.predicates)
+    data.unique_subjects = _unique_subjects(data)
+    return data
+
+
+def split_literal(text: str) -> tuple[str, str]:
+    """(lexical value, datatype IRI) of a typed literal in N-Triples/TSV syntax."""
+    body, _, datatype = text.rpartition('"^^<')
+    value = body[1:]
+    if "\\" in value:
+        value = value.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return value, datatype[:-1]
+
+
+def _by_predicate(predicates: list[str]) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = {}
+    for i, predicate in enumerate(predicates):
+        groups.setdefault(predicate, []).append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _parse_all(values: list[str], datatypes: list[str]) -> tuple[list, list[str]]:
     """Geometries (x=east order) and CRS IRIs of literals; plain CRS84 WKT is parsed vectorised."""
-    geoms: list = [None] * len(literals)
-    crss = [CRS84] * len(literals)
-    fast = [i for i, lit in enumerate(literals)
-            if lit.datatype.value == WKT_LITERAL and not lit.value.lstrip().startswith("<")]
+    geoms: list = [None] * len(values)
+    crss = [CRS84] * len(values)
+    fast = [i for i, (v, d) in enumerate(zip(values, datatypes, strict=True))
+            if d == WKT_LITERAL and not v.lstrip().startswith("<")]
     if fast:
-        parsed = shapely.from_wkt(np.array([literals[i].value for i in fast], dtype=object), on_invalid="ignore")
+        parsed = shapely.from_wkt(np.array([values[i] for i in fast], dtype=object), on_invalid="ignore")
         for i, geom in zip(fast, parsed, strict=True):
             geoms[i] = geom
-    fast_set = set(fast)
-    for i, lit in enumerate(literals):
-        if i in fast_set and geoms[i] is not None:
+    for i, (value, datatype) in enumerate(zip(values, datatypes, strict=True)):
+        if geoms[i] is not None:
             continue
         try:
-            geo = parse_literal(lit.value, lit.datatype.value)
+            geo = parse_literal(value, datatype)
         except UnknownCrsError:
             geo = None
         if geo is not None:
@@ -173,7 +232,7 @@ def _unique_subjects(data: IndexData) -> dict[str, bool]:
     unique: dict[str, bool] = {}
     for subject, predicate in zip(data.subjects, data.predicates, strict=True):
         bucket = seen.setdefault(predicate, set())
-        ok = unique.get(predicate, True) and isinstance(subject, ox.NamedNode) and subject not in bucket
+        ok = unique.get(predicate, True) and subject.startswith("<") and subject not in bucket
         unique[predicate] = ok
         bucket.add(subject)
     return unique

@@ -53,7 +53,7 @@ class GeoStore:
         self.entail = entail
         self.rewrite_topology = rewrite_topology
         self._graphs: list | None = None
-        self.index = SpatialIndex(self.store)
+        self.index = SpatialIndex(self.store, self.path)
         self._lock = threading.Lock()
         self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
         self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}

@@ -12,7 +12,7 @@ import shapely
 
 from ai4c.linked.store import measure
 from ai4c.linked.store.geof import GeometryAggregate, is_simple, relation_holds
-from ai4c.linked.store.geometry import EPSG_PREFIX, STRDF, STRDF_WKT, Geo, normalise_crs_iri
+from ai4c.linked.store.geometry import CRS84, EPSG_PREFIX, STRDF, STRDF_WKT, Geo, normalise_crs_iri
 from ai4c.linked.store.terms import (
     Unbound,
     boolean,
@@ -168,6 +168,11 @@ def _distance(a, b, unit=None):
 def _buffer(a, radius, unit=None):
     name = measure.unit_name(text_arg(unit)) if unit is not None else "degree"
     ga = geo_arg(a)
+    if name in ("degree", "unity") and not measure.is_geographic(ga.crs):
+        # an angular radius on a projected geometry: buffer in WGS84 degrees, back to the geometry's CRS
+        wgs84 = ga.to(CRS84)
+        grown = Geo(wgs84.geom.buffer(number_arg(radius), quad_segs=measure.QUAD_SEGS), CRS84)
+        return _strdf_out(grown.to(ga.crs))
     if name in ("degree", "unity"):
         return _strdf_out(Geo(ga.geom.buffer(number_arg(radius), quad_segs=measure.QUAD_SEGS), ga.crs))
     return _strdf_out(measure.buffer(ga, number_arg(radius), name))
