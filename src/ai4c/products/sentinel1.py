@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
-from ai4c.products.sentinel1_safe import SafeSource
+from ai4c.products.safe import SafeSource
 
 GRD_TYPES = ("GRD",)
 MODES = ("IW", "EW", "SM", "S1", "S2", "S3", "S4", "S5", "S6", "WV")

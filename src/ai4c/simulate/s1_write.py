@@ -125,7 +125,7 @@ def _write_safe(safe: Path, geom, truth, cal, noise, grid, target_px, mission, e
 
 def _template_annotation(template: Path, pol: str, geom: Geometry) -> bytes | None:
     """The real annotation of `pol`, unchanged, when the full template size is rendered."""
-    from ai4c.products.sentinel1_safe import SafeSource
+    from ai4c.products.safe import SafeSource
 
     real = open_grd(template, pol)
     if (real.lines, real.samples) != (geom.lines, geom.samples):
