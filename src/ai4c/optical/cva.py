@@ -102,6 +102,19 @@ def polar(ref: xr.DataArray, tgt: xr.DataArray, norm: Normalisation, sigma: np.n
     return rho.astype(np.float32), alpha.astype(np.float32)
 
 
+def _store(layer: xr.DataArray) -> np.ndarray:
+    """Compute a lazy float32 (y, x) layer chunk by chunk straight into one preallocated array
+    (no concatenation copies: peak memory is the result plus the chunks in flight)."""
+    import dask.array as darr
+
+    out = np.empty(layer.shape, dtype=np.float32)
+    if isinstance(layer.data, darr.Array):
+        darr.store(layer.data.astype(np.float32), out, lock=False)
+    else:
+        out[...] = np.asarray(layer.values, dtype=np.float32)
+    return out
+
+
 def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
                    max_fit: int = 200_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """K-means on standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
@@ -146,16 +159,15 @@ def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.Da
     diff = (y - norm.offset) / norm.gain - x
     sigma = _robust_sigma(diff[norm.not_changed])
     rho, alpha = polar(ref, tgt, norm, sigma, reference)
-    import dask
-
-    rho_np, alpha_np = (np.asarray(a) for a in dask.compute(rho.data, alpha.data))
+    rho_np, alpha_np = _store(rho), _store(alpha)
     ok = valid_np & np.isfinite(rho_np)
+    rho_np[~ok] = np.nan
+    alpha_np[~ok] = np.nan
     threshold = float(np.sqrt(chi2.ppf(level / 100.0, ref.sizes["band"])))
     changed = ok & (rho_np > threshold)
     labels, centres = kmeans_classes(rho_np, alpha_np, changed, n_classes)
     labels[~ok] = NO_DATA
     coords = {"y": ref.coords["y"], "x": ref.coords["x"]} if "y" in ref.coords else {}
     as_da = lambda a, name: xr.DataArray(a, dims=("y", "x"), coords=coords, name=name)  # noqa: E731
-    return CvaResult(as_da(np.where(ok, rho_np, np.nan).astype(np.float32), "magnitude"),
-                     as_da(np.where(ok, alpha_np, np.nan).astype(np.float32), "angle"),
+    return CvaResult(as_da(rho_np, "magnitude"), as_da(alpha_np, "angle"),
                      as_da(labels, "class"), threshold, sigma, norm, centres)

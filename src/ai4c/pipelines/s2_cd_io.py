@@ -73,6 +73,16 @@ def _stats(result: CvaResult) -> dict:
             "ai4c:class_centres_magnitude_angle": result.centres.tolist()}
 
 
+def _stacked(rho: xr.DataArray, alpha: xr.DataArray) -> xr.DataArray:
+    """(magnitude, angle) as a lazy 2-band array over the numpy layers (streamed to disk, not copied)."""
+    import dask.array as darr
+
+    rows = min(1024, rho.shape[0])
+    data = darr.stack([darr.from_array(np.asarray(a.values), chunks=(rows, -1)) for a in (rho, alpha)])
+    coords = {"band": ["magnitude", "angle_deg"], **{k: rho.coords[k] for k in ("y", "x") if k in rho.coords}}
+    return xr.DataArray(data, dims=("band", "y", "x"), coords=coords)
+
+
 def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[Path]:
     """Write the products into `ctx.output_path` (created now that everything is computed)."""
     from ai4c.core.io import extension_for, write_raster
@@ -82,8 +92,7 @@ def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[P
     folder.mkdir(exist_ok=True)
     ext = extension_for(output_format)
     crs, transform = result.rho.rio.crs, result.rho.rio.transform()
-    cva = xr.concat([result.rho, result.alpha], dim="band").assign_coords(band=["magnitude", "angle_deg"])
-    cva = cva.rio.write_crs(crs).rio.write_transform(transform)
+    cva = _stacked(result.rho, result.alpha).rio.write_crs(crs).rio.write_transform(transform)
     classes = result.classes.expand_dims(band=["change_class"]).rio.write_crs(crs).rio.write_transform(transform)
     n_classes = max(len(result.centres), 1)
     cva_path = write_raster(cva, folder / f"CVA{ext}", output_format, nodata=float("nan"))
