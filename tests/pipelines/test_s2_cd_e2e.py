@@ -75,3 +75,29 @@ def test_bad_flags_exit_2(pair, tmp_path, capsys, flags, message):
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_aoi_crop_marks_outside_as_no_data(pair, utm_run):
+    from pyproj import Transformer
+
+    root, paths, truth = pair
+    to_lonlat = Transformer.from_crs("EPSG:32633", "EPSG:4326", always_xy=True)
+    x0, y0 = float(truth.x[20]), float(truth.y[20])
+    x1, y1 = float(truth.x[120]), float(truth.y[100])
+    ring = [to_lonlat.transform(x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y0))]  # a triangle
+    wkt = "POLYGON((" + ", ".join(f"{lon:.7f} {lat:.7f}" for lon, lat in ring) + "))"
+    code = main(["--input1", str(paths["input1"]), "--input2", str(paths["input2"]), "--projection", "UTM",
+                 "--AoI", wkt, "--output_path", str(root / "aoi"), "--quiet"])
+    assert code == 0
+    with rasterio.open(root / "aoi" / "S2-CD.tif") as src:
+        classes = src.read(1)
+        assert src.width < 110 and src.height < 90
+        assert src.transform.c >= float(truth.x[0])
+    assert classes[-1, 0] == 255  # below the triangle's diagonal: outside the AoI
+    inside = classes != 255
+    assert inside.mean() > 0.1  # half the box, minus the clouds of both dates
+    col0 = round((src.transform.c - float(truth.x[0]) + 5) / 10)
+    row0 = round((float(truth.y[0]) + 5 - src.transform.f) / 10)
+    full = utm_run[row0:row0 + classes.shape[0], col0:col0 + classes.shape[1]]
+    agree = ((full[inside] > 0) == (classes[inside] > 0)).mean()
+    assert agree > 0.99
