@@ -16,6 +16,7 @@ from s2_fixtures import s2_product_fixture  # noqa: F401  (the s2_product fixtur
 from shapely.geometry import Polygon
 
 from ai4c.simulate.s2 import load_truth, simulate_s2, truth_path
+from ai4c.simulate.scene import make_scene
 from conftest import shared
 
 
@@ -33,19 +34,21 @@ def test_zip_equals_folder(tmp_path, s2_product):
         assert all(n.startswith(folder.name + "/") for n in zf.namelist())
         zipped = {n.split("/", 1)[1]: zf.read(n) for n in names}
     assert zipped == _tree(folder)
+    with rasterio.open(archive) as ds:  # GDAL's SENTINEL2 driver reads ESA-style zips directly
+        names = ds.subdatasets
+    with rasterio.open(names[0]) as sub, rasterio.open(f"SENTINEL2_L2A:{folder}/MTD_MSIL2A.xml:10m:EPSG_32633") as ref:
+        assert np.array_equal(sub.read(), ref.read())
 
 
 def test_same_seed_same_product_other_seed_differs(tmp_path, s2_product):
     first = s2_product("L1C", "04.00")
     again = simulate_s2(tmp_path / "again", level="L1C", baseline="04.00", size=64, seed=3)
-    other = simulate_s2(tmp_path / "other", level="L1C", baseline="04.00", size=64, seed=4)
     assert _tree(first) == _tree(again)
     a, b = load_truth(first), load_truth(again)
     for name in ("reflectance", "landcover", "dem", "cloud", "scl_truth"):
         assert np.array_equal(a[name].values, b[name].values)
-    b04 = next(first.glob("GRANULE/*/IMG_DATA/*_B04.jp2")).relative_to(first)
-    with rasterio.open(first / b04) as x, rasterio.open(other / b04) as y:
-        assert (x.read(1) != y.read(1)).mean() > 0.5
+    other = make_scene(64, 4)
+    assert (a.landcover.values != other.landcover.values).mean() > 0.2
 
 
 def _gml_polygons(path: Path) -> dict[str, list[Polygon]]:
@@ -145,13 +148,54 @@ def test_metadata_values_readers_use(s2_product, level, baseline):
 
 def test_cli_writes_product_and_reports_bad_input(run_cli, tmp_path):
     code, out, _ = run_cli("simulate", "s2", "--level", "L1C", "--baseline", "04.00", "--size", "64", "--date",
-                           "20220317", "--seed", "5", "--bands", "B2,B8", "--output", tmp_path)
+                           "20220317", "--seed", "5", "--bands", "B2,B8", "--cloud-cover", "0", "--output", tmp_path)
     assert code == 0
     product = Path(out.splitlines()[0])
+    clear = load_truth(product)
+    assert not (clear.cloud.values.any() or clear.cirrus.values.any() or clear.shadow.values.any())
     assert product.is_dir() and "_MSIL1C_20220317T" in product.name and truth_path(product).exists()
     assert sorted(p.name[-7:] for p in product.glob("GRANULE/*/IMG_DATA/*.jp2")) == ["B02.jp2", "B08.jp2", "TCI.jp2"]
     for args, word in ((["--baseline", "03.99"], "baseline"), (["--bands", "B13"], "B13"), (["--date", "2023"], "date"),
-                       (["--size", "0"], "size")):
+                       (["--size", "0"], "size"), (["--cloud-cover", "1.5"], "cloud_cover")):
         code, _, err = run_cli("simulate", "s2", "--output", tmp_path / "bad", *args)
         assert code == 2 and word in err and err.count("\n") == 1
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
+
+
+def _jp2_properties(root: Path) -> dict[str, tuple]:
+    """File name without tile/time -> (band count, dtype, nodata, georeferenced) of every granule JP2."""
+    out = {}
+    for path in root.glob("GRANULE/*/**/*.jp2"):
+        key = re.sub(r"T\d\d[A-Z]{3}_\d{8}T\d{6}_", "", path.name)
+        with rasterio.open(path) as src:
+            out[key] = (src.count, src.dtypes[0], src.nodata, src.crs is not None)
+    return out
+
+
+def test_jp2_files_are_typed_like_the_real_stub(s2_product):
+    stub = next(shared("s2", "stactools_L2A_N0214_stub").glob("*.SAFE"))
+    assert _jp2_properties(s2_product("L2A", "02.14")) == _jp2_properties(stub)
+
+
+def test_render_any_truth_without_optional_layers(tmp_path):
+    import xarray as xr
+
+    from ai4c.simulate.s2 import render_s2
+    from ai4c.simulate.scene import BANDS
+
+    rng = np.random.default_rng(0)
+    refl = (rng.integers(1, 3000, (13, 48, 48)) / 10000).astype(np.float32)
+    refl[:, 10:20, 10:20] = 0.6  # a planted bright target
+    truth = xr.Dataset({"reflectance": (("band", "y", "x"), refl)},
+                       coords={"band": list(BANDS), "y": 5400000 - 5 - 10 * np.arange(48),
+                               "x": 399965 + 10 * np.arange(48)})
+    truth = truth.rio.write_crs("EPSG:32633").rio.write_transform(Affine(10, 0, 399960, 0, -10, 5400000))
+    before = truth.reflectance.values.copy()
+    product = render_s2(truth, tmp_path, level="L2A", baseline="04.00", date="20220101", bands=["B4"])
+    assert np.array_equal(truth.reflectance.values, before)  # the caller's truth is not modified
+    with rasterio.open(next(product.glob("GRANULE/*/IMG_DATA/R10m/*_B04_10m.jp2"))) as src:
+        dn = src.read(1)
+    assert np.array_equal(((dn.astype(np.float64) - 1000) / 10000).astype(np.float32), before[3])
+    assert (dn[10:20, 10:20] == 7000).all() and (dn != 0).all()
+    loaded = load_truth(product)
+    assert list(loaded.band.values) == ["B04"] and (loaded.scl_20m.values == 5).all()

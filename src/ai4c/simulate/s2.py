@@ -33,6 +33,7 @@ from ai4c.simulate.tiles import Tile, get_tile
 
 TRUTH_MASKS = ("landcover", "cloud", "cloud_prob", "cirrus", "shadow", "nodata", "scl_truth")
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
+FLUSH_BYTES = 256 * 1024**2
 
 
 def truth_path(product: Path | str) -> Path:
@@ -43,10 +44,13 @@ def truth_path(product: Path | str) -> Path:
 
 def simulate_s2(output_dir: Path | str, *, level: str = "L2A", baseline: str = "05.09", size: int = 64,
                 date: str = "20230625", seed: int = 0, zip: bool = False, tile: str = "33UVP",
-                bands: list[str] | None = None) -> Path:
+                bands: list[str] | None = None, cloud_cover: float = 0.15) -> Path:
     """Make a truth scene (`make_scene(size, seed)` on the tile's grid) and render it as a SAFE product."""
     origin = get_tile(tile)
-    truth = make_scene(size, seed, tile=origin.name)
+    if not 0 <= cloud_cover < 1:
+        raise InvalidParameterError(f"cloud_cover={cloud_cover!r} must be in [0, 1), e.g. 0.15")
+    truth = make_scene(size, seed, tile=origin.name, cloud_cover=cloud_cover,
+                       cirrus_cover=0.08 if cloud_cover > 0 else 0.0)  # 0: a clear scene
     return render_s2(truth, output_dir, level=level, baseline=baseline, date=date, zip=zip, tile=origin.name,
                      seed=seed, bands=bands)
 
@@ -91,14 +95,21 @@ class TruthWriter:
                      reflectance=("TOA" if layout.level == "L1C" else "BOA") + " reflectance = (DN + offset) / 10000")
         ds = xr.Dataset(data, coords=coords, attrs=attrs)
         ds.to_netcdf(path, engine="h5netcdf", encoding={k: {"zlib": True, "complevel": 1} for k in data})
+        self.pending: dict[str, tuple] = {}
 
     def add(self, band: str, res: int, k: np.ndarray) -> None:
-        """Append the truth integers of `band` at `res` as uint16 DN-without-no-data (k - offset),
-        uncompressed (noisy integers barely compress and zlib would dominate the run time)."""
+        """Queue the truth integers of `band` at `res` as uint16 DN-without-no-data (k - offset);
+        written in batches of ~256 MB (uncompressed: noisy integers barely compress)."""
         sfx = "" if res == 10 else f"_{res}m"
-        name = f"reflectance_{res}m_{band}"
-        arr = (k - self.offset).astype(np.uint16)
-        xr.Dataset({name: ((f"y{sfx}", f"x{sfx}"), arr)}).to_netcdf(self.path, mode="a", engine="h5netcdf")
+        self.pending[f"reflectance_{res}m_{band}"] = ((f"y{sfx}", f"x{sfx}"), (k - self.offset).astype(np.uint16))
+        if sum(v[1].nbytes for v in self.pending.values()) > FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Append the queued variables to the file."""
+        if self.pending:
+            xr.Dataset(self.pending).to_netcdf(self.path, mode="a", engine="h5netcdf")
+            self.pending = {}
 
 
 def load_truth(product: Path | str) -> xr.Dataset:
@@ -124,7 +135,9 @@ def load_truth(product: Path | str) -> xr.Dataset:
                             dim=dim).assign_coords({dim: bands})
         out[f"reflectance{'' if res == 10 else f'_{res}m'}"] = stacked
     out.attrs = dict(raw.attrs)
-    return out.rio.write_crs(raw.attrs["crs"]).rio.write_transform(Affine(*raw.attrs["transform"]))
+    out.rio.write_crs(raw.attrs["crs"], inplace=True)
+    out.rio.write_transform(Affine(*raw.attrs["transform"]), inplace=True)
+    return out
 
 
 def _product_info(layout: SafeLayout, grid: s2_render.Grid, truth: xr.Dataset,
@@ -160,6 +173,7 @@ def _write_product(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: s2_r
     masks = s2_render.truth_masks(truth)
     writer = TruthWriter(truth_file, truth, masks, layout, grid)
     tci = s2_render.render_bands(safe, truth, layout, grid, masks, writer.add)
+    writer.flush()
     if layout.level == "L2A":
         s2_render.render_l2a_extras(safe, layout, grid, masks, seed)
     if has_offset(layout.baseline):

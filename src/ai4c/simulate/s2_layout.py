@@ -139,18 +139,18 @@ class SafeLayout:
         return out
 
     def mask_files(self) -> list[str]:
-        """QI_DATA masks of the granule (raster from 04.00, GML before)."""
+        """QI_DATA masks of the granule (raster from 04.00, GML before), in MTD_TL's order: per band,
+        then the cloud mask, then the L2A probability masks."""
         qi = f"{self.granule}/QI_DATA"
-        out = []
-        if self.level == "L2A":
-            out += [f"{qi}/MSK_{k}_{r}m.jp2" for k in ("CLDPRB", "SNWPRB") for r in (20, 60)]
         bands = [b for b in ALL_BANDS if b in self.bands]
         if has_offset(self.baseline):
-            out += [f"{qi}/MSK_{k}_{b}.jp2" for k in ("DETFOO", "QUALIT") for b in bands]
+            out = [f"{qi}/MSK_{k}_{b}.jp2" for b in bands for k in ("DETFOO", "QUALIT")]
             out.append(f"{qi}/MSK_CLASSI_B00.jp2")
         else:
-            out += [f"{qi}/MSK_{k}_{b}.gml" for k in GML_TYPES for b in bands]
+            out = [f"{qi}/MSK_{k}_{b}.gml" for b in bands for k in GML_TYPES]
             out.append(f"{qi}/MSK_CLOUDS_B00.gml")
+        if self.level == "L2A":
+            out += [f"{qi}/MSK_{k}_{r}m.jp2" for r in (20, 60) for k in ("CLDPRB", "SNWPRB")]
         return out
 
     def qi_reports(self) -> list[str]:

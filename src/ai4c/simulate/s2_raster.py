@@ -36,12 +36,14 @@ def subsample(a: np.ndarray, factor: int) -> np.ndarray:
     return a[::factor, ::factor]
 
 
-def quantise(refl: np.ndarray, offset: int) -> np.ndarray:
-    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535.
-    float32 is exact enough here: truth values are multiples of 1e-4 below 6.5."""
-    scaled = np.nan_to_num(np.asarray(refl, np.float32), nan=0.0) * np.float32(10000.0)
-    np.clip(np.rint(scaled, out=scaled), 1 + offset, 65535 + offset, out=scaled)
-    return scaled.astype(np.int32)
+def quantise_inplace(refl: np.ndarray, offset: int) -> np.ndarray:
+    """Reflectance -> integer k = round(refl * 10000), kept where DN = k - offset fits 1..65535; reuses
+    the float32 buffer of `refl` (destroyed) to save a full-size copy. float32 is exact enough here:
+    truth values are multiples of 1e-4 below 6.5."""
+    np.nan_to_num(refl, copy=False, nan=0.0)
+    refl *= np.float32(10000.0)
+    np.clip(np.rint(refl, out=refl), 1 + offset, 65535 + offset, out=refl)
+    return refl.astype(np.int32)
 
 
 def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarray:
@@ -53,20 +55,26 @@ def encode_dn(k: np.ndarray, offset: int, nodata: np.ndarray | None) -> np.ndarr
 
 
 def write_jp2(path: Path, data: np.ndarray, *, crs: str, transform: Affine, resolution: int,
-              lossless: bool = True) -> Path:
-    """Write (bands, h, w) or (h, w) as JPEG2000 with the block and code-block structure of real
-    products: lossless (reversible 5/3 wavelet) by default, GML/GeoJP2 georeferencing boxes."""
+              lossless: bool = True, nbits: int | None = None) -> Path:
+    """Write (bands, h, w) or (h, w) as JPEG2000 with the structure of real products (a real 10 m band:
+    1024 x 1024 tiles, 5 resolution levels, i.e. overviews 5490 ... 686, NBITS=15, no TLM markers):
+    lossless (reversible 5/3 wavelet) by default, 64 x 64 code-blocks, GMLJP2 + GeoJP2 boxes."""
     arr = data[None] if data.ndim == 2 else data
     count, height, width = arr.shape
     block = max(32, min(BLOCK.get(resolution, 1024), max(height, width)))  # GDAL wants blocks >= 32
-    levels = max(1, min(6, int(math.log2(max(1, min(height, width, block) // 32))) + 1))
+    levels = max(1, min(5, int(math.log2(max(1, min(height, width, block) // 32))) + 1))
     options = {"QUALITY": "100" if lossless else "25", "REVERSIBLE": "YES" if lossless else "NO",
                "BLOCKXSIZE": str(block), "BLOCKYSIZE": str(block), "CODEBLOCK_WIDTH": "64",
                "CODEBLOCK_HEIGHT": "64", "RESOLUTIONS": str(levels), "PROGRESSION": "LRCP", "YCC": "NO"}
+    if nbits:
+        options["NBITS"] = str(nbits)  # e.g. 1 for 0/1 masks (cheap to encode)
+    elif arr.dtype == np.uint16 and int(arr.max(initial=0)) <= 32767:
+        options["NBITS"] = "15"  # real band files are 15-bit
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {"driver": "JP2OpenJPEG", "width": width, "height": height, "count": count, "dtype": arr.dtype,
                "crs": crs, "transform": transform, **options}
-    threads = os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS")  # OpenJPEG encodes code-blocks in parallel
+    # OpenJPEG encodes code-blocks in parallel; not worth the threads for small images
+    threads = os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS" if height * width > 1 << 20 else "1")
     with rasterio.Env(GDAL_NUM_THREADS=threads), rasterio.open(path, "w", **profile) as dst:
         dst.write(arr)
     aux = path.with_name(path.name + ".aux.xml")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dask.array as da
 import numpy as np
 import xarray as xr
 from rasterio.transform import Affine
@@ -23,7 +24,7 @@ from rasterio.transform import Affine
 from ai4c.core.progress import track
 from ai4c.simulate.s2_gml import mask_polygons, write_gml_mask
 from ai4c.simulate.s2_layout import ALL_BANDS, GML_TYPES, NATIVE_RES, SafeLayout, has_offset
-from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise, subsample, write_jp2
+from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise_inplace, subsample, write_jp2
 from ai4c.simulate.scene import scl_from_truth
 
 TRANSMITTANCE = dict(zip(ALL_BANDS, (0.80, 0.85, 0.88, 0.90, 0.92, 0.93, 0.94, 0.95, 0.95, 0.80, 0.30, 0.96,
@@ -89,6 +90,17 @@ def _tci(k: np.ndarray) -> np.ndarray:
     return np.clip(np.round(k.astype(np.float32) / 2000.0 * 255.0), 1, 255).astype(np.uint8)
 
 
+def _plane(truth: xr.Dataset, band: str) -> np.ndarray:
+    """A float32 copy of one reflectance band that the caller may destroy; dask blocks are stored
+    straight into it (no concatenation copy: one band of a full tile is 480 MB)."""
+    plane = truth["reflectance"].sel(band=band)
+    if not plane.chunks:
+        return np.array(plane.values, np.float32)
+    out = np.empty(plane.shape, np.float32)
+    da.store(plane.data.astype(np.float32), out, lock=False)
+    return out
+
+
 def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, masks: dict[str, np.ndarray],
                  on_band: Callable[[str, int, np.ndarray], None]) -> dict[int, np.ndarray]:
     """Write every band JP2; call `on_band(band, res, k)` with the truth integers; return TCI arrays."""
@@ -96,13 +108,14 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
     paths = {(kind, res): safe / (p + ".jp2") for kind, res, p in layout.image_files()}
     tci_res = sorted({r for kind, r in paths if kind == "TCI"})
     tci: dict[int, list[np.ndarray]] = {r: [] for r in tci_res}
-    wanted = [b for b in ALL_BANDS if b in layout.bands or b in TCI_BANDS]
+    have = set(truth["reflectance"].band.values.tolist())
+    wanted = [b for b in ALL_BANDS if b in layout.bands or (b in TCI_BANDS and b in have)]
     order = sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9)
     for band in track(order, "simulating S2 bands", total=len(order)):
-        refl = np.asarray(truth["reflectance"].sel(band=band).values, np.float32)
+        refl = _plane(truth, band)
         if layout.level == "L1C":
             refl = boa_to_toa(refl, band)
-        k10 = quantise(refl, offset)
+        k10 = quantise_inplace(refl, offset)
         del refl
         if band in layout.bands:
             on_band(band, 10, k10)
@@ -117,7 +130,8 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
                 tci[res].append(np.where(subsample(masks["nodata"], res // 10), 0, _tci(k)))
     out = {}
     for res, channels in tci.items():
-        out[res] = np.stack(channels)
+        shape = subsample(masks["nodata"], res // 10).shape
+        out[res] = np.stack(channels) if len(channels) == 3 else np.zeros((3,) + shape, np.uint8)  # no RGB truth
         write_jp2(paths[("TCI", res)], out[res], crs=grid.crs, transform=grid.transform(res), resolution=res)
     return out
 
@@ -153,7 +167,8 @@ def render_raster_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[
     qi = safe / layout.granule / "QI_DATA"
     classi = np.stack([subsample(masks["cloud"], 6), subsample(masks["cirrus"], 6),
                        subsample(masks["landcover"], 6) == 6]).astype(np.uint8)
-    write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, crs=grid.crs, transform=grid.transform(60), resolution=60)
+    write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, crs=grid.crs, transform=grid.transform(60), resolution=60,
+              nbits=1)
     for band in (b for b in ALL_BANDS if b in layout.bands):
         res = NATIVE_RES[band]
         nodata = subsample(masks["nodata"], res // 10)
@@ -161,7 +176,8 @@ def render_raster_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[
         qualit = np.zeros((8,) + nodata.shape, np.uint8)
         qualit[5] = nodata
         write_jp2(qi / f"MSK_DETFOO_{band}.jp2", detfoo, crs=grid.crs, transform=grid.transform(res), resolution=res)
-        write_jp2(qi / f"MSK_QUALIT_{band}.jp2", qualit, crs=grid.crs, transform=grid.transform(res), resolution=res)
+        write_jp2(qi / f"MSK_QUALIT_{band}.jp2", qualit, crs=grid.crs, transform=grid.transform(res), resolution=res,
+                  nbits=1)
 
 
 def render_gml_masks(safe: Path, layout: SafeLayout, grid: Grid, masks: dict[str, np.ndarray]) -> None:

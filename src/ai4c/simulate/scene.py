@@ -50,6 +50,7 @@ CLOUD_SPECTRUM = np.array([0.55, 0.55, 0.56, 0.57, 0.58, 0.58, 0.58, 0.58, 0.58,
 CIRRUS_ADD = np.array([0.03] * 10 + [0.08, 0.03, 0.02], np.float32)
 SHADOW_FACTOR = np.float32(0.35)
 TEXTURE_AMPLITUDE = np.float32(0.12)
+TEXTURE_SCALE = 32.0
 NOISE_HALF_WIDTH = 70  # per-pixel, per-band noise: uniform integers in [-70, 70] x 1e-4 (std ~0.004)
 SHADOW_LUT = np.array([1.0, SHADOW_FACTOR], np.float32)
 CIRRUS_LUT = np.stack([np.zeros(13, np.float32), CIRRUS_ADD], axis=1)
@@ -128,10 +129,18 @@ def _class_fields(m: int, rngs: list[np.random.Generator], *, sea_fraction: floa
             "cloud_prob": np.clip(np.round(prob), 0, 100).astype(np.uint8), "cirrus": cirrus}
 
 
-def _band_block(lc, tex, prob, cirrus, shadow, *, band: int, seed: int, block_info=None) -> np.ndarray:
+def _texture_int8(field: np.ndarray) -> np.ndarray:
+    """Texture stored as int8 (value x 32, clipped to +-4 std): a quarter of the memory of float32."""
+    np.clip(np.rint(field * np.float32(TEXTURE_SCALE), out=field), -127, 127, out=field)
+    return field.astype(np.int8)
+
+
+def _band_block(lc, tex8, prob, cirrus, shadow, *, band: int, seed: int, block_info=None) -> np.ndarray:
     """Reflectance of one band on one row block (seeded by band and block: deterministic)."""
     row0 = block_info[0]["array-location"][0][0] if block_info else 0
     rng = np.random.default_rng([seed, 7919, band, row0])
+    tex = tex8.astype(np.float32)
+    tex *= np.float32(1.0 / TEXTURE_SCALE)
     refl = SPECTRA[:, band][lc]
     refl *= 1 + TEXTURE_AMPLITUDE * tex
     refl *= SHADOW_LUT[shadow.view(np.uint8)]
@@ -142,7 +151,9 @@ def _band_block(lc, tex, prob, cirrus, shadow, *, band: int, seed: int, block_in
     k = np.rint(refl * np.float32(10000.0)).astype(np.int32)
     k += rng.integers(-NOISE_HALF_WIDTH, NOISE_HALF_WIDTH + 1, k.shape, dtype=np.int16)
     np.clip(k, 1, 20000, out=k)
-    return (k / 10000.0).astype(np.float32)
+    out = k.astype(np.float32)
+    out /= np.float32(10000.0)  # == float32(k / 1e4): float32 division of integers is correctly rounded
+    return out
 
 
 def _lazy_reflectance(fields: dict[str, np.ndarray], texture: np.ndarray, seed: int) -> da.Array:
@@ -175,9 +186,10 @@ def make_scene(size: int, seed: int = 0, *, crs: str | None = None, transform=No
     f20["shadow"] = _shift(f20["cloud"], round(math.cos(az) * shift), round(-math.sin(az) * shift)) & ~f20["cloud"]
     fields = {k: _replicate(v, n) for k, v in f20.items() if k not in ("dem",)}
     dem = np.pad(upsample2(f20["dem"]), ((0, 1), (0, 1)), mode="edge")[:n, :n]
-    dem = np.where(fields["sea"], np.float32(0), np.maximum(dem, np.float32(1))).astype(np.float32)
+    dem = np.maximum(dem, np.float32(1))
+    dem[fields.pop("sea")] = 0
     nodata = swath_nodata((n, n), 1.0 / n, nodata_fraction)
-    texture = fbm((n, n), rngs[7], largest=max(n / 16, 2), smallest=1, hurst=0.5)
+    texture = _texture_int8(fbm((n, n), rngs[7], largest=max(n / 16, 2), smallest=1, hurst=0.5))
     fields["scl_truth"] = scl_from_truth(fields["landcover"], fields["cloud"], fields["cloud_prob"],
                                          fields["cirrus"], fields["shadow"], nodata)
     refl = _lazy_reflectance(fields, texture, seed)
@@ -195,4 +207,6 @@ def make_scene(size: int, seed: int = 0, *, crs: str | None = None, transform=No
                "reflectance": "BOA reflectance, quantised to 1e-4"})
     ds["landcover"].attrs["flag_values"] = list(LANDCOVER)
     ds["dem"].attrs["units"] = "m"
-    return ds.rio.write_crs(crs).rio.write_transform(transform)
+    ds.rio.write_crs(crs, inplace=True)  # inplace: rioxarray otherwise deep-copies the whole scene
+    ds.rio.write_transform(transform, inplace=True)
+    return ds
