@@ -148,13 +148,15 @@ def test_metadata_values_readers_use(s2_product, level, baseline):
 
 def test_cli_writes_product_and_reports_bad_input(run_cli, tmp_path):
     code, out, _ = run_cli("simulate", "s2", "--level", "L1C", "--baseline", "04.00", "--size", "64", "--date",
-                           "20220317", "--seed", "5", "--bands", "B2,B8", "--output", tmp_path)
+                           "20220317", "--seed", "5", "--bands", "B2,B8", "--cloud-cover", "0", "--output", tmp_path)
     assert code == 0
     product = Path(out.splitlines()[0])
+    clear = load_truth(product)
+    assert not (clear.cloud.values.any() or clear.cirrus.values.any() or clear.shadow.values.any())
     assert product.is_dir() and "_MSIL1C_20220317T" in product.name and truth_path(product).exists()
     assert sorted(p.name[-7:] for p in product.glob("GRANULE/*/IMG_DATA/*.jp2")) == ["B02.jp2", "B08.jp2", "TCI.jp2"]
     for args, word in ((["--baseline", "03.99"], "baseline"), (["--bands", "B13"], "B13"), (["--date", "2023"], "date"),
-                       (["--size", "0"], "size")):
+                       (["--size", "0"], "size"), (["--cloud-cover", "1.5"], "cloud_cover")):
         code, _, err = run_cli("simulate", "s2", "--output", tmp_path / "bad", *args)
         assert code == 2 and word in err and err.count("\n") == 1
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())

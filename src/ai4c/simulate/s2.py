@@ -44,10 +44,13 @@ def truth_path(product: Path | str) -> Path:
 
 def simulate_s2(output_dir: Path | str, *, level: str = "L2A", baseline: str = "05.09", size: int = 64,
                 date: str = "20230625", seed: int = 0, zip: bool = False, tile: str = "33UVP",
-                bands: list[str] | None = None) -> Path:
+                bands: list[str] | None = None, cloud_cover: float = 0.15) -> Path:
     """Make a truth scene (`make_scene(size, seed)` on the tile's grid) and render it as a SAFE product."""
     origin = get_tile(tile)
-    truth = make_scene(size, seed, tile=origin.name)
+    if not 0 <= cloud_cover < 1:
+        raise InvalidParameterError(f"cloud_cover={cloud_cover!r} must be in [0, 1), e.g. 0.15")
+    truth = make_scene(size, seed, tile=origin.name, cloud_cover=cloud_cover,
+                       cirrus_cover=0.08 if cloud_cover > 0 else 0.0)  # 0: a clear scene
     return render_s2(truth, output_dir, level=level, baseline=baseline, date=date, zip=zip, tile=origin.name,
                      seed=seed, bands=bands)
 

@@ -108,7 +108,8 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
     paths = {(kind, res): safe / (p + ".jp2") for kind, res, p in layout.image_files()}
     tci_res = sorted({r for kind, r in paths if kind == "TCI"})
     tci: dict[int, list[np.ndarray]] = {r: [] for r in tci_res}
-    wanted = [b for b in ALL_BANDS if b in layout.bands or b in TCI_BANDS]
+    have = set(truth["reflectance"].band.values.tolist())
+    wanted = [b for b in ALL_BANDS if b in layout.bands or (b in TCI_BANDS and b in have)]
     order = sorted(wanted, key=lambda b: TCI_BANDS.index(b) if b in TCI_BANDS else 9)
     for band in track(order, "simulating S2 bands", total=len(order)):
         refl = _plane(truth, band)
@@ -129,7 +130,8 @@ def render_bands(safe: Path, truth: xr.Dataset, layout: SafeLayout, grid: Grid, 
                 tci[res].append(np.where(subsample(masks["nodata"], res // 10), 0, _tci(k)))
     out = {}
     for res, channels in tci.items():
-        out[res] = np.stack(channels)
+        shape = subsample(masks["nodata"], res // 10).shape
+        out[res] = np.stack(channels) if len(channels) == 3 else np.zeros((3,) + shape, np.uint8)  # no RGB truth
         write_jp2(paths[("TCI", res)], out[res], crs=grid.crs, transform=grid.transform(res), resolution=res)
     return out
 
