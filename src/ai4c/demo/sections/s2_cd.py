@@ -25,7 +25,7 @@ def _change_detection(section: Section, workdir: Path) -> None:
     from ai4c.simulate.changes import CHANGES
     from ai4c.simulate.s2_pair import cloudy, simulate_pair
 
-    paths = simulate_pair(workdir / "pair", size=160, seed=11, gain=1.08, offset=0.01, n_per_type=4)
+    paths = simulate_pair(workdir / "pair", size=128, seed=11, gain=1.08, offset=0.01, n_per_type=3)
     out = workdir / "s2cd"
     run(paths["input1"], paths["input2"], out, projection="UTM")
     truth = xr.load_dataset(paths["truth"])
@@ -69,8 +69,8 @@ def _composites(section: Section, workdir: Path) -> None:
     from ai4c.pipelines.monthly_composite import run
     from ai4c.simulate.refboa_series import series_dates, write_refboa_series
 
-    dates = series_dates(2017, 40, skip_months=(2,))
-    truth = write_refboa_series(workdir / "series", dates, size=96, bands=9, seed=5)
+    dates = series_dates(2017, 30, skip_months=(2,))
+    truth = write_refboa_series(workdir / "series", dates, size=64, bands=9, seed=5)
     paths = run(workdir / "series", workdir / "mc", season_start=2017, tile="33UVP")
     exact, empty_ok = 0, True
     for path in paths:
@@ -104,6 +104,8 @@ def _composites(section: Section, workdir: Path) -> None:
 def run(workdir: Path) -> Section:
     """Both parts of the section."""
     section = Section(TITLE)
+    for name in ("pair", "s2cd", "series", "mc"):  # a previous run's files would mix with this one's
+        shutil.rmtree(workdir / name, ignore_errors=True)
     _change_detection(section, workdir)
     _composites(section, workdir)
     return section
