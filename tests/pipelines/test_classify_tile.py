@@ -81,6 +81,13 @@ def bad_case(base, tmp_path, case):
         profile.update(width=profile["width"] - 8)
         with rasterio.open(inp / "crop_mask.tif", "w", **profile) as dst:
             dst.write(data[:, :, :-8])
+    elif case == "composite grid":
+        path = next(mc.glob("MC_*_201803.tif"))
+        with rasterio.open(path) as src:
+            profile, data = src.profile, src.read()
+        profile.update(transform=profile["transform"] * rasterio.Affine.translation(3, 0))
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(data)
     elif case == "bands":
         path = next(mc.glob("MC_*_201709.tif"))
         with rasterio.open(path) as src:
@@ -92,7 +99,8 @@ def bad_case(base, tmp_path, case):
 
 
 @pytest.mark.parametrize(("case", "message"), [
-    ("no model", "no model"), ("missing month", "12 monthly"), ("mask grid", "another grid"), ("bands", "bands")])
+    ("no model", "no model"), ("missing month", "12 monthly"), ("mask grid", "another grid"),
+    ("composite grid", "another grid"), ("bands", "bands")])
 def test_bad_inputs(chain, tmp_path, capsys, case, message):
     base, _ = chain
     inp, mc = bad_case(base, tmp_path, case)
