@@ -249,7 +249,8 @@ def generate(cfg: AqganConfig, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     stats = state["meta"]["normalisation"]
     lowres, _, times = _lowres_inputs(cfg, start, end, stats)
     grid = cfg.grid()
-    keep = [k for k, p in enumerate(grid.positions()) if p in grid.positions(grid.size)]
+    central = T.central_assembly_possible(grid)
+    keep = [k for k, p in enumerate(grid.positions()) if central or p in grid.positions(grid.size)]
     lowres, static = lowres[:, keep], _static(cfg)[keep]
     nt, ntile = lowres.shape[:2]
     members = int(cfg.model["ensemble_size"])
@@ -259,7 +260,8 @@ def generate(cfg: AqganConfig, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     fields = {}
     for c, name in enumerate(cfg.variables["output"]):
         tiles = T.denormalise(flat[:, :, c].reshape(members, nt, ntile, *flat.shape[-2:]), stats[name])
-        fields[name] = T.assemble(tiles, grid.positions(grid.size), shape, grid.factor)
+        fields[name] = T.assemble_central(tiles, grid) if central else \
+            T.assemble(tiles, grid.positions(grid.size), shape, grid.factor)
     ds = ensemble_dataset(fields, times, grid, {"model": state["meta"]["period"], "seed": int(cfg.model["seed"])})
     folder = cfg.output["predictions_dir"]
     folder.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,31 @@ def assemble(tiles: np.ndarray, positions: list[tuple[int, int]], shape: tuple[i
     return out
 
 
+def assemble_central(tiles: np.ndarray, grid: TileGrid) -> np.ndarray:
+    """Maps (..., H, W) from overlapping tiles at the training stride, each cell taken from the tile where it
+    is most central (no averaging, so the ensemble spread is kept and tile-edge effects are cut away)."""
+    size, stride, f = grid.size, grid.stride, grid.factor
+    margin = (size - stride) // 2
+    out = np.full((*tiles.shape[:-3], grid.ny * f, grid.nx * f), np.nan, dtype=tiles.dtype)
+    rows = sorted({p[0] for p in grid.positions()})
+    cols = sorted({p[1] for p in grid.positions()})
+    for k, (i, j) in enumerate(grid.positions()):
+        r0 = 0 if i == rows[0] else margin
+        r1 = size if i == rows[-1] else size - margin
+        c0 = 0 if j == cols[0] else margin
+        c1 = size if j == cols[-1] else size - margin
+        out[..., (i + r0) * f:(i + r1) * f, (j + c0) * f:(j + c1) * f] = \
+            tiles[..., k, r0 * f:r1 * f, c0 * f:c1 * f]
+    return out
+
+
+def central_assembly_possible(grid: TileGrid) -> bool:
+    """Overlapping tiles cover the AoI exactly with even margins."""
+    s = grid.stride
+    return (0 < s < grid.size and grid.size % s == 0 and (grid.size - s) % 2 == 0
+            and (grid.ny - grid.size) % s == 0 and (grid.nx - grid.size) % s == 0)
+
+
 def fit_stats(name: str, values: np.ndarray) -> dict[str, float | str]:
     """Normalisation of one variable: log1p for concentrations, then zero mean and unit variance."""
     transform = "log1p" if name in LOG_VARIABLES else "none"
