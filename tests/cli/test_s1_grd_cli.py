@@ -84,4 +84,7 @@ def test_aoi_and_db_output(capsys, tmp_path, product):
     finite = data[np.isfinite(data)]
     assert finite.size > 0.9 * data.size
     assert -25 < np.median(finite) < 0  # dB values
-    assert (tmp_path / "aoi.tif.stac.json").exists()
+    import json
+
+    item = json.loads((tmp_path / "aoi.tif.stac.json").read_text())
+    assert any("no DEM given" in w for w in item["properties"]["ai4c:warnings"])  # ellipsoid, recorded

@@ -71,7 +71,7 @@ def test_radiometry_within_0_2_db(product, tmp_path):
         rows, cols = rasterio.transform.rowcol(dem_transform, xs, ys)
         klass = classes[np.clip(rows, 0, classes.shape[0] - 1), np.clip(cols, 0, classes.shape[1] - 1)]
         klass = klass.reshape(data.shape)
-        incidence = _incidence(out)
+        incidence = _incidence(out, sim.path)
         far = _far_from_targets(out, sim.targets, data.shape)
         for k, sigma0 in enumerate(truth["class_sigma0"]):
             inner = (klass == k) & np.isfinite(data) & _interior(klass == k) & far
@@ -102,7 +102,16 @@ def _interior(mask: np.ndarray, margin: int = 6) -> np.ndarray:
     return binary_erosion(mask, iterations=margin)
 
 
-def _incidence(path) -> np.ndarray:
-    """Ellipsoid incidence (radians) of the output pixels: about 37 degrees across a 3 km swath."""
+def _incidence(path, product_path) -> np.ndarray:
+    """Ellipsoid incidence (radians) of the output pixels, from the product's own geolocation grid."""
+    from scipy.interpolate import griddata
+
+    from ai4c.products.sentinel1 import open_grd
+
+    g = open_grd(product_path).geolocation
     with rasterio.open(path) as src:
-        return np.full((src.height, src.width), np.radians(37.0))
+        rows, cols = np.mgrid[0:src.height, 0:src.width]
+        xs, ys = src.xy(rows.ravel(), cols.ravel())
+    inc = griddata(np.column_stack([g.longitude, g.latitude]), g.incidence_angle, (np.asarray(xs), np.asarray(ys)),
+                   method="linear")
+    return np.radians(inc.reshape(rows.shape))

@@ -197,10 +197,11 @@ def geocode_block(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, hei
 
 
 def _window(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, heights: HeightFn,
-            step: int = 16, pad: int = 4) -> tuple[int, int, int, int] | None:
-    """The image window (l0, l1, p0, p1) an output block needs, from a coarse pass at the block's extreme heights."""
+            step: int = 16, pad: int = 12) -> tuple[int, int, int, int] | None:
+    """The image window (l0, l1, p0, p1) an output block needs, from a coarse pass at the block's extreme
+    heights (sampled every 4th pixel; `pad` covers the relief between samples)."""
     lon, lat = block_lonlat(grid, rows, cols, halo=0)
-    h = heights(lon, lat)
+    h = heights(lon[::4, ::4], lat[::4, ::4])
     finite = np.isfinite(h)
     if not finite.any():
         return None
