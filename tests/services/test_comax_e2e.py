@@ -1,7 +1,6 @@
 """End to end: simulated S5P granules in a local S3 server -> catalogue -> broker -> CO max over REST and gRPC."""
 
 import datetime as dt
-import socket
 
 import grpc
 import h5py
@@ -16,22 +15,17 @@ from ai4c.services.comax import model_pb2, model_pb2_grpc
 from ai4c.services.comax.grpc_server import create_server
 from ai4c.services.comax.rest import create_app
 from ai4c.simulate.s5p import Plume, simulate_s5p
+from tests.conftest import free_port
 
 AOI = box(6.0, 46.0, 14.0, 54.0)
 BUCKET = "eodata"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def s3_server():
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     yield f"http://127.0.0.1:{port}"

@@ -11,7 +11,6 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -81,12 +80,3 @@ def run_guarded(func: Callable[[argparse.Namespace], int | None], args: argparse
 def csv_list(text: str) -> list[str]:
     """Parse a comma-separated flag value (`B2,B3,B4`) into a list of stripped items."""
     return [item.strip() for item in str(text).split(",") if item.strip()]
-
-
-def call_with(func: Callable[..., Any], args: argparse.Namespace, **renames: str) -> Any:
-    """Call `func` with the parsed arguments whose names it takes (a thin CLI -> pipeline bridge)."""
-    import inspect
-
-    names = inspect.signature(func).parameters
-    values = {renames.get(k, k): v for k, v in vars(args).items()}
-    return func(**{k: v for k, v in values.items() if k in names})

@@ -16,11 +16,11 @@ import xarray as xr
 from numba import njit, prange
 from pyproj import CRS, Transformer
 
+from ai4c.core.grid import WGS84_SEMI_MAJOR_AXIS as WGS84_A
 from ai4c.core.grid import Grid
 from ai4c.products.sentinel1 import GrdProduct, OrbitVectors
 from ai4c.sar.orbit import hermite_state
 
-WGS84_A = 6378137.0
 WGS84_E2 = 6.69437999014e-3
 OK, LAYOVER, SHADOW, OUTSIDE = 0, 1, 2, 3
 

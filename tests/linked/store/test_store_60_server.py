@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +10,7 @@ import httpx
 import numpy as np
 import pytest
 import uvicorn
+from tests.conftest import free_port
 
 from ai4c.linked.store import GeoStore
 from ai4c.services.sparql import create_app
@@ -21,11 +21,6 @@ WITHIN = f"""PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/functi
 SELECT ?f WHERE {{ ?f geo:asWKT ?w .
   FILTER(geof:sfWithin(?w, "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))"^^geo:wktLiteral)) }}"""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -9,10 +9,11 @@ import shapely
 from pyproj import Geod
 from shapely.ops import nearest_points
 
+from ai4c.core.grid import WGS84_SEMI_MAJOR_AXIS
 from ai4c.linked.store.geometry import Geo, pyproj_crs, transform_geom
 
 UOM = "http://www.opengis.net/def/uom/OGC/1.0/"
-METRE_PER_DEGREE = 2 * math.pi * 6378137.0 / 360.0
+METRE_PER_DEGREE = 2 * math.pi * WGS84_SEMI_MAJOR_AXIS / 360.0
 _GEOD = Geod(ellps="WGS84")
 QUAD_SEGS = 8  # segments per quarter circle, as JTS and PostGIS
 _UNITS = {"metre": "metre", "meter": "metre", "m": "metre", "degree": "degree", "radian": "radian",
