@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ai4c.core.errors import DependencyMissingError, InvalidProductError
+from ai4c.core.io import atomic_path
 
 DEFAULT_URL = "https://step.esa.int/auxdata/dem/SRTM90/hgt/{tile}.hgt.zip"
 SRTM3_SIZE = 1201
@@ -60,9 +61,8 @@ def fetch_tiles(bounds: tuple[float, float, float, float], url_template: str | N
             if response.status_code != 200:
                 raise DependencyMissingError(f"SRTM tile {name}: {url} answered {response.status_code}; "
                                              "set AI4C_SRTM3_URL or give --dem PATH")
-            partial = target.with_suffix(target.suffix + ".part")
-            partial.write_bytes(response.content)
-            os.replace(partial, target)
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(response.content)
         paths.append(target)
     return paths
 
