@@ -3,12 +3,19 @@
 The product is simulated with xarray-sentinel's real GRD metadata as template (its orbit, timing and
 range geometry). `AI4C_BENCH_S1_SIZE` picks the size: `full` (16685 x 25788, the whole IW scene) or
 LINESxSAMPLES (default 4000x4000, a crop of the scene's first lines/samples). `AI4C_BENCH_S1_SARSEN=0`
-skips the peer. Each run is a separate process so peak memory (ru_maxrss of the child) is its own.
+skips the peer. Each run is a separate process so peak memory and CPU time (rusage of the child) are its own.
+
+The simulated product is cached in the work folder (keyed by size and by a hash of the simulator's sources),
+so repeated runs reuse it. sarsen needs hours and >> 24 GB for a whole IW scene, so above 8000x8000 pixels
+(or when `AI4C_BENCH_S1_SARSEN_AOI_KM` is set) both `gtc` runs are made on the same square AoI (default
+60 km) at the scene centre, on the same DEM grid, and the ratios are those of that AoI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,7 +31,8 @@ import sys, json, resource
 from ai4c.pipelines.s1_grd import run
 kw = json.loads(sys.argv[3])
 run(sys.argv[1], sys.argv[2], **kw)
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rss_mb": u.ru_maxrss / 1024, "cpu_s": u.ru_utime + u.ru_stime}))
 """
 
 SARSEN = """
@@ -33,19 +41,23 @@ warnings.simplefilter("ignore")
 import sarsen
 product = sarsen.Sentinel1SarProduct(sys.argv[1], measurement_group="IW/VV")
 sarsen.terrain_correction(product, sys.argv[3], output_urlpath=sys.argv[2])
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rss_mb": u.ru_maxrss / 1024, "cpu_s": u.ru_utime + u.ru_stime}))
 """
+SIM_SOURCES = ("s1.py", "s1_geometry.py", "s1_render.py", "s1_safe.py", "s1_write.py")
+FULL_PIXELS = 8000 * 8000  # above this sarsen runs on an AoI
 
 
-def _timed(code: str, *args: str) -> tuple[float, float]:
-    """Run a Python snippet in a child process: (wall seconds, peak RSS MB)."""
+def _timed(code: str, *args: str) -> tuple[float, float, float]:
+    """Run a Python snippet in a child process: (wall seconds, peak RSS MB, CPU seconds)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
-    return wall, json.loads(done.stdout.strip().splitlines()[-1])["rss_mb"]
+    usage = json.loads(done.stdout.strip().splitlines()[-1])
+    return wall, usage["rss_mb"], usage["cpu_s"]
 
 
 def _dem_on_grid(truth_dem: Path, grid_file: Path, out: Path) -> None:
@@ -65,42 +77,81 @@ def _dem_on_grid(truth_dem: Path, grid_file: Path, out: Path) -> None:
         dst.write(data, 1)
 
 
-def run(workdir: Path) -> list[dict]:
-    """Simulate once, then time ours (full chain, and a 20 x 20 km AoI) and sarsen gtc."""
-    from ai4c.simulate.s1 import simulate_grd
+def _simulated(workdir: Path, size_text: str):
+    """The simulated product of this size, from the cache when the simulator's sources are unchanged."""
+    from ai4c.simulate.s1 import SimulatedGrd, simulate_grd
 
-    size_text = os.environ.get("AI4C_BENCH_S1_SIZE", "4000x4000")
+    digest = hashlib.sha1(b"".join((ROOT / "src" / "ai4c" / "simulate" / f).read_bytes() for f in SIM_SOURCES))
+    cache = workdir / f"sim-{size_text}-hilly-11-{digest.hexdigest()[:10]}"
+    record = cache / "sim.json"
+    if record.exists():
+        saved = json.loads(record.read_text())
+        return SimulatedGrd(Path(saved["path"]), Path(saved["truth_path"]), saved["targets"]), 0.0
     size = None if size_text == "full" else tuple(int(v) for v in size_text.split("x"))
     start = time.perf_counter()
-    sim = simulate_grd(workdir, size=size, template=TEMPLATE, terrain="hilly", seed=11)
-    sim_seconds = time.perf_counter() - start
+    sim = simulate_grd(cache, size=size, template=TEMPLATE, terrain="hilly", seed=11)
+    seconds = time.perf_counter() - start
+    record.write_text(json.dumps({"path": str(sim.path), "truth_path": str(sim.truth_path), "targets": sim.targets}))
+    return sim, seconds
+
+
+def _square_aoi(targets: list[dict], km: float) -> str:
+    """A km x km WKT square centred on the mean of the point targets (the scene's inner part)."""
+    lat = sum(t["lat"] for t in targets) / len(targets)
+    lon = sum(t["lon"] for t in targets) / len(targets)
+    dlat = km / 2 / 111.32
+    dlon = dlat / max(0.2, math.cos(math.radians(lat)))
+    return (f"POLYGON(({lon - dlon} {lat - dlat}, {lon + dlon} {lat - dlat}, {lon + dlon} {lat + dlat}, "
+            f"{lon - dlon} {lat + dlat}, {lon - dlon} {lat - dlat}))")
+
+
+def _row(label: str, metric: str, value: float, unit: str, **peer) -> dict:
+    """One result row."""
+    return {"benchmark": label, "metric": metric, "value": value, "unit": unit, **peer}
+
+
+def _versus_sarsen(workdir: Path, sim, truth_dem: Path, label: str, aoi_km: float | None) -> list[dict]:
+    """ours vs sarsen `gtc` (no speckle filter) on the same product, DEM grid and output grid (an AoI or all)."""
+    extra = {} if aoi_km is None else {"aoi": _square_aoi(sim.targets, aoi_km)}
+    where = "" if aoi_km is None else f" ({aoi_km:g} km AoI)"
+    grid_ref = workdir / "ours_grid.tif"
+    _timed(OURS, str(sim.path), str(grid_ref), json.dumps(
+        {"dem": str(truth_dem), "dem_geoid": "none", "speckle": "None", **extra}))
+    grid_dem = workdir / "dem_on_grid.tif"
+    _dem_on_grid(truth_dem, grid_ref, grid_dem)
+    ours, ours_rss, ours_cpu = _timed(OURS, str(sim.path), str(workdir / "ours_gtc.tif"), json.dumps(
+        {"dem": str(grid_dem), "dem_geoid": "none", "speckle": "None", **extra}))
+    try:
+        peer, peer_rss, peer_cpu = _timed(SARSEN, str(sim.path), str(workdir / "sarsen_gtc.tif"), str(grid_dem))
+    except RuntimeError as exc:
+        return [_row(label, f"sarsen gtc failed: {exc}"[:60], float("nan"), "s")]
+    return [_row(label, f"gtc wall{where}", ours, "s", peer="sarsen gtc", peer_value=peer, ratio=peer / ours),
+            _row(label, f"gtc CPU{where}", ours_cpu, "s", peer="sarsen gtc", peer_value=peer_cpu,
+                 ratio=peer_cpu / ours_cpu),
+            _row(label, f"gtc peak RSS{where}", ours_rss, "MB", peer="sarsen gtc", peer_value=peer_rss,
+                 ratio=peer_rss / ours_rss)]
+
+
+def run(workdir: Path) -> list[dict]:
+    """Simulate (or reuse) the product, then time ours (full chain, and a 20 x 20 km AoI) and sarsen gtc."""
+    size_text = os.environ.get("AI4C_BENCH_S1_SIZE", "4000x4000")
+    sim, sim_seconds = _simulated(workdir, size_text)
     truth_dem = sim.truth_path.with_name(sim.truth_path.name.replace(".truth.json", ".truth-dem.tif"))
     label = f"s1_grd {size_text}"
     common = {"dem": str(truth_dem), "dem_geoid": "none"}
-    wall, rss = _timed(OURS, str(sim.path), str(workdir / "ours.tif"), json.dumps(common))
-    rows = [{"benchmark": label, "metric": "simulate product", "value": sim_seconds, "unit": "s"},
-            {"benchmark": label, "metric": "default chain 10 m wall", "value": wall, "unit": "s"},
-            {"benchmark": label, "metric": "default chain peak RSS", "value": rss, "unit": "MB"}]
-    lat = sum(t["lat"] for t in sim.targets) / len(sim.targets)
-    lon = sum(t["lon"] for t in sim.targets) / len(sim.targets)
-    dlat, dlon = 0.09, 0.09 / max(0.2, __import__("math").cos(__import__("math").radians(lat)))
-    aoi = (f"POLYGON(({lon - dlon} {lat - dlat}, {lon + dlon} {lat - dlat}, {lon + dlon} {lat + dlat}, "
-           f"{lon - dlon} {lat + dlat}, {lon - dlon} {lat - dlat}))")
-    wall_aoi, _ = _timed(OURS, str(sim.path), str(workdir / "ours_aoi.tif"), json.dumps({**common, "aoi": aoi}))
-    rows.append({"benchmark": label, "metric": "20x20 km AoI wall", "value": wall_aoi, "unit": "s"})
+    wall, rss, cpu = _timed(OURS, str(sim.path), str(workdir / "ours.tif"), json.dumps(common))
+    rows = [_row(label, "simulate product (0 = cached)", sim_seconds, "s"),
+            _row(label, "default chain 10 m wall", wall, "s"), _row(label, "default chain CPU", cpu, "s"),
+            _row(label, "default chain peak RSS", rss, "MB")]
+    wall_aoi, rss_aoi, _ = _timed(OURS, str(sim.path), str(workdir / "ours_aoi.tif"),
+                                  json.dumps({**common, "aoi": _square_aoi(sim.targets, 20.0)}))
+    rows += [_row(label, "20x20 km AoI wall", wall_aoi, "s"), _row(label, "20x20 km AoI peak RSS", rss_aoi, "MB")]
     if os.environ.get("AI4C_BENCH_S1_SARSEN", "1") != "0":
-        grid_dem = workdir / "dem_on_grid.tif"
-        _dem_on_grid(truth_dem, workdir / "ours.tif", grid_dem)
-        ours_gtc, ours_gtc_rss = _timed(OURS, str(sim.path), str(workdir / "ours_gtc.tif"), json.dumps(
-            {"dem": str(grid_dem), "dem_geoid": "none", "speckle": "None"}))
-        try:
-            peer, peer_rss = _timed(SARSEN, str(sim.path), str(workdir / "sarsen_gtc.tif"), str(grid_dem))
-        except RuntimeError as exc:
-            rows.append({"benchmark": label, "metric": f"sarsen gtc failed: {exc}"[:60], "value": float("nan"),
-                         "unit": "s"})
-        else:
-            rows += [{"benchmark": label, "metric": "gtc wall (no speckle)", "value": ours_gtc, "unit": "s",
-                      "peer": "sarsen gtc", "peer_value": peer, "ratio": peer / ours_gtc},
-                     {"benchmark": label, "metric": "gtc peak RSS", "value": ours_gtc_rss, "unit": "MB",
-                      "peer": "sarsen gtc", "peer_value": peer_rss, "ratio": peer_rss / ours_gtc_rss}]
+        import rasterio
+
+        with rasterio.open(next((sim.path / "measurement").glob("*vv*.tiff"))) as src:
+            pixels = src.width * src.height
+        km_env = os.environ.get("AI4C_BENCH_S1_SARSEN_AOI_KM")
+        aoi_km = float(km_env) if km_env else (60.0 if pixels > FULL_PIXELS else None)
+        rows += _versus_sarsen(workdir, sim, truth_dem, label, aoi_km)
     return rows

@@ -28,7 +28,8 @@ from ai4c.simulate.s1_safe import manifest_xml
 
 C = 299792458.0
 BETA_CONSTANT = 237.0
-EXACT_PIXELS = 4_000_000  # above this, radar->ground is solved on every 4th line/sample and interpolated
+EXACT_PIXELS = 4_000_000  # above this, radar->ground is solved on a node grid and interpolated
+NODE_STRIDE = 8  # node spacing (lines/samples) of large scenes: 80 m, finer than their truth DEM (>= 40 m)
 CLASS_SIGMA0 = (0.02, 0.05, 0.1, 0.3)  # water-like, bare, vegetation, urban-like at 35 degrees (linear)
 
 
@@ -147,31 +148,26 @@ def make_luts(geom: Geometry, ipf: float) -> tuple[Lut, Noise]:
     return cal, Noise(rng_lut, blocks)
 
 
-def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-    """beta0 of image rows from the truth, and the ground latitude/longitude of those rows (radar->ground)."""
+def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> np.ndarray:
+    """beta0 (float32) of image rows from the truth: radar->ground solved exactly on every pixel of small
+    scenes, on every `NODE_STRIDE`-th line/sample of large ones, and interpolated in one numba pass."""
+    from ai4c.simulate.s1_render import beta_from_nodes, node_weights
+
     lines = np.arange(rows.start, rows.stop)
-    stride = 1 if geom.lines * geom.samples <= EXACT_PIXELS else 4
-    sub_l = np.unique(np.r_[lines[::stride], lines[-1]])
-    sub_p = np.unique(np.r_[np.arange(0, geom.samples, stride), geom.samples - 1])
+    stride = 1 if geom.lines * geom.samples <= EXACT_PIXELS else NODE_STRIDE
+    cols = np.arange(geom.samples)
+    sub_l = np.unique(np.r_[np.arange(rows.start - rows.start % stride, rows.stop, stride), lines[-1]])
+    sub_p = np.unique(np.r_[cols[::stride], geom.samples - 1])
     times = sub_l * geom.line_interval
     srs = slant_range_of(geom.conversion, times, sub_p * geom.spacing)
     g = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity,
                         truth.dem.height, truth.dem.geo)
-    if stride > 1:  # large scenes: exact on every 4th line/sample, linear in between
-        from scipy.interpolate import RegularGridInterpolator
-
-        yy, xx = np.meshgrid(lines, np.arange(geom.samples), indexing="ij")
-        g = np.stack([RegularGridInterpolator((sub_l, sub_p), g[k])((yy, xx)) for k in (0, 1, 2, 3, 4)])
-    lat, lon, inc_l = g[0], g[1], g[4]
-    col = np.clip(((lon - truth.dem.lon0) / truth.dem.dlon).astype(int), 0, truth.classes.shape[1] - 1)
-    row = np.clip(((truth.dem.lat0 - lat) / truth.dem.dlat).astype(int), 0, truth.classes.shape[0] - 1)
-    sigma = np.asarray(truth.class_sigma0)[truth.classes[row, col]]
-    cos_l = np.cos(np.radians(inc_l))
-    if truth.angular_exponent:
-        sigma = sigma * (np.clip(cos_l, 0, None) / math.cos(math.radians(35))) ** truth.angular_exponent
-    beta = sigma / np.clip(np.sin(np.radians(inc_l)), 0.05, None)
-    beta[cos_l <= 0] = 0.0  # radar shadow
-    return beta, np.stack([lat, lon])
+    ri, rw = node_weights(sub_l.astype(float), lines.astype(float))
+    cj, cw = node_weights(sub_p.astype(float), cols.astype(float))
+    return beta_from_nodes(g[0], g[1], g[4], ri, rw, cj, cw, truth.classes,
+                           np.asarray(truth.class_sigma0, np.float64), truth.dem.lon0, truth.dem.dlon,
+                           truth.dem.lat0, truth.dem.dlat, float(truth.angular_exponent),
+                           math.cos(math.radians(35)))
 
 
 def add_targets(beta: np.ndarray, rows: slice, target_px: np.ndarray, amplitude: float = 200.0) -> None:
