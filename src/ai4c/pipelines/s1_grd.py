@@ -68,7 +68,7 @@ def aoi_window(product: GrdProduct, aoi_text: str | None) -> tuple[int, int, int
 
 
 @operator("Read-S1-GRD")
-def read(data: Any, ctx: Context, polarization: str = "VV", aoi: str | None = None, chunk: int = 2048) -> S1Scene:
+def read(data: Any, ctx: Context, polarization: str = "VV", aoi: str | None = None, chunk: int = 1024) -> S1Scene:
     """Open one polarisation of a GRD product (zip or SAFE) as lazy intensity DN^2; crop to what the AoI needs."""
     from ai4c.products.sentinel1 import open_grd
     from ai4c.sar.calibration import intensity
@@ -161,17 +161,23 @@ def default_resolution(product: GrdProduct) -> float:
     return float(round(product.range_pixel_spacing, 1))
 
 
+def processed_area(product: GrdProduct, aoi: str | None):
+    """The footprint (lon/lat), cut by the AoI when one is given."""
+    from ai4c.core.aoi import WGS84, parse_aoi
+
+    footprint = _footprint(product)
+    parsed = parse_aoi(aoi)
+    return footprint if parsed is None else footprint.intersection(parsed.to_crs(WGS84))
+
+
 def output_grid(product: GrdProduct, projection: str, resolution: float | None, aoi: str | None):
     """The regular output grid: the footprint (cut by the AoI) in the target CRS at the resolution in metres."""
     from pyproj import Transformer
 
-    from ai4c.core.aoi import WGS84, parse_aoi
+    from ai4c.core.aoi import WGS84
     from ai4c.core.grid import aligned_grid, pixel_size, resolve_crs
 
-    footprint = _footprint(product)
-    parsed = parse_aoi(aoi)
-    if parsed is not None:
-        footprint = footprint.intersection(parsed.to_crs(WGS84))
+    footprint = processed_area(product, aoi)
     centre = footprint.centroid
     crs = resolve_crs(projection, center_lonlat=(centre.x, centre.y))
     res = resolution or default_resolution(product)
@@ -182,8 +188,9 @@ def output_grid(product: GrdProduct, projection: str, resolution: float | None, 
                         pixel_size(res, crs))
 
 
-def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context):
-    """The height sampler of `--dem` (path or srtm3) with the geoid handling; None (ellipsoid) without DEM."""
+def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context, aoi: str | None = None):
+    """The height sampler of `--dem` (path or srtm3) over the processed area (footprint, or its part the AoI
+    needs) with the geoid handling; None (ellipsoid) without DEM."""
     from ai4c.dem import geoid as egm96
     from ai4c.dem.heights import from_tiles, read_dem_window
 
@@ -191,7 +198,7 @@ def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context):
     if not dem:
         ctx.warnings.append("no DEM given: terrain correction on the WGS84 ellipsoid (heights 0); give --dem")
         return None
-    bounds = _footprint(product).bounds
+    bounds = processed_area(product, aoi).bounds
     if str(dem).lower() == "srtm3":
         from ai4c.dem.srtm import fetch_tiles
 
@@ -234,7 +241,7 @@ def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem
     from ai4c.sar.geocoding import RadarGeometry, terrain_correct
 
     grid = output_grid(scene.product, projection, resolution, ctx.metadata.get("aoi"))
-    scene.heights = heights_for(dem, dem_geoid, scene.product, ctx)
+    scene.heights = heights_for(dem, dem_geoid, scene.product, ctx, ctx.metadata.get("aoi"))
     scene.image = materialise(scene.image)
     geom = RadarGeometry.from_product(scene.product, scene.orbit)
     scene.geocoded = terrain_correct(scene.image, geom, grid, scene.heights, int(block))

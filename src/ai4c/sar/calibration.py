@@ -45,16 +45,17 @@ def offsets(da_: xr.DataArray) -> tuple[int, int]:
     return int(da_.attrs.get("line0", 0)), int(da_.attrs.get("pixel0", 0))
 
 
-def lut_image(product: GrdProduct, lut: Lut, name: str, like: da.Array, offset: tuple[int, int] = (0, 0)) -> da.Array:
-    """The LUT as a lazy float64 array with the shape and chunks of `like` (line, pixel), which starts at
-    `offset` (line, pixel) of the full image."""
+def lut_squared(product: GrdProduct, lut: Lut, name: str, like: da.Array, offset: tuple[int, int] = (0, 0)) -> da.Array:
+    """The squared LUT (A^2) as a lazy float32 array with the shape and chunks of `like` (line, pixel), which
+    starts at `offset` (line, pixel) of the full image (interpolated in float64, stored in float32)."""
 
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
         lines = np.arange(r0, r1) + offset[0]
-        return lut_values(lut, name, lines, np.arange(c0, c1) + offset[1], product.line_time(lines))
+        values = lut_values(lut, name, lines, np.arange(c0, c1) + offset[1], product.line_time(lines))
+        return (values * values).astype(np.float32)
 
-    return da.map_blocks(block, like, dtype=np.float64)
+    return da.map_blocks(block, like, dtype=np.float32)
 
 
 def intensity(dn: xr.DataArray) -> xr.DataArray:
@@ -72,8 +73,7 @@ def calibrate(power: xr.DataArray, product: GrdProduct, kind: str = "Sigma") -> 
 
         raise InvalidProductError(f"{product.name}: no calibration annotation for {product.polarization}")
     base = kind.removesuffix("DB").lower()
-    lut = lut_image(product, product.calibration, LUT_NAMES[base], power.data, offsets(power))
-    linear = power.data / (lut * lut).astype(np.float32)
+    linear = power.data / lut_squared(product, product.calibration, LUT_NAMES[base], power.data, offsets(power))
     data = 10.0 * da.log10(linear) if kind.endswith("DB") else linear
     out = power.copy(data=data.astype(np.float32))
     out.attrs = {**power.attrs, "quantity": f"{base}0", "units": "dB" if kind.endswith("DB") else "1",
