@@ -171,12 +171,15 @@ def ellipsoid_heights(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 def block_lonlat(grid: Grid, rows: slice, cols: slice, halo: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat of the pixel centres of a grid block, with a halo of `halo` pixels."""
-    t = grid.transform
     cc = np.arange(cols.start - halo, cols.stop + halo) + 0.5
     rr = np.arange(rows.start - halo, rows.stop + halo) + 0.5
-    x = t.c + t.a * cc
-    y = t.f + t.e * rr
-    xx, yy = np.meshgrid(x, y)
+    return lonlat_at(grid, rr, cc)
+
+
+def lonlat_at(grid: Grid, rr: np.ndarray, cc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of the grid positions rows `rr` x columns `cc` (fractional pixel coordinates)."""
+    t = grid.transform
+    xx, yy = np.meshgrid(t.c + t.a * cc, t.f + t.e * rr)
     if CRS.from_user_input(grid.crs).is_geographic:
         return xx, yy
     lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(xx, yy)
@@ -197,28 +200,26 @@ def geocode_block(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, hei
 
 
 def _window(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, heights: HeightFn,
-            step: int = 16, pad: int = 12) -> tuple[int, int, int, int] | None:
+            step: int = 64, pad: int = 12) -> tuple[int, int, int, int] | None:
     """The image window (l0, l1, p0, p1) an output block needs, from a coarse pass at the block's extreme
-    heights (sampled every 4th pixel; `pad` covers the relief between samples)."""
-    lon, lat = block_lonlat(grid, rows, cols, halo=0)
-    h = heights(lon[::4, ::4], lat[::4, ::4])
+    heights (sampled every 4th pixel; `pad` covers the relief between samples). The block -> image mapping
+    at a fixed height is smooth (nearly affine), so nodes every `step` pixels bound it."""
+    lon, lat = _sub_lonlat(grid, rows, cols, 4)
+    h = heights(lon, lat)
     finite = np.isfinite(h)
     if not finite.any():
         return None
-    sub_r = np.unique(np.r_[np.arange(0, lon.shape[0], step), lon.shape[0] - 1])
-    sub_c = np.unique(np.r_[np.arange(0, lon.shape[1], step), lon.shape[1] - 1])
-    slat, slon = lat[np.ix_(sub_r, sub_c)], lon[np.ix_(sub_r, sub_c)]
+    slon, slat = _sub_lonlat(grid, rows, cols, step)
+    pad_lat, pad_lon = np.pad(slat, 1, mode="edge"), np.pad(slon, 1, mode="edge")
+    t_mid = geom.first_line_time + 0.5 * geom.lines * geom.line_interval
     lines, pixels = [], []
     for level in (float(np.nanmin(h)), float(np.nanmax(h))):
-        pad_lat, pad_lon = np.pad(slat, 1, mode="edge"), np.pad(slon, 1, mode="edge")
-        hh = np.full(pad_lat.shape, level)
-        t_mid = geom.first_line_time + 0.5 * geom.lines * geom.line_interval
-        ln, px, _, _ = geocode_grid(pad_lat, pad_lon, hh, geom.orbit_time, geom.orbit_pos, geom.orbit_vel,
-                                    geom.first_line_time, geom.line_interval, geom.conv_time, geom.sr0,
-                                    geom.srgr, geom.range_spacing, t_mid)
-        lines.append(ln)
-        pixels.append(px)
-    ln, px = np.concatenate([a.ravel() for a in lines]), np.concatenate([a.ravel() for a in pixels])
+        ln, px, _, _ = geocode_grid(pad_lat, pad_lon, np.full(pad_lat.shape, level), geom.orbit_time,
+                                    geom.orbit_pos, geom.orbit_vel, geom.first_line_time, geom.line_interval,
+                                    geom.conv_time, geom.sr0, geom.srgr, geom.range_spacing, t_mid)
+        lines.append(ln.ravel())
+        pixels.append(px.ravel())
+    ln, px = np.concatenate(lines), np.concatenate(pixels)
     l0, l1 = int(np.floor(np.nanmin(ln))) - pad, int(np.ceil(np.nanmax(ln))) + pad
     p0, p1 = int(np.floor(np.nanmin(px))) - pad, int(np.ceil(np.nanmax(px))) + pad
     l0, p0 = max(l0, 0), max(p0, 0)
@@ -226,6 +227,13 @@ def _window(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, heights: 
     if l1 - l0 < 2 or p1 - p0 < 2:
         return None
     return l0, l1, p0, p1
+
+
+def _sub_lonlat(grid: Grid, rows: slice, cols: slice, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of every `step`-th pixel centre of a block, its last row and column included."""
+    r = np.unique(np.r_[np.arange(rows.start, rows.stop, step), rows.stop - 1])
+    c = np.unique(np.r_[np.arange(cols.start, cols.stop, step), cols.stop - 1])
+    return lonlat_at(grid, r + 0.5, c + 0.5)
 
 
 def _resample_block(window: np.ndarray, geom: RadarGeometry, grid: Grid, rows: slice, cols: slice,
