@@ -86,12 +86,12 @@ def _simulated(workdir: Path, size_text: str):
     record = cache / "sim.json"
     if record.exists():
         saved = json.loads(record.read_text())
-        return SimulatedGrd(Path(saved["path"]), Path(saved["truth_path"]), saved["targets"]), 0.0
+        return SimulatedGrd(cache / saved["path"], cache / saved["truth_path"], saved["targets"]), 0.0
     size = None if size_text == "full" else tuple(int(v) for v in size_text.split("x"))
     start = time.perf_counter()
     sim = simulate_grd(cache, size=size, template=TEMPLATE, terrain="hilly", seed=11)
     seconds = time.perf_counter() - start
-    record.write_text(json.dumps({"path": str(sim.path), "truth_path": str(sim.truth_path), "targets": sim.targets}))
+    record.write_text(json.dumps({"path": sim.path.name, "truth_path": sim.truth_path.name, "targets": sim.targets}))
     return sim, seconds
 
 
