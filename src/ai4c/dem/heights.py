@@ -61,9 +61,7 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
             horizontal = CRS.from_user_input(crs).sub_crs_list[0] if CRS.from_user_input(crs).is_compound else CRS.from_user_input(crs)
             left, bottom, right, top = transform_bounds("EPSG:4326", horizontal, west, south, east, north)
             window = from_bounds(left, bottom, right, top, src.transform).round_offsets().round_lengths()
-            data = src.read(1, window=window, boundless=True, fill_value=np.nan, out_dtype="float32")
-            if src.nodata is not None:
-                data[data == src.nodata] = np.nan
+            data = _read_window(src, window)
             transform = src.window_transform(window)
     except rasterio.errors.RasterioError as exc:
         raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from None
@@ -71,6 +69,26 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
         raise DependencyMissingError(f"DEM {path} does not cover the scene ({west:.3f},{south:.3f},{east:.3f},"
                                      f"{north:.3f}); give a DEM of that area")
     return HeightSampler(data, transform, horizontal.to_string())
+
+
+def _read_window(src, window) -> np.ndarray:
+    """Band 1 over `window` as float32, NaN outside the dataset and at its nodata value: only the inner
+    part is read, with GDAL's threads (a boundless read is ~10x slower)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    data = np.full((int(window.height), int(window.width)), np.nan, np.float32)
+    r0, c0 = max(int(window.row_off), 0), max(int(window.col_off), 0)
+    r1 = min(int(window.row_off + window.height), src.height)
+    c1 = min(int(window.col_off + window.width), src.width)
+    if r1 <= r0 or c1 <= c0:
+        return data
+    with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+        inner = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), out_dtype="float32")
+    if src.nodata is not None:
+        inner[inner == src.nodata] = np.nan
+    data[r0 - int(window.row_off):r1 - int(window.row_off), c0 - int(window.col_off):c1 - int(window.col_off)] = inner
+    return data
 
 
 def from_tiles(tiles: list[Path]) -> HeightSampler:

@@ -80,7 +80,7 @@ def read(data: Any, ctx: Context, polarization: str = "VV", aoi: str | None = No
     dn = product.read_dn(chunk)
     if window is not None:
         l0, l1, p0, p1 = window
-        dn = dn[l0:l1, p0:p1]
+        dn = dn[l0:l1, p0:p1].chunk(chunk)  # regular chunks from the window's corner (Zarr needs them)
         dn.attrs.update(line0=l0, pixel0=p0)
         ctx.metadata["aoi"] = aoi
     image = intensity(dn)
