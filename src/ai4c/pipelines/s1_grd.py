@@ -17,6 +17,7 @@ from ai4c.products.sentinel1 import GrdProduct, OrbitVectors
 
 LANDSEA = ("Land", "Sea", "None")
 AOI_MARGIN_PX = 400  # terrain displacement (~1.5 km of relief at 30 deg) + speckle halo
+GDAL_CACHE_MB = 128  # GDAL block cache: every chunk and DEM window is read once, a big cache only costs memory
 
 
 @dataclass
@@ -368,6 +369,8 @@ def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle
 
 def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
     """Pre-process one GRD product with the default chain; returns the written file."""
+    import rasterio
+
     from ai4c.core.io import check_writable, normalise_format
 
     normalise_format(parameters.get("output_format", "GeoTIFF"))
@@ -375,4 +378,5 @@ def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
         check_writable(Path(output_path))
     graph = build_graph(**parameters)
     ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
-    return graph.run(ctx)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # GDAL's default (5 % of RAM) caches whole TIFF strips
+        return graph.run(ctx)
