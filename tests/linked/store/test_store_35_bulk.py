@@ -1,0 +1,98 @@
+"""Bulk spatial joins (R-tree pairs hash-joined with the other triple patterns) give exactly the
+results of the regular evaluation, in every result format, and other query shapes are left alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from ai4c.linked.store import GeoStore, bulk
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+PREFIXES = f"""PREFIX geo: <{GEO}>
+PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
+PREFIX ex: <http://example.org/>
+"""
+JOIN = PREFIXES + """SELECT ?f ?c WHERE {
+  ?f ex:hasGeometry ?fg . ?fg geo:asWKT ?fw .
+  ?c ex:hasGeometry ?cg . ?cg geo:asWKT ?cw . ?c a ex:Cell .
+  FILTER(geof:sfWithin(?fw, ?cw)) }"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """300 points (with a name, some with a tag) and a 3x3 grid of cells; plus the true cell of each."""
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0.01, 2.99, size=(300, 2))
+    lines = []
+    for i, (x, y) in enumerate(xy):
+        lines += [f"ex:p{i} ex:hasGeometry ex:pg{i} .", f'ex:pg{i} geo:asWKT "POINT({x:.5f} {y:.5f})"^^geo:wktLiteral .',
+                  f'ex:p{i} ex:name "point \\"{i}\\", n°{i}"@fr .']
+        if i % 3 == 0:
+            lines.append(f"ex:p{i} ex:tag {i % 2} .")
+    for cx in range(3):
+        for cy in range(3):
+            wkt = f"POLYGON(({cx} {cy}, {cx + 1} {cy}, {cx + 1} {cy + 1}, {cx} {cy + 1}, {cx} {cy}))"
+            lines += [f"ex:c{cx}{cy} ex:hasGeometry ex:cg{cx}{cy} . ex:c{cx}{cy} a ex:Cell .",
+                      f'ex:cg{cx}{cy} geo:asWKT "{wkt}"^^geo:wktLiteral .']
+    path = tmp_path_factory.mktemp("bulk") / "data.ttl"
+    path.write_text(PREFIXES.replace("PREFIX ", "@prefix ").replace(">\n", "> .\n") + "\n".join(lines) + "\n")
+    geo_store = GeoStore()
+    geo_store.load(path)
+    geo_store.truth = {f"http://example.org/p{i}": f"http://example.org/c{int(x)}{int(y)}" for i, (x, y) in enumerate(xy)}
+    return geo_store
+
+
+def _regular(store, query, fmt):
+    original = store._bulk
+    store._bulk = lambda *args: None
+    try:
+        return store.query_serialized(query, fmt)
+    finally:
+        store._bulk = original
+
+
+def _rows(body: bytes, fmt: str) -> list:
+    if fmt == "json":
+        return sorted(json.dumps(b, sort_keys=True) for b in json.loads(body)["results"]["bindings"])
+    if fmt == "csv":
+        return sorted(map(tuple, csv.reader(io.StringIO(body.decode()))))
+    return sorted(body.decode().splitlines())
+
+
+def test_bulk_join_is_exact(store):
+    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    body = bulk.answer(JOIN, store.index, fetch, "tsv")
+    assert body is not None  # this shape is answered in bulk
+    pairs = {tuple(t[1:-1] for t in line.split("\t")) for line in body.decode().splitlines()[1:]}
+    cells = {c: c for c in store.truth.values()}  # each cell is within itself
+    assert pairs == set(store.truth.items()) | set(cells.items())
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "json"])
+@pytest.mark.parametrize("query", [
+    JOIN,
+    JOIN.replace("SELECT ?f ?c", "SELECT DISTINCT ?c"),
+    JOIN.replace("SELECT ?f ?c WHERE {", "SELECT ?f ?n ?t ?fw WHERE { ?f ex:name ?n . ?f ex:tag ?t ."),
+])
+def test_bulk_equals_regular_evaluation(store, query, fmt):
+    fast, media = store.query_serialized(query, fmt)
+    slow, media_slow = _regular(store, query, fmt)
+    assert media == media_slow
+    assert _rows(fast, fmt) == _rows(slow, fmt)
+    assert len(_rows(fast, fmt)) >= 9
+
+
+@pytest.mark.parametrize("query", [
+    JOIN.replace("SELECT ?f ?c WHERE {", "SELECT ?f ?c WHERE { OPTIONAL { ?f ex:tag ?t }"),
+    JOIN.replace("}", "} ORDER BY ?f"),
+    JOIN.replace("FILTER(", "FILTER(?f != ex:p1) FILTER("),
+    JOIN.replace("?c a ex:Cell .", "?c a undeclared:Cell ."),
+])
+def test_other_shapes_are_not_bulk(store, query):
+    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    assert bulk.answer(query, store.index, fetch, "tsv") is None
