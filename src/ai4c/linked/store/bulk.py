@@ -47,9 +47,11 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
     table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref)
     if table is None:
         return None
-    for pattern in patterns:
-        if pattern in geometry.values():
-            continue
+    remaining = [p for p in patterns if p not in geometry.values()]
+    while remaining:  # join next a pattern sharing a variable with the table (no cartesian products)
+        pattern = next((p for p in remaining if any(t[1:] in table.columns for t in p if t.startswith("?"))),
+                       remaining[0])
+        remaining.remove(pattern)
         table = _join(table, _fetch_pattern(pattern, pref, fetch))
         if table is None:
             return None
