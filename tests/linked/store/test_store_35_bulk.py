@@ -34,6 +34,7 @@ def store(tmp_path_factory):
                   f'ex:p{i} ex:name "point \\"{i}\\", n°{i}"@fr .']
         if i % 3 == 0:
             lines.append(f"ex:p{i} ex:tag {i % 2} .")
+        lines.append(f'ex:p{i} ex:key ex:k{i % 4} . ex:k{i % 4} ex:value "k{i % 4}"^^<http://www.w3.org/2001/XMLSchema#string> .')
     for cx in range(3):
         for cy in range(3):
             wkt = f"POLYGON(({cx} {cy}, {cx + 1} {cy}, {cx + 1} {cy + 1}, {cx} {cy + 1}, {cx} {cy}))"
@@ -64,6 +65,15 @@ def _rows(body: bytes, fmt: str) -> list:
     return sorted(body.decode().splitlines())
 
 
+def test_selective_patterns_are_bulk_and_exact(store):
+    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    query = JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c WHERE { ?f ex:key ?k . ?k ex:value "k1" .')
+    body = bulk.answer(query, store.index, fetch, "tsv")
+    assert body is not None
+    pairs = {tuple(t[1:-1] for t in line.split("\t")) for line in body.decode().splitlines()[1:]}
+    assert pairs == {(f, c) for f, c in store.truth.items() if int(f.rsplit("p", 1)[1]) % 4 == 1}
+
+
 def test_bulk_join_is_exact(store):
     fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
     body = bulk.answer(JOIN, store.index, fetch, "tsv")
@@ -78,6 +88,7 @@ def test_bulk_join_is_exact(store):
     JOIN,
     JOIN.replace("SELECT ?f ?c", "SELECT DISTINCT ?c"),
     JOIN.replace("SELECT ?f ?c WHERE {", "SELECT ?f ?n ?t ?fw WHERE { ?f ex:name ?n . ?f ex:tag ?t ."),
+    JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c ?k WHERE { ?f ex:key ?k . ?k ex:value "k1" .'),
 ])
 def test_bulk_equals_regular_evaluation(store, query, fmt):
     fast, media = store.query_serialized(query, fmt)

@@ -25,7 +25,8 @@ from ai4c.linked.store.spatial_index import SpatialIndex
 _SELECT = re.compile(r"^\s*SELECT\s+(DISTINCT\s+)?((?:\?\w+\s+)*\?\w+)\s*WHERE\s*\{(.*)\}\s*"
                      r"(?:LIMIT\s+(\d+))?\s*$", re.I | re.S)
 _TERM = rf"(\?\w+|{_NAME}|a)"
-_PATTERN = re.compile(rf"^{_TERM}\s+{_TERM}\s+{_TERM}$")
+_CONSTANT_LITERAL = re.compile(r'"[^"\\{}\n]*"(?:\^\^(?:<[^>\s]*>|[A-Za-z][\w-]*:[\w-]*)|@[A-Za-z][\w-]*)?')
+_PATTERN = re.compile(rf"^{_TERM}\s+{_TERM}\s+(\?\w+|{_NAME}|__lit\d+__)$")
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_ROWS = 20_000_000
 
@@ -44,17 +45,23 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         if len(bound) != 1 or sum(var in p for p in patterns) != 1 or not bound[0][0].startswith("?"):
             return None
         geometry[var] = bound[0]
-    table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref)
+    components = [_fetch_bgp(group, pref, fetch) for group in _components(
+        [p for p in patterns if p not in geometry.values()])]
+    if any(c is None for c in components):
+        return None
+    allowed = [_allowed(components, geometry[v][0][1:]) for v in (a, b)]
+    table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref, allowed)
     if table is None:
         return None
-    remaining = [p for p in patterns if p not in geometry.values()]
-    while remaining:  # join next a pattern sharing a variable with the table (no cartesian products)
-        pattern = next((p for p in remaining if any(t[1:] in table.columns for t in p if t.startswith("?"))),
-                       remaining[0])
-        remaining.remove(pattern)
-        table = _join(table, _fetch_pattern(pattern, pref, fetch))
-        if table is None:
+    while components:  # join next a component sharing a variable with the table (no cartesian products)
+        component = next((c for c in components if not len(c.columns) or set(c.columns) & set(table.columns)),
+                         None)
+        if component is None:
             return None
+        components = [c for c in components if c is not component]
+        table = table if len(component) else table.iloc[0:0]
+        if len(component.columns):
+            table = table.merge(component, on=[c for c in component.columns if c in table.columns])
     if any(v[1:] not in table.columns for v in variables):
         return None
     result = table[[v[1:] for v in variables]] if variables else table
@@ -83,7 +90,9 @@ def _shape(query: str):
     if relation is None or not (a.startswith("?") and b.startswith("?")) or a == b:
         return None
     rest = match.group(3)[:found.start()] + " . " + match.group(3)[found.end():]
-    if "FILTER" in rest.upper() or any(ch in rest for ch in '{}()";,\'#'):
+    literals: list[str] = []
+    rest = _CONSTANT_LITERAL.sub(lambda m: literals.append(m.group(0)) or f" __lit{len(literals) - 1}__ ", rest)
+    if "FILTER" in rest.upper() or any(ch in re.sub(r"<[^>\s]*>", "", rest) for ch in '{}()";,\'#'):
         return None
     patterns = []
     for text in (t.strip() for t in re.split(r"\s\.(?=\s|$)|\.\s*$", rest.strip() + " ")):
@@ -92,22 +101,33 @@ def _shape(query: str):
         parts = _PATTERN.match(text)
         if parts is None:
             return None
-        patterns.append(parts.groups())
+        subject, predicate, obj = parts.groups()
+        if obj.startswith("__lit"):
+            obj = literals[int(obj[5:-2])]
+        patterns.append((subject, predicate, obj))
     variables = match.group(2).split()
     return variables, bool(match.group(1)), match.group(4), patterns, relation, a, b, pref
 
 
-def _pairs(index, relation, bound_a, bound_b, a, b, pref) -> pd.DataFrame | None:
-    """The geometry-pattern pairs satisfying the relation, from the R-tree."""
+def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFrame | None:
+    """The geometry-pattern pairs satisfying the relation, from the R-tree, among the geometries
+    whose subjects the other patterns allow (`allowed`: a set per side, or None for any)."""
     subj_a, subj_b = bound_a[0], bound_b[0]
     pred_a, pred_b = _iri(bound_a[1], pref), _iri(bound_b[1], pref)
     if pred_a is None or pred_b is None:
         return None
     data = index.data()
-    left, right = index.join(relation, pred_a, pred_b)
+    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    sides = []
+    for predicate, subset in zip((pred_a, pred_b), allowed, strict=True):
+        candidates = index.candidates(predicate)
+        if subset is not None:
+            candidates = candidates[np.fromiter((s in subset for s in subjects[candidates]), dtype=bool,
+                                                count=len(candidates))]
+        sides.append(candidates)
+    left, right = index.join(relation, pred_a, pred_b, *sides)
     if len(left) > MAX_ROWS:
         return None
-    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
     columns = {subj_a[1:]: subjects[left], a[1:]: literals[left]}
     if subj_b[1:] in columns:  # the same subject variable on both sides: keep the pairs that agree
         keep = columns[subj_b[1:]] == subjects[right]
@@ -117,21 +137,53 @@ def _pairs(index, relation, bound_a, bound_b, a, b, pref) -> pd.DataFrame | None
     return pd.DataFrame(columns)
 
 
-def _fetch_pattern(pattern: tuple[str, str, str], pref: dict[str, str], fetch) -> pd.DataFrame | None:
-    """The solutions of one triple pattern as a table of N-Triples term texts."""
-    iris = [t if t.startswith("?") else _iri(t, pref) for t in pattern]
-    if None in iris:
-        return None
-    terms = [t if t.startswith("?") else f"<{t}>" for t in iris]
-    variables = list(dict.fromkeys(t for t in terms if t.startswith("?")))
+def _components(patterns: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
+    """The patterns grouped into sets connected by shared variables."""
+    groups: list[tuple[set, list]] = []
+    for pattern in patterns:
+        names = {t for t in pattern if t.startswith("?")}
+        linked = [g for g in groups if g[0] & names]
+        merged = (names.union(*(g[0] for g in linked)), [q for g in linked for q in g[1]] + [pattern])
+        groups = [g for g in groups if not any(g is x for x in linked)] + [merged]
+    return [g[1] for g in groups]
+
+
+def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch) -> pd.DataFrame | None:
+    """The solutions of a connected group of triple patterns (one pyoxigraph query) as a table."""
+    lines = []
+    for pattern in patterns:
+        terms = [t if t.startswith("?") else _constant(t, pref) for t in pattern]
+        if None in terms:
+            return None
+        lines.append(" ".join(terms) + " .")
+    variables = list(dict.fromkeys(t for p in patterns for t in p if t.startswith("?")))
     head = " ".join(variables) if variables else "*"
-    body = fetch(f"SELECT {head} WHERE {{ {' '.join(terms)} }}")
-    lines = body.decode("utf-8").split("\n")
-    rows = [line.split("\t") for line in lines[1:] if line]
+    body = fetch(f"SELECT {head} WHERE {{ {' '.join(lines)} }}")
+    rows = [line.split("\t") for line in body.decode("utf-8").split("\n")[1:] if line]
     if not variables:
-        return pd.DataFrame(index=range(len(rows))) if rows else None
+        return pd.DataFrame(index=range(len(rows)))
     return pd.DataFrame(rows, columns=[v[1:] for v in variables]) if rows else \
         pd.DataFrame({v[1:]: pd.Series(dtype=object) for v in variables})
+
+
+def _allowed(components: list[pd.DataFrame], column: str) -> set | None:
+    """The values a component allows for `column` (None: no component constrains it)."""
+    for component in components:
+        if column in component.columns:
+            return set(component[column].tolist())
+    return None
+
+
+def _constant(text: str, pref: dict[str, str]) -> str | None:
+    """A constant term in N-Triples syntax: an IRI or a literal (prefixed datatype expanded)."""
+    if not text.startswith('"'):
+        iri = _iri(text, pref)
+        return None if iri is None else f"<{iri}>"
+    body, marker, datatype = text.rpartition('"^^')
+    if not marker or datatype.startswith("<"):
+        return text
+    iri = _iri(datatype, pref)
+    return None if iri is None else f'{body}"^^<{iri}>'
 
 
 def _iri(text: str, pref: dict[str, str]) -> str | None:
@@ -142,17 +194,6 @@ def _iri(text: str, pref: dict[str, str]) -> str | None:
         return text[1:-1]
     prefix, _, local = text.partition(":")
     return pref[prefix] + local if prefix in pref else None
-
-
-def _join(table: pd.DataFrame, other: pd.DataFrame | None) -> pd.DataFrame | None:
-    if other is None:
-        return None
-    shared = [c for c in other.columns if c in table.columns]
-    if not len(other.columns):  # a pattern without variables: it holds or it does not
-        return table if len(other) else table.iloc[0:0]
-    if not shared:
-        return None
-    return table.merge(other, on=shared, how="inner")
 
 
 def _tsv(result: pd.DataFrame) -> bytes:
