@@ -23,6 +23,10 @@ JOIN = PREFIXES + """SELECT ?f ?c WHERE {
   FILTER(geof:sfWithin(?fw, ?cw)) }"""
 
 
+SELECTION = PREFIXES + """SELECT ?f ?n WHERE { ?f ex:hasGeometry ?fg . ?fg geo:asWKT ?fw . ?f ex:name ?n .
+  FILTER(geof:sfWithin(?fw, "POLYGON((0 0, 1.5 0, 1.5 1.5, 0 1.5, 0 0))"^^geo:wktLiteral)) }"""
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """300 points (with a name, some with a tag) and a 3x3 grid of cells; plus the true cell of each."""
@@ -44,6 +48,7 @@ def store(tmp_path_factory):
     path.write_text(PREFIXES.replace("PREFIX ", "@prefix ").replace(">\n", "> .\n") + "\n".join(lines) + "\n")
     geo_store = GeoStore()
     geo_store.load(path)
+    geo_store.xy = xy
     geo_store.truth = {f"http://example.org/p{i}": f"http://example.org/c{int(x)}{int(y)}" for i, (x, y) in enumerate(xy)}
     return geo_store
 
@@ -74,6 +79,15 @@ def test_selective_patterns_are_bulk_and_exact(store):
     assert pairs == {(f, c) for f, c in store.truth.items() if int(f.rsplit("p", 1)[1]) % 4 == 1}
 
 
+def test_bulk_selection_is_exact(store):
+    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    body = bulk.answer(SELECTION.replace("?f ?n", "?f"), store.index, fetch, "tsv")
+    assert body is not None
+    got = {line[1:-1] for line in body.decode().splitlines()[1:]}
+    inside = {f"http://example.org/p{i}" for i, (x, y) in enumerate(store.xy) if x < 1.5 and y < 1.5}
+    assert got == inside  # ex:name leaves the cells out
+
+
 def test_bulk_join_is_exact(store):
     fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
     body = bulk.answer(JOIN, store.index, fetch, "tsv")
@@ -89,6 +103,8 @@ def test_bulk_join_is_exact(store):
     JOIN.replace("SELECT ?f ?c", "SELECT DISTINCT ?c"),
     JOIN.replace("SELECT ?f ?c WHERE {", "SELECT ?f ?n ?t ?fw WHERE { ?f ex:name ?n . ?f ex:tag ?t ."),
     JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c ?k WHERE { ?f ex:key ?k . ?k ex:value "k1" .'),
+    SELECTION,
+    SELECTION.replace("geof:sfWithin(?fw, ", "geof:sfContains(").replace('wktLiteral)', 'wktLiteral, ?fw)'),
 ])
 def test_bulk_equals_regular_evaluation(store, query, fmt):
     fast, media = store.query_serialized(query, fmt)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 
-from ai4c.linked.store.planner import _FILTER, _NAME, _expand, relation_of
+from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of
 from ai4c.linked.store.rewrite import prefixes
 from ai4c.linked.store.spatial_index import SpatialIndex
 
@@ -40,7 +40,7 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         return None
     variables, distinct, limit, patterns, relation, a, b, pref = shape
     geometry = {}  # geometry-literal variable -> (subject term, predicate IRI) of its pattern
-    for var in (a, b):
+    for var in (v for v in (a, b) if v.startswith("?")):
         bound = [p for p in patterns if p[2] == var and p[1] != "a"]
         if len(bound) != 1 or sum(var in p for p in patterns) != 1 or not bound[0][0].startswith("?"):
             return None
@@ -49,8 +49,11 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         [p for p in patterns if p not in geometry.values()])]
     if any(c is None for c in components):
         return None
-    allowed = [_allowed(components, geometry[v][0][1:]) for v in (a, b)]
-    table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref, allowed)
+    allowed = [_allowed(components, geometry[v][0][1:]) for v in geometry]
+    if len(geometry) == 2:
+        table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref, allowed)
+    else:
+        table = _selection(index, relation, (a, b), geometry, pref, allowed[0])
     if table is None:
         return None
     while components:  # join next a component sharing a variable with the table (no cartesian products)
@@ -87,7 +90,7 @@ def _shape(query: str):
     found = filters[0]
     relation = relation_of(_expand(found.group(1), pref))
     a, b = found.group(2), found.group(3)
-    if relation is None or not (a.startswith("?") and b.startswith("?")) or a == b:
+    if relation is None or not (a.startswith("?") or b.startswith("?")) or a == b:
         return None
     rest = match.group(3)[:found.start()] + " . " + match.group(3)[found.end():]
     literals: list[str] = []
@@ -135,6 +138,21 @@ def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFra
         left, right = left[keep], right[keep]
     columns.update({subj_b[1:]: subjects[right], b[1:]: literals[right]})
     return pd.DataFrame(columns)
+
+
+def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame | None:
+    """The geometries (of the pattern binding the variable argument) in `relation` with the constant."""
+    var = next(iter(geometry))
+    subject, predicate = geometry[var][0], _iri(geometry[var][1], pref)
+    constant = _parse_constant(args[1] if args[0] == var else args[0], pref)
+    if predicate is None or constant is None:
+        return None
+    data = index.data()
+    hits = index.select(relation, constant, predicate, args[0] == var)
+    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    if allowed is not None:
+        hits = hits[np.fromiter((s in allowed for s in subjects[hits]), dtype=bool, count=len(hits))]
+    return pd.DataFrame({subject[1:]: subjects[hits], var[1:]: literals[hits]})
 
 
 def _components(patterns: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
