@@ -166,7 +166,7 @@ class GeoStore:
             text = rewrite(query, topology=self.rewrite_topology)
             fetch = bulk.tsv_fetcher(self.store, self.default_graphs())
             return bulk.answer(text, self.index, fetch, result_format)
-        except (SyntaxError, ValueError, KeyError):
+        except (SyntaxError, ValueError, KeyError, OSError):
             return None  # the regular path reports the problem
 
     def update(self, update: str) -> None:
