@@ -18,9 +18,11 @@ def test_geosparql_compliance_benchmark():
     assert result.total == 206
     # Core, topology, geometry, geometry-topology and RDFS entailment requirements all pass
     # except the 4 geof:distance (expected values of another metre approximation) and 2
-    # geof:buffer (expected a 10-degree buffer for 10 uom:metre) queries.
+    # geof:buffer (expected a 10-degree buffer for 10 uom:metre) queries; the query rewrite ones
+    # (R28-R30) except 7 whose expected answers contradict the benchmark's own function answers.
     assert all(table[f"R{r}"][0] == table[f"R{r}"][1] for r in (*range(1, 19), *range(20, 28)) if f"R{r}" in table)
-    assert result.score >= 190
+    assert table["R28"][0] >= 7 and table["R29"][0] >= 6
+    assert result.score >= 192
 
 
 def test_strabon_testsuite():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from ai4c.linked.store.entailment import GRAPH as ENTAILMENT_GRAPH
 from ai4c.linked.store.geof import GEOF, RELATIONS
 from ai4c.linked.store.strdf import AGGREGATE_SUFFIX, OVERLOADED_AGGREGATES, STRDF
 
@@ -93,13 +94,20 @@ def _expand(match: re.Match, relation: str, n: int) -> str:
     projection = " ".join(variables) if variables else f"(1 AS ?_k{n})"
     prop = f"<{GEO}{relation}>"
     serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>)"
-    default = f"(<{GEO}hasDefaultGeometry>)?"
     return (
         f"{{ SELECT DISTINCT {projection} WHERE {{ {{ {subject} {prop} {obj} . }} UNION {{ "
-        f"{subject} {default} ?_ga{n} . ?_ga{n} {serial} ?_la{n} . "
-        f"{obj} {default} ?_gb{n} . ?_gb{n} {serial} ?_lb{n} . "
+        f"{_default_geometry(subject, f'?_ga{n}')} ?_ga{n} {serial} ?_la{n} . "
+        f"{_default_geometry(obj, f'?_gb{n}')} ?_gb{n} {serial} ?_lb{n} . "
         f"FILTER(<{GEOF}{relation}>(?_la{n}, ?_lb{n})) }} }} }} "
     )
+
+
+def _default_geometry(term: str, geometry: str) -> str:
+    """`term` itself (a geometry) or its default geometry as the data state it: the rewrite rules
+    follow geo:hasDefaultGeometry links of the data, not ones entailed through sub-properties."""
+    link = f"<{GEO}hasDefaultGeometry>"
+    return (f"{term} ({link})? {geometry} . "
+            f"FILTER NOT EXISTS {{ GRAPH <{ENTAILMENT_GRAPH}> {{ {term} {link} {geometry} }} }} ")
 
 
 def rewrite(query: str, *, topology: bool = True) -> str:

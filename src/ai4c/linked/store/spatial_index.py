@@ -147,12 +147,15 @@ class SpatialIndex:
         keep = [i for i in hits if _holds(relation, data.geoms[i], query, var_first)]
         return np.array(keep, dtype=int)
 
-    def join(self, relation: str, pred_a: str | None, pred_b: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (i, j) of entries with relation(geom_i, geom_j), i under pred_a, j under pred_b."""
+    def join(self, relation: str, pred_a: str | None, pred_b: str | None, left: np.ndarray | None = None,
+             right: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (i, j) of entries with relation(geom_i, geom_j), i under pred_a, j under pred_b (or
+        among the given candidate entries `left`, `right`)."""
         data = self.data()
-        if data.tree is None:
+        left = self.candidates(pred_a) if left is None else left
+        right = self.candidates(pred_b) if right is None else right
+        if data.tree is None or not len(left) or not len(right):
             return np.empty(0, dtype=int), np.empty(0, dtype=int)
-        left, right = self.candidates(pred_a), self.candidates(pred_b)
         predicate = _GEOS_PREDICATE.get(relation)
         # query the tree with the smaller-count side's partner: tree over all, filter by predicate sets
         sub_tree = shapely.STRtree(data.geoms[right])

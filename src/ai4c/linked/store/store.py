@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import entailment, geof, strdf
+from ai4c.linked.store import bulk, entailment, geof, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
@@ -141,6 +141,9 @@ class GeoStore:
         fmt = RESULT_FORMATS.get(result_format)
         if fmt is None:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
+        body = self._bulk(query, result_format)
+        if body is not None:
+            return body, fmt.media_type
         out = io.BytesIO()
         failure: Exception | None = None
         results = self.query(query)
@@ -156,6 +159,15 @@ class GeoStore:
             raise failure
         _raise_recorded()
         return out.getvalue(), media
+
+    def _bulk(self, query: str, result_format: str) -> bytes | None:
+        """Results of a spatial-join query computed in bulk from the R-tree (None: not that shape)."""
+        try:
+            text = rewrite(query, topology=self.rewrite_topology)
+            fetch = bulk.tsv_fetcher(self.store, self.default_graphs())
+            return bulk.answer(text, self.index, fetch, result_format)
+        except (SyntaxError, ValueError, KeyError, OSError):
+            return None  # the regular path reports the problem
 
     def update(self, update: str) -> None:
         """Run a SPARQL update (with GeoSPARQL functions) in one transaction, then refresh derived data."""

@@ -1,0 +1,288 @@
+"""Bulk answers of spatial-join queries: a basic graph pattern plus one FILTER(geof:sfX(?a, ?b)).
+
+Injecting 100 000 index pairs as a VALUES table costs pyoxigraph seconds to parse and join. For the
+common join shape (`SELECT ?x ?y WHERE { triple patterns . FILTER(relation(?a, ?b)) }`) the pairs come
+from the R-tree (vectorised GEOS predicate), every other triple pattern is fetched from pyoxigraph as
+one table (serialised in Rust), and the tables are hash-joined with pandas: no per-row Python work.
+Any other query shape returns None and runs through the planner as before.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyoxigraph as ox
+
+from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of
+from ai4c.linked.store.rewrite import prefixes
+from ai4c.linked.store.spatial_index import SpatialIndex
+
+_SELECT = re.compile(r"^\s*SELECT\s+(DISTINCT\s+)?((?:\?\w+\s+)*\?\w+)\s*WHERE\s*\{(.*)\}\s*"
+                     r"(?:LIMIT\s+(\d+))?\s*$", re.I | re.S)
+_TERM = rf"(\?\w+|{_NAME}|a)"
+_CONSTANT_LITERAL = re.compile(r'"[^"\\{}\n]*"(?:\^\^(?:<[^>\s]*>|[A-Za-z][\w-]*:[\w-]*)|@[A-Za-z][\w-]*)?')
+_PATTERN = re.compile(rf"^{_TERM}\s+{_TERM}\s+(\?\w+|{_NAME}|__lit\d+__)$")
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+MAX_ROWS = 20_000_000
+
+
+def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: str) -> bytes | None:
+    """Serialised results (tsv, csv or json) of a bulk-answerable join query, else None."""
+    if fmt not in _WRITERS:
+        return None
+    shape = _shape(query)
+    if shape is None:
+        return None
+    variables, distinct, limit, patterns, relation, a, b, pref = shape
+    geometry = {}  # geometry-literal variable -> (subject term, predicate IRI) of its pattern
+    for var in (v for v in (a, b) if v.startswith("?")):
+        bound = [p for p in patterns if p[2] == var and p[1] != "a"]
+        if len(bound) != 1 or sum(var in p for p in patterns) != 1 or not bound[0][0].startswith("?"):
+            return None
+        geometry[var] = bound[0]
+    components = [_fetch_bgp(group, pref, fetch) for group in _components(
+        [p for p in patterns if p not in geometry.values()])]
+    if any(c is None for c in components):
+        return None
+    allowed = [_allowed(components, geometry[v][0][1:]) for v in geometry]
+    if len(geometry) == 2:
+        table = _pairs(index, relation, geometry[a], geometry[b], a, b, pref, allowed)
+    else:
+        table = _selection(index, relation, (a, b), geometry, pref, allowed[0])
+    if table is None:
+        return None
+    while components:  # join next a component sharing a variable with the table (no cartesian products)
+        component = next((c for c in components if not len(c.columns) or set(c.columns) & set(table.columns)),
+                         None)
+        if component is None:
+            return None
+        components = [c for c in components if c is not component]
+        table = table if len(component) else table.iloc[0:0]
+        if len(component.columns):
+            table = table.merge(component, on=[c for c in component.columns if c in table.columns])
+    if any(v[1:] not in table.columns for v in variables):
+        return None
+    result = table[[v[1:] for v in variables]] if variables else table
+    if distinct:
+        result = result.drop_duplicates()
+    if limit is not None:
+        result = result.head(int(limit))
+    return _WRITERS[fmt](result)
+
+
+def _shape(query: str):
+    """(variables, distinct, limit, triple patterns, relation, ?a, ?b, prefixes) or None."""
+    body_start = re.search(r"\bSELECT\b", query, re.I)
+    if body_start is None or re.search(r"\b(GROUP|ORDER|OFFSET|HAVING|VALUES|BIND|FROM)\b", query, re.I):
+        return None
+    match = _SELECT.match(query[body_start.start():])
+    if match is None:
+        return None
+    pref = prefixes(query)
+    filters = list(_FILTER.finditer(match.group(3)))
+    if len(filters) != 1:
+        return None
+    found = filters[0]
+    relation = relation_of(_expand(found.group(1), pref))
+    a, b = found.group(2), found.group(3)
+    if relation is None or not (a.startswith("?") or b.startswith("?")) or a == b:
+        return None
+    rest = match.group(3)[:found.start()] + " . " + match.group(3)[found.end():]
+    literals: list[str] = []
+    rest = _CONSTANT_LITERAL.sub(lambda m: literals.append(m.group(0)) or f" __lit{len(literals) - 1}__ ", rest)
+    if "FILTER" in rest.upper() or any(ch in re.sub(r"<[^>\s]*>", "", rest) for ch in '{}()";,\'#'):
+        return None
+    patterns = []
+    for text in (t.strip() for t in re.split(r"\s\.(?=\s|$)|\.\s*$", rest.strip() + " ")):
+        if not text:
+            continue
+        parts = _PATTERN.match(text)
+        if parts is None:
+            return None
+        subject, predicate, obj = parts.groups()
+        if obj.startswith("__lit"):
+            obj = literals[int(obj[5:-2])]
+        patterns.append((subject, predicate, obj))
+    variables = match.group(2).split()
+    return variables, bool(match.group(1)), match.group(4), patterns, relation, a, b, pref
+
+
+def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFrame | None:
+    """The geometry-pattern pairs satisfying the relation, from the R-tree, among the geometries
+    whose subjects the other patterns allow (`allowed`: a set per side, or None for any)."""
+    subj_a, subj_b = bound_a[0], bound_b[0]
+    pred_a, pred_b = _iri(bound_a[1], pref), _iri(bound_b[1], pref)
+    if pred_a is None or pred_b is None:
+        return None
+    data = index.data()
+    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    sides = []
+    for predicate, subset in zip((pred_a, pred_b), allowed, strict=True):
+        candidates = index.candidates(predicate)
+        if subset is not None:
+            candidates = candidates[np.fromiter((s in subset for s in subjects[candidates]), dtype=bool,
+                                                count=len(candidates))]
+        sides.append(candidates)
+    left, right = index.join(relation, pred_a, pred_b, *sides)
+    if len(left) > MAX_ROWS:
+        return None
+    columns = {subj_a[1:]: subjects[left], a[1:]: literals[left]}
+    if subj_b[1:] in columns:  # the same subject variable on both sides: keep the pairs that agree
+        keep = columns[subj_b[1:]] == subjects[right]
+        columns = {k: v[keep] for k, v in columns.items()}
+        left, right = left[keep], right[keep]
+    columns.update({subj_b[1:]: subjects[right], b[1:]: literals[right]})
+    return pd.DataFrame(columns)
+
+
+def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame | None:
+    """The geometries (of the pattern binding the variable argument) in `relation` with the constant."""
+    var = next(iter(geometry))
+    subject, predicate = geometry[var][0], _iri(geometry[var][1], pref)
+    constant = _parse_constant(args[1] if args[0] == var else args[0], pref)
+    if predicate is None or constant is None:
+        return None
+    data = index.data()
+    hits = index.select(relation, constant, predicate, args[0] == var)
+    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    if allowed is not None:
+        hits = hits[np.fromiter((s in allowed for s in subjects[hits]), dtype=bool, count=len(hits))]
+    return pd.DataFrame({subject[1:]: subjects[hits], var[1:]: literals[hits]})
+
+
+def _components(patterns: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
+    """The patterns grouped into sets connected by shared variables."""
+    groups: list[tuple[set, list]] = []
+    for pattern in patterns:
+        names = {t for t in pattern if t.startswith("?")}
+        linked = [g for g in groups if g[0] & names]
+        merged = (names.union(*(g[0] for g in linked)), [q for g in linked for q in g[1]] + [pattern])
+        groups = [g for g in groups if not any(g is x for x in linked)] + [merged]
+    return [g[1] for g in groups]
+
+
+def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch) -> pd.DataFrame | None:
+    """The solutions of a connected group of triple patterns (one pyoxigraph query) as a table."""
+    lines = []
+    for pattern in patterns:
+        terms = [t if t.startswith("?") else _constant(t, pref) for t in pattern]
+        if None in terms:
+            return None
+        lines.append(" ".join(terms) + " .")
+    variables = list(dict.fromkeys(t for p in patterns for t in p if t.startswith("?")))
+    head = " ".join(variables) if variables else "*"
+    body = fetch(f"SELECT {head} WHERE {{ {' '.join(lines)} }}")
+    rows = [line.split("\t") for line in body.decode("utf-8").split("\n")[1:] if line]
+    if not variables:
+        return pd.DataFrame(index=range(len(rows)))
+    return pd.DataFrame(rows, columns=[v[1:] for v in variables]) if rows else \
+        pd.DataFrame({v[1:]: pd.Series(dtype=object) for v in variables})
+
+
+def _allowed(components: list[pd.DataFrame], column: str) -> set | None:
+    """The values a component allows for `column` (None: no component constrains it)."""
+    for component in components:
+        if column in component.columns:
+            return set(component[column].tolist())
+    return None
+
+
+def _constant(text: str, pref: dict[str, str]) -> str | None:
+    """A constant term in N-Triples syntax: an IRI or a literal (prefixed datatype expanded)."""
+    if not text.startswith('"'):
+        iri = _iri(text, pref)
+        return None if iri is None else f"<{iri}>"
+    body, marker, datatype = text.rpartition('"^^')
+    if not marker or datatype.startswith("<"):
+        return text
+    iri = _iri(datatype, pref)
+    return None if iri is None else f'{body}"^^<{iri}>'
+
+
+def _iri(text: str, pref: dict[str, str]) -> str | None:
+    """The IRI of `a`, `<iri>` or a prefixed name with a declared prefix (else None)."""
+    if text == "a":
+        return _RDF_TYPE
+    if text.startswith("<"):
+        return text[1:-1]
+    prefix, _, local = text.partition(":")
+    return pref[prefix] + local if prefix in pref else None
+
+
+def _tsv(result: pd.DataFrame) -> bytes:
+    out = io.StringIO()
+    out.write("\t".join(f"?{c}" for c in result.columns) + "\n")
+    if len(result):
+        out.write("\n".join("\t".join(row) for row in result.itertuples(index=False, name=None)) + "\n")
+    return out.getvalue().encode("utf-8")
+
+
+_LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]*)>|@([\w-]+))?$', re.S)
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
+                  lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "uU" and len(m.group(1)) > 1
+                  else _ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def _json_term(text: str) -> dict:
+    if text.startswith("<"):
+        return {"type": "uri", "value": text[1:-1]}
+    if text.startswith("_:"):
+        return {"type": "bnode", "value": text[2:]}
+    match = _LITERAL.match(text)
+    if match is None:  # TSV writes some numbers and booleans bare
+        return {"type": "literal", "value": text, "datatype": _bare_datatype(text)}
+    term = {"type": "literal", "value": _unescape(match.group(1))}
+    if match.group(2):
+        term["datatype"] = match.group(2)
+    if match.group(3):
+        term["xml:lang"] = match.group(3)
+    return term
+
+
+def _bare_datatype(text: str) -> str:
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    if text in ("true", "false"):
+        return xsd + "boolean"
+    if re.fullmatch(r"[+-]?\d+", text):
+        return xsd + "integer"
+    return xsd + ("double" if re.search(r"[eE]", text) else "decimal")
+
+
+def _json(result: pd.DataFrame) -> bytes:
+    names = list(result.columns)
+    rows = [{n: _json_term(t) for n, t in zip(names, row, strict=True)}
+            for row in result.itertuples(index=False, name=None)]
+    return json.dumps({"head": {"vars": names}, "results": {"bindings": rows}}).encode("utf-8")
+
+
+def _csv_value(text: str) -> str:
+    term = _json_term(text)
+    value = ("_:" + term["value"]) if term["type"] == "bnode" else term["value"]
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\r\n]', value) else value
+
+
+def _csv(result: pd.DataFrame) -> bytes:
+    lines = [",".join(result.columns)]
+    lines += [",".join(_csv_value(t) for t in row) for row in result.itertuples(index=False, name=None)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+_WRITERS: dict[str, Callable[[pd.DataFrame], bytes]] = {"tsv": _tsv, "json": _json, "csv": _csv}
+
+
+def tsv_fetcher(store: ox.Store, default_graph: list) -> Callable[[str], bytes]:
+    """A function running a plain SPARQL query on `store` and returning its TSV results."""
+    def fetch(query: str) -> bytes:
+        out = io.BytesIO()
+        store.query(query, default_graph=default_graph).serialize(out, ox.QueryResultsFormat.TSV)
+        return out.getvalue()
+    return fetch
