@@ -2,7 +2,9 @@
 
 One numba kernel does normalisation, the LSTM layers, the linear head and the argmax. Pixels are
 processed in chunks of `CHUNK` with a structure-of-arrays layout (gates [4H, CHUNK]), so every inner loop
-runs over contiguous pixels and vectorises; tanh/sigmoid use a rational approximation (|error| < 1e-6,
+runs over contiguous pixels and vectorises; each thread takes one contiguous run of chunks and reuses
+its scratch arrays (no allocation per chunk), and the kernel releases the GIL so blocks can be read
+meanwhile; tanh/sigmoid use a rational approximation (|error| < 1e-6,
 the float32 one of Eigen) that vectorises too. The classes equal PyTorch's (tested) except at exact
 near-ties of two logits; on a loaded 2-core machine this is ~4x faster than the naive fused kernel and
 PyTorch's CPU LSTM.
@@ -10,10 +12,11 @@ PyTorch's CPU LSTM.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
-CHUNK = 64
+CHUNK = 128
 _CLAMP = 7.90531110763549805
 
 
@@ -34,60 +37,65 @@ def fast_tanh(x: float) -> float:  # pragma: no cover - numba
     return x * p / q
 
 
-@njit(parallel=True, fastmath=True, cache=True)
-def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b):  # pragma: no cover - numba
+@njit(parallel=True, fastmath=True, cache=True, nogil=True)
+def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, workers):  # pragma: no cover - numba
     """Classes of x [T, B, N] (time, band, pixel) with weights packed per layer: w_ih [L, Imax, 4H],
-    w_hh [L, H, 4H], bias [L, 4H], layer_in [L] (input size of each layer), head [C, H] and [C]."""
+    w_hh [L, H, 4H], bias [L, 4H], layer_in [L] (input size of each layer), head [C, H] and [C].
+    Each of `workers` threads takes a contiguous run of chunks and reuses its scratch arrays."""
     steps, bands, n = x.shape
     layers, hidden, four_h = w_hh.shape
     n_classes = head_w.shape[0]
     out = np.empty(n, dtype=np.uint8)
-    for chunk in prange((n + CHUNK - 1) // CHUNK):
-        start = chunk * CHUNK
-        m = min(CHUNK, n - start)
-        h = np.zeros((layers, hidden, CHUNK), np.float32)
-        c = np.zeros((layers, hidden, CHUNK), np.float32)
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for worker in prange(workers):
+        h = np.empty((layers, hidden, CHUNK), np.float32)
+        c = np.empty((layers, hidden, CHUNK), np.float32)
         gates = np.empty((four_h, CHUNK), np.float32)
         inp = np.zeros((max(bands, hidden), CHUNK), np.float32)
-        for t in range(steps):
-            for b in range(bands):
-                for p in range(m):
-                    inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
-            for layer in range(layers):
-                for g in range(four_h):
-                    for p in range(CHUNK):
-                        gates[g, p] = bias[layer, g]
-                for k in range(layer_in[layer]):
+        for chunk in range(worker * n_chunks // workers, (worker + 1) * n_chunks // workers):
+            start = chunk * CHUNK
+            m = min(CHUNK, n - start)
+            h[:] = 0.0
+            c[:] = 0.0
+            for t in range(steps):
+                for b in range(bands):
+                    for p in range(m):
+                        inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
+                for layer in range(layers):
                     for g in range(four_h):
-                        w = w_ih[layer, k, g]
                         for p in range(CHUNK):
-                            gates[g, p] += w * inp[k, p]
-                for k in range(hidden):
-                    for g in range(four_h):
-                        w = w_hh[layer, k, g]
+                            gates[g, p] = bias[layer, g]
+                    for k in range(layer_in[layer]):
+                        for g in range(four_h):
+                            w = w_ih[layer, k, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += w * inp[k, p]
+                    for k in range(hidden):
+                        for g in range(four_h):
+                            w = w_hh[layer, k, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += w * h[layer, k, p]
+                    for k in range(hidden):
                         for p in range(CHUNK):
-                            gates[g, p] += w * h[layer, k, p]
-                for k in range(hidden):
-                    for p in range(CHUNK):
-                        i_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[k, p])
-                        f_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[hidden + k, p])
-                        g_g = fast_tanh(gates[2 * hidden + k, p])
-                        o_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[3 * hidden + k, p])
-                        cell = f_g * c[layer, k, p] + i_g * g_g
-                        c[layer, k, p] = cell
-                        h[layer, k, p] = o_g * fast_tanh(cell)
-                for k in range(hidden):
-                    for p in range(CHUNK):
-                        inp[k, p] = h[layer, k, p]
-        for p in range(m):
-            best, best_v = 0, -np.inf
-            for cls in range(n_classes):
-                v = head_b[cls]
-                for k in range(hidden):
-                    v += head_w[cls, k] * h[layers - 1, k, p]
-                if v > best_v:
-                    best, best_v = cls, v
-            out[start + p] = best
+                            i_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[k, p])
+                            f_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[hidden + k, p])
+                            g_g = fast_tanh(gates[2 * hidden + k, p])
+                            o_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[3 * hidden + k, p])
+                            cell = f_g * c[layer, k, p] + i_g * g_g
+                            c[layer, k, p] = cell
+                            h[layer, k, p] = o_g * fast_tanh(cell)
+                    for k in range(hidden):
+                        for p in range(CHUNK):
+                            inp[k, p] = h[layer, k, p]
+            for p in range(m):
+                best, best_v = 0, -np.inf
+                for cls in range(n_classes):
+                    v = head_b[cls]
+                    for k in range(hidden):
+                        v += head_w[cls, k] * h[layers - 1, k, p]
+                    if v > best_v:
+                        best, best_v = cls, v
+                out[start + p] = best
     return out
 
 
@@ -115,7 +123,7 @@ def classify_tbn(packed: tuple, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype not in (np.uint16, np.float32):
         x = x.astype(np.float32)
-    return _classify(np.ascontiguousarray(x), *packed)
+    return _classify(np.ascontiguousarray(x), *packed, numba.get_num_threads())
 
 
 def classify(packed: tuple, x: np.ndarray) -> np.ndarray:
