@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 CHUNK = 128
+UNIT_CHUNKS = 16      # chunks per scheduling unit (2048 pixels)
 _CLAMP = 7.90531110763549805
 
 
@@ -38,21 +39,21 @@ def fast_tanh(x: float) -> float:  # pragma: no cover - numba
 
 
 @njit(parallel=True, fastmath=True, cache=True, nogil=True)
-def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, workers):  # pragma: no cover - numba
+def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units):  # pragma: no cover - numba
     """Classes of x [T, B, N] (time, band, pixel) with weights packed per layer: w_ih [L, Imax, 4H],
     w_hh [L, H, 4H], bias [L, 4H], layer_in [L] (input size of each layer), head [C, H] and [C].
-    Each of `workers` threads takes a contiguous run of chunks and reuses its scratch arrays."""
+    The chunks are split in `units` contiguous runs (scheduled dynamically), each reusing its scratch arrays."""
     steps, bands, n = x.shape
     layers, hidden, four_h = w_hh.shape
     n_classes = head_w.shape[0]
     out = np.empty(n, dtype=np.uint8)
     n_chunks = (n + CHUNK - 1) // CHUNK
-    for worker in prange(workers):
+    for unit in prange(units):
         h = np.empty((layers, hidden, CHUNK), np.float32)
         c = np.empty((layers, hidden, CHUNK), np.float32)
         gates = np.empty((four_h, CHUNK), np.float32)
         inp = np.zeros((max(bands, hidden), CHUNK), np.float32)
-        for chunk in range(worker * n_chunks // workers, (worker + 1) * n_chunks // workers):
+        for chunk in range(unit * n_chunks // units, (unit + 1) * n_chunks // units):
             start = chunk * CHUNK
             m = min(CHUNK, n - start)
             h[:] = 0.0
@@ -123,7 +124,10 @@ def classify_tbn(packed: tuple, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype not in (np.uint16, np.float32):
         x = x.astype(np.float32)
-    return _classify(np.ascontiguousarray(x), *packed, numba.get_num_threads())
+    n = x.shape[-1]
+    units = max(1, min(-(-n // (CHUNK * UNIT_CHUNKS)), 64 * numba.get_num_threads()))
+    with numba.parallel_chunksize(1):       # one run at a time: threads slowed by other work take fewer
+        return _classify(np.ascontiguousarray(x), *packed, units)
 
 
 def classify(packed: tuple, x: np.ndarray) -> np.ndarray:
