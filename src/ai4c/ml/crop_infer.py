@@ -4,7 +4,8 @@ One numba kernel does normalisation, the LSTM layers, the linear head and the ar
 processed in chunks of `CHUNK` with a structure-of-arrays layout (gates [4H, CHUNK]), so every inner loop
 runs over contiguous pixels and vectorises; each thread takes one contiguous run of chunks and reuses
 its scratch arrays (no allocation per chunk), and the kernel releases the GIL so blocks can be read
-meanwhile; tanh/sigmoid use a rational approximation (|error| < 1e-6,
+meanwhile; the matrix products take 4 inputs per pass over the gates (a quarter of the
+memory traffic); tanh/sigmoid use a rational approximation (|error| < 1e-6,
 the float32 one of Eigen) that vectorises too. The classes equal PyTorch's (tested) except at exact
 near-ties of two logits; on a loaded 2-core machine this is ~4x faster than the naive fused kernel and
 PyTorch's CPU LSTM.
@@ -66,12 +67,31 @@ def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units): 
                     for g in range(four_h):
                         for p in range(CHUNK):
                             gates[g, p] = bias[layer, g]
-                    for k in range(layer_in[layer]):
+                    n_in = layer_in[layer]
+                    for k in range(0, n_in - 3, 4):
+                        for g in range(four_h):
+                            w0 = w_ih[layer, k, g]
+                            w1 = w_ih[layer, k + 1, g]
+                            w2 = w_ih[layer, k + 2, g]
+                            w3 = w_ih[layer, k + 3, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += ((w0 * inp[k, p] + w1 * inp[k + 1, p])
+                                                + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
+                    for k in range(n_in - n_in % 4, n_in):
                         for g in range(four_h):
                             w = w_ih[layer, k, g]
                             for p in range(CHUNK):
                                 gates[g, p] += w * inp[k, p]
-                    for k in range(hidden):
+                    for k in range(0, hidden - 3, 4):
+                        for g in range(four_h):
+                            w0 = w_hh[layer, k, g]
+                            w1 = w_hh[layer, k + 1, g]
+                            w2 = w_hh[layer, k + 2, g]
+                            w3 = w_hh[layer, k + 3, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += ((w0 * h[layer, k, p] + w1 * h[layer, k + 1, p])
+                                                + (w2 * h[layer, k + 2, p] + w3 * h[layer, k + 3, p]))
+                    for k in range(hidden - hidden % 4, hidden):
                         for g in range(four_h):
                             w = w_hh[layer, k, g]
                             for p in range(CHUNK):
