@@ -64,19 +64,26 @@ def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units): 
                     for p in range(m):
                         inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
                 for layer in range(layers):
-                    for g in range(four_h):
-                        for p in range(CHUNK):
-                            gates[g, p] = bias[layer, g]
                     n_in = layer_in[layer]
+                    if n_in < 4:
+                        for g in range(four_h):
+                            for p in range(CHUNK):
+                                gates[g, p] = bias[layer, g]
                     for k in range(0, n_in - 3, 4):
                         for g in range(four_h):
                             w0 = w_ih[layer, k, g]
                             w1 = w_ih[layer, k + 1, g]
                             w2 = w_ih[layer, k + 2, g]
                             w3 = w_ih[layer, k + 3, g]
-                            for p in range(CHUNK):
-                                gates[g, p] += ((w0 * inp[k, p] + w1 * inp[k + 1, p])
-                                                + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
+                            if k == 0:      # the first pass also sets the bias (one pass less)
+                                base = bias[layer, g]
+                                for p in range(CHUNK):
+                                    gates[g, p] = base + ((w0 * inp[k, p] + w1 * inp[k + 1, p])
+                                                          + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
+                            else:
+                                for p in range(CHUNK):
+                                    gates[g, p] += ((w0 * inp[k, p] + w1 * inp[k + 1, p])
+                                                    + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
                     for k in range(n_in - n_in % 4, n_in):
                         for g in range(four_h):
                             w = w_ih[layer, k, g]
