@@ -64,7 +64,8 @@ def write_composites(folder: Path, size: int, rng: np.random.Generator) -> None:
     fields = rng.integers(0, 16, (size // 20 + 1, size // 20 + 1)).astype(np.uint8)
     profile = {"driver": "GTiff", "height": size, "width": size, "count": 9, "dtype": "uint16", "crs": "EPSG:32633",
                "transform": Affine(10, 0, 399960, 0, -10, 5400000), "tiled": True, "blockxsize": 512,
-               "blockysize": 512, "compress": "deflate", "predictor": 2, "nodata": 0, "num_threads": "ALL_CPUS"}
+               "blockysize": 512, "compress": "deflate", "predictor": 2, "nodata": 0, "num_threads": "ALL_CPUS",
+               "zlevel": 1}    # fast to write; inflating costs the same at every level
     stripe = 1024
     noise = rng.integers(-60, 61, (9, stripe, size + 97), dtype=np.int16)
     for month in range(12):
