@@ -70,14 +70,15 @@ def write_composites(folder: Path, size: int, rng: np.random.Generator) -> None:
     noise = rng.integers(-60, 61, (9, stripe, size + 97), dtype=np.int16)
     for month in range(12):
         stamp = f"{2017 + (month + 8) // 12}{(month + 8) % 12 + 1:02d}"
+        month_lut = lut[:, month, :].T.astype(np.int16)                                        # (9, 16)
         with rasterio.open(folder / f"MC_33UVP_{stamp}.tif", "w", **profile) as dst:
             for row in range(0, size, stripe):
                 rows = np.arange(row, min(size, row + stripe)) // 20
                 classes = fields[rows][:, np.arange(size) // 20]
-                block = np.moveaxis(lut[classes, month], -1, 0).astype(np.int16)
+                block = month_lut[:, classes]                                              # (9, rows, size)
                 shift = (month * 7 + row // stripe * 13) % 97
                 block += noise[:, :rows.size, shift:shift + size]
-                block = np.maximum(block, 1).astype(np.uint16)
+                block = np.maximum(block, 1, out=block).view(np.uint16)
                 dst.write(block, window=rasterio.windows.Window(0, row, size, rows.size))
 
 
