@@ -86,9 +86,8 @@ def remove_small_patches(classes: np.ndarray, min_size: int = 10, n_classes: int
         return out
     original = out.copy()
     structure = np.ones((3, 3), dtype=bool)
-    for value in np.unique(out):
-        if value >= n_classes:
-            continue
+    present = np.flatnonzero(np.bincount(out.ravel(), minlength=256)[:n_classes])    # no sort of the map
+    for value in present:
         labels, count = ndimage.label(out == value, structure=structure)
         if count == 0:
             continue
