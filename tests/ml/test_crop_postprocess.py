@@ -31,3 +31,24 @@ def test_small_patches_merge_into_neighbours():
     assert (out[10:20, 10:20] == 6).all()
     assert out[27, 27] == 8 and (out[25:30, 25:30][out[25:30, 25:30] != 8] == IGNORED).all()
     assert (remove_small_patches(classes, 0) == classes).all()
+
+
+def test_small_patches_match_scipy_labelling_per_class():
+    from scipy import ndimage
+
+    from ai4c.ml.crop_postprocess import _HOLE, _mark_small_patches
+
+    rng = np.random.default_rng(7)
+    arr = rng.integers(0, 6, (14, 21)).astype(np.uint8)[np.arange(70)[:, None] // 5, np.arange(105)[None, :] // 5]
+    noise = rng.random(arr.shape) < 0.15
+    arr[noise] = rng.integers(0, 6, noise.sum())
+    arr[rng.random(arr.shape) < 0.05] = 255
+    expected = np.zeros(arr.shape, bool)
+    for value in range(6):
+        labels, _ = ndimage.label(arr == value, structure=np.ones((3, 3), bool))
+        sizes = np.bincount(labels.ravel())
+        expected |= (labels > 0) & (sizes[labels] < 8)
+    marked = arr.copy()
+    _mark_small_patches(marked, np.empty(arr.size, np.int32), 16, 8)
+    assert ((marked == _HOLE) == expected).all() and expected.sum() > 50
+    assert (marked[~expected] == arr[~expected]).all()

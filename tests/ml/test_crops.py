@@ -80,7 +80,7 @@ def test_numba_kernel_equals_pytorch():
 
     torch.manual_seed(3)
     x = np.random.default_rng(3).normal(1500, 800, (3000, 12, 9)).astype(np.float32)
-    for hidden, layers in ((8, 1), (6, 2)):
+    for hidden, layers in ((8, 1), (6, 2), (32, 1)):      # 6: remainder of the 4-input unrolling
         model = LstmClassifier(LstmConfig(12, 9, hidden=hidden, layers=layers), np.full(9, 1400.0), np.full(9, 700.0))
         reference = predict_proba(model.eval(), x)
         fast = classify(pack(model), x)

@@ -66,6 +66,17 @@ def test_without_mask_classifies_everything(chain, tmp_path):
         assert (src.read(1) < 16).all()
 
 
+def test_blocks_and_reader_thread_give_the_same_map(chain, tmp_path):
+    base, _ = chain
+    maps = []
+    for block in (1024, 64):                 # 64: four windows of 64/32 pixels, read ahead by the reader thread
+        out = tmp_path / f"out{block}"
+        out.mkdir()
+        with rasterio.open(run(model_dir(base, out), out, base / "mc", block=block, quicklook=False)) as src:
+            maps.append(src.read(1))
+    assert (maps[0] == maps[1]).all() and (maps[0] < 16).sum() > 1000
+
+
 def bad_case(base, tmp_path, case):
     """Inputs broken in one way."""
     inp = model_dir(base, tmp_path, mask=case != "no model")

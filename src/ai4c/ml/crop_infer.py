@@ -2,7 +2,10 @@
 
 One numba kernel does normalisation, the LSTM layers, the linear head and the argmax. Pixels are
 processed in chunks of `CHUNK` with a structure-of-arrays layout (gates [4H, CHUNK]), so every inner loop
-runs over contiguous pixels and vectorises; tanh/sigmoid use a rational approximation (|error| < 1e-6,
+runs over contiguous pixels and vectorises; each thread takes one contiguous run of chunks and reuses
+its scratch arrays (no allocation per chunk), and the kernel releases the GIL so blocks can be read
+meanwhile; the matrix products take 4 inputs per pass over the gates (a quarter of the
+memory traffic); tanh/sigmoid use a rational approximation (|error| < 1e-6,
 the float32 one of Eigen) that vectorises too. The classes equal PyTorch's (tested) except at exact
 near-ties of two logits; on a loaded 2-core machine this is ~4x faster than the naive fused kernel and
 PyTorch's CPU LSTM.
@@ -10,10 +13,12 @@ PyTorch's CPU LSTM.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
-CHUNK = 64
+CHUNK = 128
+UNIT_CHUNKS = 16      # chunks per scheduling unit (2048 pixels)
 _CLAMP = 7.90531110763549805
 
 
@@ -34,60 +39,91 @@ def fast_tanh(x: float) -> float:  # pragma: no cover - numba
     return x * p / q
 
 
-@njit(parallel=True, fastmath=True, cache=True)
-def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b):  # pragma: no cover - numba
+@njit(parallel=True, fastmath=True, cache=True, nogil=True)
+def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units):  # pragma: no cover - numba
     """Classes of x [T, B, N] (time, band, pixel) with weights packed per layer: w_ih [L, Imax, 4H],
-    w_hh [L, H, 4H], bias [L, 4H], layer_in [L] (input size of each layer), head [C, H] and [C]."""
+    w_hh [L, H, 4H], bias [L, 4H], layer_in [L] (input size of each layer), head [C, H] and [C].
+    The chunks are split in `units` contiguous runs (scheduled dynamically), each reusing its scratch arrays."""
     steps, bands, n = x.shape
     layers, hidden, four_h = w_hh.shape
     n_classes = head_w.shape[0]
     out = np.empty(n, dtype=np.uint8)
-    for chunk in prange((n + CHUNK - 1) // CHUNK):
-        start = chunk * CHUNK
-        m = min(CHUNK, n - start)
-        h = np.zeros((layers, hidden, CHUNK), np.float32)
-        c = np.zeros((layers, hidden, CHUNK), np.float32)
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for unit in prange(units):
+        h = np.empty((layers, hidden, CHUNK), np.float32)
+        c = np.empty((layers, hidden, CHUNK), np.float32)
         gates = np.empty((four_h, CHUNK), np.float32)
         inp = np.zeros((max(bands, hidden), CHUNK), np.float32)
-        for t in range(steps):
-            for b in range(bands):
-                for p in range(m):
-                    inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
-            for layer in range(layers):
-                for g in range(four_h):
-                    for p in range(CHUNK):
-                        gates[g, p] = bias[layer, g]
-                for k in range(layer_in[layer]):
-                    for g in range(four_h):
-                        w = w_ih[layer, k, g]
+        for chunk in range(unit * n_chunks // units, (unit + 1) * n_chunks // units):
+            start = chunk * CHUNK
+            m = min(CHUNK, n - start)
+            h[:] = 0.0
+            c[:] = 0.0
+            for t in range(steps):
+                for b in range(bands):
+                    for p in range(m):
+                        inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
+                for layer in range(layers):
+                    n_in = layer_in[layer]
+                    if n_in < 4:
+                        for g in range(four_h):
+                            for p in range(CHUNK):
+                                gates[g, p] = bias[layer, g]
+                    for k in range(0, n_in - 3, 4):
+                        for g in range(four_h):
+                            w0 = w_ih[layer, k, g]
+                            w1 = w_ih[layer, k + 1, g]
+                            w2 = w_ih[layer, k + 2, g]
+                            w3 = w_ih[layer, k + 3, g]
+                            if k == 0:      # the first pass also sets the bias (one pass less)
+                                base = bias[layer, g]
+                                for p in range(CHUNK):
+                                    gates[g, p] = base + ((w0 * inp[k, p] + w1 * inp[k + 1, p])
+                                                          + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
+                            else:
+                                for p in range(CHUNK):
+                                    gates[g, p] += ((w0 * inp[k, p] + w1 * inp[k + 1, p])
+                                                    + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
+                    for k in range(n_in - n_in % 4, n_in):
+                        for g in range(four_h):
+                            w = w_ih[layer, k, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += w * inp[k, p]
+                    for k in range(0, hidden - 3, 4):
+                        for g in range(four_h):
+                            w0 = w_hh[layer, k, g]
+                            w1 = w_hh[layer, k + 1, g]
+                            w2 = w_hh[layer, k + 2, g]
+                            w3 = w_hh[layer, k + 3, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += ((w0 * h[layer, k, p] + w1 * h[layer, k + 1, p])
+                                                + (w2 * h[layer, k + 2, p] + w3 * h[layer, k + 3, p]))
+                    for k in range(hidden - hidden % 4, hidden):
+                        for g in range(four_h):
+                            w = w_hh[layer, k, g]
+                            for p in range(CHUNK):
+                                gates[g, p] += w * h[layer, k, p]
+                    for k in range(hidden):
                         for p in range(CHUNK):
-                            gates[g, p] += w * inp[k, p]
-                for k in range(hidden):
-                    for g in range(four_h):
-                        w = w_hh[layer, k, g]
+                            i_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[k, p])
+                            f_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[hidden + k, p])
+                            g_g = fast_tanh(gates[2 * hidden + k, p])
+                            o_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[3 * hidden + k, p])
+                            cell = f_g * c[layer, k, p] + i_g * g_g
+                            c[layer, k, p] = cell
+                            h[layer, k, p] = o_g * fast_tanh(cell)
+                    for k in range(hidden):
                         for p in range(CHUNK):
-                            gates[g, p] += w * h[layer, k, p]
-                for k in range(hidden):
-                    for p in range(CHUNK):
-                        i_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[k, p])
-                        f_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[hidden + k, p])
-                        g_g = fast_tanh(gates[2 * hidden + k, p])
-                        o_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[3 * hidden + k, p])
-                        cell = f_g * c[layer, k, p] + i_g * g_g
-                        c[layer, k, p] = cell
-                        h[layer, k, p] = o_g * fast_tanh(cell)
-                for k in range(hidden):
-                    for p in range(CHUNK):
-                        inp[k, p] = h[layer, k, p]
-        for p in range(m):
-            best, best_v = 0, -np.inf
-            for cls in range(n_classes):
-                v = head_b[cls]
-                for k in range(hidden):
-                    v += head_w[cls, k] * h[layers - 1, k, p]
-                if v > best_v:
-                    best, best_v = cls, v
-            out[start + p] = best
+                            inp[k, p] = h[layer, k, p]
+            for p in range(m):
+                best, best_v = 0, -np.inf
+                for cls in range(n_classes):
+                    v = head_b[cls]
+                    for k in range(hidden):
+                        v += head_w[cls, k] * h[layers - 1, k, p]
+                    if v > best_v:
+                        best, best_v = cls, v
+                out[start + p] = best
     return out
 
 
@@ -115,7 +151,10 @@ def classify_tbn(packed: tuple, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype not in (np.uint16, np.float32):
         x = x.astype(np.float32)
-    return _classify(np.ascontiguousarray(x), *packed)
+    n = x.shape[-1]
+    units = max(1, min(-(-n // (CHUNK * UNIT_CHUNKS)), 64 * numba.get_num_threads()))
+    with numba.parallel_chunksize(1):       # one run at a time: threads slowed by other work take fewer
+        return _classify(np.ascontiguousarray(x), *packed, units)
 
 
 def classify(packed: tuple, x: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ legend and a PNG quick-look with the legend.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,21 +109,34 @@ def classifier(model, batch: int):
     return lambda stack: classify_tbn(packed, stack)
 
 
-def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
-    """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
-
-    stack = np.stack([src.read(window=window) for src in sources])          # (t, b, h, w)
-    height, width = stack.shape[2:]
+def read_block(sources: list, mask_src, window) -> tuple[np.ndarray, np.ndarray]:
+    """The composites of one window as one (t, b, h * w) uint16 array (each file read once, straight into
+    it, no stacking copy) and the pixels to classify (unmasked with data in at least one month)."""
+    height, width = int(window.height), int(window.width)
+    stack = np.empty((len(sources), sources[0].count, height, width), dtype=sources[0].dtypes[0])
+    for index, src in enumerate(sources):
+        src.read(window=window, out=stack[index])
     stack = stack.reshape(stack.shape[0], stack.shape[1], -1)                  # (t, b, n)
     todo = stack.any(axis=(0, 1))
     if mask_src is not None:
         todo &= mask_src.read(1, window=window).ravel() == 0
-    out = np.full(height * width, IGNORED, dtype=np.uint8)
+    return stack, todo
+
+
+def classify_stack(predict, stack: np.ndarray, todo: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Classes of one read block (uint8, IGNORED where masked or without data in every month)."""
+    out = np.full(stack.shape[-1], IGNORED, dtype=np.uint8)
     if todo.all():
         out[:] = predict(stack)
     elif todo.any():
         out[todo] = predict(stack[:, :, todo])
-    return out.reshape(height, width)
+    return out.reshape(shape)
+
+
+def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
+    """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
+    stack, todo = read_block(sources, mask_src, window)
+    return classify_stack(predict, stack, todo, (int(window.height), int(window.width)))
 
 
 def legend() -> dict[int, tuple[str, str]]:
@@ -184,10 +198,18 @@ def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: in
         sources = [opened.enter_context(rasterio.open(p)) for p in data.inputs.composites]
         mask_src = opened.enter_context(rasterio.open(data.inputs.mask)) if data.inputs.mask else None
         windows = list(blocks(shape, block))
-        for window in track(windows, "classifying blocks", total=len(windows)):
+        # one reader thread decodes the next block while the classifier works on this one; only it
+        # touches the datasets, and at most two blocks are in memory
+        reader = opened.enter_context(ThreadPoolExecutor(1, thread_name_prefix="crop-reader"))
+        pending = reader.submit(read_block, sources, mask_src, windows[0])
+        for index, window in enumerate(track(windows, "classifying blocks", total=len(windows))):
+            stack, todo = pending.result()
+            if index + 1 < len(windows):
+                pending = reader.submit(read_block, sources, mask_src, windows[index + 1])
             rows = slice(window.row_off, window.row_off + window.height)
             cols = slice(window.col_off, window.col_off + window.width)
-            data.classes[rows, cols] = classify_block(predict, sources, mask_src, window)
+            data.classes[rows, cols] = classify_stack(predict, stack, todo, (int(window.height), int(window.width)))
+            del stack, todo
     return data
 
 
@@ -227,7 +249,9 @@ def write_map(data: CropMap, ctx: Context, *, quicklook: bool = True) -> Path:
                    for code, (name, colour) in legend().items()] + [
                    {"value": IGNORED, "description": "ignored or no data", "nodata": True}]})
     if quicklook:
-        write_quicklook(np.where(data.classes == IGNORED, np.nan, data.classes), out_path.with_suffix(".png"),
+        step = max(1, -(-max(data.classes.shape) // 1024))      # decimate first: no float copy of the full map
+        small = data.classes[::step, ::step]
+        write_quicklook(np.where(small == IGNORED, np.nan, small), out_path.with_suffix(".png"),
                         title=f"crop types {data.inputs.tile} {season}", classes=legend())
     return out_path
 
