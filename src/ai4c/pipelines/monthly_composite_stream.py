@@ -74,7 +74,8 @@ def composite_window(chosen: list[Acquisition], window: tuple[int, int, int, int
 def write_month(chosen: list[Acquisition], path: Path, *, template: Path, band_names: list[str],
                 tags: dict[str, str], block: int = 1024, threads: int = 2) -> Path:
     """Write the month's composite of `chosen` (may be empty: all 0) on the grid of `template` to `path`
-    atomically (tiled DEFLATE uint16 GeoTIFF, 0 = no data)."""
+    atomically (tiled uint16 GeoTIFF, 0 = no data). ZSTD level 1 with the horizontal predictor: as small as
+    DEFLATE on BOA data and ~6x cheaper to write (GDAL >= 2.3, QGIS 3, rasterio and xarray read it)."""
     import rasterio
     from rasterio.windows import Window
 
@@ -85,7 +86,7 @@ def write_month(chosen: list[Acquisition], path: Path, *, template: Path, band_n
         tile, crs, transform = tuple(src.block_shapes[0]), src.crs, src.transform
     profile = {"driver": "GTiff", "count": n_bands, "height": height, "width": width, "dtype": "uint16",
                "crs": crs, "transform": transform, "tiled": True, "blockxsize": 512, "blockysize": 512,
-               "compress": "DEFLATE", "predictor": 2, "bigtiff": "IF_SAFER", "num_threads": "ALL_CPUS",
+               "compress": "ZSTD", "zstd_level": 1, "predictor": 2, "bigtiff": "IF_SAFER", "num_threads": "ALL_CPUS",
                "nodata": 0}
     with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         for index, name in enumerate(band_names, start=1):
