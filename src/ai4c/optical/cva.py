@@ -14,6 +14,7 @@ import xarray as xr
 from scipy.stats import chi2
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
+from ai4c.optical.cva_pass import BlockSpill, polar_layers, read_once
 from ai4c.optical.radiometric import MIN_SAMPLES, Normalisation, _robust_sigma, fit_normalisation
 
 NO_CHANGE, NO_DATA = 0, 255
@@ -71,48 +72,14 @@ def check_classes(number: int) -> int:
     return value
 
 
-def _first_pass(ref: xr.DataArray, tgt: xr.DataArray, valid: xr.DataArray, same_class: xr.DataArray | None,
-                max_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One read of both dates: the full validity mask and (n, bands) samples of both dates on a regular
-    decimated grid, preferring pixels of the same scene class (falls back to all valid ones)."""
-    import dask
-
-    height, width = valid.shape
-    step = max(1, int(np.ceil(np.sqrt(height * width / max_samples))))
-    sub = {"y": slice(None, None, step), "x": slice(None, None, step)}
-    same = same_class.isel(sub).data if same_class is not None else None
-    valid_np, valid_sub, same_sub, x, y = dask.compute(valid.data, valid.isel(sub).data, same,
-                                                       ref.isel(sub).data, tgt.isel(sub).data)
-    keep = np.asarray(valid_sub, dtype=bool) & np.all(np.isfinite(x), axis=0) & np.all(np.isfinite(y), axis=0)
-    if same_sub is not None and (keep & np.asarray(same_sub, dtype=bool)).sum() >= MIN_SAMPLES:
-        keep &= np.asarray(same_sub, dtype=bool)
-    return np.asarray(valid_np, dtype=bool), np.asarray(x)[:, keep].T, np.asarray(y)[:, keep].T
-
-
-def polar(ref: xr.DataArray, tgt: xr.DataArray, norm: Normalisation, sigma: np.ndarray,
-          reference: np.ndarray) -> tuple[xr.DataArray, xr.DataArray]:
-    """Lazy magnitude and angle (degrees) of the normalised difference vector per pixel."""
-    gain = xr.DataArray(norm.gain, dims="band")
-    offset = xr.DataArray(norm.offset, dims="band")
-    z = ((tgt - offset) / gain - ref) / xr.DataArray(sigma, dims="band")
-    rho = np.sqrt((z**2).sum("band", skipna=False))
-    unit = xr.DataArray(reference / np.linalg.norm(reference), dims="band")
-    cosine = ((z * unit).sum("band", skipna=False) / rho.where(rho > 0)).clip(-1, 1)
-    alpha = np.degrees(np.arccos(cosine)).fillna(0.0).where(np.isfinite(rho))
-    return rho.astype(np.float32), alpha.astype(np.float32)
-
-
-def _store(layer: xr.DataArray) -> np.ndarray:
-    """Compute a lazy float32 (y, x) layer chunk by chunk straight into one preallocated array
-    (no concatenation copies: peak memory is the result plus the chunks in flight)."""
-    import dask.array as darr
-
-    out = np.empty(layer.shape, dtype=np.float32)
-    if isinstance(layer.data, darr.Array):
-        darr.store(layer.data.astype(np.float32), out, lock=False)
-    else:
-        out[...] = np.asarray(layer.values, dtype=np.float32)
-    return out
+def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:
+    """(n, bands) samples of both dates among the valid sampled pixels, preferring those of the same scene
+    class in both dates (falls back to all valid ones when too few)."""
+    keep = spill.sample_valid.copy()
+    if (keep & spill.sample_same).sum() >= MIN_SAMPLES:
+        keep &= spill.sample_same
+    n = spill.n_bands
+    return spill.samples[keep, :n].astype(np.float64), spill.samples[keep, n:].astype(np.float64)
 
 
 def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
@@ -147,22 +114,27 @@ def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.Da
                            level_confidence: float = 99.99, number_classes: int = 4,
                            normalisation: str = "irmad", max_samples: int = 250_000) -> CvaResult:
     """Run CVA on (band, y, x) reflectances of two dates; `valid` is clear in both dates and in the AoI,
-    `same_class` where both dates have the same scene class (candidates for the normalisation)."""
+    `same_class` where both dates have the same scene class (candidates for the normalisation).
+
+    The inputs are computed once (optical.cva_pass): the normalisation and sigma are fitted on a stratified
+    random sample of ~`max_samples` pixels (seed cva_pass.SAMPLE_SEED), the magnitude and angle are then
+    computed block by block; K-means is fitted on at most 200 000 changed pixels (seed 0)."""
     level = check_confidence(level_confidence)
     n_classes = check_classes(number_classes)
     reference = check_reference_vector(reference_vector, ref.sizes["band"])
-    valid_np, x, y = _first_pass(ref, tgt, valid, same_class, max_samples)
-    if len(x) < MIN_SAMPLES:
-        raise InvalidProductError(f"only {len(x)} pixels are clear in both dates; choose less cloudy "
-                                  "products or a larger AoI")
-    norm = fit_normalisation(x, y, normalisation)
-    diff = (y - norm.offset) / norm.gain - x
-    sigma = _robust_sigma(diff[norm.not_changed])
-    rho, alpha = polar(ref, tgt, norm, sigma, reference)
-    rho_np, alpha_np = _store(rho), _store(alpha)
-    ok = valid_np & np.isfinite(rho_np)
-    rho_np[~ok] = np.nan
-    alpha_np[~ok] = np.nan
+    spill = read_once(ref, tgt, valid, same_class, max_samples)
+    try:
+        x, y = _samples(spill)
+        if len(x) < MIN_SAMPLES:
+            raise InvalidProductError(f"only {len(x)} pixels are clear in both dates; choose less cloudy "
+                                      "products or a larger AoI")
+        norm = fit_normalisation(x, y, normalisation)
+        diff = (y - norm.offset) / norm.gain - x
+        sigma = _robust_sigma(diff[norm.not_changed])
+        rho_np, alpha_np = polar_layers(spill, norm.gain, norm.offset, sigma, reference)
+        ok = spill.valid
+    finally:
+        spill.close()
     threshold = float(np.sqrt(chi2.ppf(level / 100.0, ref.sizes["band"])))
     changed = ok & (rho_np > threshold)
     labels, centres = kmeans_classes(rho_np, alpha_np, changed, n_classes)

@@ -100,59 +100,35 @@ def read_series(data: Any, ctx: Context, *, block: int = 1024) -> Series:
     return Series(acquisitions, _open(acquisitions[0].boa, int(block)), names)
 
 
-def month_stack(series: Series, year: int, month: int, block: int) -> tuple[xr.DataArray, xr.DataArray] | None:
-    """Lazy BOA (time, band, y, x) and LAI validity (time, y, x) of one month, None when no acquisition."""
-    from ai4c.optical.composite import lai_valid
-
-    chosen = [a for a in series.acquisitions if (a.date.year, a.date.month) == (year, month)]
-    if not chosen:
-        return None
-    boa = xr.concat([_open(a.boa, block) for a in chosen], dim="time", coords="minimal", compat="override")
-    valids = []
-    for acq in chosen:
-        lai = _open(acq.lai, block).isel(band=0, drop=True)
-        nodata = lai.rio.nodata
-        valids.append(xr.apply_ufunc(lai_valid, lai, kwargs={"nodata": nodata}, dask="parallelized",
-                                     output_dtypes=[bool]))
-    return boa, xr.concat(valids, dim="time", coords="minimal", compat="override")
-
-
 @operator("monthly-median")
-def compute_months(series: Series, ctx: Context, *, season_start: int = 2017) -> dict[str, xr.DataArray]:
-    """The lazy uint16 composite of each month of the agronomic year, keyed YYYYMM."""
-    from ai4c.optical.composite import monthly_median, to_uint16
-
-    block = ctx.metadata.get("block", 1024)
-    template = series.template.assign_coords(band=series.band_names)
-    out: dict[str, xr.DataArray] = {}
-    for year, month in agronomic_months(check_season(season_start)):
-        stack = month_stack(series, year, month, block)
-        if stack is None:
-            composite = xr.zeros_like(template, dtype=np.uint16)
-        else:
-            composite = to_uint16(monthly_median(stack[0].assign_coords(band=series.band_names), stack[1]))
-        out[f"{year}{month:02d}"] = composite.rio.write_crs(template.rio.crs).rio.write_transform(
-            template.rio.transform())
-    ctx.metadata["counts"] = {k: sum((a.date.year, a.date.month) == (int(k[:4]), int(k[4:]))
-                                     for a in series.acquisitions) for k in out}
+def compute_months(series: Series, ctx: Context, *, season_start: int = 2017) -> dict[str, list[Acquisition]]:
+    """The acquisitions of each month of the agronomic year, keyed YYYYMM (the medians are computed
+    while writing, window by window)."""
+    out = {f"{year}{month:02d}": [a for a in series.acquisitions if (a.date.year, a.date.month) == (year, month)]
+           for year, month in agronomic_months(check_season(season_start))}
+    ctx.metadata["counts"] = {k: len(v) for k, v in out.items()}
+    ctx.metadata["template"] = series.template.assign_coords(band=series.band_names)
+    ctx.metadata["band_names"] = series.band_names
+    ctx.metadata["template_path"] = series.acquisitions[0].boa
     return out
 
 
 @operator("write-composites")
-def write_composites(months: dict[str, xr.DataArray], ctx: Context, *, tile: str = "33UVP") -> list[Path]:
+def write_composites(months: dict[str, list[Acquisition]], ctx: Context, *, tile: str = "33UVP") -> list[Path]:
     """Write MC_<tile>_<YYYYMM>.tif (uint16, 0 = no valid sample) and a STAC Item per month."""
-    from ai4c.core.io import write_raster
-    from ai4c.core.progress import dask_progress
+    from ai4c.core.progress import track
     from ai4c.core.stac import write_item
+    from ai4c.pipelines.monthly_composite_stream import write_month
 
     tile = check_tile(tile)
     folder = _prepare_output(Path(ctx.output_path))
+    template = ctx.metadata["template"]
     paths = []
-    for key, composite in months.items():
+    for key, chosen in track(list(months.items()), "monthly composites"):
         path = folder / f"MC_{tile}_{key}.tif"
-        with dask_progress(f"composite {key}"):
-            write_raster(composite, path, nodata=0, tags={"month": key, "tile": tile})
-        write_item(path, raster=composite, inputs=[str(p) for p in ctx.inputs],
+        write_month(chosen, path, template=ctx.metadata["template_path"], band_names=ctx.metadata["band_names"],
+                    tags={"month": key, "tile": tile}, block=ctx.metadata.get("block", 1024))
+        write_item(path, raster=template, inputs=[str(p) for p in ctx.inputs],
                    parameters={"tile": tile, "month": key},
                    properties={"ai4c:acquisitions": ctx.metadata.get("counts", {}).get(key, 0)})
         paths.append(path)

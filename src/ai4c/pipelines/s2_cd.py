@@ -92,9 +92,8 @@ def detect(pair: Pair, *, reference_vector: str | list[float] | None = None, lev
                                     level_confidence=level_confidence, number_classes=number_classes,
                                     normalisation=normalisation)
     crs, transform = ref.rio.crs, ref.rio.transform()
-    for name in ("rho", "alpha", "classes"):
-        layer = getattr(result, name).rio.write_crs(crs).rio.write_transform(transform)
-        setattr(result, name, layer)
+    for name in ("rho", "alpha", "classes"):  # in place: rioxarray would deep-copy full-size layers
+        getattr(result, name).rio.write_crs(crs, inplace=True).rio.write_transform(transform, inplace=True)
     return result
 
 

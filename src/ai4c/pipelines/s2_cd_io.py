@@ -73,12 +73,23 @@ def _stats(result: CvaResult) -> dict:
             "ai4c:class_centres_magnitude_angle": result.centres.tolist()}
 
 
+class _NoCopy:
+    """A read-only array-like view of a numpy array: dask.array.from_array copies anything with a .copy()
+    method, which for the full-size layers would double their memory."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        return self.array[key]
+
+
 def _stacked(rho: xr.DataArray, alpha: xr.DataArray) -> xr.DataArray:
     """(magnitude, angle) as a lazy 2-band array over the numpy layers (streamed to disk, not copied)."""
     import dask.array as darr
 
     rows = min(1024, rho.shape[0])
-    data = darr.stack([darr.from_array(np.asarray(a.values), chunks=(rows, -1)) for a in (rho, alpha)])
+    data = darr.stack([darr.from_array(_NoCopy(np.asarray(a.values)), chunks=(rows, -1)) for a in (rho, alpha)])
     coords = {"band": ["magnitude", "angle_deg"], **{k: rho.coords[k] for k in ("y", "x") if k in rho.coords}}
     return xr.DataArray(data, dims=("band", "y", "x"), coords=coords)
 
@@ -92,8 +103,10 @@ def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[P
     folder.mkdir(exist_ok=True)
     ext = extension_for(output_format)
     crs, transform = result.rho.rio.crs, result.rho.rio.transform()
-    cva = _stacked(result.rho, result.alpha).rio.write_crs(crs).rio.write_transform(transform)
-    classes = result.classes.expand_dims(band=["change_class"]).rio.write_crs(crs).rio.write_transform(transform)
+    cva = _stacked(result.rho, result.alpha).rio.write_crs(crs, inplace=True).rio.write_transform(transform,
+                                                                                                  inplace=True)
+    classes = result.classes.expand_dims(band=["change_class"])
+    classes.rio.write_crs(crs, inplace=True).rio.write_transform(transform, inplace=True)
     n_classes = max(len(result.centres), 1)
     cva_path = write_raster(cva, folder / f"CVA{ext}", output_format, nodata=float("nan"))
     cd_path = write_raster(classes, folder / f"S2-CD{ext}", output_format, nodata=NO_DATA,

@@ -60,3 +60,58 @@ def write_refboa_series(root: Path | str, dates: list[dt.date], *, size: int = 6
             dst.write(lai, 1)
         truth[date] = (boa, lai)
     return truth
+
+
+def write_refboa_series_large(root: Path | str, dates: list[dt.date], *, size: int = 10980, bands: int = 9,
+                              distinct: int = 4, seed: int = 0, tile: str = "33UVP", block: int = 512,
+                              invalid_fraction: float = 0.3) -> list[Path]:
+    """A full-size REFBOA/LAI series (benchmarks) without a full-size array in memory nor 70 full files on
+    disk: only the first `distinct` dates are simulated (tile by tile, like write_refboa_series: a smooth
+    seasonal pattern + noise, LAI with -999/NaN/negative invalid samples); every other date is a hard
+    link to the file of date i % distinct under its own dated name. Returns the BOA paths."""
+    import os
+
+    import rasterio
+    from rasterio.windows import Window
+
+    root = Path(root)
+    for sub in ("REFBOA", "LAI"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    common = {"driver": "GTiff", "height": size, "width": size, "crs": "EPSG:32633", "tiled": True,
+              "transform": Affine(10.0, 0, 399960.0, 0, -10.0, 5400000.0), "blockxsize": block,
+              "blockysize": block, "compress": "deflate", "predictor": 2, "bigtiff": "YES", "num_threads": "ALL_CPUS"}
+    names = list(TIMESEN2CROP_BANDS) if bands == 9 else [f"band{i + 1}" for i in range(bands)]
+    paths = []
+    for index, date in enumerate(dates):
+        boa = root / "REFBOA" / f"{tile}_{date:%Y%m%d}_BOA.tif"
+        lai = root / "LAI" / f"{tile}_{date:%Y%m%d}_LAI.tif"
+        paths.append(boa)
+        if boa.exists() and lai.exists():
+            continue
+        if index >= distinct:
+            os.link(paths[index % distinct], boa)
+            os.link(root / "LAI" / f"{tile}_{dates[index % distinct]:%Y%m%d}_LAI.tif", lai)
+            continue
+        season = 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
+        with rasterio.open(boa, "w", count=bands, dtype="uint16", **common) as dst_boa, \
+                rasterio.open(lai, "w", count=1, dtype="float32", nodata=-999.0, **common) as dst_lai:
+            for i, name in enumerate(names, start=1):
+                dst_boa.set_band_description(i, name)
+            for row in range(0, size, block):
+                for col in range(0, size, block):
+                    rng = np.random.default_rng([seed, index, row, col])
+                    h, w = min(block, size - row), min(block, size - col)
+                    yy, xx = np.mgrid[row:row + h, col:col + w] / size * 2 * np.pi
+                    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
+                    noise = rng.integers(-300, 301, size=(bands, h, w))
+                    values = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
+                    leaf = rng.uniform(0, 6, size=(h, w)).astype(np.float32)
+                    bad = rng.random((h, w)) < invalid_fraction
+                    kind = rng.integers(0, 3, size=(h, w))
+                    leaf[bad & (kind == 0)] = -999.0
+                    leaf[bad & (kind == 1)] = np.nan
+                    leaf[bad & (kind == 2)] = -0.5
+                    window = Window(col, row, w, h)
+                    dst_boa.write(values, window=window)
+                    dst_lai.write(leaf, 1, window=window)
+    return paths
