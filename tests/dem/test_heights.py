@@ -34,3 +34,25 @@ def test_geoid_is_explicit_about_its_grid():
         assert 40 < n[0] < 55  # EGM96 near Rome is about +47 m
     else:
         assert n is None
+
+
+def _constant_grid(path, value: float) -> None:
+    """A world-wide 1-degree geoid grid holding `value` everywhere, in PROJ's GTX format."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTX", width=361, height=181, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=from_origin(-180.5, 90.5, 1.0, 1.0)) as dst:
+        dst.write(np.full((1, 181, 361), value, dtype=np.float32))
+
+
+def test_geoid_grid_file_from_the_environment(tmp_path, monkeypatch):
+    grid = tmp_path / "egm96_15.gtx"
+    _constant_grid(grid, 12.25)
+    monkeypatch.setenv("AI4C_EGM96_GRID", str(tmp_path))
+    geoid._transformer.cache_clear()
+    try:
+        n = geoid.undulation(np.array([12.5, -70.2]), np.array([41.9, -33.4]))
+        assert np.allclose(n, 12.25, atol=1e-4)  # the configured grid wins over any system one
+    finally:
+        geoid._transformer.cache_clear()

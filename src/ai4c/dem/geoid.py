@@ -1,32 +1,74 @@
-"""EGM96 geoid undulations (orthometric -> ellipsoid heights) through PROJ's `us_nga_egm96_15.tif` grid.
+"""EGM96 geoid undulations (orthometric -> ellipsoid heights) through a PROJ geoid grid, found offline.
 
-The grid is not shipped (no offline source carries it): PROJ finds it in its data directory, in
-`AI4C_EGM96_GRID`'s folder, or with PROJ_NETWORK=ON. Without it, `undulation` returns None and the caller
-records a warning (heights are then used as they are, an error of up to about +-100 m, typically 40-50 m
-in Europe, i.e. a few pixels of range shift on slopes but much less on flat terrain).
+Where the grid comes from, first found wins: `AI4C_EGM96_GRID` (a grid file, or a folder holding one);
+PROJ's own data directory or PROJ_NETWORK=ON (`us_nga_egm96_15.tif`, through the EPSG:4326+5773 CRS);
+a system copy such as Debian's proj-data package (`/usr/share/proj/egm96_15.gtx`). Without any,
+`undulation` returns None and the caller records a warning (heights are then used as they are: an error
+of up to about +-100 m, typically 40-50 m in Europe).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
 
 import numpy as np
 
-GRID_NAME = "us_nga_egm96_15.tif"
+GRID_NAMES = ("us_nga_egm96_15.tif", "egm96_15.gtx")
+SYSTEM_FOLDERS = ("/usr/share/proj", "/usr/local/share/proj")
+_ROME = (12.5, 41.9)  # a point where EGM96 is about +48 m: proves a transformer really applies the grid
+
+
+def _grid_file(location: str) -> Path | None:
+    """The EGM96 grid at `location` (the file itself, or a folder holding one of GRID_NAMES)."""
+    path = Path(location)
+    if path.is_file():
+        return path
+    return next((path / name for name in GRID_NAMES if (path / name).is_file()), None)
+
+
+def _from_file(grid: Path):
+    """A transformer adding the undulation read from `grid` to heights (lon, lat in degrees)."""
+    import pyproj
+
+    return pyproj.Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=vgridshift +grids={grid} +multiplier=1 "
+        "+step +proj=unitconvert +xy_in=rad +xy_out=deg")
+
+
+def _from_proj_data():
+    """PROJ's EGM96 height -> WGS84 ellipsoid height transformation (uses PROJ's data directory)."""
+    import pyproj
+
+    return pyproj.Transformer.from_crs("EPSG:4326+5773", "EPSG:4979", always_xy=True)
+
+
+def _applies_grid(transformer) -> bool:
+    """True when `transformer` really shifts heights (PROJ silently returns them unchanged without the grid)."""
+    try:
+        _, _, z = transformer.transform(*_ROME, 0.0)
+    except Exception:  # noqa: BLE001 - pyproj raises ProjError or ValueError for a broken grid
+        return False
+    return bool(np.isfinite(z) and abs(z) > 1e-6)
+
+
+def _candidates():
+    """Transformers to try, in order of preference."""
+    configured = os.environ.get("AI4C_EGM96_GRID")
+    if configured and (grid := _grid_file(configured)):
+        yield _from_file(grid)
+    yield _from_proj_data()
+    for folder in SYSTEM_FOLDERS:
+        if grid := _grid_file(folder):
+            yield _from_file(grid)
 
 
 @functools.lru_cache(maxsize=1)
 def _transformer():
-    """A PROJ transformer EGM96 heights -> WGS84 ellipsoid heights, or None when the grid is missing."""
-    import pyproj
-
-    folder = os.environ.get("AI4C_EGM96_GRID")
-    if folder:
-        pyproj.datadir.append_data_dir(os.path.dirname(folder) if folder.endswith(".tif") else folder)
-    transformer = pyproj.Transformer.from_crs("EPSG:4326+5773", "EPSG:4979", always_xy=True)
-    _, _, z = transformer.transform(12.5, 41.9, 0.0)
-    return transformer if np.isfinite(z) and abs(z) > 1e-6 else None
+    """The first transformer that applies an EGM96 grid, or None when no grid is available."""
+    return next((t for t in _candidates() if _applies_grid(t)), None)
 
 
 def available() -> bool:
