@@ -8,14 +8,13 @@ AI4C_BENCH_CROPS_TRAIN the number of training samples (default 8192).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+
+from measure import measured
 
 FULL_TILE = 10980 * 10980
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -93,15 +92,9 @@ def bench_classifier(workdir: Path, size: int) -> list[dict]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
     shutil.copy(workdir / "model" / "lstm_model.h5", inp)
-    env = dict(os.environ, PYTHONPATH=str(SRC))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ai4c", "classify-tile", "--input_dir", str(inp), "--output_dir", str(out),
-                    "--mc_dir", str(mc), "--quiet"], check=True, env=env)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_gb = after.ru_maxrss / 1024 ** 2
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    done = measured([sys.executable, "-m", "ai4c", "classify-tile", "--input_dir", str(inp), "--output_dir", str(out),
+                     "--mc_dir", str(mc), "--quiet"])
+    seconds, cpu, peak_gb = done.wall, done.cpu, done.peak_gb
     pixels = size * size
     name = f"tile_classifier {size}x{size}x12x9"
     return [{"benchmark": name, "metric": "wall time", "value": seconds, "unit": "s"},

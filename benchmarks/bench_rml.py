@@ -8,11 +8,12 @@ SQL cases; skipped with a note when it cannot start).
 from __future__ import annotations
 
 import os
-import resource
 import time
 from pathlib import Path
 
 import numpy as np
+
+from measure import measured
 
 CASES = Path(os.environ.get("AI4C_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")) \
     / "linked" / "rml-test-cases" / "test-cases"
@@ -95,13 +96,10 @@ def throughput(workdir: Path) -> list[dict]:
 
 def peak_memory(workdir: Path, rows: int) -> dict:
     """Peak RSS of `geotriples dump_rdf` on the CSV in a fresh process (streaming: independent of rows)."""
-    import subprocess
     import sys
 
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    subprocess.run([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "-o",
-                    str(workdir / "rss.nt"), str(workdir / "csv.ttl")], check=True, env=env)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = measured([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "-o",
+                     str(workdir / "rss.nt"), str(workdir / "csv.ttl")]).peak_mb
     size = (workdir / "data.csv").stat().st_size / 2**20
     return {"benchmark": f"geotriples dump_rdf csv ({rows} rows, {size:.0f} MiB)", "metric": "peak RSS",
             "value": peak, "unit": "MiB"}

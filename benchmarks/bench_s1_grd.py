@@ -3,8 +3,7 @@
 The product is simulated with xarray-sentinel's real GRD metadata as template (its orbit, timing and
 range geometry). `AI4C_BENCH_S1_SIZE` picks the size: `full` (16685 x 25788, the whole IW scene) or
 LINESxSAMPLES (default 4000x4000, a crop of the scene's first lines/samples). `AI4C_BENCH_S1_SARSEN=0`
-skips the peer. Each run is a separate process so peak memory and CPU time are its own (peak RSS is the
-child's VmHWM: Linux carries the parent's RSS high-water mark into ru_maxrss across fork + exec).
+skips the peer. Each run is a separate process (benchmarks/measure.py) so peak memory and CPU time are its own.
 
 The simulated product is cached in the work folder (keyed by size and by a hash of the simulator's sources),
 so repeated runs reuse it. sarsen needs hours and >> 24 GB for a whole IW scene, so above 8000x8000 pixels
@@ -18,49 +17,30 @@ import hashlib
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from measure import measured_python
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / ".." / "shared" / "data" / "s1" / "xarray-sentinel" / "tests" / "data" / \
     "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_026269_032297_ECC8.SAFE"
 
 OURS = """
-import sys, json, resource
+import sys, json
 from ai4c.pipelines.s1_grd import run
-kw = json.loads(sys.argv[3])
-run(sys.argv[1], sys.argv[2], **kw)
-u = resource.getrusage(resource.RUSAGE_SELF)
-hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"rss_mb": int(hwm) / 1024, "cpu_s": u.ru_utime + u.ru_stime}))
+run(sys.argv[1], sys.argv[2], **json.loads(sys.argv[3]))
 """
 
 SARSEN = """
-import sys, json, resource, warnings
+import sys, warnings
 warnings.simplefilter("ignore")
 import sarsen
 product = sarsen.Sentinel1SarProduct(sys.argv[1], measurement_group="IW/VV")
 sarsen.terrain_correction(product, sys.argv[3], output_urlpath=sys.argv[2])
-u = resource.getrusage(resource.RUSAGE_SELF)
-hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"rss_mb": int(hwm) / 1024, "cpu_s": u.ru_utime + u.ru_stime}))
 """
 SIM_SOURCES = ("s1.py", "s1_geometry.py", "s1_render.py", "s1_safe.py", "s1_write.py")
 FULL_PIXELS = 8000 * 8000  # above this sarsen runs on an AoI
-
-
-def _timed(code: str, *args: str) -> tuple[float, float, float]:
-    """Run a Python snippet in a child process: (wall seconds, peak RSS MB, CPU seconds)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
-    usage = json.loads(done.stdout.strip().splitlines()[-1])
-    return wall, usage["rss_mb"], usage["cpu_s"]
 
 
 def _dem_on_grid(truth_dem: Path, grid_file: Path, out: Path) -> None:
@@ -118,21 +98,22 @@ def _versus_sarsen(workdir: Path, sim, truth_dem: Path, label: str, aoi_km: floa
     extra = {} if aoi_km is None else {"aoi": _square_aoi(sim.targets, aoi_km)}
     where = "" if aoi_km is None else f" ({aoi_km:g} km AoI)"
     grid_ref = workdir / "ours_grid.tif"
-    _timed(OURS, str(sim.path), str(grid_ref), json.dumps(
+    measured_python(OURS, str(sim.path), str(grid_ref), json.dumps(
         {"dem": str(truth_dem), "dem_geoid": "none", "speckle": "None", **extra}))
     grid_dem = workdir / "dem_on_grid.tif"
     _dem_on_grid(truth_dem, grid_ref, grid_dem)
-    ours, ours_rss, ours_cpu = _timed(OURS, str(sim.path), str(workdir / "ours_gtc.tif"), json.dumps(
+    ours = measured_python(OURS, str(sim.path), str(workdir / "ours_gtc.tif"), json.dumps(
         {"dem": str(grid_dem), "dem_geoid": "none", "speckle": "None", **extra}))
     try:
-        peer, peer_rss, peer_cpu = _timed(SARSEN, str(sim.path), str(workdir / "sarsen_gtc.tif"), str(grid_dem))
+        peer = measured_python(SARSEN, str(sim.path), str(workdir / "sarsen_gtc.tif"), str(grid_dem))
     except RuntimeError as exc:
         return [_row(label, f"sarsen gtc failed: {exc}"[:60], float("nan"), "s")]
-    return [_row(label, f"gtc wall{where}", ours, "s", peer="sarsen gtc", peer_value=peer, ratio=peer / ours),
-            _row(label, f"gtc CPU{where}", ours_cpu, "s", peer="sarsen gtc", peer_value=peer_cpu,
-                 ratio=peer_cpu / ours_cpu),
-            _row(label, f"gtc peak RSS{where}", ours_rss, "MB", peer="sarsen gtc", peer_value=peer_rss,
-                 ratio=peer_rss / ours_rss)]
+    return [_row(label, f"gtc wall{where}", ours.wall, "s", peer="sarsen gtc", peer_value=peer.wall,
+                 ratio=peer.wall / ours.wall),
+            _row(label, f"gtc CPU{where}", ours.cpu, "s", peer="sarsen gtc", peer_value=peer.cpu,
+                 ratio=peer.cpu / ours.cpu),
+            _row(label, f"gtc peak RSS{where}", ours.peak_mb, "MB", peer="sarsen gtc", peer_value=peer.peak_mb,
+                 ratio=peer.peak_mb / ours.peak_mb)]
 
 
 def run(workdir: Path) -> list[dict]:
@@ -142,13 +123,13 @@ def run(workdir: Path) -> list[dict]:
     truth_dem = sim.truth_path.with_name(sim.truth_path.name.replace(".truth.json", ".truth-dem.tif"))
     label = f"s1_grd {size_text}"
     common = {"dem": str(truth_dem), "dem_geoid": "none"}
-    wall, rss, cpu = _timed(OURS, str(sim.path), str(workdir / "ours.tif"), json.dumps(common))
+    chain = measured_python(OURS, str(sim.path), str(workdir / "ours.tif"), json.dumps(common))
     rows = [_row(label, "simulate product (0 = cached)", sim_seconds, "s"),
-            _row(label, "default chain 10 m wall", wall, "s"), _row(label, "default chain CPU", cpu, "s"),
-            _row(label, "default chain peak RSS", rss, "MB")]
-    wall_aoi, rss_aoi, _ = _timed(OURS, str(sim.path), str(workdir / "ours_aoi.tif"),
-                                  json.dumps({**common, "aoi": _square_aoi(sim.targets, 20.0)}))
-    rows += [_row(label, "20x20 km AoI wall", wall_aoi, "s"), _row(label, "20x20 km AoI peak RSS", rss_aoi, "MB")]
+            _row(label, "default chain 10 m wall", chain.wall, "s"), _row(label, "default chain CPU", chain.cpu, "s"),
+            _row(label, "default chain peak RSS", chain.peak_mb, "MB")]
+    aoi = measured_python(OURS, str(sim.path), str(workdir / "ours_aoi.tif"),
+                          json.dumps({**common, "aoi": _square_aoi(sim.targets, 20.0)}))
+    rows += [_row(label, "20x20 km AoI wall", aoi.wall, "s"), _row(label, "20x20 km AoI peak RSS", aoi.peak_mb, "MB")]
     if os.environ.get("AI4C_BENCH_S1_SARSEN", "1") != "0":
         import rasterio
 

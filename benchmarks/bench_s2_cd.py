@@ -8,17 +8,16 @@ acquisitions are real files, the others hard links to them under their own dates
 real files, decoding and the median cost the same). The xarray peer runs only up to
 AI4C_BENCH_MC_PEER_MAX pixels a side (default 2048: at full size it would take hours). S2-CD runs with --projection UTM (the tile's own grid). Measured on a shared, loaded 2-core machine:
 see docs/s2-change-detection.md for the figures.
-Each measured run happens in its own process so its peak memory (ru_maxrss) is its own.
+Each measured run happens in its own process (benchmarks/measure.py), so its peak memory is its own.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import measured_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,18 +51,6 @@ run({a!r}, {b!r}, {out!r}, projection="UTM")
 """
 
 
-def _measure(code: str) -> tuple[float, float, float]:
-    """Run `code` in a fresh interpreter; (seconds, peak resident memory in GB, CPU seconds user + system)."""
-    wrapper = code + ("\nimport resource, json\nu = resource.getrusage(resource.RUSAGE_SELF)\n"
-                      "print(json.dumps([u.ru_maxrss, u.ru_utime + u.ru_stime]))\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", wrapper], env=env, capture_output=True, text=True, check=True)
-    seconds = time.perf_counter() - start
-    peak, cpu = json.loads(done.stdout.strip().splitlines()[-1])
-    return seconds, peak / 1024**2, cpu
-
-
 def bench_composite(workdir: Path) -> list[dict]:
     """monthlycomposite vs xarray median(skipna=True) on a size x size x N x 9 series."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -81,17 +68,18 @@ def bench_composite(workdir: Path) -> list[dict]:
         else:
             write_refboa_series_large(src, series_dates(2017, count), size=size, distinct=distinct, seed=1)
     label = f"monthlycomposite {size}px x {count} acq x 9 bands"
-    ours = _measure(OURS_MC.format(src=str(src), out=str(workdir / "mc_ours")))
-    rows = [{"benchmark": label, "metric": "CPU time (user + system)", "value": ours[2], "unit": "s"}]
+    ours = measured_python(OURS_MC.format(src=str(src), out=str(workdir / "mc_ours")))
+    rows = [{"benchmark": label, "metric": "CPU time (user + system)", "value": ours.cpu, "unit": "s"}]
     if size > int(os.environ.get("AI4C_BENCH_MC_PEER_MAX", 2048)):
-        return [{"benchmark": label, "metric": "wall time", "value": ours[0], "unit": "s"},
-                {"benchmark": label, "metric": "peak memory", "value": ours[1], "unit": "GB"}, *rows]
-    peer = _measure(PEER_MC.format(src=str(src), out=str(workdir / "mc_peer")))
+        return [{"benchmark": label, "metric": "wall time", "value": ours.wall, "unit": "s"},
+                {"benchmark": label, "metric": "peak memory", "value": ours.peak_gb, "unit": "GB"}, *rows]
+    peer = measured_python(PEER_MC.format(src=str(src), out=str(workdir / "mc_peer")))
     return [
-        {"benchmark": label, "metric": "wall time", "value": ours[0], "unit": "s",
-         "peer": "xarray median(skipna=True)", "peer_value": peer[0], "ratio": peer[0] / ours[0]},
-        {"benchmark": label, "metric": "peak memory", "value": ours[1], "unit": "GB",
-         "peer": "xarray median(skipna=True)", "peer_value": peer[1], "ratio": peer[1] / max(ours[1], 1e-9)},
+        {"benchmark": label, "metric": "wall time", "value": ours.wall, "unit": "s",
+         "peer": "xarray median(skipna=True)", "peer_value": peer.wall, "ratio": peer.wall / ours.wall},
+        {"benchmark": label, "metric": "peak memory", "value": ours.peak_gb, "unit": "GB",
+         "peer": "xarray median(skipna=True)", "peer_value": peer.peak_gb,
+         "ratio": peer.peak_gb / max(ours.peak_gb, 1e-9)},
         *rows,
     ]
 
@@ -108,11 +96,11 @@ def bench_change_detection(workdir: Path) -> list[dict]:
     if not (src / "truth.nc").exists():
         simulate_pair(src, size=size, seed=1, bands=["B2", "B3", "B4", "B8"])
     products = sorted(src.glob("*.SAFE"))
-    seconds, peak, cpu = _measure(OURS_CD.format(a=str(products[0]), b=str(products[1]), out=str(workdir / "cd")))
+    done = measured_python(OURS_CD.format(a=str(products[0]), b=str(products[1]), out=str(workdir / "cd")))
     label = f"S2-CD {size}x{size} 4 bands 10 m"
-    return [{"benchmark": label, "metric": "wall time", "value": seconds, "unit": "s"},
-            {"benchmark": label, "metric": "peak memory", "value": peak, "unit": "GB"},
-            {"benchmark": label, "metric": "CPU time (user + system)", "value": cpu, "unit": "s"}]
+    return [{"benchmark": label, "metric": "wall time", "value": done.wall, "unit": "s"},
+            {"benchmark": label, "metric": "peak memory", "value": done.peak_gb, "unit": "GB"},
+            {"benchmark": label, "metric": "CPU time (user + system)", "value": done.cpu, "unit": "s"}]
 
 
 def run(workdir: Path) -> list[dict]:

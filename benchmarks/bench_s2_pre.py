@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from measure import measured
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BANDS = ("B02", "B03", "B04", "B08")
@@ -39,25 +40,16 @@ def _product(workdir: Path, size: int) -> Path:
     return product
 
 
-def _timed(cmd: list[str], env: dict | None = None) -> dict:
-    """Run a command under /usr/bin/time; wall seconds, CPU seconds and peak RSS (MB)."""
-    timer = shutil.which("time") or "/usr/bin/time"
-    stats = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_s2_pre_{os.getpid()}.time"
-    start = time.perf_counter()
-    done = subprocess.run([timer, "-f", "%U %S %M", "-o", str(stats), *cmd], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=False)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed: {done.stderr.strip()[-400:]}")
-    user, system, rss_kb = stats.read_text().split()[-3:]
-    stats.unlink()
-    return {"wall": wall, "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024}
+def _timed(cmd: list[str]) -> dict:
+    """Run a command in a child process; wall seconds, CPU seconds and peak RSS (MB)."""
+    done = measured(cmd)
+    return {"wall": done.wall, "cpu": done.cpu, "rss_mb": done.peak_mb}
 
 
 def _ours(product: Path, out: Path, resolution: int, downsampling: str) -> dict:
     cmd = [sys.executable, "-m", "ai4c", "s2-pre", "--input", str(product), "--output_path", str(out),
            "--cloudmask", "L2A", "--resolution", str(resolution), "--downsampling", downsampling, "--quiet"]
-    return _timed(cmd, {"PYTHONPATH": str(SRC)})
+    return _timed(cmd)
 
 
 def _gdal(product: Path, workdir: Path, resolution: int, method: str) -> dict | None:

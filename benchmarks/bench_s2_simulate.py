@@ -9,12 +9,12 @@ machine the CPU time is the steadier figure.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from measure import measured
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -26,14 +26,8 @@ def _simulate(workdir: Path, size: int, bands: str) -> tuple[float, float, float
     args = [sys.executable, "-m", "ai4c", "simulate", "s2", "--size", str(size), "--output", str(out), "--quiet"]
     if bands != "all":
         args += ["--bands", bands]
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
-    return seconds, cpu, usage.ru_maxrss / 1024**2, Path(done.stdout.splitlines()[0])
+    done = measured(args)
+    return done.wall, done.cpu, done.peak_gb, Path(done.stdout.splitlines()[0])
 
 
 def _decode_seconds(product: Path) -> float:
