@@ -3,6 +3,7 @@ patterns between features/geometries become function filters) and stSPARQL aggre
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -110,7 +111,8 @@ def _default_geometry(term: str, geometry: str) -> str:
             f"FILTER NOT EXISTS {{ GRAPH <{ENTAILMENT_GRAPH}> {{ {term} {link} {geometry} }} }} ")
 
 
+@functools.lru_cache(maxsize=512)
 def rewrite(query: str, *, topology: bool = True) -> str:
-    """All text rewrites, in order (the topology rewrite only when asked)."""
+    """All text rewrites, in order (the topology rewrite only when asked); cached, as endpoints repeat queries."""
     query = ungroup_aggregated_geometries(rewrite_aggregates(query))
     return rewrite_topology(query) if topology else query

@@ -115,7 +115,11 @@ class GeoStore:
 
     def query(self, query: str, *, timeout: float | None = None):
         """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples)."""
-        text = self.prepare(query)
+        return self._evaluate(rewrite(query, topology=self.rewrite_topology))
+
+    def _evaluate(self, rewritten: str):
+        """Plan an already rewritten query through the spatial index and evaluate it."""
+        text = plan(rewritten, self.index)
         pop_errors()
         try:
             return self.store.query(text, custom_functions=self.functions,
@@ -141,12 +145,13 @@ class GeoStore:
         fmt = RESULT_FORMATS.get(result_format)
         if fmt is None:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
-        body = self._bulk(query, result_format)
+        rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
+        body = self._bulk(rewritten, result_format)
         if body is not None:
             return body, fmt.media_type
         out = io.BytesIO()
         failure: Exception | None = None
-        results = self.query(query)
+        results = self._evaluate(rewritten)
         try:
             media = _write_results(results, out, fmt, deadline)
         except QueryTimeoutError as exc:
@@ -160,12 +165,11 @@ class GeoStore:
         _raise_recorded()
         return out.getvalue(), media
 
-    def _bulk(self, query: str, result_format: str) -> bytes | None:
-        """Results of a spatial-join query computed in bulk from the R-tree (None: not that shape)."""
+    def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
+        """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that shape)."""
         try:
-            text = rewrite(query, topology=self.rewrite_topology)
             fetch = bulk.tsv_fetcher(self.store, self.default_graphs())
-            return bulk.answer(text, self.index, fetch, result_format)
+            return bulk.answer(rewritten, self.index, fetch, result_format)
         except (SyntaxError, ValueError, KeyError, OSError):
             return None  # the regular path reports the problem
 
