@@ -19,6 +19,29 @@ def series_dates(season_start: int, count: int, skip_months: tuple[int, ...] = (
     return sorted({d for d in dates if d.month not in skip_months})
 
 
+def _acquisition_window(rng: np.random.Generator, rows: tuple[int, int], cols: tuple[int, int], size: int,
+                        bands: int, season: float, invalid_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """BOA (uint16: a smooth pattern scaled by the season, plus noise) and LAI (invalid samples as -999, NaN
+    or negative) of one window of a `size`-pixel acquisition; the same draws as for the whole image at once."""
+    h, w = rows[1] - rows[0], cols[1] - cols[0]
+    yy, xx = np.mgrid[rows[0]:rows[1], cols[0]:cols[1]] / max(size, 1) * 2 * np.pi
+    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
+    noise = rng.integers(-300, 301, size=(bands, h, w))
+    boa = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
+    lai = rng.uniform(0, 6, size=(h, w)).astype(np.float32)
+    bad = rng.random((h, w)) < invalid_fraction
+    kind = rng.integers(0, 3, size=(h, w))
+    lai[bad & (kind == 0)] = -999.0
+    lai[bad & (kind == 1)] = np.nan
+    lai[bad & (kind == 2)] = -0.5
+    return boa, lai
+
+
+def _season(date: dt.date) -> float:
+    """The seasonal scale of reflectance on `date`."""
+    return 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
+
+
 def write_refboa_series(root: Path | str, dates: list[dt.date], *, size: int = 64, bands: int = 9,
                         invalid_fraction: float = 0.3, seed: int = 0, tile: str = "33UVP",
                         block: int = 256) -> dict[dt.date, tuple[np.ndarray, np.ndarray]]:
@@ -37,18 +60,8 @@ def write_refboa_series(root: Path | str, dates: list[dt.date], *, size: int = 6
     if blk and blk % 16 == 0:
         common.update(tiled=True, blockxsize=blk, blockysize=blk)
     truth = {}
-    yy, xx = np.mgrid[0:size, 0:size] / max(size, 1) * 2 * np.pi
-    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
     for date in dates:
-        season = 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
-        noise = rng.integers(-300, 301, size=(bands, size, size))
-        boa = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
-        lai = rng.uniform(0, 6, size=(size, size)).astype(np.float32)
-        bad = rng.random((size, size)) < invalid_fraction
-        kind = rng.integers(0, 3, size=(size, size))
-        lai[bad & (kind == 0)] = -999.0
-        lai[bad & (kind == 1)] = np.nan
-        lai[bad & (kind == 2)] = -0.5
+        boa, lai = _acquisition_window(rng, (0, size), (0, size), size, bands, _season(date), invalid_fraction)
         stamp = f"{date:%Y%m%d}"
         with rasterio.open(root / "REFBOA" / f"{tile}_{stamp}_BOA.tif", "w", count=bands, dtype="uint16",
                            compress="deflate", **common) as dst:
@@ -92,7 +105,7 @@ def write_refboa_series_large(root: Path | str, dates: list[dt.date], *, size: i
             os.link(paths[index % distinct], boa)
             os.link(root / "LAI" / f"{tile}_{dates[index % distinct]:%Y%m%d}_LAI.tif", lai)
             continue
-        season = 1 + 0.3 * np.sin(2 * np.pi * date.timetuple().tm_yday / 365.0)
+        season = _season(date)
         with rasterio.open(boa, "w", count=bands, dtype="uint16", **common) as dst_boa, \
                 rasterio.open(lai, "w", count=1, dtype="float32", nodata=-999.0, **common) as dst_lai:
             for i, name in enumerate(names, start=1):
@@ -101,16 +114,8 @@ def write_refboa_series_large(root: Path | str, dates: list[dt.date], *, size: i
                 for col in range(0, size, block):
                     rng = np.random.default_rng([seed, index, row, col])
                     h, w = min(block, size - row), min(block, size - col)
-                    yy, xx = np.mgrid[row:row + h, col:col + w] / size * 2 * np.pi
-                    pattern = np.stack([(np.sin(3 * xx + b) * np.cos(2 * yy - b) + 1) / 2 for b in range(bands)])
-                    noise = rng.integers(-300, 301, size=(bands, h, w))
-                    values = np.clip(800 + 4000 * pattern * season + noise, 1, 65535).astype(np.uint16)
-                    leaf = rng.uniform(0, 6, size=(h, w)).astype(np.float32)
-                    bad = rng.random((h, w)) < invalid_fraction
-                    kind = rng.integers(0, 3, size=(h, w))
-                    leaf[bad & (kind == 0)] = -999.0
-                    leaf[bad & (kind == 1)] = np.nan
-                    leaf[bad & (kind == 2)] = -0.5
+                    values, leaf = _acquisition_window(rng, (row, row + h), (col, col + w), size, bands, season,
+                                                       invalid_fraction)
                     window = Window(col, row, w, h)
                     dst_boa.write(values, window=window)
                     dst_lai.write(leaf, 1, window=window)
