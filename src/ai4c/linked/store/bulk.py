@@ -120,7 +120,7 @@ def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFra
     if pred_a is None or pred_b is None:
         return None
     data = index.data()
-    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    subjects, literals = data.subject_array, data.literal_array
     sides = []
     for predicate, subset in zip((pred_a, pred_b), allowed, strict=True):
         candidates = index.candidates(predicate)
@@ -149,7 +149,7 @@ def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame |
         return None
     data = index.data()
     hits = index.select(relation, constant, predicate, args[0] == var)
-    subjects, literals = np.asarray(data.subjects, dtype=object), np.asarray(data.literals, dtype=object)
+    subjects, literals = data.subject_array, data.literal_array
     if allowed is not None:
         hits = hits[np.fromiter((s in allowed for s in subjects[hits]), dtype=bool, count=len(hits))]
     return pd.DataFrame({subject[1:]: subjects[hits], var[1:]: literals[hits]})

@@ -6,6 +6,7 @@ update), so it always reflects the store's current content.
 
 from __future__ import annotations
 
+import functools
 import io
 import pickle
 import threading
@@ -43,6 +44,16 @@ class IndexData:
     tree: shapely.STRtree | None = None
     unique_subjects: dict[str, bool] = field(default_factory=dict)
     by_predicate: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @functools.cached_property
+    def subject_array(self) -> np.ndarray:
+        """`subjects` as an object array, for fancy indexing by many hits at once (built once)."""
+        return np.asarray(self.subjects, dtype=object)
+
+    @functools.cached_property
+    def literal_array(self) -> np.ndarray:
+        """`literals` as an object array, for fancy indexing by many hits at once (built once)."""
+        return np.asarray(self.literals, dtype=object)
 
 
 class SpatialIndex:
