@@ -120,3 +120,21 @@ def write_refboa_series_large(root: Path | str, dates: list[dt.date], *, size: i
                     dst_boa.write(values, window=window)
                     dst_lai.write(leaf, 1, window=window)
     return paths
+
+
+def expected_composite(truth: dict[dt.date, tuple[np.ndarray, np.ndarray]], year: int, month: int) -> np.ndarray | None:
+    """The composite a month must give, straight from the truth: numpy's median of the BOA samples whose
+    LAI is valid (finite and >= 0; the simulator's invalid values are -999, NaN, -0.5), 0 where none is;
+    None when the month has no acquisition."""
+    import warnings
+
+    chosen = [truth[d] for d in truth if (d.year, d.month) == (year, month)]
+    if not chosen:
+        return None
+    boa = np.stack([c[0] for c in chosen]).astype(float)
+    valid = np.stack([np.isfinite(c[1]) & (c[1] >= 0) for c in chosen])
+    boa[~np.broadcast_to(valid[:, None], boa.shape)] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN pixels: no valid sample
+        median = np.nanmedian(boa, axis=0)
+    return np.rint(np.nan_to_num(median, nan=0.0)).astype(np.uint16)
