@@ -20,20 +20,22 @@ from ai4c.core.errors import InvalidProductError
 _local = threading.local()
 
 
-def _handle(path: str):
-    """A per-thread cached rasterio dataset (GDAL handles are not thread-safe)."""
+def thread_dataset(path: str | Path, max_open: int = 64):
+    """A per-thread cached rasterio dataset (GDAL handles are not thread-safe); the thread's cache is
+    emptied once it holds more than `max_open` files."""
     import rasterio
 
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    if path not in cache:
-        if len(cache) > 64:
+    key = str(path)
+    if key not in cache:
+        if len(cache) > max_open:
             for ds in cache.values():
                 ds.close()
             cache.clear()
-        cache[path] = rasterio.open(path)
-    return cache[path]
+        cache[key] = rasterio.open(key)
+    return cache[key]
 
 
 class WindowedBand:
@@ -50,7 +52,7 @@ class WindowedBand:
         if height == 0 or width == 0:
             return np.zeros((height, width), self.dtype)
         try:
-            return _handle(self.path).read(self.band, window=Window(cols[0], rows[0], width, height))
+            return thread_dataset(self.path).read(self.band, window=Window(cols[0], rows[0], width, height))
         except Exception as exc:  # rasterio/GDAL decoding errors: truncated or corrupt file
             raise InvalidProductError(f"cannot decode {self.path} ({str(exc).splitlines()[0]}); the file is "
                                       "damaged, download the product again") from None

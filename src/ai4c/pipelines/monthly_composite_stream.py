@@ -9,7 +9,6 @@ few windows x the month's acquisitions, whatever the tile size.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,25 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from ai4c.core.lazyraster import thread_dataset
 from ai4c.products.refboa import Acquisition
 
-_local = threading.local()
+_OPEN_FILES = 256  # BOA + LAI of a whole year of acquisitions stay open in each worker thread
 
 
 def _dataset(path: Path) -> Any:
-    """A per-thread cached rasterio dataset (GDAL handles are not thread-safe)."""
-    import rasterio
-
-    cache = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = {}
-    if path not in cache:
-        if len(cache) > 256:
-            for handle in cache.values():
-                handle.close()
-            cache.clear()
-        cache[path] = rasterio.open(path)
-    return cache[path]
+    """The worker thread's rasterio dataset of `path`."""
+    return thread_dataset(path, _OPEN_FILES)
 
 
 def windows(height: int, width: int, tile: tuple[int, int], block: int) -> Iterator[tuple[int, int, int, int]]:
