@@ -133,12 +133,6 @@ def classify_stack(predict, stack: np.ndarray, todo: np.ndarray, shape: tuple[in
     return out.reshape(shape)
 
 
-def classify_block(predict, sources: list, mask_src, window) -> np.ndarray:
-    """Classes of one window (uint8, IGNORED where masked or without data in every month)."""
-    stack, todo = read_block(sources, mask_src, window)
-    return classify_stack(predict, stack, todo, (int(window.height), int(window.width)))
-
-
 def legend() -> dict[int, tuple[str, str]]:
     """{code: (name, colour)} of the 16 classes."""
     return {code: (name, COLOURS[code]) for code, name in enumerate(CLASSES)}
