@@ -190,15 +190,17 @@ def run(workdir: Path) -> list[dict]:
         seconds, _ = _timed(lambda t=text: _count(store, t), repeat=2)
         rows.append(_row(f"geographica {title}", seconds, "s", _peer(peer_dir, text)))
 
-    rows += _clients(store)
+    store.warm()
     store = None
-    gc.collect()
+    gc.collect()  # closes the store: the endpoint's workers open it read-only, as `ai4c store serve` does
+    rows += _clients(ours_dir)
     rows += _points_in_polygon(workdir, int(1_000_000 * scale))
     return rows
 
 
-def _clients(store) -> list[dict]:
-    """16 clients sending mixed queries to the endpoint on 127.0.0.1 for a fixed time."""
+def _clients(store_dir: Path) -> list[dict]:
+    """16 clients sending mixed queries for a fixed time to the endpoint on 127.0.0.1, served like
+    `ai4c store serve` (worker processes)."""
     import socket
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -206,13 +208,14 @@ def _clients(store) -> list[dict]:
     import httpx
     import uvicorn
 
-    from ai4c.services.sparql import create_app
+    from ai4c.services.sparql import ProcessBackend, StoreOptions, create_app
 
     seconds = float(os.environ.get("AI4C_BENCH_GEOSPARQL_CLIENT_SECONDS", "60"))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error"))
+    backend = ProcessBackend(StoreOptions(store_dir))
+    server = uvicorn.Server(uvicorn.Config(create_app(backend), host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -240,6 +243,7 @@ def _clients(store) -> list[dict]:
         results = [r for batch in pool.map(client, range(16)) for r in batch]
     server.should_exit = True
     thread.join(timeout=10)
+    backend.close()
     latencies = np.array([t for _, t in results])
     errors = sum(1 for s, _ in results if s != 200)
     return [_row("16 clients: requests", len(results), "requests", peer_measured=False),

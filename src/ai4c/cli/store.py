@@ -61,11 +61,40 @@ def _query_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    body, _ = _open(args).query_serialized(_text(args.query), args.format, timeout=args.timeout)
+    if args.timeout:
+        body = _query_in_worker(args)
+    else:
+        body, _ = _open(args).query_serialized(_text(args.query), args.format)
     sys.stdout.write(body.decode("utf-8"))
     if not body.endswith(b"\n"):
         sys.stdout.write("\n")
     return 0
+
+
+def _read_only_options(args: argparse.Namespace):
+    """Refresh the store's derived data and spatial index cache, close it, and describe it for
+    read-only worker processes."""
+    import gc
+
+    from ai4c.services.query_pool import StoreOptions
+
+    store = _open(args)
+    store.warm()
+    del store
+    gc.collect()  # closes RocksDB: the workers open it read-only
+    return StoreOptions(args.store, entail=not args.no_entailment, rewrite_topology=not args.no_rewrite)
+
+
+def _query_in_worker(args: argparse.Namespace) -> bytes:
+    """Run the query in a worker process, which is killed if it overruns --timeout."""
+    from ai4c.services.query_pool import QueryPool
+
+    pool = QueryPool(_read_only_options(args), workers=1)
+    try:
+        body, _ = pool.query(_text(args.query), args.format, args.timeout)
+    finally:
+        pool.close()
+    return body
 
 
 def _update_args(parser: argparse.ArgumentParser) -> None:
@@ -86,15 +115,25 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
                         help="enable updates for clients sending 'Authorization: Bearer TOKEN' "
                              "(default: $AI4C_STORE_TOKEN; none: read-only)")
     parser.add_argument("--timeout", type=float, default=60.0, help="query time limit in seconds")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="query worker processes (default: one per CPU, 2 to 4); a query over the "
+                             "time limit is stopped by killing its worker. 0: threads of one process, "
+                             "where a query stuck inside the engine finishes in the background")
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ai4c.services.sparql import serve
+    from ai4c.core.errors import InvalidParameterError
+    from ai4c.services.sparql import ProcessBackend, ThreadBackend, serve
 
-    store = _open(args)
-    print(f"serving {args.store} ({len(store)} quads) on http://{args.host}:{args.port}/sparql "
+    if args.workers is not None and args.workers < 0:
+        raise InvalidParameterError(f"--workers {args.workers}: give 0 or more worker processes")
+    if args.workers == 0:
+        backend = ThreadBackend(_open(args))
+    else:
+        backend = ProcessBackend(_read_only_options(args), args.workers)
+    print(f"serving {args.store} ({backend.count()} quads) on http://{args.host}:{args.port}/sparql "
           f"({'updates with token' if args.update_token else 'read-only'})", file=sys.stderr)
-    serve(store, host=args.host, port=args.port, update_token=args.update_token, timeout=args.timeout)
+    serve(backend, host=args.host, port=args.port, update_token=args.update_token, timeout=args.timeout)
     return 0
 
 

@@ -1,12 +1,19 @@
 """The SPARQL endpoint of a GeoStore: W3C SPARQL 1.1 Protocol (query and update) and Graph Store
 Protocol over FastAPI. Read-only unless started with an update token (sent as `Authorization:
-Bearer TOKEN`); every query runs under a time limit and is cancelled when it overruns."""
+Bearer TOKEN`); every query runs under a time limit and is cancelled when it overruns.
+
+Two backends evaluate requests: `ProcessBackend` (on-disk stores, what `ai4c store serve` uses)
+runs queries in worker processes and kills one whose query overruns; `ThreadBackend` (in-memory
+stores) runs them in threads, where a query stuck inside pyoxigraph is answered 503 but finishes in
+the background."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import threading
+from collections.abc import Callable
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -15,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ai4c.core.errors import BadInputError
 from ai4c.linked.store import GeoStore, QueryError, QueryTimeoutError
+from ai4c.services.query_pool import QueryPool, StoreOptions
 
 _ACCEPT = [("application/sparql-results+json", "json"), ("application/json", "json"),
            ("application/sparql-results+xml", "xml"), ("application/xml", "xml"),
@@ -22,6 +30,73 @@ _ACCEPT = [("application/sparql-results+json", "json"), ("application/json", "js
 _RDF = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
         "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/n-quads": ox.RdfFormat.N_QUADS,
         "application/trig": ox.RdfFormat.TRIG}
+
+
+class ThreadBackend:
+    """Requests evaluated in this process's threads, on a store it holds open (in-memory stores)."""
+
+    def __init__(self, store: GeoStore) -> None:
+        self.store = store
+        self._write_lock = threading.Lock()
+
+    def query(self, query: str, result_format: str, timeout: float | None) -> tuple[bytes, str]:
+        return self.store.query_serialized(query, result_format, timeout=timeout)
+
+    def write(self, change: Callable[[GeoStore], None]) -> None:
+        """Apply `change` to the store, one writer at a time."""
+        with self._write_lock:
+            change(self.store)
+
+    def dump_graph(self, graph) -> bytes:
+        return self.store.dump_graph(graph)
+
+    def count(self) -> int:
+        return len(self.store)
+
+    def close(self) -> None:
+        """Nothing to stop: the caller owns the store."""
+
+
+class ProcessBackend:
+    """Requests evaluated by worker processes reading the on-disk store (see services.query_pool);
+    a write pauses them, opens the store read-write in this process, and restarts them."""
+
+    def __init__(self, options: StoreOptions, workers: int | None = None) -> None:
+        self.options = options
+        self.pool = QueryPool(options, workers)
+        self._write_lock = threading.Lock()
+
+    def query(self, query: str, result_format: str, timeout: float | None) -> tuple[bytes, str]:
+        return self.pool.query(query, result_format, timeout)
+
+    def write(self, change: Callable[[GeoStore], None]) -> None:
+        """Apply `change` to the store opened read-write while no worker reads it."""
+        with self._write_lock, self.pool.paused():
+            store = GeoStore(self.options.path, entail=self.options.entail,
+                             rewrite_topology=self.options.rewrite_topology)
+            try:
+                change(store)
+                store.warm()
+            finally:
+                del store
+                gc.collect()  # closes RocksDB before the workers reopen it
+
+    def dump_graph(self, graph) -> bytes:
+        return self.pool.dump_graph(graph)
+
+    def count(self) -> int:
+        return self.pool.count()
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+Backend = ThreadBackend | ProcessBackend
+
+
+def backend_for(store: GeoStore | Backend) -> Backend:
+    """The backend serving `store`: a GeoStore object is served from threads of this process."""
+    return ThreadBackend(store) if isinstance(store, GeoStore) else store
 
 
 def result_format(request: Request, explicit: str | None) -> str:
@@ -35,10 +110,10 @@ def result_format(request: Request, explicit: str | None) -> str:
     return "json"
 
 
-def create_app(store: GeoStore, *, update_token: str | None = None, timeout: float = 60.0) -> FastAPI:
-    """The ASGI application serving `store`."""
+def create_app(store: GeoStore | Backend, *, update_token: str | None = None, timeout: float = 60.0) -> FastAPI:
+    """The ASGI application serving `store` (a GeoStore, or a backend such as ProcessBackend)."""
     app = FastAPI(title="ai4c GeoSPARQL endpoint")
-    write_lock = threading.Lock()
+    backend = backend_for(store)
 
     def authorised(request: Request) -> bool:
         if not update_token:
@@ -53,8 +128,8 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
     async def run_query(request: Request, query: str, fmt: str | None) -> Response:
         try:
             body, media = await asyncio.wait_for(
-                run_in_threadpool(store.query_serialized, query, result_format(request, fmt),
-                                  timeout=timeout), timeout + 5)
+                run_in_threadpool(backend.query, query, result_format(request, fmt), timeout),
+                timeout + 5)
         except (TimeoutError, QueryTimeoutError):
             return PlainTextResponse(f"query cancelled after the {timeout:g} s time limit", status_code=503)
         except BadInputError as exc:
@@ -65,7 +140,7 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
         if not authorised(request):
             return forbidden()
         try:
-            await run_in_threadpool(_locked, write_lock, store.update, update)
+            await run_in_threadpool(backend.write, lambda target: target.update(update))
         except BadInputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
         return Response(status_code=204)
@@ -102,11 +177,8 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
 
     @app.get("/store")
     async def gsp_get(request: Request):
-        graph = graph_of(request)
-        quads = store.store.quads_for_pattern(None, None, None, graph)
-        body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
-                            format=ox.RdfFormat.N_TRIPLES)
-        return Response(body or b"", media_type="application/n-triples")
+        body = await run_in_threadpool(backend.dump_graph, graph_of(request))
+        return Response(body, media_type="application/n-triples")
 
     async def gsp_write(request: Request, replace: bool) -> Response:
         if not authorised(request):
@@ -115,10 +187,11 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
         if kind not in _RDF:
             return PlainTextResponse(f"unsupported content type {kind!r}; use one of {', '.join(_RDF)}",
                                      status_code=415)
-        graph = graph_of(request)
-        data = await request.body()
+        graph, data, fmt = graph_of(request), await request.body(), _RDF[kind]
         try:
-            await run_in_threadpool(_locked, write_lock, _write_graph, store, graph, data, _RDF[kind], replace)
+            list(ox.parse(data, format=fmt))  # malformed data: 400 before any store is touched
+            await run_in_threadpool(
+                backend.write, lambda target: target.write_graph(graph, data, fmt, replace=replace))
         except SyntaxError as exc:
             return PlainTextResponse(f"malformed RDF: {exc}", status_code=400)
         return Response(status_code=204)
@@ -137,12 +210,12 @@ def create_app(store: GeoStore, *, update_token: str | None = None, timeout: flo
             return forbidden()
         graph = graph_of(request)
         target = "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH <{graph.value}>"
-        await run_in_threadpool(_locked, write_lock, store.update, f"CLEAR SILENT {target}")
+        await run_in_threadpool(backend.write, lambda store: store.update(f"CLEAR SILENT {target}"))
         return Response(status_code=204)
 
     @app.get("/health")
     async def health():
-        return JSONResponse({"triples": len(store), "read_only": not update_token})
+        return JSONResponse({"triples": await run_in_threadpool(backend.count), "read_only": not update_token})
 
     return app
 
@@ -154,29 +227,17 @@ def _form(body: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
 
 
-def _locked(lock: threading.Lock, func, *args):
-    with lock:
-        return func(*args)
-
-
-def _write_graph(store: GeoStore, graph, data: bytes, fmt: ox.RdfFormat, replace: bool) -> None:
-    """Replace or extend one graph in a single transaction, then refresh derived data."""
-    triples = list(ox.parse(data, format=fmt))
-    quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-    if replace:
-        target = "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH <{graph.value}>"
-        store.store.update(f"CLEAR SILENT {target}")
-    store.store.extend(quads)
-    store.changed()
-
-
-def serve(store: GeoStore, *, host: str = "127.0.0.1", port: int = 7200, update_token: str | None = None,
-          timeout: float = 60.0) -> None:
-    """Serve until interrupted."""
+def serve(store: GeoStore | Backend, *, host: str = "127.0.0.1", port: int = 7200,
+          update_token: str | None = None, timeout: float = 60.0) -> None:
+    """Serve until interrupted, then stop the backend's workers."""
     import uvicorn
 
-    uvicorn.run(create_app(store, update_token=update_token, timeout=timeout), host=host, port=port,
-                log_level="warning")
+    backend = backend_for(store)
+    try:
+        uvicorn.run(create_app(backend, update_token=update_token, timeout=timeout), host=host, port=port,
+                    log_level="warning")
+    finally:
+        backend.close()
 
 
-__all__ = ["create_app", "serve", "QueryError"]
+__all__ = ["ProcessBackend", "ThreadBackend", "create_app", "serve", "QueryError", "StoreOptions"]

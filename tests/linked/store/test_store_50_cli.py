@@ -47,6 +47,19 @@ def test_bad_input_exit_codes(tmp_path, run_cli):
     assert code == 2 and "syntax error" in err
 
 
+def test_query_timeout_stops_a_runaway_query(tmp_path, run_cli):
+    data = tmp_path / "f.nt"
+    data.write_text("".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n" for i in range(300)))
+    store = tmp_path / "store"
+    assert run_cli("store", "load", "--store", store, data)[0] == 0
+    runaway = "SELECT ?a WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z } ORDER BY ?x ?y ?z LIMIT 1"
+    code, _, err = run_cli("store", "query", "--store", store, runaway, "--timeout", "0.5")
+    assert code == 2 and "time limit" in err
+    code, out, _ = run_cli("store", "query", "--store", store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                           "--timeout", "30", "--format", "csv")
+    assert code == 0 and int(out.split()[1]) >= 300
+
+
 def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     n = 400_000
     data = tmp_path / "big.nt"

@@ -12,8 +12,9 @@ import pytest
 import uvicorn
 from tests.conftest import free_port
 
+from ai4c.core.errors import BadInputError
 from ai4c.linked.store import GeoStore
-from ai4c.services.sparql import create_app
+from ai4c.services.sparql import ProcessBackend, StoreOptions, create_app
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 TOKEN = "s3cret"
@@ -21,6 +22,15 @@ WITHIN = f"""PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/functi
 SELECT ?f WHERE {{ ?f geo:asWKT ?w .
   FILTER(geof:sfWithin(?w, "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))"^^geo:wktLiteral)) }}"""
 
+
+RUNAWAY = "SELECT ?a WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z } ORDER BY ?x ?y ?z LIMIT 1"
+
+
+def _points(n: int) -> str:
+    rng = np.random.default_rng(0)
+    return "INSERT DATA { " + " ".join(
+        f'<http://example.org/p{i}> <{GEO}asWKT> "POINT({x:.4f} {y:.4f})"^^<{GEO}wktLiteral> .'
+        for i, (x, y) in enumerate(rng.uniform(0, 20, size=(n, 2)))) + " }"
 
 
 class Server:
@@ -47,11 +57,19 @@ class Server:
 @pytest.fixture(scope="module")
 def store():
     store = GeoStore()
-    rng = np.random.default_rng(0)
-    store.update("INSERT DATA { " + " ".join(
-        f'<http://example.org/p{i}> <{GEO}asWKT> "POINT({x:.4f} {y:.4f})"^^<{GEO}wktLiteral> .'
-        for i, (x, y) in enumerate(rng.uniform(0, 20, size=(500, 2)))) + " }")
+    store.update(_points(500))
     return store
+
+
+@pytest.fixture()
+def disk_store(tmp_path):
+    """An on-disk store of 500 points, closed again so that worker processes can open it."""
+    store = GeoStore(tmp_path / "store")
+    store.update(_points(500))
+    expected = len(list(store.query(WITHIN)))
+    store.warm()
+    del store
+    return tmp_path / "store", expected
 
 
 def test_protocol_tokens_and_errors(store):
@@ -121,3 +139,44 @@ def test_concurrent_clients_no_errors(store):
     print(f"\n16 clients x 6 queries: p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, "
           f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.1f} ms")
     assert statuses == [200] * 96
+
+
+def test_worker_processes_kill_a_runaway_query(disk_store):
+    path, expected = disk_store
+    backend = ProcessBackend(StoreOptions(path), workers=2)
+    try:
+        before = backend.pool.pids()
+        with Server(create_app(backend, timeout=0.5)) as url:
+            response = httpx.get(f"{url}/sparql", params={"query": RUNAWAY}, timeout=120)
+            assert response.status_code == 503 and "cancelled" in response.text
+            # the worker evaluating it was killed (its process is gone), the other one still serves
+            assert len(set(before) - set(backend.pool.pids())) == 1
+            for _ in range(3):
+                got = httpx.get(f"{url}/sparql", params={"query": WITHIN}, timeout=60)
+                assert got.status_code == 200 and len(got.json()["results"]["bindings"]) == expected
+    finally:
+        backend.close()
+    assert backend.pool.pids() == []
+
+
+def test_worker_processes_see_updates(disk_store):
+    path, expected = disk_store
+    backend = ProcessBackend(StoreOptions(path), workers=2)
+    try:
+        with Server(create_app(backend, update_token=TOKEN)) as url:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            update = f'INSERT DATA {{ <http://example.org/new> <{GEO}asWKT> "POINT(5 5)"^^<{GEO}wktLiteral> }}'
+            assert httpx.post(f"{url}/sparql", data={"update": update}, headers=auth).status_code == 204
+            after = httpx.get(f"{url}/sparql", params={"query": WITHIN}).json()["results"]["bindings"]
+            assert len(after) == expected + 1
+            put = httpx.put(f"{url}/store", params={"graph": "http://example.org/g"}, headers={
+                **auth, "Content-Type": "application/n-triples"},
+                content=b"<http://example.org/a> <http://example.org/p> <http://example.org/b> .")
+            assert put.status_code == 204
+            assert httpx.get(f"{url}/store", params={"graph": "http://example.org/g"}).text.count(" .") == 1
+            bad = httpx.post(f"{url}/store", content=b"<broken", headers={**auth, "Content-Type": "text/turtle"})
+            assert bad.status_code == 400
+    finally:
+        backend.close()
+    with pytest.raises(BadInputError, match="read-only"):
+        GeoStore(path, read_only=True).update(update)

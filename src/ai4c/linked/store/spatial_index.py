@@ -59,9 +59,10 @@ class IndexData:
 class SpatialIndex:
     """An R-tree (shapely STRtree) over the geometry literals of a pyoxigraph store."""
 
-    def __init__(self, store: ox.Store, folder: Path | None = None) -> None:
+    def __init__(self, store: ox.Store, folder: Path | None = None, *, save_cache: bool = True) -> None:
         self.store = store
         self.folder = folder
+        self.save_cache = save_cache  # False for read-only openers: the read-write one owns the cache
         self._data: IndexData | None = None
         self._lock = threading.Lock()
         self.builds = 0
@@ -101,7 +102,7 @@ class SpatialIndex:
                                  geoms=np.asarray(shapely.from_wkb(saved["wkb"]), dtype=object)))
 
     def _write_cache(self, data: IndexData) -> None:
-        if self.folder is None:
+        if self.folder is None or not self.save_cache:
             return
         from ai4c.core.io import atomic_path
 

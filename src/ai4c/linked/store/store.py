@@ -43,9 +43,12 @@ class GeoStore:
     """A GeoSPARQL store in `path` (in memory when None)."""
 
     def __init__(self, path: Path | str | None = None, *, entail: bool = True,
-                 rewrite_topology: bool = True) -> None:
+                 rewrite_topology: bool = True, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
-        if self.path is not None:
+        self.read_only = read_only
+        if self.path is not None and read_only:
+            self.store = _open_read_only(self.path)
+        elif self.path is not None:
             (self.path / "oxigraph").mkdir(parents=True, exist_ok=True)
             self.store = ox.Store(str(self.path / "oxigraph"))
         else:
@@ -53,17 +56,22 @@ class GeoStore:
         self.entail = entail
         self.rewrite_topology = rewrite_topology
         self._graphs: list | None = None
-        self.index = SpatialIndex(self.store, self.path)
+        self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self._lock = threading.Lock()
         self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
         self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
         if self._dirty_marker() is not None and self._dirty_marker().exists():
+            if read_only:
+                raise BadInputError(f"store {str(self.path)!r} has stale derived data; open it once "
+                                    "read-write (e.g. `ai4c store query`) to refresh it")
             self.changed()  # a previous process died between a load and its derived-data refresh
 
     def _dirty_marker(self) -> Path | None:
         return self.path / "derived-data-stale" if self.path is not None else None
 
     def _mark_dirty(self) -> None:
+        if self.read_only:
+            raise BadInputError(f"store {str(self.path)!r} is open read-only; open it read-write to change it")
         marker = self._dirty_marker()
         if marker is not None:
             marker.write_text("derived data (entailment) must be recomputed\n")
@@ -186,8 +194,40 @@ class GeoStore:
         _raise_recorded()
         self.changed()
 
+    def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, data: bytes, fmt: ox.RdfFormat, *,
+                    replace: bool) -> None:
+        """Replace or extend one graph (Graph Store Protocol PUT/POST), then refresh derived data.
+        Malformed data raises SyntaxError before anything is written."""
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=fmt)]
+        self._mark_dirty()
+        if replace:
+            self.store.clear_graph(graph)
+        self.store.extend(quads)
+        self.changed()
+
+    def dump_graph(self, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
+        """One graph as N-Triples (Graph Store Protocol GET)."""
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in self.store.quads_for_pattern(None, None, None, graph)]
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def warm(self) -> None:
+        """Build the spatial index now (saving its cache) so that read-only openers find it ready."""
+        self.index.data()
+
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    """The pyoxigraph store of `path`, read-only (several processes may read it at once)."""
+    folder = path / "oxigraph"
+    if not folder.is_dir():
+        raise InputNotFoundError(f"no store in {str(path)!r}; load data with `ai4c store load` first")
+    try:
+        return ox.Store.read_only(str(folder))
+    except OSError as exc:
+        raise BadInputError(f"cannot open store {str(path)!r} read-only: {exc}") from None
 
 
 def _write_results(results, out: io.BytesIO, fmt: ox.QueryResultsFormat, deadline: float | None) -> str:
