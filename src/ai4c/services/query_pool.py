@@ -143,6 +143,7 @@ class QueryPool:
         self._live: set[_Worker] = set()
         self._state = threading.Condition()
         self._in_flight = 0
+        self._starting = 0  # replacements on their way
         self._paused = False
         self._start_workers()
 
@@ -182,7 +183,8 @@ class QueryPool:
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring)."""
-        return sorted(worker.process.pid for worker in self._live)
+        with self._state:
+            return sorted(worker.process.pid for worker in self._live)
 
     # ------------------------------------------------------------------ writes
     @contextlib.contextmanager
@@ -206,25 +208,42 @@ class QueryPool:
                     self._state.notify_all()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker (killing those still busy)."""
         with self._state:
             self._paused = True
         self._stop_workers()
+        with self._state:
+            busy = list(self._live)
+        for worker in busy:
+            worker.kill()
 
     # ------------------------------------------------------------------ workers
     def _borrow(self) -> _Worker:
+        """An idle worker (waiting for one); QueryError when none runs nor is starting."""
         with self._state:
             while self._paused:
                 self._state.wait()
             self._in_flight += 1
-        return self._idle.get()
+        while True:
+            try:
+                return self._idle.get(timeout=1.0)
+            except queue.Empty:
+                with self._state:
+                    if self._live or self._starting:
+                        continue
+                    self._in_flight -= 1
+                    self._state.notify_all()
+                raise QueryError("no query worker is running (they could not open the store); "
+                                 "check the store folder and restart the server") from None
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if healthy:
             self._idle.put(worker)
         else:
-            self._live.discard(worker)
             worker.kill()
+            with self._state:
+                self._live.discard(worker)
+                self._starting += 1
             threading.Thread(target=self._replace, daemon=True).start()
         with self._state:
             self._in_flight -= 1
@@ -232,17 +251,19 @@ class QueryPool:
 
     def _replace(self) -> None:
         """Start a worker in place of a killed one (in the background: the 503 need not wait)."""
-        worker = _Worker(self.options)
+        worker: _Worker | None = _Worker(self.options)
         try:
             worker.wait_ready()
         except QueryError:
-            return  # the store became unreadable; the remaining workers keep serving
+            worker = None  # the store became unreadable; the remaining workers keep serving
         with self._state:
-            if self._paused:  # a write or close began meanwhile: its restart brings a full set
+            self._starting -= 1
+            if worker is not None and self._paused:  # a write or close began: its restart brings a full set
                 worker.stop()
-                return
-            self._live.add(worker)
-            self._idle.put(worker)
+            elif worker is not None:
+                self._live.add(worker)
+                self._idle.put(worker)
+            self._state.notify_all()
 
     def _start_workers(self) -> None:
         """Start `size` workers at once and wait until all have opened the store."""
@@ -257,21 +278,21 @@ class QueryPool:
             for worker in workers:
                 worker.kill()
             raise failure
-        for worker in workers:
-            self._live.add(worker)
-            self._idle.put(worker)
+        with self._state:
+            for worker in workers:
+                self._live.add(worker)
+                self._idle.put(worker)
 
     def _stop_workers(self) -> None:
+        """Stop the idle workers (all of them once the running queries are drained)."""
         while True:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            self._live.discard(worker)
             worker.stop()
-        for worker in list(self._live):  # a replacement still starting
-            self._live.discard(worker)
-            worker.kill()
+            with self._state:
+                self._live.discard(worker)
 
 
 def _result(status: str, value):

@@ -45,6 +45,8 @@ def test_bad_input_exit_codes(tmp_path, run_cli):
     assert code == 2 and "line 2" in err and "nothing of this file was loaded" in err
     code, _, err = run_cli("store", "query", "--store", tmp_path / "s", "SELECT * WHERE { ?s ?p }")
     assert code == 2 and "syntax error" in err
+    code, _, err = run_cli("store", "serve", "--store", tmp_path / "s", "--workers", "-1")
+    assert code == 2 and "--workers -1" in err
 
 
 def test_query_timeout_stops_a_runaway_query(tmp_path, run_cli):

@@ -13,7 +13,8 @@ import uvicorn
 from tests.conftest import free_port
 
 from ai4c.core.errors import BadInputError
-from ai4c.linked.store import GeoStore
+from ai4c.linked.store import GeoStore, QueryError
+from ai4c.services.query_pool import QueryPool
 from ai4c.services.sparql import ProcessBackend, StoreOptions, create_app
 
 GEO = "http://www.opengis.net/ont/geosparql#"
@@ -180,3 +181,8 @@ def test_worker_processes_see_updates(disk_store):
         backend.close()
     with pytest.raises(BadInputError, match="read-only"):
         GeoStore(path, read_only=True).update(update)
+
+
+def test_worker_pool_without_a_store_fails_at_start(tmp_path):
+    with pytest.raises(QueryError, match="no store in"):
+        QueryPool(StoreOptions(tmp_path / "absent"), workers=1)
