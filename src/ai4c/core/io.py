@@ -11,12 +11,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:  # raster stacks load on the first raster write: atomic_path users stay light
-    import xarray as xr
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
 
 from ai4c.core.errors import InvalidParameterError, OutputError
 
@@ -167,8 +166,6 @@ def _write_gtiff(da: xr.DataArray, path: Path, nodata: float | None, compress: s
 def write_raster(da: xr.DataArray, path: Path | str, fmt: str = "GeoTIFF", *, nodata: float | None = None,
                  colormap: dict | None = None, tags: dict | None = None, compress: str = "DEFLATE") -> Path:
     """Write a georeferenced (band, y, x) or (y, x) DataArray atomically in the requested format."""
-    import rioxarray  # noqa: F401  (registers the .rio accessor)
-
     driver = normalise_format(fmt)
     path = Path(path)
     names = band_names_of(da)
