@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib
 import pkgutil
+import shutil
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -55,7 +56,8 @@ def run_sections(output: Path, only: list[str] | None = None) -> list[Section]:
         if only and name not in only:
             continue
         workdir = output / name
-        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)  # a fresh folder per run: `make demo` twice works
+        workdir.mkdir(parents=True)
         start = time.perf_counter()
         try:
             section = module.run(workdir)
