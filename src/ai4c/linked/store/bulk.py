@@ -10,7 +10,6 @@ Any other query shape returns None and runs through the planner as before.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable
 
@@ -32,8 +31,8 @@ MAX_ROWS = 20_000_000
 
 
 def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: str) -> bytes | None:
-    """Serialised results (tsv, csv or json) of a bulk-answerable join query, else None."""
-    if fmt not in _WRITERS:
+    """Serialised results (tsv, csv, json or xml) of a bulk-answerable join query, else None."""
+    if fmt not in _FORMATS:
         return None
     shape = _shape(query)
     if shape is None:
@@ -72,7 +71,7 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         result = result.drop_duplicates()
     if limit is not None:
         result = result.head(int(limit))
-    return _WRITERS[fmt](result)
+    return _serialise(result, fmt)
 
 
 def _shape(query: str):
@@ -215,6 +214,7 @@ def _iri(text: str, pref: dict[str, str]) -> str | None:
 
 
 def _tsv(result: pd.DataFrame) -> bytes:
+    """The table as SPARQL TSV results (its cells are already TSV terms, as pyoxigraph wrote them)."""
     out = io.StringIO()
     out.write("\t".join(f"?{c}" for c in result.columns) + "\n")
     if len(result):
@@ -222,61 +222,18 @@ def _tsv(result: pd.DataFrame) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-_LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]*)>|@([\w-]+))?$', re.S)
-_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+def _serialise(result: pd.DataFrame, fmt: str) -> bytes:
+    """The table in a result format: TSV as is, the others converted from it by pyoxigraph (in Rust)."""
+    tsv = _tsv(result)
+    if fmt == "tsv":
+        return tsv
+    out = io.BytesIO()
+    ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(out, _FORMATS[fmt])
+    return out.getvalue()
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
-                  lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "uU" and len(m.group(1)) > 1
-                  else _ESCAPES.get(m.group(1), m.group(1)), text)
-
-
-def _json_term(text: str) -> dict:
-    if text.startswith("<"):
-        return {"type": "uri", "value": text[1:-1]}
-    if text.startswith("_:"):
-        return {"type": "bnode", "value": text[2:]}
-    match = _LITERAL.match(text)
-    if match is None:  # TSV writes some numbers and booleans bare
-        return {"type": "literal", "value": text, "datatype": _bare_datatype(text)}
-    term = {"type": "literal", "value": _unescape(match.group(1))}
-    if match.group(2):
-        term["datatype"] = match.group(2)
-    if match.group(3):
-        term["xml:lang"] = match.group(3)
-    return term
-
-
-def _bare_datatype(text: str) -> str:
-    xsd = "http://www.w3.org/2001/XMLSchema#"
-    if text in ("true", "false"):
-        return xsd + "boolean"
-    if re.fullmatch(r"[+-]?\d+", text):
-        return xsd + "integer"
-    return xsd + ("double" if re.search(r"[eE]", text) else "decimal")
-
-
-def _json(result: pd.DataFrame) -> bytes:
-    names = list(result.columns)
-    rows = [{n: _json_term(t) for n, t in zip(names, row, strict=True)}
-            for row in result.itertuples(index=False, name=None)]
-    return json.dumps({"head": {"vars": names}, "results": {"bindings": rows}}).encode("utf-8")
-
-
-def _csv_value(text: str) -> str:
-    term = _json_term(text)
-    value = ("_:" + term["value"]) if term["type"] == "bnode" else term["value"]
-    return f'"{value.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\r\n]', value) else value
-
-
-def _csv(result: pd.DataFrame) -> bytes:
-    lines = [",".join(result.columns)]
-    lines += [",".join(_csv_value(t) for t in row) for row in result.itertuples(index=False, name=None)]
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-_WRITERS: dict[str, Callable[[pd.DataFrame], bytes]] = {"tsv": _tsv, "json": _json, "csv": _csv}
+_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+            "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
 
 
 def tsv_fetcher(store: ox.Store, default_graph: list) -> Callable[[str], bytes]:
