@@ -1,14 +1,13 @@
 """Monthly median composites: the exact median of the valid samples of each pixel, 0 where none.
 
-The kernel works on one block (time, band, y, x) at a time, so a dask map over blocks keeps memory
-bounded by the block size whatever the length of the series or the size of the tile.
+The kernels work on one block (time, band, y, x) at a time (pipelines.monthly_composite_stream reads
+the series window by window), so memory stays bounded by the block whatever the length of the series
+or the size of the tile.
 """
 
 from __future__ import annotations
 
-import dask.array as da
 import numpy as np
-import xarray as xr
 from numba import njit, prange
 
 
@@ -104,8 +103,8 @@ def _median_network_kernel(stack: np.ndarray, valid: np.ndarray, out: np.ndarray
 
 
 def masked_median_uint16(stack: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """to_uint16(masked_median(stack, valid)) of a (t, band, y, x) block: uint16 (band, y, x) median of the
-    valid samples rounded half to even, 0 where none; uint8/uint16 stacks take the branch-free kernel
+    """masked_median(stack, valid) rounded half to even (numpy's rint) into uint16 (band, y, x), 0 where no
+    sample is valid; uint8/uint16 stacks take the branch-free kernel
     (no float64 temporaries, releases the GIL), other dtypes the float64 one."""
     n_time, n_band, height, width = stack.shape
     if stack.dtype not in (np.uint8, np.uint16):
@@ -125,25 +124,3 @@ def lai_valid(lai: np.ndarray, nodata: float | None = None) -> np.ndarray:
     if nodata is not None and np.isfinite(nodata):
         ok &= lai != nodata
     return ok
-
-
-def monthly_median(boa: xr.DataArray, valid: xr.DataArray) -> xr.DataArray:
-    """Lazy masked median over `time` of a (time, band, y, x) stack with a (time, y, x) validity mask,
-    mapped block by block (chunks along y/x; time and band whole) -> float64 (band, y, x)."""
-    boa = boa.transpose("time", "band", "y", "x")
-    valid = valid.transpose("time", "y", "x")
-    data = boa.data if isinstance(boa.data, da.Array) else da.from_array(boa.data, chunks=(-1, -1, 1024, 1024))
-    data = data.rechunk({0: -1, 1: -1})
-    mask = valid.data if isinstance(valid.data, da.Array) else da.from_array(valid.data)
-    mask = mask.rechunk((-1, data.chunks[2], data.chunks[3]))
-    result = da.map_blocks(
-        lambda s, v: masked_median(s, v), data, mask[:, None, :, :],
-        dtype=np.float64, chunks=(data.chunks[1], data.chunks[2], data.chunks[3]), drop_axis=0)
-    coords = {k: v for k, v in boa.coords.items() if "time" not in v.dims}
-    return xr.DataArray(result, dims=("band", "y", "x"), coords=coords, attrs=dict(boa.attrs))
-
-
-def to_uint16(median: xr.DataArray) -> xr.DataArray:
-    """Round a median to the nearest integer (half to even, numpy's rint) and store it as uint16."""
-    return xr.apply_ufunc(lambda a: np.clip(np.rint(a), 0, 65535).astype(np.uint16), median,
-                          dask="parallelized", output_dtypes=[np.uint16]).assign_attrs(median.attrs)
