@@ -39,6 +39,34 @@ def fast_tanh(x: float) -> float:  # pragma: no cover - numba
     return x * p / q
 
 
+@njit(cache=True, inline="always")
+def _add_products(gates, weights, src, n, bias, set_bias):  # pragma: no cover - numba
+    """gates[g, p] += sum over k < n of weights[k, g] * src[k, p], four inputs per pass over the gates (a
+    quarter of the memory traffic); with `set_bias` the gates start from `bias`, set by the first pass."""
+    four_h = gates.shape[0]
+    if set_bias and n < 4:
+        for g in range(four_h):
+            for p in range(CHUNK):
+                gates[g, p] = bias[g]
+    for k in range(0, n - 3, 4):
+        for g in range(four_h):
+            w0, w1, w2, w3 = weights[k, g], weights[k + 1, g], weights[k + 2, g], weights[k + 3, g]
+            if set_bias and k == 0:
+                base = bias[g]
+                for p in range(CHUNK):
+                    gates[g, p] = base + ((w0 * src[k, p] + w1 * src[k + 1, p])
+                                          + (w2 * src[k + 2, p] + w3 * src[k + 3, p]))
+            else:
+                for p in range(CHUNK):
+                    gates[g, p] += ((w0 * src[k, p] + w1 * src[k + 1, p])
+                                    + (w2 * src[k + 2, p] + w3 * src[k + 3, p]))
+    for k in range(n - n % 4, n):
+        for g in range(four_h):
+            w = weights[k, g]
+            for p in range(CHUNK):
+                gates[g, p] += w * src[k, p]
+
+
 @njit(parallel=True, fastmath=True, cache=True, nogil=True)
 def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units):  # pragma: no cover - numba
     """Classes of x [T, B, N] (time, band, pixel) with weights packed per layer: w_ih [L, Imax, 4H],
@@ -64,45 +92,8 @@ def _classify(x, mean, std, w_ih, w_hh, bias, layer_in, head_w, head_b, units): 
                     for p in range(m):
                         inp[b, p] = (x[t, b, start + p] - mean[b]) / std[b]
                 for layer in range(layers):
-                    n_in = layer_in[layer]
-                    if n_in < 4:
-                        for g in range(four_h):
-                            for p in range(CHUNK):
-                                gates[g, p] = bias[layer, g]
-                    for k in range(0, n_in - 3, 4):
-                        for g in range(four_h):
-                            w0 = w_ih[layer, k, g]
-                            w1 = w_ih[layer, k + 1, g]
-                            w2 = w_ih[layer, k + 2, g]
-                            w3 = w_ih[layer, k + 3, g]
-                            if k == 0:      # the first pass also sets the bias (one pass less)
-                                base = bias[layer, g]
-                                for p in range(CHUNK):
-                                    gates[g, p] = base + ((w0 * inp[k, p] + w1 * inp[k + 1, p])
-                                                          + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
-                            else:
-                                for p in range(CHUNK):
-                                    gates[g, p] += ((w0 * inp[k, p] + w1 * inp[k + 1, p])
-                                                    + (w2 * inp[k + 2, p] + w3 * inp[k + 3, p]))
-                    for k in range(n_in - n_in % 4, n_in):
-                        for g in range(four_h):
-                            w = w_ih[layer, k, g]
-                            for p in range(CHUNK):
-                                gates[g, p] += w * inp[k, p]
-                    for k in range(0, hidden - 3, 4):
-                        for g in range(four_h):
-                            w0 = w_hh[layer, k, g]
-                            w1 = w_hh[layer, k + 1, g]
-                            w2 = w_hh[layer, k + 2, g]
-                            w3 = w_hh[layer, k + 3, g]
-                            for p in range(CHUNK):
-                                gates[g, p] += ((w0 * h[layer, k, p] + w1 * h[layer, k + 1, p])
-                                                + (w2 * h[layer, k + 2, p] + w3 * h[layer, k + 3, p]))
-                    for k in range(hidden - hidden % 4, hidden):
-                        for g in range(four_h):
-                            w = w_hh[layer, k, g]
-                            for p in range(CHUNK):
-                                gates[g, p] += w * h[layer, k, p]
+                    _add_products(gates, w_ih[layer], inp, layer_in[layer], bias[layer], True)
+                    _add_products(gates, w_hh[layer], h[layer], hidden, bias[layer], False)
                     for k in range(hidden):
                         for p in range(CHUNK):
                             i_g = 0.5 + 0.5 * fast_tanh(0.5 * gates[k, p])
