@@ -11,7 +11,6 @@ AI4C_BENCH_GEOSPARQL_CLIENT_SECONDS: duration of the concurrent-client run (defa
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import subprocess
@@ -191,8 +190,7 @@ def run(workdir: Path) -> list[dict]:
         rows.append(_row(f"geographica {title}", seconds, "s", _peer(peer_dir, text)))
 
     store.warm()
-    store = None
-    gc.collect()  # closes the store: the endpoint's workers open it read-only, as `ai4c store serve` does
+    store.close()  # the endpoint's workers open it read-only, as `ai4c store serve` does
     rows += _clients(ours_dir)
     rows += _points_in_polygon(workdir, int(1_000_000 * scale))
     return rows

@@ -74,14 +74,10 @@ def _query(args: argparse.Namespace) -> int:
 def _read_only_options(args: argparse.Namespace):
     """Refresh the store's derived data and spatial index cache, close it, and describe it for
     read-only worker processes."""
-    import gc
-
     from ai4c.services.query_pool import StoreOptions
 
-    store = _open(args)
-    store.warm()
-    del store
-    gc.collect()  # closes RocksDB: the workers open it read-only
+    with _open(args) as store:
+        store.warm()
     return StoreOptions(args.store, entail=not args.no_entailment, rewrite_topology=not args.no_rewrite)
 
 

@@ -10,7 +10,6 @@ the background."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import hmac
 import threading
 from collections.abc import Callable
@@ -71,15 +70,10 @@ class ProcessBackend:
 
     def write(self, change: Callable[[GeoStore], None]) -> None:
         """Apply `change` to the store opened read-write while no worker reads it."""
-        with self._write_lock, self.pool.paused():
-            store = GeoStore(self.options.path, entail=self.options.entail,
-                             rewrite_topology=self.options.rewrite_topology)
-            try:
-                change(store)
-                store.warm()
-            finally:
-                del store
-                gc.collect()  # closes RocksDB before the workers reopen it
+        with self._write_lock, self.pool.paused(), GeoStore(
+                self.options.path, entail=self.options.entail, rewrite_topology=self.options.rewrite_topology) as store:
+            change(store)
+            store.warm()
 
     def dump_graph(self, graph) -> bytes:
         return self.pool.dump_graph(graph)

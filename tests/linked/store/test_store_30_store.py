@@ -104,3 +104,10 @@ def test_valid_time_quads(tmp_path):
       SELECT ?v WHERE { GRAPH ?g { ?s <http://example.org/v> ?v } ?g strdf:hasValidTime ?t
       FILTER(strdf:during(?t, "[2019-12-01T00:00:00,2020-12-01T00:00:00)"^^strdf:period)) }"""))
     assert [r["v"].value for r in rows] == ["1"]
+
+
+def test_close_releases_the_folder(tmp_path):
+    with GeoStore(tmp_path / "s") as store:
+        store.update('INSERT DATA { <http://example.org/a> <http://example.org/p> "1" }')
+    with GeoStore(tmp_path / "s", entail=False) as again:  # RocksDB's lock is free again
+        assert [str(r["o"]) for r in again.query("SELECT ?o WHERE { <http://example.org/a> <http://example.org/p> ?o }")] == ['"1"']

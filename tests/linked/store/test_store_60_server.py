@@ -65,11 +65,10 @@ def store():
 @pytest.fixture()
 def disk_store(tmp_path):
     """An on-disk store of 500 points, closed again so that worker processes can open it."""
-    store = GeoStore(tmp_path / "store")
-    store.update(_points(500))
-    expected = len(list(store.query(WITHIN)))
-    store.warm()
-    del store
+    with GeoStore(tmp_path / "store") as store:
+        store.update(_points(500))
+        expected = len(list(store.query(WITHIN)))
+        store.warm()
     return tmp_path / "store", expected
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -57,7 +56,6 @@ class GeoStore:
         self.rewrite_topology = rewrite_topology
         self._graphs: list | None = None
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
-        self._lock = threading.Lock()
         self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
         self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
         if self._dirty_marker() is not None and self._dirty_marker().exists():
@@ -214,6 +212,17 @@ class GeoStore:
     def warm(self) -> None:
         """Build the spatial index now (saving its cache) so that read-only openers find it ready."""
         self.index.data()
+
+    def close(self) -> None:
+        """Release the pyoxigraph store (RocksDB closes with it), e.g. before other processes open the
+        folder; the object cannot be used afterwards."""
+        self.store = self.index.store = None
+
+    def __enter__(self) -> GeoStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __len__(self) -> int:
         return len(self.store)
