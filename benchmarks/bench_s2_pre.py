@@ -4,7 +4,7 @@ SNAP, to a tiled DEFLATE Float32 GeoTIFF).
 
 Cases: B2,B3,B4,B8 at 10 m with the SCL cloud mask; the same at 20 m with Mean downsampling (GDAL:
 -r average). Size: AI4C_BENCH_S2_SIZE (default 10980, the full tile); the product is simulated once and
-kept in the work folder. Each run is a separate process measured with /usr/bin/time (wall, CPU, peak RSS).
+kept in the work folder. Each run is a separate process measured by benchmarks/measure.py (wall, CPU, own peak RSS).
 GDAL's tools come from Debian's gdal-bin (`apt-get install -y gdal-bin`); without them the peer is skipped.
 """
 
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from measure import measured
+from measure import Measured, measured
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BANDS = ("B02", "B03", "B04", "B08")
@@ -40,29 +40,23 @@ def _product(workdir: Path, size: int) -> Path:
     return product
 
 
-def _timed(cmd: list[str]) -> dict:
-    """Run a command in a child process; wall seconds, CPU seconds and peak RSS (MB)."""
-    done = measured(cmd)
-    return {"wall": done.wall, "cpu": done.cpu, "rss_mb": done.peak_mb}
-
-
-def _ours(product: Path, out: Path, resolution: int, downsampling: str) -> dict:
+def _ours(product: Path, out: Path, resolution: int, downsampling: str) -> Measured:
     cmd = [sys.executable, "-m", "ai4c", "s2-pre", "--input", str(product), "--output_path", str(out),
            "--cloudmask", "L2A", "--resolution", str(resolution), "--downsampling", downsampling, "--quiet"]
-    return _timed(cmd)
+    return measured(cmd)
 
 
-def _gdal(product: Path, workdir: Path, resolution: int, method: str) -> dict | None:
+def _gdal(product: Path, workdir: Path, resolution: int, method: str) -> Measured | None:
     if not (shutil.which("gdalbuildvrt") and shutil.which("gdalwarp")):
         return None
     files = [str(next(product.glob(f"GRANULE/*/IMG_DATA/R10m/*_{b}_10m.jp2"))) for b in BANDS]
     vrt, out = workdir / "stack.vrt", workdir / f"gdal_{resolution}m.tif"
     out.unlink(missing_ok=True)
-    first = _timed(["gdalbuildvrt", "-q", "-separate", str(vrt), *files])
-    second = _timed(["gdalwarp", "-q", "-overwrite", "-ovr", "NONE", "-multi", "-wo", "NUM_THREADS=2", "-ot", "Float32", "-r", method,
+    first = measured(["gdalbuildvrt", "-q", "-separate", str(vrt), *files])
+    second = measured(["gdalwarp", "-q", "-overwrite", "-ovr", "NONE", "-multi", "-wo", "NUM_THREADS=2", "-ot", "Float32", "-r", method,
                      "-tr", str(resolution), str(resolution), *GTIFF, str(vrt), str(out)])
-    return {"wall": first["wall"] + second["wall"], "cpu": first["cpu"] + second["cpu"],
-            "rss_mb": max(first["rss_mb"], second["rss_mb"])}
+    return Measured(wall=first.wall + second.wall, cpu=first.cpu + second.cpu,
+                    peak_mb=max(first.peak_mb, second.peak_mb), stdout="")
 
 
 def run(workdir: Path) -> list[dict]:
@@ -74,14 +68,14 @@ def run(workdir: Path) -> list[dict]:
         name = f"S2-preprocess {size}px {label}"
         ours = _ours(product, workdir / f"ai4c_{resolution}m.tif", resolution, downsampling)
         peer = _gdal(product, workdir, resolution, gdal_method)
-        ratio = ours["wall"] / peer["wall"] if peer else None
-        rows.append({"benchmark": name, "metric": "wall time", "value": ours["wall"], "unit": "s",
-                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["wall"],
+        ratio = ours.wall / peer.wall if peer else None
+        rows.append({"benchmark": name, "metric": "wall time", "value": ours.wall, "unit": "s",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer.wall,
                      "ratio": ratio})
-        rows.append({"benchmark": name, "metric": "CPU time", "value": ours["cpu"], "unit": "s",
-                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["cpu"],
-                     "ratio": ours["cpu"] / peer["cpu"] if peer else None})
-        rows.append({"benchmark": name, "metric": "peak memory", "value": ours["rss_mb"], "unit": "MB",
-                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer["rss_mb"]})
+        rows.append({"benchmark": name, "metric": "CPU time", "value": ours.cpu, "unit": "s",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer.cpu,
+                     "ratio": ours.cpu / peer.cpu if peer else None})
+        rows.append({"benchmark": name, "metric": "peak memory", "value": ours.peak_mb, "unit": "MB",
+                     "peer": "gdalbuildvrt+gdalwarp" if peer else "", "peer_value": peer and peer.peak_mb})
         print(f"[bench_s2_pre] {name}: ours {ours}, gdal {peer}", flush=True)
     return rows
