@@ -183,9 +183,9 @@ def create_app(store: GeoStore | Backend, *, update_token: str | None = None, ti
                                      status_code=415)
         graph, data, fmt = graph_of(request), await request.body(), _RDF[kind]
         try:
-            list(ox.parse(data, format=fmt))  # malformed data: 400 before any store is touched
+            triples = list(ox.parse(data, format=fmt))  # malformed data: 400 before any store is touched
             await run_in_threadpool(
-                backend.write, lambda target: target.write_graph(graph, data, fmt, replace=replace))
+                backend.write, lambda target: target.write_graph(graph, triples, replace=replace))
         except SyntaxError as exc:
             return PlainTextResponse(f"malformed RDF: {exc}", status_code=400)
         return Response(status_code=204)

@@ -192,11 +192,10 @@ class GeoStore:
         _raise_recorded()
         self.changed()
 
-    def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, data: bytes, fmt: ox.RdfFormat, *,
-                    replace: bool) -> None:
-        """Replace or extend one graph (Graph Store Protocol PUT/POST), then refresh derived data.
-        Malformed data raises SyntaxError before anything is written."""
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=fmt)]
+    def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, triples: list, *, replace: bool) -> None:
+        """Replace or extend one graph with parsed triples (Graph Store Protocol PUT/POST), then refresh
+        derived data."""
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
         self._mark_dirty()
         if replace:
             self.store.clear_graph(graph)
