@@ -12,11 +12,9 @@ from ai4c.products.sentinel1 import CoordinateConversion, OrbitVectors
 NEWTON_STEPS = 50
 
 
-def zero_doppler_time(orbit: OrbitVectors, point: np.ndarray, t: float) -> tuple[float, float]:
-    """Azimuth time at which `point` (ECEF) is perpendicular to the velocity, and the slant range then."""
-    from scipy.interpolate import CubicHermiteSpline
-
-    position = CubicHermiteSpline(orbit.time, orbit.position, orbit.velocity, axis=0)
+def zero_doppler_time(position, point: np.ndarray, t: float) -> tuple[float, float]:
+    """Azimuth time at which `point` (ECEF) is perpendicular to the velocity of the orbit `position(t)` (a
+    scipy spline), by Newton iteration from `t`, and the slant range then."""
     velocity, acceleration = position.derivative(1), position.derivative(2)
     for _ in range(NEWTON_STEPS):
         d, v = point - position(t), velocity(t)
@@ -47,11 +45,13 @@ def image_position(orbit: OrbitVectors, conv: CoordinateConversion, line_interva
                    lat: np.ndarray, lon: np.ndarray, h: np.ndarray, samples: int) -> np.ndarray:
     """(line, pixel) (n, 2) of ground points (degrees, ellipsoid metres) in an image whose line 0 is at time 0."""
     from pyproj import Transformer
+    from scipy.interpolate import CubicHermiteSpline
 
+    position = CubicHermiteSpline(orbit.time, orbit.position, orbit.velocity, axis=0)
     x, y, z = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True).transform(lon, lat, h)
     out = np.empty((len(lat), 2))
     t = float(np.mean(orbit.time))
     for i, point in enumerate(np.column_stack([x, y, z])):
-        t, slant_range = zero_doppler_time(orbit, point, t)
+        t, slant_range = zero_doppler_time(position, point, t)
         out[i] = t / line_interval, ground_range_column(conv, t, slant_range, spacing, 0.5 * samples)
     return out
