@@ -82,10 +82,12 @@ def test_good_run_and_script_entry_point(tmp_path, product, capsys):
 def test_graph_show_and_edited_graph_runs(run_cli, tmp_path, product):
     code, text, _ = run_cli("graph", "show", "s2-pre")
     assert code == 0
-    for step in ("S2-Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write"):
+    for step in ("Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write"):
         assert f"operator: {step}" in text
     assert "upsampling: Nearest" in text and "downsampling: First" in text
-    edited = text.replace("cloudmask: None", "cloudmask: L2A")
+    assert "one of Nearest, Bilinear, Bicubic" in text      # the parameters are described above the steps
+    # a graph file of the old operator names still runs (S2-Read is now Read)
+    edited = text.replace("cloudmask: None", "cloudmask: L2A").replace("operator: Read", "operator: S2-Read")
     start = edited.index("- operator: Reproject")
     end = edited.index("- operator: Write")
     edited = edited[:start] + edited[end:]

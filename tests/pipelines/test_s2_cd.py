@@ -14,7 +14,7 @@ from affine import Affine
 from ai4c.core.errors import BadInputError
 from ai4c.core.graph import Context
 from ai4c.pipelines.s2_cd import Pair, detect, run
-from ai4c.pipelines.s2_cd_io import write_outputs
+from ai4c.pipelines.s2_cd_io import ChangeMap, write_outputs
 from ai4c.simulate.s2.changes import array_pair
 
 BANDS = ["B2", "B3", "B4", "B8"]
@@ -51,9 +51,9 @@ def test_detect_against_truth(pair):
 def test_outputs_written(pair, tmp_path):
     data, truth = pair
     result = detect(data, number_classes=3)
-    ctx = Context(output_path=tmp_path / "out", metadata={"dates": ["2020-05-01T10:00:00+00:00",
-                                                                    "2020-08-01T10:00:00+00:00"]})
-    paths = write_outputs(result, ctx, "GeoTIFF")
+    ctx = Context(output_path=tmp_path / "out")
+    changes = ChangeMap(result, dates=["2020-05-01T10:00:00+00:00", "2020-08-01T10:00:00+00:00"])
+    paths = write_outputs(changes, ctx, "GeoTIFF")
     assert [p.name for p in paths] == ["CVA.tif", "S2-CD.tif", "S2-CD_polar.png"]
     with rasterio.open(paths[0]) as src:
         assert src.count == 2 and src.dtypes[0] == "float32"

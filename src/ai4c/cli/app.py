@@ -27,14 +27,34 @@ class Command:
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Entry point of the standalone script: parse, run, exit with the mapped status."""
-        parser = argparse.ArgumentParser(prog=self.script or self.name, description=self.help)
+        parser = Parser(prog=self.script or self.name, description=self.help)
         self.add_arguments(parser)
         add_common_options(parser)
-        args = parser.parse_args(argv)
-        code = run_guarded(self.run, args)
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as err:
+            code = err.report()
+        else:
+            code = run_guarded(self.run, args)
         if argv is None:
             sys.exit(code)
         return code
+
+
+class UsageError(Exception):
+    """A command line argparse cannot parse (unknown flag, value not among the choices, missing flag)."""
+
+    def report(self) -> int:
+        """One line on stderr, exit status 2 (like every other bad input)."""
+        print(f"error: {self}", file=sys.stderr)
+        return 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with ai4c's error contract: one line `error: ...` and exit status 2, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

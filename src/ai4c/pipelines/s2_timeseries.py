@@ -72,7 +72,7 @@ def run(input_dir: Path | str, output_dir: Path | str, *, resolution: float = 10
     written = []
     for path, meta in track(list(zip(products, metas, strict=True)), "s2-timeseries"):
         ds = prepare(path, bands=list(TIMESEN2CROP_BANDS), resolution=resolution, projection="UTM",
-                     cloudmask="L2A")
+                     upsampling="Bilinear", cloudmask="L2A")
         stamp = f"{meta.datetime:%Y%m%d}"
         crs, transform = ds.rio.crs, ds.rio.transform()
         boa = boa_uint16(ds.reflectance).rio.write_crs(crs).rio.write_transform(transform)
