@@ -62,6 +62,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     common = parser.add_argument_group("common options")
     common.add_argument("--debug", action="store_true", help="show the traceback of errors")
     common.add_argument("--quiet", action="store_true", help="no progress bars or warnings")
+    common.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     common.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="dask.distributed scheduler address (or local:N); default: local threads")
 
@@ -76,9 +77,10 @@ def run_guarded(func: Callable[[argparse.Namespace], int | None], args: argparse
     log.configure(quiet=quiet, debug=debug)
     progress.set_enabled(not quiet)
     try:
+        from ai4c.core.outputs import overwriting
         from ai4c.core.parallel import scheduler
 
-        with scheduler(getattr(args, "scheduler", None)):
+        with scheduler(getattr(args, "scheduler", None)), overwriting(bool(getattr(args, "overwrite", False))):
             return int(func(args) or 0)
     except Ai4cError as exc:
         if debug:

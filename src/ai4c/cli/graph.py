@@ -30,8 +30,11 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     import ai4c.pipelines  # noqa: F401  (declares which module registers each graph)
     from ai4c.core.graph import Context, read_graph_file
+    from ai4c.core.outputs import means_folder, output_folder
 
     graph = read_graph_file(args.file)
+    if means_folder(args.output_path):
+        output_folder(args.output_path)
     graph.run(Context(inputs=[Path(p) for p in args.input], output_path=Path(args.output_path)))
     return 0
 

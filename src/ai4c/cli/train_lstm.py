@@ -12,7 +12,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input_dir", required=True, help="folder with train.npy [N, ts, b] and y_train.npy [N]")
     parser.add_argument("--output_dir", required=True, help="folder for lstm_model.h5 and lstm_report.json")
     parser.add_argument("--n_epochs", type=int, default=50, help="number of epochs, > 1 (default 50)")
-    parser.add_argument("--batch_size", type=int, default=32, help="power of 2 greater than 2 (default 32)")
+    parser.add_argument("--batch_size", "--batch-size", type=int, default=32, help="power of 2 greater than 2 (default 32)")
     parser.add_argument("--class_weights", type=int, default=0, help="1: weight classes by inverse frequency (default 0)")
     parser.add_argument("--learning_rate", type=float, default=1e-3, help="0 < lr < 1 (default 1e-3)")
     parser.add_argument("--val", default=None, help="folder with a validation set (val.npy/y_val.npy or train.npy/"

@@ -40,8 +40,8 @@ def check_reference_vector(vector: list[float] | str | None, n_bands: int) -> np
     items = vector.split(",") if isinstance(vector, str) else list(vector)
     try:
         values = np.array([float(v) for v in items], dtype=np.float64)
-    except ValueError:
-        raise InvalidParameterError(f"referenceVector={vector!r} must be numbers separated by commas") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"referenceVector={vector!r} must be numbers separated by commas") from err
     if len(values) != n_bands:
         raise InvalidParameterError(f"referenceVector has {len(values)} values but {n_bands} bands are used; "
                                     f"give {n_bands} comma-separated numbers, e.g. {','.join(['1'] + ['0'] * (n_bands - 1))}")
@@ -54,8 +54,8 @@ def check_confidence(level: float) -> float:
     """A confidence level in percent, strictly between 0 and 100."""
     try:
         value = float(level)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"levelConfidence={level!r} is not a number; use e.g. 99.99") from None
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"levelConfidence={level!r} is not a number; use e.g. 99.99") from err
     if not 0 < value < 100:
         raise InvalidParameterError(f"levelConfidence={level!r} must be > 0 and < 100 (percent), e.g. 99.99")
     return value
@@ -65,8 +65,8 @@ def check_classes(number: int) -> int:
     """At least one change class."""
     try:
         value = int(number)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"numberClasses={number!r} is not an integer; use e.g. 4") from None
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"numberClasses={number!r} is not an integer; use e.g. 4") from err
     if value < 1 or value > 254 or value != float(number):
         raise InvalidParameterError(f"numberClasses={number!r} must be an integer in 1..254")
     return value
@@ -82,26 +82,44 @@ def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:
     return spill.samples[keep, :n].astype(np.float64), spill.samples[keep, n:].astype(np.float64)
 
 
+KMEANS_CLIP = 4.0   # robust units (IQR / 1.349) above the median beyond which a magnitude is clipped for K-means
+
+
+def robust_centre_scale(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column median and inter-quartile range / 1.349 (the standard deviation of a normal sample), with
+    the standard deviation, then 1, where the IQR is 0."""
+    q25, median, q75 = np.percentile(features, [25, 50, 75], axis=0)
+    scale = (q75 - q25) / 1.349
+    fallback = features.std(axis=0)
+    scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0))
+    return median, scale
+
+
 def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
                    max_fit: int = 200_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """K-means on standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
-    (0 elsewhere) and the class centres (rho, alpha)."""
+    """K-means on robustly standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
+    (0 elsewhere) and the class centres (rho, alpha).
+
+    The features are centred on their medians, scaled by their inter-quartile ranges, and magnitudes are
+    clipped at `KMEANS_CLIP` robust units, so a small fraction of extreme magnitudes (a damaged swath edge, saturated
+    pixels) neither takes a class of its own nor stretches the scale until two real change types merge."""
     from sklearn.cluster import KMeans
 
     labels = np.zeros(rho.shape, dtype=np.uint8)
     features = np.column_stack([rho[changed], alpha[changed]]).astype(np.float64)
     if len(features) == 0:
         return labels, np.zeros((0, 2))
-    scale = features.std(axis=0)
-    scale[scale == 0] = 1.0
-    centre = features.mean(axis=0)
+    centre, scale = robust_centre_scale(features)
     unique = len(np.unique(features, axis=0)) if len(features) < 10 * n_classes else n_classes
     k = max(1, min(n_classes, unique))
     rng = np.random.default_rng(seed)
-    fit = features if len(features) <= max_fit else features[rng.choice(len(features), max_fit, replace=False)]
-    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit((fit - centre) / scale)
-    raw = model.predict((features - centre) / scale)
-    centres = model.cluster_centers_ * scale + centre
+    standard = (features - centre) / scale
+    standard[:, 0] = np.minimum(standard[:, 0], KMEANS_CLIP)     # extreme magnitudes only; angles are bounded
+    fit = standard if len(standard) <= max_fit else standard[rng.choice(len(standard), max_fit, replace=False)]
+    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(fit)
+    raw = model.predict(standard)
+    centres = np.array([features[raw == i].mean(axis=0) if (raw == i).any() else
+                        model.cluster_centers_[i] * scale + centre for i in range(k)])
     order = np.argsort(centres[:, 1], kind="stable")
     rank = np.empty(k, dtype=np.uint8)
     rank[order] = np.arange(1, k + 1, dtype=np.uint8)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
 from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
 from ai4c.core.progress import track
 from ai4c.pipelines.parameters import TileClassifierParameters
@@ -71,7 +71,7 @@ def _header(path: Path) -> tuple:
         with rasterio.open(path) as src:
             return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count
     except rasterio.errors.RasterioIOError as exc:
-        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace it") from None
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace it") from exc
 
 
 def check_inputs(inputs: Inputs, n_steps: int, n_bands: int) -> tuple:
@@ -167,8 +167,6 @@ def read_inputs(data: object, ctx: Context, p: TileClassifierParameters) -> Crop
     inputs = find_inputs(Path(ctx.inputs[0]), Path(ctx.inputs[1]))
     model = load_model(inputs.model)
     grid = check_inputs(inputs, model.config.n_steps, model.config.n_bands)
-    if not Path(ctx.output_path).is_dir():
-        raise OutputError(f"--output_dir {ctx.output_path} does not exist; create it first")
     return CropMap(inputs, model, grid)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import InvalidProductError, OutputError
+from ai4c.core.errors import InvalidProductError
 from ai4c.core.graph import Context, default_graph, operator, parameters_of, register_service
+from ai4c.core.outputs import output_folder
 from ai4c.pipelines.parameters import MonthlyCompositeParameters
 from ai4c.products.refboa import TIMESEN2CROP_BANDS, Acquisition, agronomic_months, list_acquisitions
 
@@ -49,7 +50,7 @@ def _grid_of(path: Path) -> tuple[Any, tuple, tuple[int, int], int, tuple]:
         with rasterio.open(path) as src:
             return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count, src.descriptions
     except rasterio.errors.RasterioIOError as exc:
-        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace the file") from None
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace the file") from exc
 
 
 def check_grids(acquisitions: list[Acquisition]) -> tuple[int, list[str]]:
@@ -107,7 +108,7 @@ def write_composites(months: Months, ctx: Context, p: MonthlyCompositeParameters
     from ai4c.pipelines.monthly_composite_stream import write_month
 
     series, tile = months.series, p.tile
-    folder = _prepare_output(Path(ctx.output_path))
+    folder = output_folder(ctx.output_path)
     template = series.template.assign_coords(band=series.band_names)
     paths = []
     for key, chosen in track(list(months.chosen.items()), "monthly composites"):
@@ -119,17 +120,6 @@ def write_composites(months: Months, ctx: Context, p: MonthlyCompositeParameters
                    properties={"ai4c:acquisitions": len(chosen)})
         paths.append(path)
     return paths
-
-
-def _prepare_output(output_dir: Path) -> Path:
-    """Create the output folder (its parent must exist)."""
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"output_dir {output_dir} is a file; give a folder")
-    if not output_dir.parent.is_dir():
-        raise OutputError(f"parent of output_dir {output_dir} does not exist; create it first")
-    output_dir.mkdir(exist_ok=True)
-    return output_dir
 
 
 def run(input_dir: Path | str, output_dir: Path | str, season_start: int = 2017, tile: str = "33UVP",

@@ -343,10 +343,13 @@ def run(input: Path | str, output_path: Path | str, params: S1GrdParameters | No
     import rasterio
 
     from ai4c.core.io import check_writable, normalise_format
+    from ai4c.core.outputs import means_folder, output_folder
 
     params = parameters_of(GRAPH, values) if params is None else params
     normalise_format(params.output_format)
-    if not Path(output_path).is_dir():
+    if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
+        output_folder(output_path)
+    else:
         check_writable(Path(output_path))
     ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # GDAL's default (5 % of RAM) caches whole TIFF strips

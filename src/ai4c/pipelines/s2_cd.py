@@ -17,11 +17,13 @@ import xarray as xr
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError, OutputError
 from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
+from ai4c.core.outputs import check_writable
 from ai4c.optical.cva import CvaResult, check_reference_vector
 from ai4c.pipelines.parameters import S2CdParameters
 from ai4c.pipelines.s2_cd_io import ChangeMap
 
 GRAPH = "s2-cd"
+SCL_NO_DATA = 0   # Sen2Cor's "no data" class: outside the swath or not processed, whatever the band values say
 register_service(GRAPH, S2CdParameters, ("Collocate", "Change-Vector-Analysis", "Write"))
 
 
@@ -82,7 +84,7 @@ def prepare_op(data: Any, ctx: Context, p: S2CdParameters) -> Pair:
 
 def detect(pair: Pair, *, reference_vector: str | list[float] | None = None, level_confidence: float = 99.99,
            number_classes: int = 4, normalisation: str = "irmad") -> CvaResult:
-    """CVA of date 2 against date 1; no data where either date is cloudy, masked or outside the AoI."""
+    """CVA of date 2 against date 1; no data where either date is cloudy, masked, outside the AoI or SCL 0."""
     from ai4c.optical.cva import change_vector_analysis
 
     ref, tgt = pair.date1.reflectance, pair.date2.reflectance
@@ -90,6 +92,7 @@ def detect(pair: Pair, *, reference_vector: str | list[float] | None = None, lev
     same = None
     if "scl" in pair.date1 and "scl" in pair.date2:
         same = pair.date1.scl == pair.date2.scl
+        valid = valid & (pair.date1.scl != SCL_NO_DATA) & (pair.date2.scl != SCL_NO_DATA)   # e.g. swath edges
     result = change_vector_analysis(ref, tgt, valid=valid, same_class=same, reference_vector=reference_vector,
                                     level_confidence=level_confidence, number_classes=number_classes,
                                     normalisation=normalisation)
@@ -120,12 +123,11 @@ def write_op(changes: ChangeMap, ctx: Context, p: S2CdParameters) -> list[Path]:
 
 
 def prepare_output(output_path: Path | str) -> Path:
-    """The output folder: created when missing (its parent must exist); a file is an error."""
+    """The output folder (created with its parents when the results are written); a file is an error."""
     folder = Path(output_path)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"output_path {folder} is a file; S2-CD writes a folder, give a folder path")
-    if not folder.parent.is_dir():
-        raise OutputError(f"parent of output_path {folder} does not exist; create it first")
+    check_writable(folder / "S2-CD.tif")
     return folder
 
 

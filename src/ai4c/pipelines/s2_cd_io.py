@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from ai4c.core.graph import Context
+from ai4c.core.outputs import output_folder
 from ai4c.optical.cva import NO_DATA, CvaResult
 
 NO_CHANGE_COLOUR = (40, 40, 40, 255)
@@ -112,8 +113,7 @@ def write_outputs(changes: ChangeMap, ctx: Context, output_format: str) -> list[
     from ai4c.core.io import extension_for, write_raster
     from ai4c.core.stac import write_item
 
-    folder = Path(ctx.output_path)
-    folder.mkdir(exist_ok=True)
+    folder = output_folder(ctx.output_path)
     ext = extension_for(output_format)
     crs, transform = result.rho.rio.crs, result.rho.rio.transform()
     cva = _stacked(result.rho, result.alpha).rio.write_crs(crs, inplace=True).rio.write_transform(transform,

@@ -272,7 +272,11 @@ def prepare(input, params: S2PreParameters | None = None, **values) -> xr.Datase
 
 def run(input, output_path, params: S2PreParameters | None = None, **values) -> Path:
     """Pre-process `input` and write the raster (+ STAC Item); returns the written path."""
+    from ai4c.core.outputs import means_folder, output_folder
+
     params = _parameters(params, values)
+    if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
+        output_folder(output_path)
     return default_graph(GRAPH).run(Context(inputs=[Path(input)], output_path=Path(output_path)), parameters=params)
 
 

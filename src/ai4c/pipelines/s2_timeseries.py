@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.outputs import output_folder
 from ai4c.optical.lai import LAI_NODATA, lai_metric
 from ai4c.products.refboa import TIMESEN2CROP_BANDS
 
@@ -65,10 +66,8 @@ def run(input_dir: Path | str, output_dir: Path | str, *, resolution: float = 10
             raise InvalidProductError(f"{path.name} is {meta.level}; s2-timeseries needs L2A products")
     tile = _check_tiles(metas)
     out = Path(output_dir)
-    if not out.parent.is_dir():
-        raise InputNotFoundError(f"parent of output_dir {out} does not exist; create it first")
-    (out / "REFBOA").mkdir(parents=True, exist_ok=True)
-    (out / "LAI").mkdir(parents=True, exist_ok=True)
+    output_folder(out / "REFBOA")
+    output_folder(out / "LAI")
     written = []
     for path, meta in track(list(zip(products, metas, strict=True)), "s2-timeseries"):
         ds = prepare(path, bands=list(TIMESEN2CROP_BANDS), resolution=resolution, projection="UTM",

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
 from ai4c.core.io import write_text_atomic
+from ai4c.core.outputs import check_writable
 from ai4c.products.timesen2crop import BANDS, CLASSES
 
 MODEL_NAME = "lstm_model.h5"
@@ -47,7 +48,7 @@ def load_set(folder: Path | str, names: tuple[str, str] | None = None) -> tuple[
     try:
         x, y = np.load(folder / pair[0]), np.load(folder / pair[1])
     except (ValueError, OSError) as exc:
-        raise InvalidProductError(f"cannot read {pair[0]}/{pair[1]} in {folder}: {exc}") from None
+        raise InvalidProductError(f"cannot read {pair[0]}/{pair[1]} in {folder}: {exc}") from exc
     if x.ndim != 3:
         raise InvalidProductError(f"{folder / pair[0]} has shape {x.shape}; expected [N, ts, b]")
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
@@ -79,8 +80,7 @@ def run(input_dir: Path | str, output_dir: Path | str, n_epochs: int = 50, batch
     if val_set is not None and val_set[0].shape[1:] != x.shape[1:]:
         raise InvalidProductError(f"validation samples are {val_set[0].shape[1:]} (ts, b) but training samples "
                                   f"{x.shape[1:]}; prepare both with the same options")
-    if not output_dir.is_dir():
-        raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
+    check_writable(output_dir / MODEL_NAME)         # a file in the way or an old model without --overwrite
     features = "monthly" if x.shape[1] == 12 else f"{x.shape[1]} steps"
     config = LstmConfig(n_steps=x.shape[1], n_bands=x.shape[2], hidden=hidden, layers=layers,
                         bands=list(BANDS) if x.shape[2] == len(BANDS) else [f"band{i + 1}" for i in range(x.shape[2])],

@@ -86,7 +86,7 @@ def parse_product_xml(data: bytes, granule_xml: bytes | None = None, product_id:
     try:
         root = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        raise InvalidProductError(f"product metadata is not valid XML ({exc}); the product is damaged") from None
+        raise InvalidProductError(f"product metadata is not valid XML ({exc}); the product is damaged") from exc
     ptype = (_first_text(root, "PRODUCT_TYPE") or "") + (_first_text(root, "PROCESSING_LEVEL") or "")
     level = "L2A" if ("2A" in ptype.upper() or "LEVEL-2A" in ptype.upper()) else "L1C"
     if "1C" not in ptype.upper() and level == "L1C":
