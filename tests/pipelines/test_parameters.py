@@ -73,6 +73,6 @@ def test_prepare_and_run_share_the_defaults():
 
 def test_every_field_is_documented():
     for cls in (P.S1GrdParameters, P.S2PreParameters, P.S2CdParameters, P.MonthlyCompositeParameters,
-                P.TileClassifierParameters, P.AqganParameters):
+                P.TileClassifierParameters, P.AqganParameters, P.S2TimeseriesParameters, P.TrainLstmParameters):
         for name, (field, spec) in specs(cls).items():
             assert spec.help and field.default is not dataclasses.MISSING, (cls.__name__, name)

@@ -82,44 +82,43 @@ def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:
     return spill.samples[keep, :n].astype(np.float64), spill.samples[keep, n:].astype(np.float64)
 
 
-KMEANS_CLIP = 4.0   # robust units (IQR / 1.349) above the median beyond which a magnitude is clipped for K-means
+KMEANS_FENCE = 3.0   # Tukey's "far out" fence: magnitudes above Q3 + 3 IQR do not shape the K-means classes
 
 
-def robust_centre_scale(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column median and inter-quartile range / 1.349 (the standard deviation of a normal sample), with
-    the standard deviation, then 1, where the IQR is 0."""
-    q25, median, q75 = np.percentile(features, [25, 50, 75], axis=0)
-    scale = (q75 - q25) / 1.349
-    fallback = features.std(axis=0)
-    scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0))
-    return median, scale
+def magnitude_fence(features: np.ndarray) -> float:
+    """Tukey's far-out fence of the changed pixels' magnitudes: Q3 + 3 IQR."""
+    q25, q75 = np.percentile(features[:, 0], [25, 75])
+    return float(q75 + KMEANS_FENCE * (q75 - q25))
 
 
 def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
                    max_fit: int = 200_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """K-means on robustly standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
+    """K-means on standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
     (0 elsewhere) and the class centres (rho, alpha).
 
-    The features are centred on their medians, scaled by their inter-quartile ranges, and magnitudes are
-    clipped at `KMEANS_CLIP` robust units, so a small fraction of extreme magnitudes (a damaged swath edge, saturated
-    pixels) neither takes a class of its own nor stretches the scale until two real change types merge."""
+    A small fraction of extreme magnitudes (a damaged swath edge, saturated pixels: above `magnitude_fence`)
+    does not shape the classes: the scaling and the K-means fit use the other pixels, and the extreme ones are
+    then given the nearest class. Otherwise they take a class of their own and inflate the magnitude's
+    standard deviation until two real change types merge. Without such pixels nothing changes."""
     from sklearn.cluster import KMeans
 
     labels = np.zeros(rho.shape, dtype=np.uint8)
     features = np.column_stack([rho[changed], alpha[changed]]).astype(np.float64)
     if len(features) == 0:
         return labels, np.zeros((0, 2))
-    centre, scale = robust_centre_scale(features)
-    unique = len(np.unique(features, axis=0)) if len(features) < 10 * n_classes else n_classes
+    inliers = features[features[:, 0] <= magnitude_fence(features)]
+    if len(inliers) < n_classes:
+        inliers = features
+    scale = inliers.std(axis=0)
+    scale[scale == 0] = 1.0
+    centre = inliers.mean(axis=0)
+    unique = len(np.unique(inliers, axis=0)) if len(inliers) < 10 * n_classes else n_classes
     k = max(1, min(n_classes, unique))
     rng = np.random.default_rng(seed)
-    standard = (features - centre) / scale
-    standard[:, 0] = np.minimum(standard[:, 0], KMEANS_CLIP)     # extreme magnitudes only; angles are bounded
-    fit = standard if len(standard) <= max_fit else standard[rng.choice(len(standard), max_fit, replace=False)]
-    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(fit)
-    raw = model.predict(standard)
-    centres = np.array([features[raw == i].mean(axis=0) if (raw == i).any() else
-                        model.cluster_centers_[i] * scale + centre for i in range(k)])
+    fit = inliers if len(inliers) <= max_fit else inliers[rng.choice(len(inliers), max_fit, replace=False)]
+    model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit((fit - centre) / scale)
+    raw = model.predict((features - centre) / scale)
+    centres = model.cluster_centers_ * scale + centre
     order = np.argsort(centres[:, 1], kind="stable")
     rank = np.empty(k, dtype=np.uint8)
     rank[order] = np.arange(1, k + 1, dtype=np.uint8)

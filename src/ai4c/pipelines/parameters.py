@@ -64,6 +64,49 @@ def _output_format() -> Any:
     return param("GeoTIFF", OUTPUT_FORMAT_HELP)
 
 
+def _resolution() -> Any:
+    return param(10.0, "pixel size in metres (degrees for WGS84 by SNAP's rule)", check=positive, metavar="M")
+
+
+def check_epochs(name: str, value: int) -> int:
+    """Table 10: more than one epoch."""
+    if value <= 1:
+        raise InvalidParameterError(f"{name}={value} must be an integer > 1 (default 50)")
+    return value
+
+
+def check_batch_size(name: str, value: int) -> int:
+    """Table 10: a power of 2 greater than 2."""
+    if value <= 2 or value & (value - 1):
+        raise InvalidParameterError(f"{name}={value} must be a power of 2 greater than 2: 4, 8, 16, 32, 64, ...")
+    return value
+
+
+def check_learning_rate(name: str, value: float) -> float:
+    """Table 10: strictly between 0 and 1."""
+    if not 0 < value < 1:
+        raise InvalidParameterError(f"{name}={value} must be > 0 and < 1 (default 1e-3)")
+    return value
+
+
+def check_flag01(name: str, value: int) -> int:
+    """Table 10: 0 (not used) or 1 (used)."""
+    if value not in (0, 1):
+        raise InvalidParameterError(f"{name}={value} must be 0 (not used) or 1 (used)")
+    return value
+
+
+def between(low: int, high: int) -> Any:
+    """A rule: low <= value <= high."""
+
+    def check(name: str, value: int) -> int:
+        if not low <= value <= high:
+            raise InvalidParameterError(f"{name}={value} must be in {low}..{high}")
+        return value
+
+    return check
+
+
 @dataclass(frozen=True)
 class S1GrdParameters:
     """S1-GRD-preprocess (seed table 2) and its graph `s1-grd`."""
@@ -107,8 +150,7 @@ class S2PreParameters:
 
     bands: str = param("B2,B3,B4,B8", "comma-separated bands B1..B12, B8A")
     sen2cor: bool = param(True, "run sen2cor's L2A_Process on L1C products when it is installed", cli=False)
-    resolution: float = param(10.0, "pixel size in metres (degrees for WGS84 by SNAP's rule)", check=positive,
-                              metavar="M")
+    resolution: float = _resolution()
     upsampling: str = param("Nearest", "interpolation from coarser bands", choices=UPSAMPLING)
     downsampling: str = param("First", "aggregation from finer bands", choices=DOWNSAMPLING)
     flagdownsampling: str = param("First", "aggregation of flag bands (SCL, masks)", choices=FLAG_DOWNSAMPLING)
@@ -129,8 +171,7 @@ class S2CdParameters:
     """S2-CD (seed §4.2.5) and its graph `s2-cd`."""
 
     bands: str = param("B2,B3,B4,B8", "bands used for the changes")
-    resolution: float = param(10.0, "pixel size in metres (degrees for WGS84 by SNAP's rule)", check=positive,
-                              metavar="M")
+    resolution: float = _resolution()
     projection: str = param("WGS84", "UTM (the tile's zone), WGS84, EPSG:n, PROJ or WKT")
     aoi: str | None = _aoi()
     upsampling: str = param("Bilinear", "interpolation of the coarser bands onto the grid", choices=UPSAMPLING,
@@ -176,3 +217,25 @@ class AqganParameters:
     end_date: str = param("2021010323", "last hour of the period (inclusive), YYYYMMDDHH")
     datasets: str = param("cams-eu,era5,static", "comma-separated datasets to preprocess")
     resume: bool = param(True, "continue from a checkpoint of this period when one exists")
+
+
+@dataclass(frozen=True)
+class S2TimeseriesParameters:
+    """`ai4c s2-timeseries`: L2A products -> the REFBOA/LAI layout of monthlycomposite."""
+
+    resolution: float = _resolution()
+
+
+@dataclass(frozen=True)
+class TrainLstmParameters:
+    """train_lstm (seed §5.2.4, AI4C_LSTMTrain.py, table 10) plus early stopping and model size."""
+
+    n_epochs: int = param(50, "number of epochs, > 1", check=check_epochs)
+    batch_size: int = param(32, "power of 2 greater than 2", check=check_batch_size,
+                            flags=("--batch_size", "--batch-size"))
+    class_weights: int = param(0, "1: weight classes by inverse frequency", check=check_flag01)
+    learning_rate: float = param(1e-3, "0 < lr < 1", check=check_learning_rate)
+    patience: int = param(8, "epochs without validation improvement before stopping", check=at_least(1))
+    seed: int = param(0, "random seed")
+    hidden: int = param(32, "LSTM hidden units", check=between(1, 1024))
+    layers: int = param(1, "stacked LSTM layers", check=between(1, 8))

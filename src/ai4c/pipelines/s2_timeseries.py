@@ -16,6 +16,7 @@ import xarray as xr
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
 from ai4c.core.outputs import output_folder
 from ai4c.optical.lai import LAI_NODATA, lai_metric
+from ai4c.pipelines.parameters import S2TimeseriesParameters
 from ai4c.products.refboa import TIMESEN2CROP_BANDS
 
 
@@ -51,7 +52,8 @@ def _check_tiles(metas: list) -> str:
     return tiles[0]
 
 
-def run(input_dir: Path | str, output_dir: Path | str, *, resolution: float = 10.0) -> list[Path]:
+def run(input_dir: Path | str, output_dir: Path | str, *,
+        resolution: float = S2TimeseriesParameters.resolution) -> list[Path]:
     """Convert every L2A product of `input_dir`; returns the written BOA and LAI paths."""
     from ai4c.core.io import write_raster
     from ai4c.core.progress import track
