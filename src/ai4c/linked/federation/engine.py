@@ -1,0 +1,197 @@
+"""The federation: parse with rdflib's algebra, fetch each basic graph pattern's solutions from the sources,
+load their triples into an in-memory GeoStore and evaluate the whole query there (OPTIONAL, UNION, MINUS,
+aggregates, ORDER, LIMIT and GeoSPARQL functions with the project's semantics)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rdflib import BNode, URIRef, Variable
+from rdflib.paths import Path
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from ai4c.core.errors import BadInputError
+from ai4c.linked.federation import planner
+from ai4c.linked.federation.expr import conjuncts, to_sparql, variables
+from ai4c.linked.federation.sources import EndpointSource, Source
+from ai4c.linked.federation.terms import from_rdflib, is_variable
+
+_SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?(<[^>]*>|[A-Za-z_][\w.-]*:[\w.-]*)\s*\{", re.IGNORECASE)
+_INSERT_BATCH = 20000
+
+
+class FederationError(BadInputError):
+    """A query the federation cannot run (malformed SPARQL, unsupported construct, a failing source with --strict)."""
+
+
+@dataclass
+class Plan:
+    """What a query did: per basic graph pattern its units (patterns, sources, estimates, actuals, requests)."""
+
+    units: list[list[planner.Unit]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    results: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failures)
+
+    def text(self) -> str:
+        lines = []
+        for number, units in enumerate(self.units, 1):
+            lines.append(f"basic graph pattern {number}:")
+            for order, unit in enumerate(units, 1):
+                kind = "exclusive group" if len(unit.patterns) > 1 else "pattern"
+                lines.append(f"  {order}. {kind} -> {', '.join(s.name for s in unit.sources) or '(no source)'}: "
+                             f"estimated {unit.estimate:g}, actual {unit.actual}, requests {unit.requests}")
+                lines += [f"       {' '.join(p)}" for p in unit.patterns]
+                lines += [f"       FILTER({f})" for f in unit.filters]
+        lines.append("requests: " + ", ".join(f"{k}={v}" for k, v in self.requests.items()))
+        lines.append("results transferred: " + ", ".join(f"{k}={v}" for k, v in self.results.items()))
+        lines += [f"PARTIAL: {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def parse(query: str):
+    """rdflib's algebra of `query`; a FederationError carrying the parser's message when malformed."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return prepareQuery(query).algebra
+    except Exception as err:  # pyparsing.ParseException and rdflib's own errors
+        raise FederationError(f"malformed SPARQL: {err}") from err
+
+
+def _patterns(node, filters, found: list, services: list) -> None:
+    """Collect (triples, pushable filters) of every BGP and every SERVICE clause below `node`."""
+    if not isinstance(node, CompValue):
+        return
+    if node.name == "BGP":
+        found.append((node.triples, filters))
+        return
+    if node.name == "ServiceGraphPattern":
+        services.append(node)
+        return
+    if node.name == "Graph":
+        raise FederationError("GRAPH patterns are not supported over a federation; query the default graph")
+    if node.name == "Filter":
+        filters = filters + [(text, variables(e), e) for e in conjuncts(node.expr)
+                             if (text := to_sparql(e)) is not None]
+    for key, value in node.items():
+        passes = ((node.name == "Filter" and key == "p") or (node.name == "Join" and key in ("p1", "p2"))
+                  or (node.name == "LeftJoin" and key == "p1"))
+        for child in value if isinstance(value, list) else [value]:
+            _patterns(child, filters if passes else [], found, services)
+
+
+def _term(term) -> str:
+    if isinstance(term, (URIRef, Variable, BNode)) or hasattr(term, "datatype"):
+        return from_rdflib(term)
+    raise FederationError(f"unsupported term {term!r} in a triple pattern")
+
+
+def _path_iris(path) -> set[str]:
+    if isinstance(path, URIRef):
+        return {str(path)}
+    found: set[str] = set()
+    for attr in ("args", "path"):
+        value = getattr(path, attr, None)
+        for part in value if isinstance(value, (list, tuple)) else ([value] if value is not None else []):
+            found |= _path_iris(part)
+    if type(path).__name__ == "NegatedPath":
+        raise FederationError("negated property paths are not supported over a federation")
+    return found
+
+
+class Federation:
+    """SPARQL over many sources, with `planner.Options` (selection: stats | ask | naive)."""
+
+    def __init__(self, sources: list[Source], *, selection: str = "stats", batch: int = 50, strict: bool = False,
+                 client=None, timeout: float = 30.0) -> None:
+        self.sources = sources
+        self.options = planner.Options(selection, batch, strict)
+        self.client = client
+        self.timeout = timeout
+
+    def query(self, query: str, result_format: str = "json") -> tuple[bytes, str, Plan]:
+        """Answer `query` over the federation; returns (serialised results, media type, plan)."""
+        from ai4c.linked.store import GeoStore
+
+        algebra = parse(query)
+        found, services = [], []
+        _patterns(algebra, [], found, services)
+        for source in self.sources:
+            source.reset_counters()
+        plan = Plan()
+        triples: set[str] = set()
+        for bgp, filters in found:
+            triples |= self._bgp_triples(bgp, filters, plan)
+        for service in services:
+            triples |= self._service_triples(service, plan)
+        for source in self.sources:
+            plan.requests[source.name] = source.requests
+            plan.results[source.name] = source.results
+        local = GeoStore(entail=False, rewrite_topology=False)
+        lines = sorted(triples)
+        for start in range(0, len(lines), _INSERT_BATCH):
+            local.update("INSERT DATA { " + "\n".join(lines[start:start + _INSERT_BATCH]) + " }")
+        body, media = local.query_serialized(_SERVICE.sub("{", query), result_format)
+        return body, media, plan
+
+    def _bgp_triples(self, bgp, filters, plan: Plan) -> set[str]:
+        """Triples (N-Triples lines) supporting every solution of one BGP, fetched from the sources."""
+        patterns, paths = [], []
+        for s, p, o in bgp:
+            if isinstance(p, Path):
+                paths.append((s, p, o))
+            else:
+                patterns.append((_term(s), _term(p), _term(o)))
+        out: set[str] = set()
+        for _, path, _ in paths:
+            for iri in _path_iris(path):
+                out |= self._instantiate([("?s", f"<{iri}>", "?o")], filters=[], plan=plan)
+        if patterns:
+            out |= self._instantiate(patterns, filters, plan)
+        return out
+
+    def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan) -> set[str]:
+        spatial = planner.spatial_constraints(filters)
+        chosen = [planner.select_sources(p, self.sources, spatial, self.options) for p in patterns]
+        if any(not sources for sources in chosen):
+            plan.units.append([planner.Unit([p], s) for p, s in zip(patterns, chosen, strict=True)])
+            return set()
+        units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options))
+        rows = planner.evaluate_units(units, self.options, plan.failures)
+        plan.units.append(units)
+        return _triples(patterns, rows)
+
+    def _service_triples(self, service, plan: Plan) -> set[str]:
+        """Triples of a SERVICE clause's triple patterns, fetched from that endpoint alone."""
+        if self.client is None:
+            raise FederationError("SERVICE clauses need an HTTP client; none was given to the federation")
+        patterns = []
+        for part in service.graph.part:
+            if part.name != "TriplesBlock":
+                raise FederationError("SERVICE bodies over a federation may hold triple patterns only")
+            patterns += [tuple(_term(t) for t in triple) for triple in part.triples]
+        url = str(service.term)
+        source = EndpointSource(name=url, url=url, client=self.client, timeout=self.timeout)
+        unit = planner.Unit(patterns, [source])
+        rows = planner.fetch(unit, source, None, plan.failures, self.options)
+        unit.actual = len(rows)
+        plan.units.append([unit])
+        plan.requests[url] = source.requests
+        plan.results[url] = source.results
+        return _triples(patterns, rows)
+
+
+def _triples(patterns: list[planner.Pattern], rows: list[dict]) -> set[str]:
+    out = set()
+    for row in rows:
+        for pattern in patterns:
+            terms = [row.get(t[1:]) if is_variable(t) else t for t in pattern]
+            if None not in terms and not terms[1].startswith("_:") and not terms[0].startswith('"'):
+                out.add(" ".join(terms) + " .")
+    return out

@@ -1,0 +1,261 @@
+"""Source selection, exclusive groups, cardinality-ordered bound joins: the solutions of one basic graph pattern."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ai4c.linked.federation.sources import Source, SourceError
+from ai4c.linked.federation.summary import GEO, RDF_TYPE, parse_wkt
+from ai4c.linked.federation.terms import authority, iri_value, is_iri, is_variable
+
+Pattern = tuple[str, str, str]
+_SPATIAL = re.compile(r"^(http://www\.opengis\.net/def/function/geosparql/(sf(?!Disjoint)|eh(?!Disjoint)|rcc8(?!dc))"
+                      r"|http://strdf\.di\.uoa\.gr/ontology#(within|contains|intersects|overlaps|equals|covers|"
+                      r"coveredBy|inside|touches|crosses|mbbIntersects|mbbWithin|mbbContains))")
+_IRI = re.compile(r"<([^<>\s]*)>")
+UNKNOWN_CARDINALITY = 1000.0
+
+
+@dataclass
+class Unit:
+    """Patterns sent together to the same sources (an exclusive group when one source holds them all)."""
+
+    patterns: list[Pattern]
+    sources: list[Source]
+    filters: list[str] = field(default_factory=list)
+    estimate: float = 0.0
+    actual: int = 0
+    requests: int = 0
+
+    @property
+    def variables(self) -> set[str]:
+        return {t[1:] for p in self.patterns for t in p if is_variable(t)}
+
+
+@dataclass
+class Options:
+    selection: str = "stats"  # stats | ask | naive
+    batch: int = 50
+    strict: bool = False
+
+
+def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, object]:
+    """{variable: CRS84 geometry} from pushable spatial filters with one variable and one constant WKT."""
+    from rdflib import Literal, Variable
+
+    found = {}
+    for _, _, expr in filters:
+        if getattr(expr, "name", None) != "Function" or not _SPATIAL.match(str(expr.iri)) or len(expr.expr) != 2:
+            continue
+        a, b = expr.expr
+        var, lit = (a, b) if isinstance(a, Variable) else (b, a)
+        if isinstance(var, Variable) and isinstance(lit, Literal):
+            geometry, _ = parse_wkt(str(lit))
+            if geometry is not None:
+                found[str(var)] = geometry
+    return found
+
+
+def map_pattern(pattern: Pattern, source: Source) -> Pattern:
+    return tuple(source.vocabulary.to_source(t) for t in pattern)
+
+
+def map_text(text: str, source: Source) -> str:
+    return _IRI.sub(lambda m: source.vocabulary.to_source(m.group(0)), text)
+
+
+def statistics_decide(pattern: Pattern, source: Source, spatial: dict) -> bool | None:
+    """True/False when the source's statistics decide whether it can match `pattern`, None when only ASK can."""
+    summary = source.summary
+    if summary is None:
+        return None
+    s, p, o = map_pattern(pattern, source)
+    if not is_iri(p):
+        if is_iri(s) and not any(authority(iri_value(s)) in st.subject_authorities for st in summary.predicates.values()):
+            return False
+        return None if (not is_variable(s) or not is_variable(o)) else summary.triples > 0
+    stats = summary.predicates.get(iri_value(p))
+    if stats is None:
+        return False
+    if iri_value(p) == RDF_TYPE and is_iri(o):
+        return iri_value(o) in summary.classes
+    if is_iri(s) and authority(iri_value(s)) not in stats.subject_authorities:
+        return False
+    if is_iri(o) and authority(iri_value(o)) not in stats.object_authorities:
+        return False
+    if iri_value(p) == GEO + "asWKT" and is_variable(o) and o[1:] in spatial and summary.extent is not None:
+        x0, y0, x1, y1 = summary.extent
+        g0, h0, g1, h1 = spatial[o[1:]].bounds
+        if g1 < x0 or g0 > x1 or h1 < y0 or h0 > y1:
+            return False
+    return None if (not is_variable(s) or not is_variable(o)) else True
+
+
+def estimate(pattern: Pattern, source: Source) -> float:
+    """Estimated matches of `pattern` in `source` from its statistics."""
+    summary = source.summary
+    if summary is None:
+        return UNKNOWN_CARDINALITY
+    s, p, o = map_pattern(pattern, source)
+    if not is_iri(p):
+        return float(summary.triples)
+    stats = summary.predicates.get(iri_value(p))
+    if stats is None:
+        return 0.0
+    if iri_value(p) == RDF_TYPE and is_iri(o):
+        return float(summary.classes.get(iri_value(o), 0))
+    value = float(stats.triples)
+    if not is_variable(s):
+        value /= max(stats.subjects, 1)
+    if not is_variable(o):
+        value /= max(stats.objects, 1)
+    return value
+
+
+def select_sources(pattern: Pattern, sources: list[Source], spatial: dict, options: Options) -> list[Source]:
+    """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats)."""
+    if options.selection == "naive":
+        return list(sources)
+    chosen = []
+    for source in sources:
+        decided = None if options.selection == "ask" else statistics_decide(pattern, source, spatial)
+        if decided is None:
+            decided = _ask(source, pattern, options)
+        if decided:
+            chosen.append(source)
+    return chosen
+
+
+def _ask(source: Source, pattern: Pattern, options: Options) -> bool:
+    try:
+        return source.ask("ASK { " + " ".join(map_pattern(pattern, source)) + " }")
+    except SourceError:
+        if options.strict:
+            raise
+        return True  # let the fetch report the failure
+
+
+def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, options: Options) -> list[Unit]:
+    """Exclusive groups (connected patterns whose only source is the same) and single-pattern units."""
+    units: list[Unit] = []
+    groups: dict[str, list[Pattern]] = {}
+    for pattern, sources in zip(patterns, chosen, strict=True):
+        if len(sources) == 1 and options.selection != "naive":
+            groups.setdefault(sources[0].name, []).append(pattern)
+        else:
+            units.append(Unit([pattern], sources))
+    by_name = {s[0].name: s[0] for s in chosen if len(s) == 1}
+    for name, members in groups.items():
+        for component in _components(members):
+            units.append(Unit(component, [by_name[name]]))
+    for unit in units:
+        unit.estimate = min(sum(estimate(p, s) for s in unit.sources) for p in unit.patterns)
+        if options.selection != "naive":
+            unit.filters = [text for text, names, _ in filters if names and names <= unit.variables
+                            and (all(s.geosparql for s in unit.sources) or "geosparql" not in text)]
+    return units
+
+
+def _components(patterns: list[Pattern]) -> list[list[Pattern]]:
+    """Patterns split into groups connected by shared variables."""
+    remaining = list(patterns)
+    out = []
+    while remaining:
+        group = [remaining.pop(0)]
+        names = {t for t in group[0] if is_variable(t)}
+        grew = True
+        while grew:
+            grew = False
+            for pattern in list(remaining):
+                if names & {t for t in pattern if is_variable(t)}:
+                    group.append(pattern)
+                    names |= {t for t in pattern if is_variable(t)}
+                    remaining.remove(pattern)
+                    grew = True
+        out.append(group)
+    return out
+
+
+def order_units(units: list[Unit]) -> list[Unit]:
+    """Greedy join order: smallest estimate first, then the smallest unit sharing a variable with those before."""
+    remaining = sorted(units, key=lambda u: u.estimate)
+    ordered: list[Unit] = []
+    bound: set[str] = set()
+    while remaining:
+        connected = [u for u in remaining if u.variables & bound]
+        pick = connected[0] if connected else remaining[0]
+        remaining.remove(pick)
+        ordered.append(pick)
+        bound |= pick.variables
+    return ordered
+
+
+def unit_query(unit: Unit, source: Source, values: tuple[list[str], list[tuple[str, ...]]] | None = None) -> str:
+    """The SELECT query sending `unit` to `source` (in its vocabulary), with a VALUES block for a bound join."""
+    body = " . ".join(" ".join(map_pattern(p, source)) for p in unit.patterns)
+    head = ""
+    if values:
+        names, rows = values
+        head = ("VALUES (" + " ".join("?" + n for n in names) + ") { "
+                + " ".join("(" + " ".join(source.vocabulary.to_source(t) for t in row) + ")" for row in rows) + " } ")
+    filters = "".join(f" FILTER({map_text(f, source)})" for f in unit.filters)
+    return f"SELECT * WHERE {{ {head}{body} .{filters} }}"
+
+
+def fetch(unit: Unit, source: Source, values=None, failures: list | None = None, options: Options = None) -> list[dict]:
+    """Rows of `unit` from one source, mapped back to the federation's vocabulary."""
+    before = source.requests
+    try:
+        rows = source.select(unit_query(unit, source, values))
+    except SourceError as err:
+        if options is not None and options.strict:
+            raise
+        if failures is not None:
+            failures.append(str(err))
+        return []
+    finally:
+        unit.requests += source.requests - before
+    back = source.vocabulary.to_federation
+    wanted = unit.variables
+    return [{k: back(v) for k, v in row.items() if k in wanted} for row in rows]
+
+
+def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
+    """Hash join of two row lists on `shared` variables (a cross product when none)."""
+    index: dict[tuple, list[dict]] = {}
+    for row in right:
+        index.setdefault(tuple(row.get(n) for n in shared), []).append(row)
+    out = []
+    for row in left:
+        for match in index.get(tuple(row.get(n) for n in shared), ()):
+            out.append({**row, **match})
+    return out
+
+
+def evaluate_units(ordered: list[Unit], options: Options, failures: list) -> list[dict]:
+    """Solutions of the ordered units: the first fetched whole, the next bound-joined in VALUES batches."""
+    rows: list[dict] = [{}]
+    bound: set[str] = set()
+    for position, unit in enumerate(ordered):
+        shared = sorted(unit.variables & bound)
+        fetched: list[dict] = []
+        use_values = (position > 0 and shared and options.selection != "naive"
+                      and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
+        if use_values:
+            distinct = sorted({tuple(row[n] for n in shared) for row in rows})
+            for start in range(0, len(distinct), options.batch):
+                batch = distinct[start:start + options.batch]
+                for source in unit.sources:
+                    fetched += fetch(unit, source, (shared, batch), failures, options)
+        else:
+            for source in unit.sources:
+                fetched += fetch(unit, source, None, failures, options)
+        unit.actual = len(fetched)
+        rows = join(rows, fetched, shared)
+        bound |= unit.variables
+        if not rows:
+            break
+    return rows
+
+

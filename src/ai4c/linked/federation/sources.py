@@ -1,0 +1,109 @@
+"""Sources of a federation: SPARQL endpoints over a passed-in HTTP client, and in-memory stores (mapped files)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from ai4c.core.errors import BadInputError
+from ai4c.linked.federation.terms import from_json
+from ai4c.linked.federation.vocabulary import Vocabulary
+
+SPARQL_JSON = "application/sparql-results+json"
+
+
+class SourceError(BadInputError):
+    """A source that cannot be reached, times out or answers something that is not SPARQL results."""
+
+
+@dataclass
+class Source:
+    """One member of the federation: its name, vocabulary mapping, statistics and request counters."""
+
+    name: str
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    geosparql: bool = True
+    summary: object = None
+    requests: int = 0
+    results: int = 0
+
+    def _run(self, query: str) -> bytes:
+        raise NotImplementedError
+
+    def _decode(self, body: bytes) -> dict:
+        try:
+            payload = json.loads(body)
+        except ValueError as err:
+            snippet = body[:60].decode("utf-8", "replace")
+            raise SourceError(f"source {self.name!r} answered garbage instead of SPARQL JSON results "
+                              f"({snippet!r}); check that it is a SPARQL endpoint") from err
+        if not isinstance(payload, dict) or not ("boolean" in payload or "results" in payload):
+            raise SourceError(f"source {self.name!r} answered JSON that is not SPARQL results")
+        return payload
+
+    def select(self, query: str) -> list[dict[str, str]]:
+        """Rows of a SELECT query as {variable: N-Triples term}, counted as one request."""
+        payload = self._decode(self._run(query))
+        self.requests += 1
+        try:
+            rows = [{var: from_json(term, f"{self.name}_") for var, term in binding.items()}
+                    for binding in payload["results"]["bindings"]]
+        except (KeyError, TypeError) as err:
+            raise SourceError(f"source {self.name!r} answered malformed SPARQL JSON results") from err
+        self.results += len(rows)
+        return rows
+
+    def ask(self, query: str) -> bool:
+        """The answer of an ASK query, counted as one request."""
+        payload = self._decode(self._run(query))
+        self.requests += 1
+        if not isinstance(payload.get("boolean"), bool):
+            raise SourceError(f"source {self.name!r} answered an ASK query without a boolean")
+        return payload["boolean"]
+
+    def reset_counters(self) -> None:
+        self.requests = 0
+        self.results = 0
+
+
+@dataclass
+class EndpointSource(Source):
+    """A SPARQL 1.1 Protocol endpoint, queried through `client` (an httpx.Client) with timeout and retries."""
+
+    url: str = ""
+    client: object = None
+    timeout: float = 30.0
+    retries: int = 2
+
+    def _run(self, query: str) -> bytes:
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                reply = self.client.post(self.url, data={"query": query}, headers={"Accept": SPARQL_JSON},
+                                         timeout=self.timeout)
+            except Exception as err:  # httpx raises many transport errors; all mean "not reachable now"
+                last = err
+                time.sleep(min(0.2 * 2 ** attempt, 2.0))
+                continue
+            if reply.status_code >= 500 and attempt < self.retries:
+                last = SourceError(f"HTTP {reply.status_code}")
+                time.sleep(min(0.2 * 2 ** attempt, 2.0))
+                continue
+            if reply.status_code != 200:
+                raise SourceError(f"source {self.name!r} ({self.url}) refused a query: HTTP {reply.status_code} "
+                                  f"{reply.text[:200]}")
+            return reply.content
+        raise SourceError(f"source {self.name!r} ({self.url}) is unreachable after {self.retries + 1} tries: "
+                          f"{last}") from last
+
+
+@dataclass
+class LocalSource(Source):
+    """An in-memory GeoStore (e.g. a mapped CSV/GeoJSON materialised on demand)."""
+
+    store: object = None
+
+    def _run(self, query: str) -> bytes:
+        body, _ = self.store.query_serialized(query, "json")
+        return body

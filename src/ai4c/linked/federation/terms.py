@@ -1,0 +1,73 @@
+"""RDF terms as N-Triples strings: the one hashable, query-ready form bindings travel in."""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import BNode, Literal, URIRef, Variable
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)")
+
+
+def escape(text: str) -> str:
+    """Escape a lexical form for a double-quoted N-Triples/SPARQL literal."""
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def from_json(term: dict, bnode_prefix: str = "") -> str:
+    """A SPARQL 1.1 JSON results term as an N-Triples string (blank nodes prefixed to keep sources apart)."""
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{bnode_prefix}{value}"
+    if "xml:lang" in term:
+        return f'"{escape(value)}"@{term["xml:lang"]}'
+    datatype = term.get("datatype")
+    if datatype and datatype != XSD + "string":
+        return f'"{escape(value)}"^^<{datatype}>'
+    return f'"{escape(value)}"'
+
+
+def from_rdflib(term) -> str:
+    """An rdflib term (IRI, literal, variable, blank node as variable) as SPARQL text."""
+    if isinstance(term, Variable):
+        return f"?{term}"
+    if isinstance(term, BNode):
+        return f"?_b{term}"
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        if term.language:
+            return f'"{escape(str(term))}"@{term.language}'
+        if term.datatype and str(term.datatype) != XSD + "string":
+            return f'"{escape(str(term))}"^^<{term.datatype}>'
+        return f'"{escape(str(term))}"'
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def is_variable(text: str) -> bool:
+    return text.startswith("?")
+
+
+def is_iri(text: str) -> bool:
+    return text.startswith("<")
+
+
+def iri_value(text: str) -> str:
+    return text[1:-1]
+
+
+def authority(iri: str) -> str | None:
+    """scheme://host of an IRI (the 'authority' prefix SEVOD-style summaries keep)."""
+    match = _AUTHORITY.match(iri)
+    return match.group(1) if match else None
+
+
+def literal_parts(text: str) -> tuple[str, str | None]:
+    """(lexical form, datatype IRI or None) of an N-Triples literal string."""
+    end = text.rfind('"')
+    lexical = text[1:end].replace('\\"', '"').replace("\\n", "\n").replace("\\r", "\r").replace("\\\\", "\\")
+    rest = text[end + 1:]
+    return lexical, rest[3:-1] if rest.startswith("^^<") else None

@@ -1,0 +1,182 @@
+"""Federated SPARQL over three sources (two store endpoints, one in another vocabulary, and a mapped CSV):
+answers equal, as multisets, those of one store holding the union in one vocabulary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+import numpy as np
+import pytest
+import yaml
+from tests.linked.store.test_store_60_server import Server
+
+from ai4c.linked.federation import Federation
+from ai4c.linked.store import GeoStore
+from ai4c.services.federation import create_app as federation_app
+from ai4c.services.federation import load_sources
+from ai4c.services.sparql import create_app
+
+EX, SDO, GEO = "http://ex.org/", "http://schema.org/", "http://www.opengis.net/ont/geosparql#"
+PEOPLE, PEOPLE_B = "http://people.example.org/", "http://people.example.net/"
+CITIES = "http://geo.example.org/"
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+WKT = f"<{GEO}wktLiteral>"
+DT = "<http://www.w3.org/2001/XMLSchema#dateTime>"
+N_PEOPLE, N_CITIES = 60, 12
+
+MAPPING = f"""@prefix rr: <http://www.w3.org/ns/r2rml#> . @prefix rml: <http://semweb.mmlab.be/ns/rml#> .
+@prefix ql: <http://semweb.mmlab.be/ns/ql#> . @prefix ex: <{EX}> . @prefix geo: <{GEO}> .
+<#C> rml:logicalSource [ rml:source "cities.csv" ; rml:referenceFormulation ql:CSV ] ;
+  rr:subjectMap [ rr:template "{CITIES}c{{id}}" ; rr:class ex:City ] ;
+  rr:predicateObjectMap [ rr:predicate ex:label ; rr:objectMap [ rml:reference "label" ] ] ;
+  rr:predicateObjectMap [ rr:predicate geo:hasGeometry ; rr:objectMap [ rr:template "{CITIES}g{{id}}" ] ] .
+<#G> rml:logicalSource [ rml:source "cities.csv" ; rml:referenceFormulation ql:CSV ] ;
+  rr:subjectMap [ rr:template "{CITIES}g{{id}}" ] ;
+  rr:predicateObjectMap [ rr:predicate geo:asWKT ; rr:objectMap [ rml:reference "wkt" ; rr:datatype geo:wktLiteral ] ] .
+"""
+
+
+def dataset():
+    """(triples in the federation vocabulary tagged with their source, CSV rows of the cities)."""
+    rng = np.random.default_rng(7)
+    cities = [(j, f"City {j}", f"POINT({rng.uniform(0, 10):.3f} {rng.uniform(40, 50):.3f})") for j in range(N_CITIES)]
+    triples = []  # (source, s, p, o) in the federation's vocabulary
+    for i in range(N_PEOPLE):
+        person = f"<{PEOPLE}p{i}>"
+        home = "a" if i % 2 == 0 else "b"
+        triples += [(home, person, f"<{TYPE}>", f"<{EX}Person>"),
+                    (home, person, f"<{EX}name>", f'"Person {i}"'),
+                    (home, person, f"<{EX}livesIn>", f"<{CITIES}c{int(rng.integers(N_CITIES))}>")]
+        if i % 3:
+            triples.append(("b", person, f"<{EX}born>", f'"19{50 + i % 50}-0{1 + i % 9}-15T00:00:00Z"^^{DT}'))
+        for k in rng.choice(N_PEOPLE, size=2, replace=False):
+            triples.append(("b", person, f"<{EX}knows>", f"<{PEOPLE}p{k}>"))
+        if i % 4 == 0:
+            triples.append(("a", person, f"<{EX}email>", f'"p{i}@mail.org"'))
+    for j in range(5):  # places far from the cities, in source a
+        place = f"<{EX}place{j}>"
+        triples += [("a", place, f"<{GEO}hasGeometry>", f"<{EX}pg{j}>"),
+                    ("a", f"<{EX}pg{j}>", f"<{GEO}asWKT>", f'"POINT({30 + j} {10 + j})"^^{WKT}'),
+                    ("a", place, f"<{EX}label>", f'"Place {j}"')]
+    for j, label, wkt in cities:
+        triples += [("csv", f"<{CITIES}c{j}>", f"<{TYPE}>", f"<{EX}City>"),
+                    ("csv", f"<{CITIES}c{j}>", f"<{EX}label>", f'"{label}"'),
+                    ("csv", f"<{CITIES}c{j}>", f"<{GEO}hasGeometry>", f"<{CITIES}g{j}>"),
+                    ("csv", f"<{CITIES}g{j}>", f"<{GEO}asWKT>", f'"{wkt}"^^{WKT}')]
+    return triples, cities
+
+
+def to_b(term: str) -> str:
+    """Source b's vocabulary: schema.org terms and people under another authority."""
+    table = {f"<{EX}Person>": f"<{SDO}Person>", f"<{EX}name>": f"<{SDO}name>", f"<{EX}knows>": f"<{SDO}knows>",
+             f"<{EX}born>": f"<{SDO}birthDate>", f"<{EX}livesIn>": f"<{SDO}homeLocation>"}
+    return table.get(term, term.replace(PEOPLE, PEOPLE_B))
+
+
+def _store(lines: list[str]) -> GeoStore:
+    store = GeoStore()
+    store.update("INSERT DATA { " + "\n".join(lines) + " }")
+    return store
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("federation")
+    triples, cities = dataset()
+    lines = {src: [" ".join(t[1:]) + " ." for t in triples if t[0] == src] for src in ("a", "b")}
+    lines["b"] = [" ".join(to_b(x) for x in t[1:]) + " ." for t in triples if t[0] == "b"]
+    (folder / "cities.csv").write_text("id,label,wkt\n" + "".join(f'{j},{lab},"{w}"\n' for j, lab, w in cities))
+    (folder / "cities.ttl").write_text(MAPPING)
+    (folder / "b.yaml").write_text(yaml.safe_dump({
+        "terms": {f"{EX}{k}": f"{SDO}{v}" for k, v in
+                  {"Person": "Person", "name": "name", "knows": "knows", "born": "birthDate",
+                   "livesIn": "homeLocation"}.items()},
+        "prefixes": {PEOPLE: PEOPLE_B}}))
+    truth = _store([" ".join(t[1:]) + " ." for t in triples])
+    with Server(create_app(_store(lines["a"]))) as url_a, Server(create_app(_store(lines["b"]))) as url_b:
+        config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql"},
+                              {"name": "b", "endpoint": f"{url_b}/sparql", "vocabulary": "b.yaml"},
+                              {"name": "cities", "mapping": "cities.ttl"}]}
+        (folder / "sources.yaml").write_text(yaml.safe_dump(config))
+        with httpx.Client() as client:
+            sources = load_sources(folder / "sources.yaml", client)
+            yield {"sources": sources, "truth": truth, "folder": folder, "client": client, "urls": (url_a, url_b)}
+
+
+P = (f"PREFIX ex: <{EX}> PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
+     "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
+BOX = '"POLYGON((2 42, 8 42, 8 48, 2 48, 2 42))"^^geo:wktLiteral'
+QUERIES = {
+    "star": "SELECT ?p ?n ?c WHERE { ?p a ex:Person ; ex:name ?n ; ex:livesIn ?c }",
+    "path": "SELECT ?p ?l WHERE { ?p ex:knows ?q . ?q ex:livesIn ?c . ?c ex:label ?l }",
+    "hybrid": "SELECT ?n ?l WHERE { ?p ex:name ?n ; ex:livesIn ?c . ?c ex:label ?l ; a ex:City FILTER(?l != \"City 3\") }",
+    "optional": "SELECT ?p ?e WHERE { ?p a ex:Person OPTIONAL { ?p ex:email ?e } }",
+    "union": "SELECT ?x ?l WHERE { { ?x ex:label ?l } UNION { ?x ex:name ?l } }",
+    "filter": "SELECT ?p ?n WHERE { ?p ex:name ?n FILTER(REGEX(?n, \"1\")) }",
+    "aggregate": "SELECT ?c (COUNT(?p) AS ?k) WHERE { ?p ex:livesIn ?c } GROUP BY ?c ORDER BY DESC(?k) ?c",
+    "geo_selection": f"SELECT ?f WHERE {{ ?f geo:hasGeometry ?g . ?g geo:asWKT ?w FILTER(geof:sfWithin(?w, {BOX})) }}",
+    "geo_join": ("SELECT ?n ?l WHERE { ?p ex:name ?n ; ex:livesIn ?c . ?c geo:hasGeometry ?g . ?g geo:asWKT ?w . "
+                 f"FILTER(geof:sfIntersects(?w, {BOX})) ?c ex:label ?l }}"),
+    "temporal": ("SELECT ?p ?b WHERE { ?p ex:born ?b ; ex:name ?n "
+                 'FILTER(?b >= "1970-01-01T00:00:00Z"^^xsd:dateTime && ?b < "1990-01-01T00:00:00Z"^^xsd:dateTime) }'),
+    "minus": "SELECT ?p WHERE { ?p a ex:Person MINUS { ?p ex:born ?b } }",
+    "property_path": "SELECT ?p ?q WHERE { ?p ex:knows/ex:knows ?q FILTER(?p = <http://people.example.org/p0>) }",
+}
+
+
+def rows(body: bytes) -> Counter:
+    import json
+
+    data = json.loads(body)
+    return Counter(tuple(sorted((k, v["value"]) for k, v in b.items())) for b in data["results"]["bindings"])
+
+
+def truth_rows(store: GeoStore, query: str) -> Counter:
+    return rows(store.query_serialized(query, "json")[0])
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_answers_equal_single_store(world, name):
+    query = P + QUERIES[name]
+    expected = truth_rows(world["truth"], query)
+    assert sum(expected.values()) > 0
+    body, _, plan = Federation(world["sources"]).query(query)
+    assert rows(body) == expected
+    assert not plan.partial
+
+
+def test_fewer_requests_than_naive_and_ask(world):
+    totals = {}
+    for mode in ("stats", "ask", "naive"):
+        federation = Federation(world["sources"], selection=mode)
+        requests = transferred = 0
+        for name in sorted(QUERIES):
+            query = P + QUERIES[name]
+            body, _, plan = federation.query(query)
+            assert rows(body) == truth_rows(world["truth"], query), (mode, name)
+            requests += sum(plan.requests.values())
+            transferred += sum(plan.results.values())
+        totals[mode] = (requests, transferred)
+    assert totals["stats"][0] < totals["ask"][0]
+    assert totals["stats"][1] < totals["naive"][1]
+
+
+def test_spatial_extent_prunes_sources(world):
+    _, _, plan = Federation(world["sources"]).query(P + QUERIES["geo_selection"])
+    wkt_units = [u for units in plan.units for u in units if any("asWKT" in p[1] for p in u.patterns)]
+    assert [s.name for s in wkt_units[0].sources] == ["cities"]  # source a's places lie outside the box
+    assert plan.requests["a"] + plan.requests["b"] == 0 or all(
+        "asWKT" not in p[1] for u in plan.units[0] for p in u.patterns if "a" in [s.name for s in u.sources])
+
+
+def test_endpoint_protocol_and_errors(world):
+    app = federation_app(Federation(world["sources"]))
+    with Server(app) as url:
+        query = P + QUERIES["star"]
+        got = httpx.post(f"{url}/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+        assert got.status_code == 200
+        assert rows(got.content) == truth_rows(world["truth"], query)
+        bad = httpx.get(f"{url}/sparql", params={"query": "SELECT ?x WHERE { ?x "})
+        assert bad.status_code == 400 and "malformed SPARQL" in bad.json()["error"]
+        assert httpx.post(f"{url}/sparql", data={"update": "CLEAR ALL"}).status_code == 403
