@@ -180,3 +180,78 @@ def test_endpoint_protocol_and_errors(world):
         bad = httpx.get(f"{url}/sparql", params={"query": "SELECT ?x WHERE { ?x "})
         assert bad.status_code == 400 and "malformed SPARQL" in bad.json()["error"]
         assert httpx.post(f"{url}/sparql", data={"update": "CLEAR ALL"}).status_code == 403
+
+
+def test_summary_statistics_and_turtle_round_trip(world, tmp_path, run_cli):
+    from ai4c.linked.federation.summary import from_turtle
+
+    triples, _ = dataset()
+    url_a, _ = world["urls"]
+    out = tmp_path / "sources.ttl"
+    code, _, err = run_cli("federation", "summarize", "--endpoint", f"{url_a}/sparql", "--name", "a", "-o", out)
+    assert code == 0, err
+    (summary,) = from_turtle(out.read_text())
+    mine = [t for t in triples if t[0] == "a"]
+    names = [t for t in mine if t[2] == f"<{EX}name>"]
+    stats = summary.predicates[f"{EX}name"]
+    assert (stats.triples, stats.subjects, stats.objects) == (len(names), len({t[1] for t in names}),
+                                                                len({t[3] for t in names}))
+    assert stats.subject_authorities == {"http://people.example.org"}
+    assert summary.classes[f"{EX}Person"] == sum(1 for t in mine if t[3] == f"<{EX}Person>")
+    assert summary.extent == pytest.approx((30, 10, 34, 14))
+    assert summary.triples >= len(mine)
+
+
+def test_cli_query_explain(world, run_cli):
+    query = P + "SELECT ?p ?q ?l WHERE { ?p ex:born ?b ; ex:knows ?q ; ex:livesIn ?c . ?c a ex:City ; ex:label ?l }"
+    code, out, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", query, "--explain")
+    assert code == 0, err
+    assert rows(out.encode()) == truth_rows(world["truth"], query)
+    assert "exclusive group -> b: estimated" in err and "requests: a=" in err
+    assert "pattern -> cities" in err and "actual 12" in err
+
+
+def test_service_clause_is_honoured(world):
+    url_a, _ = world["urls"]
+    query = P + f"SELECT ?p ?e WHERE {{ ?p ex:name ?n SERVICE <{url_a}/sparql> {{ ?p ex:email ?e }} }}"
+    truth = P + "SELECT ?p ?e WHERE { ?p ex:name ?n . ?p ex:email ?e }"
+    body, _, plan = Federation(world["sources"], client=world["client"]).query(query)
+    assert rows(body) == truth_rows(world["truth"], truth)
+    assert plan.requests[f"{url_a}/sparql"] == 1
+
+
+def test_source_down_gives_partial_answer_or_strict_error(world):
+    from dataclasses import replace
+
+    from ai4c.linked.federation import SourceError
+
+    a, b, cities = world["sources"]
+    dead = replace(b, url="http://127.0.0.1:9/sparql", retries=1, timeout=2.0)
+    query = P + QUERIES["star"]
+    body, _, plan = Federation([a, dead, cities]).query(query)
+    assert plan.partial and "'b'" in plan.failures[0]
+    expected = truth_rows(world["truth"], query)
+    got = rows(body)
+    assert got and all(expected[row] >= count for row, count in got.items()) and got != expected
+    with pytest.raises(SourceError, match="'b'"):
+        Federation([a, dead, cities], strict=True).query(query)
+
+
+def test_bad_sources(world, tmp_path):
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    from ai4c.linked.federation import SourceError, VocabularyError
+
+    client = world["client"]
+    with pytest.raises(SourceError, match="'gone'.*unreachable"):
+        load_sources({"sources": [{"name": "gone", "endpoint": "http://127.0.0.1:9/sparql"}]}, client, retries=0)
+    garbage = FastAPI()
+    garbage.post("/sparql")(lambda: PlainTextResponse("<html>not sparql</html>"))
+    with Server(garbage) as url, pytest.raises(SourceError, match="'junk' answered garbage"):
+        load_sources({"sources": [{"name": "junk", "endpoint": f"{url}/sparql"}]}, client)
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump({"terms": {f"{EX}name": f"{SDO}nonexistentTerm"}}))
+    url_a, _ = world["urls"]
+    config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql", "vocabulary": str(tmp_path / "v.yaml")}]}
+    with pytest.raises(VocabularyError, match="nonexistentTerm"):
+        load_sources(config, client)

@@ -17,7 +17,8 @@ from ai4c.linked.federation.expr import conjuncts, to_sparql, variables
 from ai4c.linked.federation.sources import EndpointSource, Source
 from ai4c.linked.federation.terms import from_rdflib, is_variable
 
-_SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?(<[^>]*>|[A-Za-z_][\w.-]*:[\w.-]*)\s*\{", re.IGNORECASE)
+_SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?<([^>]*)>\s*\{", re.IGNORECASE)
+_SERVICE_GRAPH = "urn:ai4c:service:"
 _INSERT_BATCH = 20000
 
 
@@ -55,11 +56,18 @@ class Plan:
 
 
 def parse(query: str):
-    """rdflib's algebra of `query`; a FederationError carrying the parser's message when malformed."""
+    """rdflib's algebra of `query` (SERVICE clauses as GRAPH <urn:ai4c:service:N>, which rdflib parses reliably)
+    and the SERVICE IRIs; a FederationError carrying the parser's message when malformed."""
     from rdflib.plugins.sparql import prepareQuery
 
+    urls: list[str] = []
+
+    def marker(match: re.Match) -> str:
+        urls.append(match.group(2))
+        return f"GRAPH <{_SERVICE_GRAPH}{len(urls) - 1}> {{"
+
     try:
-        return prepareQuery(query).algebra
+        return prepareQuery(_SERVICE.sub(marker, query)).algebra, urls
     except Exception as err:  # pyparsing.ParseException and rdflib's own errors
         raise FederationError(f"malformed SPARQL: {err}") from err
 
@@ -71,10 +79,12 @@ def _patterns(node, filters, found: list, services: list) -> None:
     if node.name == "BGP":
         found.append((node.triples, filters))
         return
-    if node.name == "ServiceGraphPattern":
-        services.append(node)
+    if node.name == "Graph" and str(node.term).startswith(_SERVICE_GRAPH):
+        inner: list = []
+        _patterns(node.p, [], inner, [])
+        services.append((int(str(node.term)[len(_SERVICE_GRAPH):]), [t for bgp, _ in inner for t in bgp]))
         return
-    if node.name == "Graph":
+    if node.name in ("Graph", "ServiceGraphPattern"):
         raise FederationError("GRAPH patterns are not supported over a federation; query the default graph")
     if node.name == "Filter":
         filters = filters + [(text, variables(e), e) for e in conjuncts(node.expr)
@@ -119,7 +129,7 @@ class Federation:
         """Answer `query` over the federation; returns (serialised results, media type, plan)."""
         from ai4c.linked.store import GeoStore
 
-        algebra = parse(query)
+        algebra, urls = parse(query)
         found, services = [], []
         _patterns(algebra, [], found, services)
         for source in self.sources:
@@ -128,8 +138,8 @@ class Federation:
         triples: set[str] = set()
         for bgp, filters in found:
             triples |= self._bgp_triples(bgp, filters, plan)
-        for service in services:
-            triples |= self._service_triples(service, plan)
+        for number, service_triples in services:
+            triples |= self._service_triples(urls[number], service_triples, plan)
         for source in self.sources:
             plan.requests[source.name] = source.requests
             plan.results[source.name] = source.results
@@ -167,16 +177,13 @@ class Federation:
         plan.units.append(units)
         return _triples(patterns, rows)
 
-    def _service_triples(self, service, plan: Plan) -> set[str]:
+    def _service_triples(self, url: str, triples: list, plan: Plan) -> set[str]:
         """Triples of a SERVICE clause's triple patterns, fetched from that endpoint alone."""
         if self.client is None:
             raise FederationError("SERVICE clauses need an HTTP client; none was given to the federation")
-        patterns = []
-        for part in service.graph.part:
-            if part.name != "TriplesBlock":
-                raise FederationError("SERVICE bodies over a federation may hold triple patterns only")
-            patterns += [tuple(_term(t) for t in triple) for triple in part.triples]
-        url = str(service.term)
+        if any(isinstance(p, Path) for _, p, _ in triples):
+            raise FederationError("property paths inside SERVICE are not supported over a federation")
+        patterns = [tuple(_term(t) for t in triple) for triple in triples]
         source = EndpointSource(name=url, url=url, client=self.client, timeout=self.timeout)
         unit = planner.Unit(patterns, [source])
         rows = planner.fetch(unit, source, None, plan.failures, self.options)

@@ -221,6 +221,17 @@ def fetch(unit: Unit, source: Source, values=None, failures: list | None = None,
     return [{k: back(v) for k, v in row.items() if k in wanted} for row in rows]
 
 
+def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
+    """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins)."""
+    if source.summary is None:
+        return True
+    for pattern in unit.patterns:
+        bound = tuple(binding.get(t[1:], t) if is_variable(t) else t for t in pattern)
+        if bound != pattern and statistics_decide(bound, source, {}) is False:
+            return False
+    return True
+
+
 def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
     """Hash join of two row lists on `shared` variables (a cross product when none)."""
     index: dict[tuple, list[dict]] = {}
@@ -244,10 +255,10 @@ def evaluate_units(ordered: list[Unit], options: Options, failures: list) -> lis
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
         if use_values:
             distinct = sorted({tuple(row[n] for n in shared) for row in rows})
-            for start in range(0, len(distinct), options.batch):
-                batch = distinct[start:start + options.batch]
-                for source in unit.sources:
-                    fetched += fetch(unit, source, (shared, batch), failures, options)
+            for source in unit.sources:
+                usable = [row for row in distinct if could_match(unit, source, dict(zip(shared, row, strict=True)))]
+                for start in range(0, len(usable), options.batch):
+                    fetched += fetch(unit, source, (shared, usable[start:start + options.batch]), failures, options)
         else:
             for source in unit.sources:
                 fetched += fetch(unit, source, None, failures, options)

@@ -1,0 +1,121 @@
+"""`ai4c federation summarize|query|serve`: one SPARQL endpoint over many sources (Semagrow-like)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ai4c.cli.app import Command
+
+SELECTIONS = ("stats", "ask", "naive")
+
+
+def _federation_options(parser: argparse.ArgumentParser) -> None:
+    """The options `query` and `serve` share (one definition)."""
+    parser.add_argument("--sources", required=True, type=Path,
+                        help="sources.yaml: 'sources:' list of {name, endpoint: URL | mapping: FILE, "
+                             "summary?: FILE, vocabulary?: FILE, geosparql?: bool}")
+    parser.add_argument("--selection", default="stats", choices=SELECTIONS,
+                        help="source selection: statistics refined by ASK (stats), ASK only, or naive (every "
+                             "pattern to every source)")
+    parser.add_argument("--batch", type=int, default=50, help="bindings per VALUES block in bound joins")
+    parser.add_argument("--timeout", type=float, default=30.0, help="per-request time limit of a source, seconds")
+    parser.add_argument("--retries", type=int, default=2, help="retries of a failing request to a source")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail when a source fails (default: a partial answer, flagged)")
+
+
+def _federation(args: argparse.Namespace, client):
+    from ai4c.core.errors import InvalidParameterError
+    from ai4c.linked.federation import Federation
+    from ai4c.services.federation import load_sources
+
+    if args.batch < 1 or args.timeout <= 0 or args.retries < 0:
+        raise InvalidParameterError("--batch must be >= 1, --timeout > 0 and --retries >= 0")
+    sources = load_sources(args.sources, client, timeout=args.timeout, retries=args.retries)
+    return Federation(sources, selection=args.selection, batch=args.batch, strict=args.strict, client=client,
+                      timeout=args.timeout)
+
+
+def _summarize_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint", action="append", required=True, help="SPARQL endpoint URL (repeatable)")
+    parser.add_argument("--name", action="append", default=None, help="name of each endpoint (default: its URL)")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="VoID/SEVOD Turtle file to write")
+    parser.add_argument("--timeout", type=float, default=120.0, help="per-request time limit, seconds")
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    import httpx
+
+    from ai4c.core.errors import InvalidParameterError
+    from ai4c.core.io import write_text_atomic
+    from ai4c.linked.federation import EndpointSource, summarize
+    from ai4c.linked.federation.summary import to_turtle
+
+    names = args.name or args.endpoint
+    if len(names) != len(args.endpoint):
+        raise InvalidParameterError("give one --name per --endpoint (or none)")
+    with httpx.Client() as client:
+        summaries = [summarize(EndpointSource(name=n, url=u, client=client, timeout=args.timeout), u)
+                     for n, u in zip(names, args.endpoint, strict=True)]
+    write_text_atomic(args.output, to_turtle(summaries))
+    for s in summaries:
+        print(f"{s.name}: {s.triples} triples, {len(s.predicates)} predicates, {len(s.classes)} classes, "
+              f"extent {s.extent}, time {s.time_extent}", file=sys.stderr)
+    return 0
+
+
+def _query_args(parser: argparse.ArgumentParser) -> None:
+    _federation_options(parser)
+    parser.add_argument("query", help="SPARQL query text, @FILE or a .rq file")
+    parser.add_argument("--format", default="json", choices=["json", "csv", "tsv", "xml"],
+                        help="result format (CONSTRUCT/DESCRIBE give N-Triples)")
+    parser.add_argument("--explain", action="store_true", help="print the plan (sources per pattern, order, "
+                                                              "estimated and actual cardinalities, requests)")
+
+
+def _query(args: argparse.Namespace) -> int:
+    import httpx
+
+    from ai4c.cli.store import _text
+
+    with httpx.Client() as client:
+        body, _, plan = _federation(args, client).query(_text(args.query), args.format)
+    sys.stdout.write(body.decode("utf-8"))
+    if not body.endswith(b"\n"):
+        sys.stdout.write("\n")
+    if args.explain:
+        print(plan.text(), file=sys.stderr)
+    elif plan.partial:
+        print("warning: partial answer: " + "; ".join(plan.failures), file=sys.stderr)
+    return 0
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    _federation_options(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=7300, help="TCP port")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import httpx
+    import uvicorn
+
+    from ai4c.services.federation import create_app
+
+    with httpx.Client() as client:
+        federation = _federation(args, client)
+        print(f"federating {', '.join(s.name for s in federation.sources)} on "
+              f"http://{args.host}:{args.port}/sparql (read-only)", file=sys.stderr)
+        uvicorn.run(create_app(federation), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+COMMANDS = [
+    Command("summarize", "gather VoID/SEVOD statistics of SPARQL endpoints", _summarize_args, _summarize,
+            group="federation"),
+    Command("query", "answer a SPARQL query over federated sources", _query_args, _query, group="federation"),
+    Command("serve", "serve federated sources as one read-only SPARQL endpoint", _serve_args, _serve,
+            group="federation"),
+]
