@@ -2,8 +2,8 @@
 
 Per query: wall time, requests and transferred rows of the federation (statistics + ASK selection, exclusive
 groups, bound joins) against the naive federator (every pattern to every source) and the ideal (the union in one
-store); then N clients hammering the federated endpoint. Size: AI4C_BENCH_FEDERATION_PEOPLE (default 100000 people,
-about 1 M triples: `make bench`); AI4C_BENCH_FEDERATION_CLIENT_SECONDS (default 60), ..._CLIENTS (default 16).
+store); then N clients hammering the federated endpoint. Size: AI4C_BENCH_FEDERATION_PEOPLE (default 200000 people,
+about 1.05 M triples: `make bench`); AI4C_BENCH_FEDERATION_CLIENT_SECONDS (default 60), ..._CLIENTS (default 16).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def run(workdir: Path) -> list[dict]:
     from ai4c.linked.store import GeoStore
     from ai4c.services.federation import load_sources
 
-    people = int(os.environ.get("AI4C_BENCH_FEDERATION_PEOPLE", "100000"))
+    people = int(os.environ.get("AI4C_BENCH_FEDERATION_PEOPLE", "200000"))
     files = generate(workdir, people)
     servers, config = [], {"sources": []}
     (workdir / "b.yaml").write_text(yaml.safe_dump({"terms": {f"{EX}{k}": f"{SDO}{v}" for k, v in B_TERMS.items()}}))
