@@ -55,7 +55,7 @@ def mapped_source(name: str, mapping: Path) -> LocalSource:
 
     if not mapping.is_file():
         raise BadInputError(f"mapping file {str(mapping)!r} of source {name!r} not found")
-    store = GeoStore(entail=False, rewrite_topology=False)
+    store = GeoStore()  # RDFS entailment and topology rewrite like `ai4c store serve`
     store.write_graph(ox.DefaultGraph(), list(iter_quads(mapping)), replace=False)
     return LocalSource(name=name, store=store)
 

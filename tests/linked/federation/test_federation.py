@@ -3,6 +3,7 @@ answers equal, as multisets, those of one store holding the union in one vocabul
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import httpx
@@ -255,3 +256,35 @@ def test_bad_sources(world, tmp_path):
     config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql", "vocabulary": str(tmp_path / "v.yaml")}]}
     with pytest.raises(VocabularyError, match="nonexistentTerm"):
         load_sources(config, client)
+
+
+@pytest.mark.parametrize("query", [
+    "ASK { ?p ex:knows ?q . ?q ex:email \"p4@mail.org\" }",
+    "CONSTRUCT { ?c ex:resident ?p } WHERE { ?p ex:livesIn ?c . ?c ex:label \"City 2\" }",
+    "DESCRIBE ?c WHERE { ?c ex:label \"City 5\" }",
+    "DESCRIBE <http://people.example.org/p3>",
+])
+def test_ask_construct_describe(world, query):
+    federation = Federation(world["sources"])
+    fmt = "json" if query.startswith("ASK") else "ntriples"
+    body, _, _ = federation.query(P + query, fmt if fmt == "json" else "json")
+    truth, _ = world["truth"].query_serialized(P + query, "json")
+    if query.startswith("ASK"):
+        assert json.loads(body) == json.loads(truth) == {"head": {}, "boolean": True}
+    else:
+        assert Counter(body.decode().splitlines()) == Counter(truth.decode().splitlines()) and body.strip()
+
+
+def test_owl_vocabulary_and_prefix_rewrites():
+    from rdflib import Graph
+
+    from ai4c.linked.federation import Vocabulary
+
+    graph = Graph().parse(data=f"<{EX}name> <http://www.w3.org/2002/07/owl#equivalentProperty> <{SDO}name> .",
+                          format="turtle")
+    owl = Vocabulary.from_owl(graph)
+    assert owl.to_source(f"<{EX}name>") == f"<{SDO}name>" and owl.to_federation(f"<{SDO}name>") == f"<{EX}name>"
+    prefixed = Vocabulary(prefixes={PEOPLE: PEOPLE_B})
+    assert prefixed.to_source(f"<{PEOPLE}p1>") == f"<{PEOPLE_B}p1>"
+    assert prefixed.to_federation(f"<{PEOPLE_B}p1>") == f"<{PEOPLE}p1>"
+    assert prefixed.to_source('"x"') == '"x"'

@@ -4,6 +4,7 @@ aggregates, ORDER, LIMIT and GeoSPARQL functions with the project's semantics)."
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -15,10 +16,11 @@ from ai4c.core.errors import BadInputError
 from ai4c.linked.federation import planner
 from ai4c.linked.federation.expr import conjuncts, to_sparql, variables
 from ai4c.linked.federation.sources import EndpointSource, Source
-from ai4c.linked.federation.terms import from_rdflib, is_variable
+from ai4c.linked.federation.terms import from_json, from_rdflib, is_variable
 
 _SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?<([^>]*)>\s*\{", re.IGNORECASE)
 _SERVICE_GRAPH = "urn:ai4c:service:"
+_DESCRIBE = re.compile(r"DESCRIBE\s+.*?\s*(WHERE\s*)?(?=\{)", re.IGNORECASE | re.DOTALL)
 _INSERT_BATCH = 20000
 
 
@@ -140,15 +142,36 @@ class Federation:
             triples |= self._bgp_triples(bgp, filters, plan)
         for number, service_triples in services:
             triples |= self._service_triples(urls[number], service_triples, plan)
+        local = GeoStore(entail=False, rewrite_topology=False)
+        _insert(local, triples)
+        if algebra.name == "DescribeQuery":
+            _insert(local, self._described_triples(algebra, query, local, plan))
         for source in self.sources:
             plan.requests[source.name] = source.requests
             plan.results[source.name] = source.results
-        local = GeoStore(entail=False, rewrite_topology=False)
-        lines = sorted(triples)
-        for start in range(0, len(lines), _INSERT_BATCH):
-            local.update("INSERT DATA { " + "\n".join(lines[start:start + _INSERT_BATCH]) + " }")
         body, media = local.query_serialized(_SERVICE.sub("{", query), result_format)
         return body, media, plan
+
+    def _described_triples(self, algebra, query: str, local, plan: Plan) -> set[str]:
+        """For DESCRIBE: every source's triples whose subject is a described resource."""
+        resources = {f"<{t}>" for t in algebra.PV if isinstance(t, URIRef)}
+        names = [str(t) for t in algebra.PV if isinstance(t, Variable)]
+        if names:
+            select = _DESCRIBE.sub("SELECT DISTINCT " + " ".join("?" + n for n in names) + " WHERE",
+                                   _SERVICE.sub("{", query), count=1)
+            body, _ = local.query_serialized(select, "json")
+            resources |= {from_json(term) for row in json.loads(body)["results"]["bindings"]
+                          for term in row.values() if term["type"] == "uri"}
+        unit = planner.Unit([("?_d", "?_p", "?_o")], list(self.sources))
+        rows = []
+        for source in self.sources:
+            usable = [(r,) for r in sorted(resources) if planner.could_match(unit, source, {"_d": r})]
+            for start in range(0, len(usable), self.options.batch):
+                rows += planner.fetch(unit, source, (["_d"], usable[start:start + self.options.batch]),
+                                      plan.failures, self.options)
+        unit.actual = len(rows)
+        plan.units.append([unit])
+        return _triples(unit.patterns, rows)
 
     def _bgp_triples(self, bgp, filters, plan: Plan) -> set[str]:
         """Triples (N-Triples lines) supporting every solution of one BGP, fetched from the sources."""
@@ -192,6 +215,12 @@ class Federation:
         plan.requests[url] = source.requests
         plan.results[url] = source.results
         return _triples(patterns, rows)
+
+
+def _insert(store, triples: set[str]) -> None:
+    lines = sorted(triples)
+    for start in range(0, len(lines), _INSERT_BATCH):
+        store.update("INSERT DATA { " + "\n".join(lines[start:start + _INSERT_BATCH]) + " }")
 
 
 def _triples(patterns: list[planner.Pattern], rows: list[dict]) -> set[str]:
