@@ -288,3 +288,27 @@ def test_owl_vocabulary_and_prefix_rewrites():
     assert prefixed.to_source(f"<{PEOPLE}p1>") == f"<{PEOPLE_B}p1>"
     assert prefixed.to_federation(f"<{PEOPLE_B}p1>") == f"<{PEOPLE}p1>"
     assert prefixed.to_source('"x"') == '"x"'
+
+
+def test_time_extent_prunes_sources(world):
+    query = P + 'SELECT ?p WHERE { ?p ex:born ?b ; ex:name ?n FILTER(?b > "2050-01-01T00:00:00Z"^^xsd:dateTime) }'
+    body, _, plan = Federation(world["sources"]).query(query)
+    assert rows(body) == truth_rows(world["truth"], query) == Counter()
+    assert sum(plan.requests.values()) == 0  # source b's births end in 1999: nothing is asked
+    inside = P + 'SELECT ?p WHERE { ?p ex:born ?b FILTER("1990-01-01T00:00:00Z"^^xsd:dateTime <= ?b) }'
+    body, _, plan = Federation(world["sources"]).query(inside)
+    assert rows(body) == truth_rows(world["truth"], inside) and plan.requests["b"] == 1
+
+
+def test_endpoint_flags_partial_answers_and_strict_errors(world):
+    from dataclasses import replace
+
+    a, b, cities = world["sources"]
+    dead = replace(b, url="http://127.0.0.1:9/sparql", retries=0, timeout=2.0)
+    query = P + QUERIES["star"]
+    with Server(federation_app(Federation([a, dead, cities]))) as url:
+        got = httpx.post(f"{url}/sparql", data={"query": query})
+        assert got.status_code == 200 and got.headers["X-Ai4c-Partial"] == "true"
+    with Server(federation_app(Federation([a, dead, cities], strict=True))) as url:
+        got = httpx.post(f"{url}/sparql", data={"query": query})
+        assert got.status_code == 502 and "'b'" in got.json()["error"]

@@ -190,8 +190,8 @@ class Federation:
         return out
 
     def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan) -> set[str]:
-        spatial = planner.spatial_constraints(filters)
-        chosen = [planner.select_sources(p, self.sources, spatial, self.options) for p in patterns]
+        spatial, temporal = planner.spatial_constraints(filters), planner.temporal_constraints(filters)
+        chosen = [planner.select_sources(p, self.sources, spatial, self.options, temporal) for p in patterns]
         if any(not sources for sources in chosen):
             plan.units.append([planner.Unit([p], s) for p, s in zip(patterns, chosen, strict=True)])
             return set()

@@ -57,6 +57,51 @@ def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str
     return found
 
 
+def temporal_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, list[tuple[str, object]]]:
+    """{variable: [(operator, datetime)]} from pushable comparisons of a variable with an xsd:dateTime constant."""
+    from rdflib import Literal, Variable
+    from rdflib.namespace import XSD
+
+    found: dict[str, list] = {}
+    flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+    for _, _, expr in filters:
+        if getattr(expr, "name", None) != "RelationalExpression" or expr.op not in flipped:
+            continue
+        a, b, op = expr.expr, expr.other, expr.op
+        if isinstance(b, Variable):
+            a, b, op = b, a, flipped[op]
+        if isinstance(a, Variable) and isinstance(b, Literal) and b.datatype == XSD.dateTime:
+            found.setdefault(str(a), []).append((op, _datetime(str(b))))
+    return found
+
+
+def _datetime(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _time_excluded(extent: tuple[str, str] | None, constraints: list[tuple[str, object]]) -> bool:
+    """True when no xsd:dateTime in [extent] can satisfy every constraint (None extent: the source has none)."""
+    if extent is None:
+        return True
+    lo, hi = _datetime(extent[0]), _datetime(extent[1])
+    try:
+        for op, value in constraints:
+            if value is None or lo is None or hi is None:
+                return False
+            if (op in (">", ">=") and (hi < value or (op == ">" and hi == value))) or \
+               (op in ("<", "<=") and (lo > value or (op == "<" and lo == value))) or \
+               (op == "=" and not lo <= value <= hi):
+                return True
+    except TypeError:  # naive against aware times: cannot decide
+        return False
+    return False
+
+
 def map_pattern(pattern: Pattern, source: Source) -> Pattern:
     return tuple(source.vocabulary.to_source(t) for t in pattern)
 
@@ -65,7 +110,7 @@ def map_text(text: str, source: Source) -> str:
     return _IRI.sub(lambda m: source.vocabulary.to_source(m.group(0)), text)
 
 
-def statistics_decide(pattern: Pattern, source: Source, spatial: dict) -> bool | None:
+def statistics_decide(pattern: Pattern, source: Source, spatial: dict, temporal: dict | None = None) -> bool | None:
     """True/False when the source's statistics decide whether it can match `pattern`, None when only ASK can."""
     summary = source.summary
     if summary is None:
@@ -89,6 +134,8 @@ def statistics_decide(pattern: Pattern, source: Source, spatial: dict) -> bool |
         g0, h0, g1, h1 = spatial[o[1:]].bounds
         if g1 < x0 or g0 > x1 or h1 < y0 or h0 > y1:
             return False
+    if temporal and is_variable(o) and o[1:] in temporal and _time_excluded(summary.time_extent, temporal[o[1:]]):
+        return False
     return None if (not is_variable(s) or not is_variable(o)) else True
 
 
@@ -113,13 +160,14 @@ def estimate(pattern: Pattern, source: Source) -> float:
     return value
 
 
-def select_sources(pattern: Pattern, sources: list[Source], spatial: dict, options: Options) -> list[Source]:
+def select_sources(pattern: Pattern, sources: list[Source], spatial: dict, options: Options,
+                   temporal: dict | None = None) -> list[Source]:
     """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats)."""
     if options.selection == "naive":
         return list(sources)
     chosen = []
     for source in sources:
-        decided = None if options.selection == "ask" else statistics_decide(pattern, source, spatial)
+        decided = None if options.selection == "ask" else statistics_decide(pattern, source, spatial, temporal)
         if decided is None:
             decided = _ask(source, pattern, options)
         if decided:
