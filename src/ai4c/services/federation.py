@@ -98,9 +98,11 @@ def _summary(source: Source, entry: dict, base: Path):
         path = base / entry["summary"]
         if not path.is_file():
             raise BadInputError(f"summary file {str(path)!r} of source {source.name!r} not found")
-        found = [s for s in from_turtle(path.read_text()) if s.name == source.name] or from_turtle(path.read_text())
+        summaries = from_turtle(path.read_text())
+        found = [s for s in summaries if s.name == source.name] or (summaries if len(summaries) == 1 else [])
         if not found:
-            raise BadInputError(f"summary file {str(path)!r} describes no source")
+            raise BadInputError(f"summary file {str(path)!r} does not describe source {source.name!r} "
+                                f"(it describes {', '.join(s.name for s in summaries) or 'nothing'})")
         source.ask("ASK { }")  # reachable now?
         return found[0]
     try:

@@ -201,6 +201,12 @@ def test_summary_statistics_and_turtle_round_trip(world, tmp_path, run_cli):
     assert summary.classes[f"{EX}Person"] == sum(1 for t in mine if t[3] == f"<{EX}Person>")
     assert summary.extent == pytest.approx((30, 10, 34, 14))
     assert summary.triples >= len(mine)
+    config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql", "summary": str(out)}]}
+    (source,) = load_sources(config, world["client"])
+    assert source.summary.predicates[f"{EX}name"] == stats and source.requests == 0
+    with pytest.raises(Exception, match="'gone'"):
+        load_sources({"sources": [{"name": "gone", "endpoint": "http://127.0.0.1:9/sparql", "summary": str(out)}]},
+                     world["client"], retries=0)
 
 
 def test_cli_query_explain(world, run_cli):

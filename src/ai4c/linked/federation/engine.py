@@ -121,11 +121,12 @@ class Federation:
     """SPARQL over many sources, with `planner.Options` (selection: stats | ask | naive)."""
 
     def __init__(self, sources: list[Source], *, selection: str = "stats", batch: int = 50, strict: bool = False,
-                 client=None, timeout: float = 30.0) -> None:
+                 client=None, timeout: float = 30.0, local_timeout: float = 300.0) -> None:
         self.sources = sources
         self.options = planner.Options(selection, batch, strict)
         self.client = client
         self.timeout = timeout
+        self.local_timeout = local_timeout
 
     def query(self, query: str, result_format: str = "json") -> tuple[bytes, str, Plan]:
         """Answer `query` over the federation; returns (serialised results, media type, plan)."""
@@ -149,7 +150,7 @@ class Federation:
         for source in self.sources:
             plan.requests[source.name] = source.requests
             plan.results[source.name] = source.results
-        body, media = local.query_serialized(_SERVICE.sub("{", query), result_format)
+        body, media = local.query_serialized(_SERVICE.sub("{", query), result_format, timeout=self.local_timeout)
         return body, media, plan
 
     def _described_triples(self, algebra, query: str, local, plan: Plan) -> set[str]:
