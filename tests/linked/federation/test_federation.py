@@ -159,6 +159,7 @@ def test_fewer_requests_than_naive_and_ask(world):
             requests += sum(plan.requests.values())
             transferred += sum(plan.results.values())
         totals[mode] = (requests, transferred)
+    print("requests, rows transferred over the query set:", totals)
     assert totals["stats"][0] < totals["ask"][0]
     assert totals["stats"][1] < totals["naive"][1]
 
@@ -318,3 +319,12 @@ def test_endpoint_flags_partial_answers_and_strict_errors(world):
     with Server(federation_app(Federation([a, dead, cities], strict=True))) as url:
         got = httpx.post(f"{url}/sparql", data={"query": query})
         assert got.status_code == 502 and "'b'" in got.json()["error"]
+
+
+def test_cli_bad_input_exits_2(world, tmp_path, run_cli):
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({"sources": [{"name": "offline",
+                                                                   "endpoint": "http://127.0.0.1:9/sparql"}]}))
+    code, _, err = run_cli("federation", "query", "--sources", tmp_path / "s.yaml", "--retries", "0", "ASK {}")
+    assert code == 2 and "'offline'" in err and "Traceback" not in err
+    code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "SELECT ?x WHERE {")
+    assert code == 2 and "malformed SPARQL" in err

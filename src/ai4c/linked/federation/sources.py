@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -25,8 +26,21 @@ class Source:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     geosparql: bool = True
     summary: object = None
-    requests: int = 0
-    results: int = 0
+    counters: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    @property
+    def requests(self) -> int:
+        """Requests sent by this thread since its last reset (per thread: concurrent queries do not mix)."""
+        return getattr(self.counters, "requests", 0)
+
+    @property
+    def results(self) -> int:
+        """Result rows received by this thread since its last reset."""
+        return getattr(self.counters, "results", 0)
+
+    def _count(self, rows: int) -> None:
+        self.counters.requests = self.requests + 1
+        self.counters.results = self.results + rows
 
     def _run(self, query: str) -> bytes:
         raise NotImplementedError
@@ -45,26 +59,25 @@ class Source:
     def select(self, query: str) -> list[dict[str, str]]:
         """Rows of a SELECT query as {variable: N-Triples term}, counted as one request."""
         payload = self._decode(self._run(query))
-        self.requests += 1
         try:
             rows = [{var: from_json(term, f"{self.name}_") for var, term in binding.items()}
                     for binding in payload["results"]["bindings"]]
         except (KeyError, TypeError) as err:
             raise SourceError(f"source {self.name!r} answered malformed SPARQL JSON results") from err
-        self.results += len(rows)
+        self._count(len(rows))
         return rows
 
     def ask(self, query: str) -> bool:
         """The answer of an ASK query, counted as one request."""
         payload = self._decode(self._run(query))
-        self.requests += 1
+        self._count(0)
         if not isinstance(payload.get("boolean"), bool):
             raise SourceError(f"source {self.name!r} answered an ASK query without a boolean")
         return payload["boolean"]
 
     def reset_counters(self) -> None:
-        self.requests = 0
-        self.results = 0
+        self.counters.requests = 0
+        self.counters.results = 0
 
 
 @dataclass
