@@ -1,0 +1,121 @@
+"""Wind and air from ERA5 fields: speed, direction, air density, series at points and polygon means.
+
+Lazy throughout: functions take and return dask-backed xarray objects; nothing is computed until the
+caller writes or asks for values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+import xarray as xr
+
+from ai4c.core.errors import AoIError, InvalidParameterError
+
+R_DRY = 287.05  # J kg-1 K-1, specific gas constant of dry air
+R_VAPOUR = 461.5  # J kg-1 K-1, water vapour
+HEIGHTS = (10, 100)
+
+
+def wind_speed(u: xr.DataArray, v: xr.DataArray) -> xr.DataArray:
+    """Horizontal wind speed sqrt(u² + v²) in m s-1."""
+    return np.hypot(u, v).assign_attrs(units="m s-1", long_name="wind speed")
+
+
+def wind_direction(u: xr.DataArray, v: xr.DataArray) -> xr.DataArray:
+    """Meteorological direction the wind blows FROM, degrees clockwise from north (0..360)."""
+    return (np.degrees(np.arctan2(-u, -v)) % 360.0).assign_attrs(units="degree", long_name="wind direction")
+
+
+def vapour_pressure(dewpoint: xr.DataArray) -> xr.DataArray:
+    """Water vapour pressure (Pa) from the 2 m dewpoint (K), Tetens' formula over water as in the IFS."""
+    celsius = dewpoint - 273.16
+    return 611.21 * np.exp(17.502 * celsius / (dewpoint - 32.19))
+
+
+def air_density(t2m: xr.DataArray, sp: xr.DataArray, d2m: xr.DataArray | None = None) -> xr.DataArray:
+    """Air density (kg m-3) at 2 m: ideal gas of dry air, or moist air when the dewpoint is known."""
+    if d2m is None:
+        rho = sp / (R_DRY * t2m)
+    else:
+        e = vapour_pressure(d2m)
+        rho = (sp - e) / (R_DRY * t2m) + e / (R_VAPOUR * t2m)
+    return rho.assign_attrs(units="kg m-3", long_name="air density")
+
+
+def derive(ds: xr.Dataset) -> xr.Dataset:
+    """Speed and direction at every height with both components, and density when t2m and sp are present."""
+    out = {}
+    for height in HEIGHTS:
+        u, v = f"u{height}", f"v{height}"
+        if u in ds and v in ds:
+            out[f"ws{height}"] = wind_speed(ds[u], ds[v])
+            out[f"wd{height}"] = wind_direction(ds[u], ds[v])
+    if "t2m" in ds and "sp" in ds:
+        out["rho"] = air_density(ds["t2m"], ds["sp"], ds["d2m"] if "d2m" in ds else None)
+    if not out:
+        raise InvalidParameterError("the ERA5 data hold no wind component pair (u10/v10 or u100/v100)")
+    return xr.Dataset(out)
+
+
+def check_inside(ds: xr.Dataset, lon: np.ndarray, lat: np.ndarray, what: str) -> None:
+    """Refuse sites outside the grid's extent (no silent extrapolation)."""
+    lon_lo, lon_hi = float(ds["longitude"].min()), float(ds["longitude"].max())
+    lat_lo, lat_hi = float(ds["latitude"].min()), float(ds["latitude"].max())
+    outside = (lon < lon_lo) | (lon > lon_hi) | (lat < lat_lo) | (lat > lat_hi)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise AoIError(f"{int(outside.sum())} {what} outside the ERA5 grid ({lon_lo}..{lon_hi} E, "
+                       f"{lat_lo}..{lat_hi} N), e.g. ({lon[i]:.4f}, {lat[i]:.4f}); request a larger area")
+
+
+def at_points(ds: xr.Dataset, lon: Sequence[float], lat: Sequence[float], names: Sequence[str],
+              method: str = "linear") -> xr.Dataset:
+    """Series at sites (dim `site`): bilinear (or nearest) interpolation of every variable."""
+    lon_a, lat_a = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    check_inside(ds, lon_a, lat_a, "sites")
+    sites = {"longitude": xr.DataArray(lon_a, dims="site"), "latitude": xr.DataArray(lat_a, dims="site")}
+    picked = ds.sel(sites, method="nearest") if method == "nearest" else ds.interp(sites, method="linear")
+    return picked.assign_coords(site=("site", list(names)))
+
+
+def cell_weights(ds: xr.Dataset, polygon) -> xr.DataArray:
+    """Area weights (cos latitude) of the grid cells whose centre lies in `polygon`; the cell nearest its
+    representative point when the polygon is smaller than a cell."""
+    lat, lon = ds["latitude"].values, ds["longitude"].values
+    glon, glat = np.meshgrid(lon, lat)
+    inside = shapely.contains_xy(polygon, glon, glat)
+    if not inside.any():
+        point = polygon.representative_point()
+        inside = np.zeros_like(inside)
+        inside[np.abs(lat - point.y).argmin(), np.abs(lon - point.x).argmin()] = True
+    weights = np.where(inside, np.cos(np.radians(glat)), 0.0)
+    return xr.DataArray(weights / weights.sum(), coords={"latitude": lat, "longitude": lon},
+                        dims=("latitude", "longitude"))
+
+
+def polygon_means(ds: xr.Dataset, polygons: Sequence, names: Sequence[str]) -> xr.Dataset:
+    """Area-weighted means over polygons (dim `site`), per time step, for every variable."""
+    if not len(polygons):
+        raise AoIError("no polygon to average over")
+    for polygon in polygons:
+        minx, miny, maxx, maxy = polygon.bounds
+        check_inside(ds, np.array([minx, maxx]), np.array([miny, maxy]), "polygon corners")
+    weights = xr.concat([cell_weights(ds, p) for p in polygons], dim="site")
+    means = {name: (ds[name] * weights).sum(("latitude", "longitude")) for name in ds.data_vars}
+    return xr.Dataset(means).assign_coords(site=("site", list(names)))
+
+
+def resample(series: xr.Dataset, frequency: str | None) -> xr.Dataset:
+    """Time means at a coarser frequency ('D', 'MS', '3h' ...); directions averaged as vectors."""
+    if not frequency:
+        return series
+    directions = [n for n in series.data_vars if str(n).startswith("wd")]
+    plain = series.drop_vars(directions).resample(time=frequency).mean()
+    for name in directions:
+        rad = np.radians(series[name])
+        sin, cos = np.sin(rad).resample(time=frequency).mean(), np.cos(rad).resample(time=frequency).mean()
+        plain[name] = (np.degrees(np.arctan2(sin, cos)) % 360.0).assign_attrs(series[name].attrs)
+    return plain
