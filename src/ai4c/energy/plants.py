@@ -21,8 +21,9 @@ def units_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     valid = table["lat"].between(-90, 90) & table["lon"].between(-180, 180)
     dropped = int((~valid).sum())
     if dropped:
+        names = (table["unit_id"].where(table["unit_id"] != "", table["plant_id"] + "/" + table["unit_name"]))
         log.warning("%d units without valid coordinates skipped (e.g. %s)", dropped,
-                    ", ".join(table.loc[~valid, "unit_id"].astype(str).head(3)))
+                    ", ".join(names[~valid].astype(str).head(3)))
     kept = table[valid].reset_index(drop=True)
     return gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(kept["lon"], kept["lat"]), crs="EPSG:4326")
 
