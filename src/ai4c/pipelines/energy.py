@@ -57,8 +57,11 @@ def powerplants(registry: Path | str, *, registry_kind: str = "auto", level: str
     from ai4c.energy.plants import plants_frame, select, units_frame
     from ai4c.products.powerplants import read_registry
 
+    from ai4c.energy.vocabulary import check_types
+
     if level not in ("unit", "plant"):
         raise InvalidParameterError(f"--level {level!r} unknown; use unit or plant")
+    check_types(list(types))  # before any file is read
     units = units_frame(read_registry(registry, registry_kind))
     frame = units if level == "unit" else plants_frame(units)
     selected = select(frame, types=types, countries=countries, min_capacity=min_capacity, aoi=aoi)

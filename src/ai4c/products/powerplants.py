@@ -110,8 +110,10 @@ def read_jrc(location: Path | str) -> pd.DataFrame:
     undeclared = [c for c in ("capacity_g", "capacity_p", "lat", "lon") if declared.get(c, "number") != "number"]
     if undeclared:
         log.warning("%s declares %s as non-numeric; read as numbers", path, ", ".join(undeclared))
+    # 94 units of v1.0 have no plant EIC: their plant is named by country and plant name instead
+    plant_id = raw["eic_p"].where(raw["eic_p"] != "", "name:" + raw["country"] + ":" + raw["name_p"])
     return pd.DataFrame({
-        "unit_id": raw["eic_g"], "plant_id": raw["eic_p"], "unit_name": raw["name_g"], "plant_name": raw["name_p"],
+        "unit_id": raw["eic_g"], "plant_id": plant_id, "unit_name": raw["name_g"], "plant_name": raw["name_p"],
         "type": raw["type_g"].map(vocabulary.jrc_type), "registry_type": raw["type_g"],
         "capacity_mw": numbers(raw["capacity_g"]), "plant_capacity_mw": numbers(raw["capacity_p"]),
         "status": raw["status_g"].map(vocabulary.status),

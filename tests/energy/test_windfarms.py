@@ -1,0 +1,144 @@
+"""Wind farms over WFS 2.0: paging returns every feature once, exception reports become errors, the cache
+serves a second run without the server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from conftest import free_port
+
+STATUSES = ["Production", "Construction", "Planned", "Approved", "Dismantled"]
+
+
+def farm_features(n: int) -> list[dict]:
+    """n square wind farms in the North Sea with EMODnet's attribute names."""
+    features = []
+    for i in range(n):
+        x, y = 2.0 + (i % 10) * 0.3, 53.0 + (i // 10) * 0.3
+        ring = [[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]
+        features.append({"type": "Feature", "id": f"windfarmspoly.{i}",
+                         "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"name": f"Farm {i}", "status": STATUSES[i % 5], "power_mw": 100 + i,
+                                        "n_turbines": 10 + i % 7, "country": "Netherlands", "year": 2010 + i % 12}})
+    return features
+
+
+class WfsServer:
+    """A WFS 2.0 GetFeature endpoint on 127.0.0.1 answering GeoJSON pages like GeoServer, and an
+    ows:ExceptionReport for an unknown layer; it counts the requests it served."""
+
+    def __init__(self, features: list[dict]):
+        self.features, self.requests = features, 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep the test output clean
+                pass
+
+            def do_GET(self):
+                owner.requests += 1
+                query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+                if query.get("typeNames") != "emodnet:windfarmspoly":
+                    body = ('<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1" '
+                            'version="2.0.0"><ows:Exception exceptionCode="InvalidParameterValue" locator="typeName">'
+                            f'<ows:ExceptionText>Feature type {query.get("typeNames")} unknown</ows:ExceptionText>'
+                            '</ows:Exception></ows:ExceptionReport>').encode()
+                    self._send(body, "application/xml")
+                    return
+                start, count = int(query["startIndex"]), int(query["count"])
+                page = owner.features[start:start + count]
+                doc = {"type": "FeatureCollection", "features": page, "totalFeatures": len(owner.features),
+                       "numberMatched": len(owner.features), "numberReturned": len(page),
+                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}
+                self._send(json.dumps(doc).encode(), "application/json")
+
+            def _send(self, body: bytes, kind: str):
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.port = free_port()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/geoserver/wfs"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_paging_returns_every_feature_once_and_cache_serves_offline(tmp_path):
+    from ai4c.pipelines.energy import windfarms
+
+    features = farm_features(57)
+    with WfsServer(features) as server:
+        farms = windfarms(server.url, cache=tmp_path / "cache", page_size=10, output=tmp_path / "farms.geojson")
+        assert server.requests == 6  # 5 full pages + a short one
+    assert sorted(farms["feature_id"]) == sorted(f["id"] for f in features)
+    assert farms["capacity_mw"].sum() == sum(f["properties"]["power_mw"] for f in features)
+    assert farms["status"].value_counts().to_dict() == {"operating": 12, "construction": 12, "planned": 22,
+                                                        "decommissioned": 11}
+    assert farms["turbines"].tolist() == [10 + i % 7 for i in range(57)]
+    again = windfarms(server.url, cache=tmp_path / "cache", page_size=10)  # server stopped: from the cache
+    assert len(again) == 57
+
+
+def test_aoi_selects_by_intersection(tmp_path):
+    import shapely
+    from shapely.geometry import shape
+
+    from ai4c.core.aoi import parse_aoi
+    from ai4c.pipelines.energy import windfarms
+
+    features = farm_features(30)
+    area = "POLYGON((2.25 53.25, 3.05 53.25, 3.05 54.0, 2.25 54.0, 2.25 53.25))"
+    with WfsServer(features) as server:
+        farms = windfarms(server.url, cache=None, page_size=100, aoi=parse_aoi(area))
+    polygon = shapely.from_wkt(area)
+    expected = [f["properties"]["name"] for f in features if shape(f["geometry"]).intersects(polygon)]
+    assert sorted(farms["name"]) == sorted(expected) and 0 < len(expected) < 30
+
+
+def test_exception_report_is_a_one_line_error(tmp_path, run_cli):
+    with WfsServer(farm_features(3)) as server:
+        code, _, err = run_cli("energy", "windfarms", "--source", server.url, "--type-name", "emodnet:nothing",
+                               "--cache", tmp_path / "c", "-o", tmp_path / "f.geojson")
+    assert code == 2 and "Feature type emodnet:nothing unknown" in err
+    assert not (tmp_path / "f.geojson").exists() and not list((tmp_path / "c").glob("*.body"))
+
+
+def test_unreachable_server_and_file_source(tmp_path, run_cli):
+    from ai4c.pipelines.energy import windfarms
+
+    code, _, err = run_cli("energy", "windfarms", "--source", f"http://127.0.0.1:{free_port()}/wfs",
+                           "--cache", tmp_path / "c", "-o", tmp_path / "f.parquet")
+    assert code == 2 and "unreachable" in err
+    path = tmp_path / "farms.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": farm_features(4)}))
+    farms = windfarms(path, output=tmp_path / "farms.parquet")
+    assert farms["name"].tolist() == [f"Farm {i}" for i in range(4)]
+    import geopandas as gpd
+
+    assert len(gpd.read_parquet(tmp_path / "farms.parquet")) == 4
+
+
+@pytest.mark.parametrize("n", [0])
+def test_empty_layer(tmp_path, n):
+    from ai4c.pipelines.energy import windfarms
+
+    with WfsServer(farm_features(n)) as server:
+        farms = windfarms(server.url, page_size=10)
+    assert len(farms) == 0
