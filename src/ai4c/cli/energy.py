@@ -110,7 +110,7 @@ def _era5_args(parser: argparse.ArgumentParser) -> None:
                                  "2m_dewpoint_temperature", "surface_pressure"], help="CDS variable names")
     parser.add_argument("--start", default=None, help="request start date YYYY-MM-DD")
     parser.add_argument("--end", default=None, help="request end date YYYY-MM-DD")
-    parser.add_argument("--area", type=_area, default=None, help="request area W,S,E,N (degrees)")
+    parser.add_argument("--area", type=_area, default=None, help="request area W,S,E,N in degrees (write --area=-3,54,2,59 when W is negative)")
     parser.add_argument("--retrieve", type=Path, default=None,
                         help="also run the request into this file (needs cdsapi and ~/.cdsapirc)")
 

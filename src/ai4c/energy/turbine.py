@@ -46,14 +46,18 @@ def stuck_runs(values: pd.Series, min_run: int) -> np.ndarray:
 
 def quality_flags(table: pd.DataFrame, rated_kw: float, rated_speed: float, *, stuck_records: int = 6,
                   curtailment_tolerance: float = 0.1) -> pd.DataFrame:
-    """Flag gaps, stuck wind or power sensors, curtailment (running below rated power above rated wind)
+    """Flag gaps, stuck wind or power sensors (an unchanged value for `stuck_records` records; power only
+    between 1 % and 98 % of rated, below rated wind), curtailment (running below rated power above rated wind)
     and implausible values; returns the table with one boolean column per flag and `ok`."""
     out = fill_gaps(table).sort_values(["turbine", "time"]).reset_index(drop=True)
     out["gap"] = out["power_kw"].isna() & out["wind_speed"].isna()
     stuck = np.zeros(len(out), dtype=bool)
     for _, idx in out.groupby("turbine").indices.items():
         rows = out.iloc[idx]
-        moving_power = rows["power_kw"].where(rows["power_kw"].abs() > 0.01 * rated_kw)
+        # a constant power is suspicious only between idling and the rated plateau, and below rated wind
+        # (above it a constant power below rated is a curtailment set-point, flagged as such)
+        moving_power = rows["power_kw"].where(rows["power_kw"].between(0.01 * rated_kw, 0.98 * rated_kw)
+                                              & (rows["wind_speed"] < rated_speed))
         stuck[idx] = stuck_runs(rows["wind_speed"], stuck_records) | stuck_runs(moving_power, stuck_records)
     out["stuck"] = stuck
     status = out["status"].astype(str).str.lower() if "status" in out else pd.Series("", index=out.index)

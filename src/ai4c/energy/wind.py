@@ -108,6 +108,16 @@ def polygon_means(ds: xr.Dataset, polygons: Sequence, names: Sequence[str]) -> x
     return xr.Dataset(means).assign_coords(site=("site", list(names)))
 
 
+def polygon_series(ds: xr.Dataset, polygons: Sequence, names: Sequence[str]) -> xr.Dataset:
+    """Polygon series: mean wind speed over the cells (the mean of speeds, not the speed of the mean wind),
+    direction of the mean wind vector, density from the mean temperature and pressures."""
+    grid = derive(ds)
+    speeds = grid[[n for n in ("ws10", "ws100") if n in grid]]
+    means = polygon_means(xr.merge([ds, speeds]), polygons, names)
+    derived = derive(means[list(ds.data_vars)])
+    return derived.assign({n: means[n] for n in speeds.data_vars})
+
+
 def resample(series: xr.Dataset, frequency: str | None) -> xr.Dataset:
     """Time means at a coarser frequency ('D', 'MS', '3h' ...); directions averaged as vectors."""
     if not frequency:

@@ -134,12 +134,12 @@ def era5_series(paths: Sequence[Path | str], sites: Sites, *, resample: str | No
     from ai4c.energy import wind
     from ai4c.products.era5 import open_era5
 
-    derived = wind.derive(open_era5(paths))
+    raw = open_era5(paths)
     if sites.points is not None:
         lon, lat = zip(*sites.points, strict=True)
-        series = wind.at_points(derived, lon, lat, sites.names, method)
+        series = wind.derive(wind.at_points(raw, lon, lat, sites.names, method))
     else:
-        series = wind.polygon_means(derived, sites.polygons, sites.names)
+        series = wind.polygon_series(raw, sites.polygons, sites.names)
     return wind.resample(series, resample)
 
 

@@ -28,8 +28,11 @@ def simulate_scada(folder: Path, *, turbines: int = 3, days: int = 10, rated_kw:
     curve = curve or iec_curve("I")
     rng = np.random.default_rng(seed)
     times = pd.date_range(start, periods=days * 144, freq="10min")
-    # a Weibull-like wind series shared by the farm, smoothed in time, each turbine with its own noise
-    base = np.convolve(rng.weibull(2.0, len(times) + 11) * mean_wind, np.ones(12) / 12, mode="valid")
+    # a log-normal AR(1) wind series shared by the farm (hours-long weather), each turbine with its own noise
+    log_ws = np.zeros(len(times))
+    for i in range(1, len(times)):
+        log_ws[i] = 0.985 * log_ws[i - 1] + rng.normal(0, 0.06)
+    base = mean_wind * np.exp(log_ws - 0.1)
     truth, files, clean = ScadaTruth(), [], []
     folder.mkdir(parents=True, exist_ok=True)
     for t in range(turbines):
