@@ -7,8 +7,9 @@ import logging
 import pandas as pd
 import pytest
 import shapely
-from conftest import shared
 from shapely import wkt
+
+from conftest import shared
 
 JRC = ("misc", "jrc_ppdb_open_v1.0")
 

@@ -55,9 +55,8 @@ def powerplants(registry: Path | str, *, registry_kind: str = "auto", level: str
     """Power plants of a registry (JRC-PPDB-OPEN, OPSD, powerplantmatching) at unit or plant level,
     filtered by type, country, capacity and AoI."""
     from ai4c.energy.plants import plants_frame, select, units_frame
-    from ai4c.products.powerplants import read_registry
-
     from ai4c.energy.vocabulary import check_types
+    from ai4c.products.powerplants import read_registry
 
     if level not in ("unit", "plant"):
         raise InvalidParameterError(f"--level {level!r} unknown; use unit or plant")
