@@ -27,8 +27,8 @@ class Grid:
 
     def window_bounds(self, col: int, row: int, size: int) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) of a size x size window whose top-left pixel is (col, row)."""
-        x0, y0 = self.transform * (col, row)
-        x1, y1 = self.transform * (col + size, row + size)
+        x0, y0 = self.transform @ (col, row)
+        x1, y1 = self.transform @ (col + size, row + size)
         return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     def fits(self, col: int, row: int, size: int) -> bool:
@@ -52,7 +52,7 @@ def positive_windows(grid: Grid, geometry: BaseGeometry, size: int) -> list[tupl
     tiling of its bounding box keeping the chips that touch it; chips not wholly in the product dropped."""
     inverse = ~grid.transform
     minx, miny, maxx, maxy = geometry.bounds
-    cols, rows = zip(*(inverse * (x, y) for x, y in ((minx, miny), (maxx, maxy))), strict=True)
+    cols, rows = zip(*(inverse @ (x, y) for x, y in ((minx, miny), (maxx, maxy))), strict=True)
     c0, c1, r0, r1 = min(cols), max(cols), min(rows), max(rows)
     if c1 - c0 <= size and r1 - r0 <= size:
         starts = [(int(math.floor((c0 + c1) / 2 - size / 2)), int(math.floor((r0 + r1) / 2 - size / 2)))]
