@@ -71,14 +71,36 @@ def check_inside(ds: xr.Dataset, lon: np.ndarray, lat: np.ndarray, what: str) ->
                        f"{lat_lo}..{lat_hi} N), e.g. ({lon[i]:.4f}, {lat[i]:.4f}); request a larger area")
 
 
+def bracket(axis: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the grid line below each value (ascending axis) and the fraction towards the next one."""
+    low = np.clip(np.searchsorted(axis, values, side="right") - 1, 0, len(axis) - 2)
+    return low, (values - axis[low]) / (axis[low + 1] - axis[low])
+
+
 def at_points(ds: xr.Dataset, lon: Sequence[float], lat: Sequence[float], names: Sequence[str],
               method: str = "linear") -> xr.Dataset:
-    """Series at sites (dim `site`): bilinear (or nearest) interpolation of every variable."""
+    """Series at sites (dim `site`): bilinear (or nearest) interpolation of every variable, done as
+    pointwise indexing of the four surrounding cells so that dask reads only those columns."""
     lon_a, lat_a = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
     check_inside(ds, lon_a, lat_a, "sites")
-    sites = {"longitude": xr.DataArray(lon_a, dims="site"), "latitude": xr.DataArray(lat_a, dims="site")}
-    picked = ds.sel(sites, method="nearest") if method == "nearest" else ds.interp(sites, method="linear")
-    return picked.assign_coords(site=("site", list(names)))
+    i, fy = bracket(ds["latitude"].values, lat_a)
+    j, fx = bracket(ds["longitude"].values, lon_a)
+    if method == "nearest":
+        i, j = i + (fy > 0.5), j + (fx > 0.5)
+        fy, fx = np.zeros_like(fy), np.zeros_like(fx)
+
+    def corner(di: int, dj: int) -> xr.Dataset:
+        rows = xr.DataArray(np.minimum(i + di, ds.sizes["latitude"] - 1), dims="site")
+        cols = xr.DataArray(np.minimum(j + dj, ds.sizes["longitude"] - 1), dims="site")
+        return ds.isel(latitude=rows, longitude=cols).drop_vars(["latitude", "longitude"])
+
+    wy, wx = xr.DataArray(fy, dims="site"), xr.DataArray(fx, dims="site")
+    out = ((1 - wy) * (1 - wx) * corner(0, 0) + (1 - wy) * wx * corner(0, 1)
+           + wy * (1 - wx) * corner(1, 0) + wy * wx * corner(1, 1))
+    out = out.map(lambda da: da.astype("float32"))
+    for name in out.data_vars:
+        out[name].attrs = ds[name].attrs
+    return out.assign_coords(site=("site", list(names)), longitude=("site", lon_a), latitude=("site", lat_a))
 
 
 def cell_weights(ds: xr.Dataset, polygon) -> xr.DataArray:

@@ -146,6 +146,7 @@ def write_series(series: xr.Dataset, output: Path | str) -> Path:
     """Write site series as NetCDF (.nc), Parquet (.parquet) or CSV (.csv, long table: time, site, ...)."""
     output = Path(output)
     suffix = output.suffix.lower()
+    series = series.compute()  # one pass over the files for every variable (site series are small)
     with atomic_path(output) as tmp:
         if suffix == ".nc":
             series.to_netcdf(tmp, engine="h5netcdf")

@@ -37,19 +37,27 @@ def engine_for(path: Path) -> str:
                               "give the file as the CDS delivered it")
 
 
+def dask_chunks(ds: xr.Dataset, target_bytes: int = 128 * 2**20) -> dict[str, int]:
+    """Whole grids, and as many hours per chunk as fit in `target_bytes` of float32: few, large tasks
+    (the files' own HDF5 chunks are often one hour, which would make a task graph of millions)."""
+    cells = 1
+    for dim in ("latitude", "longitude", "lat", "lon"):
+        cells *= ds.sizes.get(dim, 1)
+    hours = max(1, target_bytes // (4 * cells))
+    return {dim: (hours if dim in ("time", "valid_time") else -1) for dim in ds.dims}
+
+
 def _open_one(path: Path) -> xr.Dataset:
     """One delivery file, lazily (one dask chunk per file along time)."""
     if not path.is_file():
         raise InputNotFoundError(f"ERA5 file {path} does not exist")
     engine = engine_for(path)
-    kwargs = {"indexpath": ""} if engine == "cfgrib" else {}
+    kwargs = {"backend_kwargs": {"indexpath": ""}} if engine == "cfgrib" else {}
     try:
-        if engine == "cfgrib":
-            ds = xr.open_dataset(path, engine="cfgrib", chunks={}, backend_kwargs=kwargs)
-        else:
-            ds = xr.open_dataset(path, engine=engine, chunks={})
+        ds = xr.open_dataset(path, engine=engine, **kwargs)  # lazily indexed, not yet dask
     except (OSError, ValueError, TypeError) as err:
         raise InvalidProductError(f"{path} cannot be read as ERA5 {engine} data: {err}".splitlines()[0]) from err
+    ds = ds.chunk(dask_chunks(ds))
     if engine == "cfgrib":  # analysis fields: valid_time equals time (step 0)
         ds = ds.drop_vars([c for c in ("valid_time", "step", "surface", "heightAboveGround") if c in ds.coords])
     return normalise_axes(ds)
