@@ -105,4 +105,4 @@ def test_missing_columns_exit_2_and_nothing_written(tmp_path, run_cli):
     assert code == 2 and "lacks the JRC-PPDB-OPEN column(s)" in err and "capacity_g" in err
     assert not (tmp_path / "o.geojson").exists()
     code, _, err = run_cli("energy", "powerplants", "--input", bad, "--type", "windmill")
-    assert code == 2 and "--type windmill unknown" in err and "wind_offshore" in err
+    assert code == 2 and "type windmill unknown" in err and "wind_offshore" in err

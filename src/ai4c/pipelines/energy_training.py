@@ -11,7 +11,6 @@ import json
 import logging
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,33 +19,10 @@ import pandas as pd
 
 from ai4c.core.errors import AoIError, InvalidParameterError, OutputError
 from ai4c.core.io import write_text_atomic
+from ai4c.core.params import as_dict, validate
+from ai4c.pipelines.energy_parameters import TrainingSetParameters
 
 log = logging.getLogger(__name__)
-CHIP_SIZES = (64, 128, 256)
-
-
-@dataclass(frozen=True)
-class TrainingSetParameters:
-    """Chip size (pixels), negatives per product, point-asset radius (m), split block (chips), seed."""
-
-    chip: int = 128
-    negatives: int = 100
-    point_radius: float = 50.0
-    margin: int = 8
-    block_chips: int = 4
-    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    class_column: str = "type"
-    seed: int = 0
-
-    def validate(self) -> TrainingSetParameters:
-        """Refuse sizes the models cannot use and negative counts."""
-        if self.chip not in CHIP_SIZES:
-            raise InvalidParameterError(f"--chip {self.chip} not allowed; use one of: 64, 128, 256")
-        if self.negatives < 0 or self.point_radius <= 0:
-            raise InvalidParameterError("--negatives must be >= 0 and --point-radius > 0")
-        return self
-
-
 def asset_shapes(assets: gpd.GeoDataFrame, crs, radius: float) -> list:
     """Asset footprints in the product CRS; points become disks of `radius` metres."""
     projected = assets.to_crs(crs)
@@ -57,14 +33,14 @@ def asset_shapes(assets: gpd.GeoDataFrame, crs, radius: float) -> list:
 
 
 def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path | str,
-          parameters: TrainingSetParameters = TrainingSetParameters(), overwrite: bool = False) -> pd.DataFrame:
+          parameters: TrainingSetParameters | None = None, overwrite: bool = False) -> pd.DataFrame:
     """Cut positive and negative chips from every product, write the dataset folder atomically, return the
     chip table."""
     import rasterio
 
     from ai4c.energy.chips import Chip, Grid, negative_windows, positive_windows, spatial_split
 
-    params = parameters.validate()
+    params = validate(TrainingSetParameters, as_dict(parameters or TrainingSetParameters()))
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise OutputError(f"{output} exists and is not empty; choose another -o or give --overwrite")
@@ -86,7 +62,7 @@ def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path
                          for c, r in positive_windows(grid, shape, params.chip)]
                 chips += [Chip(c, r, params.chip, False, -1) for c, r in negative_windows(
                     grid, shapes, params.chip, params.negatives, params.margin, rng)]
-                splits = spatial_split(grid, chips, params.block_chips, params.fractions, rng)
+                splits = spatial_split(grid, chips, params.block_chips, params.split_fractions(), rng)
                 for chip, split in zip(chips, splits, strict=True):
                     rows.append(write_chip(src, grid, chip, split, shapes, assets, classes, params, scratch,
                                            f"{product.stem}_{len(rows):06d}"))
@@ -168,7 +144,7 @@ def dataset_card(table: pd.DataFrame, classes: dict, params: TrainingSetParamete
              f"{params.point_radius:g} m), negatives drawn at random at least {params.margin} pixels away from "
              "any asset.", "",
              f"Split by spatial blocks of {params.block_chips} x {params.block_chips} chip widths (fractions "
-             f"{params.fractions}), seed {params.seed}: chips of one block share a split.", "",
+             f"train,val,test {params.fractions}), seed {params.seed}: chips of one block share a split.", "",
              "Classes (label values): " + ", ".join(f"{v} = {k}" for k, v in ({"background": 0} | classes).items()),
              "", "| split | " + " | ".join(counts.columns) + " |", "|---" * (len(counts.columns) + 1) + "|"]
     lines += [f"| {split} | " + " | ".join(str(int(v)) for v in counts.loc[split]) + " |" for split in counts.index]
