@@ -26,6 +26,21 @@ def farm_features(n: int) -> list[dict]:
     return features
 
 
+def gml_page(features: list[dict], matched: int) -> bytes:
+    """A page as GML written by GDAL, with WFS 2.0's numberMatched on the collection."""
+    import tempfile
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "page.gml"
+        frame.to_file(path, driver="GML", engine="pyogrio")
+        body = path.read_bytes()
+    return body.replace(b"<ogr:FeatureCollection", f'<ogr:FeatureCollection numberMatched="{matched}"'.encode(), 1)
+
+
 class WfsServer:
     """A WFS 2.0 GetFeature endpoint on 127.0.0.1 answering GeoJSON pages like GeoServer, and an
     ows:ExceptionReport for an unknown layer; it counts the requests it served."""
@@ -50,6 +65,9 @@ class WfsServer:
                     return
                 start, count = int(query["startIndex"]), int(query["count"])
                 page = owner.features[start:start + count]
+                if query.get("outputFormat", "").startswith("application/gml"):
+                    self._send(gml_page(page, len(owner.features)), "application/gml+xml; version=3.2")
+                    return
                 doc = {"type": "FeatureCollection", "features": page, "totalFeatures": len(owner.features),
                        "numberMatched": len(owner.features), "numberReturned": len(page),
                        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}
@@ -140,3 +158,13 @@ def test_empty_layer():
     with WfsServer([]) as server:
         farms = windfarms(server.url, page_size=10)
     assert len(farms) == 0
+
+
+def test_gml_pages(tmp_path):
+    from ai4c.pipelines.energy import windfarms
+
+    features = farm_features(23)
+    with WfsServer(features) as server:
+        farms = windfarms(server.url, output_format="gml", page_size=10)
+    assert sorted(farms["name"]) == sorted(f["properties"]["name"] for f in features)
+    assert farms["capacity_mw"].sum() == sum(f["properties"]["power_mw"] for f in features)
