@@ -205,7 +205,8 @@
       pane: opts.pane || 'overlayPane',
       filter: opts.filter,
       style: styleOf,
-      pointToLayer: opts.pointToLayer || ((feature, latlng) => L.circleMarker(latlng, styleOf(feature))),
+      pointToLayer: opts.pointToLayer || ((feature, latlng) =>
+        L.circleMarker(latlng, Object.assign({ pane: opts.pane || 'overlayPane' }, styleOf(feature)))),
       onEachFeature: (feature, item) => {
         if (opts.popup) {
           item.bindPopup(() => (opts.popup === true ? propertiesTable(feature.properties) : opts.popup(feature)));
