@@ -111,29 +111,24 @@ def render_tile(path: Path | str, z: int, x: int, y: int, summary: RasterSummary
     """PNG bytes of tile z/x/y with the band colour-mapped (transparent where nodata), or None when
     the tile misses the raster. Only the window under the tile is read, at the overview level that
     matches the tile's resolution."""
+    from affine import Affine
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject, transform_bounds
-    from rasterio.windows import Window
     from rasterio.windows import from_bounds as window_from_bounds
 
     target = tile_bounds(z, x, y)
     with _open(path) as src:
         left, bottom, right, top = transform_bounds(WEB_MERCATOR, src.crs, *target, densify_pts=21)
-        window = window_from_bounds(left, bottom, right, top, transform=src.transform)
-        full = Window(0, 0, src.width, src.height)
-        try:
-            window = window.intersection(full).round_offsets("floor").round_lengths("ceil")
-        except Exception:  # rasterio raises WindowError when they do not meet
-            return None
-        window = _pad(window, full)
-        if window.width < 1 or window.height < 1:
+        window = _pixel_window(window_from_bounds(left, bottom, right, top, transform=src.transform),
+                               src.width, src.height)
+        if window is None:
             return None
         scale = max(1.0, min(window.width, window.height) / size)
         shape = (max(1, math.ceil(window.height / scale)), max(1, math.ceil(window.width / scale)))
         data = src.read(summary.band, window=window, out_shape=shape, masked=True,
                         resampling=Resampling.nearest).astype("float64").filled(np.nan)
-        win_transform = src.window_transform(window) * src.window_transform(window).scale(
-            window.width / shape[1], window.height / shape[0])
+        win_transform = src.window_transform(window) @ Affine.scale(window.width / shape[1],
+                                                                     window.height / shape[0])
         out = np.full((size, size), np.nan)
         reproject(data, out, src_transform=win_transform, src_crs=src.crs, src_nodata=np.nan,
                   dst_transform=from_bounds(*target, size, size), dst_crs=WEB_MERCATOR, dst_nodata=np.nan,
@@ -143,12 +138,18 @@ def render_tile(path: Path | str, z: int, x: int, y: int, summary: RasterSummary
     return _png(colour(out, summary, cmap))
 
 
-def _pad(window, full):
-    """The window grown by one pixel on each side (so resampling at tile edges has its neighbours)."""
+def _pixel_window(window, width: int, height: int):
+    """Whole pixels covering `window` plus one on each side (neighbours for resampling at tile
+    edges), clipped to the raster; None when it misses the raster."""
     from rasterio.windows import Window
 
-    grown = Window(window.col_off - 1, window.row_off - 1, window.width + 2, window.height + 2)
-    return grown.intersection(full)
+    col0 = max(0, math.floor(window.col_off) - 1)
+    row0 = max(0, math.floor(window.row_off) - 1)
+    col1 = min(width, math.ceil(window.col_off + window.width) + 1)
+    row1 = min(height, math.ceil(window.row_off + window.height) + 1)
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def colour(values: np.ndarray, summary: RasterSummary, cmap: str) -> np.ndarray:
