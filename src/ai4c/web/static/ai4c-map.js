@@ -148,6 +148,9 @@
       worldCopyJump: false, zoomSnap: 0.25,
     });
     L.control.scale({ imperial: false }).addTo(map);
+    if (window.ResizeObserver) {  // panels that open or close around the map change its size
+      new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
+    }
     map.ai4cReady = addOutline(map).catch((err) => {
       showError('world outline not loaded: ' + err.message);
     });

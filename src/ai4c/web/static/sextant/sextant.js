@@ -75,6 +75,7 @@
 
   function refreshTimeline() {
     timeline.update(layers.filter((l) => l.hasTime()).map((l) => ({ t0: l.t0, t1: l.t1 })));
+    map.invalidateSize({ pan: false });  // the timeline under the map may have appeared or gone
     applyTime(state.time.value, state.time.mode);
   }
 
