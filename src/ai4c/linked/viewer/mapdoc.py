@@ -53,6 +53,8 @@ def check_layer(layer: Any, n: int) -> dict:
         raise _fail(f"{where}.style.kind", f"is {style['kind']!r}; use one of {', '.join(STYLE_KINDS)}")
     if style["kind"] != "single" and not style.get("by"):
         raise _fail(f"{where}.style.by", f"names no attribute for {style['kind']} colours")
+    if not isinstance(style.get("colors") or {}, dict):
+        raise _fail(f"{where}.style.colors", "must map category values to colours")
     style["classes"] = int(_number(style["classes"], f"{where}.style.classes", 2, 12))
     style["radius"] = _number(style["radius"], f"{where}.style.radius", 1, 40)
     out["style"] = style

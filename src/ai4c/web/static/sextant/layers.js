@@ -42,7 +42,9 @@
       for (const v of values) counts.set(String(v), (counts.get(String(v)) || 0) + 1);
       const top = Array.from(counts.entries()).sort((a, b) => b[1] - a[1]).slice(0, PALETTE.length - 1)
         .map((e) => e[0]).sort();
-      const colours = new Map(top.map((v, k) => [v, PALETTE[k]]));
+      const fixed = style.colors || {};  // explicit colours of some categories (map documents may set them)
+      const free = PALETTE.filter((c) => !Object.values(fixed).includes(c));
+      const colours = new Map(top.map((v, k) => [v, fixed[v] || free[k % free.length]]));
       const perFeature = values.map((v) => colours.get(String(v)) || OTHER);
       out.color = (i) => perFeature[i];
       out.legend = top.map((v) => ({ label: v, color: colours.get(v) }));
