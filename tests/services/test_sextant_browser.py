@@ -79,10 +79,14 @@ def servers(tmp_path_factory):
                        nodata=0, crs="EPSG:4326", transform=from_origin(21.0, 39.0, 0.025, 0.025)) as dst:
         dst.write(classes, 1)
     files = sextant_app(Sources(data_dirs=[data], state_dir=folder / "state"))
+    # the same store through a Sextant that sends any layer over 5 features compact (one canvas)
+    compact = sextant_app(Sources(local_query=lambda q: store.query_serialized(q, "json")[0],
+                                  state_dir=folder / "state"), geojson_limit=5)
     os.environ["AI4C_SEXTANT_DIR"] = str(folder / "state")
     try:
-        with LiveServer(store_app(store)) as app, LiveServer(files) as file_app, chromium(1000, 700) as driver:
-            yield driver, app.url + "/map/", file_app.url + "/"
+        with (LiveServer(store_app(store)) as app, LiveServer(files) as file_app, LiveServer(compact) as big,
+              chromium(1000, 700) as driver):
+            yield driver, app.url + "/map/", file_app.url + "/", big.url + "/"
     finally:
         os.environ.pop("AI4C_SEXTANT_DIR", None)
 
@@ -102,7 +106,7 @@ def run_query(driver, query: str = QUERY) -> None:
 
 @pytest.fixture
 def page(servers):
-    driver, url, _ = servers
+    driver, url, _, _ = servers
     open_page(driver, url)
     console_errors(driver)  # start each test with an empty console
     return driver
@@ -186,7 +190,7 @@ def test_save_then_reload_restores_the_map(page):
 
 
 def test_geotiff_layer_with_its_legend(servers):
-    driver, _, files_url = servers
+    driver, _, files_url, _ = servers
     open_page(driver, files_url)
     assert driver.execute_script("return SEXTANT.state.config.files") == ["classes.tif"]
     driver.execute_async_script("SEXTANT.fileLayer('classes.tif').then(() => arguments[0]())")
@@ -209,7 +213,7 @@ def test_geotiff_layer_with_its_legend(servers):
 
 
 def test_phone_size_viewport(servers):
-    driver, url, _ = servers
+    driver, url, _, _ = servers
     driver.set_window_size(390, 844)
     try:
         open_page(driver, url)
@@ -250,3 +254,31 @@ def test_screenshot_matches_the_reference_loosely(page):
     pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).reshape(-1, 3).astype(int)
     blue = np.abs(pixels - (31, 119, 180)).max(axis=1) <= 40
     assert blue.sum() > 50
+
+
+def test_large_layers_are_drawn_compact_with_popups_and_time(servers):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver, _, _, compact_url = servers
+    open_page(driver, compact_url)
+    run_query(driver)
+    assert driver.execute_script("return SEXTANT.layers[0].payload.mode") == "compact"
+    assert driver.execute_script("return SEXTANT.layers[0].leaflet.getFeatureCount()") == len(sites())
+    assert driver.execute_script("return SEXTANT.layers[0].visibleCount()") == len(sites())
+    target = sites()[6]
+    x, y, w, h = driver.execute_script("""const m = SEXTANT.map, p = m.latLngToContainerPoint([arguments[0], arguments[1]]);
+        const s = m.getSize(); return [p.x, p.y, s.x, s.y];""", target["lat"], target["lon"])
+    # the feature the canvas layer finds under that pixel, then a real click on it
+    assert driver.execute_script("const l = SEXTANT.layers[0]; "
+                                 "return l.props(l.leaflet.featureAt(L.point(arguments[0], arguments[1]))).label",
+                                 x, y) == target["label"]
+    ActionChains(driver).move_to_element_with_offset(driver.find_element("id", "sx-map"), int(x - w / 2),
+                                                     int(y - h / 2)).click().perform()
+    label = wait_for(driver, "document.querySelector('.leaflet-popup-content .sx-popup-label') && "
+                             "document.querySelector('.leaflet-popup-content .sx-popup-label').textContent")
+    assert label == target["label"]
+    slider = driver.find_element("css selector", ".sx-time-slider")
+    slider.send_keys(Keys.RIGHT, Keys.HOME, Keys.RIGHT, Keys.RIGHT)  # 3 Jan
+    assert driver.execute_script("return SEXTANT.layers[0].visibleCount()") == len(visible_on(DAY0 + timedelta(days=2)))
+    assert console_errors(driver) == []

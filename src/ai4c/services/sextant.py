@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ai4c.core.errors import Ai4cError, InvalidParameterError
+from ai4c.linked.viewer.payload import GEOJSON_LIMIT
 from ai4c.services.sextant_sources import RASTER_SUFFIXES, Sources, http_status
 from ai4c.web import asset_url, mount_static, render_page
 
@@ -57,28 +58,31 @@ def _summary_of(sources: Sources, name: str, band: int):
     return path, _raster_summary(str(path), path.stat().st_mtime, band)
 
 
-def query_layer(results: dict) -> dict:
+def query_layer(results: dict, geojson_limit: int = GEOJSON_LIMIT) -> dict:
     """The page's answer to a query: the result table, the layer payload and what was detected."""
     from ai4c.linked.viewer.features import from_sparql_json
     from ai4c.linked.viewer.payload import layer_payload, result_table
 
     table, info = from_sparql_json(results)
     return {"table": result_table(results), "info": info,
-            "layer": layer_payload(table) if table is not None else None}
+            "layer": layer_payload(table, geojson_limit=geojson_limit) if table is not None else None}
 
 
-def file_layer(path: Path, crs: str | None) -> dict:
+def file_layer(path: Path, crs: str | None, geojson_limit: int = GEOJSON_LIMIT) -> dict:
     """The layer payload of a vector file."""
     from ai4c.linked.viewer.features import from_rows
     from ai4c.linked.viewer.payload import layer_payload
     from ai4c.products.vector_files import read_vector_file
 
     vectors = read_vector_file(path, crs)
-    return {"layer": layer_payload(from_rows(vectors.geometries, vectors.properties, vectors.skipped))}
+    table = from_rows(vectors.geometries, vectors.properties, vectors.skipped)
+    return {"layer": layer_payload(table, geojson_limit=geojson_limit)}
 
 
-def create_app(sources: Sources | None = None, initial_map: dict | None = None) -> FastAPI:
-    """The Sextant application; `initial_map` is the document the page opens with."""
+def create_app(sources: Sources | None = None, initial_map: dict | None = None, *,
+               geojson_limit: int = GEOJSON_LIMIT) -> FastAPI:
+    """The Sextant application; `initial_map` is the document the page opens with; layers of more
+    than `geojson_limit` features are sent compact (drawn on one canvas) instead of as GeoJSON."""
     sources = sources or Sources()
     app = FastAPI(title="ai4c Sextant")
     mount_static(app)
@@ -104,7 +108,7 @@ def create_app(sources: Sources | None = None, initial_map: dict | None = None) 
     async def query(request: Request):
         body = await _body_json(request)
         results = await sources.sparql(str(body.get("endpoint") or ""), str(body.get("query") or ""))
-        return _json(await run_in_threadpool(query_layer, results))
+        return _json(await run_in_threadpool(query_layer, results, geojson_limit))
 
     @app.post("/api/upload")
     async def upload(request: Request, name: str):
@@ -113,7 +117,7 @@ def create_app(sources: Sources | None = None, initial_map: dict | None = None) 
     @app.get("/api/file-layer")
     async def vector_file(file: str, crs: str | None = None):
         path = sources.resolve_file(file)
-        return _json(await run_in_threadpool(file_layer, path, crs or None))
+        return _json(await run_in_threadpool(file_layer, path, crs or None, geojson_limit))
 
     @app.get("/api/raster")
     async def raster(file: str, band: int = 1, cmap: str = "viridis"):

@@ -13,7 +13,17 @@ import numpy as np
 import shapely
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.linked.store.geometry import CRS84, is_geometry_datatype, parse_literal
+from ai4c.linked.store.geometry import (
+    CRS84,
+    WKT_LITERAL,
+    is_geometry_datatype,
+    normalise_crs_iri,
+    parse_literal,
+    pyproj_crs,
+    swap_xy,
+    swaps_axes,
+    transform_geom,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +36,7 @@ TIME_NAMES = ("time", "date", "when", "timestamp", "period", "valid", "validtime
 START_NAMES, END_NAMES = ("start", "begin", "from", "t0"), ("end", "to", "until", "t1")
 _PERIOD = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([\])])\s*$")
 _DAY = 86_400_000
+_CRS_PREFIX = re.compile(r"^\s*<([^>]*)>\s*(.*)$", re.S)
 
 
 @dataclass
@@ -120,30 +131,61 @@ def from_sparql_json(results: dict) -> tuple[FeatureTable | None, dict]:
     info = {"geometry": geom_var, "time": [v for v in (start_var, end_var) if v], "variables": variables}
     if geom_var is None:
         return None, info
-    geoms, rows, t0, t1, skipped = [], [], [], [], 0
+    parsed = geometries([row.get(geom_var) for row in bindings])
+    keep = np.flatnonzero(parsed != None)  # noqa: E711 - elementwise test of an object array
+    skipped = len(bindings) - len(keep)
     attribute_vars = [v for v in variables if v != geom_var]
-    for row in bindings:
-        geom = _geometry(row.get(geom_var))
-        if geom is None:
-            skipped += 1
-            continue
-        span = _row_time(row, start_var, end_var)
-        geoms.append(geom)
-        rows.append({v: row[v]["value"] for v in attribute_vars if v in row})
-        t0.append(span[0])
-        t1.append(span[1])
+    rows = [{v: bindings[k][v]["value"] for v in attribute_vars if v in bindings[k]} for k in keep]
+    spans = [_row_time(bindings[k], start_var, end_var) for k in keep]
+    t0 = [span[0] for span in spans]
+    t1 = [span[1] for span in spans]
+    geoms = parsed[keep]
     if skipped:
         log.warning("%d result rows without a readable ?%s geometry skipped", skipped, geom_var)
-    table = FeatureTable(np.array(geoms, dtype=object), rows, np.array(t0, dtype="float64"),
+    table = FeatureTable(geoms, rows, np.array(t0, dtype="float64"),
                          np.array(t1, dtype="float64"), skipped)
     return table, info
+
+
+def geometries(terms: list[dict | None]) -> np.ndarray:
+    """Lon/lat shapely geometries of bound terms (None where a term is no readable geometry).
+    Plain geo:wktLiteral values are parsed and reprojected in bulk, one CRS at a time (GEOS and PROJ
+    over arrays); other serialisations, and WKT the bulk parser rejects, one by one."""
+    out = np.full(len(terms), None, dtype=object)
+    groups: dict[str, tuple[list[int], list[str]]] = {}
+    single: list[int] = []
+    for k, term in enumerate(terms):
+        if not term or term.get("type") not in ("literal", "typed-literal"):
+            continue
+        if (term.get("datatype") or WKT_LITERAL) != WKT_LITERAL:
+            single.append(k)
+            continue
+        value = term["value"]
+        match = _CRS_PREFIX.match(value) if value.lstrip().startswith("<") else None
+        crs, text = (normalise_crs_iri(match.group(1)), match.group(2)) if match else (CRS84, value)
+        index, texts = groups.setdefault(crs, ([], []))
+        index.append(k)
+        texts.append(text)
+    for crs, (index, texts) in groups.items():
+        pyproj_crs(crs)  # an unknown CRS is an error of the whole layer
+        parsed = shapely.from_wkt(np.array(texts, dtype=object), on_invalid="ignore")
+        if swaps_axes(crs):
+            parsed = swap_xy(parsed)
+        if crs != CRS84:
+            parsed = transform_geom(parsed, crs, CRS84)
+        out[index] = parsed
+        single += [k for k, geom in zip(index, parsed, strict=True) if geom is None]
+    for k in single:
+        out[k] = _geometry(terms[k])
+    out[shapely.is_empty(out)] = None  # (None counts as not empty)
+    return out
 
 
 def _geometry(term: dict | None):
     """A lon/lat shapely geometry of one bound term, or None."""
     if not term or term.get("type") not in ("literal", "typed-literal"):
         return None
-    datatype = term.get("datatype") or "http://www.opengis.net/ont/geosparql#wktLiteral"
+    datatype = term.get("datatype") or WKT_LITERAL
     geo = parse_literal(term["value"], datatype) if is_geometry_datatype(datatype) else None
     if geo is None or geo.geom is None or geo.geom.is_empty:
         return None
