@@ -112,42 +112,31 @@
       return this;
     },
 
-    /* shapes in view grouped by colour and kind, each group filled and stroked as one path (even-odd
-       rule: holes stay open; overlapping polygons of one colour show their overlap unfilled) */
     _drawShapes: function (ctx, tr, size) {
       const s = this._shapes, styler = this._styler, boxes = this._shapeBoxes;
-      const groups = new Map();
       for (let j = 0; j < s.index.length; j++) {
         const i = s.index[j];
         if (!this._visible[i]) continue;
         const bx0 = boxes[4 * j] * tr.scale - tr.ox, by0 = boxes[4 * j + 1] * tr.scale - tr.oy;
         const bx1 = boxes[4 * j + 2] * tr.scale - tr.ox, by1 = boxes[4 * j + 3] * tr.scale - tr.oy;
         if (bx1 < 0 || by1 < 0 || bx0 > size.x || by0 > size.y) continue;
-        const key = styler.color(i) + (s.filled[j] ? '|1' : '|0');
-        let list = groups.get(key);
-        if (!list) { list = []; groups.set(key, list); }
-        list.push(j);
-      }
-      for (const [key, list] of groups) {
-        const [colour, filled] = key.split('|');
         ctx.beginPath();
-        for (const j of list) {
-          for (let r = s.parts[j]; r < s.parts[j + 1]; r++) {
-            for (let p = s.rings[r]; p < s.rings[r + 1]; p++) {
-              const x = s.m[2 * p] * tr.scale - tr.ox, y = s.m[2 * p + 1] * tr.scale - tr.oy;
-              if (p === s.rings[r]) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-            }
-            if (filled === '1') ctx.closePath();
+        for (let r = s.parts[j]; r < s.parts[j + 1]; r++) {
+          for (let p = s.rings[r]; p < s.rings[r + 1]; p++) {
+            const x = s.m[2 * p] * tr.scale - tr.ox, y = s.m[2 * p + 1] * tr.scale - tr.oy;
+            if (p === s.rings[r]) ctx.moveTo(x, y); else ctx.lineTo(x, y);
           }
+          if (s.filled[j]) ctx.closePath();
         }
-        if (filled === '1') {
+        const colour = styler.color(i);
+        if (s.filled[j]) {
           ctx.globalAlpha = styler.fillOpacity;
           ctx.fillStyle = colour;
           ctx.fill('evenodd');
           ctx.globalAlpha = 1;
         }
         ctx.strokeStyle = colour;
-        ctx.lineWidth = filled === '1' ? 1 : 2;
+        ctx.lineWidth = s.filled[j] ? 1 : 2;
         ctx.stroke();
       }
     },
