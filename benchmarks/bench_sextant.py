@@ -103,6 +103,22 @@ def _ours(driver, url: str) -> dict:
     return {**timing, "payload_mb": (size or 0) / 2 ** 20, "redraw_ms": max(r for r in redraws if r is not None)}
 
 
+def _server_stages(store) -> dict:
+    """Seconds of each server step of one query layer, measured in this process."""
+    from ai4c.services.sextant import query_layer
+
+    stages, start = {}, time.perf_counter()
+    body = store.query_serialized(QUERY, "json")[0]
+    stages["query_s"], start = time.perf_counter() - start, time.perf_counter()
+    results = json.loads(body)
+    stages["parse_json_s"], start = time.perf_counter() - start, time.perf_counter()
+    layer = query_layer(results)
+    stages["features_and_payload_s"], start = time.perf_counter() - start, time.perf_counter()
+    json.dumps(layer, separators=(",", ":"))
+    stages["serialise_s"] = time.perf_counter() - start
+    return stages
+
+
 def _peer(driver, store, workdir: Path) -> dict:
     from ai4c.linked.viewer.features import from_sparql_json
     from ai4c.linked.viewer.payload import to_geojson
@@ -139,6 +155,8 @@ def run(workdir: Path) -> list[dict]:
         print(f"[bench_sextant] sextant: {ours}", file=sys.stderr)
         peer = _peer(driver, store, workdir)
         print(f"[bench_sextant] leaflet geojson: {peer}", file=sys.stderr)
+    stages = _server_stages(store)
+    print(f"[bench_sextant] server stages: {stages}", file=sys.stderr)
     features = n_points + n_side ** 2
     common = {"benchmark": "sextant", "features": features, "scale": scale}
     peer_total = peer.get("total_ms")
@@ -147,7 +165,7 @@ def run(workdir: Path) -> list[dict]:
                  "peer_value": peer_total / 1000 if peer_total else peer.get("error"),
                  "ratio": (peer_total / ours["total_ms"]) if peer_total else None,
                  "request_s": ours["request_ms"] / 1000, "render_s": ours["render_ms"] / 1000,
-                 "peer_render_s": (peer.get("render_ms") or 0) / 1000})
+                 "peer_render_s": (peer.get("render_ms") or 0) / 1000, **stages})
     rows.append({**common, "metric": "payload", "value": ours["payload_mb"], "unit": "MB",
                  "peer": "GeoJSON", "peer_value": peer["payload_mb"], "ratio": peer["payload_mb"] / ours["payload_mb"]})
     rows.append({**common, "metric": "redraw after pan", "value": ours["redraw_ms"], "unit": "ms"})

@@ -51,6 +51,10 @@ def visible_on(day: date) -> set[int]:
             or (not s["day"] and start <= day < end)}
 
 
+KML = """<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>Patras</name><Point><coordinates>21.73,38.25</coordinates></Point></Placemark>
+<Placemark><name>Pyrgos</name><Point><coordinates>21.44,37.67</coordinates></Point></Placemark>
+</Document></kml>"""
 TTL_HEAD = """@prefix geo: <http://www.opengis.net/ont/geosparql#> . @prefix ex: <http://ex.org/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix strdf: <http://strdf.di.uoa.gr/ontology#> .
@@ -209,6 +213,11 @@ def test_geotiff_layer_with_its_legend(servers):
         x, y = driver.execute_script("const p = SEXTANT.map.latLngToContainerPoint([38.25, arguments[0]]);"
                                      "return [Math.round(p.x), Math.round(p.y)];", 21.5 + k)
         assert np.abs(image[y, x].astype(int) - colour).max() <= 2, k
+    # a KML uploaded from the browser becomes a layer of its placemarks
+    names = driver.execute_async_script("""const done = arguments[1];
+        SEXTANT.upload(new File([arguments[0]], 'places.kml')).then(
+          (l) => done(l.leaflet.getLayers().map((f) => f.feature.properties.Name).sort()));""", KML)
+    assert names == ["Patras", "Pyrgos"]
     assert console_errors(driver) == []
 
 

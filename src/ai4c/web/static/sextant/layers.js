@@ -166,8 +166,7 @@
     if (this.compact) {
       this.leaflet = SextantCanvasLayer(payload, { pane: this.paneName, styler: this.styler, popup: popup }).addTo(this.map);
     } else {
-      const labelKey = this.doc.style.label || (this.columns.includes('tooltip') ? 'tooltip'
-        : this.columns.includes('label') ? 'label' : null);
+      const labelKey = this.doc.style.label || ['tooltip', 'label', 'name', 'Name'].find((c) => this.columns.includes(c));
       this.leaflet = AI4C.addGeoJSON(this.map, payload.data, {
         pane: this.paneName,
         style: (f) => this.featureStyle(f.properties._i),
