@@ -4,10 +4,12 @@ tiles, map documents, and the mount at /map of `ai4c store serve`."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 import rasterio
+import rasterio.shutil
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
@@ -159,3 +161,41 @@ def test_store_serve_mounts_the_map(store):
     assert http.get("/map/static/ai4c/ai4c-map.js").status_code == 200
     answer = http.post("/map/api/query", json={"endpoint": "local", "query": QUERY}).json()
     assert answer["layer"]["count"] == 5
+
+
+def test_cog_url_is_read_by_http_ranges_not_whole(tmp_path):
+    from starlette.staticfiles import StaticFiles
+
+    folder = tmp_path / "www"
+    folder.mkdir()
+    size = 2048
+    values = (np.add.outer(np.arange(size), np.arange(size)) % 251).astype("uint8")
+    with rasterio.open(folder / "plain.tif", "w", driver="GTiff", width=size, height=size, count=1, dtype="uint8",
+                       crs="EPSG:4326", transform=from_origin(23.0, 38.0, 0.0005, 0.0005)) as dst:
+        dst.write(values, 1)
+    rasterio.shutil.copy(folder / "plain.tif", folder / "big.tif", driver="COG", BLOCKSIZE=256)  # overviews first
+    served = {"bytes": 0}
+    files = FastAPI()
+
+    @files.middleware("http")
+    async def count(request, call_next):
+        response = await call_next(request)
+        if request.method == "GET":  # (a HEAD answer names the whole size but sends no body)
+            served["bytes"] += int(response.headers.get("content-length", 0))
+        return response
+
+    files.mount("/", StaticFiles(directory=folder))
+    with LiveServer(files) as web:
+        url = web.url + "/big.tif"
+        closed = TestClient(create_app(Sources(state_dir=tmp_path / "state")))
+        refused = closed.get("/api/raster", params={"file": url})
+        assert refused.status_code == 400 and "--any-endpoint" in refused.json()["detail"]
+        http = TestClient(create_app(Sources(any_endpoint=True, state_dir=tmp_path / "state")))
+        info = http.get("/api/raster", params={"file": url}).json()
+        assert info["bounds"] == pytest.approx([23.0, 36.976, 24.024, 38.0])
+        x = int((23.5 + 180) / 360 * 2 ** 14)
+        y = int((1 - math.asinh(math.tan(math.radians(37.5))) / math.pi) / 2 * 2 ** 14)
+        tile = http.get(f"/api/tiles/14/{x}/{y}.png", params={"file": url})  # a tile inside the raster
+        assert tile.status_code == 200 and len(tile.content) > 1000
+    whole = (folder / "big.tif").stat().st_size
+    assert 0 < served["bytes"] < whole / 4  # header, an overview for the summary and a few blocks

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,17 +66,32 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return minx, maxy - size, minx + size, maxy
 
 
-def _open(path: Path | str):
+def is_url(path: Path | str) -> bool:
+    return str(path).startswith(("http://", "https://"))
+
+
+@contextmanager
+def _open(path: Path | str) -> Iterator:
+    """The raster opened for reading: a local file, or an http(s) URL read by HTTP range requests
+    (GDAL's /vsicurl/: a Cloud Optimized GeoTIFF is read block by block, never downloaded whole)."""
     import rasterio
     from rasterio.errors import RasterioIOError
 
-    path = Path(path)
-    if not path.is_file():
+    remote = is_url(path)
+    if not remote and not Path(path).is_file():
         raise InputNotFoundError(f"{path}: no such raster file")
-    try:
-        return rasterio.open(path)
-    except RasterioIOError as err:
-        raise InvalidProductError(f"{path.name}: not a readable raster ({str(err).splitlines()[0]})") from err
+    options = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_HTTP_TIMEOUT": "30"} if remote else {}
+    with rasterio.Env(**options):
+        try:
+            dataset = rasterio.open(str(path))
+        except RasterioIOError as err:
+            raise InvalidProductError(f"{_name(path)}: not a readable raster ({str(err).splitlines()[0]})") from err
+        with dataset:
+            yield dataset
+
+
+def _name(path: Path | str) -> str:
+    return str(path) if is_url(path) else Path(path).name
 
 
 def summarise(path: Path | str, band: int = 1, sample: int = 512) -> RasterSummary:
@@ -84,9 +101,9 @@ def summarise(path: Path | str, band: int = 1, sample: int = 512) -> RasterSumma
 
     with _open(path) as src:
         if not 1 <= band <= src.count:
-            raise InvalidParameterError(f"band={band} is not in {Path(path).name}; it has bands 1..{src.count}")
+            raise InvalidParameterError(f"band={band} is not in {_name(path)}; it has bands 1..{src.count}")
         if src.crs is None:
-            raise InvalidProductError(f"{Path(path).name}: the raster has no CRS, so it cannot be placed on a map")
+            raise InvalidProductError(f"{_name(path)}: the raster has no CRS, so it cannot be placed on a map")
         scale = max(1.0, max(src.width, src.height) / sample)
         shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
         values = _valid(src.read(band, out_shape=shape, masked=True))

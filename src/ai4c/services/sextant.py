@@ -52,6 +52,11 @@ def _raster_summary(path: str, mtime: float, band: int):
 
 
 def _summary_of(sources: Sources, name: str, band: int):
+    """The raster (a file of the data folders, or an allowed COG URL) and its summary."""
+    from ai4c.core.tiles import is_url
+
+    if is_url(name):
+        return name, _raster_summary(sources.check_url(name), 0.0, band)
     path = sources.resolve_file(name)
     if path.suffix.lower() not in RASTER_SUFFIXES:
         raise InvalidParameterError(f"{name}: not a GeoTIFF ({', '.join(RASTER_SUFFIXES)})")

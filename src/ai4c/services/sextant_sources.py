@@ -75,6 +75,13 @@ class Sources:
         raise InvalidParameterError(f"endpoint {endpoint!r} is not served here; use one of: {allowed} "
                                     "(start `ai4c sextant serve` with --endpoint URL or --any-endpoint)")
 
+    def check_url(self, url: str) -> str:
+        """A raster URL (COG) the server may read: only when started with --any-endpoint."""
+        if self.any_endpoint and re.match(r"^https?://", url):
+            return url
+        raise InvalidParameterError(f"{url}: this server reads no remote rasters; start `ai4c sextant serve` "
+                                    "with --any-endpoint, or put the file in a --data folder")
+
     async def sparql(self, endpoint: str, query: str) -> dict:
         """SPARQL JSON results of `query` at `endpoint`; the endpoint's own message on failure."""
         from starlette.concurrency import run_in_threadpool

@@ -266,7 +266,9 @@
     const type = $('sx-url-type').value;
     const url = $('sx-url').value.trim();
     if (!url) { AI4C.showError('give the URL of the ' + type.toUpperCase() + ' layer'); return null; }
-    const fields = { type: type, url: url, name: type.toUpperCase() + ' ' + url.replace(/^https?:\/\//, '').slice(0, 30) };
+    const name = type.toUpperCase() + ' ' + url.replace(/^https?:\/\//, '').slice(0, 30);
+    if (type === 'cog') return addLayer({ type: 'raster', file: url, band: 1, cmap: 'viridis', name: name }).catch(() => null);
+    const fields = { type: type, url: url, name: name };
     if (type === 'wms') fields.layers = $('sx-wms-layers').value.trim();
     return addLayer(fields).catch(() => null);
   }
