@@ -15,7 +15,7 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", action="append", default=[], metavar="URL",
                         help="SPARQL endpoint the map may query (repeatable); the first is the default")
     parser.add_argument("--any-endpoint", action="store_true",
-                        help="let the page query any http(s) SPARQL endpoint through this server's proxy")
+                        help="let the page query any http(s) SPARQL endpoint through this server's proxy and read COG URLs")
     parser.add_argument("--map", type=Path, default=None, help="map document (JSON) the page opens with")
     parser.add_argument("--data", action="append", type=Path, default=[], metavar="FOLDER",
                         help="folder of files (GeoJSON, KML, GML, CSV, GeoTIFF) the map may show (repeatable; "
