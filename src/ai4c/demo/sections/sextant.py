@@ -77,7 +77,7 @@ def map_document() -> dict:
     lon, lat = Transformer.from_crs(f"EPSG:{EPSG}", "OGC:CRS84", always_xy=True).transform(
         ORIGIN[0] + 48 * PIXEL, ORIGIN[1] - 48 * PIXEL)
     return check_map({
-        "title": "Land cover and changes 2021", "view": {"center": [lat, lon], "zoom": 15},
+        "title": "Land cover and changes 2021", "view": {"center": [lat, lon], "zoom": 14.5},
         "time": {"mode": "until", "value": _ms(DATES[1])},
         "layers": [
             {"id": "landcover", "name": "land cover", "type": "sparql", "endpoint": "local", "query": LANDCOVER_QUERY,
