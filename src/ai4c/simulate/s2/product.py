@@ -18,18 +18,19 @@ from rasterio.transform import Affine
 
 from ai4c.core.errors import InvalidParameterError, OutputError
 from ai4c.core.io import atomic_path
-from ai4c.simulate import s2_files, s2_render
-from ai4c.simulate.s2_layout import ALL_BANDS, SafeLayout, has_offset, normalise_band
-from ai4c.simulate.s2_metadata import (
+from ai4c.simulate.s2 import files as s2_files
+from ai4c.simulate.s2 import render as s2_render
+from ai4c.simulate.s2.layout import ALL_BANDS, SafeLayout, has_offset, normalise_band
+from ai4c.simulate.s2.metadata import (
     QUANTIFICATION,
     ProductInfo,
     footprint,
     write_product_mtd,
     write_tile_mtd,
 )
-from ai4c.simulate.s2_raster import subsample
-from ai4c.simulate.scene import make_scene
-from ai4c.simulate.tiles import Tile, get_tile
+from ai4c.simulate.s2.raster import subsample
+from ai4c.simulate.scene.tiles import Tile, get_tile
+from ai4c.simulate.scene.truth import make_scene
 
 TRUTH_MASKS = ("landcover", "cloud", "cloud_prob", "cirrus", "shadow", "nodata", "scl_truth")
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
@@ -220,7 +221,7 @@ def render_s2(truth: xr.Dataset, output_dir: Path | str, *, level: str, baseline
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create output folder {out_dir} ({exc.strerror}); choose another --output") from None
+        raise OutputError(f"cannot create output folder {out_dir} ({exc.strerror}); choose another --output") from exc
     name = layout.product_name.removesuffix(".SAFE") + ".zip" if zip else layout.product_name
     final = out_dir / name
     if final.is_dir():
