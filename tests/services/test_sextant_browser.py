@@ -117,14 +117,32 @@ def page(servers):
 
 
 def test_app_loads_and_query_layer_has_every_feature(page):
+    from selenium.webdriver.support.ui import Select
+
     run_query(page)
     # read through Leaflet's API: the GeoJSON layer's children are the features drawn
     assert page.execute_script("return SEXTANT.layers[0].leaflet.getLayers().length") == len(sites())
     assert page.execute_script("return SEXTANT.layers[0].leaflet.getLayers().map(l => l.feature.properties.label)"
                                ".sort()") == sorted(s["label"] for s in sites())
+    # hover labels come from ?label, and the layer's label menu switches them to another variable
+    tips = "return SEXTANT.layers[0].sublayers.map(l => l.getTooltip().getContent()).sort()"
+    assert page.execute_script(tips) == sorted(s["label"] for s in sites())
+    Select(page.find_element("css selector", ".sx-style-label")).select_by_value("cls")
+    assert sorted(set(page.execute_script(tips))) == ["crop", "forest"]
     assert "12 rows" in page.find_element("id", "sx-result-count").text
     assert len(page.find_elements("css selector", "#sx-table tbody tr")) == 12
     assert console_errors(page) == []
+
+
+def test_query_editor_highlights_and_adds_prefixes(page):
+    page.execute_script("SEXTANT.editor.set(arguments[0])", "SELECT ?s WHERE { ?s geo:hasGeometry ?g } # all")
+    spans = page.execute_script("""return Array.from(document.querySelectorAll('#sx-highlight span'))
+        .map(s => [s.className, s.textContent]);""")
+    assert ["sx-keyword", "SELECT"] in spans and ["sx-var", "?s"] in spans
+    assert ["sx-pname", "geo:hasGeometry"] in spans and ["sx-comment", "# all"] in spans
+    page.find_element("id", "sx-prefixes").click()
+    text = page.execute_script("return SEXTANT.editor.value()")
+    assert text.startswith("PREFIX geo: <http://www.opengis.net/ont/geosparql#>\nSELECT")  # only the one used
 
 
 def test_clicking_a_feature_opens_its_popup_with_the_label(page):

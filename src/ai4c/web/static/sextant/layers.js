@@ -171,11 +171,22 @@
         pane: this.paneName,
         style: (f) => this.featureStyle(f.properties._i),
         popup: (f) => popup(f.properties._i),
-        label: labelKey || undefined,
       });
       this.sublayers = this.leaflet.getLayers();
+      this.setLabel(labelKey);
     }
     this.updateLegend();
+  };
+
+  /* hover labels of a GeoJSON layer from one attribute (null: none) */
+  SextantLayer.prototype.setLabel = function (key) {
+    this.labelKey = key || null;
+    if (!this.sublayers) return;
+    for (const l of this.sublayers) {
+      l.unbindTooltip();
+      const value = key ? l.feature.properties[key] : undefined;
+      if (value !== undefined && value !== null && value !== '') l.bindTooltip(AI4C.escapeHtml(value), { sticky: true });
+    }
   };
 
   SextantLayer.prototype.featureStyle = function (i) {

@@ -146,6 +146,14 @@
     };
     for (const el of [colour, kind, by, size]) el.addEventListener('change', apply);
     box.append(colour, kind, by, size);
+    if (!layer.compact) {
+      const label = document.createElement('select');
+      label.className = 'sx-style-label';
+      label.appendChild(option('', 'label…', !layer.labelKey));
+      for (const c of layer.columns) label.appendChild(option(c, c, layer.labelKey === c));
+      label.addEventListener('change', () => { layer.doc.style.label = label.value || null; layer.setLabel(label.value); });
+      box.append(label);
+    }
     return box;
   }
 
