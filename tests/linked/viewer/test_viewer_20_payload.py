@@ -94,3 +94,24 @@ def test_unreadable_map_file_is_bad_input(tmp_path):
     path.write_text("{not json")
     with pytest.raises(InvalidParameterError, match="not a JSON map document"):
         read_map(path)
+
+
+def test_compact_shapes_keep_every_ring_of_every_kind():
+    shapes = [shapely.LineString([(0, 0), (1, 1), (2, 0)]),
+              shapely.MultiLineString([[(5, 5), (6, 6)], [(7, 7), (8, 9)]]),
+              shapely.MultiPolygon([shapely.box(10, 10, 11, 11), shapely.Polygon(
+                  shapely.box(12, 12, 15, 15).exterior.coords, [shapely.box(13, 13, 14, 14).exterior.coords])]),
+              shapely.GeometryCollection([shapely.box(20, 20, 21, 21), shapely.LineString([(22, 22), (23, 23)])])]
+    geoms = np.array([shapely.Point(0, 0)] * 3 + shapes, dtype=object)
+    payload = layer_payload(from_rows(geoms, [{}] * len(geoms)), geojson_limit=1)
+    flat = payload["shapes"]
+    assert flat["index"] == [3, 4, 5, 6] and flat["filled"] == [0, 0, 1, 0]
+    xy = np.array(flat["xy"]).reshape(-1, 2)
+    for j, shape in enumerate(shapes):
+        rings = [xy[flat["rings"][k]:flat["rings"][k + 1]] for k in range(flat["parts"][j], flat["parts"][j + 1])]
+        # the shape's rings and lines, in order: exterior then holes of each polygon, each line
+        expected = [np.asarray(r.coords) for part in shapely.get_parts(shape)
+                    for r in (shapely.get_rings(part) if part.geom_type == "Polygon" else [part])]
+        assert len(rings) == len(expected), j
+        for got, want in zip(rings, expected, strict=True):
+            np.testing.assert_allclose(got, want)

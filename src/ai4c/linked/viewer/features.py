@@ -136,9 +136,11 @@ def from_sparql_json(results: dict) -> tuple[FeatureTable | None, dict]:
     skipped = len(bindings) - len(keep)
     attribute_vars = [v for v in variables if v != geom_var]
     rows = [{v: bindings[k][v]["value"] for v in attribute_vars if v in bindings[k]} for k in keep]
-    spans = [_row_time(bindings[k], start_var, end_var) for k in keep]
-    t0 = [span[0] for span in spans]
-    t1 = [span[1] for span in spans]
+    if start_var:
+        spans = [_row_time(bindings[k], start_var, end_var) for k in keep]
+        t0, t1 = [span[0] for span in spans], [span[1] for span in spans]
+    else:
+        t0 = t1 = [float("nan")] * len(keep)
     geoms = parsed[keep]
     if skipped:
         log.warning("%d result rows without a readable ?%s geometry skipped", skipped, geom_var)

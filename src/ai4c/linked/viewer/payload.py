@@ -79,35 +79,24 @@ def _round(values: np.ndarray) -> list[float]:
 
 def _flatten(geoms: np.ndarray) -> dict:
     """Flat coordinates of lines/polygons: `rings[k]` = start of ring k in `xy` (pairs), `parts[j]` =
-    first ring of shape j, `polygon[j]` = whether shape j is filled; multi-geometries become one shape
-    with several rings (polygon holes are rings too, drawn with the even-odd rule)."""
-    xy: list[np.ndarray] = []
-    rings: list[int] = []
-    parts: list[int] = []
-    filled: list[int] = []
-    cursor = 0
-    for geom in geoms:
-        parts.append(len(rings))
-        filled.append(int(geom.geom_type in ("Polygon", "MultiPolygon")))
-        for ring in _rings(geom):
-            coords = np.asarray(ring.coords)[:, :2]
-            rings.append(cursor)
-            xy.append(coords.ravel())
-            cursor += len(coords)
-    flat = np.concatenate(xy) if xy else np.empty(0)
-    return {"xy": _round(flat), "rings": rings + [cursor], "parts": parts + [len(rings)], "filled": filled}
-
-
-def _rings(geom):
-    """Line strings and polygon rings of a geometry, flattened through collections."""
-    kind = geom.geom_type
-    if kind in ("LineString", "LinearRing"):
-        return [geom]
-    if kind == "Polygon":
-        return [geom.exterior, *geom.interiors]
-    if kind.startswith("Multi") or kind == "GeometryCollection":
-        return [ring for part in geom.geoms for ring in _rings(part)]
-    return []
+    first ring of shape j, `filled[j]` = whether shape j is polygonal; multi-geometries become one shape
+    with several rings (polygon holes are rings too, drawn with the even-odd rule). Vectorised with
+    shapely: parts, then polygon rings, then coordinates, in shape order."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    kinds = shapely.get_type_id(parts)
+    polygonal = kinds == 3
+    rings, ring_part = shapely.get_rings(parts[polygonal], return_index=True)
+    lines = np.isin(kinds, (1, 2))
+    pieces = np.concatenate([rings, parts[lines]])
+    piece_shape = np.concatenate([owner[polygonal][ring_part], owner[lines]])
+    order = np.argsort(piece_shape, kind="stable")
+    pieces, piece_shape = pieces[order], piece_shape[order]
+    coords, which = shapely.get_coordinates(pieces, return_index=True)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(which, minlength=len(pieces)))])
+    first_ring = np.searchsorted(piece_shape, np.arange(len(geoms) + 1))
+    filled = np.isin(shapely.get_type_id(geoms), (3, 6)).astype(int)
+    return {"xy": _round(coords.ravel()), "rings": starts.tolist(), "parts": first_ring.tolist(),
+            "filled": filled.tolist()}
 
 
 def result_table(results: dict, limit: int = MAX_TABLE_ROWS) -> dict:
