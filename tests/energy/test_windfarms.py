@@ -4,9 +4,6 @@ serves a second run without the server."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 from conftest import free_port
 
@@ -41,69 +38,38 @@ def gml_page(features: list[dict], matched: int) -> bytes:
     return body.replace(b"<ogr:FeatureCollection", f'<ogr:FeatureCollection numberMatched="{matched}"'.encode(), 1)
 
 
-class WfsServer:
-    """A WFS 2.0 GetFeature endpoint on 127.0.0.1 answering GeoJSON pages like GeoServer, and an
-    ows:ExceptionReport for an unknown layer; it counts the requests it served."""
+def wfs_server(features: list[dict]):
+    """A WFS 2.0 GetFeature endpoint on 127.0.0.1 (tests/catalog/servers.LocalServer) answering GeoJSON or GML
+    pages like GeoServer, and an ows:ExceptionReport for an unknown layer; `.requests` lists what it served."""
+    from catalog.servers import LocalServer
 
-    def __init__(self, features: list[dict]):
-        self.features, self.requests = features, 0
-        owner = self
+    def answer(path: str, query: dict, server) -> tuple[int, bytes | dict, str]:
+        if query.get("typeNames") != "emodnet:windfarmspoly":
+            body = ('<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1" '
+                    'version="2.0.0"><ows:Exception exceptionCode="InvalidParameterValue" locator="typeName">'
+                    f'<ows:ExceptionText>Feature type {query.get("typeNames")} unknown</ows:ExceptionText>'
+                    '</ows:Exception></ows:ExceptionReport>').encode()
+            return 200, body, "application/xml"
+        start, count = int(query["startIndex"]), int(query["count"])
+        page = features[start:start + count]
+        if query.get("outputFormat", "").startswith("application/gml"):
+            return 200, gml_page(page, len(features)), "application/gml+xml; version=3.2"
+        return 200, {"type": "FeatureCollection", "features": page, "totalFeatures": len(features),
+                     "numberMatched": len(features), "numberReturned": len(page),
+                     "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}, "application/json"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep the test output clean
-                pass
-
-            def do_GET(self):
-                owner.requests += 1
-                query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-                if query.get("typeNames") != "emodnet:windfarmspoly":
-                    body = ('<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1" '
-                            'version="2.0.0"><ows:Exception exceptionCode="InvalidParameterValue" locator="typeName">'
-                            f'<ows:ExceptionText>Feature type {query.get("typeNames")} unknown</ows:ExceptionText>'
-                            '</ows:Exception></ows:ExceptionReport>').encode()
-                    self._send(body, "application/xml")
-                    return
-                start, count = int(query["startIndex"]), int(query["count"])
-                page = owner.features[start:start + count]
-                if query.get("outputFormat", "").startswith("application/gml"):
-                    self._send(gml_page(page, len(owner.features)), "application/gml+xml; version=3.2")
-                    return
-                doc = {"type": "FeatureCollection", "features": page, "totalFeatures": len(owner.features),
-                       "numberMatched": len(owner.features), "numberReturned": len(page),
-                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}}
-                self._send(json.dumps(doc).encode(), "application/json")
-
-            def _send(self, body: bytes, kind: str):
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.port = free_port()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/geoserver/wfs"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    server = LocalServer(answer)
+    server.url += "/geoserver/wfs"
+    return server
 
 
 def test_paging_returns_every_feature_once_and_cache_serves_offline(tmp_path):
     from ai4c.pipelines.energy import windfarms
 
     features = farm_features(57)
-    with WfsServer(features) as server:
+    with wfs_server(features) as server:
         farms = windfarms(server.url, cache=tmp_path / "cache", page_size=10, output=tmp_path / "farms.geojson")
-        assert server.requests == 6  # 5 full pages + a short one
+        assert len(server.requests) == 6  # 5 full pages + a short one
     assert sorted(farms["feature_id"]) == sorted(f["id"] for f in features)
     assert farms["capacity_mw"].sum() == sum(f["properties"]["power_mw"] for f in features)
     assert farms["status"].value_counts().to_dict() == {"operating": 12, "construction": 12, "planned": 22,
@@ -122,7 +88,7 @@ def test_aoi_selects_by_intersection(tmp_path):
 
     features = farm_features(30)
     area = "POLYGON((2.25 53.25, 3.05 53.25, 3.05 54.0, 2.25 54.0, 2.25 53.25))"
-    with WfsServer(features) as server:
+    with wfs_server(features) as server:
         farms = windfarms(server.url, cache=None, page_size=100, aoi=parse_aoi(area))
     polygon = shapely.from_wkt(area)
     expected = [f["properties"]["name"] for f in features if shape(f["geometry"]).intersects(polygon)]
@@ -130,7 +96,7 @@ def test_aoi_selects_by_intersection(tmp_path):
 
 
 def test_exception_report_is_a_one_line_error(tmp_path, run_cli):
-    with WfsServer(farm_features(3)) as server:
+    with wfs_server(farm_features(3)) as server:
         code, _, err = run_cli("energy", "windfarms", "--source", server.url, "--type-name", "emodnet:nothing",
                                "--cache", tmp_path / "c", "-o", tmp_path / "f.geojson")
     assert code == 2 and "Feature type emodnet:nothing unknown" in err
@@ -155,7 +121,7 @@ def test_unreachable_server_and_file_source(tmp_path, run_cli):
 def test_empty_layer():
     from ai4c.pipelines.energy import windfarms
 
-    with WfsServer([]) as server:
+    with wfs_server([]) as server:
         farms = windfarms(server.url, page_size=10)
     assert len(farms) == 0
 
@@ -164,7 +130,7 @@ def test_gml_pages(tmp_path):
     from ai4c.pipelines.energy import windfarms
 
     features = farm_features(23)
-    with WfsServer(features) as server:
+    with wfs_server(features) as server:
         farms = windfarms(server.url, output_format="gml", page_size=10)
     assert sorted(farms["name"]) == sorted(f["properties"]["name"] for f in features)
     assert farms["capacity_mw"].sum() == sum(f["properties"]["power_mw"] for f in features)
