@@ -76,9 +76,14 @@ def test_graph_errors(toy):
 def test_service_modules_are_imported_on_demand(toy, monkeypatch):
     """A declared service's module is imported the first time its graph is asked for (core names none); a file
     without `graph:` is resolved from its operators when only one service has them."""
+    import sys
+
     import ai4c.pipelines  # noqa: F401  (declares the entry points)
+    import ai4c.pipelines.s2_pre  # noqa: F401  (registered in the real registry, restored after the test)
 
     assert g.ENTRY_POINTS["s2-pre"] == "ai4c.pipelines.s2_pre"
+    # a fresh import inside the patched registry; monkeypatch puts the original module and registry back
+    monkeypatch.delitem(sys.modules, "ai4c.pipelines.s2_pre")
     monkeypatch.setattr(g, "ENTRY_POINTS", {"s2-pre": "ai4c.pipelines.s2_pre"})
     monkeypatch.setattr(g, "SERVICES", {k: v for k, v in g.SERVICES.items() if k in ("toy", "s2-pre")})
     assert [s.operator for s in g.default_graph("s2-pre").steps] == [

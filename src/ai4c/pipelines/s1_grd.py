@@ -101,11 +101,11 @@ def read(data: Any, ctx: Context, p: S1GrdParameters) -> S1Scene:
 @operator(GRAPH, "Apply-Orbit-File", ("orbit",))
 def apply_orbit(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """Use the annotation's state vectors (`auto`), or a POEORB/RESORB EOF file / folder covering the acquisition."""
-    from ai4c.sar.orbit import find_orbit, restrict
+    from ai4c.products.eof import find_orbit
 
     p, orbit = scene.product, params.orbit
     if str(orbit).lower() in ("auto", "annotation", "none", ""):
-        scene.orbit = restrict(p.orbit, p.first_line_time, p.last_line_time)
+        scene.orbit = p.orbit.restrict(p.first_line_time, p.last_line_time)
     else:
         scene.orbit = find_orbit(orbit, p.epoch, p.first_line_time, p.last_line_time, p.mission)
     return scene
