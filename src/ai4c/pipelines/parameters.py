@@ -207,11 +207,14 @@ class TileClassifierParameters:
 class AqganParameters:
     """The aqgan graph: preprocess, train, generate and evaluate one period (`aqgan-*` commands)."""
 
-    config: str = param("config.yaml", "configuration file (`aqgan-preproc --print_config` prints an example)")
-    start_date: str = param("2021010100", "first hour of the period, YYYYMMDDHH")
-    end_date: str = param("2021010323", "last hour of the period (inclusive), YYYYMMDDHH")
-    datasets: str = param("cams-eu,era5,static", "comma-separated datasets to preprocess")
-    resume: bool = param(True, "continue from a checkpoint of this period when one exists")
+    config: str = param("config.yaml", "configuration file (`aqgan-preproc --print_config` prints a documented "
+                        "example)", metavar="YAML")
+    start_date: str = param("2021010100", "first hour of the period", flags=("--start-date",), metavar="YYYYMMDDHH")
+    end_date: str = param("2021010323", "last hour of the period (inclusive)", flags=("--end-date",),
+                          metavar="YYYYMMDDHH")
+    datasets: str = param("cams-eu,era5,static", "comma-separated datasets to preprocess", cli=False)
+    resume: bool = param(True, "continue from a checkpoint of this period when one exists",
+                         flags=("--no_resume", "--no-resume"))
 
 
 @dataclass(frozen=True)
