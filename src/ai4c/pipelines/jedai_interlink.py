@@ -196,10 +196,11 @@ def _common_crs(source_crs: str | None, target_crs: str | None, declared: str | 
 
 
 def _same_crs(a: str, b: str) -> bool:
+    """Same CRS up to axis order (files are read in GIS x/y order: EPSG:4326 and CRS84 agree)."""
     from pyproj import CRS
 
     try:
-        return CRS.from_user_input(a) == CRS.from_user_input(b)
+        return CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True)
     except Exception:
         return a == b
 

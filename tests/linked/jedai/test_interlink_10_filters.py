@@ -1,0 +1,98 @@
+"""Filtering and verification against brute force over every pair, for every algorithm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from ai4c.linked.interlink import ALGORITHMS, RELATIONS, interlink, progressive_interlink
+from ai4c.linked.interlink.engine import Interlinker
+from ai4c.linked.interlink.trees import hilbert_index
+from tests.linked.jedai.geometry_sets import brute_force, mixed_geometries
+
+
+@pytest.fixture(scope="module")
+def layers():
+    a = mixed_geometries(1, 210)
+    b = mixed_geometries(2, 140)
+    b[:12] = a[:12]  # identical shapes of every kind
+    b[12] = shapely.box(*a[16].bounds)  # a box touching/equal to a polygon's MBR
+    return a, b, brute_force(a, b)
+
+
+def _found(links, relation):
+    s, t = links.pairs(relation)
+    return set(zip(s.tolist(), t.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_every_algorithm_matches_brute_force_de9im(layers, algorithm):
+    a, b, truth = layers
+    links, stats = interlink(a, b, algorithm, batch_size=64)
+    for relation in RELATIONS:
+        assert _found(links, relation) == truth[relation], relation
+    assert stats.as_dict()["counts"]["disjoint"] == len(truth["disjoint"])
+    assert stats.intersecting == len(truth["intersects"])
+    assert stats.candidates >= stats.intersecting
+    assert all(truth[r] for r in ("equals", "touches", "within", "contains", "crosses", "overlaps"))
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_candidates_are_exactly_the_intersecting_mbrs(algorithm):
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 50, (400, 2))
+    boxes = np.column_stack([xy, xy + rng.exponential(1.5, (400, 2))])
+    boxes[:20, 2:] = boxes[:20, :2]  # points
+    a, b = boxes[:250], boxes[250:]
+    a[30] = b[7]  # identical MBRs; b[8] touches a[31] along an edge
+    a[31] = [b[8, 2], b[8, 1], b[8, 2] + 1, b[8, 3]]
+    truth = {(p, q) for p in range(len(a)) for q in range(len(b))
+             if a[p, 0] <= b[q, 2] and b[q, 0] <= a[p, 2] and a[p, 1] <= b[q, 3] and b[q, 1] <= a[p, 3]}
+    i, j = ALGORITHMS[algorithm]().build(b).candidates(a)
+    pairs = list(zip(i.tolist(), j.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs))
+    assert set(pairs) == truth
+
+
+def test_relation_subset_and_disjoint_sources():
+    a = np.array([shapely.box(0, 0, 1, 1), shapely.box(50, 50, 51, 51)], dtype=object)
+    b = np.array([shapely.box(0.2, 0.2, 0.5, 0.5), shapely.box(1, 0, 2, 1)], dtype=object)
+    links, stats = interlink(a, b, "giant", relations=["contains", "touches"])
+    assert set(links.holds) == {"contains", "touches"}
+    assert _found(links, "contains") == {(0, 0)}
+    assert _found(links, "touches") == {(0, 1)}
+    assert stats.as_dict()["counts"]["disjoint"] == 2
+
+
+def test_streamed_batches_give_global_indices(layers):
+    a, b, truth = layers
+    linker = Interlinker(b, "rtree")
+    parts = list(linker.run(a[k:k + 50] for k in range(0, len(a), 50)))
+    got = set()
+    for part in parts:
+        got |= _found(part, "intersects")
+    assert got == truth["intersects"]
+
+
+def test_progressive_verifies_most_promising_first(layers):
+    a, b, truth = layers
+    full, _ = progressive_interlink(a, b, budget=10**9, chunk=100)
+    assert _found(full, "intersects") == truth["intersects"]
+    links, curve = progressive_interlink(a, b, budget=200, chunk=50)
+    assert curve.verified[-1] == 200
+    assert _found(links, "intersects") <= truth["intersects"]
+    assert np.all(np.diff(curve.links) >= 0)
+    # the first quarter of the candidates holds a larger share of links than the candidates overall
+    _, stats = interlink(a, b)
+    assert curve.links[1] / curve.verified[1] > stats.intersecting / stats.candidates
+
+
+def test_hilbert_index_is_a_bijection_on_a_small_grid():
+    x, y = np.meshgrid(np.arange(8), np.arange(8))
+    d = hilbert_index(x.ravel(), y.ravel(), order=3)
+    assert sorted(d.tolist()) == list(range(64))
+    # consecutive curve positions are grid neighbours
+    order = np.argsort(d)
+    steps = np.abs(np.diff(x.ravel()[order])) + np.abs(np.diff(y.ravel()[order]))
+    assert np.all(steps == 1)
