@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from tests.linked.jedai.geometry_sets import brute_force, mixed_geometries
 
 from ai4c.linked.interlink import ALGORITHMS, RELATIONS, interlink, progressive_interlink
 from ai4c.linked.interlink.engine import Interlinker
 from ai4c.linked.interlink.trees import hilbert_index
-from tests.linked.jedai.geometry_sets import brute_force, mixed_geometries
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.linked.jedai.geometry_sets import mixed_geometries
 
 from ai4c.linked.interlink import RELATIONS, interlink
-from tests.linked.jedai.geometry_sets import mixed_geometries
 
 
 def test_distributed_tiles_give_identical_links():
@@ -20,5 +20,5 @@ def test_distributed_tiles_give_identical_links():
     for relation in RELATIONS:
         s1, t1 = serial.pairs(relation)
         s2, t2 = tiled.pairs(relation)
-        assert sorted(zip(s1.tolist(), t1.tolist())) == sorted(zip(s2.tolist(), t2.tolist())), relation
+        assert sorted(zip(s1.tolist(), t1.tolist(), strict=True)) == sorted(zip(s2.tolist(), t2.tolist(), strict=True)), relation
     assert len(serial.source) > 100

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pyoxigraph as ox
 import shapely
-
 from tests.linked.jedai.geometry_sets import brute_force, mixed_geometries
 
 GEO = "http://www.opengis.net/ont/geosparql#"
