@@ -84,6 +84,9 @@ class Task:
     def token_lists(self) -> list[list[str]]:
         return [tokens(t) for t in self.texts]
 
+    def record(self, k: int) -> dict[str, str]:
+        return self.first.records[k] if k < self.n1 else self.second.records[k - self.n1]
+
     def entity_id(self, k: int) -> str:
         return self.first.ids[k] if k < self.n1 else self.second.ids[k - self.n1]
 
