@@ -147,8 +147,9 @@ def _config(path: Path) -> dict:
 
 
 def _write_matches(params: ResolveParams, task: Task, result: Result) -> None:
-    """matches.csv (id1,id2) and the owl:sameAs N-Triples beside it, both atomically."""
-    ids = task.pair_ids(result.i, result.j)
+    """matches.csv (id1,id2, in source order) and the owl:sameAs N-Triples beside it, both atomically."""
+    order = np.lexsort((result.j, result.i))
+    ids = task.pair_ids(result.i[order], result.j[order])
     with atomic_path(params.output) as tmp:
         with tmp.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
