@@ -19,6 +19,7 @@ import shapely
 
 from ai4c.core import log
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.products.records import sniff_separator
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -128,7 +129,7 @@ class GeometryFile:
         with self.path.open(newline="", encoding="utf-8-sig") as handle:
             sample = handle.read(65536)
             handle.seek(0)
-            sep = self.separator or _sniff_separator(sample)
+            sep = self.separator or sniff_separator(sample)
             reader = csv.reader(handle, delimiter=sep)
             header = next(reader, None) or []
             self.fields = header
@@ -216,13 +217,6 @@ def warn_counts(name: str, skipped: int, repaired: int) -> None:
         log.warn(f"{name}: {skipped} features without a usable geometry skipped")
     if repaired:
         log.warn(f"{name}: {repaired} invalid geometries repaired (make_valid)")
-
-
-def _sniff_separator(sample: str) -> str:
-    try:
-        return csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t|%").delimiter
-    except csv.Error:
-        return ","
 
 
 def _rdf_format(path: Path):

@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 
 from ai4c.core.errors import InvalidParameterError, check_choice
+from ai4c.linked.interlink.fastpath import Rings
 from ai4c.linked.interlink.filters import ALGORITHMS, Filter
 from ai4c.linked.interlink.relations import RELATIONS
 from ai4c.linked.interlink.verify import Verified, verify
@@ -87,6 +88,7 @@ class Interlinker:
         self.stats = InterlinkStats(algorithm, targets=len(self.target))
         start = time.perf_counter()
         shapely.prepare(self.target)
+        self.target_rings = Rings.of(self.target)
         self.filter = make_filter(algorithm, cell_size).build(shapely.bounds(self.target))
         self.stats.seconds["index"] = time.perf_counter() - start
 
@@ -101,7 +103,7 @@ class Interlinker:
         i, j = self.filter.candidates(shapely.bounds(source))
         filtered = time.perf_counter()
         shapely.prepare(source)
-        found = verify(source, self.target, i, j)
+        found = verify(source, self.target, i, j, Rings.of(source), self.target_rings)
         done = time.perf_counter()
         return len(source), len(i), found, filtered - start, done - filtered, offset
 

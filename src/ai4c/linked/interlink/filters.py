@@ -20,7 +20,6 @@ from ai4c.linked.interlink.grids import (
     mean_extent,
     reference_point_keep,
     sweep_join,
-    unique_pairs,
 )
 from ai4c.linked.interlink.trees import HilbertRTree, MXCIFQuadtree
 
@@ -76,21 +75,22 @@ class _GridFilter(Filter):
 
 class GiantFilter(_GridFilter):
     name = "giant"
-    description = ("GIA.nt: equigrid over the target sized by its mean MBR side, the source streamed "
-                   "through it; distinct candidates per source geometry")
+    description = ("GIA.nt: equigrid over the target with cells of its mean MBR side, the source streamed "
+                   "through it; each candidate kept once (in the cell of its MBR intersection's corner)")
 
     def _candidates(self, source):
-        i, j, _ = self._probe(source)
-        return unique_pairs(i, j, len(self.target))
+        i, j, cell = self._probe(source)
+        keep = reference_point_keep(self.grid, source, self.target, i, j, cell)
+        return i[keep], j[keep]
 
 
 class StaticGridFilter(_GridFilter):
     name = "static-grid"
-    description = ("static equigrid of --cell-size (default: twice the mean target MBR side); "
+    description = ("static equigrid of --cell-size (default: half the mean target MBR side); "
                    "duplicates removed by the reference point of the MBR intersection")
 
     def _grid_size(self) -> float:
-        return self.cell_size or 2.0 * mean_extent(self.target)
+        return self.cell_size or 0.5 * mean_extent(self.target)
 
     def _candidates(self, source):
         i, j, cell = self._probe(source)

@@ -106,12 +106,6 @@ def reference_point_keep(grid: Grid, a: np.ndarray, b: np.ndarray, i: np.ndarray
     return grid.cell_of(ref_x, ref_y) == cell
 
 
-def unique_pairs(i: np.ndarray, j: np.ndarray, n_target: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pairs, sorted by source then target."""
-    code = np.unique(i.astype(np.int64) * max(n_target, 1) + j)
-    return code // max(n_target, 1), code % max(n_target, 1)
-
-
 def sweep_join(a: np.ndarray, b: np.ndarray, group_a: np.ndarray | None = None,
                group_b: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Plane sweep along x: pairs of the same group whose x-intervals overlap, then checked on y.

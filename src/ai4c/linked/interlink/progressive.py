@@ -15,6 +15,7 @@ import shapely
 
 from ai4c.core.errors import InvalidParameterError
 from ai4c.linked.interlink.engine import Links, check_relations, concat, make_filter
+from ai4c.linked.interlink.fastpath import Rings
 from ai4c.linked.interlink.relations import RELATIONS
 from ai4c.linked.interlink.verify import verify
 
@@ -60,8 +61,9 @@ def progressive_interlink(source: np.ndarray, target: np.ndarray, budget: int, *
     order = np.lexsort((np.minimum(_area(sb[i]), _area(tb[j])), -score))[:budget]
     i, j = i[order], j[order]
     parts, curve = [], Progress([0], [0], [time.perf_counter() - start])
+    rings_s, rings_t = Rings.of(source), Rings.of(target)
     for k in range(0, len(i), chunk):
-        found = verify(source, target, i[k:k + chunk], j[k:k + chunk])
+        found = verify(source, target, i[k:k + chunk], j[k:k + chunk], rings_s, rings_t)
         holds = {r: found.holds[r] for r in relations}
         parts.append(Links(found.source, found.target, holds))
         curve.verified.append(min(k + chunk, len(i)))

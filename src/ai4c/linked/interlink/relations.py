@@ -44,6 +44,11 @@ def _any(m: np.ndarray, *patterns: str) -> np.ndarray:
     return out
 
 
+def relate_disjoint(m: np.ndarray) -> np.ndarray:
+    """Rows whose matrix says the pair is disjoint (FF*FF****)."""
+    return _match(m, "FF*FF****")
+
+
 def relations_from_matrices(m: np.ndarray, dim_a: np.ndarray, dim_b: np.ndarray) -> dict[str, np.ndarray]:
     """Every relation of `RELATIONS` as a boolean array, from matrices and the geometries' dimensions."""
     intersects = ~_match(m, "FF*FF****")

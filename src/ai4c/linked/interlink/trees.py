@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai4c.linked.interlink.grids import CellIndex, Grid, extent, mbr_overlap, mean_extent
+from ai4c.linked.interlink.grids import Grid, extent, mbr_overlap, mean_extent, sweep_join
 
 _HILBERT_ORDER = 16
 
@@ -72,7 +72,8 @@ class HilbertRTree:
 
 class MXCIFQuadtree:
     """MX-CIF quadtree: each box lives in the smallest quadrant that contains it whole; a probe
-    visits, level by level, the quadrants its own box overlaps (each box is found once)."""
+    visits, level by level, the quadrants its own box overlaps and sweeps their residents (each box
+    lives in one quadrant, so each pair is found once)."""
 
     def __init__(self, boxes: np.ndarray, max_depth: int = 14) -> None:
         self.boxes = boxes
@@ -82,12 +83,12 @@ class MXCIFQuadtree:
         cell = mean_extent(boxes) or self.side
         self.depth = int(np.clip(np.ceil(np.log2(self.side / cell)) if cell > 0 else 0, 0, max_depth))
         level = self._levels(boxes)
-        self.indexes: dict[int, tuple[Grid, CellIndex]] = {}
+        self.levels: dict[int, tuple[Grid, np.ndarray, np.ndarray]] = {}
         for depth in np.unique(level):
             members = np.flatnonzero(level == depth)
             grid = self._grid(int(depth))
-            owner, cells = grid.cells(boxes[members])
-            self.indexes[int(depth)] = (grid, CellIndex.build(members[owner], cells))
+            owner, cells = grid.cells(boxes[members])  # one cell each: the box fits in it
+            self.levels[int(depth)] = (grid, members[owner], cells)
 
     def _grid(self, depth: int) -> Grid:
         n = 1 << depth
@@ -107,9 +108,10 @@ class MXCIFQuadtree:
     def query(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query index, target index) of every intersecting pair of MBRs."""
         found_q, found_t = [], []
-        for grid, index in self.indexes.values():
-            q, t, _ = index.join(*grid.cells(boxes))
-            keep = mbr_overlap(boxes[q], self.boxes[t])
-            found_q.append(q[keep])
-            found_t.append(t[keep])
+        for grid, members, cells in self.levels.values():
+            owner, probe_cells = grid.cells(boxes)
+            # within each quadrant, a plane sweep instead of every probe x every resident
+            q, t = sweep_join(boxes[owner], self.boxes[members], probe_cells, cells)
+            found_q.append(owner[q])
+            found_t.append(members[t])
         return np.concatenate(found_q), np.concatenate(found_t)
