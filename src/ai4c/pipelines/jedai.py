@@ -120,7 +120,7 @@ def _task(params: ResolveParams) -> Task:
     second = _entities(params.source2, params, "source2") if params.source2 else None
     task = Task(first, second)
     if params.ground_truth:
-        pairs = read_pairs(params.ground_truth, params.separator)
+        pairs = read_pairs(params.ground_truth)
         task.truth, unknown = truth_from_ids(task, pairs)
         if not task.truth:
             raise BadInputError(f"no pair of ground truth {params.ground_truth} names known ids "

@@ -96,3 +96,33 @@ def test_hilbert_index_is_a_bijection_on_a_small_grid():
     order = np.argsort(d)
     steps = np.abs(np.diff(x.ravel()[order])) + np.abs(np.diff(y.ravel()[order]))
     assert np.all(steps == 1)
+
+
+def test_numba_pre_verification_agrees_with_geos_on_float_polygons():
+    from ai4c.linked.interlink import fastpath
+
+    rng = np.random.default_rng(11)
+    centres = rng.uniform(0, 60, (160, 2))
+    rings = shapely.buffer(shapely.points(centres), rng.uniform(1, 6, 160), quad_segs=5)
+    holes = shapely.buffer(shapely.points(centres[:40]), 0.5)
+    rings[:40] = shapely.difference(rings[:40], holes)  # polygons with holes
+    rings[40:60] = [shapely.MultiPolygon([g, shapely.box(x + 8, y, x + 9, y + 1)])
+                    for g, (x, y) in zip(rings[40:60], centres[40:60], strict=True)]
+    boxes = shapely.box(*np.column_stack([centres[::2] - 0.3, centres[::2] + rng.uniform(0.1, 9, (80, 2))]).T)
+    a, b = rings, np.concatenate([boxes, rings[:30]])
+    i, j = ALGORITHMS["strtree"]().build(shapely.bounds(b)).candidates(shapely.bounds(a))
+    verdict = fastpath.classify(fastpath.Rings.of(a), fastpath.Rings.of(b), i, j)
+    ga, gb = a[i], b[j]
+    assert np.all(shapely.disjoint(ga, gb)[verdict == fastpath.DISJOINT])
+    assert np.all(shapely.contains_properly(gb, ga)[verdict == fastpath.A_IN_B])
+    assert np.all(shapely.contains_properly(ga, gb)[verdict == fastpath.B_IN_A])
+    crossing = verdict == fastpath.CROSSING
+    assert set(shapely.relate(ga[crossing], gb[crossing]).tolist()) <= {fastpath.CROSSING_MATRIX}
+    assert all(np.count_nonzero(verdict == v) > 5 for v in (fastpath.DISJOINT, fastpath.A_IN_B, fastpath.B_IN_A,
+                                                             fastpath.CROSSING))
+    identical = (i >= 0) & (j >= 80) & (i == j - 80)
+    assert np.all(verdict[identical] == fastpath.UNDECIDED)  # identical shapes: boundaries touch, GEOS decides
+    links, _ = interlink(a, b, "giant")
+    truth = brute_force(a, b)
+    for relation in RELATIONS:
+        assert _found(links, relation) == truth[relation], relation
