@@ -3,7 +3,7 @@ algorithm, against a plain shapely STRtree + relate baseline (same run, same lin
 dask.distributed cluster; ER time per step and F1 on the shared pyJedAI benchmarks.
 
 Full size (`make bench`): 1 M buildings x 100 k parcels. AI4C_BENCH_JEDAI_BUILDINGS (parcels: a
-tenth) reduces it; AI4C_BENCH_JEDAI_REPEATS (default 2) runs each measurement that many times,
+tenth) reduces it; AI4C_BENCH_JEDAI_ALGORITHMS (comma list) picks algorithms; AI4C_BENCH_JEDAI_REPEATS (default 2) runs each measurement that many times,
 interleaved, keeping the fastest (the machine is shared). pyJedAI is not run as a peer: its
 dependencies (sentence-transformers, faiss, gensim, optuna) would change the shared environment.
 """
@@ -96,16 +96,17 @@ def interlinking_rows(workdir: Path) -> list[dict]:
     repeats = int(os.environ.get("AI4C_BENCH_JEDAI_REPEATS", 2))
     a, b = _layers(workdir, n)
     size = f"{n // 1000}k buildings x {n // 10_000}k parcels"
+    chosen = [a for a in os.environ.get("AI4C_BENCH_JEDAI_ALGORITHMS", ",".join(ALGORITHMS)).split(",") if a]
     results: dict[str, tuple[dict, float]] = {}
     for _ in range(repeats):  # interleaved rounds, so load swings hit every method alike
-        for name in ("baseline", *ALGORITHMS):
+        for name in ("baseline", *chosen):
             code, args = (BASELINE, ()) if name == "baseline" else (OURS, (name,))
             got, peak = _best(code, str(a), str(b), *args, repeats=1)
             if name not in results or got["seconds"] < results[name][0]["seconds"]:
                 results[name] = (got, max(peak, results.get(name, ({}, 0))[1]))
     base, base_peak = results["baseline"]
     rows = []
-    for name in ALGORITHMS:
+    for name in chosen:
         got, peak = results[name]
         rows.append({"benchmark": f"jedai interlink {name}", "metric": f"link seconds ({size})",
                      "value": got["seconds"], "unit": "s", "peer": "shapely STRtree+relate",

@@ -126,3 +126,19 @@ def test_numba_pre_verification_agrees_with_geos_on_float_polygons():
     truth = brute_force(a, b)
     for relation in RELATIONS:
         assert _found(links, relation) == truth[relation], relation
+
+
+def test_grid_filters_without_the_dense_table_give_the_same_pairs(monkeypatch):
+    from ai4c.linked.interlink import gridjoin
+
+    rng = np.random.default_rng(8)
+    xy = rng.uniform(0, 40, (300, 2))
+    boxes = np.column_stack([xy, xy + rng.exponential(1.0, (300, 2))])
+    a, b = boxes[:180], boxes[180:]
+    dense = {name: ALGORITHMS[name]().build(b).candidates(a) for name in ("giant", "static-grid")}
+    monkeypatch.setattr(gridjoin, "MAX_DENSE_CELLS", 0)
+    for name, (i, j) in dense.items():
+        f = ALGORITHMS[name]().build(b)
+        assert f.dense is None
+        i2, j2 = f.candidates(a)
+        assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == sorted(zip(i2.tolist(), j2.tolist(), strict=True))

@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 import shapely
 
+from ai4c.linked.interlink.gridjoin import DenseGridJoin
 from ai4c.linked.interlink.grids import (
     CellIndex,
     Grid,
@@ -62,7 +63,18 @@ class _GridFilter(Filter):
 
     def _build(self) -> None:
         self.grid = Grid.over(extent(self.target), self._grid_size())
-        self.index = CellIndex.build(*self.grid.cells(self.target))
+        if DenseGridJoin.fits(self.grid):
+            self.dense = DenseGridJoin(self.grid, self.target)
+        else:
+            self.dense = None
+            self.index = CellIndex.build(*self.grid.cells(self.target))
+
+    def _candidates(self, source):
+        if self.dense is not None:
+            return self.dense.pairs(source)
+        i, j, cell = self._probe(source)
+        keep = reference_point_keep(self.grid, source, self.target, i, j, cell)
+        return i[keep], j[keep]
 
     def _probe(self, source: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         bounds = extent(self.target)
@@ -78,11 +90,6 @@ class GiantFilter(_GridFilter):
     description = ("GIA.nt: equigrid over the target with cells of its mean MBR side, the source streamed "
                    "through it; each candidate kept once (in the cell of its MBR intersection's corner)")
 
-    def _candidates(self, source):
-        i, j, cell = self._probe(source)
-        keep = reference_point_keep(self.grid, source, self.target, i, j, cell)
-        return i[keep], j[keep]
-
 
 class StaticGridFilter(_GridFilter):
     name = "static-grid"
@@ -91,11 +98,6 @@ class StaticGridFilter(_GridFilter):
 
     def _grid_size(self) -> float:
         return self.cell_size or 0.5 * mean_extent(self.target)
-
-    def _candidates(self, source):
-        i, j, cell = self._probe(source)
-        keep = reference_point_keep(self.grid, source, self.target, i, j, cell)
-        return i[keep], j[keep]
 
 
 class RadonFilter(Filter):
