@@ -89,9 +89,7 @@ def _resolve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base2", default="http://ai4c.eu/resource/er/source2/",
                         help="IRI prefix of source-2 ids in the N-Triples")
     parser.add_argument("--store", type=Path, default=None, help="GeoSPARQL store for query sources")
-    parser.add_argument("--history", type=Path, default=None,
-                        help="workbench history (default: $AI4C_JEDAI_HISTORY or "
-                             "~/.local/share/ai4c/jedai-history.jsonl)")
+    _history_option(parser)
     parser.add_argument("--name", default=None, help="name of this run in the workbench")
     parser.add_argument("--report", type=Path, default=None, help="also write the run's report as JSON")
 
