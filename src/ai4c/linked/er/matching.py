@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from ai4c.core.errors import check_choice
 from ai4c.linked.er.data import Task
@@ -16,8 +17,6 @@ ANALYZERS = ("word", "char")
 
 def _vectors(texts: list[str], analyzer: str, ngram: int, tfidf: bool) -> sparse.csr_matrix:
     """Row-normalised TF-IDF (or binary presence) vectors of word or character n-grams."""
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-
     analyzer = check_choice("analyzer", analyzer, ANALYZERS)
     options = {"analyzer": "word" if analyzer == "word" else "char_wb",
                "ngram_range": (1, 1) if analyzer == "word" else (ngram, ngram),
