@@ -23,7 +23,9 @@ _STYLE = """<style>
 .jedai-bar { display: inline-block; height: 6px; }
 .jedai-bar-f1 { background: #2b7bb9; } .jedai-bar-time { background: #d08c2d; }
 #jedai-explorer-tabs button { margin-right: 4px; }
-.jedai-tab-on { font-weight: bold; }
+.jedai-tab-on { font-weight: bold; outline: 3px solid #d08c2d; }
+#jedai-step-table td:nth-child(3) { max-width: 220px; white-space: normal; word-break: break-word; }
+#jedai-explorer-table td { white-space: normal; }
 #jedai-config { font-size: 11.5px; white-space: pre-wrap; }
 </style>"""
 
