@@ -16,9 +16,11 @@ from ai4c.linked.interlink.relations import RELATIONS
 
 def _tile_task(source: np.ndarray, source_pos: np.ndarray, target: np.ndarray, target_pos: np.ndarray,
                grid: Grid, tile: int, algorithm: str, relations: tuple[str, ...]) -> Links:
-    """Link one tile's geometries; keep pairs whose reference point falls in this tile."""
+    """Link one tile's geometries (sent as WKB: one C call each way instead of pickling every
+    shapely object); keep pairs whose reference point falls in this tile."""
     if len(source) == 0 or len(target) == 0:
         return concat([], relations)
+    source, target = shapely.from_wkb(source), shapely.from_wkb(target)
     linker = Interlinker(target, algorithm, relations=relations)
     links = linker.link_batch(source)
     sb, tb = shapely.bounds(source[links.source]), shapely.bounds(target[links.target])
@@ -33,6 +35,7 @@ def distributed_interlink(client, source: np.ndarray, target: np.ndarray, algori
     relations = check_relations(relations)
     source, target = np.asarray(source, dtype=object), np.asarray(target, dtype=object)
     sb, tb = shapely.bounds(source), shapely.bounds(target)
+    source_wkb, target_wkb = shapely.to_wkb(source), shapely.to_wkb(target)
     bounds = extent(sb, tb)
     per_axis = tiles or max(1, int(np.ceil(np.sqrt(2 * len(client.scheduler_info()["workers"])))))
     grid = Grid.over(bounds, max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / per_axis)
@@ -41,6 +44,6 @@ def distributed_interlink(client, source: np.ndarray, target: np.ndarray, algori
     futures = []
     for tile in np.intersect1d(s_tile, t_tile):
         sp, tp = s_owner[s_tile == tile], t_owner[t_tile == tile]
-        futures.append(client.submit(_tile_task, source[sp], sp, target[tp], tp, grid, int(tile),
+        futures.append(client.submit(_tile_task, source_wkb[sp], sp, target_wkb[tp], tp, grid, int(tile),
                                      algorithm, relations, pure=False))
     return concat(client.gather(futures), relations)
