@@ -109,3 +109,24 @@ def test_served_workbench_in_headless_chromium(tmp_path, run_cli):
         assert missed == len(runs[0]["explorer"]["missed"])
         assert driver.execute_script("return document.querySelectorAll('#jedai-step-table tr').length") == 5
         assert console_errors(driver) == []
+
+
+def test_resolve_dirty_records_from_a_store_query(tmp_path, run_cli):
+    names = ["olive tree taverna", "olive tree tavern", "harbour fish house", "harbor fish house",
+             "red dragon noodles"]
+    nt = tmp_path / "shops.nt"
+    nt.write_text("".join(f'<http://ex.org/s{k}> <http://ex.org/name> "{n}" .\n' for k, n in enumerate(names)))
+    store = tmp_path / "store"
+    assert run_cli("store", "load", "--store", store, nt)[0] == 0
+    out = tmp_path / "m.csv"
+    config = tmp_path / "wf.yaml"
+    config.write_text("blocking: {method: qgrams, q: 3}\nmetablocking: {method: none}\n"
+                      "matching: {method: tfidf-cosine, analyzer: char}\n"
+                      "clustering: {method: connected-components, threshold: 0.6}\n")
+    code, _, err = run_cli("jedai", "resolve", "--store", store, "--source1",
+                           "SELECT ?id ?name WHERE { ?id <http://ex.org/name> ?name }", "--config", config,
+                           "-o", out, "--history", tmp_path / "h.jsonl")
+    assert code == 0, err
+    pairs = {frozenset(line.split(",")) for line in out.read_text().splitlines()[1:]}
+    assert pairs == {frozenset({"http://ex.org/s0", "http://ex.org/s1"}),
+                     frozenset({"http://ex.org/s2", "http://ex.org/s3"})}

@@ -105,3 +105,25 @@ def test_bad_inputs_exit_2_without_output(tmp_path, run_cli):
         assert message in err, err
         assert not out.exists()
     assert list(tmp_path.glob(".links.nt*")) == []
+
+
+def test_sources_as_store_queries(tmp_path, run_cli):
+    a, b = mixed_geometries(12, 30), mixed_geometries(13, 30)
+    nt = tmp_path / "layers.nt"
+    nt.write_text("".join(
+        f"<http://ex.org/{side}{k}> <{GEO}hasGeometry> <http://ex.org/{side}{k}/g> .\n"
+        f"<http://ex.org/{side}{k}/g> <{GEO}asWKT> \"{g.wkt}\"^^<{GEO}wktLiteral> .\n"
+        f"<http://ex.org/{side}{k}> <http://ex.org/layer> \"{side}\" .\n"
+        for side, geoms in (("a", a), ("b", b)) for k, g in enumerate(geoms)))
+    store = tmp_path / "store"
+    assert run_cli("store", "load", "--store", store, nt)[0] == 0
+    query = ("SELECT ?id ?wkt WHERE {{ ?id <http://ex.org/layer> \"{}\" ; <" + GEO + "hasGeometry>/<"
+             + GEO + "asWKT> ?wkt }}")
+    out = tmp_path / "links.csv"
+    code, _, err = run_cli("jedai", "interlink", "--store", store, "--source", query.format("a"),
+                           "--target", query.format("b"), "-o", out, "--relations", "intersects")
+    assert code == 0, err
+    rows = out.read_text().splitlines()[1:]
+    truth = brute_force(a, b)["intersects"]
+    assert {tuple(r.split(",")[:2]) for r in rows} == {(f"http://ex.org/a{i}", f"http://ex.org/b{j}")
+                                                       for i, j in truth}
