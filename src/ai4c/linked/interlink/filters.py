@@ -147,26 +147,28 @@ class PBSMFilter(Filter):
         return i[keep], j[keep]
 
 
-class RTreeFilter(Filter):
+class _TreeFilter(Filter):
+    """A tree of `tree_class` over the target boxes, queried with a whole batch."""
+
+    tree_class: ClassVar[type]
+
+    def _build(self) -> None:
+        self.tree = self.tree_class(self.target)
+
+    def _candidates(self, source):
+        return self.tree.query(source)
+
+
+class RTreeFilter(_TreeFilter):
     name = "rtree"
     description = "R-tree bulk-loaded in Hilbert order (fan-out 16), probed level by level in batches"
-
-    def _build(self) -> None:
-        self.tree = HilbertRTree(self.target)
-
-    def _candidates(self, source):
-        return self.tree.query(source)
+    tree_class = HilbertRTree
 
 
-class QuadtreeFilter(Filter):
+class QuadtreeFilter(_TreeFilter):
     name = "quadtree"
     description = "MX-CIF quadtree: each target box in the deepest quadrant holding it, probed per level"
-
-    def _build(self) -> None:
-        self.tree = MXCIFQuadtree(self.target)
-
-    def _candidates(self, source):
-        return self.tree.query(source)
+    tree_class = MXCIFQuadtree
 
 
 class STRtreeFilter(Filter):
