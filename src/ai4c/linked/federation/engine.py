@@ -79,12 +79,21 @@ def _patterns(node, filters, found: list, services: list) -> None:
     if not isinstance(node, CompValue):
         return
     if node.name == "BGP":
-        found.append((node.triples, filters))
+        found.append((node.triples, filters, None))
+        return
+    if node.name == "LeftJoin":  # the optional BGP is bound-joined with the required one's solutions
+        _patterns(node.p1, filters, found, services)
+        left = len(found) - 1 if _is_bgp(node.p1) else None
+        start = len(found)
+        _patterns(node.p2, [], found, services)
+        if left is not None and getattr(node.p2, "name", None) == "BGP" and len(found) == start + 1:
+            found[start] = (found[start][0], found[start][1], left)
+        _patterns(node.expr, [], found, services)
         return
     if node.name == "Graph" and str(node.term).startswith(_SERVICE_GRAPH):
         inner: list = []
         _patterns(node.p, [], inner, [])
-        services.append((int(str(node.term)[len(_SERVICE_GRAPH):]), [t for bgp, _ in inner for t in bgp]))
+        services.append((int(str(node.term)[len(_SERVICE_GRAPH):]), [t for bgp, _, _ in inner for t in bgp]))
         return
     if node.name in ("Graph", "ServiceGraphPattern"):
         raise FederationError("GRAPH patterns are not supported over a federation; query the default graph")
@@ -96,6 +105,11 @@ def _patterns(node, filters, found: list, services: list) -> None:
                   or (node.name == "LeftJoin" and key == "p1"))
         for child in value if isinstance(value, list) else [value]:
             _patterns(child, filters if passes else [], found, services)
+
+
+def _is_bgp(node) -> bool:
+    return getattr(node, "name", None) == "BGP" or (getattr(node, "name", None) == "Filter"
+                                                   and getattr(node.p, "name", None) == "BGP")
 
 
 def _term(term) -> str:
@@ -139,8 +153,12 @@ class Federation:
             source.reset_counters()
         plan = Plan()
         triples: set[str] = set()
-        for bgp, filters in found:
-            triples |= self._bgp_triples(bgp, filters, plan)
+        solutions: list[list[dict] | None] = []
+        for bgp, filters, left in found:
+            seed = _seed(solutions[left], bgp, self.options.batch) if left is not None else None
+            found_triples, rows = self._bgp_triples(bgp, filters, plan, seed)
+            triples |= found_triples
+            solutions.append(rows)
         for number, service_triples in services:
             triples |= self._service_triples(urls[number], service_triples, plan)
         local = GeoStore(entail=False, rewrite_topology=False)
@@ -174,8 +192,9 @@ class Federation:
         plan.units.append([unit])
         return _triples(unit.patterns, rows)
 
-    def _bgp_triples(self, bgp, filters, plan: Plan) -> set[str]:
-        """Triples (N-Triples lines) supporting every solution of one BGP, fetched from the sources."""
+    def _bgp_triples(self, bgp, filters, plan: Plan, seed: list[dict] | None = None) -> tuple[set[str], list | None]:
+        """Triples (N-Triples lines) supporting every solution of one BGP (compatible with `seed` when given),
+        fetched from the sources, and those solutions (None when the BGP holds property paths)."""
         patterns, paths = [], []
         for s, p, o in bgp:
             if isinstance(p, Path):
@@ -185,21 +204,25 @@ class Federation:
         out: set[str] = set()
         for _, path, _ in paths:
             for iri in _path_iris(path):
-                out |= self._instantiate([("?s", f"<{iri}>", "?o")], filters=[], plan=plan)
+                out |= self._instantiate([("?s", f"<{iri}>", "?o")], filters=[], plan=plan)[0]
+        rows = None
         if patterns:
-            out |= self._instantiate(patterns, filters, plan)
-        return out
+            found, rows = self._instantiate(patterns, filters, plan, seed)
+            out |= found
+        return out, (rows if not paths else None)
 
-    def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan) -> set[str]:
+    def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan,
+                     seed: list[dict] | None = None) -> tuple[set[str], list[dict]]:
         spatial, temporal = planner.spatial_constraints(filters), planner.temporal_constraints(filters)
         chosen = [planner.select_sources(p, self.sources, spatial, self.options, temporal) for p in patterns]
         if any(not sources for sources in chosen):
             plan.units.append([planner.Unit([p], s) for p, s in zip(patterns, chosen, strict=True)])
-            return set()
-        units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options))
-        rows = planner.evaluate_units(units, self.options, plan.failures)
+            return set(), []
+        units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options),
+                                    set(seed[0]) if seed else set())
+        rows = planner.evaluate_units(units, self.options, plan.failures, seed)
         plan.units.append(units)
-        return _triples(patterns, rows)
+        return _triples(patterns, rows), rows
 
     def _service_triples(self, url: str, triples: list, plan: Plan) -> set[str]:
         """Triples of a SERVICE clause's triple patterns, fetched from that endpoint alone."""
@@ -216,6 +239,21 @@ class Federation:
         plan.requests[url] = source.requests
         plan.results[url] = source.results
         return _triples(patterns, rows)
+
+
+def _seed(rows: list[dict] | None, bgp, batch: int) -> list[dict] | None:
+    """Distinct bindings of the variables an optional BGP shares with its required one, when few enough
+    (at most 20 VALUES batches) and free of blank nodes; None: fetch the optional BGP whole."""
+    if rows is None:
+        return None
+    names = {str(t) for triple in bgp for t in triple if isinstance(t, Variable)}
+    shared = sorted(names & set(rows[0])) if rows else []
+    if rows and not shared:
+        return None
+    distinct = {tuple(row.get(n) for n in shared) for row in rows}
+    if len(distinct) > 20 * batch or any(v is None or v.startswith("_:") for key in distinct for v in key):
+        return None
+    return [dict(zip(shared, key, strict=True)) for key in sorted(distinct)]
 
 
 def _insert(store, triples: set[str]) -> None:

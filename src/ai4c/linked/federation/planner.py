@@ -225,11 +225,12 @@ def _components(patterns: list[Pattern]) -> list[list[Pattern]]:
     return out
 
 
-def order_units(units: list[Unit]) -> list[Unit]:
-    """Greedy join order: smallest estimate first, then the smallest unit sharing a variable with those before."""
+def order_units(units: list[Unit], bound: set[str] | None = None) -> list[Unit]:
+    """Greedy join order: smallest estimate first (among those sharing a variable with `bound`, the variables
+    already bound), then the smallest unit sharing a variable with those before."""
     remaining = sorted(units, key=lambda u: u.estimate)
     ordered: list[Unit] = []
-    bound: set[str] = set()
+    bound = set(bound or ())
     while remaining:
         connected = [u for u in remaining if u.variables & bound]
         pick = connected[0] if connected else remaining[0]
@@ -292,14 +293,17 @@ def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
     return out
 
 
-def evaluate_units(ordered: list[Unit], options: Options, failures: list) -> list[dict]:
-    """Solutions of the ordered units: the first fetched whole, the next bound-joined in VALUES batches."""
-    rows: list[dict] = [{}]
-    bound: set[str] = set()
-    for position, unit in enumerate(ordered):
+def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: list[dict] | None = None) -> list[dict]:
+    """Solutions of the ordered units (compatible with `seed` rows when given): a unit sharing no bound variable
+    is fetched whole, the others bound-joined in VALUES batches."""
+    rows: list[dict] = [{}] if seed is None else seed
+    bound: set[str] = set(seed[0]) if seed else set()
+    for unit in ordered:
+        if not rows:
+            break
         shared = sorted(unit.variables & bound)
         fetched: list[dict] = []
-        use_values = (position > 0 and shared and options.selection != "naive"
+        use_values = (shared and options.selection != "naive"
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
         if use_values:
             distinct = sorted({tuple(row[n] for n in shared) for row in rows})
