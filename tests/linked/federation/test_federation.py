@@ -328,3 +328,15 @@ def test_cli_bad_input_exits_2(world, tmp_path, run_cli):
     assert code == 2 and "'offline'" in err and "Traceback" not in err
     code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "SELECT ?x WHERE {")
     assert code == 2 and "malformed SPARQL" in err
+
+
+def test_geosparql_filters_pushed_only_where_supported(world):
+    from dataclasses import replace
+
+    a, b, cities = world["sources"]
+    query = P + QUERIES["geo_selection"]
+    for supports in (True, False):
+        body, _, plan = Federation([a, b, replace(cities, geosparql=supports)]).query(query)
+        assert rows(body) == truth_rows(world["truth"], query)
+        pushed = [f for units in plan.units for u in units for f in u.filters]
+        assert bool(pushed) is supports and all("sfWithin" in f for f in pushed)

@@ -13,6 +13,7 @@ Pattern = tuple[str, str, str]
 _SPATIAL = re.compile(r"^(http://www\.opengis\.net/def/function/geosparql/(sf(?!Disjoint)|eh(?!Disjoint)|rcc8(?!dc))"
                       r"|http://strdf\.di\.uoa\.gr/ontology#(within|contains|intersects|overlaps|equals|covers|"
                       r"coveredBy|inside|touches|crosses|mbbIntersects|mbbWithin|mbbContains))")
+_SPATIAL_FUNCTION = re.compile(r"<http://www\.opengis\.net/def/function/geosparql/|<http://strdf\.di\.uoa\.gr/")
 _IRI = re.compile(r"<([^<>\s]*)>")
 UNKNOWN_CARDINALITY = 1000.0
 
@@ -201,7 +202,7 @@ def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, op
         unit.estimate = min(sum(estimate(p, s) for s in unit.sources) for p in unit.patterns)
         if options.selection != "naive":
             unit.filters = [text for text, names, _ in filters if names and names <= unit.variables
-                            and (all(s.geosparql for s in unit.sources) or "geosparql" not in text)]
+                            and (all(s.geosparql for s in unit.sources) or not _SPATIAL_FUNCTION.search(text))]
     return units
 
 
