@@ -340,3 +340,32 @@ def test_geosparql_filters_pushed_only_where_supported(world):
         assert rows(body) == truth_rows(world["truth"], query)
         pushed = [f for units in plan.units for u in units for f in u.filters]
         assert bool(pushed) is supports and all("sfWithin" in f for f in pushed)
+
+
+def test_cli_serve(world):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    src = str(Path(__file__).resolve().parents[3] / "src")
+    server = subprocess.Popen([sys.executable, "-m", "ai4c", "federation", "serve", "--sources",
+                               str(world["folder"] / "sources.yaml"), "--port", str(port)],
+                              env={**os.environ, "PYTHONPATH": src}, stderr=subprocess.PIPE)
+    try:
+        query = P + QUERIES["union"]
+        for _ in range(600):
+            try:
+                got = httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": query}, timeout=30)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        assert got.status_code == 200 and rows(got.content) == truth_rows(world["truth"], query)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
