@@ -369,3 +369,19 @@ def test_cli_serve(world):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_blank_nodes_from_sources(world):
+    from ai4c.linked.federation import LocalSource
+
+    data = ['<http://ex.org/s1> <http://ex.org/addr> [ <http://ex.org/city> "Rome" ] .',
+            '<http://ex.org/s2> <http://ex.org/addr> [ <http://ex.org/city> "Oslo" ] .']
+    sources = []
+    for k, line in enumerate(data):
+        store = GeoStore(entail=False)
+        store.update(f"INSERT DATA {{ {line} }}")
+        sources.append(LocalSource(name=f"http://host:{k}/odd name", store=store))
+    query = P + "SELECT ?s ?c WHERE { ?s ex:addr ?a . ?a ex:city ?c }"
+    body, _, _ = Federation(sources).query(query)
+    assert rows(body) == truth_rows(_store(data), query) == Counter({(("c", "Rome"), ("s", f"{EX}s1")): 1,
+                                                                     (("c", "Oslo"), ("s", f"{EX}s2")): 1})

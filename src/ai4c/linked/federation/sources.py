@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ class Source:
         """Rows of a SELECT query as {variable: N-Triples term}, counted as one request."""
         payload = self._decode(self._run(query))
         try:
-            rows = [{var: from_json(term, f"{self.name}_") for var, term in binding.items()}
+            prefix = re.sub(r"\W", "_", self.name) + "_"  # a valid blank node label whatever the name
+            rows = [{var: from_json(term, prefix) for var, term in binding.items()}
                     for binding in payload["results"]["bindings"]]
         except (KeyError, TypeError) as err:
             raise SourceError(f"source {self.name!r} answered malformed SPARQL JSON results") from err
