@@ -385,3 +385,15 @@ def test_blank_nodes_from_sources(world):
     body, _, _ = Federation(sources).query(query)
     assert rows(body) == truth_rows(_store(data), query) == Counter({(("c", "Rome"), ("s", f"{EX}s1")): 1,
                                                                      (("c", "Oslo"), ("s", f"{EX}s2")): 1})
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "GRAPH patterns are not supported"),
+    ("SELECT * FROM <http://ex.org/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED"),
+    ("SELECT * WHERE { ?s ex:knows+ ?o . ?s !ex:knows ?x }", "negated property paths"),
+])
+def test_unsupported_constructs_are_named(world, query, message):
+    from ai4c.linked.federation import FederationError
+
+    with pytest.raises(FederationError, match=message):
+        Federation(world["sources"]).query(P + query)

@@ -147,6 +147,9 @@ class Federation:
         from ai4c.linked.store import GeoStore
 
         algebra, urls = parse(query)
+        if algebra.get("datasetClause"):
+            raise FederationError("FROM / FROM NAMED are not supported over a federation; the sources' default "
+                                  "graphs form the federation's default graph")
         found, services = [], []
         _patterns(algebra, [], found, services)
         for source in self.sources:
