@@ -282,6 +282,15 @@ def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
     return True
 
 
+REQUEST_COST_ROWS = 500.0  # one request costs about as much as transferring this many result rows
+
+
+def bound_join_cheaper(unit: Unit, bindings: int, batch: int) -> bool:
+    """Whether VALUES batches of `bindings` cost less than fetching the unit whole (requests weighed in rows)."""
+    batches = -(-bindings // batch) * len(unit.sources)
+    return batches * REQUEST_COST_ROWS + bindings <= len(unit.sources) * REQUEST_COST_ROWS + unit.estimate
+
+
 def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
     """Hash join of two row lists on `shared` variables (a cross product when none)."""
     index: dict[tuple, list[dict]] = {}
@@ -296,7 +305,7 @@ def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
 
 def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: list[dict] | None = None) -> list[dict]:
     """Solutions of the ordered units (compatible with `seed` rows when given): a unit sharing no bound variable
-    is fetched whole, the others bound-joined in VALUES batches."""
+    is fetched whole, the others bound-joined in VALUES batches when that costs less than fetching them whole."""
     rows: list[dict] = [{}] if seed is None else seed
     bound: set[str] = set(seed[0]) if seed else set()
     for unit in ordered:
@@ -306,8 +315,8 @@ def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: 
         fetched: list[dict] = []
         use_values = (shared and options.selection != "naive"
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
-        if use_values:
-            distinct = sorted({tuple(row[n] for n in shared) for row in rows})
+        distinct = sorted({tuple(row[n] for n in shared) for row in rows}) if use_values else []
+        if use_values and bound_join_cheaper(unit, len(distinct), options.batch):
             for source in unit.sources:
                 usable = [row for row in distinct if could_match(unit, source, dict(zip(shared, row, strict=True)))]
                 for start in range(0, len(usable), options.batch):
