@@ -31,6 +31,10 @@ class S1Scene:
     heights: Any = None
     db: bool = False
 
+    def map_radar(self, step) -> None:
+        """Apply a radar-geometry step `step(image, product) -> image` (SLC scenes: to every sub-swath)."""
+        self.image = step(self.image, self.product)
+
 
 def _footprint(product: GrdProduct):
     """Convex hull of the geolocation tie points (lon/lat)."""
@@ -108,7 +112,7 @@ def thermal_noise(scene: S1Scene, ctx: Context) -> S1Scene:
     """DN^2 - noise LUT (IPF < 2.9: one LUT; later: range x azimuth), floored at a small positive value."""
     from ai4c.sar.noise import remove_thermal_noise
 
-    scene.image = remove_thermal_noise(scene.image, scene.product)
+    scene.map_radar(remove_thermal_noise)
     return scene
 
 
@@ -129,7 +133,7 @@ def calibration(scene: S1Scene, ctx: Context, output: str = "Sigma") -> S1Scene:
     from ai4c.sar.calibration import CALIBRATIONS, calibrate
 
     kind = check_choice("calibration", output, CALIBRATIONS)
-    scene.image = calibrate(scene.image, scene.product, kind.removesuffix("DB"))
+    scene.map_radar(lambda image, product: calibrate(image, product, kind.removesuffix("DB")))
     scene.db = scene.db or kind.endswith("DB")
     ctx.metadata["calibration"] = kind
     return scene

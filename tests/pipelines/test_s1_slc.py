@@ -1,0 +1,148 @@
+"""S1-SLC-preprocess on simulated IW SLC products against the simulator's truth, and on real annotation."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import rasterio
+from pyproj import Transformer
+from tests.conftest import shared
+
+from ai4c.cli.s1_slc import main
+from ai4c.pipelines.s1_slc import run
+from ai4c.products.sentinel1 import seconds_since
+from ai4c.products.sentinel1_slc import open_slc, read_complex
+from ai4c.sar.deburst import deburst, plan_deburst
+from ai4c.simulate.s1_slc import BETA, DT, make_truth, ramp_beta0
+from ai4c.simulate.s1_slc_safe import NOISE_POWER, write_product
+
+XS = ("s1", "xarray-sentinel", "tests", "data")
+S1B_SLC = "S1B_IW_SLC__1SDV_20210401T052622_20210401T052650_026269_032297_EFA4.SAFE"
+S1R = ("s1", "s1-reader", "tests", "data", "S1A_IW_SLC__1SDV_20200511T135117_20200511T135144_032518_03C421_7768.zip")
+
+pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+
+
+@pytest.fixture(scope="module")
+def targets_product(tmp_path_factory):
+    truth = make_truth((41.9, 12.5), height=0.0)
+    return write_product(tmp_path_factory.mktemp("slc"), truth, seed=3), truth
+
+
+def test_reader_matches_xarray_sentinel_on_real_annotation():
+    xarray_sentinel = pytest.importorskip("xarray_sentinel")
+    path = shared(*XS, S1B_SLC)
+    product = open_slc(path)
+    swath = product.swaths["IW1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = xarray_sentinel.open_sentinel1_dataset(path, group="IW1/VV")
+    assert len(swath.bursts) == ref.attrs["number_of_bursts"] == 9
+    assert swath.lines_per_burst == ref.attrs["lines_per_burst"] == 1501
+    assert (swath.lines, swath.samples) == ref.measurement.shape
+    first = xarray_sentinel.crop_burst_dataset(ref, burst_index=3)
+    t = swath.epoch + np.timedelta64(int(round(swath.bursts[3].azimuth_time * 1e9)), "ns")
+    assert abs((first.azimuth_time.values[0] - t) / np.timedelta64(1, "us")) < 1
+    assert product.absolute_orbit == 26269 and product.relative_orbit == 168
+    assert swath.bursts[0].first_valid_sample == 529 and swath.bursts[0].last_valid_sample == 20935
+
+
+def test_deburst_plan_of_a_real_three_swath_product():
+    product = open_slc(shared(*S1R))
+    plan = plan_deburst(list(product.swaths.values()))
+    assert plan.max_rounding < 1e-3
+    for name, swath in product.swaths.items():
+        pieces = [p for p in plan.pieces if p.swath == name]
+        assert len(pieces) == len(swath.bursts) == 9
+        for a, b in zip(pieces[:-1], pieces[1:], strict=True):  # consecutive bursts abut: no gap, no duplicate
+            assert a.out_line1 == b.out_line0
+            t_a = swath.bursts[a.burst].azimuth_time + (a.out_line1 - 1 - a.out_line0 + a.src_line
+                                                        - swath.bursts[a.burst].first_line) * swath.azimuth_time_interval
+            t_b = swath.bursts[b.burst].azimuth_time + (b.src_line - swath.bursts[b.burst].first_line) \
+                * swath.azimuth_time_interval
+            assert abs(t_b - t_a - swath.azimuth_time_interval) < 1e-6
+    cols = sorted({(p.out_sample0, p.out_sample1) for p in plan.pieces})
+    assert all(a[1] == b[0] for a, b in zip(cols[:-1], cols[1:], strict=True))
+
+
+def test_deburst_reproduces_a_ramp_across_burst_and_swath_joins(tmp_path):
+    truth = make_truth((41.9, 12.5), height=0.0, scene="ramp", targets=0)
+    product = open_slc(write_product(tmp_path, truth))
+    plan = plan_deburst(list(product.swaths.values()))
+    images = {k: np.abs(read_complex(s).values.astype(np.complex128)) ** 2 for k, s in product.swaths.items()}
+    beta0 = (deburst(images, plan).values - NOISE_POWER) / BETA ** 2
+    times = plan.line_time(np.arange(plan.lines)) + float(seconds_since(plan.epoch, truth.epoch))
+    ranges = plan.near_range + np.arange(plan.samples) * plan.range_spacing
+    expected = ramp_beta0(times[:, None], ranges[None, :])
+    valid = np.isfinite(beta0)
+    for swath in truth.swaths:  # each sub-swath: one unbroken run of lines from its first to its last valid time
+        col = int(round((swath.slant_range(swath.samples // 2) - plan.near_range) / plan.range_spacing))
+        rows = np.flatnonzero(valid[:, col])
+        assert np.all(np.diff(rows) == 1)
+        span = (swath.burst_times()[-1] - swath.first_burst_time) / DT + swath.lines_per_burst - 2 * swath.invalid_lines
+        assert rows.size == int(round(span))
+    rel = np.abs(beta0[valid] / expected[valid] - 1)
+    assert rel.max() < 0.02 and rel.mean() < 0.003
+    shifted = ramp_beta0(times[:, None] + DT, ranges[None, :])  # a one-line slip would show
+    assert np.abs(beta0[valid] / shifted[valid] - 1).mean() > 0.05
+
+
+def _target_errors(path, targets, crs_out):
+    with rasterio.open(path) as src:
+        image, transform, crs = src.read(1), src.transform, src.crs
+    to_map = Transformer.from_crs(4326, crs, always_xy=True)
+    background = np.nanmedian(image)
+    errors = []
+    for target in targets:
+        col, row = ~transform * to_map.transform(target["lon"], target["lat"])
+        r, c = int(row), int(col)
+        window = image[r - 6:r + 7, c - 6:c + 7]
+        i, j = np.unravel_index(np.nanargmax(window), window.shape)
+        pr, pc = r - 6 + i, c - 6 + j
+        w = np.clip(np.nan_to_num(image[pr - 2:pr + 3, pc - 2:pc + 3]) - background, 0, None)
+        offsets = np.arange(-2, 3)
+        cy = (w.sum(1) * offsets).sum() / w.sum() + pr + 0.5
+        cx = (w.sum(0) * offsets).sum() / w.sum() + pc + 0.5
+        errors.append((row - cy, col - cx))
+    assert crs_out in crs.to_string() or crs_out == "UTM"
+    return np.abs(np.array(errors))
+
+
+@pytest.mark.parametrize("projection", ["WGS84"])
+def test_point_targets_single_look(tmp_path, targets_product, projection):
+    path, truth = targets_product
+    out = run(path, tmp_path / "o.tif", calibration="Beta", speckle="None", projection=projection, looks=(1, 1))
+    errors = _target_errors(out, truth.targets, "4326" if projection == "WGS84" else "UTM")
+    assert errors.max() < 0.5, errors
+
+
+def test_point_targets_and_calibration_default_looks(tmp_path, targets_product):
+    path, truth = targets_product
+    out = run(path, tmp_path / "o.tif", calibration="Beta", speckle="Lee Sigma", projection="UTM")
+    errors = _target_errors(out, truth.targets, "UTM")
+    assert errors.max() < 0.75, errors  # 1 x 4 looks: a 15 m ground cell quantises a point target (docs)
+    with rasterio.open(out) as src:
+        values = src.read(1)
+        tags = src.tags()
+    assert abs(10 * np.log10(np.nanmedian(values) / truth.beta0)) < 0.3
+    assert src.res == (10.0, 10.0) and tags is not None
+
+
+def test_cli_bad_inputs(capsys, tmp_path, targets_product):
+    path, _ = targets_product
+
+    def bad(*args):
+        out = tmp_path / "out.tif"
+        code = main([*map(str, args), "--output_path", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert code == 2, err
+        assert len(err.splitlines()) == 1 and err.startswith("error: ")
+        assert not out.exists()
+        return err
+
+    assert "use S1-GRD-preprocess" in bad("--input", shared(*XS, "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_"
+                                                             "026269_032297_ECC8.SAFE"))
+    assert "polarization='HV'" in bad("--input", path, "--polarization", "HV")
+    assert "bursts [7]" in bad("--input", path, "--bursts", "7")
