@@ -64,7 +64,7 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
             data = _read_window(src, window)
             transform = src.window_transform(window)
     except rasterio.errors.RasterioError as exc:
-        raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from None
+        raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from exc
     if not np.isfinite(data).any():
         raise DependencyMissingError(f"DEM {path} does not cover the scene ({west:.3f},{south:.3f},{east:.3f},"
                                      f"{north:.3f}); give a DEM of that area")

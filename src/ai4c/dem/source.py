@@ -59,7 +59,7 @@ def _hgt_vrt(folder: Path) -> Path:
             with rasterio.open(name) as ds:
                 infos.append((name, ds.transform, ds.width, ds.height))
         except rasterio.errors.RasterioIOError as exc:
-            raise InvalidProductError(f"cannot read SRTM tile {tile} ({exc}); remove or replace it") from None
+            raise InvalidProductError(f"cannot read SRTM tile {tile} ({exc}); remove or replace it") from exc
     res = min(t.a for _, t, _, _ in infos)
     left = min(t.c for _, t, _, _ in infos)
     top = max(t.f for _, t, _, _ in infos)

@@ -55,7 +55,7 @@ def fetch_tiles(bounds: tuple[float, float, float, float], url_template: str | N
                 response = httpx.get(url, timeout=60, follow_redirects=True)
             except httpx.HTTPError as exc:
                 raise DependencyMissingError(f"cannot fetch SRTM tile {name} from {url} ({exc}); "
-                                             "set AI4C_SRTM3_URL or give --dem PATH") from None
+                                             "set AI4C_SRTM3_URL or give --dem PATH") from exc
             if response.status_code == 404:
                 continue
             if response.status_code != 200:
@@ -78,7 +78,7 @@ def read_hgt(path: Path) -> tuple[np.ndarray, float, float, float]:
         else:
             raw = path.read_bytes()
     except (OSError, zipfile.BadZipFile, StopIteration) as exc:
-        raise InvalidProductError(f"DEM tile {path} is unreadable ({exc}); delete it or give another --dem") from None
+        raise InvalidProductError(f"DEM tile {path} is unreadable ({exc}); delete it or give another --dem") from exc
     side = int(round(math.sqrt(len(raw) // 2)))
     if side * side * 2 != len(raw) or name[:1] not in "NS":
         raise InvalidProductError(f"DEM tile {path} is not an SRTM .hgt tile; give GeoTIFF/VRT or .hgt tiles")
