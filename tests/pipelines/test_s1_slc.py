@@ -14,9 +14,9 @@ from ai4c.cli.s1_slc import main
 from ai4c.pipelines.s1_slc import run
 from ai4c.products.sentinel1 import seconds_since
 from ai4c.products.sentinel1_slc import open_slc, read_complex
-from ai4c.sar.deburst import deburst, plan_deburst
-from ai4c.simulate.s1_slc import BETA, DT, make_truth, ramp_beta0
-from ai4c.simulate.s1_slc_safe import NOISE_POWER, write_product
+from ai4c.sar.deburst import deburst, plan_deburst, valid_lines, valid_samples
+from ai4c.simulate.s1.slc import BETA, DT, make_truth, ramp_beta0
+from ai4c.simulate.s1.slc_safe import NOISE_POWER, write_product
 
 XS = ("s1", "xarray-sentinel", "tests", "data")
 S1B_SLC = "S1B_IW_SLC__1SDV_20210401T052622_20210401T052650_026269_032297_EFA4.SAFE"
@@ -43,10 +43,10 @@ def test_reader_matches_xarray_sentinel_on_real_annotation():
     assert swath.lines_per_burst == ref.attrs["lines_per_burst"] == 1501
     assert (swath.lines, swath.samples) == ref.measurement.shape
     first = xarray_sentinel.crop_burst_dataset(ref, burst_index=3)
-    t = swath.epoch + np.timedelta64(int(round(swath.bursts[3].azimuth_time * 1e9)), "ns")
+    t = swath.epoch + np.timedelta64(int(round(swath.bursts[3].first_line_time * 1e9)), "ns")
     assert abs((first.azimuth_time.values[0] - t) / np.timedelta64(1, "us")) < 1
     assert product.absolute_orbit == 26269 and product.relative_orbit == 168
-    assert swath.bursts[0].first_valid_sample == 529 and swath.bursts[0].last_valid_sample == 20935
+    assert valid_samples(swath.bursts[0]) == (529, 20935) and valid_lines(swath.bursts[0]) == (19, 1482)
 
 
 def test_deburst_plan_of_a_real_three_swath_product():
@@ -58,9 +58,9 @@ def test_deburst_plan_of_a_real_three_swath_product():
         assert len(pieces) == len(swath.bursts) == 9
         for a, b in zip(pieces[:-1], pieces[1:], strict=True):  # consecutive bursts abut: no gap, no duplicate
             assert a.out_line1 == b.out_line0
-            t_a = swath.bursts[a.burst].azimuth_time + (a.out_line1 - 1 - a.out_line0 + a.src_line
+            t_a = swath.bursts[a.burst].first_line_time + (a.out_line1 - 1 - a.out_line0 + a.src_line
                                                         - swath.bursts[a.burst].first_line) * swath.azimuth_time_interval
-            t_b = swath.bursts[b.burst].azimuth_time + (b.src_line - swath.bursts[b.burst].first_line) \
+            t_b = swath.bursts[b.burst].first_line_time + (b.src_line - swath.bursts[b.burst].first_line) \
                 * swath.azimuth_time_interval
             assert abs(t_b - t_a - swath.azimuth_time_interval) < 1e-6
     cols = sorted({(p.out_sample0, p.out_sample1) for p in plan.pieces})

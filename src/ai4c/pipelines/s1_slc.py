@@ -5,16 +5,27 @@ this module adds the burst steps. SM products skip the split and deburst (one sw
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from ai4c.core.errors import InvalidParameterError, check_choice
 from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
 from ai4c.pipelines.s1_grd import LANDSEA, S1Scene
 from ai4c.pipelines.s1_grd import write as write_grd
+from ai4c.products.sentinel1 import (
+    CoordinateConversion,
+    GeolocationGrid,
+    GrdProduct,
+    OrbitVectors,
+    seconds_since,
+)
+from ai4c.products.sentinel1_slc import C, SlcProduct
+from ai4c.sar.deburst import DeburstPlan
 
 
 @dataclass
@@ -48,8 +59,6 @@ def read(data: Any, ctx: Context, polarization: str = "VV", swaths: Any = None, 
     asked for (default all); the samples stay on disk until a step needs them (|DN|^2 per swath, lazily)."""
     from ai4c.products.sentinel1_slc import open_slc, read_complex
     from ai4c.sar.deburst import plan_deburst, plan_stripmap
-    from ai4c.sar.multilook import looked_geometry
-
     if not ctx.inputs:
         raise InvalidParameterError("no input product; give --input PATH")
     product = open_slc(ctx.inputs[0], polarization, parse_list(swaths))
@@ -92,11 +101,13 @@ def deburst_step(scene: SlcScene, ctx: Context) -> SlcScene:
 def multilook_step(scene: SlcScene, ctx: Context, azimuth_looks: int = 0, range_looks: int = 0,
                    chunk: int = 1024) -> SlcScene:
     """Average azimuth x range looks (0 = automatic: roughly square ground pixels, 1 x 4 for IW)."""
-    from ai4c.sar.multilook import looked_geometry, multilook, square_pixel_looks
+    from ai4c.sar.multilook import multilook, square_pixel_looks
 
     if scene.swath_images:
         raise InvalidParameterError("Multilook needs the debursted image; put TOPSAR-Deburst before it")
-    auto = square_pixel_looks(scene.slc)
+    swaths = list(scene.slc.swaths.values())
+    mid = swaths[len(swaths) // 2]
+    auto = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
     looks = (int(azimuth_looks) or auto[0], int(range_looks) or auto[1])
     if min(looks) < 1:
         raise InvalidParameterError(f"looks {looks} must be >= 1")
@@ -156,3 +167,46 @@ def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
     ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         return graph.run(ctx)
+
+
+def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int]) -> GeolocationGrid:
+    """The sub-swaths' tie points in the output grid's (multilooked) line/pixel coordinates."""
+    parts = []
+    for swath in product.swaths.values():
+        g = swath.geolocation
+        shift = float(seconds_since(swath.epoch, plan.epoch))
+        line = (g.azimuth_time + shift - plan.first_line_time) / plan.line_interval
+        pixel = (g.slant_range_time * C / 2 - plan.near_range) / plan.range_spacing
+        parts.append(GeolocationGrid(line / looks[0], pixel / looks[1], g.azimuth_time + shift,
+                                     g.slant_range_time, g.latitude, g.longitude, g.height, g.incidence_angle))
+    return GeolocationGrid(*(np.concatenate([getattr(p, f.name) for p in parts])
+                             for f in dataclasses.fields(GeolocationGrid)))
+
+
+def looked_geometry(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int],
+                    orbit: OrbitVectors | None = None) -> GrdProduct:
+    """A `GrdProduct` describing the multilooked debursted image: epoch and timing of its line centres, slant
+    range of its sample centres (identity slant->ground conversion), the first swath's orbit on that epoch."""
+    first = next(iter(product.swaths.values()))
+    az, rg = looks
+    dt = plan.line_interval * az
+    t0 = plan.first_line_time + 0.5 * (az - 1) * plan.line_interval
+    spacing = plan.range_spacing * rg
+    near = plan.near_range + 0.5 * (rg - 1) * plan.range_spacing
+    lines, samples = plan.lines // az, plan.samples // rg
+    if orbit is None:
+        shift = float(seconds_since(first.epoch, plan.epoch))
+        orbit = OrbitVectors(plan.epoch, first.orbit.time + shift, first.orbit.position, first.orbit.velocity,
+                             first.orbit.source)
+    conv = CoordinateConversion(np.array([0.0]), np.array([near]), np.array([[0.0, 1.0]]), np.array([0.0]),
+                                np.array([[0.0, 1.0]]))
+    return GrdProduct(
+        source=product.source, name=product.name, mission=product.mission, mode=product.mode,
+        polarization=product.polarization, polarizations=product.polarizations, ipf_version=first.ipf_version,
+        pass_direction=first.pass_direction, epoch=plan.epoch, first_line_time=t0,
+        last_line_time=t0 + (lines - 1) * dt, azimuth_time_interval=dt, lines=lines, samples=samples,
+        range_pixel_spacing=spacing, azimuth_pixel_spacing=first.azimuth_pixel_spacing * az,
+        slant_range_time=2 * near / C, radar_frequency=first.radar_frequency,
+        range_sampling_rate=first.range_sampling_rate / rg, incidence_mid=first.incidence_mid, orbit=orbit,
+        geolocation=merged_geolocation(product, plan, looks), conversion=conv, calibration=None, noise=None,
+        measurement=None, annotation_member=first.annotation_member)

@@ -36,20 +36,18 @@ TOPS_MODES = ("IW", "EW")
 
 @dataclass
 class Burst:
-    """One burst of a TOPS swath: its lines in the swath TIFF, its timing and its valid area."""
+    """One burst of a TOPS swath (implements `ai4c.sar.datamodel.TopsBurst`): its lines in the swath TIFF,
+    its timing, valid samples per line (-1: invalid line) and the TOPS annotation nearest its mid-time."""
 
     index: int
-    azimuth_time: float  # time of the burst's first line, s since the swath epoch
     first_line: int  # first TIFF line of the burst
     lines: int
-    first_valid_line: int  # relative to first_line
-    last_valid_line: int  # inclusive
-    first_valid_sample: int
-    last_valid_sample: int  # inclusive
-
-    def valid_time_span(self, dt: float) -> tuple[float, float]:
-        """Azimuth times of the first and last valid line."""
-        return self.azimuth_time + self.first_valid_line * dt, self.azimuth_time + self.last_valid_line * dt
+    first_line_time: float  # azimuth time of the burst's first line, s since the swath epoch
+    first_valid_sample: np.ndarray
+    last_valid_sample: np.ndarray
+    doppler_centroid: tuple[float, np.ndarray] = (0.0, np.zeros(1))
+    fm_rate: tuple[float, np.ndarray] = (0.0, np.zeros(1))
+    azimuth_steering_rate: float = 0.0
 
 
 @dataclass
@@ -198,7 +196,7 @@ def parse_swath(source: SafeSource, info: dict, pol: str, present: list[str], me
     srt = float(_text(image, "slantRangeTime"))
     conv = CoordinateConversion(np.array([0.0]), np.array([srt * C / 2]), np.array([[0.0, 1.0]]),
                                 np.array([0.0]), np.array([[0.0, 1.0]]))
-    return SlcSwath(
+    swath = SlcSwath(
         source=source, name=source.name, mission=info["mission"], mode=_text(root, "adsHeader/mode"),
         polarization=pol, polarizations=present, ipf_version=info["ipf"],
         pass_direction=_text(root, "generalAnnotation/productInformation/pass", "Unknown"),
@@ -217,10 +215,12 @@ def parse_swath(source: SafeSource, info: dict, pol: str, present: list[str], me
         fm_rate=_fm_rates(root, epoch),
         azimuth_steering_rate=np.radians(float(_text(root, "generalAnnotation/productInformation/"
                                                            "azimuthSteeringRate", "0"))))
+    _attach_tops(swath)
+    return swath
 
 
 def parse_bursts(root, epoch: np.datetime64, lines: int, samples: int) -> tuple[list[Burst], int]:
-    """swathTiming/burstList -> bursts with their valid line and sample ranges (none for SM)."""
+    """swathTiming/burstList -> bursts with their valid samples per line (none for SM)."""
     per_burst = int(root.findtext("swathTiming/linesPerBurst") or 0)
     nodes = root.findall("swathTiming/burstList/burst")
     bursts = []
@@ -230,16 +230,27 @@ def parse_bursts(root, epoch: np.datetime64, lines: int, samples: int) -> tuple[
         if first.size != per_burst or last.size != per_burst:
             raise InvalidProductError(f"burst {k + 1} annotates {first.size} valid-sample entries for "
                                       f"{per_burst} lines per burst; the annotation is corrupt")
-        valid = np.flatnonzero(first >= 0)
-        if valid.size == 0:
+        if not (first >= 0).any():
             raise InvalidProductError(f"burst {k + 1} has no valid line; the annotation is corrupt")
-        bursts.append(Burst(k, float(seconds_since(to_datetime64(node.findtext("azimuthTime")), epoch)),
-                            k * per_burst, per_burst, int(valid[0]), int(valid[-1]),
-                            int(first[valid].max()), int(last[valid].min())))
+        bursts.append(Burst(k, k * per_burst, per_burst,
+                            float(seconds_since(to_datetime64(node.findtext("azimuthTime")), epoch)), first, last))
     if bursts and len(bursts) * per_burst > lines:
         raise InvalidProductError(f"{len(bursts)} bursts of {per_burst} lines exceed the {lines} image lines; "
                                   "the annotation is corrupt")
     return bursts, per_burst
+
+
+def _attach_tops(swath: SlcSwath) -> None:
+    """Give each burst the Doppler centroid and FM rate estimates nearest its mid-time, and the steering rate."""
+    for burst in swath.bursts:
+        mid = burst.first_line_time + 0.5 * burst.lines * swath.azimuth_time_interval
+        if swath.doppler:
+            dc = swath.nearest(swath.doppler, mid)
+            burst.doppler_centroid = (dc.t0, dc.coefficients)
+        if swath.fm_rate:
+            fm = swath.nearest(swath.fm_rate, mid)
+            burst.fm_rate = (fm.t0, fm.coefficients)
+        burst.azimuth_steering_rate = swath.azimuth_steering_rate
 
 
 def _polynomials(root, epoch: np.datetime64, path: str, tag: str) -> list[Polynomial]:

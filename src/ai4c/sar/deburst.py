@@ -16,8 +16,9 @@ import numpy as np
 import xarray as xr
 
 from ai4c.core.errors import InvalidProductError
-from ai4c.products.sentinel1 import seconds_since
-from ai4c.products.sentinel1_slc import C, SlcSwath
+from ai4c.sar.datamodel import SarProduct, TopsBurst
+
+SPEED_OF_LIGHT = 299792458.0
 
 ROUNDING = 0.01  # lines: burst times are whole lines apart to < 0.001 line
 
@@ -55,20 +56,40 @@ class DeburstPlan:
         return self.first_line_time + np.asarray(line, np.float64) * self.line_interval
 
 
-def _offset(swath: SlcSwath, epoch: np.datetime64) -> float:
-    """Seconds from the common epoch to the swath's own epoch."""
-    return float(seconds_since(swath.epoch, epoch))
+def seconds_between(later: np.datetime64, earlier: np.datetime64) -> float:
+    """Seconds from `earlier` to `later` (datetime64)."""
+    return float((np.datetime64(later, "ns") - np.datetime64(earlier, "ns")) / np.timedelta64(1, "ns")) * 1e-9
 
 
-def burst_switch_times(swath: SlcSwath, shift: float) -> list[float]:
+def valid_lines(burst: TopsBurst) -> tuple[int, int]:
+    """First and last valid line of a burst (relative to its first line)."""
+    valid = np.flatnonzero(np.asarray(burst.first_valid_sample) >= 0)
+    return int(valid[0]), int(valid[-1])
+
+
+def valid_samples(burst: TopsBurst) -> tuple[int, int]:
+    """The sample range valid on every valid line of a burst (first, last inclusive)."""
+    first, last = np.asarray(burst.first_valid_sample), np.asarray(burst.last_valid_sample)
+    valid = first >= 0
+    return int(first[valid].max()), int(last[valid].min())
+
+
+def valid_time_span(burst: TopsBurst, dt: float) -> tuple[float, float]:
+    """Azimuth times of a burst's first and last valid line."""
+    first, last = valid_lines(burst)
+    return burst.first_line_time + first * dt, burst.first_line_time + last * dt
+
+
+def burst_switch_times(swath: SarProduct, shift: float) -> list[float]:
     """Mid-times of the valid overlaps of consecutive bursts (common-epoch seconds)."""
     dt = swath.azimuth_time_interval
-    spans = [tuple(t + shift for t in b.valid_time_span(dt)) for b in swath.bursts]
+    spans = [tuple(t + shift for t in valid_time_span(b, dt)) for b in swath.bursts]
     return [0.5 * (spans[k][1] + spans[k + 1][0]) for k in range(len(spans) - 1)]
 
 
-def plan_deburst(swaths: list[SlcSwath], epoch: np.datetime64 | None = None) -> DeburstPlan:
-    """The deburst-and-merge plan of sub-swaths (same polarisation), ordered by near range."""
+def plan_deburst(swaths: list[SarProduct], epoch: np.datetime64 | None = None) -> DeburstPlan:
+    """The deburst-and-merge plan of sub-swaths (SarProducts with `swath` names and TopsBurst `bursts`, one
+    polarisation), ordered by near range."""
     swaths = sorted(swaths, key=lambda s: s.slant_range_time)
     if not swaths or any(not s.bursts for s in swaths):
         raise InvalidProductError("TOPSAR-Deburst needs burst annotation (IW/EW SLC); stripmap products have none")
@@ -77,17 +98,17 @@ def plan_deburst(swaths: list[SlcSwath], epoch: np.datetime64 | None = None) -> 
     fs = swaths[0].range_sampling_rate
     if any(abs(s.azimuth_time_interval - dt) > 1e-9 or abs(s.range_sampling_rate - fs) > 1.0 for s in swaths):
         raise InvalidProductError("sub-swaths with different line intervals or sampling rates cannot be merged")
-    shifts = {s.swath: _offset(s, epoch) for s in swaths}
-    starts = [s.bursts[0].valid_time_span(dt)[0] + shifts[s.swath] for s in swaths]
-    ends = [s.bursts[-1].valid_time_span(dt)[1] + shifts[s.swath] for s in swaths]
+    shifts = {s.swath: seconds_between(s.epoch, epoch) for s in swaths}
+    starts = [valid_time_span(s.bursts[0], dt)[0] + shifts[s.swath] for s in swaths]
+    ends = [valid_time_span(s.bursts[-1], dt)[1] + shifts[s.swath] for s in swaths]
     t0 = min(starts)
     lines = int(round((max(ends) - t0) / dt)) + 1
     tau0 = swaths[0].slant_range_time
     col_offsets = [(s.slant_range_time - tau0) * fs for s in swaths]
     rounding = max(abs(c - round(c)) for c in col_offsets)
     col_offsets = [int(round(c)) for c in col_offsets]
-    first_valid = [off + max(b.first_valid_sample for b in s.bursts) for s, off in zip(swaths, col_offsets, strict=True)]
-    last_valid = [off + min(b.last_valid_sample for b in s.bursts) for s, off in zip(swaths, col_offsets, strict=True)]
+    first_valid = [off + max(valid_samples(b)[0] for b in s.bursts) for s, off in zip(swaths, col_offsets, strict=True)]
+    last_valid = [off + min(valid_samples(b)[1] for b in s.bursts) for s, off in zip(swaths, col_offsets, strict=True)]
     bounds = [first_valid[0]]
     for k in range(len(swaths) - 1):
         bounds.append(int(round(0.5 * (last_valid[k] + first_valid[k + 1]))) + 1)
@@ -97,22 +118,24 @@ def plan_deburst(swaths: list[SlcSwath], epoch: np.datetime64 | None = None) -> 
         cols = (bounds[k], bounds[k + 1])
         switches = burst_switch_times(swath, shifts[swath.swath])
         for b, burst in enumerate(swath.bursts):
-            t_first, t_last = (t + shifts[swath.swath] for t in burst.valid_time_span(dt))
+            t_first, t_last = (t + shifts[swath.swath] for t in valid_time_span(burst, dt))
             lo = max(t_first, switches[b - 1] if b > 0 else -np.inf)
             hi = min(t_last, switches[b] if b < len(switches) else np.inf)
             out0 = int(np.ceil((lo - t0) / dt - ROUNDING))
             out1 = int(np.floor((hi - t0) / dt + ROUNDING)) + 1
             if b < len(switches):  # the next burst starts where this one stops
                 out1 = int(np.ceil((switches[b] - t0) / dt - ROUNDING))
-            src_float = (t0 + out0 * dt - burst.azimuth_time - shifts[swath.swath]) / dt
+            src_float = (t0 + out0 * dt - burst.first_line_time - shifts[swath.swath]) / dt
             rounding = max(rounding, abs(src_float - round(src_float)))
-            c0 = max(cols[0], col_offsets[k] + burst.first_valid_sample)
-            c1 = min(cols[1], col_offsets[k] + burst.last_valid_sample + 1)
+            first_sample, last_sample = valid_samples(burst)
+            c0 = max(cols[0], col_offsets[k] + first_sample)
+            c1 = min(cols[1], col_offsets[k] + last_sample + 1)
             if out1 > out0 and c1 > c0:
                 pieces.append(Piece(swath.swath, b, burst.first_line + int(round(src_float)), out0, out1,
                                     c0 - col_offsets[k], c0, c1))
     samples = bounds[-1]
-    return DeburstPlan(epoch, t0, dt, lines, swaths[0].near_range, C / (2 * fs), samples, pieces, rounding)
+    near = swaths[0].slant_range_time * SPEED_OF_LIGHT / 2
+    return DeburstPlan(epoch, t0, dt, lines, near, SPEED_OF_LIGHT / (2 * fs), samples, pieces, rounding)
 
 
 def deburst(images: dict[str, xr.DataArray | da.Array], plan: DeburstPlan, fill: float = np.nan) -> xr.DataArray:
@@ -152,8 +175,9 @@ def _column_bands(plan: DeburstPlan) -> list[tuple[int, int]]:
 
 
 
-def plan_stripmap(swath: SlcSwath) -> DeburstPlan:
+def plan_stripmap(swath: SarProduct) -> DeburstPlan:
     """The trivial plan of a stripmap (SM) swath: the whole image, on its own epoch, as one piece."""
     piece = Piece(swath.swath, 0, 0, 0, swath.lines, 0, 0, swath.samples)
     return DeburstPlan(swath.epoch, swath.first_line_time, swath.azimuth_time_interval, swath.lines,
-                       swath.near_range, swath.slant_spacing, swath.samples, [piece], 0.0)
+                       swath.slant_range_time * SPEED_OF_LIGHT / 2, SPEED_OF_LIGHT / (2 * swath.range_sampling_rate),
+                       swath.samples, [piece], 0.0)

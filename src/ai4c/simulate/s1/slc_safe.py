@@ -1,4 +1,4 @@
-"""Write a simulated IW SLC product (see simulate.s1_slc) in the SAFE layout: per swath and polarisation an
+"""Write a simulated IW SLC product (see simulate.s1.slc) in the SAFE layout: per swath and polarisation an
 annotation with swath timing, Doppler centroid and FM-rate lists, calibration and noise XML, and a
 complex int16 measurement TIFF written burst by burst; the manifest; the truth JSON beside the product."""
 
@@ -14,8 +14,8 @@ import numpy as np
 from lxml import etree
 
 from ai4c.products.sentinel1 import AzimuthNoiseBlock, CoordinateConversion, GeolocationGrid, Lut, Noise
-from ai4c.simulate.s1_safe import E, annotation_xml, calibration_xml, iso, manifest_xml, noise_xml
-from ai4c.simulate.s1_slc import (
+from ai4c.simulate.s1.safe import E, annotation_xml, calibration_xml, iso, manifest_xml, noise_xml
+from ai4c.simulate.s1.slc import (
     BETA,
     DT,
     FM_RATE,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ai4c.simulate.s1 import synthetic_geometry
-from ai4c.simulate.s1_geometry import ground_of_image
+from ai4c.simulate.s1.geometry import ground_of_image
+from ai4c.simulate.s1.grd import synthetic_geometry
 
 C = 299792458.0
 WAVELENGTH = C / 5.405000454334350e09
