@@ -74,7 +74,7 @@ def read(data: Any, ctx: Context, polarization: str = "VV", swaths: Any = None, 
     if aoi:
         ctx.metadata["aoi"] = aoi
     ctx.metadata.update(product=product.name, polarization=product.polarization, swaths=list(product.swaths))
-    geometry = looked_geometry(product, plan, (1, 1))
+    geometry = looked_geometry(product, plan, (1, 1), (1, 1))
     return SlcScene(geometry, geometry.orbit, None, slc=product, swath_images=images, plan=plan)
 
 
@@ -99,9 +99,11 @@ def deburst_step(scene: SlcScene, ctx: Context) -> SlcScene:
 
 @operator("Multilook")
 def multilook_step(scene: SlcScene, ctx: Context, azimuth_looks: int = 0, range_looks: int = 0,
-                   chunk: int = 1024) -> SlcScene:
-    """Average azimuth x range looks (0 = automatic: roughly square ground pixels, 1 x 4 for IW)."""
-    from ai4c.sar.multilook import multilook, square_pixel_looks
+                   sampling: str = "half", chunk: int = 1024) -> SlcScene:
+    """Average azimuth x range looks (0 = automatic: roughly square ground pixels, 1 x 4 for IW), sampled
+    every half window (`half`, not aliased: point targets keep their position) or every window (`block`,
+    SNAP's Multilook)."""
+    from ai4c.sar.multilook import half_steps, multilook, square_pixel_looks
 
     if scene.swath_images:
         raise InvalidParameterError("Multilook needs the debursted image; put TOPSAR-Deburst before it")
@@ -111,8 +113,9 @@ def multilook_step(scene: SlcScene, ctx: Context, azimuth_looks: int = 0, range_
     looks = (int(azimuth_looks) or auto[0], int(range_looks) or auto[1])
     if min(looks) < 1:
         raise InvalidParameterError(f"looks {looks} must be >= 1")
-    scene.image = multilook(scene.image, *looks).chunk({"line": chunk, "pixel": chunk})
-    scene.product = looked_geometry(scene.slc, scene.plan, looks, scene.orbit)
+    step = half_steps(looks) if str(sampling).lower() == "half" else looks
+    scene.image = multilook(scene.image, *looks, step).chunk({"line": chunk, "pixel": chunk})
+    scene.product = looked_geometry(scene.slc, scene.plan, looks, step, scene.orbit)
     ctx.metadata["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
 
@@ -169,7 +172,8 @@ def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
         return graph.run(ctx)
 
 
-def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int]) -> GeolocationGrid:
+def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int],
+                       step: tuple[int, int]) -> GeolocationGrid:
     """The sub-swaths' tie points in the output grid's (multilooked) line/pixel coordinates."""
     parts = []
     for swath in product.swaths.values():
@@ -177,23 +181,24 @@ def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int,
         shift = float(seconds_since(swath.epoch, plan.epoch))
         line = (g.azimuth_time + shift - plan.first_line_time) / plan.line_interval
         pixel = (g.slant_range_time * C / 2 - plan.near_range) / plan.range_spacing
-        parts.append(GeolocationGrid(line / looks[0], pixel / looks[1], g.azimuth_time + shift,
+        parts.append(GeolocationGrid((line - 0.5 * (looks[0] - 1)) / step[0],
+                                     (pixel - 0.5 * (looks[1] - 1)) / step[1], g.azimuth_time + shift,
                                      g.slant_range_time, g.latitude, g.longitude, g.height, g.incidence_angle))
     return GeolocationGrid(*(np.concatenate([getattr(p, f.name) for p in parts])
                              for f in dataclasses.fields(GeolocationGrid)))
 
 
-def looked_geometry(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int],
+def looked_geometry(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int], step: tuple[int, int],
                     orbit: OrbitVectors | None = None) -> GrdProduct:
     """A `GrdProduct` describing the multilooked debursted image: epoch and timing of its line centres, slant
     range of its sample centres (identity slant->ground conversion), the first swath's orbit on that epoch."""
     first = next(iter(product.swaths.values()))
     az, rg = looks
-    dt = plan.line_interval * az
+    dt = plan.line_interval * step[0]
     t0 = plan.first_line_time + 0.5 * (az - 1) * plan.line_interval
-    spacing = plan.range_spacing * rg
+    spacing = plan.range_spacing * step[1]
     near = plan.near_range + 0.5 * (rg - 1) * plan.range_spacing
-    lines, samples = plan.lines // az, plan.samples // rg
+    lines, samples = (plan.lines - az) // step[0] + 1, (plan.samples - rg) // step[1] + 1
     if orbit is None:
         shift = float(seconds_since(first.epoch, plan.epoch))
         orbit = OrbitVectors(plan.epoch, first.orbit.time + shift, first.orbit.position, first.orbit.velocity,
@@ -205,8 +210,8 @@ def looked_geometry(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, in
         polarization=product.polarization, polarizations=product.polarizations, ipf_version=first.ipf_version,
         pass_direction=first.pass_direction, epoch=plan.epoch, first_line_time=t0,
         last_line_time=t0 + (lines - 1) * dt, azimuth_time_interval=dt, lines=lines, samples=samples,
-        range_pixel_spacing=spacing, azimuth_pixel_spacing=first.azimuth_pixel_spacing * az,
+        range_pixel_spacing=spacing, azimuth_pixel_spacing=first.azimuth_pixel_spacing * step[0],
         slant_range_time=2 * near / C, radar_frequency=first.radar_frequency,
-        range_sampling_rate=first.range_sampling_rate / rg, incidence_mid=first.incidence_mid, orbit=orbit,
-        geolocation=merged_geolocation(product, plan, looks), conversion=conv, calibration=None, noise=None,
+        range_sampling_rate=first.range_sampling_rate / step[1], incidence_mid=first.incidence_mid, orbit=orbit,
+        geolocation=merged_geolocation(product, plan, looks, step), conversion=conv, calibration=None, noise=None,
         measurement=None, annotation_member=first.annotation_member)

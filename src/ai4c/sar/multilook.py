@@ -19,10 +19,20 @@ def square_pixel_looks(azimuth_spacing: float, slant_spacing: float, incidence_d
     return max(1, int(round(1 / ratio))), 1
 
 
-def multilook(image: xr.DataArray, azimuth: int, range_: int) -> xr.DataArray:
-    """Mean of azimuth x range blocks of an intensity image (NaN ignored; trailing partial blocks dropped)."""
-    if azimuth == 1 and range_ == 1:
+def half_steps(looks: tuple[int, int]) -> tuple[int, int]:
+    """Sampling steps of the multilooked image: half the window (rounded up), so that the boxcar-averaged
+    image is not aliased; a block mean sampled at its own size moves a point target by up to half a cell."""
+    return tuple(max(1, (n + 1) // 2) for n in looks)
+
+
+def multilook(image: xr.DataArray, azimuth: int, range_: int, step: tuple[int, int] | None = None) -> xr.DataArray:
+    """Mean of azimuth x range windows of an intensity image (NaN ignored), sampled every `step` (azimuth,
+    range; default: the window size, i.e. SNAP's block multilook). Output sample k is centred on input
+    sample k * step + (window - 1) / 2."""
+    step = step or (azimuth, range_)
+    if (azimuth, range_) == (1, 1) and tuple(step) == (1, 1):
         return image
-    out = image.coarsen(line=azimuth, pixel=range_, boundary="trim").mean()
-    out.attrs = {**image.attrs, "looks": f"{azimuth}x{range_}"}
+    windows = image.rolling(line=azimuth, pixel=range_, min_periods=1).mean()
+    out = windows.isel(line=slice(azimuth - 1, None, step[0]), pixel=slice(range_ - 1, None, step[1]))
+    out.attrs = {**image.attrs, "looks": f"{azimuth}x{range_}", "step": f"{step[0]}x{step[1]}"}
     return out.astype(np.float32)
