@@ -112,7 +112,7 @@ class SlcProduct:
     swaths: dict[str, SlcSwath]
     absolute_orbit: int
     relative_orbit: int | None  # as annotated in the manifest (None when absent)
-    start: np.datetime64
+    start: np.datetime64  # acquisition start (manifest), else the first line of the earliest swath
     stop: np.datetime64
     footprint: list[tuple[float, float]]  # (lon, lat) corners
 
@@ -122,9 +122,10 @@ class SlcProduct:
         return self.mode in TOPS_MODES
 
 
-def _manifest_orbit(source: SafeSource) -> tuple[int, int | None, list[tuple[float, float]]]:
-    """Absolute and relative orbit numbers and the footprint from the manifest."""
+def _manifest_facts(source: SafeSource) -> tuple[int, int | None, list[tuple[float, float]], np.datetime64 | None]:
+    """Absolute and relative orbit numbers, the footprint and the acquisition start from the manifest."""
     text = source.read_bytes("manifest.safe").decode("utf-8", "replace")
+    start = re.search(r"<safe:startTime>([^<]+)<", text)
     absolute = re.search(r"<safe:orbitNumber type=\"start\">(\d+)<", text)
     relative = re.search(r"<safe:relativeOrbitNumber type=\"start\">(\d+)<", text)
     coords = re.search(r"<gml:coordinates>([^<]+)<", text)
@@ -136,7 +137,8 @@ def _manifest_orbit(source: SafeSource) -> tuple[int, int | None, list[tuple[flo
     if absolute is None:
         raise InvalidProductError(f"{source.name}: manifest.safe has no absolute orbit number; the product is "
                                   "incomplete, download it again")
-    return int(absolute.group(1)), int(relative.group(1)) if relative else None, footprint
+    return (int(absolute.group(1)), int(relative.group(1)) if relative else None, footprint,
+            to_datetime64(start.group(1)) if start else None)
 
 
 def open_slc(path: Path | str, polarization: str | None = None, swaths: list[str] | None = None) -> SlcProduct:
@@ -165,11 +167,11 @@ def open_slc(path: Path | str, polarization: str | None = None, swaths: list[str
         raise InvalidParameterError(f"swaths {', '.join(missing)} not in {source.name} for {polarization}; "
                                     f"it has: {', '.join(sorted(available))}")
     parsed = {s: parse_swath(source, info, polarization, present, available[s]) for s in wanted}
-    absolute, relative, footprint = _manifest_orbit(source)
+    absolute, relative, footprint, start = _manifest_facts(source)
     first = min(parsed.values(), key=lambda s: s.epoch)
     stop = max(s.epoch + np.timedelta64(int(s.last_line_time * 1e9), "ns") for s in parsed.values())
     return SlcProduct(source, source.name, info["mission"], first.mode, polarization, present, parsed, absolute,
-                      relative, first.epoch, stop, footprint)
+                      relative, start if start is not None else first.epoch, stop, footprint)
 
 
 def parse_swath(source: SafeSource, info: dict, pol: str, present: list[str], member: str) -> SlcSwath:

@@ -14,6 +14,7 @@ import numpy as np
 from lxml import etree
 
 from ai4c.products.sentinel1 import AzimuthNoiseBlock, CoordinateConversion, GeolocationGrid, Lut, Noise
+from ai4c.products.sentinel1_pair import relative_orbit
 from ai4c.simulate.s1.safe import E, annotation_xml, calibration_xml, iso, manifest_xml, noise_xml
 from ai4c.simulate.s1.slc import (
     BETA,
@@ -28,12 +29,6 @@ from ai4c.simulate.s1.slc import (
 )
 
 NOISE_POWER = 50.0  # DN^2
-RELATIVE_ORBIT_OFFSET = {"S1A": 73, "S1B": 27, "S1C": 172, "S1D": 110}
-
-
-def relative_orbit(mission: str, absolute: int) -> int:
-    """The track of an absolute orbit (175 orbits per 12-day cycle), per platform."""
-    return (absolute - RELATIVE_ORBIT_OFFSET[mission]) % 175 + 1
 
 
 def _stamp(epoch: np.datetime64, seconds: float) -> str:
