@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.conftest import shared
 
 from ai4c.core.errors import IncompatiblePairError
 from ai4c.products.sentinel1_pair import check_pair, relative_orbit, repeat_interval, track_of
 from ai4c.products.sentinel1_slc import open_slc
+from tests.conftest import shared
 
 S1R = ("s1", "s1-reader", "tests", "data")
 P2020 = "S1A_IW_SLC__1SDV_20200511T135117_20200511T135144_032518_03C421_7768.zip"
