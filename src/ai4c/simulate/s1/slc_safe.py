@@ -119,7 +119,7 @@ def _annotation(truth: SlcTruth, swath: SwathLayout, info: dict, grid: Geolocati
 
 
 def _write_measurement(path: Path, truth: SlcTruth, swath: SwathLayout, rng: np.random.Generator,
-                       gain: float) -> None:
+                       gain: float, renderer=render_burst) -> None:
     """Complex int16 TIFF written burst by burst (single-line strips, uncompressed, like ESA's)."""
     import rasterio
     from rasterio.windows import Window
@@ -128,14 +128,15 @@ def _write_measurement(path: Path, truth: SlcTruth, swath: SwathLayout, rng: np.
                "height": swath.bursts * swath.lines_per_burst, "count": 1, "blockysize": 1}
     with rasterio.Env(), rasterio.open(path, "w", **profile) as dst:
         for b in range(swath.bursts):
-            data = render_burst(truth, swath, b, rng, NOISE_POWER, gain)
+            data = renderer(truth, swath, b, rng, NOISE_POWER, gain)
             dst.write(np.round(data).astype(np.complex64)[None],
                       window=Window(0, b * swath.lines_per_burst, swath.samples, swath.lines_per_burst))
 
 
 def write_product(output_dir: Path | str, truth: SlcTruth, polarizations: tuple[str, ...] = ("VV",),
-                  seed: int = 0, zip_product: bool = False) -> Path:
-    """Render every swath and polarisation of `truth` into a SAFE product (folder or zip) in `output_dir`."""
+                  seed: int = 0, zip_product: bool = False, renderer=render_burst) -> Path:
+    """Render every swath and polarisation of `truth` into a SAFE product (folder or zip) in `output_dir`;
+    `renderer(truth, swath, burst, rng, noise_power, gain)` gives a burst's complex DNs."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     start = min(s.first_burst_time for s in truth.swaths)
@@ -173,7 +174,7 @@ def write_product(output_dir: Path | str, truth: SlcTruth, polarizations: tuple[
                 (safe / entries["calibration"]).write_bytes(calibration_xml(head, cal, epoch_swath))
                 (safe / entries["noise"]).write_bytes(noise_xml(head, noise, epoch_swath))
                 gain = 1.0 if pol.upper() in ("VV", "HH") else 0.2
-                _write_measurement(safe / entries["measurement"], truth, swath, rng, gain)
+                _write_measurement(safe / entries["measurement"], truth, swath, rng, gain, renderer)
                 files += list(entries.items())
         lat = np.concatenate([g.latitude for g in corners])
         lon = np.concatenate([g.longitude for g in corners])
