@@ -42,16 +42,27 @@ class TopsContext:
 
 
 def resample_secondary(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, offsets: BurstOffsets,
-                       lines: np.ndarray, samples: np.ndarray, azimuth_shift: float = 0.0) -> np.ndarray:
-    """The secondary burst (complex, its own lines x all samples) at reference burst lines x samples: deramped
-    with its own steering phase, sinc-interpolated at the geometric positions (+ `azimuth_shift` lines from
-    ESD), reramped with the phase at those positions, so its ramp matches the reference's."""
+                       lines: np.ndarray, samples: np.ndarray, azimuth_shift: float = 0.0,
+                       first_line: int = 0) -> np.ndarray:
+    """The secondary burst (complex; its lines `first_line`... of the burst x all samples) at reference burst
+    lines x samples: deramped with its own steering phase, sinc-interpolated at the geometric positions
+    (+ `azimuth_shift` lines from ESD), reramped with the phase at those positions, so its ramp matches the
+    reference's."""
     line2 = offsets.at(lines, samples, "line") + azimuth_shift
     sample2 = offsets.at(lines, samples, "sample")
-    rows = np.arange(secondary.shape[0])
+    rows = first_line + np.arange(secondary.shape[0])
     flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], np.arange(secondary.shape[1])[None, :]))
-    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2, sample2, 2 * HALF_TAPS)
+    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - first_line, sample2, 2 * HALF_TAPS)
     return reramp(out, sec_ctx.phase(sec_burst, line2, sample2))
+
+
+def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray, azimuth_shift: float,
+                     burst_lines: int) -> tuple[int, int]:
+    """The secondary burst lines [first, stop) the interpolation of reference `lines` needs."""
+    line2 = offsets.at(np.array([lines[0], lines[-1]]), samples[:: max(1, samples.size // 64)], "line")
+    first = int(np.floor(np.nanmin(line2) + azimuth_shift)) - HALF_TAPS - 1
+    stop = int(np.ceil(np.nanmax(line2) + azimuth_shift)) + HALF_TAPS + 2
+    return max(first, 0), min(max(stop, first + 1), burst_lines)
 
 
 def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offsets: BurstOffsets,
