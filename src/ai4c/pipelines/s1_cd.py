@@ -133,7 +133,13 @@ def esd(scene: PairScene, ctx: Context, iterations: int = 2) -> PairScene:
 
 def _strip_task(ref, sec, offsets, ref_data, sec_data, line0: int, line1: int, shift: float) -> np.ndarray:
     """(4, lines, samples) interferometric products of reference burst lines [line0, line1)."""
-    from ai4c.sar.interferogram import TopsContext, burst_products, resample_secondary, secondary_window
+    from ai4c.sar.interferogram import (
+        TopsContext,
+        burst_products,
+        resample_secondary,
+        secondary_valid,
+        secondary_window,
+    )
 
     burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
     lines, samples = np.arange(line0, line1, dtype=float), np.arange(ref.samples, dtype=float)
@@ -142,7 +148,9 @@ def _strip_task(ref, sec, offsets, ref_data, sec_data, line0: int, line1: int, s
     resampled = resample_secondary(window, pair, TopsContext.of(sec, _velocity(sec)), offsets, lines, samples,
                                    shift, first)
     reference = np.asarray(ref_data[burst.first_line + line0:burst.first_line + line1])
-    return burst_products(reference, resampled, offsets, lines, samples, TopsContext.of(ref, _velocity(ref)).wavelength)
+    out = burst_products(reference, resampled, offsets, lines, samples, TopsContext.of(ref, _velocity(ref)).wavelength)
+    out[:, ~secondary_valid(pair, offsets, lines, samples, shift)] = np.nan
+    return out
 
 
 def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:

@@ -65,6 +65,18 @@ def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarr
     return max(first, 0), min(max(stop, first + 1), burst_lines)
 
 
+def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray,
+                    azimuth_shift: float = 0.0) -> np.ndarray:
+    """Reference pixels whose interpolation kernel stays inside the secondary burst's valid lines and samples."""
+    from ai4c.sar.deburst import valid_lines, valid_samples
+
+    (first_line, last_line), (first_sample, last_sample) = valid_lines(sec_burst), valid_samples(sec_burst)
+    line2 = offsets.at(lines, samples, "line") + azimuth_shift
+    sample2 = offsets.at(lines, samples, "sample")
+    return ((line2 >= first_line + HALF_TAPS) & (line2 <= last_line - HALF_TAPS)
+            & (sample2 >= first_sample + HALF_TAPS) & (sample2 <= last_sample - HALF_TAPS))
+
+
 def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offsets: BurstOffsets,
                    lines: np.ndarray, samples: np.ndarray, wavelength: float) -> np.ndarray:
     """(4, lines, samples) float32: Re and Im of m s* exp(j 4 pi (R_ref - R_sec) / lambda), |m|^2, |s|^2."""

@@ -103,6 +103,20 @@ def _orbit_with_baseline(truth: SlcTruth, baseline: float, days: int):
                                position=orbit.position + baseline * across)
 
 
+def _repeat_platform(truth: SlcTruth, days: int) -> tuple[str, int]:
+    """Platform and absolute orbit of the repeat pass `days` later on the same track: the same platform after
+    whole 12-day cycles (175 orbits each), its S1B twin (half a cycle out of phase) after an odd number of
+    6-day repeats."""
+    from ai4c.products.sentinel1_pair import RELATIVE_ORBIT_OFFSET, relative_orbit
+
+    cycles = days // 12
+    if days % 12 == 0:
+        return truth.mission, truth.absolute_orbit + 175 * cycles
+    track = relative_orbit(truth.mission, truth.absolute_orbit)
+    base = track - 1 + RELATIVE_ORBIT_OFFSET["S1B"]
+    return "S1B", base + 175 * max(1, (truth.absolute_orbit - base) // 175)
+
+
 def make_pair(centre: tuple[float, float] = (41.9, 12.5), *, lines_per_burst: int = 200, samples: int = 480,
               bursts: int = 3, baseline: float = 60.0, annotated_shift_lines: float = 0.3,
               timing_error_lines: float = 0.02, days: int = 12, background_coherence: float = 0.9,
@@ -112,9 +126,10 @@ def make_pair(centre: tuple[float, float] = (41.9, 12.5), *, lines_per_burst: in
                            scene="pair", targets=0)
     shift = annotated_shift_lines * DT
     swaths = [dataclasses.replace(s, first_burst_time=s.first_burst_time + shift) for s in reference.swaths]
+    mission, absolute = _repeat_platform(reference, days)
     secondary = dataclasses.replace(reference, epoch=reference.epoch + np.timedelta64(days, "D"),
                                     orbit=_orbit_with_baseline(reference, baseline, days), swaths=swaths,
-                                    absolute_orbit=reference.absolute_orbit + 175 * days // 12)
+                                    mission=mission, absolute_orbit=absolute)
     pair = PairTruth(reference, secondary, baseline, annotated_shift_lines, timing_error_lines,
                      background_coherence)
     pair.discs = discs if discs is not None else default_discs(reference)
@@ -253,15 +268,18 @@ class PairRenderer:
         return field_
 
 
-def write_pair(output_dir: Path | str, pair: PairTruth, seed: int = 0) -> tuple[Path, Path]:
-    """Write both products (SAFE folders) and their truth JSON files; returns (reference, secondary)."""
+def write_pair(output_dir: Path | str, pair: PairTruth, seed: int = 0, same_noise: bool = False) -> tuple[Path, Path]:
+    """Write both products (SAFE folders) and their truth JSON files; returns (reference, secondary).
+    `same_noise`: the secondary gets the reference's thermal noise too (with coherence 1, no baseline and no
+    shifts: the same product written as a second acquisition)."""
     import json
 
     from ai4c.simulate.s1.slc_safe import write_product
 
     renderer = PairRenderer(pair, seed)
     first = write_product(output_dir, pair.reference, seed=seed, renderer=renderer.burst)
-    second = write_product(output_dir, pair.secondary, seed=seed + 1, renderer=renderer.burst)
+    second = write_product(output_dir, pair.secondary, seed=seed if same_noise else seed + 1,
+                           renderer=renderer.burst)
     body = {"baseline": pair.baseline, "annotated_shift_lines": pair.annotated_shift_lines,
             "timing_error_lines": pair.timing_error_lines, "background_coherence": pair.background_coherence,
             "discs": [dataclasses.asdict(d) for d in pair.discs],
