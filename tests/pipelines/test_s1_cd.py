@@ -11,6 +11,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 from tests.conftest import shared
+from tests.s1_cli_errors import assert_bad_input
 
 from ai4c.cli.s1_cd import main
 from ai4c.products.sentinel1_slc import open_slc, read_complex
@@ -126,13 +127,7 @@ def test_one_product_as_two_acquisitions_is_coherent(tmp_path):
 
 
 def _bad(capsys, tmp_path, *args):
-    out = tmp_path / "out"
-    code = main([*map(str, args), "--output_path", str(out)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1 and err.startswith("error: ")
-    assert not out.exists()
-    return err
+    return assert_bad_input(main, capsys, tmp_path / "out", *args)
 
 
 def test_pair_rules_and_bad_products(capsys, tmp_path, pair):

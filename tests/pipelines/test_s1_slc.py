@@ -9,6 +9,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 from tests.conftest import shared
+from tests.s1_cli_errors import assert_bad_input
 
 from ai4c.cli.s1_slc import main
 from ai4c.pipelines.s1_slc import run
@@ -134,13 +135,7 @@ def test_cli_bad_inputs(capsys, tmp_path, targets_product):
     path, _ = targets_product
 
     def bad(*args):
-        out = tmp_path / "out.tif"
-        code = main([*map(str, args), "--output_path", str(out)])
-        err = capsys.readouterr().err.strip()
-        assert code == 2, err
-        assert len(err.splitlines()) == 1 and err.startswith("error: ")
-        assert not out.exists()
-        return err
+        return assert_bad_input(main, capsys, tmp_path / "out.tif", *args)
 
     assert "use S1-GRD-preprocess" in bad("--input", shared(*XS, "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_"
                                                              "026269_032297_ECC8.SAFE"))

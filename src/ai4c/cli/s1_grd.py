@@ -29,15 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="POEORB/RESORB EOF file or folder; auto = the annotation's state vectors")
 
 
+def pipeline_parameters(args: argparse.Namespace) -> dict:
+    """The pipeline keywords of the flags S1-GRD-preprocess and S1-SLC-preprocess share."""
+    return {"calibration": args.calibration, "polarization": args.polarization, "speckle": args.speckle,
+            "aoi": args.aoi, "resolution": args.resolution, "landseamask": args.landseamask,
+            "projection": args.projection, "output_format": args.output_format, "dem": args.dem,
+            "dem_geoid": args.dem_geoid, "orbit": args.orbit, "quicklook": args.quicklook}
+
+
 def run(args: argparse.Namespace) -> int:
     """Parse -> pipeline."""
     from ai4c.pipelines.s1_grd import run as run_pipeline
 
-    path = run_pipeline(args.input, args.output_path, calibration=args.calibration, polarization=args.polarization,
-                        speckle=args.speckle, aoi=args.aoi, resolution=args.resolution,
-                        landseamask=args.landseamask, projection=args.projection,
-                        output_format=args.output_format, dem=args.dem, dem_geoid=args.dem_geoid,
-                        orbit=args.orbit, quicklook=args.quicklook)
+    path = run_pipeline(args.input, args.output_path, **pipeline_parameters(args))
     if not args.quiet:
         print(path)
     return 0

@@ -6,6 +6,7 @@ import argparse
 
 from ai4c.cli.app import Command
 from ai4c.cli.s1_grd import add_arguments as add_grd_arguments
+from ai4c.cli.s1_grd import pipeline_parameters
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,11 +25,8 @@ def run(args: argparse.Namespace) -> int:
     """Parse -> pipeline."""
     from ai4c.pipelines.s1_slc import run as run_pipeline
 
-    path = run_pipeline(args.input, args.output_path, calibration=args.calibration, polarization=args.polarization,
-                        speckle=args.speckle, aoi=args.aoi, resolution=args.resolution,
-                        landseamask=args.landseamask, projection=args.projection,
-                        output_format=args.output_format, dem=args.dem, dem_geoid=args.dem_geoid,
-                        orbit=args.orbit, quicklook=args.quicklook, swaths=args.swaths, bursts=args.bursts)
+    path = run_pipeline(args.input, args.output_path, **pipeline_parameters(args), swaths=args.swaths,
+                        bursts=args.bursts)
     if not args.quiet:
         print(path)
     return 0

@@ -373,6 +373,12 @@ def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle
 
 def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
     """Pre-process one GRD product with the default chain; returns the written file."""
+    return run_graph(build_graph, input, output_path, parameters)
+
+
+def run_graph(builder, input: Path | str, output_path: Path | str, parameters: dict[str, Any]) -> Path:
+    """Validate the output, build the graph from the parameters (all checked before reading), run it on one
+    input with GDAL's block cache capped."""
     import rasterio
 
     from ai4c.core.io import check_writable, normalise_format
@@ -380,7 +386,7 @@ def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
     normalise_format(parameters.get("output_format", "GeoTIFF"))
     if not Path(output_path).is_dir():
         check_writable(Path(output_path))
-    graph = build_graph(**parameters)
+    graph = builder(**parameters)
     ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # GDAL's default (5 % of RAM) caches whole TIFF strips
         return graph.run(ctx)

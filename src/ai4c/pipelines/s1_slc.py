@@ -158,18 +158,9 @@ def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle
 
 def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
     """Pre-process one SLC product with the default chain; returns the written file."""
-    import rasterio
+    from ai4c.pipelines.s1_grd import run_graph
 
-    from ai4c.core.io import check_writable, normalise_format
-    from ai4c.pipelines.s1_grd import GDAL_CACHE_MB
-
-    normalise_format(parameters.get("output_format", "GeoTIFF"))
-    if not Path(output_path).is_dir():
-        check_writable(Path(output_path))
-    graph = build_graph(**parameters)
-    ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
-        return graph.run(ctx)
+    return run_graph(build_graph, input, output_path, parameters)
 
 
 def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int],

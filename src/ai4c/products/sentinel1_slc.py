@@ -21,6 +21,7 @@ from ai4c.products.sentinel1 import (
     GrdProduct,
     _floats,
     _text,
+    choose_polarization,
     parse_calibration,
     parse_geolocation,
     parse_noise,
@@ -154,12 +155,7 @@ def open_slc(path: Path | str, polarization: str | None = None, swaths: list[str
         parts = member.split("/")[-1].split("-")
         by_pol.setdefault(parts[3].upper(), {})[parts[1].upper()] = member
     present = sorted(by_pol)
-    if polarization is None:
-        polarization = next((p for p in ("VV", "HH") if p in present), present[0] if present else "VV")
-    polarization = polarization.upper()
-    if polarization not in by_pol:
-        raise InvalidParameterError(
-            f"polarization={polarization!r} is not in {source.name}; it has: {', '.join(present) or 'none'}")
+    polarization = choose_polarization(source.name, polarization, present, by_pol)
     available = by_pol[polarization]
     wanted = [s.upper() for s in swaths] if swaths else sorted(available)
     missing = [s for s in wanted if s not in available]
