@@ -141,3 +141,18 @@ def test_cli_bad_inputs(capsys, tmp_path, targets_product):
                                                              "026269_032297_ECC8.SAFE"))
     assert "polarization='HV'" in bad("--input", path, "--polarization", "HV")
     assert "bursts [7]" in bad("--input", path, "--bursts", "7")
+
+
+def test_xarray_sentinel_reads_the_simulated_bursts(targets_product):
+    xarray_sentinel = pytest.importorskip("xarray_sentinel")
+    path, _ = targets_product
+    swath = open_slc(path).swaths["IW2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = xarray_sentinel.open_sentinel1_dataset(path, group="IW2/VV")
+        burst = xarray_sentinel.crop_burst_dataset(ref, burst_index=2)
+    assert ref.attrs["number_of_bursts"] == len(swath.bursts) == 3
+    t = swath.epoch + np.timedelta64(int(round(swath.bursts[2].first_line_time * 1e9)), "ns")
+    assert abs((burst.azimuth_time.values[0] - t) / np.timedelta64(1, "us")) < 1
+    ours = read_complex(swath).values[swath.bursts[2].first_line:swath.bursts[2].first_line + swath.lines_per_burst]
+    np.testing.assert_array_equal(burst.measurement.values, ours)

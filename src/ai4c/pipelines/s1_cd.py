@@ -185,6 +185,7 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
     from ai4c.sar.calibration import calibrate
     from ai4c.sar.coherence import coherence
     from ai4c.sar.deburst import deburst, plan_deburst
+    from ai4c.sar.interferogram import common_valid_area
     from ai4c.sar.multilook import half_steps, multilook, square_pixel_looks
     from ai4c.sar.noise import remove_thermal_noise
 
@@ -198,7 +199,9 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
             if thermal_noise and product.noise is not None:
                 power = remove_thermal_noise(power, product)
             layers[key][name] = calibrate(power, product, kind)
-    plan = plan_deburst(list(scene.reference.swaths.values()))
+    common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
+              for name, ref in scene.reference.swaths.items()]
+    plan = plan_deburst(common, min(s.epoch for s in scene.reference.swaths.values()))
     merged = {k: deburst(v, plan) for k, v in layers.items()}
     swaths = list(scene.reference.swaths.values())
     mid = swaths[len(swaths) // 2]

@@ -141,3 +141,33 @@ def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec
         weights.append(abs(dd))
         dopplers.append(doppler_difference(a, b, ref_ctx))
     return np.array(phases), np.array(weights), np.array(dopplers)
+
+
+def common_valid_area(reference: SarProduct, secondary: SarProduct, offsets: list[BurstOffsets],
+                      azimuth_shift: float = 0.0) -> SarProduct:
+    """A copy of the reference swath whose bursts' valid lines and samples are only those the secondary also
+    covers (through the offsets, kernel half-width included), so that deburst switches bursts and sub-swaths
+    where both dates have data instead of leaving a gap where the secondary's margin falls."""
+    import dataclasses
+
+    from ai4c.sar.deburst import valid_lines, valid_samples
+
+    bursts = []
+    by_burst = {o.reference: o for o in offsets}
+    for burst in reference.bursts:
+        o = by_burst[burst.index]
+        pair = secondary.bursts[o.secondary]
+        (l0, l1), (s0, s1) = valid_lines(pair), valid_samples(pair)
+        d_line = o.line + azimuth_shift - o.node_lines[:, None]
+        d_sample = o.sample - o.node_samples[None, :]
+        first_line = int(np.ceil(l0 + HALF_TAPS - d_line.min()))
+        last_line = int(np.floor(l1 - HALF_TAPS - d_line.max()))
+        first_sample = int(np.ceil(s0 + HALF_TAPS - d_sample.min()))
+        last_sample = int(np.floor(s1 - HALF_TAPS - d_sample.max()))
+        first = np.maximum(np.asarray(burst.first_valid_sample), first_sample)
+        last = np.minimum(np.asarray(burst.last_valid_sample), last_sample)
+        rows = np.arange(first.size)
+        dead = (np.asarray(burst.first_valid_sample) < 0) | (rows < first_line) | (rows > last_line) | (first > last)
+        bursts.append(dataclasses.replace(burst, first_valid_sample=np.where(dead, -1, first),
+                                          last_valid_sample=np.where(dead, -1, last)))
+    return dataclasses.replace(reference, bursts=bursts)

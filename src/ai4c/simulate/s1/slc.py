@@ -93,9 +93,9 @@ def tops_phase(eta: np.ndarray, doppler: float, steering_rate: float, velocity: 
 
 def iw_layout(lines_per_burst: int, samples: int, bursts: int, near_time: float, swaths: int = 3) -> list[SwathLayout]:
     """Sub-swath layout in the proportions of a real IW product: a burst cycle of 0.894 burst, sub-swaths
-    started 0.66 and 0.35 of a cycle apart, ~5 % of the samples overlapping in range, invalid margins."""
+    started 0.66 and 0.35 of a cycle apart, sub-swaths overlapping by >= 48 samples (real: ~550), invalid margins."""
     cycle = int(round(0.894 * lines_per_burst))
-    overlap = max(8, samples // 20)
+    overlap = max(48, samples // 10)  # samples: wide enough for margins and repeat-pass range offsets
     starts = (0.66, 0.0, 0.35)
     out = []
     for k in range(swaths):
