@@ -173,38 +173,50 @@ class PairRenderer:
     def __init__(self, pair: PairTruth, seed: int = 0) -> None:
         self.pair = pair
         self.seed = seed
-        self._white: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+        self._nodes: dict[str, tuple] = {}
 
-    def _grid(self, swath: SwathLayout) -> tuple[np.ndarray, np.ndarray, float]:
-        """Reference and secondary white noise on the reference swath's line grid (with margins)."""
-        if swath.name not in self._white:
-            rng = np.random.default_rng([self.seed, int(swath.name[-1])])
-            lines = int(round((swath.burst_times()[-1] - swath.first_burst_time) / DT)) + swath.lines_per_burst
-            shape = (lines + 2 * MARGIN, swath.samples + 2 * MARGIN)
-            w1 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
-            v = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
-            lat, lon = self._ground(swath, shape)
-            coherence, gain = _disc_maps(self.pair, lat, lon)
-            w2 = gain * (coherence * w1 + np.sqrt(1 - coherence ** 2) * v)
-            self._white[swath.name] = (w1, w2, swath.first_burst_time - MARGIN * DT)
-        return self._white[swath.name]
+    def _shape(self, swath: SwathLayout) -> tuple[int, int]:
+        """The white-noise grid of a swath: its line span and samples, with margins."""
+        lines = int(round((swath.burst_times()[-1] - swath.first_burst_time) / DT)) + swath.lines_per_burst
+        return lines + 2 * MARGIN, swath.samples + 2 * MARGIN
 
-    def _ground(self, swath: SwathLayout, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """Lat/lon of every white-noise cell (reference geometry, node grid every 16 cells, bilinear)."""
+    def _rows(self, swath: SwathLayout, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Reference and secondary white noise of grid rows [first, stop): 64-row blocks, each drawn from its
+        own seeded generator, so any burst gets the same scatterers without holding the whole swath."""
+        cols = self._shape(swath)[1]
+        block = 64
+        w1, v = [], []
+        for k in range(first // block, (stop - 1) // block + 1):
+            rng = np.random.default_rng([self.seed, int(swath.name[-1]), k])
+            noise = rng.standard_normal((4, block, cols), dtype=np.float32)
+            w1.append((noise[0] + 1j * noise[1]) / np.float32(math.sqrt(2)))
+            v.append((noise[2] + 1j * noise[3]) / np.float32(math.sqrt(2)))
+        offset = first - (first // block) * block
+        w1_rows = np.concatenate(w1)[offset:offset + stop - first]
+        v_rows = np.concatenate(v)[offset:offset + stop - first]
+        lat, lon = self._ground(swath, np.arange(first, stop), np.arange(cols))
+        coherence, gain = _disc_maps(self.pair, lat, lon)
+        return w1_rows, (gain * (coherence * w1_rows + np.sqrt(1 - coherence ** 2) * v_rows)).astype(np.complex64)
+
+    def _ground(self, swath: SwathLayout, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lat/lon of white-noise cells (reference geometry solved on a node grid every 16 cells, bilinear)."""
         from scipy.interpolate import RegularGridInterpolator
 
-        ref = self.pair.reference
-        rows = np.unique(np.r_[np.arange(0, shape[0], 16), shape[0] - 1])
-        cols = np.unique(np.r_[np.arange(0, shape[1], 16), shape[1] - 1])
-        times = swath.first_burst_time + (rows - MARGIN) * DT
-        ranges = np.repeat(swath.slant_range(cols - MARGIN)[None, :], rows.size, axis=0)
-        g = ground_of_image(times, ranges, ref.orbit.time, ref.orbit.position, ref.orbit.velocity,
-                            np.zeros((2, 2)), np.array([-180.0, 90.0, 360.0, 180.0]))
-        rr, cc = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+        if swath.name not in self._nodes:
+            ref = self.pair.reference
+            shape = self._shape(swath)
+            node_rows = np.unique(np.r_[np.arange(0, shape[0], 16), shape[0] - 1])
+            node_cols = np.unique(np.r_[np.arange(0, shape[1], 16), shape[1] - 1])
+            times = swath.first_burst_time + (node_rows - MARGIN) * DT
+            ranges = np.repeat(swath.slant_range(node_cols - MARGIN)[None, :], node_rows.size, axis=0)
+            g = ground_of_image(times, ranges, ref.orbit.time, ref.orbit.position, ref.orbit.velocity,
+                                np.zeros((2, 2)), np.array([-180.0, 90.0, 360.0, 180.0]))
+            self._nodes[swath.name] = (RegularGridInterpolator((node_rows, node_cols), g[0]),
+                                       RegularGridInterpolator((node_rows, node_cols), g[1]))
+        lat_of, lon_of = self._nodes[swath.name]
+        rr, cc = np.meshgrid(rows, cols, indexing="ij")
         points = np.column_stack([rr.ravel(), cc.ravel()])
-        lat = RegularGridInterpolator((rows, cols), g[0])(points).reshape(shape)
-        lon = RegularGridInterpolator((rows, cols), g[1])(points).reshape(shape)
-        return lat, lon
+        return lat_of(points).reshape(rr.shape), lon_of(points).reshape(rr.shape)
 
     def _range_positions(self, swath: SwathLayout, t_mid: float) -> tuple[np.ndarray, np.ndarray]:
         """For each secondary sample: the reference sample it sees and R2 - R1 (m), at time t_mid."""
@@ -228,8 +240,6 @@ class PairRenderer:
         """Complex DNs of one burst of either product (the write_product renderer interface)."""
         secondary = truth is self.pair.secondary
         ref_swath = next(s for s in self.pair.reference.swaths if s.name == swath.name)
-        w1, w2, origin = self._grid(ref_swath)
-        white = w2 if secondary else w1
         times = swath.burst_times()[burst] + np.arange(swath.lines_per_burst) * DT
         if secondary:
             times = times + self.pair.timing_error_lines * DT
@@ -251,10 +261,15 @@ class PairRenderer:
             return tops_phase(t - centre, swath.doppler_centroid, STEERING_RATE, velocity, FM_RATE)
 
         # each scatterer keeps its own phase; the burst's Doppler history enters as the linear phase around it
-        grid_times = origin + np.arange(white.shape[0]) * DT
-        steered = white * np.exp(-1j * steering(grid_times))[:, None]
+        origin = ref_swath.first_burst_time - MARGIN * DT
         line_pos = (times - origin) / DT
-        along = filter_matrix(line_pos, white.shape[0], AZ_BANDWIDTH) @ steered
+        first = max(int(np.floor(line_pos.min())) - HALF_TAPS - 1, 0)
+        stop = min(int(np.ceil(line_pos.max())) + HALF_TAPS + 2, self._shape(ref_swath)[0])
+        w1, w2 = self._rows(ref_swath, first, stop)
+        white = w2 if secondary else w1
+        grid_times = origin + np.arange(first, stop) * DT
+        steered = white * np.exp(-1j * steering(grid_times)).astype(np.complex64)[:, None]
+        along = filter_matrix(line_pos - first, stop - first, AZ_BANDWIDTH) @ steered
         across = filter_matrix(sample1 + MARGIN, white.shape[1], RG_BANDWIDTH) @ along.T
         field_ = across.T * (math.sqrt(truth.beta0 * gain) * BETA)
         field_ *= np.exp(1j * steering(times))[:, None]
