@@ -202,7 +202,7 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
     common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
               for name, ref in scene.reference.swaths.items()]
     plan = plan_deburst(common, min(s.epoch for s in scene.reference.swaths.values()))
-    merged = {k: deburst(v, plan) for k, v in layers.items()}
+    merged = {k: deburst(v, plan).chunk({"line": 1024, "pixel": 4096}) for k, v in layers.items()}
     swaths = list(scene.reference.swaths.values())
     mid = swaths[len(swaths) // 2]
     looks = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
@@ -246,9 +246,9 @@ def terrain_correction_pair(scene: PairScene, ctx: Context, projection: str = "W
     stored = materialise(stack)
     grid = output_grid(scene.geometry, projection, resolution, ctx.metadata.get("aoi"))
     geom = RadarGeometry.from_product(scene.geometry)
+    geocoded = terrain_correct(stored, geom, grid, scene.heights, int(block))  # one geometry, three layers
     for k, name in enumerate(names):
-        geocoded = terrain_correct(stored[k], geom, grid, scene.heights, int(block))
-        holder = S1Scene(scene.geometry, scene.geometry.orbit, None, geocoded=geocoded, heights=scene.heights)
+        holder = S1Scene(scene.geometry, scene.geometry.orbit, None, geocoded=geocoded[k], heights=scene.heights)
         scene.geocoded[name] = land_sea_mask(holder, ctx, landseamask).geocoded
     ctx.metadata["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
                             "resolution": grid.resolution}

@@ -4,7 +4,6 @@ reramping, and the Enhanced Spectral Diversity (ESD) azimuth refinement from the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -128,49 +127,59 @@ def geometric_offsets(ref: SarProduct, sec: SarProduct, ref_orbit: StateVectors,
     return out
 
 
-@njit(cache=True, inline="always")
-def _weights(frac: float, out: np.ndarray) -> None:
-    """Normalised Hann-windowed sinc weights of the 2 * HALF_TAPS samples around a fractional position."""
-    total = 0.0
-    n = out.shape[0]
-    half = n // 2
-    for k in range(n):
-        x = frac - (k - half + 1)
-        w = 1.0 if abs(x) < 1e-12 else math.sin(math.pi * x) / (math.pi * x)
-        w *= 0.5 + 0.5 * math.cos(math.pi * x / (half + 1))
-        out[k] = w
-        total += w
-    for k in range(n):
-        out[k] /= total
+TABLE_STEPS = 2048  # fractional positions tabulated per sample (interpolation error << 1e-3 of a sample)
+
+
+def weight_table(taps: int = 2 * HALF_TAPS, steps: int = TABLE_STEPS) -> np.ndarray:
+    """Normalised Hann-windowed sinc weights of the `taps` samples around positions frac = k / steps."""
+    frac = np.arange(steps + 1)[:, None] / steps
+    x = frac - (np.arange(taps)[None, :] - taps // 2 + 1)
+    w = np.sinc(x) * (0.5 + 0.5 * np.cos(np.pi * x / (taps // 2 + 1)))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+WEIGHTS = weight_table()
 
 
 @njit(cache=True, parallel=True)
-def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int) -> np.ndarray:
-    """Windowed-sinc interpolation of a complex (deramped) image at fractional (line, sample) positions; 0 outside."""
+def _resample(src, lines, samples, table):
+    """Interpolate `src` at fractional positions with tabulated separable weights; 0 outside."""
     h, w = lines.shape
     nl, ns = src.shape
+    taps = table.shape[1]
+    steps = table.shape[0] - 1
     half = taps // 2
     out = np.zeros((h, w), np.complex64)
     for r in prange(h):
-        wy = np.empty(taps)
-        wx = np.empty(taps)
         for c in range(w):
             y, x = lines[r, c], samples[r, c]
             if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
                 continue
-            y0, x0 = int(math.floor(y)), int(math.floor(x))
-            _weights(y - y0, wy)
-            _weights(x - x0, wx)
-            acc = 0j
+            y0, x0 = int(y), int(x)
+            wy = table[int((y - y0) * steps + 0.5)]
+            wx = table[int((x - x0) * steps + 0.5)]
+            acc = np.complex64(0)
             for k in range(taps):
                 yy = min(max(y0 + k - half + 1, 0), nl - 1)
-                row = 0j
-                for m in range(taps):
-                    xx = min(max(x0 + m - half + 1, 0), ns - 1)
-                    row += wx[m] * src[yy, xx]
-                acc += wy[k] * row
+                row = np.complex64(0)
+                if x0 - half + 1 >= 0 and x0 + half < ns:
+                    base = x0 - half + 1
+                    for m in range(taps):
+                        row += np.float32(wx[m]) * src[yy, base + m]
+                else:
+                    for m in range(taps):
+                        row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
+                acc += np.float32(wy[k]) * row
             out[r, c] = acc
     return out
+
+
+def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS) -> np.ndarray:
+    """8-tap Hann-windowed sinc interpolation of a complex (deramped) image at fractional (line, sample)
+    positions (weights tabulated every 1/2048 sample); 0 outside the image."""
+    table = WEIGHTS if taps == WEIGHTS.shape[1] else weight_table(taps)
+    return _resample(np.ascontiguousarray(src, np.complex64), np.ascontiguousarray(lines, np.float64),
+                     np.ascontiguousarray(samples, np.float64), table.astype(np.float32))
 
 
 def esd_shift_lines(phases: np.ndarray, weights: np.ndarray, doppler_difference: np.ndarray,
