@@ -268,6 +268,7 @@ def write_cd(scene: PairScene, ctx: Context, output_format: str = "GeoTIFF", rat
     from ai4c.sar.change import NO_DATA, acd, change_mask, mtc
 
     folder = Path(ctx.output_path)
+    folder.mkdir(parents=True, exist_ok=True)  # `ai4c graph run` gives the folder as it is
     ext = extension_for(output_format)
     names = ("coherence", "backscatter_1", "backscatter_2")
     with dask_progress("S1-CD"):
