@@ -114,7 +114,8 @@ def _target_errors(path, targets, crs_out):
 @pytest.mark.parametrize("projection", ["WGS84"])
 def test_point_targets_single_look(tmp_path, targets_product, projection):
     path, truth = targets_product
-    out = run(path, tmp_path / "o.tif", calibration="Beta", speckle="None", projection=projection, looks=(1, 1))
+    out = run(path, tmp_path / "o.tif", calibration="Beta", speckle="None", projection=projection,
+              azimuth_looks=1, range_looks=1)
     errors = _target_errors(out, truth.targets, "4326" if projection == "WGS84" else "UTM")
     assert errors.max() < 0.5, errors
 

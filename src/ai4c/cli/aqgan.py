@@ -43,7 +43,7 @@ def _preproc_args(parser: argparse.ArgumentParser) -> None:
     """Preprocessing flags."""
     _dates(parser, required=False)
     parser.add_argument("--dataset", choices=DATASETS, help="which input to preprocess")
-    parser.add_argument("--print-config", dest="print_config", action="store_true",
+    parser.add_argument("--print_config", "--print-config", dest="print_config", action="store_true",
                         help="print the documented example config.yaml and exit")
 
 
@@ -70,7 +70,7 @@ def _preproc(args: argparse.Namespace) -> int:
 def _train_args(parser: argparse.ArgumentParser) -> None:
     """Training flags."""
     _model(parser)
-    parser.add_argument("--no-resume", dest="resume", action="store_false",
+    parser.add_argument("--no_resume", "--no-resume", dest="resume", action="store_false",
                         help="start from scratch even when a checkpoint of this period exists")
 
 

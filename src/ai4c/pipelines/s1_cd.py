@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import InvalidParameterError, InvalidProductError, check_choice
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
-from ai4c.pipelines.s1_grd import LANDSEA
+from ai4c.core.errors import InvalidParameterError, InvalidProductError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
+from ai4c.pipelines.parameters import S1CdParameters
 
-CD_CALIBRATIONS = ("Sigma", "Gamma", "Beta")
+GRAPH = "s1-cd"
+STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Coherence", "Speckle-Filter",
+         "Terrain-Correction", "Write")
+register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
 STRIP_LINES = 256  # reference lines resampled per task: memory per task ~ 60 bytes x lines x samples
 
@@ -36,6 +39,7 @@ class PairScene:
     layers: dict[str, xr.DataArray] = field(default_factory=dict)
     geocoded: dict[str, xr.DataArray] = field(default_factory=dict)
     heights: Any = None
+    facts: dict[str, Any] = field(default_factory=dict)  # what the run found, for the STAC Items
 
 
 def _open(path: Path, role: str, polarization: str, swaths: Any):
@@ -51,25 +55,24 @@ def _open(path: Path, role: str, polarization: str, swaths: Any):
         raise
 
 
-@operator("Read-S1-Pair")
-def read_pair(data: Any, ctx: Context, polarization: str = "VV", swaths: Any = None, orbit1: str = "auto",
-              orbit2: str = "auto", time_tolerance: float = 30.0) -> PairScene:
+@operator(GRAPH, "Read", ("polarization", "swaths", "orbit1", "orbit2", "time_tolerance"), aliases=("Read-S1-Pair",))
+def read_pair(data: Any, ctx: Context, p: S1CdParameters) -> PairScene:
     """Open both SLC products and check the pair rules on their metadata, before any pixel is read."""
     from ai4c.products.sentinel1_pair import check_pair
 
     if len(ctx.inputs) != 2:
         raise InvalidParameterError("S1-CD needs two inputs; give --input1 PATH --input2 PATH")
-    reference = _open(ctx.inputs[0], "input1", polarization, swaths)
-    secondary = _open(ctx.inputs[1], "input2", polarization, swaths)
-    interval = check_pair(reference, secondary, float(time_tolerance))
+    reference = _open(ctx.inputs[0], "input1", p.polarization, p.swaths)
+    secondary = _open(ctx.inputs[1], "input2", p.polarization, p.swaths)
+    interval = check_pair(reference, secondary, p.time_tolerance)
     if not reference.is_tops:
         raise InvalidParameterError(f"{reference.name} is a {reference.mode} (stripmap) pair; S1-CD handles IW/EW "
                                     "TOPS pairs (stripmap cross-correlation coregistration is not implemented)")
     scene = PairScene(reference, secondary)
     for name in reference.swaths:
-        scene.orbits[name] = (_orbit(reference.swaths[name], orbit1), _orbit(secondary.swaths[name], orbit2))
-    ctx.metadata.update(product=reference.name, secondary=secondary.name, polarization=reference.polarization,
-                        swaths=list(reference.swaths), days_apart=round(interval.days, 4))
+        scene.orbits[name] = (_orbit(reference.swaths[name], p.orbit1), _orbit(secondary.swaths[name], p.orbit2))
+    scene.facts.update(product=reference.name, secondary=secondary.name, polarization=reference.polarization,
+                       swaths=list(reference.swaths), days_apart=round(interval.days, 4))
     return scene
 
 
@@ -82,8 +85,8 @@ def _orbit(swath, orbit: str):
     return find_orbit(orbit, swath.epoch, swath.first_line_time, swath.last_line_time, swath.mission)
 
 
-@operator("Back-Geocoding")
-def back_geocoding(scene: PairScene, ctx: Context, dem: str | None = None, dem_geoid: str = "egm96") -> PairScene:
+@operator(GRAPH, "Back-Geocoding", ("dem", "dem_geoid"))
+def back_geocoding(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Geometric offsets of every reference burst into the secondary, from both orbits and the DEM."""
     from ai4c.pipelines.s1_grd import heights_for
     from ai4c.pipelines.s1_slc import looked_geometry
@@ -92,7 +95,7 @@ def back_geocoding(scene: PairScene, ctx: Context, dem: str | None = None, dem_g
 
     plan = plan_deburst(list(scene.reference.swaths.values()))
     scene.geometry = looked_geometry(scene.reference, plan, (1, 1), (1, 1))
-    scene.heights = heights_for(dem, dem_geoid, scene.geometry, ctx, ctx.metadata.get("aoi"))
+    scene.heights = heights_for(p.dem, p.dem_geoid, scene.geometry, ctx, p.aoi)
     for name, ref in scene.reference.swaths.items():
         g = ref.geolocation
         ref_orbit, sec_orbit = scene.orbits[name]
@@ -106,14 +109,14 @@ def _velocity(swath) -> float:
     return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
 
 
-@operator("Enhanced-Spectral-Diversity")
-def esd(scene: PairScene, ctx: Context, iterations: int = 2) -> PairScene:
+@operator(GRAPH, "Enhanced-Spectral-Diversity", ("esd_iterations",))
+def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
     from ai4c.products.sentinel1_slc import read_complex
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
-    for _ in range(int(iterations)):
+    for _ in range(p.esd_iterations):
         phases, weights, dopplers = [], [], []
         for name, ref in scene.reference.swaths.items():
             sec = scene.secondary.swaths[name]
@@ -127,7 +130,7 @@ def esd(scene: PairScene, ctx: Context, iterations: int = 2) -> PairScene:
             break
         scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
                                                next(iter(scene.reference.swaths.values())).azimuth_time_interval)
-    ctx.metadata["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
+    scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
     return scene
 
 
@@ -176,9 +179,8 @@ def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:
     return [xr.DataArray(stack[k], dims=("line", "pixel")) for k in range(4)]
 
 
-@operator("Coherence")
-def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, window_range: int = 10,
-                   bias_reduced: bool = False, calibration: str = "Sigma", thermal_noise: bool = True) -> PairScene:
+@operator(GRAPH, "Coherence", ("window_azimuth", "window_range", "bias_reduced", "calibration", "thermal_noise"))
+def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Coherence (flat-earth/topographic phase removed) and calibrated backscatter of both dates on the reference
     grid: per-swath products, deburst, 10 x 3 coherence window, multilook to square pixels."""
     from ai4c.pipelines.s1_slc import looked_geometry
@@ -189,14 +191,14 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
     from ai4c.sar.multilook import half_steps, multilook, square_pixel_looks
     from ai4c.sar.noise import remove_thermal_noise
 
-    kind = check_choice("calibration", calibration, CD_CALIBRATIONS)
+    kind = p.calibration
     layers: dict[str, dict[str, xr.DataArray]] = {k: {} for k in ("re", "im", "p1", "p2", "b1", "b2")}
     for name, ref in scene.reference.swaths.items():
         sec = scene.secondary.swaths[name]
         re, im, p1, p2 = _swath_products(scene, name)
         layers["re"][name], layers["im"][name], layers["p1"][name], layers["p2"][name] = re, im, p1, p2
         for key, power, product in (("b1", p1, ref), ("b2", p2, sec)):
-            if thermal_noise and product.noise is not None:
+            if p.thermal_noise and product.noise is not None:
                 power = remove_thermal_noise(power, product)
             layers[key][name] = calibrate(power, product, kind)
     common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
@@ -207,8 +209,8 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
     mid = swaths[len(swaths) // 2]
     looks = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
     step = half_steps(looks)
-    gamma = coherence(merged["re"], merged["im"], merged["p1"], merged["p2"], (int(window_azimuth),
-                      int(window_range)), looks, step, bool(bias_reduced))
+    gamma = coherence(merged["re"], merged["im"], merged["p1"], merged["p2"], (p.window_azimuth, p.window_range),
+                      looks, step, p.bias_reduced)
     b1, b2 = (multilook(merged[k], *looks, step) for k in ("b1", "b2"))
     lines = min(x.sizes["line"] for x in (gamma, b1, b2))
     samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
@@ -216,25 +218,22 @@ def coherence_step(scene: PairScene, ctx: Context, window_azimuth: int = 3, wind
     scene.layers = {"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut), "backscatter_2": b2.isel(cut)}
     geometry = looked_geometry(scene.reference, plan, looks, step)  # annotation orbit on the plan's epoch
     scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
-    ctx.metadata.update(calibration=kind, looks=f"{looks[0]}x{looks[1]}",
-                        coherence_window=f"{window_azimuth}x{window_range}", bias_reduced=bool(bias_reduced))
+    scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
 
 
-@operator("Speckle-Filter-Pair")
-def speckle_pair(scene: PairScene, ctx: Context, filter: str = "Lee Sigma") -> PairScene:
+@operator(GRAPH, "Speckle-Filter", ("speckle",))
+def speckle_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """The S1-GRD-preprocess speckle filter on both backscatter layers (coherence is already an average)."""
     from ai4c.sar.speckle import speckle_filter
 
     for key in ("backscatter_1", "backscatter_2"):
-        scene.layers[key] = speckle_filter(scene.layers[key].chunk(1024), filter)
-    ctx.metadata["speckle"] = filter
+        scene.layers[key] = speckle_filter(scene.layers[key].chunk(1024), p.speckle)
     return scene
 
 
-@operator("Terrain-Correction-Pair")
-def terrain_correction_pair(scene: PairScene, ctx: Context, projection: str = "WGS84",
-                            resolution: float | None = None, landseamask: str = "None", block: int = 1024) -> PairScene:
+@operator(GRAPH, "Terrain-Correction", ("projection", "resolution", "landseamask", "block", "aoi"))
+def terrain_correction_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """All layers computed once (one pass over both products) and geocoded onto one grid; land/sea mask."""
     from ai4c.pipelines.s1_grd import S1Scene, land_sea_mask, materialise, output_grid
     from ai4c.sar.geocoding import terrain_correct
@@ -244,20 +243,19 @@ def terrain_correction_pair(scene: PairScene, ctx: Context, projection: str = "W
     stack = xr.concat([scene.layers[k].astype(np.float32) for k in names], dim="layer").chunk(
         {"layer": len(names), "line": 1024, "pixel": 1024})
     stored = materialise(stack)
-    grid = output_grid(scene.geometry, projection, resolution, ctx.metadata.get("aoi"))
+    grid = output_grid(scene.geometry, p.projection, p.resolution, p.aoi)
     geom = RadarGeometry.from_product(scene.geometry)
-    geocoded = terrain_correct(stored, geom, grid, scene.heights, int(block))  # one geometry, three layers
+    geocoded = terrain_correct(stored, geom, grid, scene.heights, p.block)  # one geometry, three layers
     for k, name in enumerate(names):
         holder = S1Scene(scene.geometry, scene.geometry.orbit, None, geocoded=geocoded[k], heights=scene.heights)
-        scene.geocoded[name] = land_sea_mask(holder, ctx, landseamask).geocoded
-    ctx.metadata["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
+        scene.geocoded[name] = land_sea_mask(holder, ctx, p).geocoded
+    scene.facts["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
                             "resolution": grid.resolution}
     return scene
 
 
-@operator("Write-S1-CD")
-def write_cd(scene: PairScene, ctx: Context, output_format: str = "GeoTIFF", ratio_db: float = 3.0,
-             coherence_max: float = 0.5) -> Path:
+@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
+def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
     """Compute the geocoded layers, derive ACD, MTC and the change mask, write the six outputs atomically,
     each with its STAC Item."""
     import dask
@@ -269,20 +267,19 @@ def write_cd(scene: PairScene, ctx: Context, output_format: str = "GeoTIFF", rat
 
     folder = Path(ctx.output_path)
     folder.mkdir(parents=True, exist_ok=True)  # `ai4c graph run` gives the folder as it is
-    ext = extension_for(output_format)
+    ext = extension_for(p.output_format)
     names = ("coherence", "backscatter_1", "backscatter_2")
     with dask_progress("S1-CD"):
         values = dict(zip(names, dask.compute(*(scene.geocoded[k].data for k in names)), strict=True))
     like = scene.geocoded["coherence"]
     b1, b2, gamma = values["backscatter_1"], values["backscatter_2"], values["coherence"]
     products = {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
-                "backscatter_1": (b1[None], [f"{ctx.metadata['calibration']}_1"], float("nan"), "1"),
-                "backscatter_2": (b2[None], [f"{ctx.metadata['calibration']}_2"], float("nan"), "1"),
+                "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
+                "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
                 "ACD": (acd(b1, b2), ["red", "green", "blue"], 0, None),
                 "MTC": (mtc(b1, b2, gamma), ["red", "green", "blue"], 0, None),
-                "change_mask": (change_mask(b1, b2, gamma, float(ratio_db), float(coherence_max))[None],
-                                ["change"], NO_DATA, None)}
-    ctx.metadata.update(change_rule={"ratio_db": float(ratio_db), "coherence_max": float(coherence_max)})
+                "change_mask": (change_mask(b1, b2, gamma, p.ratio_db, p.coherence_max)[None], ["change"], NO_DATA,
+                                None)}
     start = scene.reference.start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
     for name, (array, bands, nodata, units) in products.items():
         out = xr.DataArray(array, dims=("band", "y", "x"), coords={"band": bands, "y": like.y, "x": like.x})
@@ -290,66 +287,37 @@ def write_cd(scene: PairScene, ctx: Context, output_format: str = "GeoTIFF", rat
         if units:
             out.attrs["units"] = units
         path = folder / f"{name}{ext}"
-        write_raster(out, path, output_format, nodata=nodata)
-        write_item(path, raster=out, inputs=[str(p) for p in ctx.inputs], parameters=ctx.metadata,
+        write_raster(out, path, p.output_format, nodata=nodata)
+        write_item(path, raster=out, inputs=[str(i) for i in ctx.inputs], parameters={**record(p), **scene.facts},
                    warnings=ctx.warnings, datetime=start,
                    properties={"sar:polarizations": [scene.reference.polarization]})
     return folder
 
 
-@graph_provider("s1-cd")
-def default_graph() -> Graph:
-    """S1-CD with table 5's defaults."""
-    return Graph("s1-cd", [Step("Read-S1-Pair"), Step("Back-Geocoding"), Step("Enhanced-Spectral-Diversity"),
-                           Step("Coherence"), Step("Speckle-Filter-Pair"), Step("Terrain-Correction-Pair"),
-                           Step("Write-S1-CD")])
+def run(input1: Path | str, input2: Path | str, output_path: Path | str, params: S1CdParameters | None = None,
+        **values: Any) -> Path:
+    """Detect changes between two SLC acquisitions (`params`, or keyword values of S1CdParameters); returns the
+    output folder (six rasters + STAC Items). A folder this run created is removed again when it fails."""
+    import shutil
 
-
-def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle: str = "Lee Sigma",
-                resolution: float | None = None, landseamask: str = "None",
-                projection: str = "WGS84", output_format: str = "GeoTIFF", dem: str | None = None,
-                dem_geoid: str = "egm96", swaths: Any = None, orbit1: str = "auto", orbit2: str = "auto",
-                bias_reduced: bool = False, ratio_db: float = 3.0, coherence_max: float = 0.5) -> Graph:
-    """The default graph filled with the command-line values (validated before anything is read)."""
-    from ai4c.sar.speckle import FILTERS
-
-    graph = default_graph()
-    graph.set("Read-S1-Pair", polarization=polarization, swaths=swaths, orbit1=orbit1, orbit2=orbit2)
-    graph.set("Back-Geocoding", dem=dem, dem_geoid=dem_geoid)
-    graph.set("Coherence", calibration=check_choice("calibration", calibration, CD_CALIBRATIONS),
-              bias_reduced=bias_reduced)
-    graph.set("Speckle-Filter-Pair", filter=check_choice("speckle", speckle, FILTERS))
-    graph.set("Terrain-Correction-Pair", projection=projection, resolution=resolution,
-              landseamask=check_choice("landseamask", landseamask, LANDSEA))
-    graph.set("Write-S1-CD", output_format=output_format, ratio_db=ratio_db, coherence_max=coherence_max)
-    return graph
-
-
-def run(input1: Path | str, input2: Path | str, output_path: Path | str, **parameters: Any) -> Path:
-    """Detect changes between two SLC acquisitions; returns the output folder (six rasters + STAC Items)."""
     import rasterio
 
     from ai4c.core.io import normalise_format
     from ai4c.pipelines.s1_grd import GDAL_CACHE_MB
 
-    normalise_format(parameters.get("output_format", "GeoTIFF"))
+    params = parameters_of(GRAPH, values) if params is None else params
+    normalise_format(params.output_format)
     folder = Path(output_path)
-    aoi = parameters.pop("aoi", None)
-    graph = build_graph(**parameters)
     existing = [n for n in OUTPUTS if any(folder.glob(f"{n}.*"))] if folder.is_dir() else []
     if existing:
         raise InvalidParameterError(f"{folder} already holds {', '.join(existing)}; choose an empty --output_path")
     ctx = Context(inputs=[Path(input1), Path(input2)], output_path=folder)
-    if aoi:
-        ctx.metadata["aoi"] = aoi
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
-            return graph.run(ctx)
+            return default_graph(GRAPH).run(ctx, parameters=params)
     except BaseException:
         if created:
-            import shutil
-
             shutil.rmtree(folder, ignore_errors=True)
         raise

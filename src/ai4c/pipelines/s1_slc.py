@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import InvalidParameterError, check_choice
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
-from ai4c.pipelines.s1_grd import LANDSEA, S1Scene
-from ai4c.pipelines.s1_grd import write as write_grd
+from ai4c.core.errors import InvalidParameterError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, register_service
+from ai4c.pipelines import s1_grd
+from ai4c.pipelines.parameters import S1SlcParameters
+from ai4c.pipelines.s1_grd import S1Scene
 from ai4c.products.sentinel1 import (
     CoordinateConversion,
     GeolocationGrid,
@@ -26,6 +27,22 @@ from ai4c.products.sentinel1 import (
 )
 from ai4c.products.sentinel1_slc import C, SlcProduct
 from ai4c.sar.deburst import DeburstPlan
+
+GRAPH = "s1-slc"
+STEPS = ("Read", "Apply-Orbit-File", "ThermalNoiseRemoval", "Calibration", "TOPSAR-Deburst", "Multilook",
+         "Speckle-Filter", "Terrain-Correction", "Land-Sea-Mask", "LinearToFromdB", "Write")
+register_service(GRAPH, S1SlcParameters, STEPS)
+# the steps S1-GRD-preprocess defines, shared unchanged (SlcScene.map_radar runs the radar ones per sub-swath)
+operator(GRAPH, "Apply-Orbit-File", ("orbit",))(s1_grd.apply_orbit)
+operator(GRAPH, "ThermalNoiseRemoval")(s1_grd.thermal_noise)
+operator(GRAPH, "Calibration", ("calibration",))(s1_grd.calibration)
+operator(GRAPH, "Speckle-Filter", ("speckle", "window_size", "target_window_size", "sigma", "looks", "damping",
+                                   "filter_size"))(s1_grd.speckle)
+operator(GRAPH, "Terrain-Correction", ("dem", "dem_geoid", "projection", "resolution", "block"))(
+    s1_grd.terrain_correction)
+operator(GRAPH, "Land-Sea-Mask", ("landseamask",))(s1_grd.land_sea_mask)
+operator(GRAPH, "LinearToFromdB", ("linear_to_db",))(s1_grd.to_db)
+operator(GRAPH, "Write", ("output_format", "quicklook"))(s1_grd.write)
 
 
 @dataclass
@@ -52,28 +69,29 @@ def parse_list(value: Any) -> list[str] | None:
     return [str(v).strip() for v in items if str(v).strip()]
 
 
-@operator("Read-S1-SLC")
-def read(data: Any, ctx: Context, polarization: str = "VV", swaths: Any = None, bursts: Any = None,
-         aoi: str | None = None, chunk: int = 1024) -> SlcScene:
+@operator(GRAPH, "Read", ("polarization", "swaths", "bursts", "aoi", "chunk"), aliases=("Read-S1-SLC",))
+def read(data: Any, ctx: Context, p: S1SlcParameters) -> SlcScene:
     """Open one polarisation of an SLC product (zip or SAFE) and, like TOPSAR-Split, the sub-swaths and bursts
     asked for (default all); the samples stay on disk until a step needs them (|DN|^2 per swath, lazily)."""
     from ai4c.products.sentinel1_slc import open_slc, read_complex
     from ai4c.sar.deburst import plan_deburst, plan_stripmap
+
     if not ctx.inputs:
         raise InvalidParameterError("no input product; give --input PATH")
-    product = open_slc(ctx.inputs[0], polarization, parse_list(swaths))
-    keep = parse_list(bursts)
+    product = open_slc(ctx.inputs[0], p.polarization, parse_list(p.swaths))
+    keep = parse_list(p.bursts)
     if keep is not None:
-        select_bursts(product, [int(b) for b in keep])
+        try:
+            numbers = [int(b) for b in keep]
+        except ValueError as err:
+            raise InvalidParameterError(f"bursts={p.bursts!r} must be burst numbers such as 2,3,4") from err
+        select_bursts(product, numbers)
     images = {}
     for name, swath in product.swaths.items():
-        z = read_complex(swath, (max(swath.lines_per_burst, 1) if swath.bursts else chunk, 4096))
+        z = read_complex(swath, (max(swath.lines_per_burst, 1) if swath.bursts else p.chunk, 4096))
         images[name] = z.copy(data=(z.data.real ** 2 + z.data.imag ** 2).astype("float32"))
     plan = plan_deburst(list(product.swaths.values())) if product.is_tops else \
         plan_stripmap(next(iter(product.swaths.values())))
-    if aoi:
-        ctx.metadata["aoi"] = aoi
-    ctx.metadata.update(product=product.name, polarization=product.polarization, swaths=list(product.swaths))
     geometry = looked_geometry(product, plan, (1, 1), (1, 1))
     return SlcScene(geometry, geometry.orbit, None, slc=product, swath_images=images, plan=plan)
 
@@ -87,8 +105,8 @@ def select_bursts(product, numbers: list[int]) -> None:
         swath.bursts = [swath.bursts[n - 1] for n in sorted(set(numbers))]
 
 
-@operator("TOPSAR-Deburst")
-def deburst_step(scene: SlcScene, ctx: Context) -> SlcScene:
+@operator(GRAPH, "TOPSAR-Deburst")
+def deburst_step(scene: SlcScene, ctx: Context, params: S1SlcParameters) -> SlcScene:
     """Join the bursts (overlaps switched at mid-time) and merge the sub-swaths (at mid slant range)."""
     from ai4c.sar.deburst import deburst
 
@@ -97,9 +115,8 @@ def deburst_step(scene: SlcScene, ctx: Context) -> SlcScene:
     return scene
 
 
-@operator("Multilook")
-def multilook_step(scene: SlcScene, ctx: Context, azimuth_looks: int = 0, range_looks: int = 0,
-                   sampling: str = "half", chunk: int = 1024) -> SlcScene:
+@operator(GRAPH, "Multilook", ("azimuth_looks", "range_looks", "sampling", "chunk"))
+def multilook_step(scene: SlcScene, ctx: Context, p: S1SlcParameters) -> SlcScene:
     """Average azimuth x range looks (0 = automatic: roughly square ground pixels, 1 x 4 for IW), sampled
     every half window (`half`, not aliased: point targets keep their position) or every window (`block`,
     SNAP's Multilook)."""
@@ -110,57 +127,32 @@ def multilook_step(scene: SlcScene, ctx: Context, azimuth_looks: int = 0, range_
     swaths = list(scene.slc.swaths.values())
     mid = swaths[len(swaths) // 2]
     auto = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
-    looks = (int(azimuth_looks) or auto[0], int(range_looks) or auto[1])
+    looks = (p.azimuth_looks or auto[0], p.range_looks or auto[1])
     if min(looks) < 1:
         raise InvalidParameterError(f"looks {looks} must be >= 1")
-    step = half_steps(looks) if str(sampling).lower() == "half" else looks
-    scene.image = multilook(scene.image, *looks, step).chunk({"line": chunk, "pixel": chunk})
+    step = half_steps(looks) if p.sampling == "half" else looks
+    scene.image = multilook(scene.image, *looks, step).chunk({"line": p.chunk, "pixel": p.chunk})
     scene.product = looked_geometry(scene.slc, scene.plan, looks, step, scene.orbit)
-    ctx.metadata["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
 
 
-@operator("Write-S1-SLC")
-def write(scene: SlcScene, ctx: Context, output_format: str = "GeoTIFF", quicklook: bool = False) -> Path:
-    """Write the geocoded band (float32, NaN no data) atomically with its STAC Item (as S1-GRD-preprocess)."""
-    return write_grd(scene, ctx, output_format, quicklook)
+def run(input: Path | str, output_path: Path | str, params: S1SlcParameters | None = None, **values: Any) -> Path:
+    """Pre-process one SLC product with the default chain (`params`, or keyword values of S1SlcParameters);
+    returns the written file."""
+    import rasterio
 
+    from ai4c.core.io import check_writable, normalise_format
+    from ai4c.core.outputs import means_folder, output_folder
 
-@graph_provider("s1-slc")
-def default_graph() -> Graph:
-    """The TOPS pre-processing chain with table 3's defaults."""
-    return Graph("s1-slc", [Step("Read-S1-SLC"), Step("Apply-Orbit-File"), Step("ThermalNoiseRemoval"),
-                            Step("Calibration"), Step("TOPSAR-Deburst"), Step("Multilook"), Step("Speckle-Filter"),
-                            Step("Terrain-Correction"), Step("S1-Land-Sea-Mask"), Step("LinearToFromdB"),
-                            Step("Write-S1-SLC")])
-
-
-def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle: str = "Lee Sigma",
-                aoi: str | None = None, resolution: float | None = None, landseamask: str = "None",
-                projection: str = "WGS84", output_format: str = "GeoTIFF", dem: str | None = None,
-                dem_geoid: str = "egm96", orbit: str = "auto", quicklook: bool = False, swaths: Any = None,
-                bursts: Any = None, looks: tuple[int, int] = (0, 0), thermal_noise: bool = True) -> Graph:
-    """The default graph filled with the command-line values (validated before anything is read)."""
-    from ai4c.sar.calibration import CALIBRATIONS
-    from ai4c.sar.speckle import FILTERS
-
-    graph = default_graph()
-    graph.set("Read-S1-SLC", polarization=polarization, aoi=aoi, swaths=swaths, bursts=bursts)
-    graph.set("Apply-Orbit-File", orbit=orbit)
-    graph.set("Calibration", output=check_choice("calibration", calibration, CALIBRATIONS))
-    graph.set("Multilook", azimuth_looks=int(looks[0]), range_looks=int(looks[1]))
-    graph.set("Speckle-Filter", filter=check_choice("speckle", speckle, FILTERS))
-    graph.set("Terrain-Correction", dem=dem, dem_geoid=dem_geoid, projection=projection, resolution=resolution)
-    graph.set("S1-Land-Sea-Mask", mask=check_choice("landseamask", landseamask, LANDSEA))
-    graph.set("Write-S1-SLC", output_format=output_format, quicklook=quicklook)
-    return graph if thermal_noise else graph.without("ThermalNoiseRemoval")
-
-
-def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
-    """Pre-process one SLC product with the default chain; returns the written file."""
-    from ai4c.pipelines.s1_grd import run_graph
-
-    return run_graph(build_graph, input, output_path, parameters)
+    params = parameters_of(GRAPH, values) if params is None else params
+    normalise_format(params.output_format)
+    if means_folder(output_path):
+        output_folder(output_path)
+    else:
+        check_writable(Path(output_path))
+    ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
+    with rasterio.Env(GDAL_CACHEMAX=s1_grd.GDAL_CACHE_MB):
+        return default_graph(GRAPH).run(ctx, parameters=params)
 
 
 def merged_geolocation(product: SlcProduct, plan: DeburstPlan, looks: tuple[int, int],
