@@ -26,7 +26,8 @@ XS = ("s1", "xarray-sentinel", "tests", "data")
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    truth = make_pair(annotated_shift_lines=0.3, timing_error_lines=0.02, baseline=60.0)
+    truth = make_pair(lines_per_burst=160, samples=360, annotated_shift_lines=0.3, timing_error_lines=0.02,
+                      baseline=60.0)
     first, second = write_pair(tmp_path_factory.mktemp("pair"), truth, seed=7)
     return truth, first, second
 
