@@ -142,3 +142,16 @@ def test_xarray_sentinel_reads_the_simulated_bursts(targets_product):
     assert abs((burst.azimuth_time.values[0] - t) / np.timedelta64(1, "us")) < 1
     ours = read_complex(swath).values[swath.bursts[2].first_line:swath.bursts[2].first_line + swath.lines_per_burst]
     np.testing.assert_array_equal(burst.measurement.values, ours)
+
+
+def test_stripmap_product_needs_no_deburst():
+    path = shared(*XS, "S1A_S3_SLC__1SDV_20210401T152855_20210401T152914_037258_04638E_6001.SAFE")
+    product = open_slc(path)
+    assert product.polarization == "VH" and not product.is_tops
+    swath = product.swaths["S3"]
+    assert swath.bursts == [] and (swath.lines, swath.samples) == (36895, 18998)
+    from ai4c.sar.deburst import plan_stripmap
+
+    plan = plan_stripmap(swath)
+    assert len(plan.pieces) == 1 and (plan.lines, plan.samples) == (swath.lines, swath.samples)
+    assert plan.near_range == pytest.approx(swath.slant_range_time * 299792458.0 / 2)
