@@ -155,3 +155,23 @@ def test_stripmap_product_needs_no_deburst():
     plan = plan_stripmap(swath)
     assert len(plan.pieces) == 1 and (plan.lines, plan.samples) == (swath.lines, swath.samples)
     assert plan.near_range == pytest.approx(swath.slant_range_time * 299792458.0 / 2)
+
+
+def test_aoi_keeps_the_bursts_it_needs(tmp_path, targets_product, capsys):
+    path, truth = targets_product
+    target = truth.targets[2]
+    d = 0.004
+    aoi = (f"POLYGON(({target['lon'] - d} {target['lat'] - d}, {target['lon'] + d} {target['lat'] - d}, "
+           f"{target['lon'] + d} {target['lat'] + d}, {target['lon'] - d} {target['lat'] + d}, "
+           f"{target['lon'] - d} {target['lat'] - d}))")
+    from ai4c.pipelines.s1_slc import bursts_for_aoi
+
+    product = open_slc(path)
+    bursts_for_aoi(product, aoi, margin_deg=0.001)  # the simulated bursts are only ~2.5 km long
+    assert 1 <= sum(len(s.bursts) for s in product.swaths.values()) < 9
+    out = run(path, tmp_path / "aoi.tif", calibration="Beta", speckle="None", projection="UTM", aoi=aoi)
+    with rasterio.open(out) as src:
+        assert src.width * 10 < 1200 and src.height * 10 < 1200  # the AoI (~0.8 km) and no more
+    assert _target_errors(out, [target]).max() < 0.5
+    far = "POLYGON((0 0, 0.01 0, 0.01 0.01, 0 0.01, 0 0))"
+    assert "meets no burst" in assert_bad_input(main, capsys, tmp_path / "x.tif", "--input", path, "--AoI", far)

@@ -86,6 +86,8 @@ def read(data: Any, ctx: Context, p: S1SlcParameters) -> SlcScene:
         except ValueError as err:
             raise InvalidParameterError(f"bursts={p.bursts!r} must be burst numbers such as 2,3,4") from err
         select_bursts(product, numbers)
+    if p.aoi:
+        bursts_for_aoi(product, p.aoi)
     images = {}
     for name, swath in product.swaths.items():
         z = read_complex(swath, (max(swath.lines_per_burst, 1) if swath.bursts else p.chunk, 4096))
@@ -94,6 +96,37 @@ def read(data: Any, ctx: Context, p: S1SlcParameters) -> SlcScene:
         plan_stripmap(next(iter(product.swaths.values())))
     geometry = looked_geometry(product, plan, (1, 1), (1, 1))
     return SlcScene(geometry, geometry.orbit, None, slc=product, swath_images=images, plan=plan)
+
+
+AOI_MARGIN_DEG = 0.02  # ~2 km around the AoI: relief displacement and filter halos
+
+
+def bursts_for_aoi(product: SlcProduct, aoi: str, margin_deg: float = AOI_MARGIN_DEG) -> None:
+    """Keep only the sub-swaths and bursts whose tie-point footprint meets the AoI (with a margin); an AoI
+    outside every burst is an error."""
+    import shapely
+
+    from ai4c.core.aoi import WGS84, parse_aoi
+    from ai4c.core.errors import AoIError
+
+    shape = parse_aoi(aoi).to_crs(WGS84).buffer(margin_deg)
+    kept = {}
+    for name, swath in product.swaths.items():
+        g = swath.geolocation
+        bursts = []
+        for burst in swath.bursts:
+            rows = (g.line >= burst.first_line - 1) & (g.line <= burst.first_line + burst.lines)
+            hull = shapely.convex_hull(shapely.MultiPoint(np.column_stack([g.longitude[rows], g.latitude[rows]])))
+            if hull.intersects(shape):
+                bursts.append(burst)
+        if bursts:
+            swath.bursts = bursts
+            kept[name] = swath
+    if not kept:
+        w, s, e, n = shape.bounds
+        raise AoIError(f"the AoI ({w:.3f},{s:.3f},{e:.3f},{n:.3f}) meets no burst of {product.name}; give an AoI "
+                       "inside the product footprint")
+    product.swaths = kept
 
 
 def select_bursts(product, numbers: list[int]) -> None:
