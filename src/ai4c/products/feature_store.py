@@ -218,3 +218,31 @@ def _interval_mask(column: pa.ChunkedArray, interval: tuple) -> np.ndarray:
     if high is not None:
         mask &= millis <= round(high.timestamp() * 1000)
     return mask
+
+
+def feature_id(osm_type: str, osm_id: int) -> str:
+    """A feature's id in the service and exports: n123, w123, r123."""
+    return f"{OSM_TYPE_LETTER[osm_type]}{osm_id}"
+
+
+def geojson_features(table: pa.Table) -> list[str]:
+    """Each row as a GeoJSON Feature (JSON text): id, geometry, the attributes as properties."""
+    if not table.num_rows:
+        return []
+    geometry = shapely.to_geojson(shapely.from_wkb(table["geometry"].to_numpy(zero_copy_only=False)))
+    names = [n for n in table.column_names if n not in ("bbox", "geometry")]
+    stamps = table["source_timestamp"].cast(pa.int64()).to_numpy(zero_copy_only=False) \
+        if "source_timestamp" in names else None
+    rows = table.select(names).to_pylist()
+    out = []
+    for i, props in enumerate(rows):
+        if stamps is not None:
+            props["source_timestamp"] = _iso_millis(int(stamps[i]))
+        fid = feature_id(props["osm_type"], props["osm_id"])
+        out.append(f'{{"type":"Feature","id":"{fid}","geometry":{geometry[i]},'
+                   f'"properties":{json.dumps(props, ensure_ascii=False, allow_nan=False)}}}')
+    return out
+
+
+def _iso_millis(millis: int) -> str:
+    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

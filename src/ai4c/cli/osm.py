@@ -1,0 +1,89 @@
+"""`ai4c osm ingest|export|serve`: OSM extracts -> the security feature model -> a GeoParquet store -> OGC API
+Features."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ai4c.cli.app import Command, csv_list
+from ai4c.cli.options import add_aoi
+
+FORMATS = ("GeoJSON", "GeoPackage", "GeoParquet", "FlatGeobuf", "ntriples")  # = pipelines.osm_export.FORMATS
+
+
+def _ingest_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", required=True, type=Path, metavar="FILE|DIR",
+                        help="an .osm.pbf or .osm (XML) extract, or a folder of extracts")
+    parser.add_argument("--model", type=Path, default=None, metavar="model.yaml",
+                        help="feature model (default: the shipped security model; see docs/osm-features.md)")
+    add_aoi(parser)
+    parser.add_argument("--store", required=True, type=Path, metavar="DIR",
+                        help="feature store folder to create (an existing store is replaced atomically)")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from ai4c.pipelines.osm_ingest import ingest
+
+    report = ingest(args.input, args.store, args.model, args.aoi)
+    if not args.quiet:
+        print(report.table(), file=sys.stderr)
+        print(f"{sum(report.features.values())} features from {report.objects_read} OSM objects in "
+              f"{report.seconds:.1f} s -> {args.store} (report: {args.store / 'report.json'})", file=sys.stderr)
+    return 0
+
+
+def _export_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", required=True, type=Path, metavar="DIR", help="feature store folder")
+    parser.add_argument("--class", dest="classes", required=True, type=csv_list, metavar="airport[,hospital...]",
+                        help="classes to export (comma-separated)")
+    add_aoi(parser)
+    parser.add_argument("--format", default="GeoJSON", choices=FORMATS, type=_format,
+                        help="output format (default GeoJSON); ntriples writes GeoSPARQL RDF for `ai4c store load`")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="file to write")
+
+
+def _format(text: str) -> str:
+    from ai4c.core.errors import check_choice
+
+    try:
+        return check_choice("--format", text, FORMATS)
+    except ValueError:
+        return text
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ai4c.pipelines.osm_export import export
+
+    count = export(args.store, args.classes, args.output, args.format, args.aoi)
+    if not args.quiet:
+        unit = "statements" if args.format == "ntriples" else "features"
+        print(f"wrote {count} {unit} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", required=True, type=Path, metavar="DIR", help="feature store folder")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ai4c.products.feature_store import FeatureStore
+    from ai4c.services.osm_features import serve
+
+    FeatureStore(args.store)  # a clear error before the server starts
+    print(f"serving {args.store} on http://{args.host}:{args.port}/ (OGC API Features; API at /api)",
+          file=sys.stderr)
+    serve(args.store, host=args.host, port=args.port)
+    return 0
+
+
+COMMANDS = [
+    Command("ingest", "OSM extract(s) -> feature model classes -> GeoParquet feature store", _ingest_args, _ingest,
+            group="osm"),
+    Command("export", "features of some classes in an AoI -> GeoJSON/GeoPackage/GeoParquet/FlatGeobuf/ntriples",
+            _export_args, _export, group="osm"),
+    Command("serve", "serve a feature store as OGC API Features with a web page", _serve_args, _serve, group="osm"),
+]
