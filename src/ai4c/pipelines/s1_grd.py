@@ -92,11 +92,11 @@ def read(data: Any, ctx: Context, polarization: str = "VV", aoi: str | None = No
 @operator("Apply-Orbit-File")
 def apply_orbit(scene: S1Scene, ctx: Context, orbit: str = "auto") -> S1Scene:
     """Use the annotation's state vectors (`auto`), or a POEORB/RESORB EOF file / folder covering the acquisition."""
-    from ai4c.sar.orbit import find_orbit, restrict
+    from ai4c.products.eof import find_orbit
 
     p = scene.product
     if str(orbit).lower() in ("auto", "annotation", "none", ""):
-        scene.orbit = restrict(p.orbit, p.first_line_time, p.last_line_time)
+        scene.orbit = p.orbit.restrict(p.first_line_time, p.last_line_time)
     else:
         scene.orbit = find_orbit(orbit, p.epoch, p.first_line_time, p.last_line_time, p.mission)
     ctx.metadata["orbit"] = scene.orbit.source
