@@ -82,6 +82,7 @@ def _objects(processor, stats: ReadStats, factory) -> Iterator[OsmObject]:
     """Turn pyosmium's objects into OsmObjects (areas from closed ways are skipped: ways come as lines)."""
     import osmium
 
+    every_node = osmium.geom.use_nodes.ALL
     for obj in processor:
         stats.objects += 1
         tags = {tag.k: tag.v for tag in obj.tags}
@@ -92,7 +93,11 @@ def _objects(processor, stats: ReadStats, factory) -> Iterator[OsmObject]:
             elif obj.is_way():
                 nodes = obj.nodes
                 closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
-                yield OsmObject("way", obj.id, tags, stamp, bytes.fromhex(factory.create_linestring(obj)), closed)
+                wkb = bytes.fromhex(factory.create_linestring(obj, every_node))
+                if int.from_bytes(wkb[5:9], "little") < len(nodes):  # libosmium left out nodes it could not locate
+                    stats.missing_locations += 1
+                    continue
+                yield OsmObject("way", obj.id, tags, stamp, wkb, closed)
             elif obj.is_relation():
                 yield OsmObject("relation", obj.id, tags, stamp, None)
             elif not obj.from_way():
@@ -100,8 +105,11 @@ def _objects(processor, stats: ReadStats, factory) -> Iterator[OsmObject]:
                                 bytes.fromhex(factory.create_multipolygon(obj)), True)
         except osmium.InvalidLocationError:
             stats.missing_locations += 1
-        except RuntimeError as err:  # libosmium's "need at least two points for linestring"
-            if "point" not in str(err) and "ring" not in str(err):
+        except RuntimeError as err:
+            message = str(err)
+            if "invalid area" in message:  # rings that do not close: the caller counts it as not assembled
+                continue
+            if "point" not in message and "ring" not in message:  # "need at least two points for linestring"
                 raise
             stats.degenerate += 1
 
