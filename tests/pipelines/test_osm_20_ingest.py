@@ -10,12 +10,12 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import shapely
+from tests.conftest import shared
 
 from ai4c.core.errors import InvalidProductError
 from ai4c.pipelines.osm_ingest import ingest
 from ai4c.products.feature_store import FeatureStore, Selection
 from ai4c.simulate.osm import simulate_town
-from tests.conftest import shared
 
 AOI = "POLYGON((9.95 49.95, 10.03 49.95, 10.03 50.02, 9.95 50.02, 9.95 49.95))"
 
