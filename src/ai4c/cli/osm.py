@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ai4c.cli.app import Command, csv_list
 from ai4c.cli.options import add_aoi
+from ai4c.pipelines.osm_params import DEFAULT_PORT, EXPORT_FORMATS
 
-FORMATS = ("GeoJSON", "GeoPackage", "GeoParquet", "FlatGeobuf", "ntriples")  # = pipelines.osm_export.FORMATS
 
 
 def _ingest_args(parser: argparse.ArgumentParser) -> None:
@@ -39,18 +39,9 @@ def _export_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--class", dest="classes", required=True, type=csv_list, metavar="airport[,hospital...]",
                         help="classes to export (comma-separated)")
     add_aoi(parser)
-    parser.add_argument("--format", default="GeoJSON", choices=FORMATS, type=_format,
+    parser.add_argument("--format", default="GeoJSON", metavar="|".join(EXPORT_FORMATS),
                         help="output format (default GeoJSON); ntriples writes GeoSPARQL RDF for `ai4c store load`")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="file to write")
-
-
-def _format(text: str) -> str:
-    from ai4c.core.errors import check_choice
-
-    try:
-        return check_choice("--format", text, FORMATS)
-    except ValueError:
-        return text
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -58,7 +49,7 @@ def _export(args: argparse.Namespace) -> int:
 
     count = export(args.store, args.classes, args.output, args.format, args.aoi)
     if not args.quiet:
-        unit = "statements" if args.format == "ntriples" else "features"
+        unit = "statements" if args.format.lower() == "ntriples" else "features"
         print(f"wrote {count} {unit} to {args.output}", file=sys.stderr)
     return 0
 
@@ -66,7 +57,7 @@ def _export(args: argparse.Namespace) -> int:
 def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", required=True, type=Path, metavar="DIR", help="feature store folder")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
 
 
 def _serve(args: argparse.Namespace) -> int:

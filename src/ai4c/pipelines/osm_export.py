@@ -20,9 +20,10 @@ from ai4c.core.aoi import WGS84, parse_aoi
 from ai4c.core.errors import check_choice
 from ai4c.core.io import atomic_path
 from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
+from ai4c.pipelines.osm_params import EXPORT_FORMATS
 from ai4c.products.geoparquet import geo_metadata
 
-FORMATS = ("GeoJSON", "GeoPackage", "GeoParquet", "FlatGeobuf", "ntriples")
+FORMATS = EXPORT_FORMATS
 OGR_DRIVERS = {"GeoPackage": ("GPKG", ".gpkg"), "FlatGeobuf": ("FlatGeobuf", ".fgb")}
 BASE_IRI = "https://ai4c.eu/osm/"
 

@@ -15,14 +15,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ai4c.core.errors import Ai4cError, InvalidParameterError
 from ai4c.features.cql2 import parse_cql2
+from ai4c.pipelines.osm_params import DEFAULT_LIMIT, DEFAULT_PORT, MAX_LIMIT
 from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
+from ai4c.services.osm_page import mount as mount_page_assets
+from ai4c.services.osm_page import render as render_page
 
 GEOJSON = "application/geo+json"
-MAX_LIMIT = 10000
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -114,6 +115,8 @@ def create_app(store: FeatureStore) -> FastAPI:
                   openapi_url="/api", docs_url="/api.html", redoc_url=None)
     _error_handlers(app)
     _page_routes(app, store)
+    mount_page_assets(app)
+    _published_openapi(app)
 
     @app.get("/conformance", response_model=Conformance, responses=ERRORS)
     def conformance() -> Conformance:
@@ -141,14 +144,14 @@ def create_app(store: FeatureStore) -> FastAPI:
 
     @app.get("/collections/{collection_id}/items", response_class=Response, responses=ITEMS)
     def items(collection_id: str, request: Request, bbox: str | None = None,
-              limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
+              limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
               datetime: str | None = None, filter: str | None = None,  # noqa: A002 (OGC's name)
               filter_lang: str | None = Query(None, alias="filter-lang")) -> Response:
         return _items(store, request, collection_id, None, bbox, limit, offset, datetime, filter, filter_lang)
 
     @app.post("/collections/{collection_id}/items", response_class=Response, responses=ITEMS)
     def items_in_area(collection_id: str, body: AreaBody, request: Request, bbox: str | None = None,
-                      limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
+                      limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
                       datetime: str | None = None) -> Response:
         return _items(store, request, collection_id, _area(body), bbox, limit, offset, datetime, None, None)
 
@@ -171,9 +174,7 @@ def _page_routes(app: FastAPI, store: FeatureStore) -> None:
              response_model_exclude_none=True)
     def landing(request: Request, f: str | None = None):
         if f == "html" or (f is None and "text/html" in request.headers.get("accept", "")):
-            from ai4c.services.osm_page import render
-
-            return HTMLResponse(render(store))
+            return HTMLResponse(render_page(store))
         base = _base(request)
         links = [Link(href=f"{base}/", rel="self", type="application/json", title="this document"),
                  Link(href=f"{base}/api", rel="service-desc", type="application/vnd.oai.openapi+json;version=3.0",
@@ -184,6 +185,26 @@ def _page_routes(app: FastAPI, store: FeatureStore) -> None:
         return LandingPage(title="ai4c OSM features",
                            description=f"{len(store.classes)} classes of the {store.description['model']} model",
                            links=links)
+
+
+def _published_openapi(app: FastAPI) -> None:
+    """The OpenAPI document as served: GeoJSON bodies under application/geo+json, errors as 400 problems
+    (FastAPI's default 422 never happens: validation errors are mapped to 400)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = generate()
+            for operation in (op for item in document["paths"].values() for op in item.values()):
+                operation["responses"].pop("422", None)
+                for response in operation["responses"].values():
+                    content = response.get("content", {})
+                    if GEOJSON in content and "application/json" in content:
+                        content[GEOJSON] = content.pop("application/json")
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -314,7 +335,7 @@ def _area(body: AreaBody):
     return geom if geom.is_valid else shapely.make_valid(geom)
 
 
-def serve(store_path, *, host: str = "127.0.0.1", port: int = 8080) -> None:
+def serve(store_path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Run the service until interrupted."""
     import uvicorn
 
