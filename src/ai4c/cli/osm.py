@@ -12,7 +12,6 @@ from ai4c.cli.options import add_aoi
 from ai4c.pipelines.osm_params import DEFAULT_PORT, EXPORT_FORMATS
 
 
-
 def _ingest_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, type=Path, metavar="FILE|DIR",
                         help="an .osm.pbf or .osm (XML) extract, or a folder of extracts")

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 from ai4c.core.aoi import WGS84, parse_aoi
 from ai4c.core.errors import check_choice
 from ai4c.core.io import atomic_path
-from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
 from ai4c.pipelines.osm_params import EXPORT_FORMATS
+from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
 from ai4c.products.geoparquet import geo_metadata
 
 FORMATS = EXPORT_FORMATS
