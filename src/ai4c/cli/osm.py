@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ai4c.cli.app import Command, csv_list
 from ai4c.cli.options import add_aoi
-from ai4c.pipelines.osm_params import DEFAULT_PORT, EXPORT_FORMATS
+from ai4c.pipelines.osm_params import DEFAULT_CACHE_MB, DEFAULT_PORT, DEFAULT_WORKERS, EXPORT_FORMATS
 
 
 def _ingest_args(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +57,10 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", required=True, type=Path, metavar="DIR", help="feature store folder")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help=f"service processes (default {DEFAULT_WORKERS})")
+    parser.add_argument("--cache-mb", type=int, default=DEFAULT_CACHE_MB,
+                        help=f"decoded data each process keeps in memory, MiB (default {DEFAULT_CACHE_MB}; 0: none)")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -64,9 +68,9 @@ def _serve(args: argparse.Namespace) -> int:
     from ai4c.services.osm_features import serve
 
     FeatureStore(args.store)  # a clear error before the server starts
-    print(f"serving {args.store} on http://{args.host}:{args.port}/ (OGC API Features; API at /api)",
-          file=sys.stderr)
-    serve(args.store, host=args.host, port=args.port)
+    print(f"serving {args.store} on http://{args.host}:{args.port}/ (OGC API Features; API at /api; "
+          f"{args.workers} processes)", file=sys.stderr)
+    serve(args.store, host=args.host, port=args.port, workers=args.workers, cache_mb=args.cache_mb)
     return 0
 
 

@@ -51,6 +51,7 @@ class FeatureClass:
     matches: Predicate
     keys: frozenset[str]
     attributes: tuple[Attribute, ...] = ()
+    triggers: frozenset[tuple[str, str | None]] | None = None
 
 
 @dataclass
@@ -73,13 +74,26 @@ class FeatureModel:
         """Every tag key a rule looks at (the reader's pre-filter keeps only objects with one of them)."""
         return sorted(self._by_key)
 
+    def prefilter(self) -> tuple[list[tuple[str, str]], list[str]] | None:
+        """Tags an object must carry to be in some class: (key, value) pairs and bare keys (any value);
+        None when a rule cannot be narrowed that way (a readers then hands over every tagged object)."""
+        if any(spec.triggers is None for spec in self.classes.values()):
+            return None
+        items = {t for spec in self.classes.values() for t in spec.triggers}  # type: ignore[union-attr]
+        keys = sorted({k for k, v in items if v is None})
+        pairs = sorted((k, v) for k, v in items if v is not None and k not in keys)
+        return pairs, keys
+
     def classify(self, tags: Tags) -> list[FeatureClass]:
-        """The classes whose rule matches `tags` (only classes keyed on a present tag are tried)."""
+        """The classes whose rule matches `tags` (only classes keyed on a present tag are tried).
+
+        `tags` needs only `in`, `get` and `[]`: a dict or pyosmium's TagList (no copy of the tags)."""
         seen: list[FeatureClass] = []
-        for key in tags:
-            for spec in self._by_key.get(key, ()):
-                if spec not in seen and spec.matches(tags):
-                    seen.append(spec)
+        for key, specs in self._by_key.items():
+            if key in tags:
+                for spec in specs:
+                    if spec not in seen and spec.matches(tags):
+                        seen.append(spec)
         return seen
 
     def class_names(self) -> list[str]:
@@ -144,9 +158,37 @@ def _feature_class(name: str, body: dict) -> FeatureClass:
     if bad or not geometry:
         raise ModelError(f"{where}: geometry {bad or geometry} not allowed; use some of {', '.join(GEOMETRIES)}")
     keys: set[str] = set()
-    predicate = _any([_rule(rule, where, keys) for rule in _as_list(body["rules"], where)])
+    rules = _as_list(body["rules"], where)
+    predicate = _any([_rule(rule, where, keys) for rule in rules])
     attributes = tuple(_attribute(where, k, v) for k, v in (body.get("attributes") or {}).items())
-    return FeatureClass(name, str(body.get("description", "")), geometry, predicate, frozenset(keys), attributes)
+    return FeatureClass(name, str(body.get("description", "")), geometry, predicate, frozenset(keys), attributes,
+                        _trigger({"any": rules}))
+
+
+def _trigger(rule: dict) -> frozenset[tuple[str, str | None]] | None:
+    """Tags of which an object matching `rule` carries at least one ((key, None): the key, any value);
+    None when there is no such set (a key_prefix condition on its own)."""
+    if "any" in rule:
+        parts = [_trigger(r) for r in rule["any"]]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)
+    if "all" in rule:
+        parts = [p for p in (_trigger(r) for r in rule["all"]) if p is not None]
+        # the narrowest member: exact pairs before bare keys, then the fewest entries
+        return min(parts, key=lambda p: (sum(v is None for _, v in p), len(p))) if parts else None
+    key, op = str(rule["key"]), rule.get("op", "eq")
+    if op == "key_prefix":
+        return None
+    if op == "eq":
+        return frozenset({(key, _value_text(rule["value"]))})
+    if op == "in":
+        return frozenset((key, str(v)) for v in rule["values"])
+    return frozenset({(key, None)})
+
+
+def _value_text(value: object) -> str:
+    """A rule's value as OSM writes it (YAML's true/false are yes/no)."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return {"true": "yes", "false": "no"}.get(text, text)
 
 
 def _as_list(value: object, where: str) -> list:
@@ -174,7 +216,7 @@ def _rule(rule: dict, where: str, keys: set[str]) -> Predicate:
 def _condition(key: str, op: str, rule: dict, where: str, keys: set[str]) -> Predicate:
     """Compile one tag condition; records the keys it needs (a key_prefix condition adds no key)."""
     if op == "key_prefix":
-        return lambda tags: any(k.startswith(key) for k in tags)
+        return lambda tags: any(getattr(t, "k", t).startswith(key) for t in tags)  # dict keys or osmium Tags
     keys.add(key)
     if op == "exists":
         return lambda tags: key in tags and tags[key] != "no"
@@ -188,8 +230,7 @@ def _condition(key: str, op: str, rule: dict, where: str, keys: set[str]) -> Pre
         return lambda tags: key in tags and tags[key] not in allowed
     if "value" not in rule:
         raise ModelError(f"{where}: operator {op!r} on {key!r} needs a 'value'")
-    value = str(rule["value"]).lower() if isinstance(rule["value"], bool) else str(rule["value"])
-    value = {"true": "yes", "false": "no"}.get(value, value)
+    value = _value_text(rule["value"])
     if op == "eq":
         return lambda tags: tags.get(key) == value
     return lambda tags: key in tags and tags[key] != value

@@ -107,7 +107,7 @@ class ClassSink:
             keep &= inside
         table = self._table(rows, geoms, keep)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
         self._writer.write_table(table)
         self.kinds.update(shapely.get_type_id(geoms[keep]).tolist())
         self.count += table.num_rows
@@ -191,10 +191,8 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
     candidates: dict[int, list[str]] = {}
     assembled: set[int] = set()
     unparsable = report.unparsable.update
-    for obj in read_osm(path, model.keys, stats):
-        classes = model.classify(obj.tags)
-        if not classes:
-            continue
+    for obj in read_osm(path, model.prefilter(), model.classify, stats):
+        classes = obj.selected
         if obj.osm_type == "relation" and obj.wkb is None:
             _note_relation(obj, classes, candidates, report)
             continue

@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
-from ai4c.products.geoparquet import BBOX_TYPE, GeoParquetLayer
+from ai4c.products.geoparquet import BBOX_TYPE, GeoParquetLayer, RowGroupCache
 
 STORE_FILE = "store.json"
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
@@ -83,8 +83,9 @@ class Selection:
 class FeatureStore:
     """A store opened for reading: its description (store.json) and one GeoParquet layer per class."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, cache_bytes: int = 0):
         self.path = Path(path)
+        self.cache = RowGroupCache(cache_bytes) if cache_bytes > 0 else None
         meta = self.path / STORE_FILE
         if not meta.is_file():
             raise InputNotFoundError(f"{self.path} is not a feature store (no {STORE_FILE}); "
@@ -100,7 +101,7 @@ class FeatureStore:
         """The GeoParquet layer of a class (opened once)."""
         self.check_classes([klass])
         if klass not in self._layers:
-            self._layers[klass] = GeoParquetLayer(self.path / f"{klass}.parquet")
+            self._layers[klass] = GeoParquetLayer(self.path / f"{klass}.parquet", self.cache)
         return self._layers[klass]
 
     def check_classes(self, names: list[str]) -> list[str]:
@@ -230,19 +231,14 @@ def geojson_features(table: pa.Table) -> list[str]:
     if not table.num_rows:
         return []
     geometry = shapely.to_geojson(shapely.from_wkb(table["geometry"].to_numpy(zero_copy_only=False)))
-    names = [n for n in table.column_names if n not in ("bbox", "geometry")]
-    stamps = table["source_timestamp"].cast(pa.int64()).to_numpy(zero_copy_only=False) \
-        if "source_timestamp" in names else None
-    rows = table.select(names).to_pylist()
-    out = []
-    for i, props in enumerate(rows):
-        if stamps is not None:
-            props["source_timestamp"] = _iso_millis(int(stamps[i]))
-        fid = feature_id(props["osm_type"], props["osm_id"])
-        out.append(f'{{"type":"Feature","id":"{fid}","geometry":{geometry[i]},'
-                   f'"properties":{json.dumps(props, ensure_ascii=False, allow_nan=False)}}}')
-    return out
-
-
-def _iso_millis(millis: int) -> str:
-    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    columns = {name: table[name] for name in table.column_names if name not in ("bbox", "geometry")}
+    if "source_timestamp" in columns:
+        millis = columns["source_timestamp"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+        columns["source_timestamp"] = pa.array(np.char.add(np.datetime_as_string(
+            millis.astype("datetime64[ms]").astype("datetime64[s]"), unit="s"), "Z"))
+    ids = [OSM_TYPE_LETTER[t] + str(i) for t, i in zip(columns["osm_type"].to_pylist(),
+                                                       columns["osm_id"].to_pylist(), strict=True)]
+    rows = pa.table(columns).to_pylist()
+    dumps = json.dumps
+    return [f'{{"type":"Feature","id":"{fid}","geometry":{geom},"properties":{dumps(props, ensure_ascii=False)}}}'
+            for fid, geom, props in zip(ids, geometry, rows, strict=True)]

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
-DISK_INDEX_BYTES = 64 * 1024 * 1024  # above this file size node locations are indexed on disk
+DISK_INDEX_BYTES = 256 * 1024 * 1024  # above this file size node locations are indexed on disk (~400 MB in memory below)
 
 
 @dataclass(slots=True)
 class OsmObject:
-    """One tagged OSM object: type ('node'/'way'/'relation'), id, tags, epoch seconds, WKB, closed-way flag.
+    """One selected OSM object: type ('node'/'way'/'relation'), id, tags, epoch seconds, WKB, closed-way
+    flag, and what the caller's `select` said of it.
 
     Relations come twice: once without geometry (`wkb` None, so the caller can note multipolygon
     candidates) and once as the assembled area (`wkb` a multipolygon)."""
@@ -31,6 +32,7 @@ class OsmObject:
     timestamp: int
     wkb: bytes | None
     closed: bool = False
+    selected: object = None
 
 
 @dataclass
@@ -62,34 +64,63 @@ def _location_index(path: Path, scratch: str) -> str:
     return f"sparse_file_array,{os.path.join(scratch, 'locations.idx')}"
 
 
-def read_osm(path: Path, keys: list[str], stats: ReadStats) -> Iterator[OsmObject]:
-    """Stream the objects of `path` that carry one of `keys`, with their geometry as WKB."""
+def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | None,
+             select: Callable[[Mapping[str, str]], object], stats: ReadStats) -> Iterator[OsmObject]:
+    """Stream the objects of `path` that pass `prefilter` and for which `select(tags)` is truthy, with their
+    geometry as WKB (`select` sees pyosmium's tag list: objects it refuses cost no copy).
+
+    `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
+    its value; libosmium applies it in C++ (one pass for the pairs, one for the keys), None: every
+    tagged object in one pass."""
     import osmium
 
+    if prefilter is None:
+        passes = [(osmium.filter.EmptyTagFilter(), ())]
+    else:
+        pairs, keys = prefilter
+        passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
+                 ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
+    for tag_filter, later in passes:
+        yield from _one_pass(path, tag_filter, later, select, stats)
+
+
+def _one_pass(path: Path, tag_filter, later: tuple[str, ...], select, stats: ReadStats) -> Iterator[OsmObject]:
+    """One read of the file; objects carrying one of the `later` keys are left to the next pass."""
+    import osmium
+
+    if later:
+        inner = select
+        select = lambda tags: not any(k in tags for k in later) and inner(tags)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="ai4c-osm-") as scratch:
         try:
             processor = (osmium.FileProcessor(str(path))
                          .with_locations(_location_index(path, scratch))
-                         .with_areas(osmium.filter.KeyFilter(*keys))
-                         .with_filter(osmium.filter.KeyFilter(*keys)))
-            yield from _objects(processor, stats, osmium.geom.WKBFactory())
+                         .with_areas(tag_filter)
+                         .with_filter(tag_filter))
+            yield from _objects(processor, select, stats, osmium.geom.WKBFactory())
         except (RuntimeError, ValueError, OSError) as err:
             raise InvalidProductError(f"{path} is not a readable OSM extract ({_first_line(err)}); "
                                       "give an .osm.pbf or .osm XML file") from err
 
 
-def _objects(processor, stats: ReadStats, factory) -> Iterator[OsmObject]:
+def _objects(processor, select, stats: ReadStats, factory) -> Iterator[OsmObject]:
     """Turn pyosmium's objects into OsmObjects (areas from closed ways are skipped: ways come as lines)."""
     import osmium
 
     every_node = osmium.geom.use_nodes.ALL
     for obj in processor:
         stats.objects += 1
+        if obj.is_area() and obj.from_way():
+            continue
+        selected = select(obj.tags)
+        if not selected:
+            continue
         tags = {tag.k: tag.v for tag in obj.tags}
         stamp = _epoch(obj)
         try:
             if obj.is_node():
-                yield OsmObject("node", obj.id, tags, stamp, bytes.fromhex(factory.create_point(obj)))
+                yield OsmObject("node", obj.id, tags, stamp, bytes.fromhex(factory.create_point(obj)), False,
+                                selected)
             elif obj.is_way():
                 nodes = obj.nodes
                 closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
@@ -97,12 +128,12 @@ def _objects(processor, stats: ReadStats, factory) -> Iterator[OsmObject]:
                 if int.from_bytes(wkb[5:9], "little") < len(nodes):  # libosmium left out nodes it could not locate
                     stats.missing_locations += 1
                     continue
-                yield OsmObject("way", obj.id, tags, stamp, wkb, closed)
+                yield OsmObject("way", obj.id, tags, stamp, wkb, closed, selected)
             elif obj.is_relation():
-                yield OsmObject("relation", obj.id, tags, stamp, None)
-            elif not obj.from_way():
+                yield OsmObject("relation", obj.id, tags, stamp, None, False, selected)
+            else:
                 yield OsmObject("relation", obj.orig_id(), tags, stamp,
-                                bytes.fromhex(factory.create_multipolygon(obj)), True)
+                                bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
         except osmium.InvalidLocationError:
             stats.missing_locations += 1
         except RuntimeError as err:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -15,7 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ai4c.core.errors import Ai4cError, InvalidParameterError
 from ai4c.features.cql2 import parse_cql2
-from ai4c.pipelines.osm_params import DEFAULT_LIMIT, DEFAULT_PORT, MAX_LIMIT
+from ai4c.pipelines.osm_params import (
+    DEFAULT_CACHE_MB,
+    DEFAULT_LIMIT,
+    DEFAULT_PORT,
+    DEFAULT_WORKERS,
+    MAX_LIMIT,
+)
 from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
 from ai4c.services.osm_page import mount as mount_page_assets
 from ai4c.services.osm_page import render as render_page
@@ -335,8 +343,23 @@ def _area(body: AreaBody):
     return geom if geom.is_valid else shapely.make_valid(geom)
 
 
-def serve(store_path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    """Run the service until interrupted."""
+def app_from_environment() -> FastAPI:
+    """The app of a uvicorn worker process: the store and cache size come from the parent's environment."""
+    return create_app(FeatureStore(os.environ["AI4C_OSM_STORE"], int(os.environ["AI4C_OSM_CACHE_MB"]) * 2**20))
+
+
+def serve(store_path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, workers: int = DEFAULT_WORKERS,
+          cache_mb: int = DEFAULT_CACHE_MB) -> None:
+    """Run the service until interrupted: `workers` processes, each caching up to `cache_mb` of decoded data."""
     import uvicorn
 
-    uvicorn.run(create_app(FeatureStore(store_path)), host=host, port=port, log_level="warning")
+    if workers < 1 or cache_mb < 0:
+        raise InvalidParameterError(f"--workers {workers} / --cache-mb {cache_mb}: give workers >= 1, cache >= 0")
+    if workers == 1:
+        app = create_app(FeatureStore(store_path, cache_mb * 2**20))
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    os.environ["AI4C_OSM_STORE"] = str(Path(store_path).resolve())
+    os.environ["AI4C_OSM_CACHE_MB"] = str(cache_mb)
+    uvicorn.run("ai4c.services.osm_features:app_from_environment", factory=True, workers=workers, host=host,
+                port=port, log_level="warning")
