@@ -57,6 +57,13 @@ def osm_inputs(path: Path | str) -> list[Path]:
     return [path]
 
 
+def _bounded_queues() -> None:
+    """Keep libosmium's decoded-block queues short: when Python consumes slower than the reader threads
+    decode, the default queues (20 blocks) hold hundreds of MB; 2 blocks cost no speed here."""
+    for queue in ("OSMIUM_MAX_INPUT_QUEUE_SIZE", "OSMIUM_MAX_OSMDATA_QUEUE_SIZE"):
+        os.environ.setdefault(queue, "2")
+
+
 def _location_index(path: Path, scratch: str) -> str:
     """libosmium's node location index: in memory for small files, a sparse file on disk for big ones."""
     if path.stat().st_size < DISK_INDEX_BYTES:
@@ -74,6 +81,7 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
     tagged object in one pass."""
     import osmium
 
+    _bounded_queues()
     if prefilter is None:
         passes = [(osmium.filter.EmptyTagFilter(), ())]
     else:
