@@ -191,7 +191,7 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
     candidates: dict[int, list[str]] = {}
     assembled: set[int] = set()
     unparsable = report.unparsable.update
-    for obj in read_osm(path, model.prefilter(), model.classify, stats):
+    for obj in read_osm(path, model.prefilter(), model.classify, stats, _tag_fields(model)):
         classes = obj.selected
         if obj.osm_type == "relation" and obj.wkb is None:
             _note_relation(obj, classes, candidates, report)
@@ -213,6 +213,21 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
     report.reject("degenerate_way", "*", stats.degenerate)
     if stats.missing_locations:
         log.warn(f"{path.name}: {stats.missing_locations} objects skipped: nodes missing from the extract")
+
+
+def _tag_fields(model: FeatureModel):
+    """For a list of classes, the tags the ingest reads: names, area, type and the classes' attribute tags."""
+    common = ("name", "name:en", "area", "type")
+    own = {name: tuple(a.tag for a in spec.attributes) for name, spec in model.classes.items()}
+    cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def fields(classes: list[FeatureClass]) -> tuple[str, ...]:
+        key = tuple(c.name for c in classes)
+        if key not in cache:
+            cache[key] = tuple(dict.fromkeys(common + tuple(t for n in key for t in own[n])))
+        return cache[key]
+
+    return fields
 
 
 def _note_relation(obj, classes: list[FeatureClass], candidates: dict[int, list[str]], report: IngestReport) -> None:

@@ -72,9 +72,11 @@ def _location_index(path: Path, scratch: str) -> str:
 
 
 def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | None,
-             select: Callable[[Mapping[str, str]], object], stats: ReadStats) -> Iterator[OsmObject]:
+             select: Callable[[Mapping[str, str]], object], stats: ReadStats,
+             fields: Callable[[object], tuple[str, ...]] | None = None) -> Iterator[OsmObject]:
     """Stream the objects of `path` that pass `prefilter` and for which `select(tags)` is truthy, with their
-    geometry as WKB (`select` sees pyosmium's tag list: objects it refuses cost no copy).
+    geometry as WKB (`select` sees pyosmium's tag list: objects it refuses cost no copy). `fields(selected)`
+    names the tags to copy (default: all).
 
     `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
     its value; libosmium applies it in C++ (one pass for the pairs, one for the keys), None: every
@@ -89,10 +91,11 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
         passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
                  ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
     for tag_filter, later in passes:
-        yield from _one_pass(path, tag_filter, later, select, stats)
+        yield from _one_pass(path, tag_filter, later, select, stats, fields)
 
 
-def _one_pass(path: Path, tag_filter, later: tuple[str, ...], select, stats: ReadStats) -> Iterator[OsmObject]:
+def _one_pass(path: Path, tag_filter, later: tuple[str, ...], select, stats: ReadStats,
+              fields) -> Iterator[OsmObject]:
     """One read of the file; objects carrying one of the `later` keys are left to the next pass."""
     import osmium
 
@@ -105,13 +108,13 @@ def _one_pass(path: Path, tag_filter, later: tuple[str, ...], select, stats: Rea
                          .with_locations(_location_index(path, scratch))
                          .with_areas(tag_filter)
                          .with_filter(tag_filter))
-            yield from _objects(processor, select, stats, osmium.geom.WKBFactory())
+            yield from _objects(processor, select, stats, osmium.geom.WKBFactory(), fields)
         except (RuntimeError, ValueError, OSError) as err:
             raise InvalidProductError(f"{path} is not a readable OSM extract ({_first_line(err)}); "
                                       "give an .osm.pbf or .osm XML file") from err
 
 
-def _objects(processor, select, stats: ReadStats, factory) -> Iterator[OsmObject]:
+def _objects(processor, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
     """Turn pyosmium's objects into OsmObjects (areas from closed ways are skipped: ways come as lines)."""
     import osmium
 
@@ -123,7 +126,7 @@ def _objects(processor, select, stats: ReadStats, factory) -> Iterator[OsmObject
         selected = select(obj.tags)
         if not selected:
             continue
-        tags = {tag.k: tag.v for tag in obj.tags}
+        tags = _copy_tags(obj.tags, fields(selected) if fields else None)
         stamp = _epoch(obj)
         try:
             if obj.is_node():
@@ -151,6 +154,14 @@ def _objects(processor, select, stats: ReadStats, factory) -> Iterator[OsmObject
             if "point" not in message and "ring" not in message:  # "need at least two points for linestring"
                 raise
             stats.degenerate += 1
+
+
+def _copy_tags(tags, keys: tuple[str, ...] | None) -> dict[str, str]:
+    """The tags as a dict: only `keys` when given (a few C++ look-ups beat iterating every tag)."""
+    if keys is None:
+        return {tag.k: tag.v for tag in tags}
+    get = tags.get
+    return {k: v for k in keys if (v := get(k)) is not None}
 
 
 def _epoch(obj) -> int:
