@@ -11,8 +11,12 @@ from ai4c.web import render_page
 
 STATIC_DIR = Path(__file__).resolve().parent / "osm_static"
 STATIC_URL = "/static/osm"
-PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#800000",
-           "#469990", "#000075", "#808000", "#bfef45", "#fabed4", "#dcbeff", "#ffd8b1", "#a9a9a9", "#aaffc3"]
+GOLDEN_ANGLE = 137.508  # successive hues as far apart as possible: distinct colours for any number of classes
+
+
+def _colour(index: int) -> str:
+    """The page colour of the index-th class."""
+    return f"hsl({index * GOLDEN_ANGLE % 360:.0f}, 70%, {42 + 12 * (index % 3)}%)"
 
 
 def mount(app) -> None:
@@ -28,7 +32,7 @@ def mount(app) -> None:
 def render(store) -> str:
     """The page: the class list (with counts and colours) is written in; the script does the rest."""
     classes = [{"id": k, "count": v["count"], "description": v["description"],
-                "color": PALETTE[i % len(PALETTE)]} for i, (k, v) in enumerate(store.classes.items())]
+                "color": _colour(i)} for i, (k, v) in enumerate(store.classes.items())]
     rows = "\n".join(
         f'<label class="osm-class"><input type="checkbox" name="class" value="{html.escape(c["id"])}"'
         f'{" disabled" if not c["count"] else ""}> <span class="ai4c-legend-swatch" style="background:{c["color"]}">'
