@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 
 import numpy as np
+import osmium
 import pyarrow.parquet as pq
 import pytest
 import shapely
@@ -123,13 +124,17 @@ def test_failed_ingest_leaves_the_existing_store_untouched(town, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(folder / "store", store)
     before = sorted((p.name, p.stat().st_size) for p in store.iterdir())
-    pbf = shared("misc", "osm", "pyrosm_test.osm.pbf")
+    pbf = tmp_path / "town.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:  # the town as PBF, then cut in the middle of a block
+        for obj in osmium.FileProcessor(str(folder / "town.osm")):
+            writer.add(obj)
     truncated = tmp_path / "truncated.osm.pbf"
-    truncated.write_bytes(pbf.read_bytes()[:60000])
+    truncated.write_bytes(pbf.read_bytes()[: pbf.stat().st_size // 2])
     with pytest.raises(InvalidProductError, match="not a readable OSM extract"):
         ingest(truncated, store)
     assert sorted((p.name, p.stat().st_size) for p in store.iterdir()) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert ingest(pbf, store).features["building"] == rows(folder / "store", "building").num_rows  # the whole PBF reads
 
 
 # --- real extracts against an independent count ----------------------------------------------------------
