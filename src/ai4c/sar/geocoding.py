@@ -20,8 +20,6 @@ from ai4c.sar.rangedoppler import (
     OK,
     OUTSIDE,
     SHADOW,
-    WGS84_A,  # noqa: F401 - re-exported for ai4c.simulate until it imports rangedoppler
-    WGS84_E2,  # noqa: F401
     HeightFn,
     RadarGeometry,
     block_lonlat,
