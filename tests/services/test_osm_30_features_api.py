@@ -14,10 +14,9 @@ from fastapi.testclient import TestClient
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
-from ai4c.pipelines.osm_ingest import ingest
 from ai4c.products.feature_store import FeatureStore
 from ai4c.services.osm_features import create_app
-from ai4c.simulate.osm import simulate_town
+from tests.services.osm_town import town_store
 
 AOI = "POLYGON((9.95 49.95, 10.04 49.95, 10.04 50.03, 9.95 50.03, 9.95 49.95))"
 
@@ -25,8 +24,7 @@ AOI = "POLYGON((9.95 49.95, 10.04 49.95, 10.04 50.03, 9.95 50.03, 9.95 49.95))"
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     folder = tmp_path_factory.mktemp("osm-api")
-    simulate_town(folder / "town.osm", buildings=250, seed=3)
-    ingest(folder / "town.osm", folder / "store")
+    town_store(folder, buildings=250, seed=3)
     client = TestClient(create_app(FeatureStore(folder / "store")))
     document = client.get("/api").json()
     validate_spec(document)

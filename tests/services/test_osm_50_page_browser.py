@@ -7,10 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
-from ai4c.pipelines.osm_ingest import ingest
 from ai4c.products.feature_store import FeatureStore
 from ai4c.services.osm_features import create_app
-from ai4c.simulate.osm import simulate_town
+from tests.services.osm_town import town_store
 from tests.web.browser import LiveServer, chromium, console_errors, wait_for
 
 WKT = "POLYGON((9.92 49.92, 10.02 49.92, 10.02 50.01, 9.92 50.01, 9.92 49.92))"
@@ -19,8 +18,7 @@ WKT = "POLYGON((9.92 49.92, 10.02 49.92, 10.02 50.01, 9.92 50.01, 9.92 49.92))"
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("osm-page")
-    simulate_town(folder / "town.osm", buildings=200, seed=5)
-    ingest(folder / "town.osm", folder / "store")
+    town_store(folder, buildings=200, seed=5)
     with LiveServer(create_app(FeatureStore(folder / "store"))) as server, chromium() as driver:
         driver.get(server.url + "/")
         wait_for(driver, "!!(window.osmPage && osmPage.map.ai4cOutline)")
