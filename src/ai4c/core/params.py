@@ -111,11 +111,18 @@ def flag_names(name: str, spec: Spec) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser, cls: type, *, skip: Iterable[str] = (),
+                  only: Iterable[str] | None = None, required: Iterable[str] = (),
                   defaults: Mapping[str, Any] | None = None) -> None:
-    """One flag per command-line parameter of `cls`: its spellings, type, choices and help with the default."""
-    skip = set(skip)
+    """One flag per command-line parameter of `cls` (or of `only`, which may name graph-only ones): its
+    spellings, type, choices and help with the default; the `required` ones have no default on the command line."""
+    skip, required = set(skip), set(required)
+    chosen = None if only is None else set(only)
     for name, (fld, spec) in specs(cls).items():
-        if not spec.cli or name in skip:
+        if name in skip or (chosen is None and not spec.cli) or (chosen is not None and name not in chosen):
+            continue
+        if name in required:
+            parser.add_argument(*flag_names(name, spec), dest=name, required=True, metavar=spec.metavar,
+                                type=_argparse_type(name, spec), choices=spec.choices, help=spec.help)
             continue
         default = (defaults or {}).get(name, fld.default)
         shown = "" if default is None else f" (default {default})"

@@ -15,6 +15,7 @@ from scipy.stats import chi2
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
 from ai4c.optical.cva_pass import BlockSpill, polar_layers, read_once
+from ai4c.optical.options import check_classes, check_confidence
 from ai4c.optical.radiometric import MIN_SAMPLES, Normalisation, _robust_sigma, fit_normalisation
 
 NO_CHANGE, NO_DATA = 0, 255
@@ -48,28 +49,6 @@ def check_reference_vector(vector: list[float] | str | None, n_bands: int) -> np
     if not np.any(values) or not np.all(np.isfinite(values)):
         raise InvalidParameterError(f"referenceVector={vector!r} must be finite and not all zero")
     return values
-
-
-def check_confidence(level: float) -> float:
-    """A confidence level in percent, strictly between 0 and 100."""
-    try:
-        value = float(level)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"levelConfidence={level!r} is not a number; use e.g. 99.99") from err
-    if not 0 < value < 100:
-        raise InvalidParameterError(f"levelConfidence={level!r} must be > 0 and < 100 (percent), e.g. 99.99")
-    return value
-
-
-def check_classes(number: int) -> int:
-    """At least one change class."""
-    try:
-        value = int(number)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"numberClasses={number!r} is not an integer; use e.g. 4") from err
-    if value < 1 or value > 254 or value != float(number):
-        raise InvalidParameterError(f"numberClasses={number!r} must be an integer in 1..254")
-    return value
 
 
 def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:

@@ -13,14 +13,13 @@ from typing import Any
 
 from ai4c.core.errors import InvalidParameterError
 from ai4c.core.params import at_least, odd, param, positive
+from ai4c.optical.options import DOWNSAMPLING, FLAG_DOWNSAMPLING, UPSAMPLING, check_confidence
+from ai4c.optical.options import check_classes as check_n_classes
 
 LANDSEA = ("Land", "Sea", "None")
 CALIBRATIONS = ("Sigma", "Gamma", "Beta", "SigmaDB", "GammaDB", "BetaDB")
 SPECKLE_FILTERS = ("Lee Sigma", "Lee", "Refined Lee", "Frost", "Gamma Map", "Boxcar", "Median", "None")
 POLARIZATIONS = ("VV", "VH", "HH", "HV")
-UPSAMPLING = ("Nearest", "Bilinear", "Bicubic")
-DOWNSAMPLING = ("First", "Min", "Max", "Mean", "Median")
-FLAG_DOWNSAMPLING = ("First", "FlagAnd", "FlagOr", "FlagMedianAnd", "FlagMedianOr")
 CLOUDMASKS = ("L2A", "L1C", "None")
 OUTPUT_FORMAT_HELP = "GeoTIFF, COG, netCDF, Zarr or any GDAL raster driver name"
 AOI_HELP = "area of interest: WKT polygon in lon/lat or a vector file (any CRS)"
@@ -43,17 +42,13 @@ def check_season(name: str, year: int) -> int:
 
 
 def check_percent(name: str, value: float) -> float:
-    """A confidence level in percent, strictly between 0 and 100."""
-    if not 0 < value < 100:
-        raise InvalidParameterError(f"{name}={value!r} must be > 0 and < 100 (percent), e.g. 99.99")
-    return value
+    """levelConfidence: strictly between 0 and 100 (optical.options' rule)."""
+    return check_confidence(value)
 
 
 def check_classes(name: str, value: int) -> int:
-    """A number of classes, 1..254 (255 is the no-data code)."""
-    if not 1 <= value <= 254:
-        raise InvalidParameterError(f"{name}={value!r} must be an integer in 1..254")
-    return value
+    """numberClasses: 1..254, 255 being the no-data code (optical.options' rule)."""
+    return check_n_classes(value)
 
 
 def _aoi() -> Any:
@@ -212,11 +207,14 @@ class TileClassifierParameters:
 class AqganParameters:
     """The aqgan graph: preprocess, train, generate and evaluate one period (`aqgan-*` commands)."""
 
-    config: str = param("config.yaml", "configuration file (`aqgan-preproc --print_config` prints an example)")
-    start_date: str = param("2021010100", "first hour of the period, YYYYMMDDHH")
-    end_date: str = param("2021010323", "last hour of the period (inclusive), YYYYMMDDHH")
-    datasets: str = param("cams-eu,era5,static", "comma-separated datasets to preprocess")
-    resume: bool = param(True, "continue from a checkpoint of this period when one exists")
+    config: str = param("config.yaml", "configuration file (`aqgan-preproc --print_config` prints a documented "
+                        "example)", metavar="YAML")
+    start_date: str = param("2021010100", "first hour of the period", flags=("--start-date",), metavar="YYYYMMDDHH")
+    end_date: str = param("2021010323", "last hour of the period (inclusive)", flags=("--end-date",),
+                          metavar="YYYYMMDDHH")
+    datasets: str = param("cams-eu,era5,static", "comma-separated datasets to preprocess", cli=False)
+    resume: bool = param(True, "continue from a checkpoint of this period when one exists",
+                         flags=("--no_resume", "--no-resume"))
 
 
 @dataclass(frozen=True)
