@@ -22,7 +22,7 @@ MORPH_KGC_FILE_CASES = 95  # morph-kgc's published score on the 118 CSV/JSON/XML
 
 def conformance(workdir: Path) -> list[dict]:
     """Per-format pass counts (PostgreSQL on a throw-away server)."""
-    from ai4c.linked.mapping.conformance import FILE_FORMATS, run_all, scores, temporary_postgres
+    from ai4c.linked.conformance.rml import FILE_FORMATS, run_all, scores, temporary_postgres
 
     if not CASES.exists():
         print(f"bench_rml: {CASES} absent, conformance skipped")

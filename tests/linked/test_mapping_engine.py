@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ai4c.linked.conformance.rml import canonical
 from ai4c.linked.mapping import dump_rdf
-from ai4c.linked.mapping.conformance import canonical
 
 PREFIXES = """\
 @prefix rr: <http://www.w3.org/ns/r2rml#> .
@@ -255,3 +255,12 @@ def test_json_top_level_array_streams_and_malformed_json_is_bad_input(tmp_path):
         run(tmp_path, mapping, {"a.json": '[{"id": 1, "v": 0.25}, {"id": 2, '})
     assert (tmp_path / "out.nq").read_text() == before  # the failed run replaced nothing
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left
+
+
+def test_an_unreadable_crs_is_reported_not_swallowed(caplog):
+    from ai4c.linked.mapping.vector import epsg_of
+
+    with caplog.at_level("WARNING"):
+        assert epsg_of("not a CRS at all") is None
+    assert "'not a CRS at all' is not understood" in caplog.text
+    assert epsg_of("EPSG:2100") == "2100"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tests.conftest import shared
 from tests.linked.rml_postgres import postgres_dsn  # noqa: F401
 
-from ai4c.linked.mapping.conformance import FILE_FORMATS, run_all, scores
+from ai4c.linked.conformance.rml import FILE_FORMATS, run_all, scores
 
 
 def report(results, capsys, title: str = "") -> dict:

@@ -83,3 +83,14 @@ def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     store = ox.Store(str(store_dir / "oxigraph"))
     count = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert count in (0, n)
+
+
+def test_query_update_serve_refuse_a_folder_without_a_store(tmp_path, run_cli):
+    typo = tmp_path / "typo"
+    for args in (("query", "SELECT * WHERE { ?s ?p ?o }"), ("update", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+                 ("serve", "--port", "1")):
+        code, out, err = run_cli("store", args[0], "--store", typo, *args[1:])
+        assert code == 2, (args, err)
+        assert f"no store at {typo}; create one with ai4c store load" in err
+        assert "Traceback" not in err and out == ""
+    assert not typo.exists()  # nothing was created by the refused commands

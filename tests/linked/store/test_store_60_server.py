@@ -183,5 +183,5 @@ def test_worker_processes_see_updates(disk_store):
 
 
 def test_worker_pool_without_a_store_fails_at_start(tmp_path):
-    with pytest.raises(QueryError, match="no store in"):
+    with pytest.raises(QueryError, match="no store at .*; create one with ai4c store load"):
         QueryPool(StoreOptions(tmp_path / "absent"), workers=1)

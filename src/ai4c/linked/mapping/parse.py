@@ -84,9 +84,9 @@ def read_triples(path: Path, base_iri: str | None = None) -> list:
         return list(parse(path=str(path), format=RdfFormat.TURTLE, base_iri=base))
     except SyntaxError as exc:
         raise MappingError(f"{path}: line {exc.lineno}, column {exc.offset}: malformed Turtle: "
-                           f"{exc.msg}; fix the mapping syntax") from None
+                           f"{exc.msg}; fix the mapping syntax") from exc
     except (ValueError, OSError) as exc:
-        raise MappingError(f"{path}: cannot read the mapping: {exc}; fix the mapping syntax") from None
+        raise MappingError(f"{path}: cannot read the mapping: {exc}; fix the mapping syntax") from exc
 
 
 def parse_template(text: str) -> Template:

@@ -14,16 +14,12 @@ import logging
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.terms import boolean, integer
+from ai4c.linked.geo.vocab import GEO, GEOMETRY_DATATYPES, RDFS, SF
+from ai4c.linked.geo.vocab import GML_ONT as GML
 from ai4c.linked.store.geof import is_simple
-from ai4c.linked.store.geometry import GEOMETRY_DATATYPES
 
 GRAPH = "urn:ai4c:entailment"
-GEO = "http://www.opengis.net/ont/geosparql#"
-SF = "http://www.opengis.net/ont/sf#"
-GML = "http://www.opengis.net/ont/gml#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 MAX_GEOMETRY_PROPERTIES = 20_000
 log = logging.getLogger(__name__)
 
@@ -105,9 +101,9 @@ def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
         subject = ox.NamedNode(subject_text[1:-1])
         dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
         cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-        values = {"dimension": _int(dim), "coordinateDimension": _int(cdim),
-                  "spatialDimension": _int(cdim), "isEmpty": _bool(geom.is_empty),
-                  "isSimple": _bool(is_simple(geom))}
+        values = {"dimension": integer(dim), "coordinateDimension": integer(cdim),
+                  "spatialDimension": integer(cdim), "isEmpty": boolean(geom.is_empty),
+                  "isSimple": boolean(is_simple(geom))}
         quads += [ox.Quad(subject, ox.NamedNode(GEO + k), v, graph) for k, v in values.items()
                   if not _has(store, subject, GEO + k)]
     if quads:
@@ -117,14 +113,6 @@ def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
 def _has(store: ox.Store, subject, predicate: str) -> bool:
     """Whether any graph already states a value of this property for the subject."""
     return next(iter(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, None)), None) is not None
-
-
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
-
-
-def _bool(value: bool) -> ox.Literal:
-    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
 
 
 def geometry_datatypes() -> set[str]:

@@ -7,11 +7,11 @@ import functools
 import itertools
 import re
 
+from ai4c.linked.geo.vocab import GEO
 from ai4c.linked.store.entailment import GRAPH as ENTAILMENT_GRAPH
 from ai4c.linked.store.geof import GEOF, RELATIONS
 from ai4c.linked.store.strdf import AGGREGATE_SUFFIX, OVERLOADED_AGGREGATES, STRDF
 
-GEO = "http://www.opengis.net/ont/geosparql#"
 _PREFIX = re.compile(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", re.I)
 _TERM = r"(?:\?\w+|\$\w+|<[^>\s]*>|[A-Za-z][\w-]*:[\w-]*|:[\w-]+)"
 

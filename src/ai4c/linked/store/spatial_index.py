@@ -17,15 +17,9 @@ import numpy as np
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.geometry import Geo, UnknownCrsError, parse_literal
+from ai4c.linked.geo.vocab import CRS84, GEOMETRY_DATATYPES, WKT_LITERAL
 from ai4c.linked.store.geof import relation_holds
-from ai4c.linked.store.geometry import (
-    CRS84,
-    GEOMETRY_DATATYPES,
-    WKT_LITERAL,
-    Geo,
-    UnknownCrsError,
-    parse_literal,
-)
 
 # a disjunction of equalities runs ~2.5x faster than `datatype(?o) IN (...)` in pyoxigraph 0.5
 _SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o BIND(datatype(?o) AS ?dt) FILTER("

@@ -15,7 +15,7 @@ from ai4c.linked.store import bulk, entailment, geof, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
-from ai4c.linked.store.terms import QueryCancelled, pop_errors, set_deadline
+from ai4c.linked.store.udf import QueryCancelled, pop_errors, set_deadline
 
 FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".rdf": ox.RdfFormat.RDF_XML,
            ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS,
@@ -38,13 +38,25 @@ class QueryTimeoutError(BadInputError, TimeoutError):
     """A query that ran longer than its time limit."""
 
 
+class StoreNotFoundError(InputNotFoundError):
+    """A folder that holds no store, opened for querying or updating."""
+
+
+def no_store(path: Path) -> StoreNotFoundError:
+    """The error for a store folder without a store (only `ai4c store load` creates one)."""
+    return StoreNotFoundError(f"no store at {path}; create one with ai4c store load")
+
+
 class GeoStore:
     """A GeoSPARQL store in `path` (in memory when None)."""
 
     def __init__(self, path: Path | str | None = None, *, entail: bool = True,
-                 rewrite_topology: bool = True, read_only: bool = False) -> None:
+                 rewrite_topology: bool = True, read_only: bool = False, create: bool = True) -> None:
+        """`create=False`: refuse a folder that holds no store yet (StoreNotFoundError)."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        if self.path is not None and not create and not (self.path / "oxigraph").is_dir():
+            raise no_store(self.path)
         if self.path is not None and read_only:
             self.store = _open_read_only(self.path)
         elif self.path is not None:
@@ -91,7 +103,7 @@ class GeoStore:
             self.store.load(data, format=fmt, base_iri=source.resolve().as_uri(), **kwargs)
         except SyntaxError as exc:
             raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                "loaded, fix the file and load it again") from None
+                                "loaded, fix the file and load it again") from exc
         added = len(self.store) - before
         self.changed()
         return added
@@ -120,8 +132,21 @@ class GeoStore:
         return self._graphs
 
     def query(self, query: str, *, timeout: float | None = None):
-        """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples)."""
-        return self._evaluate(rewrite(query, topology=self.rewrite_topology))
+        """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples). With
+        `timeout` (seconds), evaluation past the deadline stops with QueryTimeoutError (solutions and
+        triples are evaluated while iterated: the deadline holds for the iteration too)."""
+        if not timeout:
+            return self._evaluate(rewrite(query, topology=self.rewrite_topology))
+        deadline = time.monotonic() + timeout
+        set_deadline(deadline)
+        try:
+            results = self._evaluate(rewrite(query, topology=self.rewrite_topology))
+            if isinstance(results, ox.QueryBoolean):
+                _raise_recorded()
+                return results
+        finally:
+            set_deadline(None)
+        return _Timed(results, deadline)
 
     def _evaluate(self, rewritten: str):
         """Plan an already rewritten query through the spatial index and evaluate it."""
@@ -132,9 +157,9 @@ class GeoStore:
                                     custom_aggregate_functions=self.aggregates,
                                     default_graph=self.default_graphs())
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
-            raise QueryError(f"query failed: {exc}") from None
+            raise QueryError(f"query failed: {exc}") from exc
 
     def query_serialized(self, query: str, result_format: str = "json", *,
                          timeout: float | None = None) -> tuple[bytes, str]:
@@ -186,9 +211,9 @@ class GeoStore:
             self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL update syntax error: {exc}") from None
+            raise QueryError(f"SPARQL update syntax error: {exc}") from exc
         except OSError as exc:
-            raise QueryError(f"update failed: {exc}") from None
+            raise QueryError(f"update failed: {exc}") from exc
         _raise_recorded()
         self.changed()
 
@@ -231,11 +256,11 @@ def _open_read_only(path: Path) -> ox.Store:
     """The pyoxigraph store of `path`, read-only (several processes may read it at once)."""
     folder = path / "oxigraph"
     if not folder.is_dir():
-        raise InputNotFoundError(f"no store in {str(path)!r}; load data with `ai4c store load` first")
+        raise no_store(path)
     try:
         return ox.Store.read_only(str(folder))
     except OSError as exc:
-        raise BadInputError(f"cannot open store {str(path)!r} read-only: {exc}") from None
+        raise BadInputError(f"cannot open store {str(path)!r} read-only: {exc}") from exc
 
 
 def _write_results(results, out: io.BytesIO, fmt: ox.QueryResultsFormat, deadline: float | None) -> str:
@@ -261,6 +286,33 @@ class _Deadline:
         for row in self.source:
             if time.monotonic() > self.deadline:
                 raise QueryTimeoutError("query timed out; narrow it or raise the timeout")
+            yield row
+
+
+class _Timed:
+    """Query solutions or triples iterated under a deadline: GeoSPARQL functions stop at once past
+    it and the iteration raises QueryTimeoutError (functions see the deadline only while iterating)."""
+
+    def __init__(self, source, deadline: float) -> None:
+        self.source, self.deadline = source, deadline
+
+    def __getattr__(self, name: str):
+        return getattr(self.source, name)  # variables, serialize, ...
+
+    def __iter__(self):
+        iterator = iter(self.source)
+        while True:
+            if time.monotonic() > self.deadline:
+                pop_errors()
+                raise QueryTimeoutError("query timed out; narrow it or raise the timeout")
+            set_deadline(self.deadline)
+            try:
+                row = next(iterator)
+            except StopIteration:
+                _raise_recorded()
+                return
+            finally:
+                set_deadline(None)
             yield row
 
 
