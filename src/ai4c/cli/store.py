@@ -49,10 +49,15 @@ def _load(args: argparse.Namespace) -> int:
     import time
 
     store = _open(args, create=True)
+    unparsed = 0
     for path in args.files:
         start = time.perf_counter()
         added = store.load(path, rdf_format=args.rdf_format, graph=args.graph)
+        unparsed += len(store.last_change.unparsed)
         print(f"{path}: {added} quads in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    if unparsed:
+        print(f"{unparsed} geometry literal(s) not parsed (stored as they are; GeoSPARQL functions are unbound "
+              "on them): see the warnings above", file=sys.stderr)
     return 0
 
 

@@ -37,6 +37,10 @@ LOCAL_CRS: dict[str, CRS] = {}
 _CRS_IRI = re.compile(r"^\s*<([^>]*)>\s*(.*)$", re.S)
 
 
+PARSE_ERRORS = (shapely.errors.GEOSException, ValueError, TypeError, etree.XMLSyntaxError, KeyError, IndexError,
+                StopIteration, AttributeError)  # what a malformed literal of any serialisation raises
+
+
 class UnknownCrsError(BadInputError, ValueError):
     """A CRS IRI that is neither CRS84 nor an EPSG code pyproj knows."""
 
@@ -78,7 +82,9 @@ def pyproj_crs(iri: str) -> CRS:
             return CRS.from_epsg(int(iri[len(EPSG_PREFIX):]))
         except (CRSError, ValueError):
             pass
-    raise UnknownCrsError(f"unknown CRS {iri!r}; use {CRS84} or {EPSG_PREFIX}<code> with an EPSG code")
+    error = UnknownCrsError(f"unknown CRS {iri!r}; use {CRS84} or {EPSG_PREFIX}<code> with an EPSG code")
+    error.iri = iri
+    raise error
 
 
 @functools.lru_cache(maxsize=256)
@@ -133,7 +139,7 @@ def parse_literal(value: str, datatype: str) -> Geo | None:
             return parse_kml(value)
     except UnknownCrsError:
         raise
-    except (shapely.errors.GEOSException, ValueError, TypeError, etree.XMLSyntaxError, KeyError):
+    except PARSE_ERRORS:
         return None
     return None
 

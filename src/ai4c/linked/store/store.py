@@ -11,7 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import bulk, entailment, geof, strdf
+from ai4c.linked.geo.geometry import UnknownCrsError
+from ai4c.linked.store import bulk, changes, entailment, geof, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
@@ -68,13 +69,24 @@ class GeoStore:
         self.rewrite_topology = rewrite_topology
         self._graphs: list | None = None
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
+        self.derived = changes.Derived(self.store, self.index, entail=entail)
+        self.last_change = changes.ChangeReport()
         self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
         self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
         if self._dirty_marker() is not None and self._dirty_marker().exists():
             if read_only:
                 raise BadInputError(f"store {str(self.path)!r} has stale derived data; open it once "
                                     "read-write (e.g. `ai4c store query`) to refresh it")
-            self.changed()  # a previous process died between a load and its derived-data refresh
+            self._recover()  # a previous process died during a change
+        elif entail and not read_only and not entailment.is_up_to_date(self.store):
+            self.refresh()  # a new store (the ontology), or one changed with entailment off
+
+    def _recover(self) -> None:
+        """Undo a load that a killed process left half-done, then recompute the derived data."""
+        journal = self.path / changes.JOURNAL
+        if journal.exists():
+            changes.undo(self.store, journal)
+        self.refresh()
 
     def _dirty_marker(self) -> Path | None:
         return self.path / "derived-data-stale" if self.path is not None else None
@@ -88,32 +100,47 @@ class GeoStore:
 
     # ---------------------------------------------------------------- loading
     def load(self, path: Path | str, *, rdf_format: str | None = None, graph: str | None = None) -> int:
-        """Load one file atomically (one transaction); returns the number of quads added."""
+        """Load one file atomically (all of it or, after a failure or a kill, none of it), streamed in
+        chunks; returns the number of quads added (reloading known triples adds none and costs little).
+        Geometry literals that are not geometries are stored as they are and listed in `last_change`."""
         source = Path(path)
         if not source.is_file():
             raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
         fmt = _format_of(source, rdf_format)
-        before = len(self.store)
+        report = self.last_change = changes.ChangeReport()
         self._mark_dirty()
-        data = source.read_bytes()
-        if fmt == ox.RdfFormat.N_QUADS:
-            data = _strdf_to_nquads(data.decode("utf-8"))
+        self.derived.begin()
         try:
-            kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
-            self.store.load(data, format=fmt, base_iri=source.resolve().as_uri(), **kwargs)
+            report.added = changes.load_file(self.store, self.path, _quads(source, fmt, graph),
+                                             lambda new: self.derived.added(new, report))
         except SyntaxError as exc:
+            self._clean_after_failure()
             raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
                                 "loaded, fix the file and load it again") from exc
-        added = len(self.store) - before
-        self.changed()
-        return added
+        except BaseException:
+            self._clean_after_failure()
+            raise
+        self.derived.end()
+        self._changed()
+        return report.added
+
+    def _clean_after_failure(self) -> None:
+        """After an undone change: derived data may hold consequences of the undone part; recompute."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute all derived data (entailment graph, geometry properties, spatial index) from the
+        whole store; changes keep them current without this."""
+        self.derived.refresh()
+        self._changed()
 
     def changed(self) -> None:
-        """Refresh derived data (entailment graph, valid-time index, spatial index) after a change."""
-        self.index.invalidate()
+        """Compatibility name of `refresh` (recompute all derived data)."""
+        self.refresh()
+
+    def _changed(self) -> None:
+        """After a change whose derived data are current: flush and clear the stale marker."""
         self._graphs = None
-        if self.entail:
-            entailment.refresh(self.store, self.index)
         if self.path is not None:
             self.store.flush()
             self._dirty_marker().unlink(missing_ok=True)
@@ -142,11 +169,11 @@ class GeoStore:
         try:
             results = self._evaluate(rewrite(query, topology=self.rewrite_topology))
             if isinstance(results, ox.QueryBoolean):
-                _raise_recorded()
+                _raise_recorded(query)
                 return results
         finally:
             set_deadline(None)
-        return _Timed(results, deadline)
+        return _Timed(results, deadline, query)
 
     def _evaluate(self, rewritten: str):
         """Plan an already rewritten query through the spatial index and evaluate it."""
@@ -193,7 +220,7 @@ class GeoStore:
         if failure is not None:
             pop_errors()
             raise failure
-        _raise_recorded()
+        _raise_recorded(query)
         return out.getvalue(), media
 
     def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
@@ -205,8 +232,16 @@ class GeoStore:
             return None  # the regular path reports the problem
 
     def update(self, update: str) -> None:
-        """Run a SPARQL update (with GeoSPARQL functions) in one transaction, then refresh derived data."""
+        """Run a SPARQL update (with GeoSPARQL functions) in one transaction, then bring derived data up
+        to date: from its quads for INSERT DATA / DELETE DATA, by a full recompute for other forms."""
         self._mark_dirty()
+        data = changes.data_update_quads(update)
+        report = self.last_change = changes.ChangeReport()
+        self.derived.begin()
+        if data is not None:
+            kind, quads = data
+            present = [q for q in dict.fromkeys(quads) if q in self.store]
+            delta = present if kind == "DELETE" else [q for q in dict.fromkeys(quads) if q not in self.store]
         try:
             self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
@@ -214,18 +249,38 @@ class GeoStore:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"update failed: {exc}") from exc
-        _raise_recorded()
-        self.changed()
+        _raise_recorded(update)
+        if data is None:
+            self.refresh()
+            return
+        if kind == "DELETE":
+            report.removed = len(delta)
+            self.derived.removed(delta)
+        else:
+            report.added = len(delta)
+            self.derived.added(delta, report)
+        self.derived.end()
+        self._changed()
 
     def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, triples: list, *, replace: bool) -> None:
-        """Replace or extend one graph with parsed triples (Graph Store Protocol PUT/POST), then refresh
-        derived data."""
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        """Replace or extend one graph with parsed triples (Graph Store Protocol PUT/POST) in one
+        transaction, then bring derived data up to date from what was added and removed."""
+        quads = list(dict.fromkeys(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples))
+        wanted = set(quads)
         self._mark_dirty()
-        if replace:
-            self.store.clear_graph(graph)
-        self.store.extend(quads)
-        self.changed()
+        report = self.last_change = changes.ChangeReport()
+        self.derived.begin()
+        removed = [q for q in self.store.quads_for_pattern(None, None, None, graph) if q not in wanted] \
+            if replace else []
+        added = [q for q in quads if q not in self.store]
+        for quad in removed:
+            self.store.remove(quad)
+        self.store.extend(added)
+        report.added, report.removed = len(added), len(removed)
+        self.derived.removed(removed)
+        self.derived.added(added, report)
+        self.derived.end()
+        self._changed()
 
     def dump_graph(self, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
         """One graph as N-Triples (Graph Store Protocol GET)."""
@@ -240,7 +295,7 @@ class GeoStore:
     def close(self) -> None:
         """Release the pyoxigraph store (RocksDB closes with it), e.g. before other processes open the
         folder; the object cannot be used afterwards."""
-        self.store = self.index.store = None
+        self.store = self.index.store = self.derived.store = None
 
     def __enter__(self) -> GeoStore:
         return self
@@ -250,6 +305,20 @@ class GeoStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _quads(source: Path, fmt: ox.RdfFormat, graph: str | None):
+    """The quads of a file, parsed as they stream (stRDF valid-time quads are rewritten first)."""
+    base = source.resolve().as_uri()
+    if fmt == ox.RdfFormat.N_QUADS:
+        quads = ox.parse(_strdf_to_nquads(source.read_text(encoding="utf-8")).encode(), format=fmt, base_iri=base)
+    else:
+        quads = ox.parse(path=str(source), format=fmt, base_iri=base)
+    if not graph:
+        return quads
+    target = ox.NamedNode(graph)
+    return (ox.Quad(q.subject, q.predicate, q.object, target) if q.graph_name == ox.DefaultGraph() else q
+            for q in quads)
 
 
 def _open_read_only(path: Path) -> ox.Store:
@@ -293,8 +362,8 @@ class _Timed:
     """Query solutions or triples iterated under a deadline: GeoSPARQL functions stop at once past
     it and the iteration raises QueryTimeoutError (functions see the deadline only while iterating)."""
 
-    def __init__(self, source, deadline: float) -> None:
-        self.source, self.deadline = source, deadline
+    def __init__(self, source, deadline: float, text: str) -> None:
+        self.source, self.deadline, self.text = source, deadline, text
 
     def __getattr__(self, name: str):
         return getattr(self.source, name)  # variables, serialize, ...
@@ -309,7 +378,7 @@ class _Timed:
             try:
                 row = next(iterator)
             except StopIteration:
-                _raise_recorded()
+                _raise_recorded(self.text)
                 return
             finally:
                 set_deadline(None)
@@ -344,10 +413,13 @@ def _json_term(term) -> dict:
     return {"type": "literal", "value": str(term)}
 
 
-def _raise_recorded() -> None:
+def _raise_recorded(text: str) -> None:
+    """Raise what the functions recorded while evaluating `text`: a timeout, or an unknown CRS that the
+    query itself names (an unknown CRS of a stored literal makes that literal invalid: unbound, no error)."""
     errors = pop_errors()
     if any(isinstance(e, QueryCancelled) for e in errors):
         raise QueryTimeoutError("query timed out and was cancelled; narrow it or raise the timeout")
+    errors = [e for e in errors if not isinstance(e, UnknownCrsError) or getattr(e, "iri", "") in text]
     if errors:
         raise errors[0]
 
