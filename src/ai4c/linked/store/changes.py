@@ -161,8 +161,8 @@ class Derived:
         if entailment.touches_schema(quads):
             self.full = True
             return
-        entailment.add(self.store, self.schema, quads)
-        entailment.add_geometry_properties(self.store, entries)
+        entailment.write(self.store, entailment.consequences(self.store, self.schema, quads)
+                         + entailment.geometry_properties(self.store, entries))
 
     def removed(self, quads: list[ox.Quad]) -> None:
         """Account for quads just removed."""
@@ -179,7 +179,7 @@ class Derived:
         for text in subjects:
             if text.startswith("<"):
                 remaining = parse_quads(self.store.quads_for_pattern(ox.NamedNode(text[1:-1]), None, None, None))
-                entailment.add_geometry_properties(self.store, remaining)
+                entailment.write(self.store, entailment.geometry_properties(self.store, remaining))
 
     def end(self) -> None:
         """After a change: the full recompute a schema change needs."""

@@ -102,7 +102,7 @@ def refresh(store: ox.Store, entries) -> None:
         for rule in _RULES:
             triples = set(store.query(rule, use_default_graph_as_union=True))
             store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
-    add_geometry_properties(store, entries)
+    write(store, geometry_properties(store, entries))
     store.add(UP_TO_DATE)
 
 
@@ -169,9 +169,9 @@ def touches_schema(quads) -> bool:
     return any(q.predicate.value in SCHEMA_PREDICATES for q in quads)
 
 
-def add(store: ox.Store, schema: Schema, quads) -> int:
-    """Materialise what RDFS entails from newly added quads (the delta of each rule); returns the number
-    of entailed quads added. Entailed copies of asserted triples are dropped (no duplicate answers)."""
+def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """What RDFS entails from newly added quads (the delta of each rule), for the entailment graph;
+    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
     graph = ox.NamedNode(GRAPH)
     derived: set[tuple] = set()
     stale = []
@@ -185,12 +185,10 @@ def add(store: ox.Store, schema: Schema, quads) -> int:
                     stale.append(entailed_copy)
     for quad in stale:
         store.remove(quad)
-    new = [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)]
-    _write(store, new)
-    return len(new)
+    return [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)]
 
 
-def _write(store: ox.Store, quads: list) -> None:
+def write(store: ox.Store, quads: list) -> None:
     """Add derived quads (bulk: a crash is covered by the store's stale marker, which recomputes them)."""
     if len(quads) > BULK:
         store.bulk_extend(quads)
@@ -223,7 +221,7 @@ def retract(store: ox.Store, schema: Schema, quads) -> None:
                 if quad.graph_name != graph:
                     derived |= {c for c in schema.consequences(quad.subject, quad.predicate, quad.object)
                                 if c[0] == node}
-    store.extend([ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)])
+    write(store, [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)])
 
 
 def _stated(store: ox.Store, s, p, o) -> bool:
@@ -231,12 +229,13 @@ def _stated(store: ox.Store, s, p, o) -> bool:
     return ox.Quad(s, p, o) in store
 
 
-def add_geometry_properties(store: ox.Store, entries) -> int:
+def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
     """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of the geometry nodes
     of parsed GeoSPARQL geometry literals (first literal per node), unless the data states them."""
     graph = ox.NamedNode(GRAPH)
     names = {k: ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
-    stated = {k for k, name in names.items() if next(iter(store.quads_for_pattern(None, name, None, None)), None)}
+    stated = {k for k, name in names.items()  # properties the data itself states (default graph)
+              if next(iter(store.quads_for_pattern(None, name, None, ox.DefaultGraph())), None)}
     quads = []
     done: set = set()
     for subject_text, predicate, geom in zip(entries.subjects, entries.predicates, entries.geoms, strict=True):
@@ -245,10 +244,9 @@ def add_geometry_properties(store: ox.Store, entries) -> int:
         done.add(subject_text)
         subject = ox.NamedNode(subject_text[1:-1])
         for key, value in _values(geom).items():
-            if key not in stated or not _has(store, subject, GEO + key):
+            if key not in stated or not _has(store, subject, GEO + key, ox.DefaultGraph()):
                 quads.append(ox.Quad(subject, names[key], value, graph))
-    _write(store, quads)
-    return len(quads)
+    return quads
 
 
 def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
