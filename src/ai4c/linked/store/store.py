@@ -176,13 +176,15 @@ class GeoStore:
         return _Timed(results, deadline, query)
 
     def _evaluate(self, rewritten: str):
-        """Plan an already rewritten query through the spatial index and evaluate it."""
-        text = plan(rewritten, self.index)
+        """Plan an already rewritten query through the spatial index and evaluate it; a query without a
+        spatial part (no GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
         pop_errors()
+        extensions = {}
+        if is_spatial(rewritten):
+            rewritten = plan(rewritten, self.index)
+            extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
-            return self.store.query(text, custom_functions=self.functions,
-                                    custom_aggregate_functions=self.aggregates,
-                                    default_graph=self.default_graphs())
+            return self.store.query(rewritten, default_graph=self.default_graphs(), **extensions)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
@@ -204,7 +206,7 @@ class GeoStore:
         if fmt is None:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
         rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
-        body = self._bulk(rewritten, result_format)
+        body = self._bulk(rewritten, result_format) if is_spatial(rewritten) else None
         if body is not None:
             return body, fmt.media_type
         out = io.BytesIO()
@@ -319,6 +321,14 @@ def _quads(source: Path, fmt: ox.RdfFormat, graph: str | None):
     target = ox.NamedNode(graph)
     return (ox.Quad(q.subject, q.predicate, q.object, target) if q.graph_name == ox.DefaultGraph() else q
             for q in quads)
+
+
+_SPATIAL_NAMESPACES = ("http://www.opengis.net/", strdf.STRDF)
+
+
+def is_spatial(query: str) -> bool:
+    """Whether a query may use GeoSPARQL/stSPARQL functions or relations (else no planning is needed)."""
+    return any(namespace in query for namespace in _SPATIAL_NAMESPACES)
 
 
 def _open_read_only(path: Path) -> ox.Store:
