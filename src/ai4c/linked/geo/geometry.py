@@ -256,6 +256,32 @@ def to_geojson_literal(geo: Geo) -> str:
     return json.dumps(json.loads(shapely.to_geojson(geo.to(CRS84).geom)))
 
 
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def to_kml_literal(geo: Geo) -> str:
+    """KML 2.2 text (always WGS84 longitude,latitude, as KML says)."""
+    return _kml(geo.to(CRS84).geom, f' xmlns="{KML_NS}"')
+
+
+def _kml(geom: shapely.Geometry, ns: str = "") -> str:
+    def coords(seq) -> str:
+        return " ".join(",".join(f"{c:.15g}" for c in xy) for xy in seq)
+
+    kind = geom.geom_type
+    if kind == "Point":
+        return f"<Point{ns}><coordinates>{coords(geom.coords)}</coordinates></Point>"
+    if kind in ("LineString", "LinearRing"):
+        return f"<LineString{ns}><coordinates>{coords(geom.coords)}</coordinates></LineString>"
+    if kind == "Polygon":
+        rings = f"<outerBoundaryIs><LinearRing><coordinates>{coords(geom.exterior.coords)}</coordinates>" \
+                "</LinearRing></outerBoundaryIs>"
+        rings += "".join(f"<innerBoundaryIs><LinearRing><coordinates>{coords(r.coords)}</coordinates>"
+                         "</LinearRing></innerBoundaryIs>" for r in geom.interiors)
+        return f"<Polygon{ns}>{rings}</Polygon>"
+    return f"<MultiGeometry{ns}>" + "".join(_kml(g) for g in geom.geoms) + "</MultiGeometry>"
+
+
 def is_geographic_safe(crs: str) -> bool:
     """Whether a CRS IRI is known and geographic (False for unknown ones)."""
     try:

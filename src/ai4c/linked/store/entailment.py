@@ -40,7 +40,13 @@ _GML_TREE = {
     "AbstractGeometricAggregate": "AbstractGeometry", "AbstractGeometry": "Geometry",
 }
 _PROPS = {"hasDefaultGeometry": "hasGeometry", "asWKT": "hasSerialization", "asGML": "hasSerialization",
-          "asGeoJSON": "hasSerialization", "asKML": "hasSerialization"}
+          "asGeoJSON": "hasSerialization", "asKML": "hasSerialization",
+          # GeoSPARQL 1.1: geometry roles, DGGS serialisation, sizes
+          "hasCentroid": "hasGeometry", "hasBoundingBox": "hasGeometry", "asDGGS": "hasSerialization",
+          "hasArea": "hasSize", "hasLength": "hasSize", "hasPerimeter": "hasSize", "hasVolume": "hasSize",
+          "hasMetricArea": "hasMetricSize", "hasMetricLength": "hasMetricSize",
+          "hasMetricPerimeter": "hasMetricSize", "hasMetricVolume": "hasMetricSize"}
+_GEOMETRY_LINKS = ("hasGeometry", "hasDefaultGeometry", "hasCentroid", "hasBoundingBox")
 
 
 def ontology() -> list[tuple[str, str, str]]:
@@ -52,10 +58,13 @@ def ontology() -> list[tuple[str, str, str]]:
     axioms += [(SF + a, RDFS + "subClassOf", SF + b) for a, b in _SF_TREE.items()]
     axioms += [(GML + a, RDFS + "subClassOf", GML + b) for a, b in _GML_TREE.items()]
     axioms += [(GEO + a, RDFS + "subPropertyOf", GEO + b) for a, b in _PROPS.items()]
-    for prop in ("hasGeometry", "hasDefaultGeometry"):
+    axioms += [(GEO + c, RDFS + "subClassOf", GEO + "SpatialObjectCollection")  # GeoSPARQL 1.1 collections
+               for c in ("FeatureCollection", "GeometryCollection")]
+    axioms.append((GEO + "SpatialObjectCollection", RDFS + "subClassOf", RDFS + "Container"))
+    for prop in _GEOMETRY_LINKS:
         axioms += [(GEO + prop, RDFS + "domain", GEO + "Feature"), (GEO + prop, RDFS + "range", GEO + "Geometry")]
-    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in ("hasSerialization", *_PROPS)
-               if p != "hasDefaultGeometry"]
+    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p, parent in _PROPS.items()
+               if parent == "hasSerialization"] + [(GEO + "hasSerialization", RDFS + "domain", GEO + "Geometry")]
     return axioms
 
 

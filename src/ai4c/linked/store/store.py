@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
 from ai4c.linked.geo.geometry import UnknownCrsError
-from ai4c.linked.store import bulk, changes, entailment, geof, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
@@ -71,8 +71,10 @@ class GeoStore:
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
         self.last_change = changes.ChangeReport()
-        self.functions = {ox.NamedNode(k): v for k, v in {**geof.functions(), **strdf.functions()}.items()}
-        self.aggregates = {ox.NamedNode(k): v for k, v in {**geof.aggregates(), **strdf.aggregates()}.items()}
+        self.functions = {ox.NamedNode(k): v for k, v in
+                          {**geof.functions(), **geof11.functions(), **strdf.functions()}.items()}
+        self.aggregates = {ox.NamedNode(k): v for k, v in
+                           {**geof.aggregates(), **geof11.aggregates(), **strdf.aggregates()}.items()}
         if self._dirty_marker() is not None and self._dirty_marker().exists():
             if read_only:
                 raise BadInputError(f"store {str(self.path)!r} has stale derived data; open it once "
