@@ -4,39 +4,21 @@ and a spatial index that plans geometry selections and joins."""
 from __future__ import annotations
 
 import io
-import re
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.geo.geometry import UnknownCrsError
-from ai4c.linked.store import bulk, changes, entailment, geof, geof11, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, rdf_files, strdf
 from ai4c.linked.store.planner import plan
+from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
 from ai4c.linked.store.rewrite import rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
-from ai4c.linked.store.udf import QueryCancelled, pop_errors, set_deadline
+from ai4c.linked.store.udf import pop_errors, set_deadline
 
-FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".rdf": ox.RdfFormat.RDF_XML,
-           ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS,
-           ".trig": ox.RdfFormat.TRIG, ".strdf": ox.RdfFormat.N_QUADS, ".n3": ox.RdfFormat.N3,
-           ".jsonld": ox.RdfFormat.JSON_LD}
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-PERIOD_GRAPH = "urn:ai4c:valid-time:"
-HAS_VALID_TIME = strdf.STRDF + "hasValidTime"
-_STRDF_QUAD = re.compile(
-    r'("(?:[^"\\]|\\.)*"\^\^<(?:http://strdf\.di\.uoa\.gr/ontology#(?:period|validTime)'
-    r'|http://www\.w3\.org/2001/XMLSchema#dateTime)>)\s*\.\s*$')
-
-
-class QueryError(BadInputError, ValueError):
-    """A SPARQL query or update that cannot be parsed or evaluated (the message says where)."""
-
-
-class QueryTimeoutError(BadInputError, TimeoutError):
-    """A query that ran longer than its time limit."""
 
 
 class StoreNotFoundError(InputNotFoundError):
@@ -108,12 +90,12 @@ class GeoStore:
         source = Path(path)
         if not source.is_file():
             raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
-        fmt = _format_of(source, rdf_format)
+        fmt = rdf_files.format_of(source, rdf_format)
         report = self.last_change = changes.ChangeReport()
         self._mark_dirty()
         self.derived.begin()
         try:
-            report.added = changes.load_file(self.store, self.path, _quads(source, fmt, graph),
+            report.added = changes.load_file(self.store, self.path, rdf_files.quads(source, fmt, graph),
                                              lambda new: self.derived.added(new, report))
         except SyntaxError as exc:
             self._clean_after_failure()
@@ -171,11 +153,11 @@ class GeoStore:
         try:
             results = self._evaluate(rewrite(query, topology=self.rewrite_topology))
             if isinstance(results, ox.QueryBoolean):
-                _raise_recorded(query)
+                raise_recorded(query)
                 return results
         finally:
             set_deadline(None)
-        return _Timed(results, deadline, query)
+        return Timed(results, deadline, query)
 
     def _evaluate(self, rewritten: str):
         """Plan an already rewritten query through the spatial index and evaluate it; a query without a
@@ -215,7 +197,7 @@ class GeoStore:
         failure: Exception | None = None
         results = self._evaluate(rewritten)
         try:
-            media = _write_results(results, out, fmt, deadline)
+            media = write_results(results, out, fmt, deadline)
         except QueryTimeoutError as exc:
             failure = QueryTimeoutError(str(exc))  # a fresh error: the old traceback holds the results
         except OSError as exc:
@@ -224,7 +206,7 @@ class GeoStore:
         if failure is not None:
             pop_errors()
             raise failure
-        _raise_recorded(query)
+        raise_recorded(query)
         return out.getvalue(), media
 
     def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
@@ -253,7 +235,7 @@ class GeoStore:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"update failed: {exc}") from exc
-        _raise_recorded(update)
+        raise_recorded(update)
         if data is None:
             self.refresh()
             return
@@ -311,20 +293,6 @@ class GeoStore:
         return len(self.store)
 
 
-def _quads(source: Path, fmt: ox.RdfFormat, graph: str | None):
-    """The quads of a file, parsed as they stream (stRDF valid-time quads are rewritten first)."""
-    base = source.resolve().as_uri()
-    if fmt == ox.RdfFormat.N_QUADS:
-        quads = ox.parse(_strdf_to_nquads(source.read_text(encoding="utf-8")).encode(), format=fmt, base_iri=base)
-    else:
-        quads = ox.parse(path=str(source), format=fmt, base_iri=base)
-    if not graph:
-        return quads
-    target = ox.NamedNode(graph)
-    return (ox.Quad(q.subject, q.predicate, q.object, target) if q.graph_name == ox.DefaultGraph() else q
-            for q in quads)
-
-
 _SPATIAL_NAMESPACES = ("http://www.opengis.net/", strdf.STRDF)
 
 
@@ -342,135 +310,3 @@ def _open_read_only(path: Path) -> ox.Store:
         return ox.Store.read_only(str(folder))
     except OSError as exc:
         raise BadInputError(f"cannot open store {str(path)!r} read-only: {exc}") from exc
-
-
-def _write_results(results, out: io.BytesIO, fmt: ox.QueryResultsFormat, deadline: float | None) -> str:
-    """Serialise solutions/boolean (in `fmt`) or triples (N-Triples); returns the media type."""
-    if isinstance(results, ox.QueryTriples):
-        results.serialize(out, ox.RdfFormat.N_TRIPLES)
-        return "application/n-triples"
-    if isinstance(results, ox.QuerySolutions) and deadline is not None:
-        _serialize_rows(_Deadline(results, deadline), out, fmt)
-    else:
-        results.serialize(out, fmt)
-    return fmt.media_type
-
-
-class _Deadline:
-    """Wraps query solutions and stops with QueryTimeoutError once the deadline has passed."""
-
-    def __init__(self, source: ox.QuerySolutions, deadline: float) -> None:
-        self.source, self.deadline = source, deadline
-        self.variables = source.variables
-
-    def __iter__(self):
-        for row in self.source:
-            if time.monotonic() > self.deadline:
-                raise QueryTimeoutError("query timed out; narrow it or raise the timeout")
-            yield row
-
-
-class _Timed:
-    """Query solutions or triples iterated under a deadline: GeoSPARQL functions stop at once past
-    it and the iteration raises QueryTimeoutError (functions see the deadline only while iterating)."""
-
-    def __init__(self, source, deadline: float, text: str) -> None:
-        self.source, self.deadline, self.text = source, deadline, text
-
-    def __getattr__(self, name: str):
-        return getattr(self.source, name)  # variables, serialize, ...
-
-    def __iter__(self):
-        iterator = iter(self.source)
-        while True:
-            if time.monotonic() > self.deadline:
-                pop_errors()
-                raise QueryTimeoutError("query timed out; narrow it or raise the timeout")
-            set_deadline(self.deadline)
-            try:
-                row = next(iterator)
-            except StopIteration:
-                _raise_recorded(self.text)
-                return
-            finally:
-                set_deadline(None)
-            yield row
-
-
-def _serialize_rows(rows: _Deadline, out: io.BytesIO, fmt: ox.QueryResultsFormat) -> None:
-    """Serialise rows through pyoxigraph by re-parsing a JSON buffer (keeps the deadline checks)."""
-    import json
-
-    variables = [v.value for v in rows.variables]
-    bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
-    payload = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
-    if fmt == ox.QueryResultsFormat.JSON:
-        out.write(payload)
-        return
-    ox.parse_query_results(payload, ox.QueryResultsFormat.JSON).serialize(out, fmt)
-
-
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        item = {"type": "literal", "value": term.value}
-        if term.language:
-            item["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            item["datatype"] = term.datatype.value
-        return item
-    return {"type": "literal", "value": str(term)}
-
-
-def _raise_recorded(text: str) -> None:
-    """Raise what the functions recorded while evaluating `text`: a timeout, or an unknown CRS that the
-    query itself names (an unknown CRS of a stored literal makes that literal invalid: unbound, no error)."""
-    errors = pop_errors()
-    if any(isinstance(e, QueryCancelled) for e in errors):
-        raise QueryTimeoutError("query timed out and was cancelled; narrow it or raise the timeout")
-    errors = [e for e in errors if not isinstance(e, UnknownCrsError) or getattr(e, "iri", "") in text]
-    if errors:
-        raise errors[0]
-
-
-def _format_of(source: Path, rdf_format: str | None) -> ox.RdfFormat:
-    """The RDF format from an explicit name or the file extension."""
-    if rdf_format:
-        names = {"ntriples": ".nt", "turtle": ".ttl", "rdfxml": ".rdf", "nquads": ".nq", "trig": ".trig",
-                 "strdf": ".strdf", "n3": ".n3", "jsonld": ".jsonld"}
-        key = names.get(rdf_format.lower().replace("-", "").replace("/", ""))
-        if key is None:
-            raise InvalidParameterError(f"rdf_format={rdf_format!r} unknown; use one of {', '.join(names)}")
-        return FORMATS[key]
-    suffix = source.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidParameterError(f"cannot tell the RDF format of {source.name!r} from {suffix!r}; use one "
-                                    f"of {', '.join(FORMATS)} or give --format")
-    return FORMATS[suffix]
-
-
-def period_graph(literal_text: str) -> str:
-    """The named graph IRI that holds the triples valid during one strdf:period."""
-    from urllib.parse import quote
-
-    return PERIOD_GRAPH + quote(literal_text, safe="")
-
-
-def _strdf_to_nquads(text: str) -> str:
-    """stRDF quads (4th element a strdf:period literal) -> N-Quads in per-period graphs, plus
-    `<graph> strdf:hasValidTime "period"` triples; line numbers are kept for error messages."""
-    lines = text.split("\n")
-    extra: list[str] = []
-    for i, line in enumerate(lines):
-        match = _STRDF_QUAD.search(line)
-        if not match:
-            continue
-        literal = match.group(1)
-        value = literal[1:literal.rindex('"^^')]
-        graph = period_graph(value)
-        lines[i] = line[:match.start()] + f"<{graph}> ."
-        extra.append(f"<{graph}> <{HAS_VALID_TIME}> {literal} .")
-    return "\n".join(lines + sorted(set(extra)))
