@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import os
 import pickle
 import threading
 from dataclasses import dataclass, field
@@ -149,6 +150,17 @@ class SpatialIndex:
             _finish_delta(data)
         return data
 
+    def _append_to_saved(self, added: GeometryEntries) -> bool:
+        """Add entries to the saved delta of an index this process has not loaded (False: not possible)."""
+        delta = self._read_pickle(DELTA_CACHE) if self.save_cache else None
+        if delta is None or not (self.folder / CACHE).exists() or any(c != delta["crs"] for c in added.crss):
+            return False
+        delta["wkb"] = list(delta["wkb"]) + list(shapely.to_wkb(np.array(added.geoms + [None], dtype=object)[:-1]))
+        for key in ("subjects", "predicates", "literals"):
+            delta[key] = delta[key] + getattr(added, key)
+        _write_pickle(self.folder / DELTA_CACHE, delta)
+        return True
+
     def _read_pickle(self, name: str) -> dict | None:
         path = self.folder / name if self.folder is not None else None
         if path is None or not path.exists():
@@ -164,8 +176,6 @@ class SpatialIndex:
         """Save the main part (unless `delta_only`) and the entries added since, for the next process."""
         if self.folder is None or not self.save_cache:
             return
-        from ai4c.core.io import atomic_path
-
         parts = {DELTA_CACHE: slice(data.base, None)} if delta_only else \
             {CACHE: slice(0, data.base), DELTA_CACHE: slice(data.base, None)}
         for name, part in parts.items():
@@ -173,8 +183,7 @@ class SpatialIndex:
             payload = {"subjects": data.subjects[part], "predicates": data.predicates[part],
                        "literals": data.literals[part], "crs": data.crs, "base": data.base,
                        "wkb": shapely.to_wkb(geoms) if len(geoms) else []}
-            with atomic_path(self.folder / name) as tmp:
-                tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            _write_pickle(self.folder / name, payload)
 
     def _build(self) -> IndexData:
         """Scan the geometry literals (serialised as TSV in Rust: no Python object per triple)."""
@@ -200,6 +209,8 @@ class SpatialIndex:
         if not added.subjects and not removed.subjects and not removed.unparsed:
             return
         with self._lock:
+            if self._data is None and not removed.subjects and self._append_to_saved(added):
+                return  # not loaded in this process: the saved delta grows, the main cache stays as it is
             data = self._data if self._data is not None else self._read_cache()
             if data is None or (removed.subjects and not _remove(data, removed)) \
                     or not _append(data, added):
@@ -272,6 +283,17 @@ log = logging.getLogger(__name__)
 _INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
             "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+
+
+def _write_pickle(path: Path, payload: dict) -> None:
+    """Write a cache file atomically (a temporary name in the folder, then a rename); core.io's
+    atomic_path would import the raster stack, seconds for a small write."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _finish(data: IndexData) -> IndexData:
