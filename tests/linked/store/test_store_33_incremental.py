@@ -87,3 +87,34 @@ def test_a_load_failing_half_way_is_undone(tmp_path, monkeypatch):
         store.load(broken)
     assert {str(q) for q in store.store} == before  # chunks written before the error are gone
     assert not (tmp_path / "s" / changes.JOURNAL).exists()
+
+
+def _points(first: int, last: int) -> str:
+    return "".join(f'<{EX}p{i}> <{GEO}asWKT> "POINT({i} {i % 7})"^^<{GEO}wktLiteral> .\n' for i in range(first, last))
+
+
+def _inside(store: GeoStore) -> list[str]:
+    query = (f"SELECT ?p WHERE {{ ?p <{GEO}asWKT> ?w FILTER(<http://www.opengis.net/def/function/geosparql/"
+             f'sfWithin>(?w, "POLYGON((-0.5 -0.5, 30.5 -0.5, 30.5 3.5, -0.5 3.5, -0.5 -0.5))"^^<{GEO}wktLiteral>)) }}')
+    body, _ = store.query_serialized(query, "csv")
+    return sorted(body.decode().split()[1:])
+
+
+def test_the_spatial_index_follows_changes_in_and_across_processes(tmp_path):
+    def truth(ids):  # points (i, i mod 7) inside x <= 30, y <= 3
+        return sorted(f"{EX}p{i}" for i in ids if i <= 30 and i % 7 <= 3)
+
+    folder = tmp_path / "s"
+    with GeoStore(folder) as store:
+        store.load(_write(tmp_path, "a.nt", _points(0, 20)))
+        assert _inside(store) == truth(range(20))  # built and saved
+    with GeoStore(folder) as store:
+        store.load(_write(tmp_path, "b.nt", _points(20, 40)))  # index not loaded here: the saved delta grows
+    with GeoStore(folder) as store:
+        assert _inside(store) == truth(range(40))  # main cache + delta
+        assert store.index.builds == 0  # read from the caches, not rebuilt
+        store.load(_write(tmp_path, "c.nt", _points(40, 50) + f'<{EX}p25> <{GEO}asWKT> "POINT(2 2)"^^<{GEO}wktLiteral> .\n'))
+        assert f"{EX}p25" in _inside(store)  # a second geometry of p25, added to the loaded index
+        store.update(f'DELETE DATA {{ <{EX}p3> <{GEO}asWKT> "POINT(3 3)"^^<{GEO}wktLiteral> }}')
+        assert _inside(store) == sorted({*truth(range(50)), f"{EX}p25"} - {f"{EX}p3"})
+        assert store.index.builds == 0
