@@ -194,7 +194,25 @@ def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
                     stale.append(entailed_copy)
     for quad in stale:
         store.remove(quad)
-    return [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)]
+    asserted = _asserted_kinds(store, derived)
+    return [ox.Quad(s, p, o, graph) for s, p, o in derived
+            if not (_kind(p, o) in asserted and _stated(store, s, p, o))]
+
+
+def _kind(p, o) -> tuple:
+    """(rdf:type, class) for type triples, (property,) for others: what one look-up can rule out."""
+    return (p, o) if p == _TYPE else (p,)
+
+
+def _asserted_kinds(store: ox.Store, derived: set[tuple]) -> set[tuple]:
+    """The kinds of derived triples of which the default graph asserts at least one: only triples of
+    those kinds need a look-up each (a dataset rarely asserts geo:SpatialObject membership itself)."""
+    out = set()
+    for kind in {_kind(p, o) for _, p, o in derived}:
+        obj = kind[1] if len(kind) == 2 else None
+        if next(iter(store.quads_for_pattern(None, kind[0], obj, ox.DefaultGraph())), None) is not None:
+            out.add(kind)
+    return out
 
 
 def write(store: ox.Store, quads: list) -> None:
