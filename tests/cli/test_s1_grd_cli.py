@@ -10,7 +10,7 @@ from tests.conftest import shared
 from ai4c.cli.s1_grd import main
 from ai4c.core.errors import InvalidProductError
 from ai4c.products.sentinel1 import require_slc
-from ai4c.simulate.s1 import simulate_grd
+from ai4c.simulate.s1.grd import simulate_grd
 
 XS = ("s1", "xarray-sentinel", "tests", "data")
 
@@ -64,7 +64,8 @@ def test_unreadable_dem(capsys, tmp_path, product):
 
 
 def test_bad_choice(capsys, tmp_path, product):
-    assert "Sigma, Gamma" in _bad(capsys, tmp_path, "--input", product.path, "--calibration", "sigma0")
+    err = _bad(capsys, tmp_path, "--input", product.path, "--calibration", "sigma0")
+    assert "invalid choice: 'sigma0' (choose from 'Sigma', 'Gamma'" in err
 
 
 def test_aoi_and_db_output(capsys, tmp_path, product):

@@ -24,13 +24,13 @@ def run(args: argparse.Namespace) -> int:
     """Parse -> simulator."""
     from ai4c.cli.app import csv_list
     from ai4c.core.errors import InvalidParameterError, check_choice
-    from ai4c.simulate.s1 import simulate_grd
+    from ai4c.simulate.s1.grd import simulate_grd
 
     try:
         size = tuple(int(v) for v in args.size.lower().split("x"))
         centre = tuple(float(v) for v in args.centre.split(","))
-    except ValueError:
-        raise InvalidParameterError(f"--size {args.size!r} / --centre {args.centre!r}: use 256x256 and lat,lon") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"--size {args.size!r} / --centre {args.centre!r}: use 256x256 and lat,lon") from err
     if len(size) != 2 or min(size) < 16 or len(centre) != 2:
         raise InvalidParameterError(f"--size {args.size!r} must be LINESxSAMPLES >= 16x16, --centre lat,lon")
     direction = check_choice("pass", args.pass_direction, ("ascending", "descending"))

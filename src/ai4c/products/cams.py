@@ -47,7 +47,7 @@ def _open(paths: Sequence[Path | str]) -> xr.Dataset:
     try:
         parts = [xr.open_dataset(p, engine="h5netcdf", chunks={}) for p in files]
     except (OSError, ValueError) as exc:
-        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({exc})".splitlines()[0]) from None
+        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({exc})".splitlines()[0]) from exc
     parts = [_normalise_axes(p) for p in parts]
     if len(parts) == 1 or "time" not in parts[0].dims:
         return parts[0]
@@ -134,8 +134,8 @@ def parse_date(text: str, name: str = "date") -> pd.Timestamp:
         raise InvalidParameterError(f"{name}={value!r} is not a date; use YYYYMMDDHH, e.g. 2021010100")
     try:
         return pd.to_datetime(value, format="%Y%m%d%H")
-    except ValueError:
-        raise InvalidParameterError(f"{name}={value!r} is not a valid date; use YYYYMMDDHH, e.g. 2021010100") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"{name}={value!r} is not a valid date; use YYYYMMDDHH, e.g. 2021010100") from err
 
 
 def parse_period(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:

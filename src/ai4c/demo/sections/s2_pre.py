@@ -48,7 +48,7 @@ def run(workdir: Path) -> Section:
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines.s2_pre import prepare
     from ai4c.pipelines.s2_pre import run as s2_run
-    from ai4c.simulate.s2 import load_truth, simulate_s2
+    from ai4c.simulate.s2.product import load_truth, simulate_s2
 
     section = Section(TITLE)
     product = simulate_s2(workdir / "input", level="L2A", baseline="05.09", size=SIZE, seed=7)
@@ -113,7 +113,7 @@ def run(workdir: Path) -> Section:
     section.check("no-data fraction (outside the AoI polygon + clouds)", outside, "0.2 .. 0.9", 0.2 < outside < 0.9)
 
     # step 3: 20 m with Mean downsampling
-    ds20 = prepare(product, resolution=20, downsampling="Mean", cloudmask="None")
+    ds20 = prepare(product, resolution=20, upsampling="Bilinear", downsampling="Mean", cloudmask="None")
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mean_truth = np.nanmean(np.where(truth["nodata"].values, np.nan, expected).reshape(
