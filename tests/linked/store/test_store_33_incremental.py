@@ -118,3 +118,14 @@ def test_the_spatial_index_follows_changes_in_and_across_processes(tmp_path):
         store.update(f'DELETE DATA {{ <{EX}p3> <{GEO}asWKT> "POINT(3 3)"^^<{GEO}wktLiteral> }}')
         assert _inside(store) == sorted({*truth(range(50)), f"{EX}p25"} - {f"{EX}p3"})
         assert store.index.builds == 0
+
+
+def test_blank_nodes_of_two_loads_stay_apart_and_entail_correctly(tmp_path):
+    store = GeoStore()
+    store.load(_write(tmp_path, "a.nt", f"_:b1 <{GEO}hasGeometry> <{EX}g1> .\n"))
+    store.load(_write(tmp_path, "b.nt", f"_:b1 <{GEO}hasGeometry> <{EX}g2> .\n"))
+    features = list(store.query(f"SELECT ?f WHERE {{ ?f a <{GEO}Feature> }}"))
+    assert len(features) == 2  # two files' _:b1 are two nodes, each a Feature (domain of hasGeometry)
+    store.update(f"INSERT DATA {{ _:x <{GEO}hasDefaultGeometry> <{EX}g3> }}")
+    features = list(store.query(f"SELECT ?f WHERE {{ ?f a <{GEO}Feature> }}"))
+    assert len(features) == 3

@@ -132,6 +132,8 @@ def data_update_quads(update: str) -> tuple[str, list[ox.Quad]] | None:
         quads = list(ox.parse(match.group(1) + body, format=ox.RdfFormat.TRIG))
     except SyntaxError:
         return None  # the update parser gives the user the right message
+    if any(isinstance(term, ox.BlankNode) for q in quads for term in (q.subject, q.object)):
+        return None  # the update makes its own fresh blank nodes: they cannot be told from these
     return match.group(2).upper(), quads
 
 

@@ -62,12 +62,15 @@ def _strdf_to_nquads(text: str) -> str:
 
 
 def quads(source: Path, fmt: ox.RdfFormat, graph: str | None):
-    """The quads of a file, parsed as they stream (stRDF valid-time quads are rewritten first)."""
+    """The quads of a file, parsed as they stream (stRDF valid-time quads are rewritten first); blank nodes
+    get fresh labels, so that two files' `_:b1` stay two nodes (as pyoxigraph's own load does)."""
     base = source.resolve().as_uri()
     if fmt == ox.RdfFormat.N_QUADS:
-        quads = ox.parse(_strdf_to_nquads(source.read_text(encoding="utf-8")).encode(), format=fmt, base_iri=base)
+        quads = ox.parse(_strdf_to_nquads(source.read_text(encoding="utf-8")).encode(), format=fmt, base_iri=base,
+                         rename_blank_nodes=True)
     else:
-        quads = ox.parse(path=str(source), format=fmt, base_iri=base)
+        quads = ox.parse(path=str(source), format=fmt, base_iri=base,
+                         rename_blank_nodes=True)
     if not graph:
         return quads
     target = ox.NamedNode(graph)
