@@ -264,3 +264,25 @@ def test_an_unreadable_crs_is_reported_not_swallowed(caplog):
         assert epsg_of("not a CRS at all") is None
     assert "'not a CRS at all' is not understood" in caplog.text
     assert epsg_of("EPSG:2100") == "2100"
+
+
+@pytest.mark.parametrize("core", [True, False])
+def test_json_natural_datatypes_in_the_w3c_vocabulary_only(tmp_path, core):
+    ns = "http://w3id.org/rml/" if core else "http://semweb.mmlab.be/ns/rml#"
+    mapping = f"""
+        @prefix r: <{ns}> .
+        <#P> r:logicalSource [ r:source "p.json" ; r:referenceFormulation {'r:JSONPath' if core else 'ql:JSONPath'} ;
+                               r:iterator "$[*]" ] ;
+          {'r' if core else 'rr'}:subjectMap [ {'r' if core else 'rr'}:template "http://ex.org/p/{{id}}" ] ;
+          {'r' if core else 'rr'}:predicateObjectMap
+            [ {'r' if core else 'rr'}:predicate ex:age ; {'r' if core else 'rr'}:objectMap [ r:reference "age" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:score ; {'r' if core else 'rr'}:objectMap [ r:reference "score" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:ok ; {'r' if core else 'rr'}:objectMap [ r:reference "ok" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:name ; {'r' if core else 'rr'}:objectMap [ r:reference "name" ] ] .
+    """
+    got = run(tmp_path, mapping, {"p.json": '[{"id": 7, "age": 33, "score": 80.25, "ok": true, "name": "Ann"}]'})
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    typed = (f'"33"^^<{xsd}integer>', f'"8.025E1"^^<{xsd}double>', f'"true"^^<{xsd}boolean>') if core else \
+        ('"33"', '"80.25"', '"true"')  # RML-IO: JSON's own types; legacy RML: the values' text
+    assert got == expect("".join(f"<http://ex.org/p/7> <http://ex.org/{p}> {o} .\n"
+                                 for p, o in zip(("age", "score", "ok", "name"), (*typed, '"Ann"'), strict=True)))

@@ -84,6 +84,7 @@ class LogicalSource:
     delimiter: str = ","
     encoding: str = "utf-8"
     null_values: tuple[str, ...] = ()
+    natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""

@@ -39,6 +39,8 @@ class Graph:
 
     def __init__(self, triples: list) -> None:
         self.index: dict = defaultdict(lambda: defaultdict(list))
+        # a mapping in the W3C RML vocabulary gets its sources' natural datatypes (JSON numbers, booleans)
+        self.core = any(t.predicate.value.startswith(v.RML_CORE) for t in triples)
         for t in triples:
             obj = NamedNode(v.canonical(t.object.value)) if isinstance(t.object, NamedNode) else t.object
             self.index[t.subject][v.canonical(t.predicate.value)].append(obj)
@@ -207,7 +209,7 @@ class Parser:
         iterator = g.get(ls, "iterator")
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
-                            iterator=iterator.value if iterator is not None else None)
+                            iterator=iterator.value if iterator is not None else None, natural=g.core)
         if formulation is not None and formulation.value == v.rr("TSV"):
             out.delimiter = "\t"
         if out.kind == "csv":

@@ -58,10 +58,21 @@ class CsvSource(Source):
 
 
 def _json_text(value: Any) -> str:
+    """A JSON value as text (legacy RML: every value is a string)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON value for the term maker: numbers and booleans as they are (natural literals), objects and
+    arrays as JSON text, strings as strings."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool | int | float):
+        return value
     return str(value)
 
 
@@ -82,7 +93,13 @@ class JsonSource(Source):
     """JSON iterated with a JSONPath; references are JSONPaths relative to each match.
 
     Iterators of the form `$.a.b[*]` stream with ijson (bounded memory); others parse the document.
+    In a mapping in the W3C RML vocabulary numbers and booleans keep their JSON type: natural RDF literals
+    (xsd:integer, xsd:double, xsd:boolean), as RML-IO says; legacy RML mappings get their text.
     """
+
+    @property
+    def natural(self) -> bool:
+        return self.spec.natural
 
     def records(self) -> Iterator[Any]:
         self._require_file()
@@ -107,7 +124,7 @@ class JsonSource(Source):
 
         try:
             with open(self.spec.path, "rb") as handle:
-                for item in ijson.items(handle, prefix):
+                for item in ijson.items(handle, prefix, use_float=True):
                     self.count += 1
                     yield item
         except ijson.JSONError as exc:
@@ -128,7 +145,8 @@ class JsonSource(Source):
             found = []
             for m in matches:
                 found.extend(m.value if isinstance(m.value, list) else [m.value])
-        return [_json_text(x) for x in found if x is not None]
+        convert = _json_value if self.spec.natural else _json_text
+        return [convert(x) for x in found if x is not None]
 
 
 class XmlSource(Source):
