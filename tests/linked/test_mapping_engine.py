@@ -286,3 +286,35 @@ def test_json_natural_datatypes_in_the_w3c_vocabulary_only(tmp_path, core):
         ('"33"', '"80.25"', '"true"')  # RML-IO: JSON's own types; legacy RML: the values' text
     assert got == expect("".join(f"<http://ex.org/p/7> <http://ex.org/{p}> {o} .\n"
                                  for p, o in zip(("age", "score", "ok", "name"), (*typed, '"Ann"'), strict=True)))
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zip", "targz", "tarxz"])
+def test_rml_io_compressed_and_utf16_sources(tmp_path, compression):
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    text = '[{"id": 1, "name": "Ann"}, {"id": 2, "name": "Bo"}]'
+    data = text.encode("utf-16")
+    name = {"gzip": "p.json.gz", "zip": "p.json.zip", "targz": "p.json.tar.gz", "tarxz": "p.json.tar.xz"}[compression]
+    if compression == "gzip":
+        (tmp_path / name).write_bytes(gzip.compress(data))
+    elif compression == "zip":
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr("p.json", data)
+    else:
+        with tarfile.open(tmp_path / name, "w:gz" if compression == "targz" else "w:xz") as archive:
+            info = tarfile.TarInfo("p.json")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    mapping = f"""
+        @prefix r: <http://w3id.org/rml/> .
+        <#P> r:logicalSource [ r:source [ a r:RelativePathSource ; r:root r:MappingDirectory ; r:path "{name}" ;
+                                          r:compression r:{compression} ; r:encoding r:UTF-16 ] ;
+                               r:referenceFormulation r:JSONPath ; r:iterator "$[*]" ] ;
+          r:subjectMap [ r:template "http://ex.org/p/{{id}}" ] ;
+          r:predicateObjectMap [ r:predicate ex:name ; r:objectMap [ r:reference "name" ] ] .
+    """
+    got = run(tmp_path, mapping, {})
+    assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n<http://ex.org/p/2> <http://ex.org/name> "Bo" .\n')

@@ -85,6 +85,7 @@ class LogicalSource:
     encoding: str = "utf-8"
     null_values: tuple[str, ...] = ()
     natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
+    compression: str | None = None  # RML-IO: gzip, zip, targz, tarxz (the file is unpacked before reading)
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""

@@ -250,6 +250,11 @@ class Parser:
         if dialect:
             out.delimiter = g.iri(dialect[0], v.CSVW + "delimiter") or ","
             out.encoding = g.iri(dialect[0], v.CSVW + "encoding") or "utf-8"
+        encoding, compression = g.get(src, "encoding"), g.get(src, "compression")
+        if encoding is not None:  # RML-IO: rml:UTF-8, rml:UTF-16 (or a literal name)
+            out.encoding = encoding.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
+        if compression is not None and compression.value != v.rr("none"):
+            out.compression = compression.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
         nulls = g.index[src].get(v.CSVW + "null", []) + g.all(src, "null")
         out.null_values = tuple(n.value for n in nulls)
         root = g.get(src, "root")

@@ -104,7 +104,7 @@ class JsonSource(Source):
     def records(self) -> Iterator[Any]:
         self._require_file()
         match = STREAMABLE.match(self.spec.iterator or "")
-        if match:
+        if match and self.spec.encoding.lower().replace("-", "") in ("utf8", "utf8sig"):  # ijson reads UTF-8
             yield from self._stream(".".join(filter(None, [match.group(1).lstrip("."), "item"])))
             return
         try:
