@@ -318,3 +318,19 @@ def test_rml_io_compressed_and_utf16_sources(tmp_path, compression):
     """
     got = run(tmp_path, mapping, {})
     assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n<http://ex.org/p/2> <http://ex.org/name> "Bo" .\n')
+
+
+def test_rml_io_xpath_namespaces(tmp_path):
+    mapping = """
+        @prefix r: <http://w3id.org/rml/> .
+        <#P> r:logicalSource [ r:source [ a r:RelativePathSource ; r:root r:MappingDirectory ; r:path "f.xml" ] ;
+                               r:referenceFormulation [ a r:XPathReferenceFormulation ;
+                                   r:namespace [ r:namespacePrefix "ex" ; r:namespaceURL "http://example.org" ] ] ;
+                               r:iterator "//Friends/ex:Character" ] ;
+          r:subjectMap [ r:template "http://ex.org/p/{@id}" ] ;
+          r:predicateObjectMap [ r:predicate ex:name ; r:objectMap [ r:reference "ex:name" ] ] .
+    """
+    xml = ('<Friends xmlns:ex="http://example.org"><ex:Character id="1"><ex:name>Ann</ex:name></ex:Character>'
+           '<Character id="2"><name>not in the namespace</name></Character></Friends>')
+    got = run(tmp_path, mapping, {"f.xml": xml})
+    assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n')

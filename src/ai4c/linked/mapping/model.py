@@ -86,6 +86,7 @@ class LogicalSource:
     null_values: tuple[str, ...] = ()
     natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
     compression: str | None = None  # RML-IO: gzip, zip, targz, tarxz (the file is unpacked before reading)
+    namespaces: dict[str, str] = field(default_factory=dict)  # XPath prefixes (rml:namespace)
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""

@@ -210,6 +210,13 @@ class Parser:
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
                             iterator=iterator.value if iterator is not None else None, natural=g.core)
+        if isinstance(formulation, BlankNode):  # RML-IO: [ a rml:XPathReferenceFormulation ; rml:namespace ... ]
+            if v.rr("XPathReferenceFormulation") in [c.value for c in g.index[formulation].get(v.RDF_TYPE, [])]:
+                out.kind = "xml"
+            for ns in g.all(formulation, "namespace"):
+                prefix, url = g.get(ns, "namespacePrefix"), g.get(ns, "namespaceURL")
+                if prefix is not None and url is not None:
+                    out.namespaces[prefix.value] = url.value
         if formulation is not None and formulation.value == v.rr("TSV"):
             out.delimiter = "\t"
         if out.kind == "csv":

@@ -162,7 +162,7 @@ class XmlSource(Source):
                 yield from self._stream(iterator)
                 return
             tree = etree.parse(str(self.spec.path))
-            for element in tree.xpath(iterator):
+            for element in tree.xpath(iterator, namespaces=self.spec.namespaces):
                 self.count += 1
                 yield element
         except etree.XMLSyntaxError as exc:
@@ -197,7 +197,7 @@ class XmlSource(Source):
         from lxml import etree
 
         try:
-            result = record.xpath(reference)
+            result = record.xpath(reference, namespaces=self.spec.namespaces)
         except etree.XPathError:
             return self.lookup(record, reference)  # which reports the invalid XPath
         if isinstance(result, list) and result and all(hasattr(x, "iter") for x in result):
@@ -209,7 +209,7 @@ class XmlSource(Source):
         from lxml import etree
 
         try:
-            result = record.xpath(reference)
+            result = record.xpath(reference, namespaces=self.spec.namespaces)
         except etree.XPathError as exc:
             raise BadInputError(f"XPath reference {reference!r} is invalid ({exc}); fix it") from exc
         if not isinstance(result, list):
