@@ -22,8 +22,8 @@ from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameter
 from ai4c.linked.qa.gazetteer import Gazetteer, Place, geonames_rows, place_from_row
 from ai4c.linked.qa.interpretation import Interpretation
 from ai4c.linked.qa.parser import parse_question
-from ai4c.linked.qa.spatial import search_area
 from ai4c.linked.qa.sparql import HAS_PRODUCTS, build_query, details_query
+from ai4c.linked.qa.spatial import search_area
 
 GRAPH_BASE = "urn:ai4c:earthqa:source:"
 MAX_SHOWN = 100

@@ -23,7 +23,7 @@ acquired taken captured recorded collected observations observation pictures pic
 tiles files available exist existing exists and or to by on at as per it its their this these those
 satellite satellites sensor sensed remote remotely earth eo observing observe observed covering cover
 covers covered area region around about show me ones one kind type types sort view views see seeing
-also just only every each any captures capture mission missions
+also just only every each any captures capture mission missions during passes pass orbits
 """.split())
 
 
@@ -142,17 +142,17 @@ RULES: list[LexRule] = [
     LexRule(r"\b(?:sentinel[- ]?|s[- ]?)3\b", _add("missions", "Sentinel-3")),
     LexRule(r"\b(landsat(?:[- ]?\d)?|modis|spot|pleiades|worldview|planetscope|terrasar(?:-x)?|cosmo[- ]skymed)\b",
             lambda m, i: _add("missions", m.group(1).title())(m, i)),
+    LexRule(r"\b(?:grd[hm]?|ground range detected)\b", _add("product_types", "GRD")),
+    LexRule(r"\b(?:slc|single look complex)\b", _add("product_types", "SLC")),
+    LexRule(r"\bocn\b", _add("product_types", "OCN")),
+    LexRule(r"\b(?:l1c|top of atmosphere|toa)\b", _add("product_types", "L1C")),
+    LexRule(r"\b(?:l2a|bottom of atmosphere|boa|surface reflectance)\b", _add("product_types", "L2A")),
     LexRule(r"\b(tropomi)\b", _mission_note("Sentinel-5P", 1)),
     LexRule(r"\b(radar|sar|c-band|c band|microwave|interferometric)\b", _mission_note("Sentinel-1", 1)),
     LexRule(r"\b(optical|multispectral|multi-spectral|msi|true colou?r|rgb)\b", _mission_note("Sentinel-2", 1)),
     LexRule(r"\b(atmospheric|air quality|atmosphere|pollution)\b", _mission_note("Sentinel-5P", 1)),
     LexRule(r"\b(carbon monoxide|nitrogen dioxide|methane|ozone|sulphur dioxide|sulfur dioxide|aerosols?|co|no2|ch4|o3|so2)\b"
             r"(?:\s+(?:columns?|concentrations?|levels?|measurements?|total column))?", _s5p_type),
-    LexRule(r"\b(?:grd[hm]?|ground range detected)\b", _add("product_types", "GRD")),
-    LexRule(r"\b(?:slc|single look complex)\b", _add("product_types", "SLC")),
-    LexRule(r"\bocn\b", _add("product_types", "OCN")),
-    LexRule(r"\b(?:l1c|top of atmosphere|toa)\b", _add("product_types", "L1C")),
-    LexRule(r"\b(?:l2a|bottom of atmosphere|boa|surface reflectance)\b", _add("product_types", "L2A")),
     LexRule(r"\b(?:processing\s+)?level[- ]?([012])\s*([abc])?\b", _level),
     LexRule(r"\bl([012])\b", _level),
 ]

@@ -9,7 +9,7 @@ import re
 import unicodedata
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.linked.qa.gazetteer import Gazetteer, Place, normalise
+from ai4c.linked.qa.gazetteer import Gazetteer, Place
 from ai4c.linked.qa.interpretation import Interpretation
 from ai4c.linked.qa.lexicon import KEYWORDS, RULES, STOPWORDS
 from ai4c.linked.qa.timeexpr import MONTHS, parse_period

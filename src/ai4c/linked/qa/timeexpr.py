@@ -150,11 +150,11 @@ def parse_period(text: str, today: dt.date) -> tuple[Period, str]:
 
 def _open_bounds(text: str, period: Period, today: dt.date, at: int) -> str:
     """'since X', 'after X', 'before X', 'until X' right before an understood period make it open-ended."""
-    bound = re.search(r"\b(since|after|from|starting|starting from|before|until|till|prior to|up to)\s*$", text[:at])
+    bound = re.search(r"\b(since|after|starting|starting from|before|until|till|prior to|up to)\s*$", text[:at])
     if bound is None:
         return text
     word = bound.group(1)
-    if word in ("since", "after", "from", "starting", "starting from"):
+    if word in ("since", "after", "starting", "starting from"):
         period.start = period.end if word == "after" else period.start
         period.end = _midnight(today) + dt.timedelta(days=1)
         period.assumptions.append(f"'{word} {period.phrase}' taken up to the reference date {today.isoformat()}")
@@ -301,7 +301,7 @@ def _ago(m, today):
     return _midnight(day), _midnight(day) + dt.timedelta(days=1), f"'{m.group(0)}' taken as the day {day.isoformat()}"
 
 
-@_r(r"(?:recent|recently|lately)\b")
+@_r(r"(?<!most\s)(?:recent|recently|lately)\b")
 def _recent(m, today):
     end = _midnight(today) + dt.timedelta(days=1)
     return end - dt.timedelta(days=30), end, f"'{m.group(0)}' taken as the last 30 days before {today.isoformat()}"
