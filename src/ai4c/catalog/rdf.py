@@ -29,7 +29,7 @@ PREFIXES = {"eo": EO, "dcat": DCAT, "dct": DCT, "geo": GEO, "xsd": XSD,
 
 MISSIONS = {"S1": "Sentinel-1", "S2": "Sentinel-2", "S3": "Sentinel-3", "S5P": "Sentinel-5P"}
 INSTRUMENTS = {"Sentinel-1": "C-SAR", "Sentinel-2": "MSI", "Sentinel-3": "OLCI", "Sentinel-5P": "TROPOMI"}
-_S1_NAME = re.compile(r"^S1[ABCD]_(?P<mode>IW|EW|SM|WV|S\d)_(?P<type>GRD|SLC|OCN|RAW)\w?_\d(?P<class>[SD])(?P<pol>[HV])")
+_S1_NAME = re.compile(r"^S1[ABCD]_(?P<mode>IW|EW|SM|WV|S\d)_(?P<type>GRD|SLC|OCN|RAW)\w?_\d[SA](?P<class>[SD])(?P<pol>[HV])")
 _S2_TYPES = {"S2MSI1C": "L1C", "S2MSI2A": "L2A", "S2MSI2AP": "L2A", "L1C": "L1C", "L2A": "L2A"}
 _S1_LEVELS = {"RAW": "L0", "GRD": "L1", "SLC": "L1", "OCN": "L2"}
 

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from ai4c.linked.qa.gazetteer import Place
 from ai4c.linked.qa.interpretation import DIRECTION_REACH_KM, Interpretation
@@ -18,9 +19,14 @@ def buffer_km(geometry: BaseGeometry, km: float) -> BaseGeometry:
     """`geometry` grown by `km` kilometres, computed in an equidistant projection centred on it."""
     centre = geometry.centroid
     local = CRS.from_proj4(f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m")
-    forward = Transformer.from_crs("EPSG:4326", local, always_xy=True).transform
-    back = Transformer.from_crs(local, "EPSG:4326", always_xy=True).transform
-    return transform(back, transform(forward, geometry).buffer(km * 1000.0, 64))
+    forward = Transformer.from_crs("EPSG:4326", local, always_xy=True)
+    back = Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+
+    def through(transformer: Transformer):
+        return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    projected = shapely.transform(geometry, through(forward))
+    return shapely.transform(projected.buffer(km * 1000.0, 64), through(back))
 
 
 def direction_band(geometry: BaseGeometry, direction: str, reach_km: float = DIRECTION_REACH_KM) -> BaseGeometry:
