@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from importlib import resources
+from typing import Annotated
+
+from fastapi import Body
 
 from ai4c.core.errors import BadInputError, InvalidParameterError
 
@@ -49,7 +52,7 @@ def _features(answer: dict) -> dict:
 
 def create_app(answerer):
     """The FastAPI app answering over one open `pipelines.earthqa.Answerer`."""
-    from fastapi import Body, FastAPI, Query
+    from fastapi import FastAPI, Query
     from fastapi.responses import HTMLResponse, JSONResponse, Response
 
     from ai4c.linked.qa.interpretation import Interpretation
@@ -90,7 +93,7 @@ def create_app(answerer):
             return _with_map(answerer.ask(q, reference))
 
     @app.post("/api/run")
-    def run(interpretation: dict = Body(..., embed=True)):
+    def run(interpretation: Annotated[dict, Body(embed=True)]):
         if not isinstance(interpretation, dict):
             raise InvalidParameterError("interpretation must be a JSON object")
         interp = Interpretation.from_json(interpretation)
