@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,15 +141,17 @@ def global_products(count: int, seed: int = 0, first_serial: int = 1, avoid: tup
         serial += 1
 
 
-def write_catalog(products: list[Product], path) -> int:
+def write_catalog(products: Iterable[Product], path) -> int:
     """Write products into a local SQLite catalogue (the broker's format); returns the count."""
     from ai4c.catalog import local
 
     db = local.connect(path, create=True)
+    count = 0
     try:
         with db:
             for product in products:
                 local.add(db, product)
+                count += 1
     finally:
         db.close()
-    return len(products)
+    return count

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
-from shapely.geometry import box
+from pyproj import CRS, Geod, Transformer
+from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from ai4c.linked.qa.gazetteer import Place
@@ -15,8 +15,21 @@ from ai4c.linked.qa.interpretation import DIRECTION_REACH_KM, Interpretation
 KM_PER_DEGREE = 111.32
 
 
+GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_circle(lon: float, lat: float, km: float, vertices: int = 128) -> BaseGeometry:
+    """The polygon of points `km` kilometres (geodesic, WGS84) from lon/lat."""
+    azimuths = np.linspace(0.0, 360.0, vertices, endpoint=False)
+    lons, lats, _ = GEOD.fwd(np.full(vertices, lon), np.full(vertices, lat), azimuths, np.full(vertices, km * 1000.0))
+    return Polygon(zip(lons, lats, strict=True))
+
+
 def buffer_km(geometry: BaseGeometry, km: float) -> BaseGeometry:
-    """`geometry` grown by `km` kilometres, computed in an equidistant projection centred on it."""
+    """`geometry` grown by `km` kilometres: a geodesic circle around a point, else a buffer computed in an
+    azimuthal equidistant projection centred on the geometry."""
+    if geometry.geom_type == "Point":
+        return geodesic_circle(geometry.x, geometry.y, km)
     centre = geometry.centroid
     local = CRS.from_proj4(f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m")
     forward = Transformer.from_crs("EPSG:4326", local, always_xy=True)
