@@ -23,7 +23,7 @@ acquired taken captured recorded collected observations observation pictures pic
 tiles files available exist existing exists and or to by on at as per it its their this these those
 satellite satellites sensor sensed remote remotely earth eo observing observe observed covering cover
 covers covered area region around about show me ones one kind type types sort view views see seeing
-also just only every each any captures capture mission missions during passes pass orbits
+also just only every each any captures capture mission missions during passes pass orbits need want like
 """.split())
 
 
@@ -108,7 +108,7 @@ def _dual(match: re.Match, interp: Interpretation) -> None:
     interp.assumptions.append(f"'{match.group(0).strip()}' taken as VV+VH (the dual polarisation of IW mode)")
 
 
-_LESS = r"(?:below|under|less than|lower than|smaller than|at most|not more than|no more than|max(?:imum)?|up to|<=?|<)"
+_LESS = r"(?:below|under|less than|fewer than|lower than|smaller than|at most|not more than|no more than|max(?:imum)?|up to|<=?|<)"
 _MORE = r"(?:above|over|more than|greater than|higher than|at least|min(?:imum)?|>=?|>)"
 _NUM = r"(?P<n>\d+(?:[.,]\d+)?)\s*(?:%|percent|per cent|pct)?"
 _CLOUD = r"(?:cloud(?:s|y|iness)?(?:\s*(?:cover(?:age)?|fraction|percentage))?|cc)"

@@ -179,7 +179,7 @@ class Rule:
 
 def _r(pattern: str):
     def wrap(func):
-        RULES.append(Rule(r"\b" + pattern, func))
+        RULES.append(Rule(r"(?<![\w-])" + pattern, func))
         return func
     return wrap
 
