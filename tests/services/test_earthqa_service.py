@@ -7,9 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import Point
 
-from ai4c.pipelines.earthqa import Answerer, index
+from ai4c.pipelines.earthqa import Answerer
 from ai4c.services.earthqa import create_app
-from ai4c.simulate.eo_catalog import site_products, write_catalog
+from ai4c.simulate.eo_catalog import site_products
+from tests.linked.qa.earthqa_questions import build_store
 from tests.web.browser import LiveServer, chromium, console_errors, wait_for
 
 ATHENS = Point(23.7275, 37.9838)
@@ -17,11 +18,8 @@ ATHENS = Point(23.7275, 37.9838)
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("earthqa-service")
     products = site_products(per_month=1, random_dates=2)
-    write_catalog(products, folder / "cat.sqlite")
-    index(folder / "store", catalog=folder / "cat.sqlite")
-    answerer = Answerer(folder / "store")
+    answerer = Answerer(build_store(tmp_path_factory.mktemp("earthqa-service"), products))
     yield create_app(answerer), products
     answerer.close()
 

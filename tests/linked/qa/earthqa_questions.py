@@ -342,6 +342,16 @@ QUESTIONS = [
 ]
 
 
+def build_store(folder, products):
+    """Write the products as a local catalogue and index it into a store under `folder`; returns the store."""
+    from ai4c.pipelines.earthqa import index
+    from ai4c.simulate.eo_catalog import write_catalog
+
+    write_catalog(products, folder / "catalog.sqlite")
+    index(folder / "store", catalog=folder / "catalog.sqlite")
+    return folder / "store"
+
+
 def all_questions() -> list[tuple[str, Q]]:
     """Every (question, group) pair."""
     return [(text, q) for q in QUESTIONS for text in q.questions]

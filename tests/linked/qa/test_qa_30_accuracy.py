@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import pyoxigraph
 import pytest
-from earthqa_questions import REFERENCE, all_questions, gold
+from earthqa_questions import REFERENCE, all_questions, build_store, gold
 
 from ai4c.core.errors import BadInputError
-from ai4c.pipelines.earthqa import Answerer, index
-from ai4c.simulate.eo_catalog import site_products, write_catalog
+from ai4c.pipelines.earthqa import Answerer
+from ai4c.simulate.eo_catalog import site_products
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("earthqa")
     products = site_products()
-    write_catalog(products, folder / "catalog.sqlite")
-    index(folder / "store", catalog=folder / "catalog.sqlite")
-    answerer = Answerer(folder / "store")
+    answerer = Answerer(build_store(tmp_path_factory.mktemp("earthqa"), products))
     yield products, answerer
     answerer.close()
 
