@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import shutil
 import statistics
 import time
 from pathlib import Path
@@ -37,12 +38,16 @@ def _build(workdir: Path, count: int) -> tuple[Path, float, float]:
     if (store / ".complete").exists():
         return store, float("nan"), float("nan")
     start = time.perf_counter()
-    sites = site_products()
-    catalog.unlink(missing_ok=True)
-    write_catalog(itertools.chain(sites, global_products(count - len(sites), seed=7, first_serial=10**6,
-                                                         avoid=())), catalog)
+    done = catalog.with_suffix(".complete")
+    if not done.exists():
+        sites = site_products()
+        catalog.unlink(missing_ok=True)
+        write_catalog(itertools.chain(sites, global_products(count - len(sites), seed=7, first_serial=10**6,
+                                                             avoid=())), catalog)
+        done.write_text("ok")
     simulated = time.perf_counter() - start
     start = time.perf_counter()
+    shutil.rmtree(store, ignore_errors=True)
     index(store, catalog=catalog)
     indexed = time.perf_counter() - start
     (store / ".complete").write_text("ok")

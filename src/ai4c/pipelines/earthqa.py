@@ -27,6 +27,7 @@ from ai4c.linked.qa.spatial import search_area
 
 GRAPH_BASE = "urn:ai4c:earthqa:source:"
 MAX_SHOWN = 100
+CHUNK = 20_000  # products per load transaction: bounds the memory of a load, whatever the catalogue size
 
 
 class NoMetadataError(BadInputError):
@@ -112,20 +113,36 @@ def write_ntriples(products: Iterable[Product], path: Path) -> int:
     return count
 
 
+def _chunks(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
+    batch: list[Product] = []
+    for product in products:
+        batch.append(product)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def index(store_dir: Path | str, *, catalog: Path | str | None = None, stac: Path | str | None = None) -> int:
-    """Put the products of one source into the store as RDF (replacing that source's earlier content)."""
+    """Put the products of one source into the store as RDF, replacing that source's earlier content.
+
+    Loaded in transactions of CHUNK products (memory stays bounded for millions of products); an interrupted
+    run leaves part of the source, which the next run of the same command replaces."""
     import tempfile
 
     store_dir = Path(store_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     graph = source_graph(catalog or stac)
-    with tempfile.TemporaryDirectory(dir=store_dir, prefix=".earthqa-") as scratch:
+    count = 0
+    with tempfile.TemporaryDirectory(dir=store_dir, prefix=".earthqa-") as scratch, \
+            _open_store(store_dir) as store:
+        store.update(f"DROP SILENT GRAPH <{graph}>")
         triples = Path(scratch) / "products.nt"
-        count = write_ntriples(products_from(catalog, stac), triples)
-        with _open_store(store_dir) as store:
-            store.update(f"DROP SILENT GRAPH <{graph}>")
+        for batch in _chunks(products_from(catalog, stac), CHUNK):
+            count += write_ntriples(batch, triples)
             store.load(triples, graph=graph)
-            store.warm()
+        store.warm()
     return count
 
 
