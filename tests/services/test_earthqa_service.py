@@ -34,7 +34,8 @@ def test_api_answers_and_runs_an_edited_interpretation(served):
     client = TestClient(app)
     body = client.get("/api/ask", params={"q": "Sentinel-2 images of Athens in 2021", "today": "2022-01-15"}).json()
     assert {p["id"] for p in body["products"]} == _s2_athens_2021(products)
-    assert len(body["footprints"]["features"]) == len(body["products"])
+    features = body["footprints"]["features"]
+    assert len(features) == len(body["products"]) + 1 and features[-1]["properties"]["role"] == "search area"
     edited = dict(body["interpretation"], cloud_max=30.0)
     again = client.post("/api/run", json={"interpretation": edited}).json()
     assert {p["id"] for p in again["products"]} == _s2_athens_2021(products, 30.0)

@@ -69,11 +69,13 @@
       (p.url ? '<a href="' + esc(p.url) + '" target="_blank" rel="noopener">download</a>' : '') + '</td></tr>').join('');
     if (layer) map.removeLayer(layer);
     if (areaLayer) map.removeLayer(areaLayer);
-    layer = AI4C.addGeoJSON(map, answer.footprints, { popup: popup, label: 'id', style: { color: '#c05000', fillOpacity: 0.08 } });
-    if (answer.place) {
-      const b = answer.place.bbox;
-      areaLayer = L.rectangle([[b[1], b[0]], [b[3], b[2]]], { color: '#0060c0', weight: 2, fill: false }).addTo(map);
-    }
+    const isArea = (f) => f.properties.role === 'search area';
+    const products = answer.footprints.features.filter((f) => !isArea(f));
+    const area = answer.footprints.features.filter(isArea);
+    layer = AI4C.addGeoJSON(map, { type: 'FeatureCollection', features: products },
+      { popup: popup, label: 'id', style: { color: '#c05000', fillOpacity: 0.08 } });
+    areaLayer = area.length ? AI4C.addGeoJSON(map, { type: 'FeatureCollection', features: area },
+      { style: { color: '#0060c0', weight: 2, dashArray: '5 4', fill: false }, label: () => 'search area' }) : null;
     const bounds = layer.getLayers().length ? layer.getBounds() : (areaLayer ? areaLayer.getBounds() : null);
     if (bounds) map.fitBounds(bounds, { maxZoom: 9, padding: [12, 12] });
     document.body.dataset.answered = String(Number(document.body.dataset.answered || 0) + 1);

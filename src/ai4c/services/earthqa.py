@@ -37,7 +37,7 @@ STYLE = """.eqa-side { overflow-y: auto; } .eqa-interp { display: grid; grid-tem
 
 
 def _features(answer: dict) -> dict:
-    """The answered products' footprints as a GeoJSON FeatureCollection (properties for the popups)."""
+    """The answered products' footprints (properties for the popups) and the search area, as GeoJSON."""
     from shapely import wkt
     from shapely.geometry import mapping
 
@@ -47,6 +47,9 @@ def _features(answer: dict) -> dict:
             props = {k: v for k, v in product.items() if k != "wkt"}
             features.append({"type": "Feature", "properties": props,
                              "geometry": mapping(wkt.loads(product["wkt"]))})
+    if answer.get("area"):
+        features.append({"type": "Feature", "properties": {"role": "search area"},
+                         "geometry": mapping(wkt.loads(answer["area"]))})
     return {"type": "FeatureCollection", "features": features}
 
 
