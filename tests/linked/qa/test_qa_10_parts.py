@@ -125,3 +125,19 @@ def test_s1_name_gives_polarisations_without_properties():
                 href="", provider="t")
     text = "".join(product_triples(p))
     assert '"HH"' in text and '"HV"' not in text and '"SLC"' in text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("S1 images on relative orbit 117", {"relative_orbit": 117, "missions": ["Sentinel-1"]}),
+    ("Sentinel-2 tile 33SVB in 2020", {"tile": "33SVB", "missions": ["Sentinel-2"]}),
+    ("dual pol SLC over Rome", {"polarisations": ["VV", "VH"], "product_types": ["SLC"]}),
+    ("level 2 products of Paris", {"levels": ["L2", "L2A"]}),
+    ("the 3 latest S2B images of Paris", {"order": "latest", "limit": 3, "platforms": ["Sentinel-2B"]}),
+    ("nitrogen dioxide over Berlin", {"missions": ["Sentinel-5P"], "product_types": ["L2__NO2___"]}),
+    ("S1 images within 10 miles of Rome", {"relation": "within", "distance_km": 16.09344}),
+    ("S2 images south of Munich", {"relation": "south", "place": "Munich"}),
+])
+def test_parser_facets(gazetteer, question, expected):
+    interp, _ = parse_question(question, gazetteer, TODAY)
+    assert {key: getattr(interp, key) for key in expected} == expected
+    assert interp.not_understood == []
