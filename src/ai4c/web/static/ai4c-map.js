@@ -148,6 +148,9 @@
       worldCopyJump: false, zoomSnap: 0.25,
     });
     L.control.scale({ imperial: false }).addTo(map);
+    if (window.ResizeObserver) {  // panels that open or close around the map change its size
+      new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
+    }
     map.ai4cReady = addOutline(map).catch((err) => {
       showError('world outline not loaded: ' + err.message);
     });
@@ -205,7 +208,8 @@
       pane: opts.pane || 'overlayPane',
       filter: opts.filter,
       style: styleOf,
-      pointToLayer: opts.pointToLayer || ((feature, latlng) => L.circleMarker(latlng, styleOf(feature))),
+      pointToLayer: opts.pointToLayer || ((feature, latlng) =>
+        L.circleMarker(latlng, Object.assign({ pane: opts.pane || 'overlayPane' }, styleOf(feature)))),
       onEachFeature: (feature, item) => {
         if (opts.popup) {
           item.bindPopup(() => (opts.popup === true ? propertiesTable(feature.properties) : opts.popup(feature)));
