@@ -30,17 +30,17 @@ def _time(moment: dt.datetime) -> str:
     return f'"{moment.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S}Z"^^xsd:dateTime'
 
 
-def time_keys(start: dt.datetime, end: dt.datetime) -> tuple[str, list[str]] | None:
+def time_keys(start: dt.datetime, end: dt.datetime, *, months: bool = True) -> tuple[str, list[str]] | None:
     """The temporal index keys of a period: ('sensingDay', days) or ('sensingMonth', months), or None
-    when the period is too long for a key list to narrow the search."""
+    when the period is too long for a key list to narrow the search (or months are not wanted)."""
     first, last = start.astimezone(dt.UTC).date(), (end.astimezone(dt.UTC) - dt.timedelta(microseconds=1)).date()
     days = (last - first).days + 1
     if days <= MAX_DAY_KEYS:
         return "sensingDay", [f'"{first + dt.timedelta(days=i)}"^^xsd:date' for i in range(days)]
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    if months <= MAX_MONTH_KEYS:
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months and count <= MAX_MONTH_KEYS:
         keys = []
-        for i in range(months):
+        for i in range(count):
             total = first.year * 12 + first.month - 1 + i
             keys.append(f'"{total // 12:04d}-{total % 12 + 1:02d}"^^xsd:gYearMonth')
         return "sensingMonth", keys
@@ -76,7 +76,9 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
     if interp.start or interp.end:
         start = interp.start or dt.datetime(2014, 4, 3, tzinfo=dt.UTC)
         end = interp.end or dt.datetime.now(dt.UTC)
-        keys = time_keys(start, end)
+        # with a place the R-tree selection is the selective input: month keys would only add a large
+        # join (measured: 0.4-0.65 s -> 0.06-0.08 s over 100k products); day keys stay cheap
+        keys = time_keys(start, end, months=area is None)
         if keys:
             where.append(_values("?timeKey", keys[1]))
             where.append(f"?product eo:{keys[0]} ?timeKey .")
