@@ -55,18 +55,47 @@ def country_places() -> Iterator[Place]:
             yield Place(name, "country", shape(feature["geometry"]).buffer(0), name, variants)
 
 
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+_KIND_KEYS = ("kind", "natural", "place", "boundary", "fclass", "type")
+
+
+def vector_places(path: Path) -> Iterator[Place]:
+    """Named features of a vector file (e.g. OSM features exported as GeoJSON/GeoPackage): the `name` column
+    (variants from `name:en`, `alt_name`, `int_name`), the kind from kind/natural/place/..., in lon/lat."""
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(path)
+    if "name" not in frame.columns:
+        raise BadInputError(f"{path} has no 'name' column; a gazetteer file needs named features")
+    if frame.crs is not None:
+        frame = frame.to_crs("EPSG:4326")
+    for _, row in frame.iterrows():
+        name, geometry = row.get("name"), row.geometry
+        if not isinstance(name, str) or not name.strip() or geometry is None or geometry.is_empty:
+            continue
+        kind = next((str(row[k]) for k in _KIND_KEYS if k in frame.columns and isinstance(row[k], str)), "feature")
+        variants = tuple(str(row[k]) for k in ("name:en", "alt_name", "int_name")
+                         if k in frame.columns and isinstance(row[k], str))
+        yield Place(name.strip(), kind, geometry, "", variants)
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(extra: str | None = None, min_population: int = 15000) -> Gazetteer:
-    """The shipped gazetteer (countries + curated places), plus a GeoNames dump when `extra` names one."""
+    """The shipped gazetteer (countries + curated places), plus the places of `extra`: a GeoNames dump
+    (.txt, cities above `min_population`) or a vector file of named features (OSM features, ...)."""
     data = resources.files("ai4c.linked.qa").joinpath("data")
     gazetteer = Gazetteer(country_places())
     gazetteer.add(place_from_row(row) for row in _tsv_rows(data.joinpath("places.tsv").read_text(encoding="utf-8")))
     if extra:
         path = Path(extra)
         if not path.is_file():
-            raise InputNotFoundError(f"gazetteer file {path} does not exist; give a GeoNames dump (.txt)")
-        with path.open(encoding="utf-8") as lines:
-            gazetteer.add(place_from_row(row) for row in geonames_rows(lines, min_population))
+            raise InputNotFoundError(f"gazetteer file {path} does not exist; give a GeoNames dump (.txt) or a "
+                                     f"vector file of named features ({', '.join(VECTOR_SUFFIXES)})")
+        if path.suffix.lower() in VECTOR_SUFFIXES:
+            gazetteer.add(vector_places(path))
+        else:
+            with path.open(encoding="utf-8") as lines:
+                gazetteer.add(place_from_row(row) for row in geonames_rows(lines, min_population))
     return gazetteer
 
 

@@ -141,3 +141,22 @@ def test_parser_facets(gazetteer, question, expected):
     interp, _ = parse_question(question, gazetteer, TODAY)
     assert {key: getattr(interp, key) for key in expected} == expected
     assert interp.not_understood == []
+
+
+def test_vector_file_of_named_features_extends_the_gazetteer(tmp_path):
+    import json
+
+    from shapely.geometry import box
+
+    features = [{"type": "Feature", "properties": {"name": "Vigna del Sole", "natural": "vineyard",
+                                                    "alt_name": "Sun Vineyard"},
+                 "geometry": box(14.1, 37.2, 14.3, 37.4).__geo_interface__},
+                {"type": "Feature", "properties": {"name": None}, "geometry": {"type": "Point", "coordinates": [0, 0]}}]
+    path = tmp_path / "osm.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    gazetteer = load_gazetteer(str(path))
+    place = gazetteer.lookup("sun vineyard")[0]
+    assert place.name == "Vigna del Sole" and place.kind == "vineyard"
+    assert place.geometry.equals(box(14.1, 37.2, 14.3, 37.4))
+    interp, found = parse_question("S2 images over Vigna del Sole", gazetteer, TODAY)
+    assert found is place and interp.not_understood == []
