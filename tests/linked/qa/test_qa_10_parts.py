@@ -160,3 +160,13 @@ def test_vector_file_of_named_features_extends_the_gazetteer(tmp_path):
     assert place.geometry.equals(box(14.1, 37.2, 14.3, 37.4))
     interp, found = parse_question("S2 images over Vigna del Sole", gazetteer, TODAY)
     assert found is place and interp.not_understood == []
+
+
+@pytest.mark.parametrize("question, place, leftover", [
+    ("S1 images of Paris, France", "Paris", []), ("S2 over Etna in Sicily in 2021", "Etna", []),
+    ("S2 over Lake Garda, Italy", "Lake Garda", []),
+    ("S1 images of Rome and Athens", "Rome", ["'athens': one place per question is supported; used Rome"]),
+])
+def test_a_containing_place_qualifies_instead_of_competing(gazetteer, question, place, leftover):
+    interp, found = parse_question(question, gazetteer, TODAY)
+    assert found.name == place and interp.not_understood == leftover

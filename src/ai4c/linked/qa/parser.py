@@ -119,6 +119,9 @@ def _find_place(text: str, gazetteer: Gazetteer, interp: Interpretation, has_dis
     words = [t.group(0) for t in tokens]
     found = list(gazetteer.find_in(words))
     found.sort(key=lambda item: item[0])
+    found, qualifiers = _split_qualifiers(found, gazetteer, interp)
+    for start, end, _ in qualifiers:
+        text = _blank(text, tokens[start].start(), tokens[end - 1].end())
     chosen = None
     for start, end, name in found:
         if chosen is None:
@@ -154,6 +157,24 @@ def _find_place(text: str, gazetteer: Gazetteer, interp: Interpretation, has_dis
     if match:
         text = _blank(text, match.start(), match.end())
     return place, text
+
+
+def _split_qualifiers(found: list[tuple[int, int, str]], gazetteer: Gazetteer, interp: Interpretation
+                      ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """('Paris, France', 'Etna in Sicily'): a named area containing another named place only qualifies it.
+    Returns (places, qualifiers)."""
+    places = {name: gazetteer.lookup(name)[0] for _, _, name in found}
+    kept, qualifiers = [], []
+    for item in found:
+        outer = places[item[2]]
+        inside = [places[n] for _, _, n in found if places[n] is not outer and not outer.is_point
+                  and outer.geometry.buffer(0.05).contains(places[n].geometry.representative_point())]
+        if inside:
+            interp.assumptions.append(f"'{item[2]}' taken as qualifying {inside[0].name} (it lies in {outer.name})")
+            qualifiers.append(item)
+        else:
+            kept.append(item)
+    return kept, qualifiers
 
 
 def _content_tokens(text: str) -> list[re.Match]:
