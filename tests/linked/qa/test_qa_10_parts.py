@@ -170,3 +170,13 @@ def test_vector_file_of_named_features_extends_the_gazetteer(tmp_path):
 def test_a_containing_place_qualifies_instead_of_competing(gazetteer, question, place, leftover):
     interp, found = parse_question(question, gazetteer, TODAY)
     assert found.name == place and interp.not_understood == leftover
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("in march", "2021-03-01", "2021-04-01"), ("during january", "2022-01-01", "2022-02-01"),
+    ("in the summer", "2021-06-01", "2021-09-01"),
+])
+def test_month_or_season_without_a_year_is_the_latest_one_and_said_so(text, start, end):
+    period, _ = parse_period(f" {text} ", TODAY)
+    assert (period.start.date().isoformat(), period.end.date().isoformat()) == (start, end)
+    assert "without a year" in period.assumptions[0]

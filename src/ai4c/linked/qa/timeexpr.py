@@ -288,6 +288,21 @@ def _last_month_name(m, today):
     return (*_month_span(year, month), f"'{m.group(0)}' taken as {calendar.month_name[month]} {year}")
 
 
+@_r(rf"(?:in|during|for)\s+{_M}(?!\s*,?\s*\d)")
+def _bare_month(m, today):
+    month = MONTHS[m.group(1)]
+    year = today.year if month <= today.month else today.year - 1
+    return (*_month_span(year, month), f"'{m.group(0)}' without a year taken as {calendar.month_name[month]} "
+                                       f"{year}, the latest one up to {today.isoformat()}")
+
+
+@_r(rf"(?:in|during)\s+(?:the\s+)?{_SEASON}(?!\s*(?:of\s+)?\d)")
+def _bare_season(m, today):
+    start, end = _last_season(m.group(1), today)
+    return start, end, (f"'{m.group(0)}' without a year taken as {m.group(1)} {start.year} "
+                        f"({_season_months(m.group(1))}), the last one before {today.isoformat()}")
+
+
 @_r(r"(?:(?:in\s+the\s+)?(?:last|past|previous)\s+(?:\d+\s+)?(?:days?|weeks?|months?|years?)|"
     r"this\s+(?:week|month|year)|today|yesterday)\b")
 def _relative_rule(m, today):
