@@ -158,8 +158,11 @@ def index(store_dir: Path | str, *, catalog: Path | str | None = None, stac: Pat
 
     Loaded in transactions of CHUNK products (memory stays bounded for millions of products); an interrupted
     run leaves part of the source, which the next run of the same command replaces."""
+    import itertools
     import tempfile
 
+    products = products_from(catalog, stac)
+    first = next(products, None)  # a missing or unreadable source fails here, before the store is touched
     store_dir = Path(store_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     graph = source_graph(catalog or stac)
@@ -168,7 +171,7 @@ def index(store_dir: Path | str, *, catalog: Path | str | None = None, stac: Pat
             _open_store(store_dir) as store:
         store.update(f"DROP SILENT GRAPH <{graph}>")
         triples = Path(scratch) / "products.nt"
-        for batch in _chunks(products_from(catalog, stac), CHUNK):
+        for batch in _chunks(itertools.chain([first] if first else [], products), CHUNK):
             count += write_ntriples(batch, triples)
             store.load(triples, graph=graph)
         store.warm()

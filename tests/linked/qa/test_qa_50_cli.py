@@ -81,3 +81,5 @@ def test_store_without_eo_metadata_exit_2(run_cli, tmp_path):
     assert code == 2 and "run `ai4c earthqa index" in err
     code, _, err = run_cli("earthqa", "ask", "S1 over Etna", "--store", tmp_path / "nothing")
     assert code == 2 and "does not exist" in err
+    code, _, err = run_cli("earthqa", "index", "--catalog", tmp_path / "missing.sqlite", "--store", tmp_path / "new")
+    assert code == 2 and "missing.sqlite does not exist" in err and not (tmp_path / "new").exists()
