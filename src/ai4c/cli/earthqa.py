@@ -20,8 +20,8 @@ def _reference_date(text: str) -> dt.date:
 
 def _gazetteer_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gazetteer", default=None,
-                        help="extra places: a GeoNames dump (allCountries.txt, cities15000.txt, ...) or a vector file of "
-                             "named features (OSM features as GeoJSON/GeoPackage/Shapefile)")
+                        help="extra places: an `ai4c osm ingest` store folder, a GeoNames dump (allCountries.txt, "
+                             "cities15000.txt, ...) or a vector file of named features (GeoJSON/GeoPackage/...)")
 
 
 def _index_args(parser: argparse.ArgumentParser) -> None:

@@ -79,18 +79,35 @@ def vector_places(path: Path) -> Iterator[Place]:
         yield Place(name.strip(), kind, geometry, "", variants)
 
 
+def osm_store_places(folder: Path) -> Iterator[Place]:
+    """Named features of an `ai4c osm ingest` store (one GeoParquet file per class; `name`, `name_en`)."""
+    import geopandas
+
+    for parquet in sorted(folder.glob("*.parquet")):
+        frame = geopandas.read_parquet(parquet)
+        if "name" not in frame.columns:
+            continue
+        for _, row in frame[frame["name"].notna()].iterrows():
+            english = row.get("name_en")
+            variants = (str(english),) if isinstance(english, str) and english else ()
+            kind = str(row.get("class") or parquet.stem)
+            yield Place(str(row["name"]).strip(), kind, row.geometry, "", variants)
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(extra: str | None = None, min_population: int = 15000) -> Gazetteer:
-    """The shipped gazetteer (countries + curated places), plus the places of `extra`: a GeoNames dump
-    (.txt, cities above `min_population`) or a vector file of named features (OSM features, ...)."""
+    """The shipped gazetteer (countries + curated places), plus the places of `extra`: an `ai4c osm ingest`
+    store folder, a GeoNames dump (.txt, cities above `min_population`) or a vector file of named features."""
     data = resources.files("ai4c.linked.qa").joinpath("data")
     gazetteer = Gazetteer(country_places())
     gazetteer.add(place_from_row(row) for row in _tsv_rows(data.joinpath("places.tsv").read_text(encoding="utf-8")))
-    if extra:
+    if extra and Path(extra).is_dir() and (Path(extra) / "store.json").is_file():
+        gazetteer.add(osm_store_places(Path(extra)))
+    elif extra:
         path = Path(extra)
         if not path.is_file():
-            raise InputNotFoundError(f"gazetteer file {path} does not exist; give a GeoNames dump (.txt) or a "
-                                     f"vector file of named features ({', '.join(VECTOR_SUFFIXES)})")
+            raise InputNotFoundError(f"gazetteer {path} does not exist; give an OSM features store folder, a "
+                                     f"GeoNames dump (.txt) or a vector file ({', '.join(VECTOR_SUFFIXES)})")
         if path.suffix.lower() in VECTOR_SUFFIXES:
             gazetteer.add(vector_places(path))
         else:

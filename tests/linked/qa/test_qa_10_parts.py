@@ -180,3 +180,20 @@ def test_month_or_season_without_a_year_is_the_latest_one_and_said_so(text, star
     period, _ = parse_period(f" {text} ", TODAY)
     assert (period.start.date().isoformat(), period.end.date().isoformat()) == (start, end)
     assert "without a year" in period.assumptions[0]
+
+
+def test_osm_features_store_extends_the_gazetteer(tmp_path):
+    import geopandas
+    from shapely.geometry import box
+
+    store = tmp_path / "osm-store"
+    store.mkdir()
+    (store / "store.json").write_text("{}")
+    frame = geopandas.GeoDataFrame({"name": ["Ospedale Garibaldi", None], "name_en": ["Garibaldi Hospital", None],
+                                    "class": ["hospital", "hospital"]},
+                                   geometry=[box(15.08, 37.50, 15.09, 37.51), box(0, 0, 1, 1)], crs="EPSG:4326")
+    frame.to_parquet(store / "hospital.parquet")
+    gazetteer = load_gazetteer(str(store))
+    place = gazetteer.lookup("garibaldi hospital")[0]
+    assert place.name == "Ospedale Garibaldi" and place.kind == "hospital"
+    assert place.geometry.equals(box(15.08, 37.50, 15.09, 37.51))
