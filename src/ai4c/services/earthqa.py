@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from importlib import resources
 from typing import Annotated
 
 from fastapi import Body
@@ -56,10 +55,10 @@ def _features(answer: dict) -> dict:
 def create_app(answerer):
     """The FastAPI app answering over one open `pipelines.earthqa.Answerer`."""
     from fastapi import FastAPI, Query
-    from fastapi.responses import HTMLResponse, JSONResponse, Response
+    from fastapi.responses import HTMLResponse, JSONResponse
 
     from ai4c.linked.qa.interpretation import Interpretation
-    from ai4c.web import mount_static, render_page
+    from ai4c.web import asset_url, mount_static, render_page
 
     app = FastAPI(title="ai4c EarthQA")
     mount_static(app)
@@ -76,12 +75,7 @@ def create_app(answerer):
     @app.get("/", response_class=HTMLResponse)
     def page():
         return render_page("EarthQA: ask for EO products", BODY + f"<style>{STYLE}</style>",
-                           scripts=["/earthqa.js"])
-
-    @app.get("/earthqa.js")
-    def script():
-        text = resources.files("ai4c.services").joinpath("earthqa.js").read_text(encoding="utf-8")
-        return Response(text, media_type="text/javascript")
+                           scripts=[asset_url("earthqa/earthqa.js")])
 
     @app.get("/api/ask")
     def ask(q: str = Query("", description="the question"),

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
+from ai4c.web import STATIC_URL as SHARED_URL
 from ai4c.web import render_page
 
-STATIC_DIR = Path(__file__).resolve().parent / "osm_static"
-STATIC_URL = "/static/osm"
+STATIC_URL = f"{SHARED_URL}/osm"  # the page's own script and style, served with the shared assets
 GOLDEN_ANGLE = 137.508  # successive hues as far apart as possible: distinct colours for any number of classes
 
 
@@ -20,13 +19,10 @@ def _colour(index: int) -> str:
 
 
 def mount(app) -> None:
-    """Serve the shared assets and the page's own script."""
-    from starlette.staticfiles import StaticFiles
-
+    """Serve the shared assets (the page's own script and style are among them, under osm/)."""
     from ai4c.web import mount_static
 
     mount_static(app)
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="osm-static")
 
 
 def render(store) -> str:
