@@ -73,7 +73,7 @@ def simulate_sen12ms(output_dir: Path | str, *, scenes: int = 2, patches: int = 
         for j in range(patches):
             r, c = divmod(j, side)
             win = np.s_[r * size:(r + 1) * size, c * size:(c + 1) * size]
-            t = transform * Affine.translation(c * size, r * size)
+            t = transform @ Affine.translation(c * size, r * size)
             igbp = np.zeros((4, size, size), np.uint8)
             igbp[0] = lc[win]
             s2 = out / f"s2_{k + 1}" / f"ROIs0000_sim_s2_{k + 1}_p{j + 1}.tif"

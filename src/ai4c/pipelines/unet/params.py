@@ -59,7 +59,7 @@ PARAMS = (
           "batch size, 2-64 (default 2; 32 for pretrain)", seed=True),
     Param(("-epochs", "--epochs"), "epochs", int, None, None, "epochs, 1-99 (default 20; 50 for pretrain)",
           seed=True),
-    Param(("-patch_size", "--patch_size"), "patch_size", int, 256, (64, 256), "patch side in pixels", seed=True),
+    Param(("-patch_size", "--patch_size"), "patch_size", int, 256, None, "patch side in pixels: 64 or 256", seed=True),
     Param(("-lr", "--lr"), "lr", float, None, None, "initial learning rate (default 0.0001; 0.03 for pretrain)",
           seed=True),
     Param(("-model_format", "--model_format"), "model_format", str, "Pytorch", MODEL_FORMATS,

@@ -259,6 +259,7 @@ def run(action: str, o: Options) -> dict | list:
         return extract_data(o)
     if action == "train":
         if not (o.input_dir / "train.h5").exists() and (o.input_dir / "images").is_dir():
+            discover(o.input_dir, need_labels=True)  # names missing labels first
             raise InputNotFoundError(f"{o.input_dir} is an image folder: run -action extract_data first (or -action "
                                      "full), then train on its -output_dir")
         return train_action(o)
