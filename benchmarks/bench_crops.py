@@ -22,7 +22,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 def _training_set(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Monthly-median-like samples straight from the phenology model (no CSV round trip)."""
-    from ai4c.simulate import phenology
+    from ai4c.simulate.crops import phenology
 
     t = np.arange(12) * 30.4 + 15
     y = rng.integers(0, 16, n)
@@ -55,7 +55,7 @@ def write_composites(folder: Path, size: int, rng: np.random.Generator) -> None:
     import rasterio
     from affine import Affine
 
-    from ai4c.simulate import phenology
+    from ai4c.simulate.crops import phenology
 
     folder.mkdir(parents=True, exist_ok=True)
     t = np.arange(12) * 30.4 + 15

@@ -62,7 +62,7 @@ def _dem_on_grid(truth_dem: Path, grid_file: Path, out: Path) -> None:
 
 def _simulated(workdir: Path, size_text: str):
     """The simulated product of this size, from the cache when the simulator's sources are unchanged."""
-    from ai4c.simulate.s1 import SimulatedGrd, simulate_grd
+    from ai4c.simulate.s1.grd import SimulatedGrd, simulate_grd
 
     digest = hashlib.sha1(b"".join((ROOT / "src" / "ai4c" / "simulate" / f).read_bytes() for f in SIM_SOURCES))
     cache = workdir / f"sim-{size_text}-hilly-11-{digest.hexdigest()[:10]}"

@@ -54,7 +54,7 @@ run({a!r}, {b!r}, {out!r}, projection="UTM")
 def bench_composite(workdir: Path) -> list[dict]:
     """monthlycomposite vs xarray median(skipna=True) on a size x size x N x 9 series."""
     sys.path.insert(0, str(ROOT / "src"))
-    from ai4c.simulate.refboa_series import series_dates, write_refboa_series, write_refboa_series_large
+    from ai4c.simulate.s2.refboa import series_dates, write_refboa_series, write_refboa_series_large
 
     size = int(os.environ.get("AI4C_BENCH_MC_SIZE", 2048))
     count = int(os.environ.get("AI4C_BENCH_MC_N", 70))
@@ -90,7 +90,7 @@ def bench_change_detection(workdir: Path) -> list[dict]:
     if size <= 0:
         return []
     sys.path.insert(0, str(ROOT / "src"))
-    from ai4c.simulate.s2_pair import simulate_pair
+    from ai4c.simulate.s2.pair import simulate_pair
 
     src = workdir / f"pair_{size}"
     if not (src / "truth.nc").exists():

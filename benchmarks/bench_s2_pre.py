@@ -31,7 +31,7 @@ def _product(workdir: Path, size: int) -> Path:
     if found:
         return found[0]
     sys.path.insert(0, str(SRC))
-    from ai4c.simulate.s2 import simulate_s2
+    from ai4c.simulate.s2.product import simulate_s2
 
     start = time.perf_counter()
     product = simulate_s2(workdir / f"input{size}", level="L2A", baseline="05.09", size=size, seed=1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ai4c.cli.monthly_composite import main
-from ai4c.simulate.refboa_series import write_refboa_series
+from ai4c.simulate.s2.refboa import write_refboa_series
 
 
 def test_seed_flags_write_twelve_files(tmp_path, capsys):

@@ -10,7 +10,7 @@ from tests.conftest import shared
 from ai4c.cli.s1_grd import main
 from ai4c.core.errors import InvalidProductError
 from ai4c.products.sentinel1 import require_slc
-from ai4c.simulate.s1 import simulate_grd
+from ai4c.simulate.s1.grd import simulate_grd
 
 XS = ("s1", "xarray-sentinel", "tests", "data")
 

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import xarray as xr
 
-from ai4c.simulate.refboa_series import write_refboa_series
+from ai4c.simulate.s2.refboa import write_refboa_series
 
 
 def test_simulate_s2_pair_cli(tmp_path, run_cli):

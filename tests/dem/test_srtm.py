@@ -62,7 +62,7 @@ def test_pipeline_with_srtm3(server, tmp_path, monkeypatch):
     import json
 
     from ai4c.pipelines.s1_grd import run
-    from ai4c.simulate.s1 import simulate_grd
+    from ai4c.simulate.s1.grd import simulate_grd
 
     monkeypatch.setenv("AI4C_SRTM3_URL", server)
     monkeypatch.setenv("AI4C_DEM_CACHE", str(tmp_path / "cache"))

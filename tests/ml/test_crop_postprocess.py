@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai4c.ml.crop_postprocess import IGNORED, majority_filter, remove_small_patches
+from ai4c.ml.crops.postprocess import IGNORED, majority_filter, remove_small_patches
 
 
 def test_majority_filter_removes_salt_keeps_ignored():
@@ -36,7 +36,7 @@ def test_small_patches_merge_into_neighbours():
 def test_small_patches_match_scipy_labelling_per_class():
     from scipy import ndimage
 
-    from ai4c.ml.crop_postprocess import _HOLE, _mark_small_patches
+    from ai4c.ml.crops.postprocess import _HOLE, _mark_small_patches
 
     rng = np.random.default_rng(7)
     arr = rng.integers(0, 6, (14, 21)).astype(np.uint8)[np.arange(70)[:, None] // 5, np.arange(105)[None, :] // 5]

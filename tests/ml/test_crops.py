@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import InvalidProductError
-from ai4c.ml.crop_training import TrainSettings, metrics, train
-from ai4c.ml.crops import (
+from ai4c.ml.crops.model import (
     LstmClassifier,
     LstmConfig,
     band_stats,
@@ -16,6 +15,7 @@ from ai4c.ml.crops import (
     predict_proba,
     save_model,
 )
+from ai4c.ml.crops.training import TrainSettings, metrics, train
 
 
 def toy(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +76,7 @@ def test_metrics():
 def test_numba_kernel_equals_pytorch():
     import torch
 
-    from ai4c.ml.crop_infer import classify, pack
+    from ai4c.ml.crops.infer import classify, pack
 
     torch.manual_seed(3)
     x = np.random.default_rng(3).normal(1500, 800, (3000, 12, 9)).astype(np.float32)
@@ -90,7 +90,7 @@ def test_numba_kernel_equals_pytorch():
 
 
 def test_fast_tanh():
-    from ai4c.ml.crop_infer import fast_tanh
+    from ai4c.ml.crops.infer import fast_tanh
 
     z = np.linspace(-20, 20, 4001)
     assert np.abs(np.array([fast_tanh(v) for v in z]) - np.tanh(z)).max() < 1e-6
@@ -99,7 +99,7 @@ def test_fast_tanh():
 def test_kernel_takes_uint16_composites():
     import torch
 
-    from ai4c.ml.crop_infer import classify_tbn, pack
+    from ai4c.ml.crops.infer import classify_tbn, pack
 
     torch.manual_seed(4)
     model = LstmClassifier(LstmConfig(12, 9, hidden=8), np.full(9, 1400.0), np.full(9, 700.0))

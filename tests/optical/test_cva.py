@@ -9,7 +9,7 @@ import xarray as xr
 from ai4c.core.errors import BadInputError
 from ai4c.optical.cva import NO_DATA, change_vector_analysis
 from ai4c.optical.radiometric import fit_normalisation
-from ai4c.simulate.changes import CHANGES, array_pair
+from ai4c.simulate.s2.changes import CHANGES, array_pair
 
 BANDS = ["B2", "B3", "B4", "B8"]
 

@@ -14,8 +14,8 @@ from ai4c.pipelines import monthly_composite
 from ai4c.pipelines.classify_tile import run
 from ai4c.pipelines.timesen2crop_prepare import prepare
 from ai4c.pipelines.train_lstm import run as train
-from ai4c.simulate.s2_series import load_crop_truth, simulate_series
-from ai4c.simulate.timesen2crop import simulate_dataset
+from ai4c.simulate.crops.timesen2crop import simulate_dataset
+from ai4c.simulate.s2.series import load_crop_truth, simulate_series
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import rasterio
 
 from ai4c.core.errors import BadInputError
 from ai4c.pipelines.monthly_composite import run
-from ai4c.simulate.refboa_series import expected_composite, series_dates, write_refboa_series
+from ai4c.simulate.s2.refboa import expected_composite, series_dates, write_refboa_series
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import rasterio
 
 from ai4c.pipelines.s1_grd import run
-from ai4c.simulate.s1 import simulate_grd
+from ai4c.simulate.s1.grd import simulate_grd
 
 
 @pytest.fixture(scope="module", params=[("flat", False), ("hilly", True), ("flat", True), ("hilly", False)],

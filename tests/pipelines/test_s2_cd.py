@@ -15,7 +15,7 @@ from ai4c.core.errors import BadInputError
 from ai4c.core.graph import Context
 from ai4c.pipelines.s2_cd import Pair, detect, run
 from ai4c.pipelines.s2_cd_io import write_outputs
-from ai4c.simulate.changes import array_pair
+from ai4c.simulate.s2.changes import array_pair
 
 BANDS = ["B2", "B3", "B4", "B8"]
 

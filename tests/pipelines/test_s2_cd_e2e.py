@@ -8,8 +8,8 @@ import rasterio
 import xarray as xr
 
 from ai4c.cli.s2_cd import main
-from ai4c.simulate.s2 import simulate_s2
-from ai4c.simulate.s2_pair import cloudy, simulate_pair
+from ai4c.simulate.s2.pair import cloudy, simulate_pair
+from ai4c.simulate.s2.product import simulate_s2
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""S2-preprocess on products of the simulator (ai4c.simulate.s2), compared with their truth."""
+"""S2-preprocess on products of the simulator (ai4c.simulate.s2.product), compared with their truth."""
 
 import numpy as np
 import pytest
 
 from ai4c.pipelines.s2_pre import prepare
 
-sim = pytest.importorskip("ai4c.simulate.s2")
+sim = pytest.importorskip("ai4c.simulate.s2.product")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from ai4c.core.errors import BadInputError
 from ai4c.optical.lai import LAI_NODATA
 from ai4c.pipelines.monthly_composite import run as composites
 from ai4c.pipelines.s2_timeseries import run
-from ai4c.simulate.s2 import load_truth, simulate_s2
+from ai4c.simulate.s2.product import load_truth, simulate_s2
 
 DATES = ("20171012", "20171030", "20180305")
 

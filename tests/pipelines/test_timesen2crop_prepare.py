@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.ml.crop_features import month_index, monthly_medians, regular_series
+from ai4c.ml.crops.features import month_index, monthly_medians, regular_series
 from ai4c.pipelines.timesen2crop_prepare import prepare
 from ai4c.products.timesen2crop import read_tile
-from ai4c.simulate.timesen2crop import simulate_dataset
+from ai4c.simulate.crops.timesen2crop import simulate_dataset
 
 
 @pytest.fixture(scope="module")

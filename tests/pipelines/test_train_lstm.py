@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.ml.crop_training import evaluate
-from ai4c.ml.crops import load_model
+from ai4c.ml.crops.model import load_model
+from ai4c.ml.crops.training import evaluate
 from ai4c.pipelines.timesen2crop_prepare import prepare
 from ai4c.pipelines.train_lstm import check_parameters, run
-from ai4c.simulate.timesen2crop import simulate_dataset
+from ai4c.simulate.crops.timesen2crop import simulate_dataset
 
 TILES = ["32TNT", "33TUM", "33UWQ", "33UVP", "33UXP"]
 

@@ -7,7 +7,7 @@ import pytest
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
 from ai4c.products import timesen2crop as ts
-from ai4c.simulate.timesen2crop import FREQUENCY, class_counts, simulate_dataset
+from ai4c.simulate.crops.timesen2crop import FREQUENCY, class_counts, simulate_dataset
 
 
 @pytest.fixture(scope="module")

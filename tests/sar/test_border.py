@@ -9,7 +9,7 @@ from ai4c.products.sentinel1 import open_grd
 from ai4c.sar.border import remove_border_noise
 from ai4c.sar.calibration import intensity
 from ai4c.sar.noise import remove_thermal_noise
-from ai4c.simulate.s1 import simulate_grd
+from ai4c.simulate.s1.grd import simulate_grd
 
 
 @pytest.mark.parametrize("ipf", [2.36, 3.31])

@@ -14,7 +14,7 @@ _CACHE: dict[tuple, object] = {}
 @pytest.fixture(scope="session", name="s2_product")
 def s2_product_fixture(tmp_path_factory):
     """Factory: (level, baseline, size, zip) -> path of a simulated product, cached per session."""
-    from ai4c.simulate.s2 import simulate_s2
+    from ai4c.simulate.s2.product import simulate_s2
 
     def make(level: str = "L2A", baseline: str = "05.09", size: int = 64, zip: bool = False, seed: int = 3):
         key = (level, baseline, size, zip, seed)

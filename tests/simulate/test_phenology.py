@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from tests.conftest import shared
 
-from ai4c.simulate import phenology as ph
+from ai4c.simulate.crops import phenology as ph
 
 T = np.arange(0, 365, 5.0)
 

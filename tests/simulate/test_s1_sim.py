@@ -8,7 +8,7 @@ from tests.conftest import shared
 
 from ai4c.products.sentinel1 import open_grd
 from ai4c.sar.geocoding import RadarGeometry, geocode_grid
-from ai4c.simulate.s1 import simulate_grd
+from ai4c.simulate.s1.grd import simulate_grd
 
 XS_GRD = ("s1", "xarray-sentinel", "tests", "data",
           "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_026269_032297_ECC8.SAFE")

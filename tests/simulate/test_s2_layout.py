@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from s2_fixtures import s2_product_fixture  # noqa: F401  (the s2_product fixture)
 
-from ai4c.simulate.s2_layout import SafeLayout
+from ai4c.simulate.s2.layout import SafeLayout
 from conftest import shared
 
 CASES = [("L2A", "05.09"), ("L2A", "04.00"), ("L2A", "02.14"), ("L1C", "05.09"), ("L1C", "04.00"), ("L1C", "02.14")]

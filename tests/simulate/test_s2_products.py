@@ -15,8 +15,8 @@ from rasterio.transform import Affine
 from s2_fixtures import s2_product_fixture  # noqa: F401  (the s2_product fixture)
 from shapely.geometry import Polygon
 
-from ai4c.simulate.s2 import load_truth, simulate_s2, truth_path
-from ai4c.simulate.scene import make_scene
+from ai4c.simulate.s2.product import load_truth, simulate_s2, truth_path
+from ai4c.simulate.scene.truth import make_scene
 from conftest import shared
 
 
@@ -180,8 +180,8 @@ def test_jp2_files_are_typed_like_the_real_stub(s2_product):
 def test_render_any_truth_without_optional_layers(tmp_path):
     import xarray as xr
 
-    from ai4c.simulate.s2 import render_s2
-    from ai4c.simulate.scene import BANDS
+    from ai4c.simulate.s2.product import render_s2
+    from ai4c.simulate.scene.truth import BANDS
 
     rng = np.random.default_rng(0)
     refl = (rng.integers(1, 3000, (13, 48, 48)) / 10000).astype(np.float32)

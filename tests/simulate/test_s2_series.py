@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from ai4c.simulate.s2_series import LAI_NODATA, load_crop_truth, simulate_series
+from ai4c.simulate.s2.series import LAI_NODATA, load_crop_truth, simulate_series
 
 
 @pytest.fixture(scope="module")

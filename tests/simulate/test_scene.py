@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import BadInputError
-from ai4c.simulate.noise import fbm, upsample2
-from ai4c.simulate.scene import BANDS, SPECTRA, make_scene, scl_from_truth
+from ai4c.simulate.scene.noise import fbm, upsample2
+from ai4c.simulate.scene.truth import BANDS, SPECTRA, make_scene, scl_from_truth
 
 
 @pytest.fixture(scope="module")

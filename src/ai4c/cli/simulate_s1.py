@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """Parse -> simulator."""
     from ai4c.cli.app import csv_list
     from ai4c.core.errors import InvalidParameterError, check_choice
-    from ai4c.simulate.s1 import simulate_grd
+    from ai4c.simulate.s1.grd import simulate_grd
 
     try:
         size = tuple(int(v) for v in args.size.lower().split("x"))

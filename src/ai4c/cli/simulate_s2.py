@@ -25,7 +25,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ai4c.simulate.s2 import simulate_s2, truth_path
+    from ai4c.simulate.s2.product import simulate_s2, truth_path
 
     path = simulate_s2(args.output, level=args.level, baseline=args.baseline, size=args.size, date=args.date,
                        seed=args.seed, zip=args.zip, tile=args.tile, bands=args.bands, cloud_cover=args.cloud_cover)

@@ -18,7 +18,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ai4c.core.errors import check_positive
-    from ai4c.simulate.s2_pair import simulate_pair
+    from ai4c.simulate.s2.pair import simulate_pair
 
     check_positive("size", args.size)
     check_positive("gain", args.gain)

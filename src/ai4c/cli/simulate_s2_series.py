@@ -23,7 +23,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Simulate and print a summary."""
     from ai4c.core.errors import InvalidParameterError
-    from ai4c.simulate.s2_series import simulate_series
+    from ai4c.simulate.s2.series import simulate_series
 
     if args.safe_every < 1:
         raise InvalidParameterError(f"safe_every={args.safe_every} must be >= 1")

@@ -99,11 +99,11 @@ def blocks(shape: tuple[int, int], size: int):
 
 def classifier(model, batch: int):
     """A function stack [T, B, N] -> classes: the numba kernel on CPU, PyTorch on CUDA."""
-    from ai4c.ml.crops import device, predict
+    from ai4c.ml.crops.model import device, predict
 
     if device().type == "cuda":
         return lambda stack: predict(model, np.transpose(stack, (2, 0, 1)).astype(np.float32), batch)
-    from ai4c.ml.crop_infer import classify_tbn, pack
+    from ai4c.ml.crops.infer import classify_tbn, pack
 
     packed = pack(model)
     return lambda stack: classify_tbn(packed, stack)
@@ -168,7 +168,7 @@ class CropMap:
 @operator("crop-read-inputs")
 def read_inputs(data: object, ctx: Context) -> CropMap:
     """Find the model, the optional mask and the composites; check them against each other."""
-    from ai4c.ml.crops import load_model
+    from ai4c.ml.crops.model import load_model
 
     inputs = find_inputs(Path(ctx.inputs[0]), Path(ctx.inputs[1]))
     model = load_model(inputs.model)
@@ -210,7 +210,7 @@ def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: in
 @operator("crop-postprocess")
 def postprocess(data: CropMap, ctx: Context, *, majority_size: int = 3, min_patch: int = 10) -> CropMap:
     """Majority filter (odd window, 1 = off), then patches below min_patch pixels merged (0 = off)."""
-    from ai4c.ml.crop_postprocess import majority_filter, remove_small_patches
+    from ai4c.ml.crops.postprocess import majority_filter, remove_small_patches
 
     check_parameters(majority_size, min_patch)
     data.classes = remove_small_patches(majority_filter(data.classes, majority_size), min_patch)

@@ -10,7 +10,7 @@ import numpy as np
 from ai4c.core.errors import InvalidParameterError, OutputError
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.core.progress import track
-from ai4c.ml.crop_features import monthly_medians, regular_series
+from ai4c.ml.crops.features import monthly_medians, regular_series
 from ai4c.products.timesen2crop import BANDS, CLASSES, list_tiles, read_tile, season_start_of
 
 

@@ -67,8 +67,8 @@ def run(input_dir: Path | str, output_dir: Path | str, n_epochs: int = 50, batch
         class_weights: int = 0, learning_rate: float = 1e-3, val: Path | str | None = None,
         patience: int = 8, seed: int = 0, hidden: int = 32, layers: int = 1) -> dict:
     """Validate, train, write the .h5 model and the JSON report; returns the report."""
-    from ai4c.ml.crop_training import TrainSettings, evaluate, train
-    from ai4c.ml.crops import LstmConfig, device, save_model
+    from ai4c.ml.crops.model import LstmConfig, device, save_model
+    from ai4c.ml.crops.training import TrainSettings, evaluate, train
 
     check_parameters(n_epochs, batch_size, learning_rate, class_weights)
     if not (1 <= hidden <= 1024 and 1 <= layers <= 8):

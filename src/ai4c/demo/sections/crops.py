@@ -16,11 +16,11 @@ TITLE = "Crop-type mapping (TimeSen2Crop, train_lstm, tile_classifier)"
 
 def _train(workdir: Path) -> dict:
     """Simulate 5 tiles, train on 3, validate on 1, test on the unseen 4th; returns test metrics."""
-    from ai4c.ml.crop_training import evaluate
-    from ai4c.ml.crops import load_model
+    from ai4c.ml.crops.model import load_model
+    from ai4c.ml.crops.training import evaluate
     from ai4c.pipelines.timesen2crop_prepare import prepare
     from ai4c.pipelines.train_lstm import run as train
-    from ai4c.simulate.timesen2crop import simulate_dataset
+    from ai4c.simulate.crops.timesen2crop import simulate_dataset
 
     root = simulate_dataset(workdir / "timesen2crop", ["32TNT", "33TWN", "33TUM", "33UWP", "33UXP"],
                             samples_per_class=30)
@@ -40,7 +40,7 @@ def _map(workdir: Path) -> tuple[Path, np.ndarray, np.ndarray]:
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines import monthly_composite
     from ai4c.pipelines.classify_tile import legend, run
-    from ai4c.simulate.s2_series import load_crop_truth, simulate_series
+    from ai4c.simulate.s2.series import load_crop_truth, simulate_series
 
     simulate_series(workdir / "series", size=128, seed=1, field=20)
     monthly_composite.run(workdir / "series", workdir / "composites", season_start=2017, tile="33UVP")

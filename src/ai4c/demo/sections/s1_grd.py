@@ -38,7 +38,7 @@ def run(workdir: Path) -> Section:
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines.s1_grd import run as preprocess
     from ai4c.products.sentinel1 import open_grd
-    from ai4c.simulate.s1 import simulate_grd
+    from ai4c.simulate.s1.grd import simulate_grd
 
     section = Section(TITLE)
     sim = simulate_grd(workdir, size=(600, 600), terrain="hilly", ascending=False, seed=7)

@@ -21,8 +21,8 @@ def _change_detection(section: Section, workdir: Path) -> None:
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines.s2_cd import run
     from ai4c.pipelines.s2_cd_io import class_colours
-    from ai4c.simulate.changes import CHANGES
-    from ai4c.simulate.s2_pair import cloudy, simulate_pair
+    from ai4c.simulate.s2.changes import CHANGES
+    from ai4c.simulate.s2.pair import cloudy, simulate_pair
 
     paths = simulate_pair(workdir / "pair", size=128, seed=11, gain=1.08, offset=0.01, n_per_type=3)
     out = workdir / "s2cd"
@@ -65,7 +65,7 @@ def _composites(section: Section, workdir: Path) -> None:
 
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines.monthly_composite import run
-    from ai4c.simulate.refboa_series import expected_composite, series_dates, write_refboa_series
+    from ai4c.simulate.s2.refboa import expected_composite, series_dates, write_refboa_series
 
     dates = series_dates(2017, 30, skip_months=(2,))
     truth = write_refboa_series(workdir / "series", dates, size=64, bands=9, seed=5)

@@ -48,7 +48,7 @@ def run(workdir: Path) -> Section:
     from ai4c.core.quicklook import write_quicklook
     from ai4c.pipelines.s2_pre import prepare
     from ai4c.pipelines.s2_pre import run as s2_run
-    from ai4c.simulate.s2 import load_truth, simulate_s2
+    from ai4c.simulate.s2.product import load_truth, simulate_s2
 
     section = Section(TITLE)
     product = simulate_s2(workdir / "input", level="L2A", baseline="05.09", size=SIZE, seed=7)

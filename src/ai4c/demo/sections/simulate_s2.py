@@ -23,7 +23,7 @@ def run(workdir: Path) -> Section:
     import rasterio
 
     from ai4c.core.quicklook import write_quicklook
-    from ai4c.simulate.s2 import load_truth, simulate_s2
+    from ai4c.simulate.s2.product import load_truth, simulate_s2
 
     section = Section(TITLE)
     product = simulate_s2(workdir, level="L2A", baseline="05.09", size=SIZE, seed=7, date="20230625")

@@ -22,10 +22,10 @@ import xarray as xr
 from rasterio.transform import Affine
 
 from ai4c.core.progress import track
-from ai4c.simulate.s2_gml import mask_polygons, write_gml_mask
-from ai4c.simulate.s2_layout import ALL_BANDS, GML_TYPES, NATIVE_RES, SafeLayout, has_offset
-from ai4c.simulate.s2_raster import block_mean_k, encode_dn, quantise_inplace, subsample, write_jp2
-from ai4c.simulate.scene import scl_from_truth
+from ai4c.simulate.s2.gml import mask_polygons, write_gml_mask
+from ai4c.simulate.s2.layout import ALL_BANDS, GML_TYPES, NATIVE_RES, SafeLayout, has_offset
+from ai4c.simulate.s2.raster import block_mean_k, encode_dn, quantise_inplace, subsample, write_jp2
+from ai4c.simulate.scene.truth import scl_from_truth
 
 TRANSMITTANCE = dict(zip(ALL_BANDS, (0.80, 0.85, 0.88, 0.90, 0.92, 0.93, 0.94, 0.95, 0.95, 0.80, 0.30, 0.96,
                                      0.97), strict=True))

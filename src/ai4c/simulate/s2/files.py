@@ -8,8 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ai4c.simulate.s2_layout import SafeLayout
-from ai4c.simulate.s2_xml import ns_sub, root, sub, write_xml
+from ai4c.simulate.s2.layout import SafeLayout
+from ai4c.simulate.s2.xmlwrite import ns_sub, root, sub, write_xml
 
 XFDU = "urn:ccsds:schema:xfdu:1"
 SAFE_NS = "http://www.esa.int/safe/sentinel/1.1"

@@ -16,7 +16,7 @@ _FROM_T2C = {"B01": (0, 1.05), "B02": (0, 1.0), "B03": (1, 1.0), "B04": (2, 1.0)
 def write_safe(truth, boa: np.ndarray, cloud: np.ndarray, shadow: np.ndarray, folder: Path, stamp: str,
                seed: int) -> Path:
     """Render the (9, y, x) BOA (x10000) with its cloud/shadow masks as an L2A product in `folder`."""
-    from ai4c.simulate.s2 import render_s2
+    from ai4c.simulate.s2.product import render_s2
 
     size = boa.shape[-1]
     bands = list(_FROM_T2C)

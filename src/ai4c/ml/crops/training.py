@@ -12,7 +12,7 @@ from torch import nn
 
 from ai4c.core.log import LOGGER
 from ai4c.core.progress import track
-from ai4c.ml.crops import LstmClassifier, LstmConfig, band_stats, class_weights, device, predict
+from ai4c.ml.crops.model import LstmClassifier, LstmConfig, band_stats, class_weights, device, predict
 
 
 @dataclass

@@ -11,7 +11,7 @@ import numpy as np
 
 from ai4c.core.errors import InvalidParameterError, OutputError
 from ai4c.products.timesen2crop import CLASSES, EXTRA_TILES, TILES
-from ai4c.simulate import phenology, sky
+from ai4c.simulate.crops import phenology, sky
 
 HEADER = "B1,B2,B3,B4,B5,B6,B7,B8,B9,Label"
 # Relative class frequencies (grassland and winter wheat common, caraway and soy rare), as in the real set.

@@ -18,18 +18,19 @@ from rasterio.transform import Affine
 
 from ai4c.core.errors import InvalidParameterError, OutputError
 from ai4c.core.io import atomic_path
-from ai4c.simulate import s2_files, s2_render
-from ai4c.simulate.s2_layout import ALL_BANDS, SafeLayout, has_offset, normalise_band
-from ai4c.simulate.s2_metadata import (
+from ai4c.simulate.s2 import files as s2_files
+from ai4c.simulate.s2 import render as s2_render
+from ai4c.simulate.s2.layout import ALL_BANDS, SafeLayout, has_offset, normalise_band
+from ai4c.simulate.s2.metadata import (
     QUANTIFICATION,
     ProductInfo,
     footprint,
     write_product_mtd,
     write_tile_mtd,
 )
-from ai4c.simulate.s2_raster import subsample
-from ai4c.simulate.scene import make_scene
-from ai4c.simulate.tiles import Tile, get_tile
+from ai4c.simulate.s2.raster import subsample
+from ai4c.simulate.scene.tiles import Tile, get_tile
+from ai4c.simulate.scene.truth import make_scene
 
 TRUTH_MASKS = ("landcover", "cloud", "cloud_prob", "cirrus", "shadow", "nodata", "scl_truth")
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)

@@ -22,7 +22,7 @@ from affine import Affine
 from scipy import ndimage
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.simulate import phenology, sky
+from ai4c.simulate.crops import phenology, sky
 
 NOT_CROP = 255
 LAI_NODATA = -999.0
@@ -63,7 +63,7 @@ def make_truth(size: int = 128, seed: int = 0, tile: str = "33UVP", field: int =
     from rasterio.features import rasterize
     from shapely.geometry import Polygon, mapping
 
-    from ai4c.simulate.tiles import get_tile
+    from ai4c.simulate.scene.tiles import get_tile
 
     if size < 16 or field < 6:
         raise InvalidParameterError(f"size={size} must be >= 16 pixels and field={field} >= 6")
@@ -184,7 +184,7 @@ def simulate_series(output_dir: Path | str, *, size: int = 128, seed: int = 0, s
         with rasterio.open(output_dir / "LAI" / f"{name}_LAI.tif", "w", **_profile(truth, 1, "float32", LAI_NODATA)) as dst:
             dst.write(leaf, 1)
         if safe and k % safe_every == 0:
-            from ai4c.simulate.s2_series_safe import write_safe
+            from ai4c.simulate.s2.series_safe import write_safe
 
             write_safe(truth, boa, cloud, shadow, output_dir / "SAFE", stamp, seed + k)
         cloudy.append(float((cloud | shadow).mean()))

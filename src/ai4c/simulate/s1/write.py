@@ -1,5 +1,5 @@
 """Writing simulated S1 GRD products: per-polarisation SAFE files, the measurement GeoTIFF rendered strip by
-strip from the truth, and the truth itself (see simulate.s1)."""
+strip from the truth, and the truth itself (see simulate.s1.grd)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from ai4c.products.sentinel1 import GeolocationGrid, Lut, Noise, open_grd
-from ai4c.simulate.s1 import C, Geometry, Truth, _noise_power, add_targets, render_beta0
-from ai4c.simulate.s1_geometry import Dem, ground_of_image, slant_range_of
-from ai4c.simulate.s1_safe import annotation_xml, calibration_xml, iso, noise_xml
+from ai4c.simulate.s1.geometry import Dem, ground_of_image, slant_range_of
+from ai4c.simulate.s1.grd import C, Geometry, Truth, _noise_power, add_targets, render_beta0
+from ai4c.simulate.s1.safe import annotation_xml, calibration_xml, iso, noise_xml
 
 
 def _names(mission: str, start: np.datetime64, stop: np.datetime64, pol: str, index: int) -> tuple[str, str]:

@@ -27,8 +27,8 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from ai4c.core.errors import check_positive
-from ai4c.simulate.noise import fbm, quantile_threshold, upsample2
-from ai4c.simulate.tiles import get_tile
+from ai4c.simulate.scene.noise import fbm, quantile_threshold, upsample2
+from ai4c.simulate.scene.tiles import get_tile
 
 BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
 LANDCOVER = {1: "water", 2: "vegetation", 3: "bare soil", 4: "urban", 5: "sea", 6: "snow/ice"}

@@ -23,8 +23,8 @@ from ai4c.products.sentinel1 import (
     OrbitVectors,
     open_grd,
 )
-from ai4c.simulate.s1_geometry import Dem, circular_orbit, fit_conversion, ground_of_image, slant_range_of
-from ai4c.simulate.s1_safe import manifest_xml
+from ai4c.simulate.s1.geometry import Dem, circular_orbit, fit_conversion, ground_of_image, slant_range_of
+from ai4c.simulate.s1.safe import manifest_xml
 
 C = 299792458.0
 BETA_CONSTANT = 237.0
@@ -151,7 +151,7 @@ def make_luts(geom: Geometry, ipf: float) -> tuple[Lut, Noise]:
 def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> np.ndarray:
     """beta0 (float32) of image rows from the truth: radar->ground solved exactly on every pixel of small
     scenes, on every `NODE_STRIDE`-th line/sample of large ones, and interpolated in one numba pass."""
-    from ai4c.simulate.s1_render import beta_from_nodes, node_weights
+    from ai4c.simulate.s1.render import beta_from_nodes, node_weights
 
     lines = np.arange(rows.start, rows.stop)
     stride = 1 if geom.lines * geom.samples <= EXACT_PIXELS else NODE_STRIDE
@@ -192,7 +192,7 @@ def _template_geometry(template: Path, lines: int | None, samples: int | None) -
 def _target_pixels(geom: Geometry, dem: Dem, targets: list[tuple[float, float]]) -> np.ndarray:
     """(line, pixel) of the point targets, geocoded with their DEM heights (the forward model)."""
     from ai4c.sar.geocoding import geocode_grid
-    from ai4c.simulate.s1_geometry import dem_sample
+    from ai4c.simulate.s1.geometry import dem_sample
 
     if not targets:
         return np.zeros((0, 2))
@@ -253,7 +253,7 @@ def simulate_grd(output_dir: Path | str, *, size: tuple[int, int] = (256, 256), 
                  targets: list[tuple[float, float]] | None = None, angular_exponent: float = 0.0,
                  zip_product: bool = False) -> SimulatedGrd:
     """Render a GRD product (SAFE folder or zip) in `output_dir` and its truth beside it."""
-    from ai4c.simulate.s1_write import _footprint, _geolocation_grid, _info, _names, _write_safe, _write_truth
+    from ai4c.simulate.s1.write import _footprint, _geolocation_grid, _info, _names, _write_safe, _write_truth
 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

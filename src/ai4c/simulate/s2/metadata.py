@@ -10,8 +10,8 @@ import numpy as np
 from lxml import etree
 from pyproj import Transformer
 
-from ai4c.simulate.s2_layout import ALL_BANDS, SafeLayout, has_offset, pixels
-from ai4c.simulate.s2_xml import (
+from ai4c.simulate.s2.layout import ALL_BANDS, SafeLayout, has_offset, pixels
+from ai4c.simulate.s2.xmlwrite import (
     BAND_INFO,
     PHYSICAL_BAND,
     grid_text,
@@ -21,7 +21,7 @@ from ai4c.simulate.s2_xml import (
     sub,
     write_xml,
 )
-from ai4c.simulate.tiles import Tile
+from ai4c.simulate.scene.tiles import Tile
 
 SCL_NAMES = ("NODATA", "SATURATED_DEFECTIVE", "DARK_FEATURE_SHADOW", "CLOUD_SHADOW", "VEGETATION",
              "NOT_VEGETATED", "WATER", "UNCLASSIFIED", "CLOUD_MEDIUM_PROBA", "CLOUD_HIGH_PROBA", "THIN_CIRRUS",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.simulate.changes import CHANGES
+from ai4c.simulate.s2.changes import CHANGES
 
 CLOUD_LAYERS = ("cloud", "cloud_prob", "cirrus", "shadow")
 #: change id -> land-cover classes of simulate.scene it may replace (2 vegetation, 3 bare soil)
@@ -67,8 +67,8 @@ def _change_block(a: np.ndarray, b0: int, r0: int, c0: int, change: np.ndarray, 
 def _date2(clear: xr.Dataset, sky: xr.Dataset, change: np.ndarray, *, gain: float, offset: float,
            noise: float, seed: int) -> xr.Dataset:
     """Date-2 truth (lazy reflectance): changed ground, its land cover and SCL, another scene's clouds."""
-    from ai4c.simulate.changes import delta_vector
-    from ai4c.simulate.scene import scl_from_truth
+    from ai4c.simulate.s2.changes import delta_vector
+    from ai4c.simulate.scene.truth import scl_from_truth
 
     bands = [str(b) for b in clear.reflectance.band.values]
     table = np.zeros((max(CHANGES) + 1, len(bands)), dtype=np.float32)
@@ -97,7 +97,7 @@ def make_pair_truth(size: int = 256, seed: int = 0, *, gain: float = 1.08, offse
                     bands: list[str] | None = None) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset]:
     """Truth of date 1, truth of date 2 (changed, gain/offset, its own clouds) and the change truth;
     reflectances stay lazy (dask), so a full tile is simulated block by block."""
-    from ai4c.simulate.scene import make_scene
+    from ai4c.simulate.scene.truth import make_scene
 
     rng = np.random.default_rng(seed)
     scenes = [make_scene(size, seed, tile=tile), make_scene(size, seed, tile=tile, cloud_cover=0.0, cirrus_cover=0.0),
@@ -152,7 +152,7 @@ def simulate_pair(output_dir: Path | str, *, size: int = 256, seed: int = 0, gai
                   bands: list[str] | None = None) -> dict[str, Path]:
     """Render both dates as L2A SAFE products in `output_dir` and save truth.nc beside them."""
     from ai4c.core.io import atomic_path
-    from ai4c.simulate.s2 import render_s2
+    from ai4c.simulate.s2.product import render_s2
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)

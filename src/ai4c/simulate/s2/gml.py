@@ -11,7 +11,7 @@ from lxml import etree
 from rasterio import features
 from rasterio.transform import Affine
 
-from ai4c.simulate.s2_xml import XSI, write_xml
+from ai4c.simulate.s2.xmlwrite import XSI, write_xml
 
 EOP = "http://www.opengis.net/eop/2.0"
 GML = "http://www.opengis.net/gml/3.2"

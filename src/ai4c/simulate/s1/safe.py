@@ -1,5 +1,5 @@
 """Write simulated Sentinel-1 GRD metadata in the SAFE layout of the real products: annotation, calibration
-and noise XML and the manifest (the measurement GeoTIFF is written by simulate.s1)."""
+and noise XML and the manifest (the measurement GeoTIFF is written by simulate.s1.grd)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Simulated Sentinel-1 GRD products in the SAFE layout, from a known truth."""
