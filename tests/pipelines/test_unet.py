@@ -12,7 +12,7 @@ import pytest
 import rasterio
 import torch
 
-from ai4c.simulate.segmentation import scene_arrays, simulate_segmentation, simulate_sen12ms
+from ai4c.simulate.s2.segmentation import scene_arrays, simulate_segmentation, simulate_sen12ms
 
 torch.set_num_threads(1)
 BANDS = "B2,B3,B4,B8"

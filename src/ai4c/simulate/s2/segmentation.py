@@ -13,7 +13,7 @@ import rasterio
 from rasterio.transform import Affine
 
 from ai4c.core.io import atomic_path
-from ai4c.simulate.scene import BANDS, make_scene
+from ai4c.simulate.scene.truth import BANDS, make_scene
 
 DEFAULT_BANDS = ("B2", "B3", "B4", "B8")
 
