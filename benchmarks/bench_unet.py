@@ -135,7 +135,131 @@ def ssl_rows(workdir: Path) -> list[dict]:
     ]
 
 
+def throughput_rows(workdir: Path) -> list[dict]:
+    """Training patches/s (forward + backward + AdamW step) at 64 and 256, ResNet-50 and the reduced encoder."""
+    import torch
+
+    from ai4c.ml.segmentation.train import autocast, pick_device
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+
+    _threads()
+    device = pick_device("auto")
+    rows = []
+    for width, depth in ((64, (3, 4, 6, 3)), (16, (1, 1, 1, 1))):
+        for patch, batch in ((64, 16), (256, 4)):
+            model = UNet(UNetConfig(BANDS, list(range(7)), width, depth, patch)).to(device)
+            optim = torch.optim.AdamW(model.parameters(), 1e-4)
+            x = torch.randn(batch, 4, patch, patch, device=device)
+            y = torch.randint(0, 7, (batch, patch, patch), device=device)
+            steps = env("STEPS", 3)
+            for i in range(steps + 1):
+                if i == 1:
+                    if device.type == "cuda":
+                        torch.cuda.synchronize()
+                    t0 = time.perf_counter()
+                with autocast(device):
+                    loss = torch.nn.functional.cross_entropy(model(x).float(), y)
+                optim.zero_grad()
+                loss.backward()
+                optim.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            rate = steps * batch / (time.perf_counter() - t0)
+            name = "ResNet-50" if width == 64 and depth == (3, 4, 6, 3) else f"width {width} depth {depth}"
+            rows.append({"benchmark": "unet training throughput", "metric": f"{name}, patch {patch}",
+                         "value": rate, "unit": f"patches/s ({device.type}, batch {batch})"})
+    return rows
+
+
+PREDICT = """
+import sys, time, torch
+from pathlib import Path
+torch.set_num_threads(int(sys.argv[4]))
+from ai4c.ml.segmentation.unet import UNet, UNetConfig
+from ai4c.pipelines.unet import model_io
+from ai4c.pipelines.unet.layout import Sample
+from ai4c.pipelines.unet.predict import predict_image
+model = UNet(UNetConfig(["B2", "B3", "B4", "B8"], list(range(7)), 64, (3, 4, 6, 3), 256))
+path = model_io.save_model(model, Path(sys.argv[2]) / ("m." + sys.argv[3]), "onnx" if sys.argv[3] == "onnx" else "Pytorch")
+loaded = model_io.load_model(path, "auto")
+t0 = time.perf_counter()
+predict_image(loaded, Sample("t", Path(sys.argv[1]), None, "t"), Path(sys.argv[2]) / "map.tif", overlap=32,
+              block=2048, probabilities=False)
+print(time.perf_counter() - t0)
+"""
+
+
+def predict_rows(workdir: Path) -> list[dict]:
+    """Prediction of a 4-band tile (ResNet-50 U-Net, patch 256, overlap 32) with PyTorch and onnxruntime:
+    time and peak memory; a part of the tile when AI4C_BENCH_UNET_PREDICT < 10980, extrapolated by area."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    side = env("PREDICT", 10980)
+    tile = workdir / f"tile_{side}.tif"
+    if not tile.exists():
+        rng = np.random.default_rng(0)
+        with rasterio.open(tile, "w", driver="GTiff", width=side, height=side, count=4, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(399960, 5400000, 10, 10), tiled=True,
+                           compress="deflate") as dst:
+            for b, name in enumerate(BANDS, 1):
+                for r in range(0, side, 1024):
+                    h = min(1024, side - r)
+                    dst.write(rng.integers(200, 4000, (h, side), dtype=np.uint16), b,
+                              window=((r, r + h), (0, side)))
+                dst.set_band_description(b, name)
+    rows = []
+    scale = (10980 / side) ** 2
+    for kind in ("pt", "onnx"):
+        out = workdir / f"pred_{kind}"
+        out.mkdir(exist_ok=True)
+        run = measured([sys.executable, "-c", PREDICT, str(tile), str(out), kind, str(env("THREADS", 2))])
+        seconds = float(run.stdout.strip().splitlines()[-1])
+        label = "PyTorch" if kind == "pt" else "onnxruntime"
+        rows.append({"benchmark": "unet predict", "metric": f"{label}: {side}^2 tile", "value": seconds, "unit": "s",
+                     "peak_gb": run.peak_gb})
+        if side < 10980:
+            rows.append({"benchmark": "unet predict", "metric": f"{label}: 10980^2 extrapolated",
+                         "value": seconds * scale / 60, "unit": "min (area-scaled)"})
+        rows.append({"benchmark": "unet predict", "metric": f"{label}: peak memory", "value": run.peak_gb,
+                     "unit": "GB"})
+    return rows
+
+
+def onnx_rows(workdir: Path) -> list[dict]:
+    """ONNX export of the benchmark's trained model: max |logit difference| and class agreement."""
+    import onnxruntime as ort
+    import torch
+
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+    from ai4c.pipelines.unet import model_io
+
+    blob = torch.load(workdir / "full" / "unet.pt", weights_only=True)
+    model = UNet(UNetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    path = model_io.save_model(model, workdir / "unet.onnx", "onnx")
+    x, _ = _patches(range(70, 72), 256)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    diffs, same, total = [], 0, 0
+    for i in range(0, len(x), 8):
+        with torch.no_grad():
+            ref = model.eval()(torch.from_numpy(x[i:i + 8])).numpy()
+        got = session.run(None, {"bands": x[i:i + 8]})[0]
+        diffs.append(float(np.abs(got - ref).max()))
+        same += int((got.argmax(1) == ref.argmax(1)).sum())
+        total += ref.shape[0] * ref.shape[2] * ref.shape[3]
+    return [{"benchmark": "unet ONNX", "metric": "max |logit difference|", "value": max(diffs), "unit": ""},
+            {"benchmark": "unet ONNX", "metric": "same class", "value": 100 * same / total, "unit": "% of pixels"}]
+
+
+def run(workdir: Path) -> list[dict]:
+    """Every part (make bench)."""
+    rows = accuracy_rows(workdir) + onnx_rows(workdir) + ssl_rows(workdir)
+    return rows + throughput_rows(workdir) + predict_rows(workdir)
+
+
 if __name__ == "__main__":
     part = sys.argv[1]
-    rows = {"ssl": ssl_rows, "accuracy": accuracy_rows}[part](Path(sys.argv[2]))
+    rows = {"ssl": ssl_rows, "accuracy": accuracy_rows, "throughput": throughput_rows, "predict": predict_rows,
+            "onnx": onnx_rows}[part](Path(sys.argv[2]))
     print(json.dumps(rows, indent=1))
