@@ -248,3 +248,10 @@ def test_double_dash_flags_and_missing_action(run_cli, tmp_path):
     code, _, err = run_cli("unet", "--action", "train", "--input_dir", tmp_path, "--output_dir", tmp_path / "o",
                            "--bands", "B2,B99", "--batch-size", "4")
     assert code == 2 and "-bands" in err
+
+
+def test_docs_flag_table_is_the_parameter_definition():
+    from ai4c.pipelines.unet.params import table
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "unet.md"
+    assert table() in docs.read_text()

@@ -21,7 +21,8 @@ def run(workdir: Path) -> Section:
     import torch
 
     from ai4c.core.quicklook import write_quicklook
-    from ai4c.pipelines.unet.run import Options, run as unet
+    from ai4c.pipelines.unet.run import Options
+    from ai4c.pipelines.unet.run import run as unet
     from ai4c.simulate.s2.segmentation import scene_arrays, simulate_segmentation
 
     torch.set_num_threads(1)

@@ -92,7 +92,7 @@ class MoCo(nn.Module):
 
 def random_view(x: torch.Tensor, crop: int, gen: torch.Generator) -> torch.Tensor:
     """MoCo v2 style view of standardised patches: random resized crop (20-100 % of the area), one of the 8
-    square symmetries, per-band gain/offset jitter, random blur and pixel noise."""
+    square symmetries, brightness gain/offset (+-5 % per band), random blur and pixel noise."""
     n, c, h, w = x.shape
     views = []
     for i in range(n):
@@ -107,8 +107,10 @@ def random_view(x: torch.Tensor, crop: int, gen: torch.Generator) -> torch.Tenso
     if k >= 4:
         v = v.flip(-1)
     v = torch.rot90(v, k % 4, (-2, -1))
-    gain = 1 + 0.4 * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1)
-    offset = 0.4 * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1)
+    # brightness changes all bands together (band ratios carry the classes); per-band jitter stays small
+    gain = (1 + 0.3 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)) * \
+        (1 + 0.05 * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1))
+    offset = 0.2 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)
     v = v * gain.to(v.device) + offset.to(v.device)
     if float(torch.rand(1, generator=gen)) < 0.5:
         v = F.avg_pool2d(v, 3, stride=1, padding=1, count_include_pad=False)
