@@ -57,7 +57,7 @@ def accuracy_rows(workdir: Path) -> list[dict]:
     cmd = [sys.executable, "-m", "ai4c", "unet", "-action", "full", "-input_dir", str(data), "-output_dir", str(out),
            "-bands", ",".join(BANDS), "-selected-classes", CLASSES, "-patch_size", "64", "-b", "16",
            "-epochs", str(epochs), "-lr", str(env("LR", 0.002)), "-width", str(width), "-depth", depth,
-           "-data_aug", "True", "-patience", "6", "-threads", str(env("THREADS", 2)), "--quiet"]
+           "-data_aug", "True", "-patience", str(env("PATIENCE", 8)), "-threads", str(env("THREADS", 2)), "--quiet"]
     run = measured(cmd)
     metrics = json.loads((out / "metrics.json").read_text())
     label = f"full {tiles}x{size}^2 tiles, patch 64, width {width} depth {depth}, {metrics['epochs_run']} epochs"
@@ -184,7 +184,7 @@ path = model_io.save_model(model, Path(sys.argv[2]) / ("m." + sys.argv[3]), "onn
 loaded = model_io.load_model(path, "auto")
 t0 = time.perf_counter()
 predict_image(loaded, Sample("t", Path(sys.argv[1]), None, "t"), Path(sys.argv[2]) / "map.tif", overlap=32,
-              block=2048, probabilities=False)
+              block=4096, probabilities=False)
 print(time.perf_counter() - t0)
 """
 

@@ -30,6 +30,7 @@ def trained(tmp_path_factory):
     out = root / "full"
     code = main(["unet", "-action", "full", "-input_dir", str(root / "data"), "-output_dir", str(out), "-bands", BANDS,
                  "-selected-classes", CLASSES, "-b", "8", "-epochs", "30", "-lr", "0.003", "-patience", "30",
+                 "-lr_schedule", "constant",
                  "-data_aug", "True", "--quiet", *TINY])
     assert code == 0
     return root, out

@@ -32,7 +32,8 @@ def options(args: argparse.Namespace, pretrain: bool):
         epochs=args.epochs if args.epochs is not None else defaults[1],
         lr=args.lr if args.lr is not None else defaults[2], model_format=args.model_format,
         model_file=args.model_file, device=args.device, seed=args.seed, partial_labels=args.partial_labels,
-        width=args.width, depth=parse_depth(args.depth), patience=args.patience, val_fraction=args.val_fraction,
+        width=args.width, depth=parse_depth(args.depth), patience=args.patience, lr_schedule=args.lr_schedule,
+        val_fraction=args.val_fraction,
         overlap=args.overlap, probabilities=args.probabilities, block=args.block)
 
 

@@ -29,7 +29,7 @@ def run(workdir: Path) -> Section:
     simulate_segmentation(workdir / "data", tiles=3, size=256, seed=0)
     opts = Options(input_dir=workdir / "data", output_dir=workdir / "out", bands=["B2", "B3", "B4", "B8"],
                    selected_classes=[1, 2, 3, 4, 5, 6], patch_size=64, batch_size=8, epochs=30, lr=0.003,
-                   data_aug=True, width=8, depth=(1, 1, 1, 1), patience=30)
+                   data_aug=True, width=8, depth=(1, 1, 1, 1), patience=30, lr_schedule="constant")
     report = unet("full", opts)
     _, truth, _, _ = scene_arrays(256, 2, ("B2",))
     with rasterio.open(workdir / "out" / "predictions" / "scene_002.tif") as src:

@@ -31,6 +31,7 @@ class TrainSettings:
     patience: int = 5
     seed: int = 0
     device: str = "auto"
+    schedule: str = "cosine"  # or "constant"
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -98,8 +99,8 @@ def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator
 
 def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, s: TrainSettings,
           on_epoch: Callable[[dict], None] | None = None) -> dict:
-    """Train in place; keep the weights of the best validation mIoU; stop after `patience` epochs without
-    improvement. Returns history, best epoch, best summary and its confusion matrix."""
+    """Train in place (AdamW; cosine learning-rate decay over `epochs` or a constant rate); keep the weights of the best
+    validation mIoU; stop after `patience` epochs without improvement. Returns history, best epoch, best summary and its confusion matrix."""
     torch.manual_seed(s.seed)
     gen = torch.Generator().manual_seed(s.seed)
     device = pick_device(s.device)
@@ -108,12 +109,16 @@ def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: n
     weight = torch.from_numpy(class_weights(class_counts(y, n))).to(device) if s.balance else None
     criterion = make_criterion(s.criterion, weight).to(device)
     optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1), eta_min=s.lr * 0.01)
+             if s.schedule == "cosine" else None)
     history: list[dict] = []
     best: dict = {"miou": -1.0}
     best_state, best_cm, stale = None, None, 0
     for epoch in range(1, s.epochs + 1):
         t0 = time.perf_counter()
         loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device)
+        if sched is not None:
+            sched.step()
         if device.type == "cuda":
             torch.cuda.synchronize()
         seconds = time.perf_counter() - t0

@@ -51,10 +51,11 @@ class Options:
     width: int = 64
     depth: tuple[int, int, int, int] = (3, 4, 6, 3)
     patience: int = 5
+    lr_schedule: str = "cosine"
     val_fraction: float = 0.2
     overlap: int | None = None
     probabilities: bool = False
-    block: int = 2048
+    block: int = 4096
 
     def validate(self) -> Options:
         """Range checks of table 7 (before anything is written)."""
@@ -134,7 +135,8 @@ def train_action(o: Options, data_dir: Path | None = None) -> dict:
     xv, yv = dataset.load_split(data_dir, "val")
     model, backbone = build_model(o, manifest)
     settings = TrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, criterion=o.criterion,
-                             data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device)
+                             data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device,
+                             schedule=o.lr_schedule)
     t0 = time.perf_counter()
     result = train(model, x, lut[y], xv, lut[yv], settings, on_epoch=_log_epoch)
     model_io.save_model(model, model_path, o.model_format, {"bands": o.bands, "trained": result["best"]})
@@ -168,7 +170,7 @@ def predict_action(o: Options) -> list[Path]:
     samples = discover(o.input_dir, need_labels=False)
     _check_inputs(samples, model.config.bands)
     o.output_dir.mkdir(parents=True, exist_ok=True)
-    overlap = o.overlap if o.overlap is not None else model.config.patch_size // 4
+    overlap = o.overlap if o.overlap is not None else model.config.patch_size // 8
     return [predict_image(model, s, o.output_dir / f"{s.image.stem}.tif", overlap=overlap, block=o.block,
                           probabilities=o.probabilities) for s in samples]
 
@@ -189,7 +191,7 @@ def full_action(o: Options) -> dict:
     model = model_io.load_model(o.output_dir / Path(report["model"]).name, o.device)
     pred_dir = o.output_dir / "predictions"
     pred_dir.mkdir(exist_ok=True)
-    overlap = o.overlap if o.overlap is not None else o.patch_size // 4
+    overlap = o.overlap if o.overlap is not None else o.patch_size // 8
     n = len(o.class_values)
     cm = np.zeros((n, n), np.int64)
     lut = label_lut(o.class_values, o.partial_labels)
