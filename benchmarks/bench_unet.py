@@ -119,7 +119,7 @@ def ssl_rows(workdir: Path) -> list[dict]:
             if init == "moco":
                 model.encoder.load_state_dict(state)
             s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 60), batch_size=2, lr=1e-3, data_aug=True, patience=15,
-                              seed=seed)
+                              seed=seed, schedule="constant")
             train(model, pool_x[pick], pool_y[pick].astype(np.int16), val_x, val_y.astype(np.int16), s)
             scores[init].append(evaluate(model, test_x, test_y.astype(np.int16))[0]["miou"])
     note = (f"width {width} depth {depth}; MoCo v2 on {len(unl)} unlabelled 64^2 patches, {settings.epochs} epochs "

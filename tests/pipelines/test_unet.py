@@ -256,3 +256,22 @@ def test_docs_flag_table_is_the_parameter_definition():
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "unet.md"
     assert table() in docs.read_text()
+
+
+def test_predict_marks_input_nodata(trained, tmp_path, run_cli):
+    root, out = trained
+    with rasterio.open(root / "data" / "images" / "scene_000.tif") as src:
+        data, profile = src.read(), src.profile
+    data[:, 10:40, 100:180] = 0
+    profile.update(nodata=0)
+    with rasterio.open(tmp_path / "in.tif", "w", **profile) as dst:
+        dst.write(data)
+    code, _, err = run_cli("unet", "-action", "predict", "-input_dir", tmp_path, "-output_dir", tmp_path / "o",
+                           "-model_file", out / "unet.pt", "--quiet", "-threads", "1")
+    assert code == 0, err
+    with rasterio.open(tmp_path / "o" / "in.tif") as src:
+        pred = src.read(1)
+        assert src.nodata == 255
+    hole = np.zeros(pred.shape, bool)
+    hole[10:40, 100:180] = True
+    assert (pred[hole] == 255).all() and (pred[~hole] != 255).all()

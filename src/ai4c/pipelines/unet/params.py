@@ -23,6 +23,16 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"{text!r} is not True or False")
 
 
+def model_format(text: str) -> str:
+    """`Pytorch`/`pytorch`/`pt` -> Pytorch, `onnx`/`ONNX` -> onnx."""
+    value = str(text).strip().lower()
+    if value in ("pytorch", "pt", "torch"):
+        return "Pytorch"
+    if value == "onnx":
+        return "onnx"
+    raise argparse.ArgumentTypeError(f"{text!r} is not Pytorch or onnx")
+
+
 @dataclass(frozen=True)
 class Param:
     """One flag: its spellings, destination, type, default, choices and help."""
@@ -49,7 +59,7 @@ PARAMS = (
     Param(("-bands", "--bands"), "bands", str, None, None,
           "comma-separated S2 bands in the model's input order, e.g. B2,B3,B4,B8", seed=True, required=True),
     Param(("-selected-classes", "--selected-classes", "-selected_classes", "--selected_classes"), "selected_classes",
-          str, "1", None, "comma-separated label values (1-255) to learn; other values become background 0",
+          str, "1", None, "comma-separated label values (1-254) to learn; other values become background 0 (255 marks no data in maps)",
           seed=True),
     Param(("-data_aug", "--data_aug"), "data_aug", parse_bool, False, None,
           "augmentation: flips, rotations, radiometric jitter", seed=True),
@@ -62,7 +72,7 @@ PARAMS = (
     Param(("-patch_size", "--patch_size"), "patch_size", int, 256, None, "patch side in pixels: 64 or 256", seed=True),
     Param(("-lr", "--lr"), "lr", float, None, None, "initial learning rate (default 0.0001; 0.03 for pretrain)",
           seed=True),
-    Param(("-model_format", "--model_format"), "model_format", str, "Pytorch", MODEL_FORMATS,
+    Param(("-model_format", "--model_format"), "model_format", model_format, "Pytorch", MODEL_FORMATS,
           "format of the saved model", seed=True),
     Param(("-model_file", "--model_file"), "model_file", str, None, None,
           "train: file name written into -output_dir (default unet.pt / unet.onnx); predict: the model path",
@@ -114,13 +124,13 @@ def check_range(name: str, value: float, low: float, high: float) -> float:
 
 
 def parse_classes(text: str) -> list[int]:
-    """`1,3,5` -> [1, 3, 5]; each 1-255, no repeats."""
+    """`1,3,5` -> [1, 3, 5]; each 1-254 (255 is the maps' no-data value), no repeats."""
     try:
         values = [int(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
-        raise InvalidParameterError(f"-selected-classes {text!r} must be comma-separated integers 1-255") from None
-    if not values or any(not 1 <= v <= 255 for v in values) or len(set(values)) != len(values):
-        raise InvalidParameterError(f"-selected-classes {text!r} must be distinct integers 1-255")
+        raise InvalidParameterError(f"-selected-classes {text!r} must be comma-separated integers 1-254") from None
+    if not values or any(not 1 <= v <= 254 for v in values) or len(set(values)) != len(values):
+        raise InvalidParameterError(f"-selected-classes {text!r} must be distinct integers 1-254")
     return values
 
 

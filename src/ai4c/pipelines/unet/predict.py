@@ -16,12 +16,15 @@ from ai4c.ml.segmentation.infer import sliding_probabilities
 from ai4c.pipelines.unet.layout import Sample, band_indexes
 from ai4c.pipelines.unet.model_io import LoadedModel
 
+NODATA = 255  # class map value of input pixels that are no data in every band (when the input declares nodata)
+
 
 def _profile(src: rasterio.io.DatasetReader, window: Window, count: int) -> dict:
-    """Tiled, compressed uint8 GeoTIFF on the window's grid."""
+    """Tiled, compressed uint8 GeoTIFF on the window's grid (nodata 255 when the input has a nodata value)."""
     return {"driver": "GTiff", "width": int(window.width), "height": int(window.height), "count": count,
             "dtype": "uint8", "crs": src.crs, "transform": src.window_transform(window), "tiled": True,
-            "blockxsize": 256, "blockysize": 256, "compress": "deflate", "nodata": None, "BIGTIFF": "IF_SAFER"}
+            "blockxsize": 256, "blockysize": 256, "compress": "deflate",
+            "nodata": NODATA if src.nodata is not None and count == 1 else None, "BIGTIFF": "IF_SAFER"}
 
 
 def block_windows(window: Window, block: int) -> list[tuple[Window, Window]]:
@@ -62,7 +65,11 @@ def predict_image(model: LoadedModel, sample: Sample, out_path: Path, *, overlap
                     image = src.read(idx, window=grown).astype(np.float32)
                     probs = sliding_probabilities(image, model.predict, cfg.n_classes, patch, overlap, batch)
                     probs = probs[:, dr:dr + int(core.height), dc:dc + int(core.width)]
-                    dst.write(codes[probs.argmax(0)], 1, window=rel)
+                    classes = codes[probs.argmax(0)]
+                    if src.nodata is not None:  # pixels with no data in every band
+                        core_px = image[:, dr:dr + int(core.height), dc:dc + int(core.width)]
+                        classes[(core_px == np.float32(src.nodata)).all(0)] = NODATA
+                    dst.write(classes, 1, window=rel)
                     if pdst is not None:
                         pdst.write(np.rint(probs * 255).astype(np.uint8), window=rel)
                 dst.update_tags(classes=",".join(map(str, cfg.class_values)), bands=",".join(cfg.bands))
