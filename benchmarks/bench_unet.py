@@ -182,10 +182,10 @@ from ai4c.pipelines.unet.predict import predict_image
 model = UNet(UNetConfig(["B2", "B3", "B4", "B8"], list(range(7)), 64, (3, 4, 6, 3), 256))
 path = model_io.save_model(model, Path(sys.argv[2]) / ("m." + sys.argv[3]), "onnx" if sys.argv[3] == "onnx" else "Pytorch")
 loaded = model_io.load_model(path, "auto")
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 predict_image(loaded, Sample("t", Path(sys.argv[1]), None, "t"), Path(sys.argv[2]) / "map.tif", overlap=32,
               block=4096, probabilities=False)
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 
 
@@ -214,13 +214,14 @@ def predict_rows(workdir: Path) -> list[dict]:
         out = workdir / f"pred_{kind}"
         out.mkdir(exist_ok=True)
         run = measured([sys.executable, "-c", PREDICT, str(tile), str(out), kind, str(env("THREADS", 2))])
-        seconds = float(run.stdout.strip().splitlines()[-1])
+        seconds, cpu = (float(v) for v in run.stdout.strip().splitlines()[-1].split())
         label = "PyTorch" if kind == "pt" else "onnxruntime"
         rows.append({"benchmark": "unet predict", "metric": f"{label}: {side}^2 tile", "value": seconds, "unit": "s",
-                     "peak_gb": run.peak_gb})
+                     "peak_gb": run.peak_gb, "cpu_s": cpu, "load_average": os.getloadavg()[0]})
         if side < 10980:
             rows.append({"benchmark": "unet predict", "metric": f"{label}: 10980^2 extrapolated",
-                         "value": seconds * scale / 60, "unit": "min (area-scaled)"})
+                         "value": seconds * scale / 60, "unit": "min (area-scaled wall)",
+                         "cpu_min": cpu * scale / 60})
         rows.append({"benchmark": "unet predict", "metric": f"{label}: peak memory", "value": run.peak_gb,
                      "unit": "GB"})
     return rows
