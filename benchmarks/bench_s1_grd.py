@@ -39,7 +39,7 @@ import sarsen
 product = sarsen.Sentinel1SarProduct(sys.argv[1], measurement_group="IW/VV")
 sarsen.terrain_correction(product, sys.argv[3], output_urlpath=sys.argv[2])
 """
-SIM_SOURCES = ("s1.py", "s1_geometry.py", "s1_render.py", "s1_safe.py", "s1_write.py")
+SIM_SOURCES = ROOT / "src" / "ai4c" / "simulate" / "s1"  # the cache key hashes every module of the S1 simulator
 FULL_PIXELS = 8000 * 8000  # above this sarsen runs on an AoI
 
 
@@ -64,7 +64,7 @@ def _simulated(workdir: Path, size_text: str):
     """The simulated product of this size, from the cache when the simulator's sources are unchanged."""
     from ai4c.simulate.s1.grd import SimulatedGrd, simulate_grd
 
-    digest = hashlib.sha1(b"".join((ROOT / "src" / "ai4c" / "simulate" / f).read_bytes() for f in SIM_SOURCES))
+    digest = hashlib.sha1(b"".join(f.read_bytes() for f in sorted(SIM_SOURCES.glob("*.py"))))
     cache = workdir / f"sim-{size_text}-hilly-11-{digest.hexdigest()[:10]}"
     record = cache / "sim.json"
     if record.exists():

@@ -63,8 +63,41 @@ def test_aoi_outside_footprint(run_cli, tmp_path, product):
 
 
 def test_unwritable_output(run_cli, tmp_path, product):
+    (tmp_path / "no").write_text("a file where a folder should be")
     code, _, err = run_cli("s2-pre", "--quiet", "--input", product.path, "--output_path", tmp_path / "no" / "dir" / "o.tif")
-    assert code == 2 and "does not exist" in err and not (tmp_path / "no").exists()
+    assert code == 2 and "no is a file" in err
+
+
+def test_missing_output_folders_are_created(run_cli, tmp_path, product):
+    target = tmp_path / "new" / "dir" / "o.tif"
+    code, _, err = run_cli("s2-pre", "--quiet", "--input", product.path, "--output_path", target)
+    assert code == 0, err
+    assert target.is_file()
+
+
+def test_trailing_separator_means_a_folder(run_cli, tmp_path, product):
+    code, _, err = run_cli("s2-pre", "--quiet", "--input", product.path, "--output_path", f"{tmp_path / 'out'}/")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "out").glob("*.tif")] == [f"{product.path.stem}.tif"]
+    assert not (tmp_path / "out").is_file()
+
+
+def test_existing_output_needs_overwrite(run_cli, tmp_path, product):
+    target = tmp_path / "o.tif"
+    target.write_bytes(b"old")
+    code, _, err = run_cli("s2-pre", "--quiet", "--input", product.path, "--output_path", target)
+    assert code == 2 and "already exists; give --overwrite" in err and target.read_bytes() == b"old"
+    code, _, err = run_cli("s2-pre", "--quiet", "--overwrite", "--input", product.path, "--output_path", target)
+    assert code == 0, err
+    assert target.read_bytes()[:2] in (b"II", b"MM")      # a TIFF now
+
+
+def test_debug_shows_the_chained_cause(run_cli, tmp_path, product):
+    code, _, err = run_cli("s2-pre", "--debug", "--input", product.path, "--output_path", tmp_path / "o.tif",
+                           "--AoI", "POLYGON((1 2, 3")
+    assert code == 2
+    assert "direct cause of the following exception" in err and "AoIError" in err
+    assert not list(tmp_path.glob("o.tif*"))
 
 
 def test_landsea_without_dem(run_cli, tmp_path, product):
@@ -82,10 +115,12 @@ def test_good_run_and_script_entry_point(tmp_path, product, capsys):
 def test_graph_show_and_edited_graph_runs(run_cli, tmp_path, product):
     code, text, _ = run_cli("graph", "show", "s2-pre")
     assert code == 0
-    for step in ("S2-Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write"):
+    for step in ("Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write"):
         assert f"operator: {step}" in text
     assert "upsampling: Nearest" in text and "downsampling: First" in text
-    edited = text.replace("cloudmask: None", "cloudmask: L2A")
+    assert "one of Nearest, Bilinear, Bicubic" in text      # the parameters are described above the steps
+    # a graph file of the old operator names still runs (S2-Read is now Read)
+    edited = text.replace("cloudmask: None", "cloudmask: L2A").replace("operator: Read", "operator: S2-Read")
     start = edited.index("- operator: Reproject")
     end = edited.index("- operator: Write")
     edited = edited[:start] + edited[end:]

@@ -44,8 +44,8 @@ def test_bad_batch_size_message(tmp_path, capsys):
 def test_trains_through_script(tmp_path, capsys):
     rng = np.random.default_rng(0)
     data = write_set(tmp_path / "in", rng.normal(size=(16, 12, 9)).astype(np.float32), rng.integers(0, 16, 16))
-    (tmp_path / "out").mkdir()
-    code = main(["--input_dir", str(data), "--output_dir", str(tmp_path / "out"), "--n_epochs", "2",
-                 "--batch_size", "8", "--quiet"])
+    out = tmp_path / "new" / "model"          # missing folders are created (issue 13), the hyphen alias works
+    code = main(["--input_dir", str(data), "--output_dir", f"{out}/", "--n_epochs", "2",
+                 "--batch-size", "8", "--quiet"])
     assert code == 0 and "trained 2 epochs" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["lstm_model.h5", "lstm_report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["lstm_model.h5", "lstm_report.json"]

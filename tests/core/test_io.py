@@ -49,8 +49,11 @@ def test_xarray_formats_roundtrip(tmp_path, fmt, name):
 def test_unknown_format_and_unwritable_output(tmp_path):
     with pytest.raises(InvalidParameterError, match="unknown"):
         write_raster(_raster(), tmp_path / "x.tif", "NoSuchDriver")
-    with pytest.raises(OutputError, match="does not exist"):
-        write_raster(_raster(), tmp_path / "missing" / "x.tif")
+    written = write_raster(_raster(), tmp_path / "missing" / "deeper" / "x.tif")   # folders are created
+    assert written.is_file()
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="afile is a file"):
+        write_raster(_raster(), tmp_path / "afile" / "x.tif")
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):

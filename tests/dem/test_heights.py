@@ -56,3 +56,41 @@ def test_geoid_grid_file_from_the_environment(tmp_path, monkeypatch):
         assert np.allclose(n, 12.25, atol=1e-4)  # the configured grid wins over any system one
     finally:
         geoid._transformer.cache_clear()
+
+
+def test_one_reader_for_hgt_folders(tmp_path):
+    """Geocoding's window and the lazy DEM read a folder of tiles (any extension case, zipped or not) alike."""
+    import zipfile
+
+    from ai4c.dem.source import open_dem
+
+    lat = np.linspace(42, 41, 1201)[:, None]
+    lon = np.linspace(12, 13, 1201)[None, :]
+    plane = (1000 * (lon - 12) + 100 * (lat - 41)).astype(">i2")
+    plane[:10, :10] = -32768  # a void in the north-west corner
+    plane.tofile(tmp_path / "N41E012.HGT")
+    with zipfile.ZipFile(tmp_path / "N41E013.hgt.zip", "w") as archive:
+        archive.writestr("N41E013.hgt", np.full((1201, 1201), 7, ">i2").tobytes())
+    sampler = read_dem_window(tmp_path, (12.2, 41.2, 13.5, 41.8))
+    h = sampler(np.array([12.25, 12.75, 13.3, 12.0005]), np.array([41.5, 41.25, 41.5, 41.9995]))
+    np.testing.assert_allclose(h[:3], [250 + 50, 750 + 25, 7], atol=1.0)
+    assert np.isnan(h[3])  # the void
+    lazy = open_dem(tmp_path)
+    assert lazy.shape == (1201, 2401) and float(lazy.sel(x=12.75, y=41.25, method="nearest")) == pytest.approx(775, abs=1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for reader in (lambda p: read_dem_window(p, (0, 0, 1, 1)), open_dem):
+        with pytest.raises(InvalidProductError, match="holds no SRTM .hgt tiles"):
+            reader(empty)
+
+
+def test_broken_geoid_grid_is_skipped_with_a_warning(tmp_path, monkeypatch, caplog):
+    (tmp_path / "egm96_15.gtx").write_bytes(b"not a grid")
+    monkeypatch.setenv("AI4C_EGM96_GRID", str(tmp_path))
+    geoid._transformer.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="ai4c.dem.geoid"):
+            geoid.available()
+        assert any("egm96_15.gtx" in r.getMessage() and "skipped" in r.getMessage() for r in caplog.records)
+    finally:
+        geoid._transformer.cache_clear()

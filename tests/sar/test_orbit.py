@@ -7,8 +7,9 @@ import pytest
 from tests.conftest import shared
 
 from ai4c.core.errors import DependencyMissingError
+from ai4c.products.eof import covers, find_orbit, read_eof
 from ai4c.products.sentinel1 import open_grd, to_datetime64
-from ai4c.sar.orbit import covers, find_orbit, interpolate, read_eof
+from ai4c.sar.orbit import interpolate
 
 XS_GRD = "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_026269_032297_ECC8.SAFE"
 

@@ -63,7 +63,7 @@ def _s3_fetch(url: str, part: Path, client: Any, progress: bool) -> str | None:
     except BadInputError:
         raise
     except Exception as exc:
-        raise s3_error(exc, url) from None
+        raise s3_error(exc, url) from exc
     etag = str(head.get("ETag", "")).strip('"')
     return etag if len(etag) == 32 and "-" not in etag else None
 

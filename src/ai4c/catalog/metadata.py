@@ -50,8 +50,8 @@ def _xml_from_safe(path: Path, suffix: str) -> bytes | None:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(suffix)]
             return archive.read(names[0]) if names else None
-    except zipfile.BadZipFile:
-        raise InvalidProductError(f"{path} is not a readable zip; re-download it") from None
+    except zipfile.BadZipFile as err:
+        raise InvalidProductError(f"{path} is not a readable zip; re-download it") from err
 
 
 def _first(root: etree._Element, local_name: str) -> str | None:

@@ -90,8 +90,8 @@ def parse_time(text: str | None) -> dt.datetime | None:
     value = str(text).strip().replace("Z", "+00:00")
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidParameterError(f"{text!r} is not an ISO 8601 time; use e.g. 2020-03-03 or 2020-03-03T01:00:00Z") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"{text!r} is not an ISO 8601 time; use e.g. 2020-03-03 or 2020-03-03T01:00:00Z") from err
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 

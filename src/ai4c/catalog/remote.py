@@ -24,16 +24,16 @@ def _get_json(client: httpx.Client, url: str, params: dict | None = None) -> Any
     """GET a JSON document, turning network failures into one-line errors."""
     try:
         response = client.get(url, params=params)
-    except httpx.TimeoutException:
-        raise BadInputError(f"catalogue {url} did not answer in time; check the endpoint or raise 'timeout'") from None
+    except httpx.TimeoutException as err:
+        raise BadInputError(f"catalogue {url} did not answer in time; check the endpoint or raise 'timeout'") from err
     except httpx.HTTPError as exc:
-        raise BadInputError(f"catalogue {url} is unreachable ({type(exc).__name__}); check the endpoint") from None
+        raise BadInputError(f"catalogue {url} is unreachable ({type(exc).__name__}); check the endpoint") from exc
     if response.status_code >= 400:
         raise BadInputError(f"catalogue {url} answered HTTP {response.status_code}: {response.text[:200]!r}")
     try:
         return response.json()
-    except ValueError:
-        raise BadInputError(f"catalogue {url} did not return JSON") from None
+    except ValueError as err:
+        raise BadInputError(f"catalogue {url} did not return JSON") from err
 
 
 def _aoi_wkt(query: SearchQuery) -> str:
@@ -182,7 +182,7 @@ class StacClient:
                 if count >= query.max_results:
                     return
         except (APIError, OSError) as exc:
-            raise BadInputError(f"STAC API {self.config['endpoint']} failed: {str(exc)[:200]}") from None
+            raise BadInputError(f"STAC API {self.config['endpoint']} failed: {str(exc)[:200]}") from exc
 
     def parse(self, item: dict, collection: str) -> Product:
         """One STAC Item -> Product (first data asset as href)."""

@@ -65,7 +65,7 @@ def list_s3(url: str, client: Any) -> Iterator[str]:
             for entry in page.get("Contents", []):
                 yield f"s3://{where.bucket}/{entry['Key']}"
     except Exception as exc:
-        raise s3_error(exc, url) from None
+        raise s3_error(exc, url) from exc
 
 
 def fetch_to(url: str, target: Path, client: Any | None = None) -> Path:
@@ -75,7 +75,7 @@ def fetch_to(url: str, target: Path, client: Any | None = None) -> Path:
         try:
             (client or s3_client()).download_file(where.bucket, where.key, str(target))
         except Exception as exc:
-            raise s3_error(exc, url) from None
+            raise s3_error(exc, url) from exc
         return target
     path = Path(url)
     if not path.exists():

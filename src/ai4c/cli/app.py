@@ -27,14 +27,34 @@ class Command:
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Entry point of the standalone script: parse, run, exit with the mapped status."""
-        parser = argparse.ArgumentParser(prog=self.script or self.name, description=self.help)
+        parser = Parser(prog=self.script or self.name, description=self.help)
         self.add_arguments(parser)
         add_common_options(parser)
-        args = parser.parse_args(argv)
-        code = run_guarded(self.run, args)
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as err:
+            code = err.report()
+        else:
+            code = run_guarded(self.run, args)
         if argv is None:
             sys.exit(code)
         return code
+
+
+class UsageError(Exception):
+    """A command line argparse cannot parse (unknown flag, value not among the choices, missing flag)."""
+
+    def report(self) -> int:
+        """One line on stderr, exit status 2 (like every other bad input)."""
+        print(f"error: {self}", file=sys.stderr)
+        return 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with ai4c's error contract: one line `error: ...` and exit status 2, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +62,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     common = parser.add_argument_group("common options")
     common.add_argument("--debug", action="store_true", help="show the traceback of errors")
     common.add_argument("--quiet", action="store_true", help="no progress bars or warnings")
+    common.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     common.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="dask.distributed scheduler address (or local:N); default: local threads")
 
@@ -56,9 +77,10 @@ def run_guarded(func: Callable[[argparse.Namespace], int | None], args: argparse
     log.configure(quiet=quiet, debug=debug)
     progress.set_enabled(not quiet)
     try:
+        from ai4c.core.outputs import overwriting
         from ai4c.core.parallel import scheduler
 
-        with scheduler(getattr(args, "scheduler", None)):
+        with scheduler(getattr(args, "scheduler", None)), overwriting(bool(getattr(args, "overwrite", False))):
             return int(func(args) or 0)
     except Ai4cError as exc:
         if debug:

@@ -7,18 +7,17 @@ import json
 import sys
 
 from ai4c.cli.app import Command
+from ai4c.core.params import add_arguments
+from ai4c.pipelines.parameters import AqganParameters
 
 DATASETS = ("cams-eu", "eac4", "era5", "static")
 
 
 def _dates(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """--start-date, --end-date, --config."""
-    parser.add_argument("--start-date", dest="start_date", required=required, metavar="YYYYMMDDHH",
-                        help="first hour of the period")
-    parser.add_argument("--end-date", dest="end_date", required=required, metavar="YYYYMMDDHH",
-                        help="last hour of the period (inclusive)")
-    parser.add_argument("--config", required=required, metavar="YAML",
-                        help="configuration file (`aqgan-preproc --print-config` prints a documented example)")
+    """--start-date, --end-date, --config (AqganParameters)."""
+    add_arguments(parser, AqganParameters, only=("config", "start_date", "end_date"),
+                  required=("config", "start_date", "end_date") if required else (),
+                  defaults={"config": None, "start_date": None, "end_date": None})
 
 
 def _model(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +42,7 @@ def _preproc_args(parser: argparse.ArgumentParser) -> None:
     """Preprocessing flags."""
     _dates(parser, required=False)
     parser.add_argument("--dataset", choices=DATASETS, help="which input to preprocess")
-    parser.add_argument("--print-config", dest="print_config", action="store_true",
+    parser.add_argument("--print_config", "--print-config", dest="print_config", action="store_true",
                         help="print the documented example config.yaml and exit")
 
 
@@ -70,8 +69,7 @@ def _preproc(args: argparse.Namespace) -> int:
 def _train_args(parser: argparse.ArgumentParser) -> None:
     """Training flags."""
     _model(parser)
-    parser.add_argument("--no-resume", dest="resume", action="store_false",
-                        help="start from scratch even when a checkpoint of this period exists")
+    add_arguments(parser, AqganParameters, only=("resume",))
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from ai4c.cli.app import Command
 
 def _provider_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--provider", default="local", help="local (default), creodias, cdse-odata, stac, or your own")
-    parser.add_argument("--provider-config", default=None, metavar="YAML", help="extra/overriding provider entries")
+    parser.add_argument("--provider_config", "--provider-config", default=None, metavar="YAML", help="extra/overriding provider entries")
     parser.add_argument("--catalog", default=None, help="local catalogue file (provider local)")
     parser.add_argument("--endpoint", default=None, help="override the provider's endpoint URL")
 
@@ -22,7 +22,7 @@ def _overrides(args: argparse.Namespace) -> dict:
 def _index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="folder or s3://bucket/prefix with SAFE products and S5P NetCDF files")
     parser.add_argument("--catalog", required=True, help="catalogue file to create or update (SQLite)")
-    parser.add_argument("--endpoint-url", default=None, help="S3 endpoint URL (else AI4C_S3_ENDPOINT)")
+    parser.add_argument("--endpoint_url", "--endpoint-url", default=None, help="S3 endpoint URL (else AI4C_S3_ENDPOINT)")
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -35,7 +35,7 @@ def _index(args: argparse.Namespace) -> int:
 
 def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--collection", required=True, help="SENTINEL-1, SENTINEL-2, SENTINEL-5P, ...")
-    parser.add_argument("--product-type", default=None, help="e.g. L2__CO____, S2MSI2A, GRD")
+    parser.add_argument("--product_type", "--product-type", default=None, help="e.g. L2__CO____, S2MSI2A, GRD")
     parser.add_argument("--start", required=True, help="period start, ISO 8601")
     parser.add_argument("--end", required=True, help="period end, ISO 8601")
     parser.add_argument("--aoi", default=None, help="WKT polygon in lon/lat or a vector file")

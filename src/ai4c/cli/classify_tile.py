@@ -5,27 +5,27 @@ from __future__ import annotations
 import argparse
 
 from ai4c.cli.app import Command
+from ai4c.core.params import add_arguments, from_namespace
+from ai4c.pipelines.parameters import TileClassifierParameters
 
 
 def _args(parser: argparse.ArgumentParser) -> None:
-    """The seed's flags plus post-processing and memory parameters."""
+    """The seed's flags plus post-processing and memory parameters (TileClassifierParameters)."""
     parser.add_argument("--input_dir", required=True,
                         help="folder with the .h5 model and optionally a mask GeoTIFF (0 = classify, other = ignore)")
-    parser.add_argument("--output_dir", required=True, help="folder for CropType_<tile>_<YYYY>.tif (+ STAC, PNG)")
+    parser.add_argument("--output_dir", required=True,
+                        help="folder for CropType_<tile>_<YYYY>.tif (+ STAC, PNG); created when missing")
     parser.add_argument("--mc_dir", required=True, help="folder with the 12 monthly composites MC_<tile>_<YYYYMM>.tif")
-    parser.add_argument("--majority_size", type=int, default=3, help="majority filter window, odd (1 = off; default 3)")
-    parser.add_argument("--min_patch", type=int, default=10,
-                        help="patches smaller than this many pixels merge into their neighbours (0 = off; default 10)")
-    parser.add_argument("--block", type=int, default=1024, help="block side in pixels (memory ~ 0.5 GB at 1024)")
-    parser.add_argument("--no-quicklook", dest="quicklook", action="store_false", help="skip the PNG quick-look")
+    add_arguments(parser, TileClassifierParameters)
 
 
 def _run(args: argparse.Namespace) -> int:
     """Classify and print the output path."""
     from ai4c.pipelines.classify_tile import run
 
-    path = run(args.input_dir, args.output_dir, args.mc_dir, args.majority_size, args.min_patch, args.block,
-               quicklook=args.quicklook)
+    p = from_namespace(TileClassifierParameters, args)
+    path = run(args.input_dir, args.output_dir, args.mc_dir, p.majority_size, p.min_patch, p.block, p.batch,
+               p.quicklook)
     print(f"crop-type map: {path}")
     return 0
 

@@ -37,8 +37,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--rest-port", type=int, default=8000, help="REST port (0 = no REST)")
-    parser.add_argument("--grpc-port", type=int, default=8061, help="gRPC port (0 = no gRPC)")
+    parser.add_argument("--rest_port", "--rest-port", type=int, default=8000, help="REST port (0 = no REST)")
+    parser.add_argument("--grpc_port", "--grpc-port", type=int, default=8061, help="gRPC port (0 = no gRPC)")
     _common(parser)
 
 

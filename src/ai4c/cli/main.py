@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from ai4c import __version__
-from ai4c.cli.app import Command, add_common_options, run_guarded
+from ai4c.cli.app import Command, Parser, UsageError, add_common_options, run_guarded
 
 SKIP = {"app", "main", "options"}
 
@@ -29,7 +29,7 @@ def discover_commands() -> list[Command]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The `ai4c` parser: top-level commands plus groups (graph, simulate, store, ...)."""
-    parser = argparse.ArgumentParser(prog="ai4c", description="AI4Copernicus services without SNAP.")
+    parser = Parser(prog="ai4c", description="AI4Copernicus services without SNAP.")
     parser.add_argument("--version", action="version", version=f"ai4c {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
@@ -52,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `ai4c ...` and run the chosen command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as err:
+        code = err.report()
+        if argv is None:
+            sys.exit(code)
+        return code
     if not getattr(args, "_run", None):
         parser.print_help()
         code = 2

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from ai4c.cli.app import Command, csv_list
-from ai4c.cli.options import add_aoi, add_grid, add_landsea, add_output
+from ai4c.cli.app import Command
+from ai4c.cli.options import add_output_path
+from ai4c.core.params import add_arguments, from_namespace
+from ai4c.pipelines.parameters import S2PreParameters
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, metavar="PATH", help="S2 L1C or L2A product: .SAFE folder or zip")
-    parser.add_argument("--bands", default="B2,B3,B4,B8", help="comma-separated bands B1..B12, B8A (default B2,B3,B4,B8)")
-    add_landsea(parser)
-    parser.add_argument("--cloudmask", default="None", help="L2A (SCL 3,8,9,10), L1C (MSK_CLASSI/GML) or None")
-    add_aoi(parser)
-    add_grid(parser, resolution=10.0, projection="UTM")
-    parser.add_argument("--upsampling", default="Nearest", help="Nearest (default), Bilinear or Bicubic")
-    parser.add_argument("--downsampling", default="First", help="First (default), Min, Max, Mean or Median")
-    parser.add_argument("--flagdownsampling", default="First",
-                        help="First (default), FlagAnd, FlagOr, FlagMedianAnd or FlagMedianOr")
-    add_output(parser)
+    add_output_path(parser)
+    add_arguments(parser, S2PreParameters)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ai4c.pipelines.s2_pre import run
 
-    path = run(args.input, args.output_path, output_format=args.output_format, quicklook=args.quicklook,
-               bands=csv_list(args.bands), resolution=args.resolution, projection=args.projection, aoi=args.aoi,
-               upsampling=args.upsampling, downsampling=args.downsampling, flagdownsampling=args.flagdownsampling,
-               cloudmask=args.cloudmask, landseamask=args.landseamask, dem=args.dem)
+    path = run(args.input, args.output_path, from_namespace(S2PreParameters, args))
     if not args.quiet:
         print(path)
     return 0

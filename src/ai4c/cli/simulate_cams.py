@@ -17,7 +17,7 @@ def _simulate_args(parser: argparse.ArgumentParser) -> None:
                         help="old (time) or new data-store layout (valid_time, number, expver)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the static fields and the weather")
     parser.add_argument("--size", default="128x192", metavar="NYxNX", help="high-resolution grid size (0.1 deg)")
-    parser.add_argument("--bbox-origin", dest="origin", default="2.0,44.0", metavar="LON,LAT",
+    parser.add_argument("--bbox_origin", "--bbox-origin", dest="origin", default="2.0,44.0", metavar="LON,LAT",
                         help="south-west corner")
 
 
@@ -32,9 +32,9 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         ny, nx = (int(v) for v in args.size.lower().split("x"))
         lon0, lat0 = (float(v) for v in args.origin.split(","))
-    except ValueError:
+    except ValueError as err:
         raise InvalidParameterError(f"--size {args.size!r} / --bbox-origin {args.origin!r} must look like "
-                                    "128x192 and 2.0,44.0") from None
+                                    "128x192 and 2.0,44.0") from err
     if ny % 8 or nx % 8 or ny < 64 or nx < 64:
         raise InvalidParameterError(f"--size {args.size} must be multiples of 8, at least 64x64")
     paths = simulate_cams(args.output, args.start_date, args.hours, layout=args.layout, seed=args.seed,

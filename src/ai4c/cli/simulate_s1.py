@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         size = tuple(int(v) for v in args.size.lower().split("x"))
         centre = tuple(float(v) for v in args.centre.split(","))
-    except ValueError:
-        raise InvalidParameterError(f"--size {args.size!r} / --centre {args.centre!r}: use 256x256 and lat,lon") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"--size {args.size!r} / --centre {args.centre!r}: use 256x256 and lat,lon") from err
     if len(size) != 2 or min(size) < 16 or len(centre) != 2:
         raise InvalidParameterError(f"--size {args.size!r} must be LINESxSAMPLES >= 16x16, --centre lat,lon")
     direction = check_choice("pass", args.pass_direction, ("ascending", "descending"))

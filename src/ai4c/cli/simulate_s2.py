@@ -18,7 +18,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, metavar="DIR", help="folder to write the product into")
     parser.add_argument("--zip", action="store_true", help="write a .zip whose root is the .SAFE folder")
     parser.add_argument("--tile", default="33UVP", help="MGRS tile giving the UTM origin (default 33UVP)")
-    parser.add_argument("--cloud-cover", dest="cloud_cover", type=float, default=0.15, metavar="F",
+    parser.add_argument("--cloud_cover", "--cloud-cover", dest="cloud_cover", type=float, default=0.15, metavar="F",
                         help="fraction of the scene under opaque cloud, 0 <= F < 1 (default 0.15)")
     parser.add_argument("--bands", default=None, type=csv_list, metavar="B2,B3,...",
                         help="only these spectral bands (faster; the product is then incomplete)")

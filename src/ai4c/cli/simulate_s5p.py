@@ -27,8 +27,8 @@ def _run(args: argparse.Namespace) -> int:
         bbox = tuple(float(v) for v in args.bbox.split(","))
         lines, pixels = (int(v) for v in args.size.lower().split("x"))
         day = dt.datetime.strptime(args.date, "%Y%m%d").replace(hour=1, minute=35, tzinfo=dt.UTC)
-    except ValueError:
-        raise InvalidParameterError("use --bbox lon0,lat0,lon1,lat1 --size LINESxPIXELS --date YYYYMMDD") from None
+    except ValueError as err:
+        raise InvalidParameterError("use --bbox lon0,lat0,lon1,lat1 --size LINESxPIXELS --date YYYYMMDD") from err
     if len(bbox) != 4:
         raise InvalidParameterError(f"--bbox needs 4 numbers, got {args.bbox!r}")
     Path(args.output).mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ def _simulate_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, help="new folder for the simulated dataset")
     parser.add_argument("--tiles", type=csv_list, default=None,
                         help="comma-separated TimeSen2Crop tiles (default: the 15 tiles of the real set)")
-    parser.add_argument("--samples-per-class", "--samples_per_class", dest="samples_per_class", type=int,
+    parser.add_argument("--samples_per_class", "--samples-per-class", dest="samples_per_class", type=int,
                         default=50, help="samples per class and tile, scaled by class frequency (default 50)")
     parser.add_argument("--balanced", action="store_true", help="the same number of samples in every class")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -12,9 +12,9 @@ from ai4c.cli.app import Command
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", required=True, type=Path, help="store folder (created when absent)")
-    parser.add_argument("--no-entailment", action="store_true",
+    parser.add_argument("--no_entailment", "--no-entailment", action="store_true",
                         help="no RDFS entailment graph (GeoSPARQL's RDFS entailment extension off)")
-    parser.add_argument("--no-rewrite", action="store_true",
+    parser.add_argument("--no_rewrite", "--no-rewrite", action="store_true",
                         help="topological triple patterns match asserted triples only (query rewrite off)")
 
 
@@ -107,7 +107,7 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     _store_option(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=7200, help="TCP port")
-    parser.add_argument("--update-token", default=os.environ.get("AI4C_STORE_TOKEN"),
+    parser.add_argument("--update_token", "--update-token", default=os.environ.get("AI4C_STORE_TOKEN"),
                         help="enable updates for clients sending 'Authorization: Bearer TOKEN' "
                              "(default: $AI4C_STORE_TOKEN; none: read-only)")
     parser.add_argument("--timeout", type=float, default=60.0, help="query time limit in seconds")

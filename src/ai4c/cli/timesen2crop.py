@@ -11,15 +11,15 @@ def _prepare_args(parser: argparse.ArgumentParser) -> None:
     """Flags of `timesen2crop prepare`."""
     parser.add_argument("--root", required=True, help="TimeSen2Crop folder holding the tile folders")
     parser.add_argument("--output_dir", required=True, help="folder for train.npy, y_train.npy, val/test sets")
-    parser.add_argument("--val-tiles", "--val_tiles", dest="val_tiles", type=csv_list, default=[],
+    parser.add_argument("--val_tiles", "--val-tiles", dest="val_tiles", type=csv_list, default=[],
                         help="comma-separated tiles for the validation set (e.g. 33UVP)")
-    parser.add_argument("--test-tiles", "--test_tiles", dest="test_tiles", type=csv_list, default=[],
+    parser.add_argument("--test_tiles", "--test-tiles", dest="test_tiles", type=csv_list, default=[],
                         help="comma-separated tiles for the test set")
     parser.add_argument("--monthly", action="store_true",
                         help="12 monthly medians of the clear samples (Sep..Aug), the monthlycomposite features")
     parser.add_argument("--step", type=int, default=10,
                         help="without --monthly: days between the interpolated clear-sky samples (default 10)")
-    parser.add_argument("--max-per-class", "--max_per_class", dest="max_per_class", type=int, default=None,
+    parser.add_argument("--max_per_class", "--max-per-class", dest="max_per_class", type=int, default=None,
                         help="read at most this many samples per class and tile")
 
 

@@ -68,7 +68,7 @@ def _parse_wkt(text: str) -> BaseGeometry:
         return shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
         short = text if len(text) < 60 else text[:57] + "..."
-        raise AoIError(f"invalid WKT for the AoI {short!r} ({exc}); give e.g. 'POLYGON((lon lat, ...))'") from None
+        raise AoIError(f"invalid WKT for the AoI {short!r} ({exc}); give e.g. 'POLYGON((lon lat, ...))'") from exc
 
 
 def _read_vector(path: Path) -> AoI:
@@ -78,7 +78,7 @@ def _read_vector(path: Path) -> AoI:
     try:
         meta, _, wkb, _ = pyogrio.raw.read(path)
     except Exception as exc:
-        raise AoIError(f"cannot read AoI file {path}: {exc}") from None
+        raise AoIError(f"cannot read AoI file {path}: {exc}") from exc
     geoms = shapely.from_wkb(wkb)
     crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else WGS84
     return _polygonal(shapely.union_all(geoms), crs, str(path))

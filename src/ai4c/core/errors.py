@@ -57,8 +57,8 @@ def check_positive(name: str, value: float) -> float:
     """Return `value` when it is a finite number > 0, else raise."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name}={value!r} must be a number > 0") from None
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{name}={value!r} must be a number > 0") from err
     if not number > 0 or number == float("inf"):
         raise InvalidParameterError(f"{name}={value!r} must be a number > 0")
     return number

@@ -41,9 +41,9 @@ def resolve_crs(spec: str | None, *, native: CRS | None = None, center_lonlat: t
         return CRS.from_epsg(4326)
     try:
         return CRS.from_user_input(text)
-    except CRSError:
+    except CRSError as err:
         raise InvalidParameterError(
-            f"projection {text!r} is not a CRS; use UTM, WGS84, EPSG:n, a PROJ string or WKT") from None
+            f"projection {text!r} is not a CRS; use UTM, WGS84, EPSG:n, a PROJ string or WKT") from err
 
 
 def pixel_size(resolution_m: float, crs: CRS) -> float:

@@ -18,6 +18,10 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from ai4c.core.errors import InvalidParameterError, OutputError
+from ai4c.core.outputs import check_writable, output_folder
+
+__all__ = ["atomic_path", "check_writable", "extension_for", "normalise_format", "write_raster",
+           "write_text_atomic"]
 
 EXTENSIONS = {"gtiff": ".tif", "geotiff": ".tif", "cog": ".tif", "netcdf": ".nc", "zarr": ".zarr",
               "enviheader": ".hdr", "envi": ".img", "hfa": ".img", "png": ".png", "jp2openjpeg": ".jp2",
@@ -52,24 +56,12 @@ def extension_for(fmt: str) -> str:
     return EXTENSIONS.get(normalise_format(fmt).lower(), "." + normalise_format(fmt).lower())
 
 
-def check_writable(path: Path) -> Path:
-    """Fail early, before any computation, when `path` cannot be created."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"output folder {parent} does not exist; create it or choose another --output_path")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"output folder {parent} is not writable; choose another --output_path")
-    if path.is_dir() and path.suffix.lower() not in (".zarr",):
-        raise OutputError(f"output path {path} is a folder; give a file name")
-    return path
-
-
 @contextmanager
 def atomic_path(final: Path | str) -> Iterator[Path]:
     """Yield a path with `final`'s name inside a hidden scratch folder beside it; on success move it
     (and any sidecar files a driver wrote, e.g. ENVI's .hdr) onto the target, else remove everything."""
     final = check_writable(Path(final))
+    output_folder(final.parent if str(final.parent) else ".")
     scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         yield scratch / final.name
@@ -193,7 +185,7 @@ def _write_via_gdal_copy(da: xr.DataArray, tmp: Path, driver: str, nodata: float
         try:
             rasterio.shutil.copy(staging, tmp, driver=driver, **options)
         except Exception as exc:  # GDAL refuses dtypes or features per driver
-            raise InvalidParameterError(f"GDAL driver {driver} cannot write this raster: {exc}") from None
+            raise InvalidParameterError(f"GDAL driver {driver} cannot write this raster: {exc}") from exc
 
 
 def _write_xarray_store(da: xr.DataArray, tmp: Path, driver: str, nodata: float | None,

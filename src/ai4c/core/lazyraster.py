@@ -55,7 +55,7 @@ class WindowedBand:
             return thread_dataset(self.path).read(self.band, window=Window(cols[0], rows[0], width, height))
         except Exception as exc:  # rasterio/GDAL decoding errors: truncated or corrupt file
             raise InvalidProductError(f"cannot decode {self.path} ({str(exc).splitlines()[0]}); the file is "
-                                      "damaged, download the product again") from None
+                                      "damaged, download the product again") from exc
 
 
 def raster_info(path: str) -> tuple[CRS | None, Affine, int, int, int, str, float | None, tuple[int, int]]:
@@ -69,7 +69,7 @@ def raster_info(path: str) -> tuple[CRS | None, Affine, int, int, int, str, floa
                     tuple(ds.block_shapes[0]))
     except rasterio.errors.RasterioIOError as exc:
         raise InvalidProductError(f"cannot open raster {path} ({str(exc).splitlines()[0]}); the file is missing "
-                                  "or damaged") from None
+                                  "or damaged") from exc
 
 
 def open_lazy(path: str | Path, band: int = 1, *, chunks: int | tuple[int, int] | None = None,

@@ -35,7 +35,7 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
         else:
             client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise BadInputError(f"cannot reach dask scheduler {address!r} ({exc}); check --scheduler") from None
+        raise BadInputError(f"cannot reach dask scheduler {address!r} ({exc}); check --scheduler") from exc
     try:
         with client.as_current():
             yield client

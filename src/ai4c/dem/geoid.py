@@ -10,6 +10,7 @@ of up to about +-100 m, typically 40-50 m in Europe).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 
 GRID_NAMES = ("us_nga_egm96_15.tif", "egm96_15.gtx")
 SYSTEM_FOLDERS = ("/usr/share/proj", "/usr/local/share/proj")
+LOG = logging.getLogger(__name__)
 _ROME = (12.5, 41.9)  # a point where EGM96 is about +48 m: proves a transformer really applies the grid
 
 
@@ -45,30 +47,33 @@ def _from_proj_data():
     return pyproj.Transformer.from_crs("EPSG:4326+5773", "EPSG:4979", always_xy=True)
 
 
-def _applies_grid(transformer) -> bool:
-    """True when `transformer` really shifts heights (PROJ silently returns them unchanged without the grid)."""
+def _usable(name: str, make):
+    """The transformer `make()` builds when it really shifts heights (PROJ silently returns them unchanged
+    without the grid), else None; a broken candidate is skipped with a logged warning naming it."""
     try:
+        transformer = make()
         _, _, z = transformer.transform(*_ROME, 0.0)
-    except Exception:  # noqa: BLE001 - pyproj raises ProjError or ValueError for a broken grid
-        return False
-    return bool(np.isfinite(z) and abs(z) > 1e-6)
+    except Exception as exc:  # noqa: BLE001 - pyproj raises ProjError or ValueError for a broken grid
+        LOG.warning("EGM96 grid %s skipped: %s", name, exc)
+        return None
+    return transformer if np.isfinite(z) and abs(z) > 1e-6 else None
 
 
 def _candidates():
-    """Transformers to try, in order of preference."""
+    """(name, factory) of the transformers to try, in order of preference."""
     configured = os.environ.get("AI4C_EGM96_GRID")
     if configured and (grid := _grid_file(configured)):
-        yield _from_file(grid)
-    yield _from_proj_data()
+        yield str(grid), functools.partial(_from_file, grid)
+    yield "of PROJ's data directory (EPSG:4326+5773)", _from_proj_data
     for folder in SYSTEM_FOLDERS:
         if grid := _grid_file(folder):
-            yield _from_file(grid)
+            yield str(grid), functools.partial(_from_file, grid)
 
 
 @functools.lru_cache(maxsize=1)
 def _transformer():
     """The first transformer that applies an EGM96 grid, or None when no grid is available."""
-    return next((t for t in _candidates() if _applies_grid(t)), None)
+    return next((t for name, make in _candidates() if (t := _usable(name, make)) is not None), None)
 
 
 def available() -> bool:

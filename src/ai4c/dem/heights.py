@@ -1,5 +1,6 @@
-"""Terrain heights for geocoding: a DEM window in memory sampled bilinearly at any lon/lat, with the
-EGM96 -> ellipsoid conversion applied. Picklable, so dask workers can call it per output block."""
+"""Terrain heights for geocoding: a window of a DEM (`dem.source` names the raster) in memory, sampled
+bilinearly at any lon/lat, with the EGM96 -> ellipsoid conversion applied. Picklable, so dask workers can
+call it per output block."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from affine import Affine
 from numba import njit, prange
 from pyproj import CRS, Transformer
 
-from ai4c.core.errors import DependencyMissingError, InputNotFoundError, InvalidProductError
+from ai4c.core.errors import DependencyMissingError, InvalidProductError
+from ai4c.dem.source import dem_raster, tiles_vrt
 
 
 @dataclass
@@ -44,17 +46,10 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
     from rasterio.warp import transform_bounds
     from rasterio.windows import from_bounds
 
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"DEM {path} does not exist; give a GeoTIFF/VRT, a folder of .hgt tiles or srtm3")
+    raster = dem_raster(path)
     west, south, east, north = bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin
-    if path.is_dir():
-        tiles = sorted(list(path.glob("*.hgt")) + list(path.glob("*.hgt.zip")))
-        if not tiles:
-            raise InvalidProductError(f"DEM folder {path} holds no .hgt tiles; give a GeoTIFF/VRT or .hgt tiles")
-        return from_tiles(tiles)
     try:
-        with rasterio.open(path) as src:
+        with rasterio.open(raster) as src:
             crs = src.crs
             if crs is None:
                 raise InvalidProductError(f"DEM {path} has no CRS; give a georeferenced GeoTIFF/VRT")
@@ -64,7 +59,7 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
             data = _read_window(src, window)
             transform = src.window_transform(window)
     except rasterio.errors.RasterioError as exc:
-        raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from None
+        raise InvalidProductError(f"DEM {path} is unreadable ({exc}); give a GeoTIFF/VRT or .hgt tiles") from exc
     if not np.isfinite(data).any():
         raise DependencyMissingError(f"DEM {path} does not cover the scene ({west:.3f},{south:.3f},{east:.3f},"
                                      f"{north:.3f}); give a DEM of that area")
@@ -92,11 +87,19 @@ def _read_window(src, window) -> np.ndarray:
 
 
 def from_tiles(tiles: list[Path]) -> HeightSampler:
-    """A sampler over a mosaic of SRTM tiles."""
-    from ai4c.dem.srtm import mosaic
+    """A sampler over the whole mosaic of SRTM tiles (those `--dem srtm3` fetched)."""
+    import rasterio
+    from rasterio.windows import Window
 
-    data, (west, north, step) = mosaic(tiles)
-    return HeightSampler(data, Affine(step, 0, west, 0, -step, north), "EPSG:4326")
+    if not tiles:
+        raise DependencyMissingError("no SRTM tile covers the scene; give --dem PATH")
+    try:
+        with rasterio.open(tiles_vrt(tiles)) as src:
+            data = _read_window(src, Window(0, 0, src.width, src.height))
+            return HeightSampler(data, src.transform, "EPSG:4326")
+    except rasterio.errors.RasterioError as exc:
+        raise InvalidProductError(f"SRTM tiles {', '.join(t.name for t in tiles)} are unreadable ({exc}); "
+                                  "delete them from the cache or give --dem PATH") from exc
 
 
 @njit(cache=True, parallel=True)

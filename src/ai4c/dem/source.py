@@ -1,4 +1,6 @@
-"""DEM sources: a GeoTIFF/VRT (any GDAL raster) or a folder of SRTM .hgt tiles, sampled lazily on any grid."""
+"""DEM sources: a GeoTIFF/VRT (any GDAL raster) or a folder of SRTM .hgt tiles (mosaicked by a VRT), the one
+place that turns a `--dem` path into a raster; `open_dem` samples it lazily on any grid, `dem.heights` reads a
+window of it for geocoding."""
 
 from __future__ import annotations
 
@@ -19,11 +21,7 @@ def open_dem(path: Path | str, chunks: int | None = None) -> xr.DataArray:
     """Elevation in metres as a lazy float32 (y, x) DataArray, NaN where the DEM is void or no data."""
     from ai4c.core.lazyraster import open_lazy
 
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"DEM {path} does not exist; give a GeoTIFF/VRT or a folder of SRTM .hgt tiles")
-    source = str(_hgt_vrt(path) if path.is_dir() else path)
-    raw = open_lazy(source, chunks=chunks, name="elevation")
+    raw = open_lazy(dem_raster(path), chunks=chunks, name="elevation")
     nodata = raw.rio.nodata
     void = -32768.0 if nodata is None else float(nodata)
     data = raw.data.map_blocks(_void_to_nan, void, dtype=np.float32)
@@ -45,21 +43,35 @@ def dem_on_grid(dem: xr.DataArray, grid: Grid, resampling: str = "bilinear") -> 
     return reproject_to_grid(dem, grid, resampling, nodata=np.nan).rename("elevation")
 
 
-def _hgt_vrt(folder: Path) -> Path:
-    """A VRT mosaicking the SRTM .hgt tiles of a folder (written once into the temp folder)."""
-    import rasterio
+def dem_raster(path: Path | str) -> str:
+    """The raster a `--dem` path names: the GeoTIFF/VRT itself, or a VRT mosaic of a folder's SRTM tiles."""
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"DEM {path} does not exist; give a GeoTIFF/VRT or a folder of SRTM .hgt tiles")
+    return str(tiles_vrt(hgt_tiles(path)) if path.is_dir() else path)
 
+
+def hgt_tiles(folder: Path) -> list[Path]:
+    """The SRTM tiles (.hgt, .hgt.zip, any case of the extension) of a folder; an error when there are none."""
     tiles = sorted({p for pattern in HGT_PATTERNS for p in folder.glob(pattern)})
     if not tiles:
-        raise InputNotFoundError(f"DEM folder {folder} has no SRTM .hgt tiles; give .hgt files or a GeoTIFF/VRT")
+        raise InvalidProductError(f"DEM folder {folder} holds no SRTM .hgt tiles; give .hgt/.hgt.zip files or a "
+                                  "GeoTIFF/VRT")
+    return tiles
+
+
+def tiles_vrt(tiles: list[Path]) -> Path:
+    """A VRT mosaicking SRTM .hgt/.hgt.zip tiles (written once into the temp folder, named by its content)."""
+    import rasterio
+
     infos = []
     for tile in tiles:
-        name = f"/vsizip/{tile}/{tile.name[:-4]}" if tile.name.lower().endswith(".zip") else str(tile)
+        name = f"/vsizip/{tile.resolve()}/{tile.name[:-4]}" if tile.name.lower().endswith(".zip") else str(tile.resolve())
         try:
             with rasterio.open(name) as ds:
                 infos.append((name, ds.transform, ds.width, ds.height))
         except rasterio.errors.RasterioIOError as exc:
-            raise InvalidProductError(f"cannot read SRTM tile {tile} ({exc}); remove or replace it") from None
+            raise InvalidProductError(f"cannot read SRTM tile {tile} ({exc}); remove or replace it") from exc
     res = min(t.a for _, t, _, _ in infos)
     left = min(t.c for _, t, _, _ in infos)
     top = max(t.f for _, t, _, _ in infos)

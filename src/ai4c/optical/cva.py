@@ -15,6 +15,7 @@ from scipy.stats import chi2
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
 from ai4c.optical.cva_pass import BlockSpill, polar_layers, read_once
+from ai4c.optical.options import check_classes, check_confidence
 from ai4c.optical.radiometric import MIN_SAMPLES, Normalisation, _robust_sigma, fit_normalisation
 
 NO_CHANGE, NO_DATA = 0, 255
@@ -40,36 +41,14 @@ def check_reference_vector(vector: list[float] | str | None, n_bands: int) -> np
     items = vector.split(",") if isinstance(vector, str) else list(vector)
     try:
         values = np.array([float(v) for v in items], dtype=np.float64)
-    except ValueError:
-        raise InvalidParameterError(f"referenceVector={vector!r} must be numbers separated by commas") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"referenceVector={vector!r} must be numbers separated by commas") from err
     if len(values) != n_bands:
         raise InvalidParameterError(f"referenceVector has {len(values)} values but {n_bands} bands are used; "
                                     f"give {n_bands} comma-separated numbers, e.g. {','.join(['1'] + ['0'] * (n_bands - 1))}")
     if not np.any(values) or not np.all(np.isfinite(values)):
         raise InvalidParameterError(f"referenceVector={vector!r} must be finite and not all zero")
     return values
-
-
-def check_confidence(level: float) -> float:
-    """A confidence level in percent, strictly between 0 and 100."""
-    try:
-        value = float(level)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"levelConfidence={level!r} is not a number; use e.g. 99.99") from None
-    if not 0 < value < 100:
-        raise InvalidParameterError(f"levelConfidence={level!r} must be > 0 and < 100 (percent), e.g. 99.99")
-    return value
-
-
-def check_classes(number: int) -> int:
-    """At least one change class."""
-    try:
-        value = int(number)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"numberClasses={number!r} is not an integer; use e.g. 4") from None
-    if value < 1 or value > 254 or value != float(number):
-        raise InvalidParameterError(f"numberClasses={number!r} must be an integer in 1..254")
-    return value
 
 
 def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:
@@ -82,23 +61,40 @@ def _samples(spill: BlockSpill) -> tuple[np.ndarray, np.ndarray]:
     return spill.samples[keep, :n].astype(np.float64), spill.samples[keep, n:].astype(np.float64)
 
 
+KMEANS_FENCE = 3.0   # Tukey's "far out" fence: magnitudes above Q3 + 3 IQR do not shape the K-means classes
+
+
+def magnitude_fence(features: np.ndarray) -> float:
+    """Tukey's far-out fence of the changed pixels' magnitudes: Q3 + 3 IQR."""
+    q25, q75 = np.percentile(features[:, 0], [25, 75])
+    return float(q75 + KMEANS_FENCE * (q75 - q25))
+
+
 def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_classes: int, *,
                    max_fit: int = 200_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """K-means on standardised (rho, alpha) of the changed pixels; labels 1..N ordered by mean angle
-    (0 elsewhere) and the class centres (rho, alpha)."""
+    (0 elsewhere) and the class centres (rho, alpha).
+
+    A small fraction of extreme magnitudes (a damaged swath edge, saturated pixels: above `magnitude_fence`)
+    does not shape the classes: the scaling and the K-means fit use the other pixels, and the extreme ones are
+    then given the nearest class. Otherwise they take a class of their own and inflate the magnitude's
+    standard deviation until two real change types merge. Without such pixels nothing changes."""
     from sklearn.cluster import KMeans
 
     labels = np.zeros(rho.shape, dtype=np.uint8)
     features = np.column_stack([rho[changed], alpha[changed]]).astype(np.float64)
     if len(features) == 0:
         return labels, np.zeros((0, 2))
-    scale = features.std(axis=0)
+    inliers = features[features[:, 0] <= magnitude_fence(features)]
+    if len(inliers) < n_classes:
+        inliers = features
+    scale = inliers.std(axis=0)
     scale[scale == 0] = 1.0
-    centre = features.mean(axis=0)
-    unique = len(np.unique(features, axis=0)) if len(features) < 10 * n_classes else n_classes
+    centre = inliers.mean(axis=0)
+    unique = len(np.unique(inliers, axis=0)) if len(inliers) < 10 * n_classes else n_classes
     k = max(1, min(n_classes, unique))
     rng = np.random.default_rng(seed)
-    fit = features if len(features) <= max_fit else features[rng.choice(len(features), max_fit, replace=False)]
+    fit = inliers if len(inliers) <= max_fit else inliers[rng.choice(len(inliers), max_fit, replace=False)]
     model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit((fit - centre) / scale)
     raw = model.predict((features - centre) / scale)
     centres = model.cluster_centers_ * scale + centre

@@ -31,7 +31,7 @@ def gml_polygons(data: bytes, types: tuple[str, ...] = GML_CLOUD_TYPES) -> list[
     try:
         root = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        raise InvalidProductError(f"mask GML is not valid XML ({exc}); the product is damaged") from None
+        raise InvalidProductError(f"mask GML is not valid XML ({exc}); the product is damaged") from exc
     wanted = {t.upper() for t in types}
     polygons: list[BaseGeometry] = []
     for feature in root.iter("{*}MaskFeature"):

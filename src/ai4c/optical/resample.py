@@ -20,10 +20,8 @@ from affine import Affine
 
 from ai4c.core.errors import InvalidParameterError, check_choice
 from ai4c.core.grid import Grid
+from ai4c.optical.options import DOWNSAMPLING, FLAG_DOWNSAMPLING, UPSAMPLING
 
-UPSAMPLING = ("Nearest", "Bilinear", "Bicubic")
-DOWNSAMPLING = ("First", "Min", "Max", "Mean", "Median")
-FLAG_DOWNSAMPLING = ("First", "FlagAnd", "FlagOr", "FlagMedianAnd", "FlagMedianOr")
 _EPS = 1e-9
 
 

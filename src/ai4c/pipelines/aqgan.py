@@ -16,11 +16,15 @@ import pandas as pd
 import xarray as xr
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError
-from ai4c.core.graph import Graph, Step, graph_provider, operator
+from ai4c.core.graph import operator, register_service
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.ml.downscaling import tiles as T
 from ai4c.pipelines.aqgan_config import AqganConfig, input_pattern
+from ai4c.pipelines.parameters import AqganParameters
 from ai4c.products import cams
+
+GRAPH = "aqgan"
+register_service(GRAPH, AqganParameters, ("Preprocess", "Train", "Generate"))
 
 TIME_CHUNK = 24
 
@@ -304,43 +308,34 @@ def _period(start_date: str, end_date: str) -> tuple[pd.Timestamp, pd.Timestamp]
     return cams.parse_period(start_date, end_date)
 
 
-@operator("aqgan-preproc")
-def op_preproc(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = "",
-               datasets: str = "cams-eu,era5,static"):
+@operator(GRAPH, "Preprocess", ("config", "start_date", "end_date", "datasets"), aliases=("aqgan-preproc",))
+def op_preproc(data, ctx, p: AqganParameters):
     """Preprocess every listed dataset for the period into Zarr tiles."""
     from ai4c.pipelines.aqgan_config import load_config
 
-    cfg, period = load_config(config), _period(start_date, end_date)
-    return [str(preproc(cfg, d.strip(), *period)) for d in datasets.split(",") if d.strip()]
+    cfg, period = load_config(p.config), _period(p.start_date, p.end_date)
+    return [str(preproc(cfg, d.strip(), *period)) for d in p.datasets.split(",") if d.strip()]
 
 
-@operator("aqgan-train")
-def op_train(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = "", resume: bool = True):
+@operator(GRAPH, "Train", ("config", "start_date", "end_date", "resume"), aliases=("aqgan-train",))
+def op_train(data, ctx, p: AqganParameters):
     """Train the SR-GAN on the period."""
     from ai4c.pipelines.aqgan_config import load_config
 
-    return train(load_config(config), *_period(start_date, end_date), resume=resume)["checkpoint"]
+    return train(load_config(p.config), *_period(p.start_date, p.end_date), resume=p.resume)["checkpoint"]
 
 
-@operator("aqgan-generate")
-def op_generate(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = ""):
+@operator(GRAPH, "Generate", ("config", "start_date", "end_date"), aliases=("aqgan-generate",))
+def op_generate(data, ctx, p: AqganParameters):
     """Generate ensembles for the period."""
     from ai4c.pipelines.aqgan_config import load_config
 
-    return generate(load_config(config), *_period(start_date, end_date))
+    return generate(load_config(p.config), *_period(p.start_date, p.end_date))
 
 
-@operator("aqgan-evaluate")
-def op_evaluate(data, ctx, config: str = "config.yaml", start_date: str = "", end_date: str = ""):
+@operator(GRAPH, "Evaluate", ("config", "start_date", "end_date"), aliases=("aqgan-evaluate",))
+def op_evaluate(data, ctx, p: AqganParameters):
     """Score the period's ensembles."""
     from ai4c.pipelines.aqgan_config import load_config
 
-    return evaluate(load_config(config), *_period(start_date, end_date))["json"]
-
-
-@graph_provider("aqgan")
-def default_graph() -> Graph:
-    """Preprocess, train and generate one period (edit the dates and the config path)."""
-    dates = {"config": "config.yaml", "start_date": "2021010100", "end_date": "2021010323"}
-    return Graph("aqgan", [Step("aqgan-preproc", dict(dates)), Step("aqgan-train", dict(dates)),
-                           Step("aqgan-generate", dict(dates))])
+    return evaluate(load_config(p.config), *_period(p.start_date, p.end_date))["json"]

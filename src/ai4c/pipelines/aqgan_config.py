@@ -99,7 +99,7 @@ def load_config(path: Path | str) -> AqganConfig:
     try:
         body = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise InvalidParameterError(f"config {path} is not valid YAML: {exc}".replace("\n", " ")) from None
+        raise InvalidParameterError(f"config {path} is not valid YAML: {exc}".replace("\n", " ")) from exc
     if not isinstance(body, dict):
         raise InvalidParameterError(f"config {path} is not a YAML mapping; see `aqgan-preproc --print-config`")
     defaults = yaml.safe_load(example_text())

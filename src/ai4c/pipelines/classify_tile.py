@@ -17,10 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
 from ai4c.core.progress import track
+from ai4c.pipelines.parameters import TileClassifierParameters
 from ai4c.products.timesen2crop import CLASSES, COLOURS
+
+GRAPH = "tile-classifier"
+register_service(GRAPH, TileClassifierParameters, ("Read", "Classify", "Clean-Map", "Write"))
 
 IGNORED = 255
 _MC = re.compile(r"^MC_(?P<tile>[^_]+)_(?P<ym>\d{6})\.tiff?$", re.IGNORECASE)
@@ -67,7 +71,7 @@ def _header(path: Path) -> tuple:
         with rasterio.open(path) as src:
             return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count
     except rasterio.errors.RasterioIOError as exc:
-        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace it") from None
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace it") from exc
 
 
 def check_inputs(inputs: Inputs, n_steps: int, n_bands: int) -> tuple:
@@ -145,16 +149,6 @@ def _colormap() -> dict[int, tuple[int, int, int, int]]:
     return table
 
 
-def check_parameters(majority_size: int = 3, min_patch: int = 10, block: int = 1024) -> None:
-    """Post-processing and block parameters in their ranges."""
-    if majority_size < 1 or majority_size % 2 == 0:
-        raise InvalidParameterError(f"majority_size={majority_size} must be an odd number >= 1 (1 = off)")
-    if min_patch < 0:
-        raise InvalidParameterError(f"min_patch={min_patch} must be >= 0 (0 = off)")
-    if block < 64:
-        raise InvalidParameterError(f"block={block} must be >= 64 pixels")
-
-
 @dataclass
 class CropMap:
     """Data passed between the steps: the inputs, the model, the grid and the class map."""
@@ -165,25 +159,23 @@ class CropMap:
     classes: np.ndarray | None = None
 
 
-@operator("crop-read-inputs")
-def read_inputs(data: object, ctx: Context) -> CropMap:
+@operator(GRAPH, "Read", aliases=("crop-read-inputs",))
+def read_inputs(data: object, ctx: Context, p: TileClassifierParameters) -> CropMap:
     """Find the model, the optional mask and the composites; check them against each other."""
     from ai4c.ml.crops.model import load_model
 
     inputs = find_inputs(Path(ctx.inputs[0]), Path(ctx.inputs[1]))
     model = load_model(inputs.model)
     grid = check_inputs(inputs, model.config.n_steps, model.config.n_bands)
-    if not Path(ctx.output_path).is_dir():
-        raise OutputError(f"--output_dir {ctx.output_path} does not exist; create it first")
     return CropMap(inputs, model, grid)
 
 
-@operator("crop-classify")
-def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: int = 16384) -> CropMap:
+@operator(GRAPH, "Classify", ("block", "batch"), aliases=("crop-classify",))
+def classify_blocks(data: CropMap, ctx: Context, p: TileClassifierParameters) -> CropMap:
     """Classify the composites block by block (memory bounded by the block size)."""
     import rasterio
 
-    check_parameters(block=block)
+    block, batch = p.block, p.batch
     shape = data.grid[2]
     data.classes = np.full(shape, IGNORED, dtype=np.uint8)
     predict = classifier(data.model, batch)
@@ -207,19 +199,17 @@ def classify_blocks(data: CropMap, ctx: Context, *, block: int = 1024, batch: in
     return data
 
 
-@operator("crop-postprocess")
-def postprocess(data: CropMap, ctx: Context, *, majority_size: int = 3, min_patch: int = 10) -> CropMap:
+@operator(GRAPH, "Clean-Map", ("majority_size", "min_patch"), aliases=("crop-postprocess",))
+def postprocess(data: CropMap, ctx: Context, p: TileClassifierParameters) -> CropMap:
     """Majority filter (odd window, 1 = off), then patches below min_patch pixels merged (0 = off)."""
     from ai4c.ml.crops.postprocess import majority_filter, remove_small_patches
 
-    check_parameters(majority_size, min_patch)
-    data.classes = remove_small_patches(majority_filter(data.classes, majority_size), min_patch)
-    ctx.metadata.update(majority_size=majority_size, min_patch=min_patch)
+    data.classes = remove_small_patches(majority_filter(data.classes, p.majority_size), p.min_patch)
     return data
 
 
-@operator("crop-write-map")
-def write_map(data: CropMap, ctx: Context, *, quicklook: bool = True) -> Path:
+@operator(GRAPH, "Write", ("quicklook",), aliases=("crop-write-map",))
+def write_map(data: CropMap, ctx: Context, p: TileClassifierParameters) -> Path:
     """Write CropType_<tile>_<YYYY>.tif (colour table, legend tag), its STAC Item and a PNG with legend."""
     import rasterio
     import xarray as xr
@@ -237,12 +227,12 @@ def write_map(data: CropMap, ctx: Context, *, quicklook: bool = True) -> Path:
     write_raster(da, out_path, nodata=IGNORED, colormap=_colormap(),
                  tags={"legend": names, "nodata": "255 = ignored or no data"})
     write_item(out_path, raster=da, inputs=[str(data.inputs.model)] + [str(p) for p in data.inputs.composites],
-               parameters=dict(ctx.metadata),
+               parameters={k: v for k, v in record(p).items() if k in ("majority_size", "min_patch")},
                properties={"classification:classes": [
                    {"value": code, "description": name, "color_hint": colour.lstrip("#")}
                    for code, (name, colour) in legend().items()] + [
                    {"value": IGNORED, "description": "ignored or no data", "nodata": True}]})
-    if quicklook:
+    if p.quicklook:
         step = max(1, -(-max(data.classes.shape) // 1024))      # decimate first: no float copy of the full map
         small = data.classes[::step, ::step]
         write_quicklook(np.where(small == IGNORED, np.nan, small), out_path.with_suffix(".png"),
@@ -250,19 +240,10 @@ def write_map(data: CropMap, ctx: Context, *, quicklook: bool = True) -> Path:
     return out_path
 
 
-@graph_provider("tile-classifier")
-def default_graph() -> Graph:
-    """crop-read-inputs -> crop-classify -> crop-postprocess -> crop-write-map."""
-    return Graph("tile-classifier", [Step("crop-read-inputs"), Step("crop-classify"), Step("crop-postprocess"),
-                                     Step("crop-write-map")])
-
-
 def run(input_dir: Path | str, output_dir: Path | str, mc_dir: Path | str, majority_size: int = 3,
         min_patch: int = 10, block: int = 1024, batch: int = 16384, quicklook: bool = True) -> Path:
     """Classify the composites and write the crop-type map, its STAC Item and quick-look."""
-    graph = default_graph().set("crop-classify", block=block, batch=batch)
-    graph.set("crop-postprocess", majority_size=majority_size, min_patch=min_patch)
-    graph.set("crop-write-map", quicklook=quicklook)
-    check_parameters(majority_size, min_patch, block)    # before reading anything
+    params = parameters_of(GRAPH, {"majority_size": majority_size, "min_patch": min_patch, "block": block,
+                                   "batch": batch, "quicklook": quicklook})     # checked before reading anything
     ctx = Context(inputs=[Path(input_dir), Path(mc_dir)], output_path=Path(output_dir))
-    return graph.run(ctx)
+    return default_graph(GRAPH).run(ctx, parameters=params)

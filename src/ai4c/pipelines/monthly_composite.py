@@ -7,47 +7,39 @@ remains; written as uint16 GeoTIFFs `MC_<tile>_<YYYYMM>.tif` on the inputs' grid
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import InvalidParameterError, InvalidProductError, OutputError
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
+from ai4c.core.errors import InvalidProductError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, register_service
+from ai4c.core.outputs import output_folder
+from ai4c.pipelines.parameters import MonthlyCompositeParameters
 from ai4c.products.refboa import TIMESEN2CROP_BANDS, Acquisition, agronomic_months, list_acquisitions
 
-_TILE = re.compile(r"^\d{1,2}[A-Z]{3}$")
+GRAPH = "monthly-composite"
+register_service(GRAPH, MonthlyCompositeParameters, ("Read", "Monthly-Median", "Write"))
 
 
 @dataclass
 class Series:
-    """The validated acquisitions of a REFBOA/LAI folder and their common grid."""
+    """The validated acquisitions of a REFBOA/LAI folder, their common grid and block size."""
 
     acquisitions: list[Acquisition]
     template: xr.DataArray
     band_names: list[str]
+    block: int = 1024
 
 
-def check_tile(tile: str) -> str:
-    """A Sentinel-2 MGRS tile code like 33UVP."""
-    text = str(tile or "").strip().upper().removeprefix("T")
-    if not _TILE.match(text):
-        raise InvalidParameterError(f"tile={tile!r} is not a Sentinel-2 tile code; use e.g. 33UVP")
-    return text
+@dataclass
+class Months:
+    """The acquisitions of each month of the agronomic year (keyed YYYYMM) and the series they come from."""
 
-
-def check_season(season_start: int | str) -> int:
-    """The first year of the agronomic year (1980..2100)."""
-    try:
-        year = int(season_start)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"season_start={season_start!r} is not a year; use e.g. 2017") from None
-    if not 1980 <= year <= 2100:
-        raise InvalidParameterError(f"season_start={season_start!r} is out of range; use a year in 1980..2100")
-    return year
+    series: Series
+    chosen: dict[str, list[Acquisition]] = field(default_factory=dict)
 
 
 def _grid_of(path: Path) -> tuple[Any, tuple, tuple[int, int], int, tuple]:
@@ -58,7 +50,7 @@ def _grid_of(path: Path) -> tuple[Any, tuple, tuple[int, int], int, tuple]:
         with rasterio.open(path) as src:
             return src.crs, tuple(src.transform)[:6], (src.height, src.width), src.count, src.descriptions
     except rasterio.errors.RasterioIOError as exc:
-        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace the file") from None
+        raise InvalidProductError(f"{path.name} is not a readable GeoTIFF ({exc}); replace the file") from exc
 
 
 def check_grids(acquisitions: list[Acquisition]) -> tuple[int, list[str]]:
@@ -91,75 +83,51 @@ def _open(path: Path, block: int) -> xr.DataArray:
     return rioxarray.open_rasterio(path, chunks={"band": -1, "y": block, "x": block}, lock=False)
 
 
-@operator("read-refboa")
-def read_series(data: Any, ctx: Context, *, block: int = 1024) -> Series:
+@operator(GRAPH, "Read", ("block",), aliases=("read-refboa",))
+def read_series(data: Any, ctx: Context, p: MonthlyCompositeParameters) -> Series:
     """List and validate the REFBOA/LAI acquisitions (dates, partners, one grid)."""
     acquisitions = list_acquisitions(ctx.inputs[0])
     _, names = check_grids(acquisitions)
-    ctx.metadata["block"] = int(block)
-    return Series(acquisitions, _open(acquisitions[0].boa, int(block)), names)
+    return Series(acquisitions, _open(acquisitions[0].boa, p.block), names, p.block)
 
 
-@operator("monthly-median")
-def compute_months(series: Series, ctx: Context, *, season_start: int = 2017) -> dict[str, list[Acquisition]]:
+@operator(GRAPH, "Monthly-Median", ("season_start",), aliases=("monthly-median",))
+def compute_months(series: Series, ctx: Context, p: MonthlyCompositeParameters) -> Months:
     """The acquisitions of each month of the agronomic year, keyed YYYYMM (the medians are computed
     while writing, window by window)."""
-    out = {f"{year}{month:02d}": [a for a in series.acquisitions if (a.date.year, a.date.month) == (year, month)]
-           for year, month in agronomic_months(check_season(season_start))}
-    ctx.metadata["counts"] = {k: len(v) for k, v in out.items()}
-    ctx.metadata["template"] = series.template.assign_coords(band=series.band_names)
-    ctx.metadata["band_names"] = series.band_names
-    ctx.metadata["template_path"] = series.acquisitions[0].boa
-    return out
+    return Months(series, {f"{year}{month:02d}": [a for a in series.acquisitions
+                                                  if (a.date.year, a.date.month) == (year, month)]
+                           for year, month in agronomic_months(p.season_start)})
 
 
-@operator("write-composites")
-def write_composites(months: dict[str, list[Acquisition]], ctx: Context, *, tile: str = "33UVP") -> list[Path]:
+@operator(GRAPH, "Write", ("tile",), aliases=("write-composites",))
+def write_composites(months: Months, ctx: Context, p: MonthlyCompositeParameters) -> list[Path]:
     """Write MC_<tile>_<YYYYMM>.tif (uint16, 0 = no valid sample) and a STAC Item per month."""
     from ai4c.core.progress import track
     from ai4c.core.stac import write_item
     from ai4c.pipelines.monthly_composite_stream import write_month
 
-    tile = check_tile(tile)
-    folder = _prepare_output(Path(ctx.output_path))
-    template = ctx.metadata["template"]
+    series, tile = months.series, p.tile
+    folder = output_folder(ctx.output_path)
+    template = series.template.assign_coords(band=series.band_names)
     paths = []
-    for key, chosen in track(list(months.items()), "monthly composites"):
+    for key, chosen in track(list(months.chosen.items()), "monthly composites"):
         path = folder / f"MC_{tile}_{key}.tif"
-        write_month(chosen, path, template=ctx.metadata["template_path"], band_names=ctx.metadata["band_names"],
-                    tags={"month": key, "tile": tile}, block=ctx.metadata.get("block", 1024))
+        write_month(chosen, path, template=series.acquisitions[0].boa, band_names=series.band_names,
+                    tags={"month": key, "tile": tile}, block=series.block)
         write_item(path, raster=template, inputs=[str(p) for p in ctx.inputs],
                    parameters={"tile": tile, "month": key},
-                   properties={"ai4c:acquisitions": ctx.metadata.get("counts", {}).get(key, 0)})
+                   properties={"ai4c:acquisitions": len(chosen)})
         paths.append(path)
     return paths
-
-
-@graph_provider("monthly-composite")
-def default_graph() -> Graph:
-    """read-refboa -> monthly-median -> write-composites."""
-    return Graph("monthly-composite", [Step("read-refboa"), Step("monthly-median"), Step("write-composites")])
-
-
-def _prepare_output(output_dir: Path) -> Path:
-    """Create the output folder (its parent must exist)."""
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"output_dir {output_dir} is a file; give a folder")
-    if not output_dir.parent.is_dir():
-        raise OutputError(f"parent of output_dir {output_dir} does not exist; create it first")
-    output_dir.mkdir(exist_ok=True)
-    return output_dir
 
 
 def run(input_dir: Path | str, output_dir: Path | str, season_start: int = 2017, tile: str = "33UVP",
         *, block: int = 1024) -> list[Path]:
     """Write the 12 monthly composites of a REFBOA/LAI folder; returns their paths (September first)."""
-    tile = check_tile(tile)
-    season_start = check_season(season_start)
-    graph = default_graph().set("read-refboa", block=block).set("monthly-median", season_start=season_start)
-    graph.set("write-composites", tile=tile)
-    return graph.run(Context(inputs=[Path(input_dir)], output_path=Path(output_dir)))
+    params = parameters_of(GRAPH, {"season_start": season_start, "tile": tile, "block": block})
+    return default_graph(GRAPH).run(Context(inputs=[Path(input_dir)], output_path=Path(output_dir)),
+                                    parameters=params)
 
 
 monthly_composites = run

@@ -4,18 +4,22 @@ Calibration, Speckle-Filter, Terrain-Correction, land/sea mask, dB, Write) as ai
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import AoIError, InvalidParameterError, check_choice
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
+from ai4c.core.errors import AoIError, InvalidParameterError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
+from ai4c.pipelines.parameters import S1GrdParameters
 from ai4c.products.sentinel1 import GrdProduct, OrbitVectors
 
-LANDSEA = ("Land", "Sea", "None")
+GRAPH = "s1-grd"
+STEPS = ("Read", "Apply-Orbit-File", "ThermalNoiseRemoval", "Remove-GRD-Border-Noise", "Calibration",
+         "Speckle-Filter", "Terrain-Correction", "Land-Sea-Mask", "LinearToFromdB", "Write")
+register_service(GRAPH, S1GrdParameters, STEPS)
 AOI_MARGIN_PX = 400  # terrain displacement (~1.5 km of relief at 30 deg) + speckle halo
 GDAL_CACHE_MB = 128  # GDAL block cache: every chunk and DEM window is read once, a big cache only costs memory
 
@@ -30,6 +34,13 @@ class S1Scene:
     geocoded: xr.DataArray | None = None
     heights: Any = None
     db: bool = False
+    calibration: str = "Sigma"                               # what Calibration made (names the band)
+    grid: dict[str, Any] = field(default_factory=dict)      # the map grid Terrain-Correction chose
+
+    def provenance(self) -> dict[str, Any]:
+        """Facts of the run for the STAC Item: product, IPF, orbit source, grid."""
+        return {"product": self.product.name, "polarization": self.product.polarization,
+                "ipf": self.product.ipf_version, "orbit": self.orbit.source, "grid": self.grid}
 
 
 def _footprint(product: GrdProduct):
@@ -68,43 +79,40 @@ def aoi_window(product: GrdProduct, aoi_text: str | None) -> tuple[int, int, int
     return l0, l1, p0, p1
 
 
-@operator("Read-S1-GRD")
-def read(data: Any, ctx: Context, polarization: str = "VV", aoi: str | None = None, chunk: int = 1024) -> S1Scene:
+@operator(GRAPH, "Read", ("polarization", "aoi", "chunk"), aliases=("Read-S1-GRD",))
+def read(data: Any, ctx: Context, p: S1GrdParameters) -> S1Scene:
     """Open one polarisation of a GRD product (zip or SAFE) as lazy intensity DN^2; crop to what the AoI needs."""
     from ai4c.products.sentinel1 import open_grd
     from ai4c.sar.calibration import intensity
 
     if not ctx.inputs:
         raise InvalidParameterError("no input product; give --input PATH")
-    product = open_grd(ctx.inputs[0], polarization)
-    window = aoi_window(product, aoi)
-    dn = product.read_dn(chunk)
+    product = open_grd(ctx.inputs[0], p.polarization)
+    window = aoi_window(product, p.aoi)
+    dn = product.read_dn(p.chunk)
     if window is not None:
         l0, l1, p0, p1 = window
-        dn = dn[l0:l1, p0:p1].chunk(chunk)  # regular chunks from the window's corner (Zarr needs them)
+        dn = dn[l0:l1, p0:p1].chunk(p.chunk)  # regular chunks from the window's corner (Zarr needs them)
         dn.attrs.update(line0=l0, pixel0=p0)
-        ctx.metadata["aoi"] = aoi
     image = intensity(dn)
-    ctx.metadata.update(product=product.name, polarization=product.polarization, ipf=product.ipf_version)
     return S1Scene(product, product.orbit, image)
 
 
-@operator("Apply-Orbit-File")
-def apply_orbit(scene: S1Scene, ctx: Context, orbit: str = "auto") -> S1Scene:
+@operator(GRAPH, "Apply-Orbit-File", ("orbit",))
+def apply_orbit(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """Use the annotation's state vectors (`auto`), or a POEORB/RESORB EOF file / folder covering the acquisition."""
-    from ai4c.sar.orbit import find_orbit, restrict
+    from ai4c.products.eof import find_orbit
 
-    p = scene.product
+    p, orbit = scene.product, params.orbit
     if str(orbit).lower() in ("auto", "annotation", "none", ""):
-        scene.orbit = restrict(p.orbit, p.first_line_time, p.last_line_time)
+        scene.orbit = p.orbit.restrict(p.first_line_time, p.last_line_time)
     else:
         scene.orbit = find_orbit(orbit, p.epoch, p.first_line_time, p.last_line_time, p.mission)
-    ctx.metadata["orbit"] = scene.orbit.source
     return scene
 
 
-@operator("ThermalNoiseRemoval")
-def thermal_noise(scene: S1Scene, ctx: Context) -> S1Scene:
+@operator(GRAPH, "ThermalNoiseRemoval")
+def thermal_noise(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """DN^2 - noise LUT (IPF < 2.9: one LUT; later: range x azimuth), floored at a small positive value."""
     from ai4c.sar.noise import remove_thermal_noise
 
@@ -112,44 +120,37 @@ def thermal_noise(scene: S1Scene, ctx: Context) -> S1Scene:
     return scene
 
 
-@operator("Remove-GRD-Border-Noise")
-def border_noise(scene: S1Scene, ctx: Context, border_limit: int = 500, trim_threshold: float = 0.5) -> S1Scene:
+@operator(GRAPH, "Remove-GRD-Border-Noise", ("border_limit", "trim_threshold"))
+def border_noise(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """SNAP's border trimming for IPF < 2.9; ESA's zero fill becomes no data for later IPFs."""
     from ai4c.sar.border import remove_border_noise
 
     p = scene.product
-    scene.image = remove_border_noise(scene.image, p.ipf_version, int(border_limit), float(trim_threshold),
+    scene.image = remove_border_noise(scene.image, p.ipf_version, params.border_limit, params.trim_threshold,
                                       (p.lines, p.samples))
     return scene
 
 
-@operator("Calibration")
-def calibration(scene: S1Scene, ctx: Context, output: str = "Sigma") -> S1Scene:
+@operator(GRAPH, "Calibration", ("calibration",), renamed={"output": "calibration"})
+def calibration(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """Sigma0, Gamma0 or Beta0 (linear; a `...DB` output sets the dB conversion of the LinearToFromdB step)."""
-    from ai4c.sar.calibration import CALIBRATIONS, calibrate
+    from ai4c.sar.calibration import calibrate
 
-    kind = check_choice("calibration", output, CALIBRATIONS)
+    kind = params.calibration
     scene.image = calibrate(scene.image, scene.product, kind.removesuffix("DB"))
     scene.db = scene.db or kind.endswith("DB")
-    ctx.metadata["calibration"] = kind
+    scene.calibration = kind
     return scene
 
 
-@operator("Speckle-Filter")
-def speckle(scene: S1Scene, ctx: Context, filter: str = "Lee Sigma", window_size: int = 7,
-            target_window_size: int = 3, sigma: float = 0.9, looks: float = 1.0, damping: float = 2.0,
-            filter_size: int = 5) -> S1Scene:
+@operator(GRAPH, "Speckle-Filter", ("speckle", "window_size", "target_window_size", "sigma", "looks", "damping",
+                                    "filter_size"), renamed={"filter": "speckle"})
+def speckle(scene: S1Scene, ctx: Context, p: S1GrdParameters) -> S1Scene:
     """Lee Sigma (SNAP defaults), Lee, Refined Lee, Frost, Gamma Map, Boxcar, Median or None."""
     from ai4c.sar.speckle import speckle_filter
 
-    for name, value in (("window_size", window_size), ("target_window_size", target_window_size),
-                        ("filter_size", filter_size)):
-        if int(value) < 1 or int(value) % 2 == 0:
-            raise InvalidParameterError(f"{name}={value} must be an odd number >= 1")
-    scene.image = speckle_filter(scene.image, filter, window=int(window_size), target_window=int(target_window_size),
-                                 sigma=float(sigma), looks=float(looks), damping=float(damping),
-                                 filter_size=int(filter_size))
-    ctx.metadata["speckle"] = filter
+    scene.image = speckle_filter(scene.image, p.speckle, window=p.window_size, target_window=p.target_window_size,
+                                 sigma=p.sigma, looks=p.looks, damping=p.damping, filter_size=p.filter_size)
     return scene
 
 
@@ -191,11 +192,10 @@ def output_grid(product: GrdProduct, projection: str, resolution: float | None, 
 
 def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context, aoi: str | None = None):
     """The height sampler of `--dem` (path or srtm3) over the processed area (footprint, or its part the AoI
-    needs) with the geoid handling; None (ellipsoid) without DEM."""
+    needs) with the geoid handling (`egm96` or `none`, validated by S1GrdParameters); None without DEM."""
     from ai4c.dem import geoid as egm96
     from ai4c.dem.heights import from_tiles, read_dem_window
 
-    geoid = check_choice("dem_geoid", geoid, ("egm96", "none"))
     if not dem:
         ctx.warnings.append("no DEM given: terrain correction on the WGS84 ellipsoid (heights 0); give --dem")
         return None
@@ -235,24 +235,23 @@ def materialise(image: xr.DataArray) -> xr.DataArray:
     return image.copy(data=da.from_zarr(store))
 
 
-@operator("Terrain-Correction")
-def terrain_correction(scene: S1Scene, ctx: Context, dem: str | None = None, dem_geoid: str = "egm96",
-                       projection: str = "WGS84", resolution: float | None = None, block: int = 1024) -> S1Scene:
+@operator(GRAPH, "Terrain-Correction", ("dem", "dem_geoid", "projection", "resolution", "block"))
+def terrain_correction(scene: S1Scene, ctx: Context, p: S1GrdParameters) -> S1Scene:
     """Range-Doppler geocoding of every output pixel onto a regular grid; shadow, layover, outside = no data."""
     from ai4c.sar.geocoding import RadarGeometry, terrain_correct
 
-    grid = output_grid(scene.product, projection, resolution, ctx.metadata.get("aoi"))
-    scene.heights = heights_for(dem, dem_geoid, scene.product, ctx, ctx.metadata.get("aoi"))
+    grid = output_grid(scene.product, p.projection, p.resolution, p.aoi)
+    scene.heights = heights_for(p.dem, p.dem_geoid, scene.product, ctx, p.aoi)
     scene.image = materialise(scene.image)
     geom = RadarGeometry.from_product(scene.product, scene.orbit)
-    scene.geocoded = terrain_correct(scene.image, geom, grid, scene.heights, int(block))
-    ctx.metadata["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
-                            "resolution": grid.resolution}
+    scene.geocoded = terrain_correct(scene.image, geom, grid, scene.heights, p.block)
+    scene.grid = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
+                  "resolution": grid.resolution}
     return scene
 
 
-@operator("S1-Land-Sea-Mask")
-def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
+@operator(GRAPH, "Land-Sea-Mask", ("landseamask",), aliases=("S1-Land-Sea-Mask",), renamed={"mask": "landseamask"})
+def land_sea_mask(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
     """Remove (set to no data) the `Land` or the `Sea` pixels, as table 2 says, with S2-preprocess's rule
     (dem.landsea: elevation 0 or void is sea)."""
     import dataclasses
@@ -260,7 +259,7 @@ def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
     from ai4c.dem.landsea import land_mask
     from ai4c.sar.geocoding import block_lonlat
 
-    mask = check_choice("landseamask", mask, LANDSEA)
+    mask = params.landseamask
     if mask == "None":
         return scene
     if scene.heights is None:
@@ -283,10 +282,10 @@ def land_sea_mask(scene: S1Scene, ctx: Context, mask: str = "None") -> S1Scene:
     return scene
 
 
-@operator("LinearToFromdB")
-def to_db(scene: S1Scene, ctx: Context, apply: bool = False) -> S1Scene:
-    """10 log10 of the geocoded values when `apply` (or when Calibration asked for a dB output)."""
-    if apply or scene.db:
+@operator(GRAPH, "LinearToFromdB", ("linear_to_db",), renamed={"apply": "linear_to_db"})
+def to_db(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scene:
+    """10 log10 of the geocoded values when `linear_to_db` (or when Calibration asked for a dB output)."""
+    if params.linear_to_db or scene.db:
         target = scene.geocoded if scene.geocoded is not None else scene.image
         converted = target.copy(data=10.0 * np.log10(target.data))
         converted.attrs["units"] = "dB"
@@ -297,8 +296,8 @@ def to_db(scene: S1Scene, ctx: Context, apply: bool = False) -> S1Scene:
     return scene
 
 
-@operator("Write-S1-GRD")
-def write(scene: S1Scene, ctx: Context, output_format: str = "GeoTIFF", quicklook: bool = False) -> Path:
+@operator(GRAPH, "Write", ("output_format", "quicklook"), aliases=("Write-S1-GRD",))
+def write(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> Path:
     """Write the geocoded band (float32, NaN no data) atomically with its STAC Item."""
     from ai4c.core.io import write_raster
     from ai4c.core.progress import dask_progress
@@ -306,22 +305,23 @@ def write(scene: S1Scene, ctx: Context, output_format: str = "GeoTIFF", quickloo
 
     if scene.geocoded is None:
         raise InvalidParameterError("the graph has no Terrain-Correction step; nothing to write in map geometry")
+    output_format = params.output_format
     path = resolve_output(ctx.output_path, scene.product, output_format)
-    band = f"{ctx.metadata.get('calibration', 'Sigma')}_{scene.product.polarization}"
+    band = f"{scene.calibration}_{scene.product.polarization}"
     out = scene.geocoded.expand_dims(band=[band]).astype(np.float32)
     out.attrs["units"] = scene.geocoded.attrs.get("units", "dB" if scene.db else "1")
     with dask_progress("S1 GRD"):
         write_raster(out, path, output_format, nodata=float("nan"))
     start = scene.product.epoch.astype("datetime64[us]").item()
-    write_item(path, raster=out, inputs=[str(p) for p in ctx.inputs], parameters=ctx.metadata,
+    write_item(path, raster=out, inputs=[str(p) for p in ctx.inputs],
+               parameters={**record(params), **scene.provenance()},
                warnings=ctx.warnings, datetime=start.replace(tzinfo=dt.UTC),
                properties={"sar:polarizations": [scene.product.polarization], "sat:orbit_state":
                            scene.product.pass_direction.lower()})
-    if quicklook:
+    if params.quicklook:
         from ai4c.core.quicklook import write_quicklook
 
         write_quicklook(out.values[0], path.with_suffix(".png"), title=path.name, cmap="gray")
-    ctx.metadata["written"] = str(path)
     return path
 
 
@@ -337,46 +337,20 @@ def resolve_output(output_path: Path | None, product: GrdProduct, output_format:
     return check_writable(path)
 
 
-@graph_provider("s1-grd")
-def default_graph() -> Graph:
-    """SNAP's GRD pre-processing chain with table 2's defaults."""
-    return Graph("s1-grd", [Step("Read-S1-GRD"), Step("Apply-Orbit-File"), Step("ThermalNoiseRemoval"),
-                            Step("Remove-GRD-Border-Noise"), Step("Calibration"), Step("Speckle-Filter"),
-                            Step("Terrain-Correction"), Step("S1-Land-Sea-Mask"), Step("LinearToFromdB"),
-                            Step("Write-S1-GRD")])
-
-
-def build_graph(*, calibration: str = "Sigma", polarization: str = "VV", speckle: str = "Lee Sigma",
-                aoi: str | None = None, resolution: float | None = None, landseamask: str = "None",
-                projection: str = "WGS84", output_format: str = "GeoTIFF", dem: str | None = None,
-                dem_geoid: str = "egm96", orbit: str = "auto", quicklook: bool = False) -> Graph:
-    """The default graph filled with the command-line values (validated before anything is read)."""
-    from ai4c.sar.calibration import CALIBRATIONS
-    from ai4c.sar.speckle import FILTERS
-
-    calibration = check_choice("calibration", calibration, CALIBRATIONS)
-    speckle = check_choice("speckle", speckle, FILTERS)
-    graph = default_graph()
-    graph.set("Read-S1-GRD", polarization=polarization, aoi=aoi)
-    graph.set("Apply-Orbit-File", orbit=orbit)
-    graph.set("Calibration", output=calibration)
-    graph.set("Speckle-Filter", filter=speckle)
-    graph.set("Terrain-Correction", dem=dem, dem_geoid=dem_geoid, projection=projection, resolution=resolution)
-    graph.set("S1-Land-Sea-Mask", mask=check_choice("landseamask", landseamask, LANDSEA))
-    graph.set("Write-S1-GRD", output_format=output_format, quicklook=quicklook)
-    return graph
-
-
-def run(input: Path | str, output_path: Path | str, **parameters: Any) -> Path:
-    """Pre-process one GRD product with the default chain; returns the written file."""
+def run(input: Path | str, output_path: Path | str, params: S1GrdParameters | None = None, **values: Any) -> Path:
+    """Pre-process one GRD product with the default chain (`params`, or keyword values of S1GrdParameters);
+    returns the written file."""
     import rasterio
 
     from ai4c.core.io import check_writable, normalise_format
+    from ai4c.core.outputs import means_folder, output_folder
 
-    normalise_format(parameters.get("output_format", "GeoTIFF"))
-    if not Path(output_path).is_dir():
+    params = parameters_of(GRAPH, values) if params is None else params
+    normalise_format(params.output_format)
+    if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
+        output_folder(output_path)
+    else:
         check_writable(Path(output_path))
-    graph = build_graph(**parameters)
     ctx = Context(inputs=[Path(input)], output_path=Path(output_path))
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # GDAL's default (5 % of RAM) caches whole TIFF strips
-        return graph.run(ctx)
+        return default_graph(GRAPH).run(ctx, parameters=params)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from ai4c.core.graph import Context
+from ai4c.core.outputs import output_folder
 from ai4c.optical.cva import NO_DATA, CvaResult
 
 NO_CHANGE_COLOUR = (40, 40, 40, 255)
@@ -94,13 +96,24 @@ def _stacked(rho: xr.DataArray, alpha: xr.DataArray) -> xr.DataArray:
     return xr.DataArray(data, dims=("band", "y", "x"), coords=coords)
 
 
-def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[Path]:
+@dataclass
+class ChangeMap:
+    """The change analysis of a pair and what its outputs record: the dates, baselines, tile and parameters."""
+
+    result: CvaResult
+    dates: list[str] = field(default_factory=list)
+    baselines: list[str] = field(default_factory=list)
+    tile: str | None = None
+    parameters: dict = field(default_factory=dict)
+
+
+def write_outputs(changes: ChangeMap, ctx: Context, output_format: str) -> list[Path]:
     """Write the products into `ctx.output_path` (created now that everything is computed)."""
+    result = changes.result
     from ai4c.core.io import extension_for, write_raster
     from ai4c.core.stac import write_item
 
-    folder = Path(ctx.output_path)
-    folder.mkdir(exist_ok=True)
+    folder = output_folder(ctx.output_path)
     ext = extension_for(output_format)
     crs, transform = result.rho.rio.crs, result.rho.rio.transform()
     cva = _stacked(result.rho, result.alpha).rio.write_crs(crs, inplace=True).rio.write_transform(transform,
@@ -113,18 +126,12 @@ def write_outputs(result: CvaResult, ctx: Context, output_format: str) -> list[P
                            colormap=class_colours(n_classes),
                            tags={"classes": "0 no change; 1..N change classes by increasing angle; 255 no data"})
     png = polar_scatter(result, folder / "S2-CD_polar.png")
-    when = _date(ctx)
-    common = {"inputs": [str(p) for p in ctx.inputs], "parameters": ctx.metadata.get("parameters", {}),
-              "properties": {**_stats(result), "ai4c:dates": ctx.metadata.get("dates"),
-                             "ai4c:baselines": ctx.metadata.get("baselines"), "ai4c:tile": ctx.metadata.get("tile")},
+    when = dt.datetime.fromisoformat(changes.dates[-1]) if changes.dates else None   # date 2: the change is seen
+    common = {"inputs": [str(p) for p in ctx.inputs], "parameters": changes.parameters,
+              "properties": {**_stats(result), "ai4c:dates": changes.dates or None,
+                             "ai4c:baselines": changes.baselines or None, "ai4c:tile": changes.tile},
               "warnings": ctx.warnings, "datetime": when}
     write_item(cva_path, raster=cva, **common)
     write_item(cd_path, raster=classes, assets={"polar": {"href": png.name, "media_type": "image/png",
                                                           "roles": ["overview"]}}, **common)
     return [cva_path, cd_path, png]
-
-
-def _date(ctx: Context) -> dt.datetime | None:
-    """The date-2 acquisition time (the change is observed then)."""
-    dates = ctx.metadata.get("dates") or []
-    return dt.datetime.fromisoformat(dates[-1]) if dates else None

@@ -20,20 +20,14 @@ import xarray as xr
 from pyproj import CRS
 
 from ai4c.core import log
-from ai4c.core.errors import (
-    AoIError,
-    InputNotFoundError,
-    InvalidParameterError,
-    InvalidProductError,
-    check_choice,
-)
-from ai4c.core.graph import Context, Graph, Step, graph_provider, operator
+from ai4c.core.errors import AoIError, InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, register_service
 from ai4c.core.grid import Grid, aligned_grid, intersect_bounds, pixel_size, resolve_crs
+from ai4c.pipelines.parameters import S2PreParameters
 
 GRAPH = "s2-pre"
-CLOUDMASKS = ("L2A", "L1C", "None")
-DEFAULT_BANDS = ("B2", "B3", "B4", "B8")
-REPROJECT_RESAMPLING = ("Nearest", "Bilinear", "Bicubic")
+STEPS = ("Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write")
+register_service(GRAPH, S2PreParameters, STEPS)
 
 
 @dataclass
@@ -48,40 +42,40 @@ class S2State:
     cloud: xr.DataArray | None = None  # (y, x) bool
     removed: xr.DataArray | None = None  # (y, x) bool: land or sea masked
     aoi: Any = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)   # what the steps chose, recorded in the output
+    flagdownsampling: str = "First"                        # how S2Resampling aggregated flags (L1C cloud mask)
+    resolution: float | None = None                         # metres, kept by Reproject
 
 
 # ------------------------------------------------------------------------------------------ operators
 
-@operator("S2-Read")
-def read_op(data, ctx: Context, bands: str | list[str] = "B2,B3,B4,B8", sen2cor: bool = True) -> S2State:
+@operator(GRAPH, "Read", ("bands", "sen2cor"), aliases=("S2-Read",))
+def read_op(data, ctx: Context, p: S2PreParameters) -> S2State:
     """Open the L1C/L2A product (zip or folder); L1C goes through sen2cor's L2A_Process when installed."""
     from ai4c.products.sentinel2 import normalise_band, open_sentinel2
 
     if not ctx.inputs:
         raise InputNotFoundError("no input product; give --input PATH")
-    names = [normalise_band(b) for b in (bands.split(",") if isinstance(bands, str) else bands) if str(b).strip()]
+    names = [normalise_band(b) for b in p.bands.split(",") if b.strip()]
     if not names:
         raise InvalidParameterError("no band selected; give e.g. --bands B2,B3,B4,B8")
     product = open_sentinel2(ctx.inputs[0])
-    if product.metadata.level == "L1C" and sen2cor:
+    if product.metadata.level == "L1C" and p.sen2cor:
         product = _sen2cor(product, ctx)
     for name in names:
         product.band_member(name)  # fail early on a missing band or file
     first = product.dn(names[0])
     native = Grid(CRS.from_user_input(first.rio.crs or product.metadata.crs), first.rio.transform(recalc=True),
                   first.sizes["x"], first.sizes["y"])
-    ctx.metadata.update(product.metadata.as_attrs())
     return S2State(product, native, names)
 
 
-@operator("S2Resampling")
-def resample_op(state: S2State, ctx: Context, resolution: float = 10.0, upsampling: str = "Nearest",
-                downsampling: str = "First", flagdownsampling: str = "First") -> S2State:
+@operator(GRAPH, "S2Resampling", ("resolution", "upsampling", "downsampling", "flagdownsampling"))
+def resample_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Resample every band from its native resolution to `resolution` metres (SNAP S2Resampling rules)."""
-    from ai4c.optical.resample import check_methods, resample, resample_like
+    from ai4c.optical.resample import resample, resample_like
 
-    up, down, flag = check_methods(upsampling, downsampling, flagdownsampling)
+    up, down, flag, resolution = p.upsampling, p.downsampling, p.flagdownsampling, p.resolution
     size = pixel_size(resolution, state.grid.crs)
     grid = aligned_grid(state.grid.bounds, state.grid.crs, size)
     layers = [resample_like(state.product.reflectance(b), grid, up, down).rename(b) for b in state.bands]
@@ -90,28 +84,29 @@ def resample_op(state: S2State, ctx: Context, resolution: float = 10.0, upsampli
         state.scl = resample(state.product.scl(), grid, flag, flag=True, nodata=0).rename("scl")
     state.grid = grid
     state.params.update(resolution=float(resolution), flagdownsampling=flag)
+    state.flagdownsampling, state.resolution = flag, float(resolution)
     return state
 
 
-@operator("Land-Sea-Mask")
-def landsea_op(state: S2State, ctx: Context, landseamask: str = "None", dem: str | None = None) -> S2State:
+@operator(GRAPH, "Land-Sea-Mask", ("landseamask", "dem"))
+def landsea_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Set land or sea to no data from a DEM (elevation 0 or void is sea, SNAP's SRTM 3Sec rule)."""
     from ai4c.dem.landsea import check_landsea, land_mask, removed_by
     from ai4c.dem.source import dem_on_grid, open_dem
 
-    choice = check_landsea(landseamask, dem)
+    choice = check_landsea(p.landseamask, p.dem)
     if choice != "None":
-        land = land_mask(dem_on_grid(open_dem(dem), state.grid, "nearest"))
+        land = land_mask(dem_on_grid(open_dem(p.dem), state.grid, "nearest"))
         state.removed = removed_by(choice, land)
     return state
 
 
-@operator("Cloud-Mask")
-def cloud_op(state: S2State, ctx: Context, cloudmask: str = "None") -> S2State:
+@operator(GRAPH, "Cloud-Mask", ("cloudmask",))
+def cloud_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Flag clouds: L2A = SCL 3, 8, 9, 10; L1C = MSK_CLASSI opaque + cirrus (GML polygons before 04.00)."""
     from ai4c.pipelines.s2_pre_io import l1c_cloud, l2a_cloud
 
-    choice = check_choice("cloudmask", cloudmask or "None", CLOUDMASKS)
+    choice = p.cloudmask
     if choice == "L2A" and state.scl is None:
         _warn(ctx, f"{state.product.name} is {state.product.metadata.level} without a scene classification: "
                  "using its L1C cloud mask (MSK_CLASSI / MSK_CLOUDS) instead of SCL")
@@ -119,16 +114,16 @@ def cloud_op(state: S2State, ctx: Context, cloudmask: str = "None") -> S2State:
     if choice == "L2A":
         state.cloud = l2a_cloud(state.scl)
     elif choice == "L1C":
-        state.cloud = l1c_cloud(state.product, state.grid, state.params.get("flagdownsampling", "First"))
+        state.cloud = l1c_cloud(state.product, state.grid, state.flagdownsampling)
     return state
 
 
-@operator("Subset")
-def subset_op(state: S2State, ctx: Context, aoi: str | None = None) -> S2State:
+@operator(GRAPH, "Subset", ("aoi",))
+def subset_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Crop to the AoI's envelope (aligned pixels); the polygon itself is applied at the end."""
     from ai4c.core.aoi import parse_aoi
 
-    state.aoi = parse_aoi(aoi)
+    state.aoi = parse_aoi(p.aoi)
     if state.aoi is None:
         return state
     _check_overlap(state)
@@ -142,13 +137,13 @@ def subset_op(state: S2State, ctx: Context, aoi: str | None = None) -> S2State:
     return state
 
 
-@operator("Reproject")
-def reproject_op(state: S2State, ctx: Context, projection: str = "UTM", resampling: str = "Nearest") -> S2State:
+@operator(GRAPH, "Reproject", ("projection", "resampling"))
+def reproject_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Reproject onto `projection` (UTM = the tile's own zone, WGS84, EPSG:n, PROJ/WKT), aligned pixels."""
     from ai4c.core.warp import reproject_to_grid
 
-    method = check_choice("resampling", resampling, REPROJECT_RESAMPLING)
-    crs = resolve_crs(projection, native=state.grid.crs)
+    method = p.resampling
+    crs = resolve_crs(p.projection, native=state.grid.crs)
     if crs == state.grid.crs:
         return state
     from rasterio.warp import transform_bounds
@@ -156,7 +151,7 @@ def reproject_op(state: S2State, ctx: Context, projection: str = "UTM", resampli
     bounds = transform_bounds(state.grid.crs, crs, *state.grid.bounds, densify_pts=21)
     if state.aoi is not None:
         bounds = intersect_bounds(bounds, state.aoi.bounds_in(crs)) or bounds
-    metres = state.params.get("resolution", abs(state.grid.resolution))
+    metres = state.resolution or abs(state.grid.resolution)
     grid = aligned_grid(bounds, crs, pixel_size(metres, crs))
     warp = {"Nearest": "nearest", "Bilinear": "bilinear", "Bicubic": "cubic"}[method]
     state.reflectance = xr.concat([reproject_to_grid(state.reflectance.sel(band=b), grid, warp)
@@ -170,12 +165,12 @@ def reproject_op(state: S2State, ctx: Context, projection: str = "UTM", resampli
     return state
 
 
-@operator("Write")
-def write_op(state: S2State, ctx: Context, output_format: str = "GeoTIFF", quicklook: bool = False) -> Path:
+@operator(GRAPH, "Write", ("output_format", "quicklook"))
+def write_op(state: S2State, ctx: Context, p: S2PreParameters) -> Path:
     """Apply the masks and write the reflectance raster, its STAC Item and optionally a PNG quick-look."""
     from ai4c.pipelines.s2_pre_io import write_outputs
 
-    return write_outputs(finalize(state), state, ctx, output_format, quicklook)
+    return write_outputs(finalize(state), state, ctx, p.output_format, p.quicklook)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -261,46 +256,37 @@ def _sen2cor(product, ctx: Context):
         tail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["no L2A product written"]
         raise InvalidProductError(f"sen2cor (L2A_Process) failed on {product.name}: {tail[0]}; check the sen2cor "
                                   "installation or give an L2A product")
-    ctx.metadata["sen2cor"] = exe
+    log.LOGGER.info(f"sen2cor {exe} made {produced[0].name}")
     return open_sentinel2(produced[0])
 
 
 # ------------------------------------------------------------------------------------------ graph, API
 
-@graph_provider(GRAPH)
-def default_graph() -> Graph:
-    """SNAP's S2 pre-processing graph with table 4's defaults."""
-    return Graph(GRAPH, [Step("S2-Read"), Step("S2Resampling"), Step("Land-Sea-Mask"), Step("Cloud-Mask"),
-                         Step("Subset"), Step("Reproject"), Step("Write")])
+def prepare(input, params: S2PreParameters | None = None, **values) -> xr.Dataset:
+    """Lazily pre-process a product into a Dataset: reflectance (band, y, x), scl (L2A), valid, cloud
+    (`params`, or keyword values of S2PreParameters: the same defaults as the command)."""
+    params = _parameters(params, values)
+    graph = default_graph(GRAPH).without("Write")
+    return finalize(graph.run(Context(inputs=[Path(input)]), parameters=params))
 
 
-def configured_graph(*, bands=DEFAULT_BANDS, resolution=10.0, projection="UTM", aoi=None, upsampling="Nearest",
-                     downsampling="First", flagdownsampling="First", cloudmask="None", landseamask="None",
-                     dem=None, output_format="GeoTIFF", quicklook=False) -> Graph:
-    """The default graph with the service's parameters filled in."""
-    graph = default_graph()
-    graph.set("S2-Read", bands=",".join(bands) if not isinstance(bands, str) else bands)
-    graph.set("S2Resampling", resolution=resolution, upsampling=upsampling, downsampling=downsampling,
-              flagdownsampling=flagdownsampling)
-    graph.set("Land-Sea-Mask", landseamask=landseamask, dem=str(dem) if dem else None)
-    graph.set("Cloud-Mask", cloudmask=cloudmask)
-    graph.set("Subset", aoi=None if aoi is None else str(aoi))
-    graph.set("Reproject", projection=projection)
-    graph.set("Write", output_format=output_format, quicklook=quicklook)
-    return graph
-
-
-def prepare(input, *, bands=DEFAULT_BANDS, resolution=10.0, projection="UTM", aoi=None, upsampling="Bilinear",
-            downsampling="First", flagdownsampling="First", cloudmask="L2A", landseamask="None",
-            dem=None) -> xr.Dataset:
-    """Lazily pre-process a product into a Dataset: reflectance (band, y, x), scl (L2A), valid, cloud."""
-    graph = configured_graph(bands=bands, resolution=resolution, projection=projection, aoi=aoi,
-                             upsampling=upsampling, downsampling=downsampling, flagdownsampling=flagdownsampling,
-                             cloudmask=cloudmask, landseamask=landseamask, dem=dem).without("Write")
-    return finalize(graph.run(Context(inputs=[Path(input)])))
-
-
-def run(input, output_path, *, output_format="GeoTIFF", quicklook=False, **params) -> Path:
+def run(input, output_path, params: S2PreParameters | None = None, **values) -> Path:
     """Pre-process `input` and write the raster (+ STAC Item); returns the written path."""
-    graph = configured_graph(output_format=output_format, quicklook=quicklook, **params)
-    return graph.run(Context(inputs=[Path(input)], output_path=Path(output_path)))
+    from ai4c.core.outputs import means_folder, output_folder
+
+    params = _parameters(params, values)
+    if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
+        output_folder(output_path)
+    return default_graph(GRAPH).run(Context(inputs=[Path(input)], output_path=Path(output_path)), parameters=params)
+
+
+def _parameters(params: S2PreParameters | None, values: dict[str, Any]) -> S2PreParameters:
+    """The parameter object from keyword values (bands may be a list)."""
+    if params is not None:
+        return params
+    if not isinstance(values.get("bands", ""), str):
+        values["bands"] = ",".join(values["bands"])
+    for key in ("aoi", "dem"):
+        if values.get(key) is not None:
+            values[key] = str(values[key])
+    return parameters_of(GRAPH, values)

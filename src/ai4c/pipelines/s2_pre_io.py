@@ -48,12 +48,7 @@ def output_file(output_path: Path, product_name: str, output_format: str) -> Pat
     output_path = Path(output_path)
     if output_path.is_dir() and output_path.suffix.lower() != ".zarr":
         output_path = output_path / f"{product_name}{extension_for(output_format)}"
-    try:
-        return check_writable(output_path)
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {output_path} ({exc}); choose another --output_path") from None
+    return check_writable(output_path)
 
 
 def write_outputs(ds: xr.Dataset, state, ctx, output_format: str, quicklook: bool) -> Path:

@@ -14,7 +14,9 @@ import numpy as np
 import xarray as xr
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.outputs import output_folder
 from ai4c.optical.lai import LAI_NODATA, lai_metric
+from ai4c.pipelines.parameters import S2TimeseriesParameters
 from ai4c.products.refboa import TIMESEN2CROP_BANDS
 
 
@@ -50,7 +52,8 @@ def _check_tiles(metas: list) -> str:
     return tiles[0]
 
 
-def run(input_dir: Path | str, output_dir: Path | str, *, resolution: float = 10.0) -> list[Path]:
+def run(input_dir: Path | str, output_dir: Path | str, *,
+        resolution: float = S2TimeseriesParameters.resolution) -> list[Path]:
     """Convert every L2A product of `input_dir`; returns the written BOA and LAI paths."""
     from ai4c.core.io import write_raster
     from ai4c.core.progress import track
@@ -65,14 +68,12 @@ def run(input_dir: Path | str, output_dir: Path | str, *, resolution: float = 10
             raise InvalidProductError(f"{path.name} is {meta.level}; s2-timeseries needs L2A products")
     tile = _check_tiles(metas)
     out = Path(output_dir)
-    if not out.parent.is_dir():
-        raise InputNotFoundError(f"parent of output_dir {out} does not exist; create it first")
-    (out / "REFBOA").mkdir(parents=True, exist_ok=True)
-    (out / "LAI").mkdir(parents=True, exist_ok=True)
+    output_folder(out / "REFBOA")
+    output_folder(out / "LAI")
     written = []
     for path, meta in track(list(zip(products, metas, strict=True)), "s2-timeseries"):
         ds = prepare(path, bands=list(TIMESEN2CROP_BANDS), resolution=resolution, projection="UTM",
-                     cloudmask="L2A")
+                     upsampling="Bilinear", cloudmask="L2A")
         stamp = f"{meta.datetime:%Y%m%d}"
         crs, transform = ds.rio.crs, ds.rio.transform()
         boa = boa_uint16(ds.reflectance).rio.write_crs(crs).rio.write_transform(transform)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InvalidParameterError, OutputError
+from ai4c.core.errors import InvalidParameterError
 from ai4c.core.io import atomic_path, write_text_atomic
+from ai4c.core.outputs import output_folder
 from ai4c.core.progress import track
 from ai4c.ml.crops.features import monthly_medians, regular_series
 from ai4c.products.timesen2crop import BANDS, CLASSES, list_tiles, read_tile, season_start_of
@@ -55,8 +56,7 @@ def prepare(root: Path | str, output_dir: Path | str, val_tiles: list[str] | Non
     if step < 1 or step > 60:
         raise InvalidParameterError(f"step={step} days must be in 1..60")
     splits = split_tiles(list_tiles(root), list(val_tiles or []), list(test_tiles or []))
-    if not output_dir.is_dir():
-        raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
+    output_folder(output_dir)
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for split, tiles in splits.items():
         parts = [tile_features(root, t, monthly, step, max_per_class)

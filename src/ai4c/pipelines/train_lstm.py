@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, OutputError
+from ai4c.core.errors import InputNotFoundError, InvalidProductError
 from ai4c.core.io import write_text_atomic
+from ai4c.core.outputs import check_writable
+from ai4c.core.params import validate
+from ai4c.pipelines.parameters import TrainLstmParameters
 from ai4c.products.timesen2crop import BANDS, CLASSES
 
 MODEL_NAME = "lstm_model.h5"
@@ -22,15 +25,10 @@ PAIRS = (("train.npy", "y_train.npy"), ("val.npy", "y_val.npy"), ("test.npy", "y
 
 
 def check_parameters(n_epochs: int, batch_size: int, learning_rate: float, class_weights: int) -> None:
-    """Table 10's rules: n_epochs > 1, batch_size a power of 2 > 2, 0 < learning_rate < 1, class_weights 0|1."""
-    if int(n_epochs) != n_epochs or n_epochs <= 1:
-        raise InvalidParameterError(f"n_epochs={n_epochs} must be an integer > 1 (default 50)")
-    if int(batch_size) != batch_size or batch_size <= 2 or (int(batch_size) & (int(batch_size) - 1)):
-        raise InvalidParameterError(f"batch_size={batch_size} must be a power of 2 greater than 2: 4, 8, 16, 32, 64, ...")
-    if not 0 < learning_rate < 1:
-        raise InvalidParameterError(f"learning_rate={learning_rate} must be > 0 and < 1 (default 1e-3)")
-    if class_weights not in (0, 1):
-        raise InvalidParameterError(f"class_weights={class_weights} must be 0 (not used) or 1 (used)")
+    """Table 10's rules (TrainLstmParameters): n_epochs > 1, batch_size a power of 2 > 2, 0 < learning_rate < 1,
+    class_weights 0|1."""
+    validate(TrainLstmParameters, {"n_epochs": n_epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+                                   "class_weights": class_weights})
 
 
 def load_set(folder: Path | str, names: tuple[str, str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +45,7 @@ def load_set(folder: Path | str, names: tuple[str, str] | None = None) -> tuple[
     try:
         x, y = np.load(folder / pair[0]), np.load(folder / pair[1])
     except (ValueError, OSError) as exc:
-        raise InvalidProductError(f"cannot read {pair[0]}/{pair[1]} in {folder}: {exc}") from None
+        raise InvalidProductError(f"cannot read {pair[0]}/{pair[1]} in {folder}: {exc}") from exc
     if x.ndim != 3:
         raise InvalidProductError(f"{folder / pair[0]} has shape {x.shape}; expected [N, ts, b]")
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
@@ -70,17 +68,17 @@ def run(input_dir: Path | str, output_dir: Path | str, n_epochs: int = 50, batch
     from ai4c.ml.crops.model import LstmConfig, device, save_model
     from ai4c.ml.crops.training import TrainSettings, evaluate, train
 
-    check_parameters(n_epochs, batch_size, learning_rate, class_weights)
-    if not (1 <= hidden <= 1024 and 1 <= layers <= 8):
-        raise InvalidParameterError(f"hidden={hidden}, layers={layers}: use 1..1024 hidden units and 1..8 layers")
+    p = validate(TrainLstmParameters, {"n_epochs": n_epochs, "batch_size": batch_size, "class_weights": class_weights,
+                                       "learning_rate": learning_rate, "patience": patience, "seed": seed,
+                                       "hidden": hidden, "layers": layers})
+    n_epochs, batch_size, class_weights, learning_rate = p.n_epochs, p.batch_size, p.class_weights, p.learning_rate
     output_dir = Path(output_dir)
     x, y = load_set(input_dir, PAIRS[0])
     val_set = load_set(val) if val else None
     if val_set is not None and val_set[0].shape[1:] != x.shape[1:]:
         raise InvalidProductError(f"validation samples are {val_set[0].shape[1:]} (ts, b) but training samples "
                                   f"{x.shape[1:]}; prepare both with the same options")
-    if not output_dir.is_dir():
-        raise OutputError(f"--output_dir {output_dir} does not exist; create it first")
+    check_writable(output_dir / MODEL_NAME)         # a file in the way or an old model without --overwrite
     features = "monthly" if x.shape[1] == 12 else f"{x.shape[1]} steps"
     config = LstmConfig(n_steps=x.shape[1], n_bands=x.shape[2], hidden=hidden, layers=layers,
                         bands=list(BANDS) if x.shape[2] == len(BANDS) else [f"band{i + 1}" for i in range(x.shape[2])],

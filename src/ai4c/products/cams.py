@@ -47,15 +47,21 @@ def _open(paths: Sequence[Path | str]) -> xr.Dataset:
     try:
         parts = [xr.open_dataset(p, engine="h5netcdf", chunks={}) for p in files]
     except (OSError, ValueError) as exc:
-        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({exc})".splitlines()[0]) from None
-    parts = [_normalise_axes(p) for p in parts]
+        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({exc})".splitlines()[0]) from exc
+    parts = [normalise_axes(p) for p in parts]
     if len(parts) == 1 or "time" not in parts[0].dims:
         return parts[0]
     return xr.concat(parts, dim="time", data_vars="minimal", coords="minimal", compat="override").sortby("time")
 
 
-def _normalise_axes(ds: xr.Dataset) -> xr.Dataset:
-    """valid_time -> time, drop number/expver/level, ascending lat/lon in -180..180."""
+def normalise_axes(ds: xr.Dataset) -> xr.Dataset:
+    """valid_time -> time, drop number/expver/level, ascending lat/lon in -180..180.
+
+    An `expver` dimension (the legacy CDS mix of final ERA5 and preliminary ERA5T hours, NaN where the
+    other holds the value) is folded into one series: the first non-missing value of each hour.
+    """
+    if "expver" in ds.dims:
+        ds = ds.bfill("expver").isel(expver=0)
     if "valid_time" in ds.dims or "valid_time" in ds.coords:
         ds = ds.drop_vars("time", errors="ignore").rename({"valid_time": "time"})
     for axis in ("number", "level"):
@@ -134,8 +140,8 @@ def parse_date(text: str, name: str = "date") -> pd.Timestamp:
         raise InvalidParameterError(f"{name}={value!r} is not a date; use YYYYMMDDHH, e.g. 2021010100")
     try:
         return pd.to_datetime(value, format="%Y%m%d%H")
-    except ValueError:
-        raise InvalidParameterError(f"{name}={value!r} is not a valid date; use YYYYMMDDHH, e.g. 2021010100") from None
+    except ValueError as err:
+        raise InvalidParameterError(f"{name}={value!r} is not a valid date; use YYYYMMDDHH, e.g. 2021010100") from err
 
 
 def parse_period(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -60,7 +60,7 @@ class SafeSource:
                 bad = archive.testzip() if path.stat().st_size < CRC_CHECK_LIMIT else None
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise InvalidProductError(f"{path} is not a readable zip ({exc}); it may be truncated, download it "
-                                      "again or give the unzipped SAFE folder") from None
+                                      "again or give the unzipped SAFE folder") from exc
         if bad:
             raise InvalidProductError(f"{path} is damaged (bad CRC in {bad}); download the product again")
         markers = sorted((n for n in names if _is_root_marker(n)), key=lambda n: n.count("/"))
@@ -100,14 +100,14 @@ class SafeSource:
                 return archive.read(self.root + member)
         except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
             raise InvalidProductError(f"cannot read {member} from {self.path} ({exc}); the zip is damaged, "
-                                      "download the product again") from None
+                                      "download the product again") from exc
 
     def xml(self, member: str) -> etree._Element:
         """Parse one XML member; corrupt XML is a product error."""
         try:
             return etree.fromstring(self.read_bytes(member))
         except etree.XMLSyntaxError as exc:
-            raise InvalidProductError(f"{self.name}: {member} is not valid XML ({exc})") from None
+            raise InvalidProductError(f"{self.name}: {member} is not valid XML ({exc})") from exc
 
     def gdal_path(self, member: str) -> str:
         """A path GDAL/rasterio can open for a member (/vsizip/ for zips)."""

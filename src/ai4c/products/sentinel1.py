@@ -40,6 +40,14 @@ class OrbitVectors:
     velocity: np.ndarray  # (n, 3)
     source: str = "annotation"
 
+    def restrict(self, start: float, stop: float, margin: float = 120.0) -> OrbitVectors:
+        """Only the vectors within [start - margin, stop + margin] (at least 4 around the interval)."""
+        idx = np.flatnonzero((self.time >= start - margin) & (self.time <= stop + margin))
+        if idx.size < 4:
+            centre = np.searchsorted(self.time, 0.5 * (start + stop))
+            idx = np.arange(max(0, centre - 2), min(len(self.time), centre + 2))
+        return OrbitVectors(self.epoch, self.time[idx], self.position[idx], self.velocity[idx], self.source)
+
 
 @dataclass
 class GeolocationGrid:
@@ -150,7 +158,7 @@ class GrdProduct:
             da = rioxarray.open_rasterio(self.source.gdal_path(self.measurement), chunks=_chunk_dict(chunks),
                                          lock=False, parse_coordinates=False)
         except Exception as exc:
-            raise InvalidProductError(f"{self.name}: measurement {self.measurement} is unreadable ({exc})") from None
+            raise InvalidProductError(f"{self.name}: measurement {self.measurement} is unreadable ({exc})") from exc
         if da.shape[-2:] != (self.lines, self.samples):
             raise InvalidProductError(
                 f"{self.name}: measurement is {da.shape[-2]}x{da.shape[-1]} but the annotation says "

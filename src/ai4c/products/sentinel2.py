@@ -18,6 +18,7 @@ from pyproj import CRS
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
+from ai4c.core import log
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
 from ai4c.products.safe import SafeSource, is_product_metadata
 
@@ -86,7 +87,7 @@ def parse_product_xml(data: bytes, granule_xml: bytes | None = None, product_id:
     try:
         root = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        raise InvalidProductError(f"product metadata is not valid XML ({exc}); the product is damaged") from None
+        raise InvalidProductError(f"product metadata is not valid XML ({exc}); the product is damaged") from exc
     ptype = (_first_text(root, "PRODUCT_TYPE") or "") + (_first_text(root, "PROCESSING_LEVEL") or "")
     level = "L2A" if ("2A" in ptype.upper() or "LEVEL-2A" in ptype.upper()) else "L1C"
     if "1C" not in ptype.upper() and level == "L1C":
@@ -140,9 +141,11 @@ def _footprint(root) -> BaseGeometry | None:
 
 
 def _crs_from_tile_xml(data: bytes) -> CRS | None:
+    """The tile's CRS from MTD_TL.xml; None (the band files' own CRS is used) when that file is damaged."""
     try:
         code = _first_text(etree.fromstring(data), "HORIZONTAL_CS_CODE")
-    except etree.XMLSyntaxError:
+    except etree.XMLSyntaxError as err:
+        log.warn(f"granule metadata MTD_TL.xml is not valid XML ({err}); skipped: the CRS is taken from the band files")
         return None
     return CRS.from_user_input(code) if code else None
 

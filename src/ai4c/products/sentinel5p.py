@@ -64,7 +64,7 @@ def global_attributes(source: str | Path | IO[bytes]) -> dict[str, Any]:
         with h5py.File(source, "r") as f:
             return {k: _text(v) for k, v in f.attrs.items() if not k.startswith("_")}
     except OSError as exc:
-        raise InvalidProductError(f"cannot read {_label(source)} as NetCDF/HDF5 ({exc}); is it an S5P L2 file?") from None
+        raise InvalidProductError(f"cannot read {_label(source)} as NetCDF/HDF5 ({exc}); is it an S5P L2 file?") from exc
 
 
 def _label(source: Any) -> str:
@@ -78,7 +78,7 @@ def read_swath(source: str | Path | IO[bytes], variable: str = "carbonmonoxide_t
     try:
         f = h5py.File(source, "r")
     except OSError as exc:
-        raise InvalidProductError(f"cannot read {_label(source)} as NetCDF/HDF5 ({exc}); is it an S5P L2 file?") from None
+        raise InvalidProductError(f"cannot read {_label(source)} as NetCDF/HDF5 ({exc}); is it an S5P L2 file?") from exc
     with f:
         if "PRODUCT" not in f:
             raise InvalidProductError(f"{_label(source)} has no PRODUCT group; it is not an S5P L2 product")

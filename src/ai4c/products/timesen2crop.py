@@ -100,7 +100,7 @@ def read_sample(path: Path, n_dates: int) -> tuple[np.ndarray, np.ndarray]:
     try:
         table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2)
     except ValueError as exc:
-        raise InvalidProductError(f"{path} is not a numeric TimeSen2Crop table: {exc}") from None
+        raise InvalidProductError(f"{path} is not a numeric TimeSen2Crop table: {exc}") from exc
     if table.shape != (n_dates, 10):
         raise InvalidProductError(f"{path} has shape {table.shape}; expected ({n_dates}, 10): one row per date "
                                   f"of dates.csv, 9 bands and the pixel condition")

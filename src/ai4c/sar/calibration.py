@@ -6,8 +6,8 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
-from ai4c.core.errors import check_choice
-from ai4c.products.sentinel1 import GrdProduct, Lut
+from ai4c.core.errors import InvalidProductError, check_choice
+from ai4c.sar.datamodel import LookupTable, SarProduct
 
 CALIBRATIONS = ("Sigma", "Gamma", "Beta", "SigmaDB", "GammaDB", "BetaDB")
 LUT_NAMES = {"sigma": "sigmaNought", "gamma": "gamma", "beta": "betaNought"}
@@ -25,7 +25,7 @@ def _along_pixels(pixels: np.ndarray, values: np.ndarray, cols: np.ndarray) -> n
     return (1.0 - mu) * values[j] + mu * values[j + 1]
 
 
-def lut_values(lut: Lut, name: str, lines: np.ndarray, cols: np.ndarray, line_times: np.ndarray) -> np.ndarray:
+def lut_values(lut: LookupTable, name: str, lines: np.ndarray, cols: np.ndarray, line_times: np.ndarray) -> np.ndarray:
     """LUT `name` at image lines x columns: pixel-wise along the two bracketing vectors, then linear in
     azimuth time between them (mu may leave [0, 1] when vectors start before line 0 or end after the last)."""
     lines = np.asarray(lines, np.float64)
@@ -45,7 +45,8 @@ def offsets(da_: xr.DataArray) -> tuple[int, int]:
     return int(da_.attrs.get("line0", 0)), int(da_.attrs.get("pixel0", 0))
 
 
-def lut_squared(product: GrdProduct, lut: Lut, name: str, like: da.Array, offset: tuple[int, int] = (0, 0)) -> da.Array:
+def lut_squared(product: SarProduct, lut: LookupTable, name: str, like: da.Array,
+                offset: tuple[int, int] = (0, 0)) -> da.Array:
     """The squared LUT (A^2) as a lazy float32 array with the shape and chunks of `like` (line, pixel), which
     starts at `offset` (line, pixel) of the full image (interpolated in float64, stored in float32)."""
 
@@ -65,12 +66,10 @@ def intensity(dn: xr.DataArray) -> xr.DataArray:
     return out
 
 
-def calibrate(power: xr.DataArray, product: GrdProduct, kind: str = "Sigma") -> xr.DataArray:
+def calibrate(power: xr.DataArray, product: SarProduct, kind: str = "Sigma") -> xr.DataArray:
     """Sigma/Gamma/Beta nought (linear or dB) from an intensity (DN^2, noise removed or not): DN^2 / A^2."""
     kind = check_choice("calibration", kind, CALIBRATIONS)
     if product.calibration is None:
-        from ai4c.core.errors import InvalidProductError
-
         raise InvalidProductError(f"{product.name}: no calibration annotation for {product.polarization}")
     base = kind.removesuffix("DB").lower()
     linear = power.data / lut_squared(product, product.calibration, LUT_NAMES[base], power.data, offsets(power))

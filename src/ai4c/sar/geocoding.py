@@ -6,88 +6,29 @@ sample of the radar image, and no data for layover, shadow and points outside th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import dask
 import dask.array as da
 import numpy as np
 import xarray as xr
 from numba import njit, prange
-from pyproj import CRS, Transformer
 
-from ai4c.core.grid import WGS84_SEMI_MAJOR_AXIS as WGS84_A
 from ai4c.core.grid import Grid
-from ai4c.products.sentinel1 import GrdProduct, OrbitVectors
-from ai4c.sar.orbit import hermite_state
-
-WGS84_E2 = 6.69437999014e-3
-OK, LAYOVER, SHADOW, OUTSIDE = 0, 1, 2, 3
-
-
-@dataclass
-class RadarGeometry:
-    """What geocoding needs from a GRD product: orbit, line timing, range conversion, image size."""
-
-    orbit_time: np.ndarray
-    orbit_pos: np.ndarray
-    orbit_vel: np.ndarray
-    first_line_time: float
-    line_interval: float
-    conv_time: np.ndarray
-    sr0: np.ndarray
-    srgr: np.ndarray
-    range_spacing: float
-    lines: int
-    samples: int
-
-    @classmethod
-    def from_product(cls, product: GrdProduct, orbit: OrbitVectors | None = None) -> RadarGeometry:
-        """Geometry of a product, with its annotation orbit unless another one is given."""
-        orbit = orbit or product.orbit
-        conv = product.conversion
-        return cls(orbit.time, orbit.position, orbit.velocity, product.first_line_time,
-                   product.azimuth_time_interval, conv.azimuth_time, conv.sr0, conv.srgr,
-                   product.range_pixel_spacing, product.lines, product.samples)
-
-
-@njit(cache=True, inline="always")
-def llh_to_ecef(lat: float, lon: float, h: float) -> tuple:
-    """Geodetic (degrees, metres) to ECEF on WGS84."""
-    phi, lam = math.radians(lat), math.radians(lon)
-    n = WGS84_A / math.sqrt(1.0 - WGS84_E2 * math.sin(phi) ** 2)
-    return ((n + h) * math.cos(phi) * math.cos(lam), (n + h) * math.cos(phi) * math.sin(lam),
-            (n * (1.0 - WGS84_E2) + h) * math.sin(phi))
-
-
-@njit(cache=True)
-def zero_doppler(px: float, py: float, pz: float, ot, op, ov, t: float) -> tuple:
-    """Newton iteration on (P - S(t)).V(t) = 0; returns (t, S, V)."""
-    for _ in range(12):
-        s, v, a = hermite_state(ot, op, ov, t)
-        dx, dy, dz = px - s[0], py - s[1], pz - s[2]
-        f = dx * v[0] + dy * v[1] + dz * v[2]
-        df = -(v[0] ** 2 + v[1] ** 2 + v[2] ** 2) + dx * a[0] + dy * a[1] + dz * a[2]
-        step = f / df
-        t -= step
-        if abs(step) < 1e-9:
-            break
-    s, v, _ = hermite_state(ot, op, ov, t)
-    return t, s, v
-
-
-@njit(cache=True, inline="always")
-def ground_range(sr: float, t: float, conv_t, sr0, srgr) -> float:
-    """Slant range -> ground range with the coordinate-conversion record nearest in azimuth time
-    (what ESA's own geolocation grid uses: it agrees to < 0.01 pixel, interpolating records does not)."""
-    k = np.searchsorted(conv_t, t)
-    if k >= conv_t.shape[0] or (k > 0 and t - conv_t[k - 1] < conv_t[k] - t):
-        k -= 1
-    x = sr - sr0[k]
-    acc = 0.0
-    for c in range(srgr.shape[1] - 1, -1, -1):
-        acc = acc * x + srgr[k, c]
-    return acc
+from ai4c.sar.orbit import zero_doppler
+from ai4c.sar.rangedoppler import (
+    LAYOVER,
+    OK,
+    OUTSIDE,
+    SHADOW,
+    HeightFn,
+    RadarGeometry,
+    block_lonlat,
+    ellipsoid_heights,
+    ground_range,
+    llh_to_ecef,
+    lonlat_at,
+)
+from ai4c.sar.tiepoints import geocode_block_fast
 
 
 @njit(cache=True, parallel=True)
@@ -161,31 +102,6 @@ def bilinear(image, line, pixel, line0: int, pixel0: int):
     return out
 
 
-HeightFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def ellipsoid_heights(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Zero heights: geocoding on the WGS84 ellipsoid when no DEM is given."""
-    return np.zeros_like(lon, dtype=np.float64)
-
-
-def block_lonlat(grid: Grid, rows: slice, cols: slice, halo: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Lon/lat of the pixel centres of a grid block, with a halo of `halo` pixels."""
-    cc = np.arange(cols.start - halo, cols.stop + halo) + 0.5
-    rr = np.arange(rows.start - halo, rows.stop + halo) + 0.5
-    return lonlat_at(grid, rr, cc)
-
-
-def lonlat_at(grid: Grid, rr: np.ndarray, cc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lon/lat of the grid positions rows `rr` x columns `cc` (fractional pixel coordinates)."""
-    t = grid.transform
-    xx, yy = np.meshgrid(t.c + t.a * cc, t.f + t.e * rr)
-    if CRS.from_user_input(grid.crs).is_geographic:
-        return xx, yy
-    lon, lat = Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(xx, yy)
-    return np.asarray(lon), np.asarray(lat)
-
-
 def geocode_block(geom: RadarGeometry, grid: Grid, rows: slice, cols: slice, heights: HeightFn) -> tuple:
     """line, pixel, local incidence and flags of one output block."""
     lon, lat = block_lonlat(grid, rows, cols)
@@ -242,8 +158,6 @@ def _resample_block(window: np.ndarray, geom: RadarGeometry, grid: Grid, rows: s
     if method == "exact":
         line, pixel, _, flag = geocode_block(geom, grid, rows, cols, heights)
     else:
-        from ai4c.sar.tiepoints import geocode_block_fast
-
         line, pixel, _, flag = geocode_block_fast(geom, grid, rows, cols, heights)
     out = bilinear(np.asarray(window, np.float32), line, pixel, l0, p0)
     out[flag != OK] = np.nan

@@ -7,13 +7,13 @@ import numpy as np
 import xarray as xr
 
 from ai4c.core.errors import InvalidProductError
-from ai4c.products.sentinel1 import GrdProduct, Noise
 from ai4c.sar.calibration import lut_values, offsets
+from ai4c.sar.datamodel import NoiseLuts, SarProduct
 
 NOISE_FLOOR = 1e-3  # DN^2: removal never yields zero or negative power
 
 
-def azimuth_noise(noise: Noise, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def azimuth_noise(noise: NoiseLuts, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """The IPF >= 2.9 azimuth noise factor at lines x columns (1 where no block covers a pixel)."""
     out = np.ones((len(lines), len(cols)))
     for block in noise.azimuth:
@@ -27,7 +27,7 @@ def azimuth_noise(noise: Noise, lines: np.ndarray, cols: np.ndarray) -> np.ndarr
     return out
 
 
-def noise_values(product: GrdProduct, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def noise_values(product: SarProduct, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Noise power (DN^2) at lines x columns."""
     noise = product.noise
     lines = np.asarray(lines)
@@ -36,7 +36,7 @@ def noise_values(product: GrdProduct, lines: np.ndarray, cols: np.ndarray) -> np
     return rng * azimuth_noise(noise, lines, cols) if noise.new_format else rng
 
 
-def remove_thermal_noise(power: xr.DataArray, product: GrdProduct, floor: float = NOISE_FLOOR) -> xr.DataArray:
+def remove_thermal_noise(power: xr.DataArray, product: SarProduct, floor: float = NOISE_FLOOR) -> xr.DataArray:
     """DN^2 - noise, floored at `floor`; zeros of the input (no data) stay zero."""
     if product.noise is None:
         raise InvalidProductError(f"{product.name}: no noise annotation for {product.polarization}; "

@@ -1,17 +1,14 @@
-"""Orbit state vectors: cubic Hermite interpolation (exact at the vectors) and EOF POEORB/RESORB files."""
+"""Orbit interpolation: cubic Hermite through the state vectors (exact at the vectors, positions and
+velocities) and the zero-Doppler time of ground points. Reading EOF files is `ai4c.products.eof`'s job."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from ai4c.core.errors import DependencyMissingError, InputNotFoundError, InvalidProductError
-from ai4c.products.sentinel1 import OrbitVectors, seconds_since, to_datetime64
-
-ORBIT_MARGIN_S = 10.0
+from ai4c.sar.datamodel import StateVectors
 
 
 @njit(cache=True, inline="always")
@@ -60,72 +57,51 @@ def interpolate_many(times: np.ndarray, pos: np.ndarray, vel: np.ndarray, t: np.
     return out_p, out_v
 
 
-def interpolate(orbit: OrbitVectors, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True)
+def zero_doppler(px: float, py: float, pz: float, ot, op, ov, t: float) -> tuple:
+    """Newton iteration on (P - S(t)).V(t) = 0 from the guess `t`; returns (t, S, V)."""
+    for _ in range(12):
+        s, v, a = hermite_state(ot, op, ov, t)
+        dx, dy, dz = px - s[0], py - s[1], pz - s[2]
+        f = dx * v[0] + dy * v[1] + dz * v[2]
+        df = -(v[0] ** 2 + v[1] ** 2 + v[2] ** 2) + dx * a[0] + dy * a[1] + dz * a[2]
+        step = f / df
+        t -= step
+        if abs(step) < 1e-9:
+            break
+    s, v, _ = hermite_state(ot, op, ov, t)
+    return t, s, v
+
+
+@njit(cache=True)
+def zero_doppler_many(points: np.ndarray, ot, op, ov, t_guess: float) -> np.ndarray:
+    """Zero-Doppler times of ECEF points (n, 3), each Newton iteration starting from the previous solution."""
+    out = np.empty(points.shape[0])
+    t = t_guess
+    for j in range(points.shape[0]):
+        t, _, _ = zero_doppler(points[j, 0], points[j, 1], points[j, 2], ot, op, ov, t)
+        out[j] = t
+    return out
+
+
+def interpolate(orbit: StateVectors, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """Position and velocity (n, 3) at times `t` (s since the orbit's epoch)."""
     t = np.atleast_1d(np.asarray(t, dtype=np.float64))
     return interpolate_many(orbit.time, orbit.position, orbit.velocity, t)
 
 
-def restrict(orbit: OrbitVectors, start: float, stop: float, margin: float = 120.0) -> OrbitVectors:
-    """Only the vectors within [start - margin, stop + margin] (at least 4 around the interval)."""
-    keep = (orbit.time >= start - margin) & (orbit.time <= stop + margin)
-    idx = np.flatnonzero(keep)
-    if idx.size < 4:
-        centre = np.searchsorted(orbit.time, 0.5 * (start + stop))
-        idx = np.arange(max(0, centre - 2), min(len(orbit.time), centre + 2))
-    return OrbitVectors(orbit.epoch, orbit.time[idx], orbit.position[idx], orbit.velocity[idx], orbit.source)
+@dataclass(frozen=True)
+class HermiteOrbit:
+    """The `OrbitInterpolator` of ai4c: cubic Hermite interpolation of a product's state vectors."""
 
+    vectors: StateVectors
 
-_OSV = re.compile(
-    rb"<UTC>UTC=([^<]+)</UTC>.*?<X[^>]*>([^<]+)</X>\s*<Y[^>]*>([^<]+)</Y>\s*<Z[^>]*>([^<]+)</Z>\s*"
-    rb"<VX[^>]*>([^<]+)</VX>\s*<VY[^>]*>([^<]+)</VY>\s*<VZ[^>]*>([^<]+)</VZ>", re.S)
+    def state(self, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """Position and velocity (n, 3) at times `t` (s since the vectors' epoch)."""
+        return interpolate(self.vectors, t)
 
-
-def read_eof(path: Path | str, epoch: np.datetime64) -> OrbitVectors:
-    """Parse an EOF orbit file's state vectors (the vectors themselves, not the header's count)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputNotFoundError(f"orbit file {path} cannot be read ({exc})") from None
-    rows = _OSV.findall(data)
-    if len(rows) < 4:
-        raise InvalidProductError(f"orbit file {path.name} holds {len(rows)} state vectors; it is not a usable EOF")
-    times = np.array([to_datetime64(r[0].decode()) for r in rows])
-    values = np.array([[float(x) for x in r[1:]] for r in rows])
-    t = seconds_since(times, epoch)
-    order = np.argsort(t)
-    kind = "POEORB" if "POEORB" in path.name else "RESORB" if "RESORB" in path.name else "EOF"
-    return OrbitVectors(epoch, t[order], values[order, :3], values[order, 3:], f"{kind}:{path.name}")
-
-
-def covers(orbit: OrbitVectors, start: float, stop: float, margin: float = ORBIT_MARGIN_S) -> bool:
-    """True when the vectors span [start - margin, stop + margin] with no gap longer than 60 s."""
-    inside = orbit.time[(orbit.time >= start - margin - 60) & (orbit.time <= stop + margin + 60)]
-    if inside.size < 4 or inside[0] > start - margin or inside[-1] < stop + margin:
-        return False
-    return bool(np.all(np.diff(inside) <= 60.0))
-
-
-def _mission_of(name: str) -> str | None:
-    """S1A/S1B/... from a file or product name."""
-    match = re.match(r"(S1[ABCD])_", name)
-    return match.group(1) if match else None
-
-
-def find_orbit(path: Path | str, epoch: np.datetime64, start: float, stop: float, mission: str | None) -> OrbitVectors:
-    """The EOF file (or the best in a folder: POEORB before RESORB) whose vectors cover the acquisition."""
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"orbit path {path} does not exist; give an EOF file, a folder of them, or 'auto'")
-    files = sorted(path.glob("**/*.EOF")) if path.is_dir() else [path]
-    files = [f for f in files if mission is None or _mission_of(f.name) in (None, mission)]
-    files.sort(key=lambda f: ("POEORB" not in f.name, f.name))
-    when = f"{np.datetime_as_string(epoch + np.timedelta64(int(start * 1e9), 'ns'), 's')}"
-    for candidate in files:
-        orbit = read_eof(candidate, epoch)
-        if covers(orbit, start, stop):
-            return restrict(orbit, start, stop)
-    raise DependencyMissingError(
-        f"no orbit file in {path} covers the acquisition at {when} ({len(files)} checked); "
-        "give the POEORB/RESORB file of that date or --orbit auto (annotation vectors)")
+    def zero_doppler_time(self, points: np.ndarray, t_guess: float) -> np.ndarray:
+        """Azimuth time (n,) at which each ECEF point (n, 3) is perpendicular to the velocity."""
+        v = self.vectors
+        return zero_doppler_many(np.atleast_2d(np.asarray(points, np.float64)), v.time, v.position, v.velocity,
+                                 float(t_guess))

@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from ai4c.core.grid import Grid
-from ai4c.sar.geocoding import (
+from ai4c.sar.orbit import zero_doppler
+from ai4c.sar.rangedoppler import (
     LAYOVER,
     OK,
     OUTSIDE,
@@ -21,7 +22,6 @@ from ai4c.sar.geocoding import (
     RadarGeometry,
     block_lonlat,
     llh_to_ecef,
-    zero_doppler,
 )
 
 NODE_STEP = 16
@@ -54,19 +54,6 @@ def geocode_nodes(lat, lon, h, ot, op, ov, t_first, dt, conv_t, sr0, srgr, spaci
             out[3, r, c] = -le / horizontal
             out[4, r, c] = -ln / horizontal
     return out
-
-
-def ground_range_array(sr: np.ndarray, t: np.ndarray, conv_t: np.ndarray, sr0: np.ndarray,
-                       srgr: np.ndarray) -> np.ndarray:
-    """Vectorised `ground_range`: the nearest coordinate-conversion record in time, Horner in slant range."""
-    k = np.clip(np.searchsorted(conv_t, t), 0, len(conv_t) - 1)
-    prev = np.clip(k - 1, 0, None)
-    k = np.where((k > 0) & ((t - conv_t[prev]) < (conv_t[k] - t)), prev, k)
-    x = sr - sr0[k]
-    acc = np.zeros_like(sr)
-    for c in range(srgr.shape[1] - 1, -1, -1):
-        acc = acc * x + srgr[k, c]
-    return acc
 
 
 def _weights(n: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

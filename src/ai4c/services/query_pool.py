@@ -227,14 +227,14 @@ class QueryPool:
         while True:
             try:
                 return self._idle.get(timeout=1.0)
-            except queue.Empty:
+            except queue.Empty as err:
                 with self._state:
                     if self._live or self._starting:
                         continue
                     self._in_flight -= 1
                     self._state.notify_all()
                 raise QueryError("no query worker is running (they could not open the store); "
-                                 "check the store folder and restart the server") from None
+                                 "check the store folder and restart the server") from err
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if healthy:

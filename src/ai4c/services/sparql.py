@@ -211,6 +211,9 @@ def create_app(store: GeoStore | Backend, *, update_token: str | None = None, ti
     async def health():
         return JSONResponse({"triples": await run_in_threadpool(backend.count), "read_only": not update_token})
 
+    from ai4c.services.sextant import mount_sextant  # the Sextant map over this store, at /map
+
+    mount_sextant(app, lambda query: backend.query(query, "json", timeout)[0], timeout=timeout)
     return app
 
 

@@ -113,7 +113,7 @@ def run(workdir: Path) -> Section:
     section.check("no-data fraction (outside the AoI polygon + clouds)", outside, "0.2 .. 0.9", 0.2 < outside < 0.9)
 
     # step 3: 20 m with Mean downsampling
-    ds20 = prepare(product, resolution=20, downsampling="Mean", cloudmask="None")
+    ds20 = prepare(product, resolution=20, upsampling="Bilinear", downsampling="Mean", cloudmask="None")
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mean_truth = np.nanmean(np.where(truth["nodata"].values, np.nan, expected).reshape(

@@ -121,7 +121,7 @@ def load_model(path: Path | str) -> LstmClassifier:
             h5["weights"].visititems(lambda name, obj: state.update({name: obj[()]})
                                      if isinstance(obj, h5py.Dataset) else None)
     except OSError as exc:
-        raise InvalidProductError(f"{path} is not a readable HDF5 model ({exc}); give the .h5 of train_lstm") from None
+        raise InvalidProductError(f"{path} is not a readable HDF5 model ({exc}); give the .h5 of train_lstm") from exc
     model = LstmClassifier(config, mean, std)
     tensors = {k: torch.as_tensor(v) for k, v in state.items()}
     tensors.update({"mean": model.mean, "std": model.std})

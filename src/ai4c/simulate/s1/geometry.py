@@ -10,8 +10,8 @@ import numpy as np
 from numba import njit, prange
 
 from ai4c.products.sentinel1 import CoordinateConversion, OrbitVectors
-from ai4c.sar.geocoding import WGS84_A, WGS84_E2, llh_to_ecef
 from ai4c.sar.orbit import hermite_state
+from ai4c.sar.rangedoppler import WGS84_A, WGS84_E2, llh_to_ecef
 
 GM = 3.986004418e14
 OMEGA_E = 7.2921150e-5

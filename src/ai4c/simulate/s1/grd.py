@@ -10,39 +10,33 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ai4c.products.sentinel1 import (
-    AzimuthNoiseBlock,
-    CoordinateConversion,
-    Lut,
-    Noise,
-    OrbitVectors,
-    open_grd,
+from ai4c.products.sentinel1 import AzimuthNoiseBlock, Lut, Noise, open_grd
+from ai4c.simulate.s1.forward import image_position
+from ai4c.simulate.s1.geometry import (
+    Dem,
+    circular_orbit,
+    dem_sample,
+    fit_conversion,
+    ground_of_image,
+    slant_range_of,
 )
-from ai4c.simulate.s1.geometry import Dem, circular_orbit, fit_conversion, ground_of_image, slant_range_of
+from ai4c.simulate.s1.model import Geometry, Truth
 from ai4c.simulate.s1.safe import manifest_xml
+from ai4c.simulate.s1.write import (
+    footprint,
+    geolocation_grid,
+    header_info,
+    product_names,
+    write_safe,
+    write_truth,
+)
 
-C = 299792458.0
 BETA_CONSTANT = 237.0
-EXACT_PIXELS = 4_000_000  # above this, radar->ground is solved on a node grid and interpolated
-NODE_STRIDE = 8  # node spacing (lines/samples) of large scenes: 80 m, finer than their truth DEM (>= 40 m)
-CLASS_SIGMA0 = (0.02, 0.05, 0.1, 0.3)  # water-like, bare, vegetation, urban-like at 35 degrees (linear)
-
-
-@dataclass
-class Truth:
-    """What the simulator put in: DEM, classes with their sigma0, point targets (lat, lon)."""
-
-    dem: Dem
-    classes: np.ndarray  # (ny, nx) uint8 on the DEM grid
-    class_sigma0: tuple[float, ...] = CLASS_SIGMA0
-    angular_exponent: float = 0.0  # sigma0 = class sigma0 * (cos(theta_local) / cos 35)^n
-    targets: list[tuple[float, float]] = field(default_factory=list)
-
 
 def make_dem(centre: tuple[float, float], extent_deg: tuple[float, float], terrain: str, seed: int,
              step_deg: float = 0.0001) -> Dem:
@@ -68,19 +62,6 @@ def quadrant_classes(shape: tuple[int, int]) -> np.ndarray:
     classes[ny // 2:, : nx // 2] = 2
     classes[ny // 2:, nx // 2:] = 3
     return classes
-
-
-@dataclass
-class Geometry:
-    """Image geometry of the product to render."""
-
-    orbit: OrbitVectors
-    conversion: CoordinateConversion
-    lines: int
-    samples: int
-    line_interval: float
-    spacing: float
-    pass_direction: str
 
 
 def synthetic_geometry(centre: tuple[float, float], lines: int, samples: int, ascending: bool,
@@ -148,36 +129,16 @@ def make_luts(geom: Geometry, ipf: float) -> tuple[Lut, Noise]:
     return cal, Noise(rng_lut, blocks)
 
 
-def render_beta0(geom: Geometry, truth: Truth, rows: slice) -> np.ndarray:
-    """beta0 (float32) of image rows from the truth: radar->ground solved exactly on every pixel of small
-    scenes, on every `NODE_STRIDE`-th line/sample of large ones, and interpolated in one numba pass."""
-    from ai4c.simulate.s1.render import beta_from_nodes, node_weights
-
-    lines = np.arange(rows.start, rows.stop)
-    stride = 1 if geom.lines * geom.samples <= EXACT_PIXELS else NODE_STRIDE
-    cols = np.arange(geom.samples)
-    sub_l = np.unique(np.r_[np.arange(rows.start - rows.start % stride, rows.stop, stride), lines[-1]])
-    sub_p = np.unique(np.r_[cols[::stride], geom.samples - 1])
-    times = sub_l * geom.line_interval
-    srs = slant_range_of(geom.conversion, times, sub_p * geom.spacing)
-    g = ground_of_image(times, srs, geom.orbit.time, geom.orbit.position, geom.orbit.velocity,
-                        truth.dem.height, truth.dem.geo)
-    ri, rw = node_weights(sub_l.astype(float), lines.astype(float))
-    cj, cw = node_weights(sub_p.astype(float), cols.astype(float))
-    return beta_from_nodes(g[0], g[1], g[4], ri, rw, cj, cw, truth.classes,
-                           np.asarray(truth.class_sigma0, np.float64), truth.dem.lon0, truth.dem.dlon,
-                           truth.dem.lat0, truth.dem.dlat, float(truth.angular_exponent),
-                           math.cos(math.radians(35)))
-
-
-def add_targets(beta: np.ndarray, rows: slice, target_px: np.ndarray, amplitude: float = 200.0) -> None:
-    """Add bright point targets (Gaussian PSF, sigma 0.6 px) at fractional (line, pixel) positions."""
-    yy = np.arange(rows.start, rows.stop)[:, None]
-    for line, pixel in target_px:
-        if rows.start - 4 <= line < rows.stop + 4:
-            c0, c1 = max(int(pixel) - 4, 0), min(int(pixel) + 5, beta.shape[1])
-            xx = np.arange(c0, c1)[None, :]
-            beta[:, c0:c1] += amplitude * np.exp(-((yy - line) ** 2 + (xx - pixel) ** 2) / (2 * 0.6 ** 2))
+def _target_pixels(geom: Geometry, dem: Dem, targets: list[tuple[float, float]]) -> np.ndarray:
+    """(line, pixel) of the point targets at their DEM heights, by the simulator's own forward model
+    (`simulate.s1.forward`, independent of the geocoding under test)."""
+    if not targets:
+        return np.zeros((0, 2))
+    lat = np.array([t[0] for t in targets])
+    lon = np.array([t[1] for t in targets])
+    h = np.array([dem_sample(dem.height, dem.geo, a, b) for a, b in targets])
+    return image_position(geom.orbit, geom.conversion, geom.line_interval, geom.spacing, lat, lon, h,
+                          geom.samples)
 
 
 def _template_geometry(template: Path, lines: int | None, samples: int | None) -> tuple[Geometry, object]:
@@ -187,32 +148,6 @@ def _template_geometry(template: Path, lines: int | None, samples: int | None) -
                     min(samples or product.samples, product.samples), product.azimuth_time_interval,
                     product.range_pixel_spacing, product.pass_direction)
     return geom, product
-
-
-def _target_pixels(geom: Geometry, dem: Dem, targets: list[tuple[float, float]]) -> np.ndarray:
-    """(line, pixel) of the point targets, geocoded with their DEM heights (the forward model)."""
-    from ai4c.sar.geocoding import geocode_grid
-    from ai4c.simulate.s1.geometry import dem_sample
-
-    if not targets:
-        return np.zeros((0, 2))
-    lat = np.array([t[0] for t in targets])
-    lon = np.array([t[1] for t in targets])
-    h = np.array([dem_sample(dem.height, dem.geo, a, b) for a, b in targets])
-    pad = [np.pad(a[None, :], 1, mode="edge") for a in (lat, lon, h)]
-    line, pixel, _, _ = geocode_grid(*pad, geom.orbit.time, geom.orbit.position, geom.orbit.velocity, 0.0,
-                                     geom.line_interval, geom.conversion.azimuth_time, geom.conversion.sr0,
-                                     geom.conversion.srgr, geom.spacing, 0.5 * geom.lines * geom.line_interval)
-    return np.column_stack([line[0], pixel[0]])
-
-
-def _noise_power(noise: Noise, times_fn, lines: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Noise power (DN^2) of the simulated LUTs."""
-    from ai4c.sar.calibration import lut_values
-    from ai4c.sar.noise import azimuth_noise
-
-    rng = lut_values(noise.range_lut, "noise", lines, cols, times_fn(lines))
-    return rng * azimuth_noise(noise, lines, cols) if noise.new_format else rng
 
 
 @dataclass
@@ -253,8 +188,6 @@ def simulate_grd(output_dir: Path | str, *, size: tuple[int, int] = (256, 256), 
                  targets: list[tuple[float, float]] | None = None, angular_exponent: float = 0.0,
                  zip_product: bool = False) -> SimulatedGrd:
     """Render a GRD product (SAFE folder or zip) in `output_dir` and its truth beside it."""
-    from ai4c.simulate.s1.write import _footprint, _geolocation_grid, _info, _names, _write_safe, _write_truth
-
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     if template is not None:
@@ -268,16 +201,16 @@ def simulate_grd(output_dir: Path | str, *, size: tuple[int, int] = (256, 256), 
     truth.targets = list(targets) if targets is not None else _default_targets(geom, truth)
     target_px = _target_pixels(geom, truth.dem, truth.targets)
     cal, noise = make_luts(geom, ipf)
-    grid = _geolocation_grid(geom, truth.dem)
+    grid = geolocation_grid(geom, truth.dem)
     stop = epoch + np.timedelta64(int((geom.lines - 1) * geom.line_interval * 1e9), "ns")
-    name, _ = _names(mission, epoch, stop, "vv", 1)
+    name, _ = product_names(mission, epoch, stop, "vv", 1)
     scratch = Path(tempfile.mkdtemp(prefix=".sim-", dir=output_dir))
     try:
         safe = scratch / f"{name}.SAFE"
-        files = _write_safe(safe, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf,
+        files = write_safe(safe, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf,
                             polarizations, seed, template)
-        (safe / "manifest.safe").write_bytes(manifest_xml(_info(mission, "GRD", "VV", epoch, stop, geom, ipf, polarizations),
-                                                          files, safe, _footprint(grid)))
+        (safe / "manifest.safe").write_bytes(manifest_xml(header_info(mission, "GRD", "VV", epoch, stop, geom, ipf, polarizations),
+                                                          files, safe, footprint(grid)))
         final = output_dir / (safe.name if not zip_product else f"{name}.zip")
         if zip_product:
             shutil.make_archive(str(scratch / name), "zip", scratch, safe.name)
@@ -286,7 +219,7 @@ def simulate_grd(output_dir: Path | str, *, size: tuple[int, int] = (256, 256), 
             if final.exists():
                 shutil.rmtree(final)
             shutil.move(str(safe), final)
-        truth_path = _write_truth(output_dir / f"{name}.truth.json", truth, target_px, geom)
+        truth_path = write_truth(output_dir / f"{name}.truth.json", truth, target_px, geom)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     rows = [{"lat": a, "lon": b, "line": float(p[0]), "pixel": float(p[1])}

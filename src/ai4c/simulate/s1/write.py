@@ -10,11 +10,11 @@ import numpy as np
 
 from ai4c.products.sentinel1 import GeolocationGrid, Lut, Noise, open_grd
 from ai4c.simulate.s1.geometry import Dem, ground_of_image, slant_range_of
-from ai4c.simulate.s1.grd import C, Geometry, Truth, _noise_power, add_targets, render_beta0
+from ai4c.simulate.s1.model import C, Geometry, Truth, add_targets, lut_noise_power, render_beta0
 from ai4c.simulate.s1.safe import annotation_xml, calibration_xml, iso, noise_xml
 
 
-def _names(mission: str, start: np.datetime64, stop: np.datetime64, pol: str, index: int) -> tuple[str, str]:
+def product_names(mission: str, start: np.datetime64, stop: np.datetime64, pol: str, index: int) -> tuple[str, str]:
     """SAFE product name and the per-polarisation file base name."""
     s = str(np.datetime_as_string(start, "s")).replace("-", "").replace(":", "")
     e = str(np.datetime_as_string(stop, "s")).replace("-", "").replace(":", "")
@@ -52,7 +52,7 @@ def _write_measurement(path: Path, geom: Geometry, truth: Truth, cal: Lut, noise
             a_beta = lut_values(cal, "betaNought", lines, cols, lines * geom.line_interval).astype(np.float32)
             power = beta * a_beta ** 2 * _speckle(rng, looks, beta.shape)
             del beta, a_beta
-            noise_power = _noise_power(noise, lambda ln: ln * geom.line_interval, lines, cols).astype(np.float32)
+            noise_power = lut_noise_power(noise, lambda ln: ln * geom.line_interval, lines, cols).astype(np.float32)
             power += noise_power * _speckle(rng, looks, power.shape)
             if ipf < 2.9:  # dim border noise below the noise floor (Remove-GRD-Border-Noise removes it)
                 power[:, :border] = power[:, -border:] = 0.2 * noise_power[:, :border].mean()
@@ -69,7 +69,7 @@ def _speckle(rng: np.random.Generator, looks: float, shape: tuple[int, int]) -> 
     return out
 
 
-def _geolocation_grid(geom: Geometry, dem: Dem) -> GeolocationGrid:
+def geolocation_grid(geom: Geometry, dem: Dem) -> GeolocationGrid:
     """A 10 x 21 tie-point grid with heights from the truth DEM, as ESA annotates."""
     lines = np.unique(np.linspace(0, geom.lines - 1, 10).round().astype(int))
     pixels = np.unique(np.linspace(0, geom.samples - 1, 21).round().astype(int))
@@ -82,7 +82,7 @@ def _geolocation_grid(geom: Geometry, dem: Dem) -> GeolocationGrid:
                            g[0].ravel(), g[1].ravel(), g[2].ravel(), g[3].ravel())
 
 
-def _info(mission, ptype, pol, epoch, stop, geom: Geometry, ipf: float, pols) -> dict:
+def header_info(mission, ptype, pol, epoch, stop, geom: Geometry, ipf: float, pols) -> dict:
     """Header values for the XML writers."""
     return {"mission": mission, "type": ptype, "pol": pol, "mode": "IW", "start": iso(epoch, 0.0),
             "stop": str(np.datetime_as_string(stop, unit="us")), "orbit": 12345, "datatake": 703710, "image": "001",
@@ -90,7 +90,7 @@ def _info(mission, ptype, pol, epoch, stop, geom: Geometry, ipf: float, pols) ->
             "ipf": f"{ipf:06.2f}", "relorbit": 117, "pols": [p.upper() for p in pols]}
 
 
-def _footprint(grid: GeolocationGrid) -> str:
+def footprint(grid: GeolocationGrid) -> str:
     """lat,lon corners of the geolocation grid."""
     idx = [int(np.argmin(grid.line + grid.pixel)), int(np.argmax(grid.pixel - grid.line)),
            int(np.argmax(grid.line + grid.pixel)), int(np.argmax(grid.line - grid.pixel))]
@@ -108,15 +108,15 @@ def _image_info(geom: Geometry, epoch, stop) -> dict:
             "numberOfLines": geom.lines, "zeroDopMinusAcqTime": "0.0", "incidenceAngleMidSwath": "3.7e+01"}
 
 
-def _write_safe(safe: Path, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf, pols, seed,
+def write_safe(safe: Path, geom, truth, cal, noise, grid, target_px, mission, epoch, stop, ipf, pols, seed,
                 template) -> list[tuple[str, str]]:
     """All per-polarisation files; returns the manifest entries."""
     for sub in ("annotation/calibration", "measurement", "preview", "support"):
         (safe / sub).mkdir(parents=True, exist_ok=True)
     files = []
     for index, pol in enumerate(pols, start=1):
-        _, base = _names(mission, epoch, stop, pol, index)
-        info = _info(mission, "GRD", pol.upper(), epoch, stop, geom, ipf, pols)
+        _, base = product_names(mission, epoch, stop, pol, index)
+        info = header_info(mission, "GRD", pol.upper(), epoch, stop, geom, ipf, pols)
         annotation = _template_annotation(template, pol, geom) if template else None
         if annotation is None:
             annotation = annotation_xml(info, geom.orbit, grid, geom.conversion, _image_info(geom, epoch, stop))
@@ -142,7 +142,7 @@ def _template_annotation(template: Path, pol: str, geom: Geometry) -> bytes | No
     return SafeSource.open(template).read_bytes(real.annotation_member)
 
 
-def _write_truth(path: Path, truth: Truth, target_px: np.ndarray, geom: Geometry) -> Path:
+def write_truth(path: Path, truth: Truth, target_px: np.ndarray, geom: Geometry) -> Path:
     """The truth: DEM (GeoTIFF, EPSG:4326, ellipsoid heights) and a JSON with classes and targets."""
     import rasterio
     from affine import Affine

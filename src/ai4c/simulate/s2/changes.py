@@ -56,20 +56,34 @@ def apply_changes(reflectance: np.ndarray, change: np.ndarray, bands: list[str] 
 
 
 def array_pair(seed: int = 0, size: int = 160, *, gain: float = 1.1, offset: float = 0.01, noise: float = 0.006,
-               bands: tuple[str, ...] = ("B2", "B3", "B4", "B8")) -> dict[str, np.ndarray]:
-    """Two dates as arrays (no file format): four land covers with texture, planted changes, a gain and
-    offset on date 2, a cloud in date 2; keys date1, date2 (band, y, x), change (y, x), cloud (y, x), cover."""
+               bands: tuple[str, ...] = ("B2", "B3", "B4", "B8"), types: tuple[int, ...] = tuple(CHANGES),
+               nodata_edge: bool = False) -> dict[str, np.ndarray]:
+    """Two dates as arrays (no file format): four land covers with texture, planted changes of `types`, a gain
+    and offset on date 2, a cloud in date 2; keys date1, date2 (band, y, x), change (y, x), cloud (y, x), cover,
+    nodata (y, x). With `nodata_edge`, a slanted swath edge on the east side (1-3 pixels wide) holds the
+    unphysical values a real L2A edge has where its SCL says no data (0): 15-25 times a real change."""
     rng = np.random.default_rng(seed)
     spectra = {"B2": (0.05, 0.04, 0.10, 0.08), "B3": (0.08, 0.06, 0.13, 0.09), "B4": (0.06, 0.04, 0.17, 0.10),
                "B8": (0.40, 0.32, 0.30, 0.30)}
     table = np.array([spectra.get(b, spectra["B8"]) for b in bands]).T  # (cover, band)
     cover = np.add.outer(np.arange(size) // 40, np.arange(size) // 40) % 4
     base = table[cover].transpose(2, 0, 1) * rng.uniform(0.8, 1.2, size=(1, size, size))
-    change = plant_blobs((size, size), 4, 16, rng)
+    change = plant_blobs((size, size), 4, 16, rng, types)
     date1 = base + rng.normal(0, noise, base.shape)
     date2 = gain * (apply_changes(base, change, bands) + rng.normal(0, noise, base.shape)) + offset
     cloud = np.zeros((size, size), bool)
     cloud[: size // 8, -size // 5:] = True
     date2[:, cloud] = np.nan
+    nodata = swath_edge(size) if nodata_edge else np.zeros((size, size), bool)
+    if nodata_edge:
+        edge_rng = np.random.default_rng([seed, 7919])
+        date1[:, nodata] = edge_rng.uniform(0.0001, 0.002, (len(bands), int(nodata.sum())))
+        date2[:, nodata] = edge_rng.uniform(2.0, 4.0, (len(bands), int(nodata.sum())))
     return {"date1": date1.astype(np.float32), "date2": date2.astype(np.float32), "change": change,
-            "cloud": cloud, "cover": cover.astype(np.uint8)}
+            "cloud": cloud, "cover": cover.astype(np.uint8), "nodata": nodata}
+
+
+def swath_edge(size: int) -> np.ndarray:
+    """A slanted strip along the east side, 1 to 3 pixels wide (the end of an orbit's swath)."""
+    rows, cols = np.mgrid[0:size, 0:size]
+    return cols >= size - 1 - (2 * rows) // max(size - 1, 1)

@@ -67,8 +67,8 @@ class SafeLayout:
         self.baseline = check_choice("baseline", self.baseline, BASELINES)
         try:
             day = dt.datetime.strptime(self.date, "%Y%m%d").date()
-        except ValueError:
-            raise InvalidParameterError(f"date={self.date!r} is not YYYYMMDD, e.g. 20230625") from None
+        except ValueError as err:
+            raise InvalidParameterError(f"date={self.date!r} is not YYYYMMDD, e.g. 20230625") from err
         absolute = (day - ORBIT_EPOCH).days * 143 // 10 + 1
         self.absolute_orbit = absolute
         self.relative_orbit = (absolute + 2) % 143 + 1

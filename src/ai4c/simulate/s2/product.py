@@ -221,7 +221,7 @@ def render_s2(truth: xr.Dataset, output_dir: Path | str, *, level: str, baseline
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create output folder {out_dir} ({exc.strerror}); choose another --output") from None
+        raise OutputError(f"cannot create output folder {out_dir} ({exc.strerror}); choose another --output") from exc
     name = layout.product_name.removesuffix(".SAFE") + ".zip" if zip else layout.product_name
     final = out_dir / name
     if final.is_dir():
