@@ -275,3 +275,17 @@ def test_predict_marks_input_nodata(trained, tmp_path, run_cli):
     hole = np.zeros(pred.shape, bool)
     hole[10:40, 100:180] = True
     assert (pred[hole] == 255).all() and (pred[~hole] != 255).all()
+
+
+def test_existing_outputs_need_overwrite(trained, tmp_path, run_cli):
+    root, out = trained
+    args = ["unet", "-action", "predict", "-input_dir", root / "data", "-output_dir", tmp_path, "-model_file",
+            out / "unet.pt", "--quiet", "-threads", "1"]
+    assert run_cli(*args)[0] == 0
+    stamp = (tmp_path / "scene_000.tif").stat().st_mtime_ns
+    code, _, err = run_cli(*args)
+    assert code == 2 and "already exists" in err and (tmp_path / "scene_000.tif").stat().st_mtime_ns == stamp
+    assert run_cli(*args, "--overwrite")[0] == 0
+    code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", out, "-bands", BANDS,
+                           "-selected-classes", CLASSES, "--quiet")
+    assert code == 2 and "unet.pt already exists" in err

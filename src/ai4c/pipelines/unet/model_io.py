@@ -4,6 +4,7 @@ pre-trained backbones; one predictor interface for both formats."""
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +41,17 @@ def save_model(model: UNet, path: Path, model_format: str, extra: dict | None = 
 
 
 def export_onnx(model: UNet, path: Path, meta: dict) -> None:
-    """ONNX export (TorchScript exporter, opset 17, dynamic batch/height/width) with metadata."""
+    """ONNX export (TorchScript exporter: offline and needs only `onnx`; opset 17, dynamic batch/height/width)
+    with the model configuration as metadata."""
     import onnx
 
     n = len(model.config.bands)
     sample = torch.zeros(1, n, model.config.patch_size, model.config.patch_size)
     axes = {0: "batch", 2: "height", 3: "width"}
-    torch.onnx.export(model, (sample,), str(path), dynamo=False, opset_version=OPSET, input_names=["bands"],
-                      output_names=["logits"], dynamic_axes={"bands": axes, "logits": axes})
+    with warnings.catch_warnings():  # the TorchScript exporter (offline, no onnxscript) warns it is legacy
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(model, (sample,), str(path), dynamo=False, opset_version=OPSET, input_names=["bands"],
+                          output_names=["logits"], dynamic_axes={"bands": axes, "logits": axes})
     proto = onnx.load(str(path))
     entry = proto.metadata_props.add()
     entry.key, entry.value = "ai4c", json.dumps(meta)

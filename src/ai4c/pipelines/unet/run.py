@@ -15,6 +15,7 @@ from rasterio.windows import Window
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
 from ai4c.core.io import write_text_atomic
 from ai4c.core.log import warn
+from ai4c.core.outputs import check_writable, overwriting
 from ai4c.ml.segmentation.losses import IGNORE
 from ai4c.ml.segmentation.metrics import confusion, summary
 from ai4c.ml.segmentation.train import TrainSettings, train
@@ -169,6 +170,10 @@ def predict_action(o: Options) -> list[Path]:
     model_io.check_model_bands(model.config, o.bands)
     samples = discover(o.input_dir, need_labels=False)
     _check_inputs(samples, model.config.bands)
+    for s in samples:
+        check_writable(o.output_dir / f"{s.image.stem}.tif")
+        if o.probabilities:
+            check_writable(o.output_dir / f"{s.image.stem}_proba.tif")
     o.output_dir.mkdir(parents=True, exist_ok=True)
     overlap = o.overlap if o.overlap is not None else model.config.patch_size // 8
     return [predict_image(model, s, o.output_dir / f"{s.image.stem}.tif", overlap=overlap, block=o.block,
@@ -205,7 +210,8 @@ def full_action(o: Options) -> dict:
                             probabilities=o.probabilities, window=Window(c0, r0, w, h))
         cm += _score(out, sample, Window(c0, r0, w, h), lut, model.config.class_values, o.simplified)
     report["heldout"] = {**summary(cm), "confusion_matrix": cm.tolist(), "predictions": str(pred_dir)}
-    write_text_atomic(o.output_dir / METRICS, json.dumps(report, indent=1))
+    with overwriting(True):  # this run's own metrics.json, completed with the held-out scores
+        write_text_atomic(o.output_dir / METRICS, json.dumps(report, indent=1))
     return report
 
 
@@ -254,9 +260,21 @@ def _log_epoch_ssl(row: dict) -> None:
         print(f"epoch {row['epoch']}: InfoNCE {row['loss']:.4f} ({row['patches_per_s']:.1f} patches/s)", flush=True)
 
 
+def planned_outputs(action: str, o: Options) -> list[Path]:
+    """The files an action writes in -output_dir (checked before any work: existing ones need --overwrite)."""
+    model = o.model_file or model_io.default_model_file(o.model_format)
+    files = {"extract_data": ["train.h5", "val.h5", dataset.MANIFEST],
+             "train": [model, METRICS, "confusion_matrix.png"],
+             "pretrain": [model_io.BACKBONE_FILE, "pretrain.json"]}
+    files["full"] = files["extract_data"] + files["train"]
+    return [o.output_dir / name for name in files.get(action, [])]
+
+
 def run(action: str, o: Options) -> dict | list:
     """Dispatch one action."""
     o.validate()
+    for path in planned_outputs(action, o):
+        check_writable(path)
     if action == "extract_data":
         return extract_data(o)
     if action == "train":
