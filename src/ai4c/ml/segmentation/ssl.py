@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.resnet import EncoderConfig, ResNetEncoder
-from ai4c.ml.segmentation.train import autocast, pick_device
+from ai4c.ml.segmentation.train import autocast
 
 
 @dataclass

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.augment import augment
 from ai4c.ml.segmentation.losses import IGNORE, class_weights, make_criterion
 from ai4c.ml.segmentation.metrics import confusion, summary
@@ -32,13 +33,6 @@ class TrainSettings:
     seed: int = 0
     device: str = "auto"
     schedule: str = "cosine"  # or "constant"
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """CUDA when present (or asked), else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def autocast(device: torch.device):

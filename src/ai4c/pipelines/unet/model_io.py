@@ -13,9 +13,9 @@ import torch
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
 from ai4c.core.io import atomic_path
+from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.backbone import encoder_state
 from ai4c.ml.segmentation.infer import Predictor, softmax, torch_predictor
-from ai4c.ml.segmentation.train import pick_device
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
 
 FORMAT = "ai4c-unet"
