@@ -18,11 +18,27 @@ from measure import measured
 CASES = Path(os.environ.get("AI4C_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")) \
     / "linked" / "rml-test-cases" / "test-cases"
 MORPH_KGC_FILE_CASES = 95  # morph-kgc's published score on the 118 CSV/JSON/XML cases
+KGC_CASES = CASES.parents[1] / "rml-kgc-test-cases"
+
+
+def kgc_modules(workdir: Path) -> list[dict]:
+    """Pass counts per W3C KG-Construct RML module (rml-io, rml-cc, rml-fnml, rml-lv, rml-star)."""
+    from ai4c.linked.conformance.rml_kgc import run_modules
+
+    if not KGC_CASES.exists():
+        print(f"bench_rml: {KGC_CASES} absent, module conformance skipped")
+        return []
+    rows = []
+    for module, results in run_modules(KGC_CASES, workdir / "kgc").items():
+        passed = sum(r.passed for r in results)
+        rows.append({"benchmark": "geotriples rml-kgc-test-cases", "metric": f"{module} passed", "value": passed,
+                     "unit": f"of {len(results)}"})
+    return rows
 
 
 def conformance(workdir: Path) -> list[dict]:
     """Per-format pass counts (PostgreSQL on a throw-away server)."""
-    from ai4c.linked.mapping.conformance import FILE_FORMATS, run_all, scores, temporary_postgres
+    from ai4c.linked.conformance.rml import FILE_FORMATS, run_all, scores, temporary_postgres
 
     if not CASES.exists():
         print(f"bench_rml: {CASES} absent, conformance skipped")
@@ -108,7 +124,7 @@ def peak_memory(workdir: Path, rows: int) -> dict:
 def run(workdir: Path) -> list[dict]:
     """All GeoTriples rows."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return conformance(workdir) + throughput(workdir)
+    return conformance(workdir) + kgc_modules(workdir) + throughput(workdir)
 
 
 if __name__ == "__main__":

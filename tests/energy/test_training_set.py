@@ -3,6 +3,8 @@ are spatially apart; checked with shapely on the written GeoTIFFs."""
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -89,8 +91,6 @@ def test_images_keep_pixels_georeference_and_split_apart(scene, tmp_path):
         assert not any(x.intersection(y).area > 0 for x in boxes[a] for y in boxes[b])
     classes = (tmp_path / "set" / "classes.json").read_text()
     assert '"gas": 1' in classes and '"wind_farm": 2' in classes
-    import json
-
     item = json.loads((tmp_path / "set" / "stac" / f"{table.iloc[0]['id']}.json").read_text())
     assert item["assets"]["label"]["href"].endswith(".tif") and len(item["bbox"]) == 4
 
@@ -106,3 +106,36 @@ def test_assets_outside_every_product_exit_2(scene, tmp_path, run_cli):
     code, _, err = run_cli("energy", "training-set", "--windfarms", tmp_path / "far.geojson", "--products", product,
                            "--chip", "100", "-o", tmp_path / "set")
     assert code == 2 and "chip=100 not allowed" in err and not (tmp_path / "set").exists()
+
+
+def test_products_from_a_catalogue_search(tmp_path, run_cli):
+    """A simulated S1 GRD product indexed in the local catalogue is found, pre-processed over the farms and cut."""
+    from shapely.geometry import shape
+
+    from ai4c.catalog import local
+    from ai4c.catalog.index import build_index
+    from ai4c.simulate.s1.grd import simulate_grd
+
+    simulate_grd(tmp_path / "raw", size=(400, 400), centre=(54.0, 6.5), seed=1)
+    build_index(str(tmp_path / "raw"), tmp_path / "cat.sqlite")
+    db = local.connect(tmp_path / "cat.sqlite")
+    (entry,) = [local.from_json(json.loads(t)) for (t,) in db.execute("SELECT item FROM items")]
+    db.close()
+    centre = shape(entry.geometry).centroid
+    farms = gpd.GeoDataFrame({"name": ["a", "b"], "capacity_mw": [50.0, 80.0]},
+                             geometry=[box(centre.x - 0.004, centre.y - 0.002, centre.x, centre.y),
+                                       box(centre.x + 0.002, centre.y + 0.001, centre.x + 0.005, centre.y + 0.003)],
+                             crs="EPSG:4326")
+    farms.to_file(tmp_path / "farms.geojson")
+    code, _, err = run_cli("energy", "training-set", "--windfarms", tmp_path / "farms.geojson", "--catalog",
+                           tmp_path / "cat.sqlite", "--start", "2021-05-01", "--end", "2021-07-01", "--chip", "64",
+                           "--negatives", "5", "-o", tmp_path / "set")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "set" / "chips.csv")
+    rasters = sorted(p.name for p in (tmp_path / "set" / "products").glob("*.tif"))
+    assert rasters == [f"{entry.id}.tif"] and set(table["product"]) == set(rasters)
+    assert set(table.loc[table["kind"] == "positive", "asset_index"]) == {0, 1}
+    code, _, err = run_cli("energy", "training-set", "--windfarms", tmp_path / "farms.geojson", "--catalog",
+                           tmp_path / "cat.sqlite", "--start", "2022-05-01", "--end", "2022-07-01", "-o",
+                           tmp_path / "none")
+    assert code == 2 and "no SENTINEL-1 product" in err and not (tmp_path / "none").exists()

@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def postgres_dsn():
     """URL of a temporary PostgreSQL server (initdb in a temp folder, run as user postgres when root)."""
-    from ai4c.linked.mapping.conformance import temporary_postgres
+    from ai4c.linked.conformance.rml import temporary_postgres
 
     try:
         server = temporary_postgres()

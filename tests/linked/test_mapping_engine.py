@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ai4c.linked.conformance.rml import canonical
 from ai4c.linked.mapping import dump_rdf
-from ai4c.linked.mapping.conformance import canonical
 
 PREFIXES = """\
 @prefix rr: <http://www.w3.org/ns/r2rml#> .
@@ -255,3 +255,82 @@ def test_json_top_level_array_streams_and_malformed_json_is_bad_input(tmp_path):
         run(tmp_path, mapping, {"a.json": '[{"id": 1, "v": 0.25}, {"id": 2, '})
     assert (tmp_path / "out.nq").read_text() == before  # the failed run replaced nothing
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left
+
+
+def test_an_unreadable_crs_is_reported_not_swallowed(caplog):
+    from ai4c.linked.mapping.vector import epsg_of
+
+    with caplog.at_level("WARNING"):
+        assert epsg_of("not a CRS at all") is None
+    assert "'not a CRS at all' is not understood" in caplog.text
+    assert epsg_of("EPSG:2100") == "2100"
+
+
+@pytest.mark.parametrize("core", [True, False])
+def test_json_natural_datatypes_in_the_w3c_vocabulary_only(tmp_path, core):
+    ns = "http://w3id.org/rml/" if core else "http://semweb.mmlab.be/ns/rml#"
+    mapping = f"""
+        @prefix r: <{ns}> .
+        <#P> r:logicalSource [ r:source "p.json" ; r:referenceFormulation {'r:JSONPath' if core else 'ql:JSONPath'} ;
+                               r:iterator "$[*]" ] ;
+          {'r' if core else 'rr'}:subjectMap [ {'r' if core else 'rr'}:template "http://ex.org/p/{{id}}" ] ;
+          {'r' if core else 'rr'}:predicateObjectMap
+            [ {'r' if core else 'rr'}:predicate ex:age ; {'r' if core else 'rr'}:objectMap [ r:reference "age" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:score ; {'r' if core else 'rr'}:objectMap [ r:reference "score" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:ok ; {'r' if core else 'rr'}:objectMap [ r:reference "ok" ] ] ,
+            [ {'r' if core else 'rr'}:predicate ex:name ; {'r' if core else 'rr'}:objectMap [ r:reference "name" ] ] .
+    """
+    got = run(tmp_path, mapping, {"p.json": '[{"id": 7, "age": 33, "score": 80.25, "ok": true, "name": "Ann"}]'})
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    typed = (f'"33"^^<{xsd}integer>', f'"8.025E1"^^<{xsd}double>', f'"true"^^<{xsd}boolean>') if core else \
+        ('"33"', '"80.25"', '"true"')  # RML-IO: JSON's own types; legacy RML: the values' text
+    assert got == expect("".join(f"<http://ex.org/p/7> <http://ex.org/{p}> {o} .\n"
+                                 for p, o in zip(("age", "score", "ok", "name"), (*typed, '"Ann"'), strict=True)))
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zip", "targz", "tarxz"])
+def test_rml_io_compressed_and_utf16_sources(tmp_path, compression):
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    text = '[{"id": 1, "name": "Ann"}, {"id": 2, "name": "Bo"}]'
+    data = text.encode("utf-16")
+    name = {"gzip": "p.json.gz", "zip": "p.json.zip", "targz": "p.json.tar.gz", "tarxz": "p.json.tar.xz"}[compression]
+    if compression == "gzip":
+        (tmp_path / name).write_bytes(gzip.compress(data))
+    elif compression == "zip":
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr("p.json", data)
+    else:
+        with tarfile.open(tmp_path / name, "w:gz" if compression == "targz" else "w:xz") as archive:
+            info = tarfile.TarInfo("p.json")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    mapping = f"""
+        @prefix r: <http://w3id.org/rml/> .
+        <#P> r:logicalSource [ r:source [ a r:RelativePathSource ; r:root r:MappingDirectory ; r:path "{name}" ;
+                                          r:compression r:{compression} ; r:encoding r:UTF-16 ] ;
+                               r:referenceFormulation r:JSONPath ; r:iterator "$[*]" ] ;
+          r:subjectMap [ r:template "http://ex.org/p/{{id}}" ] ;
+          r:predicateObjectMap [ r:predicate ex:name ; r:objectMap [ r:reference "name" ] ] .
+    """
+    got = run(tmp_path, mapping, {})
+    assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n<http://ex.org/p/2> <http://ex.org/name> "Bo" .\n')
+
+
+def test_rml_io_xpath_namespaces(tmp_path):
+    mapping = """
+        @prefix r: <http://w3id.org/rml/> .
+        <#P> r:logicalSource [ r:source [ a r:RelativePathSource ; r:root r:MappingDirectory ; r:path "f.xml" ] ;
+                               r:referenceFormulation [ a r:XPathReferenceFormulation ;
+                                   r:namespace [ r:namespacePrefix "ex" ; r:namespaceURL "http://example.org" ] ] ;
+                               r:iterator "//Friends/ex:Character" ] ;
+          r:subjectMap [ r:template "http://ex.org/p/{@id}" ] ;
+          r:predicateObjectMap [ r:predicate ex:name ; r:objectMap [ r:reference "ex:name" ] ] .
+    """
+    xml = ('<Friends xmlns:ex="http://example.org"><ex:Character id="1"><ex:name>Ann</ex:name></ex:Character>'
+           '<Character id="2"><name>not in the namespace</name></Character></Friends>')
+    got = run(tmp_path, mapping, {"f.xml": xml})
+    assert got == expect('<http://ex.org/p/1> <http://ex.org/name> "Ann" .\n')

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tests.conftest import shared
 from tests.linked.rml_postgres import postgres_dsn  # noqa: F401
 
-from ai4c.linked.mapping.conformance import FILE_FORMATS, run_all, scores
+from ai4c.linked.conformance.rml import FILE_FORMATS, run_all, scores
 
 
 def report(results, capsys, title: str = "") -> dict:
@@ -46,9 +46,12 @@ def test_all_four_formats_reach_95_percent(tmp_path, postgres_dsn, capsys):  # n
 
 
 def test_file_cases_in_the_w3c_rml_core_vocabulary(tmp_path, capsys):
-    """The same cases rewritten to http://w3id.org/rml/ with RML-IO RelativePathSource sources."""
+    """The same CSV and XML cases rewritten to http://w3id.org/rml/ with RML-IO RelativePathSource sources
+    give the same results. (JSON is left out: under RML-IO, JSON numbers and booleans are typed literals,
+    which the legacy cases' expected outputs write as plain strings; the KG-Construct rml-io cases check it.)"""
     root = shared("linked", "rml-test-cases", "test-cases")
-    legacy = scores(run_all(root, FILE_FORMATS, tmp_path))["all"]
-    core = report(run_all(root, FILE_FORMATS, tmp_path, core=True), capsys, " in RML-Core vocabulary")["all"]
+    formats = ("CSV", "XML")
+    legacy = scores(run_all(root, formats, tmp_path))["all"]
+    core = report(run_all(root, formats, tmp_path, core=True), capsys, " in RML-Core vocabulary")["all"]
     assert core == legacy
     assert core[0] / core[1] >= 0.95

@@ -184,8 +184,18 @@ def _training_args(parser: argparse.ArgumentParser) -> None:
     assets = parser.add_mutually_exclusive_group(required=True)
     assets.add_argument("--plants", type=Path, help="power plants (a vector file written by energy powerplants)")
     assets.add_argument("--windfarms", type=Path, help="wind farms (a vector file written by energy windfarms)")
-    parser.add_argument("--products", nargs="+", type=Path, required=True,
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--products", nargs="+", type=Path,
                         help="pre-processed S1/S2 rasters (S1-GRD-preprocess / S2-preprocess outputs)")
+    source.add_argument("--catalog", type=Path,
+                        help="local catalogue (ai4c catalog index) searched for products over the assets; each "
+                             "found product is pre-processed (S1: Sigma0, S2: B2,B3,B4,B8; UTM, 10 m)")
+    parser.add_argument("--collection", default="SENTINEL-1", choices=["SENTINEL-1", "SENTINEL-2"],
+                        help="catalogue collection searched with --catalog")
+    parser.add_argument("--start", default=None, help="catalogue search period start YYYY-MM-DD")
+    parser.add_argument("--end", default=None, help="catalogue search period end YYYY-MM-DD")
+    parser.add_argument("--max_products", "--max-products", type=int, default=20,
+                        help="at most this many catalogue products")
     add_arguments(parser, P.TrainingSetParameters)
     output(parser, True, "dataset folder")
 
@@ -198,11 +208,36 @@ def _training(args: argparse.Namespace) -> int:
     assets = read_vector_file(args.plants or args.windfarms)
     if p.class_column not in assets.columns:
         assets = assets.assign(**{p.class_column: "wind_farm" if args.windfarms else "power_plant"})
-    table = build(assets, args.products, args.output, p, overwrite=bool(getattr(args, "overwrite", False)))
+    overwrite = bool(getattr(args, "overwrite", False))
+    if args.catalog is None:
+        table = build(assets, args.products, args.output, p, overwrite=overwrite)
+    else:
+        table = build_from_catalog(assets, args, p, overwrite)
     counts = table["kind"].value_counts().to_dict()
     print(f"{counts.get('positive', 0)} positive and {counts.get('negative', 0)} negative chips -> {args.output}",
           file=sys.stderr)
     return 0
+
+
+def build_from_catalog(assets, args: argparse.Namespace, p, overwrite: bool):
+    """Search the catalogue, pre-process what it found beside the output, cut chips, keep the rasters in the set."""
+    import shutil
+    import tempfile
+
+    from ai4c.core.errors import InvalidParameterError
+    from ai4c.pipelines.energy_products import preprocess, search_products
+    from ai4c.pipelines.energy_training import build
+
+    if not (args.start and args.end):
+        raise InvalidParameterError("--catalog needs the period: --start YYYY-MM-DD --end YYYY-MM-DD")
+    found = search_products(assets, args.catalog, args.start, args.end, args.collection, args.max_products)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{args.output.name}.", suffix=".products", dir=args.output.parent))
+    try:
+        rasters = preprocess(found, assets, scratch)
+        return build(assets, rasters, args.output, p, overwrite=overwrite, products_folder=scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 COMMANDS = [

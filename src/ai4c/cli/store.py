@@ -10,18 +10,22 @@ from pathlib import Path
 from ai4c.cli.app import Command
 
 
-def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", required=True, type=Path, help="store folder (created when absent)")
+def _store_option(parser: argparse.ArgumentParser, *, creates: bool = False) -> None:
+    parser.add_argument("--store", required=True, type=Path,
+                        help="store folder (created when absent)" if creates else
+                        "store folder (made by `ai4c store load`)")
     parser.add_argument("--no_entailment", "--no-entailment", action="store_true",
                         help="no RDFS entailment graph (GeoSPARQL's RDFS entailment extension off)")
     parser.add_argument("--no_rewrite", "--no-rewrite", action="store_true",
                         help="topological triple patterns match asserted triples only (query rewrite off)")
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, *, create: bool = False):
+    """The store of --store; only `load` (create=True) makes a new one."""
     from ai4c.linked.store import GeoStore
 
-    return GeoStore(args.store, entail=not args.no_entailment, rewrite_topology=not args.no_rewrite)
+    return GeoStore(args.store, entail=not args.no_entailment, rewrite_topology=not args.no_rewrite,
+                    create=create)
 
 
 def _text(value: str) -> str:
@@ -33,7 +37,7 @@ def _text(value: str) -> str:
 
 
 def _load_args(parser: argparse.ArgumentParser) -> None:
-    _store_option(parser)
+    _store_option(parser, creates=True)
     parser.add_argument("files", nargs="+", type=Path,
                         help="RDF files: .nt .ttl .rdf/.owl/.xml .nq .trig .n3 .jsonld, stRDF quads (.nq/.strdf)")
     parser.add_argument("--format", dest="rdf_format", default=None,
@@ -44,11 +48,16 @@ def _load_args(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> int:
     import time
 
-    store = _open(args)
+    store = _open(args, create=True)
+    unparsed = 0
     for path in args.files:
         start = time.perf_counter()
         added = store.load(path, rdf_format=args.rdf_format, graph=args.graph)
+        unparsed += len(store.last_change.unparsed)
         print(f"{path}: {added} quads in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    if unparsed:
+        print(f"{unparsed} geometry literal(s) not parsed (stored as they are; GeoSPARQL functions are unbound "
+              "on them): see the warnings above", file=sys.stderr)
     return 0
 
 

@@ -33,6 +33,10 @@ class InvalidParameterError(BadInputError, ValueError):
     """A parameter value outside its allowed set or range."""
 
 
+class IncompatiblePairError(BadInputError, ValueError):
+    """Two products that cannot be processed as a pair (mode, swaths, track, footprint or dates differ)."""
+
+
 class AoIError(BadInputError, ValueError):
     """An area of interest that cannot be parsed or does not meet the data."""
 

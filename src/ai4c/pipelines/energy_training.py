@@ -33,9 +33,10 @@ def asset_shapes(assets: gpd.GeoDataFrame, crs, radius: float) -> list:
 
 
 def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path | str,
-          parameters: TrainingSetParameters | None = None, overwrite: bool = False) -> pd.DataFrame:
+          parameters: TrainingSetParameters | None = None, overwrite: bool = False,
+          products_folder: Path | None = None) -> pd.DataFrame:
     """Cut positive and negative chips from every product, write the dataset folder atomically, return the
-    chip table."""
+    chip table; `products_folder` (rasters made for this set, e.g. from a catalogue search) moves in as products/."""
     import rasterio
 
     from ai4c.energy.chips import Chip, Grid, negative_windows, positive_windows, spatial_split
@@ -74,6 +75,8 @@ def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path
         table.to_csv(scratch / "chips.csv", index=False)
         (scratch / "classes.json").write_text(json.dumps({"background": 0} | classes, indent=2) + "\n")
         (scratch / "README.md").write_text(dataset_card(table, classes, params, products))
+        if products_folder is not None:
+            shutil.move(str(products_folder), scratch / "products")
         if output.exists():
             shutil.rmtree(output)
         scratch.rename(output)
@@ -120,7 +123,7 @@ def write_chip(src, grid, chip, split: str, shapes: list, assets: gpd.GeoDataFra
            "asset_index": chip.asset, "asset_name": str(asset.get("name", asset.get("plant_name", "")))
            if asset is not None else "", "capacity_mw": float(asset.get("capacity_mw", np.nan))
            if asset is not None else np.nan, "status": str(asset.get("status", "")) if asset is not None else "",
-           "product": src.name, "col_off": chip.col, "row_off": chip.row, "crs": str(src.crs),
+           "product": Path(src.name).name, "col_off": chip.col, "row_off": chip.row, "crs": str(src.crs),
            "minx": bounds[0], "miny": bounds[1], "maxx": bounds[2], "maxy": bounds[3],
            "asset_pixels": int((mask > 0).sum())}
     item = {"type": "Feature", "stac_version": "1.0.0", "id": chip_id, "geometry": mapping(lonlat),

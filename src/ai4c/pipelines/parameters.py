@@ -237,3 +237,54 @@ class TrainLstmParameters:
     seed: int = param(0, "random seed")
     hidden: int = param(32, "LSTM hidden units", check=between(1, 1024))
     layers: int = param(1, "stacked LSTM layers", check=between(1, 8))
+
+
+@dataclass(frozen=True)
+class S1SlcParameters(S1GrdParameters):
+    """S1-SLC-preprocess (seed table 3) and its graph `s1-slc`: S1-GRD-preprocess's parameters plus the burst steps."""
+
+    swaths: str | None = param(None, "sub-swaths to process (TOPSAR-Split; default all)", metavar="IW1,IW2")
+    bursts: str | None = param(None, "burst numbers (1-based) kept in every sub-swath (default all)", metavar="N,N")
+    azimuth_looks: int = param(0, "multilook: azimuth looks (0: roughly square ground pixels)", check=at_least(0),
+                               cli=False)
+    range_looks: int = param(0, "multilook: range looks (0: roughly square ground pixels, 4 for IW)",
+                             check=at_least(0), cli=False)
+    sampling: str = param("half", "multilook sampling: every half window (not aliased) or every window (SNAP)",
+                          choices=("half", "block"), cli=False)
+
+
+@dataclass(frozen=True)
+class S1CdParameters:
+    """S1-CD (seed table 5) and its graph `s1-cd`."""
+
+    polarization: str = param("VV", "polarisation to process", choices=POLARIZATIONS,
+                              flags=("--polarization", "--polarisation"))
+    swaths: str | None = param(None, "sub-swaths to process (default all)", metavar="IW1,IW2")
+    orbit1: str = param("auto", "EOF file or folder for input1; auto = the annotation's state vectors",
+                        metavar="PATH|auto")
+    orbit2: str = param("auto", "EOF file or folder for input2; auto = the annotation's state vectors",
+                        metavar="PATH|auto")
+    time_tolerance: float = param(30.0, "pair rule: seconds a 6-day multiple may be off", check=positive, cli=False)
+    dem: str | None = param(None, "DEM: GeoTIFF/VRT, a folder of SRTM .hgt tiles, or srtm3; none: the WGS84 ellipsoid",
+                            metavar="PATH|srtm3")
+    dem_geoid: str = param("egm96", "egm96: DEM heights above the geoid; none: ellipsoid heights",
+                           choices=("egm96", "none"), flags=("--dem_geoid", "--dem-geoid"))
+    esd_iterations: int = param(2, "ESD estimates (each on the previous one's result)", check=at_least(0), cli=False)
+    calibration: str = param("Sigma", "calibrated backscatter quantity", choices=("Sigma", "Gamma", "Beta"))
+    thermal_noise: bool = param(True, "remove thermal noise from both backscatters", cli=False)
+    window_azimuth: int = param(3, "coherence window, azimuth lines", check=at_least(1), cli=False)
+    window_range: int = param(10, "coherence window, range samples", check=at_least(1), cli=False)
+    bias_reduced: bool = param(False, "bias-reduced coherence (first-order removal of the low-coherence bias)",
+                               flags=("--bias-reduced", "--bias_reduced"))
+    speckle: str = param("Lee Sigma", "speckle filter of both backscatters", choices=SPECKLE_FILTERS)
+    aoi: str | None = _aoi()
+    projection: str = param("WGS84", "UTM (auto zone), WGS84, EPSG:n, PROJ or WKT")
+    resolution: float | None = param(None, "pixel size in metres (degrees for WGS84 by SNAP's rule); none: 10 m IW",
+                                     kind=float, check=positive, metavar="M")
+    landseamask: str = param("None", "set the Land or the Sea to no data (needs --dem)", choices=LANDSEA)
+    block: int = param(1024, "terrain-correction output block side in pixels", check=at_least(64), cli=False)
+    ratio_db: float = param(3.0, "change rule: |10 log10(b2/b1)| at least this (dB)", check=positive,
+                            flags=("--change-ratio-db", "--change_ratio_db"))
+    coherence_max: float = param(0.5, "change rule: and coherence below this", check=positive,
+                                 flags=("--change-coherence-max", "--change_coherence_max"))
+    output_format: str = _output_format()

@@ -37,6 +37,10 @@ class S1Scene:
     calibration: str = "Sigma"                               # what Calibration made (names the band)
     grid: dict[str, Any] = field(default_factory=dict)      # the map grid Terrain-Correction chose
 
+    def map_radar(self, step) -> None:
+        """Apply a radar-geometry step `step(image, product) -> image` (SLC scenes: to every sub-swath)."""
+        self.image = step(self.image, self.product)
+
     def provenance(self) -> dict[str, Any]:
         """Facts of the run for the STAC Item: product, IPF, orbit source, grid."""
         return {"product": self.product.name, "polarization": self.product.polarization,
@@ -116,7 +120,7 @@ def thermal_noise(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Sc
     """DN^2 - noise LUT (IPF < 2.9: one LUT; later: range x azimuth), floored at a small positive value."""
     from ai4c.sar.noise import remove_thermal_noise
 
-    scene.image = remove_thermal_noise(scene.image, scene.product)
+    scene.map_radar(remove_thermal_noise)
     return scene
 
 
@@ -137,7 +141,7 @@ def calibration(scene: S1Scene, ctx: Context, params: S1GrdParameters) -> S1Scen
     from ai4c.sar.calibration import calibrate
 
     kind = params.calibration
-    scene.image = calibrate(scene.image, scene.product, kind.removesuffix("DB"))
+    scene.map_radar(lambda image, product: calibrate(image, product, kind.removesuffix("DB")))
     scene.db = scene.db or kind.endswith("DB")
     scene.calibration = kind
     return scene

@@ -78,8 +78,8 @@ class SafeSource:
     @property
     def name(self) -> str:
         """Product name without .SAFE/.zip (e.g. S1A_IW_GRDH_1SDV_...)."""
-        if self.root:
-            return self.root.rstrip("/").removesuffix(".SAFE")
+        if self.root:  # the .SAFE folder's own name (some zips nest it in another folder)
+            return self.root.rstrip("/").rsplit("/", 1)[-1].removesuffix(".SAFE")
         return self.path.name.removesuffix(".zip").removesuffix(".SAFE")
 
     def find(self, pattern: str) -> list[str]:

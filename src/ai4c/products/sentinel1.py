@@ -219,6 +219,17 @@ def require_slc(path: Path | str) -> SafeSource:
     return source
 
 
+def choose_polarization(name: str, polarization: str | None, present: list[str], available) -> str:
+    """The polarisation asked for (default: the first co-pol present, VV or HH), or an error naming those present."""
+    if polarization is None:
+        polarization = next((p for p in ("VV", "HH") if p in present), present[0] if present else "VV")
+    polarization = polarization.upper()
+    if polarization not in available:
+        raise InvalidParameterError(
+            f"polarization={polarization!r} is not in {name}; it has: {', '.join(present) or 'none'}")
+    return polarization
+
+
 def open_grd(path: Path | str, polarization: str | None = None) -> GrdProduct:
     """Open one polarisation (default: the first co-pol present, VV or HH) of a GRD product."""
     source = SafeSource.open(path)
@@ -228,12 +239,7 @@ def open_grd(path: Path | str, polarization: str | None = None) -> GrdProduct:
         raise InvalidProductError(f"{source.name} is a {info['type'] or 'unknown'} product, not GRD; {hint}")
     annotations = {m.split("-")[3].upper(): m for m in source.find("annotation/s1*.xml")}
     present = sorted(annotations) or sorted(info["polarizations"])
-    if polarization is None:
-        polarization = next((p for p in ("VV", "HH") if p in present), present[0] if present else "VV")
-    polarization = polarization.upper()
-    if polarization not in annotations:
-        raise InvalidParameterError(
-            f"polarization={polarization!r} is not in {source.name}; it has: {', '.join(present) or 'none'}")
+    polarization = choose_polarization(source.name, polarization, present, annotations)
     member = annotations[polarization]
     base = member.split("/")[-1]
     return _parse(source, info, polarization, present, member, base)

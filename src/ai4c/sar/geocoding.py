@@ -159,26 +159,33 @@ def _resample_block(window: np.ndarray, geom: RadarGeometry, grid: Grid, rows: s
         line, pixel, _, flag = geocode_block(geom, grid, rows, cols, heights)
     else:
         line, pixel, _, flag = geocode_block_fast(geom, grid, rows, cols, heights)
-    out = bilinear(np.asarray(window, np.float32), line, pixel, l0, p0)
+    window = np.asarray(window, np.float32)
+    if window.ndim == 3:  # layers sharing one geometry: geocoded once, each layer sampled
+        out = np.stack([bilinear(layer, line, pixel, l0, p0) for layer in window])
+        out[:, flag != OK] = np.nan
+        return out
+    out = bilinear(window, line, pixel, l0, p0)
     out[flag != OK] = np.nan
     return out
 
 
 def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, heights: HeightFn | None = None,
                     block: int = 1024, method: str = "tiepoints") -> xr.DataArray:
-    """Geocode a (line, pixel) radar image onto `grid`: a lazy (y, x) float32 DataArray, block by block.
+    """Geocode a (line, pixel) radar image onto `grid`: a lazy (y, x) float32 DataArray, block by block; a
+    (layer, line, pixel) image gives (layer, y, x), geocoded once for all layers.
     `method`: "tiepoints" (exact Newton on a 16-pixel node grid, interpolated) or "exact" (every pixel)."""
     heights = heights or ellipsoid_heights
     data = image.data if isinstance(image.data, da.Array) else da.from_array(np.asarray(image), chunks=2048)
     line0, pixel0 = int(image.attrs.get("line0", 0)), int(image.attrs.get("pixel0", 0))
-    last_line, last_pixel = line0 + image.shape[0], pixel0 + image.shape[1]
+    last_line, last_pixel = line0 + image.shape[-2], pixel0 + image.shape[-1]
+    lead = tuple(image.shape[:-2])
     rows_blocks = []
     for r0 in range(0, grid.height, block):
         rows = slice(r0, min(r0 + block, grid.height))
         row = []
         for c0 in range(0, grid.width, block):
             cols = slice(c0, min(c0 + block, grid.width))
-            shape = (rows.stop - rows.start, cols.stop - cols.start)
+            shape = lead + (rows.stop - rows.start, cols.stop - cols.start)
             win = _window(geom, grid, rows, cols, heights)
             if win is None:
                 row.append(da.full(shape, np.nan, dtype=np.float32))
@@ -188,10 +195,10 @@ def terrain_correct(image: xr.DataArray, geom: RadarGeometry, grid: Grid, height
             if l1 - l0 < 2 or p1 - p0 < 2:
                 row.append(da.full(shape, np.nan, dtype=np.float32))
                 continue
-            window = data[l0 - line0:l1 - line0, p0 - pixel0:p1 - pixel0]
+            window = data[..., l0 - line0:l1 - line0, p0 - pixel0:p1 - pixel0]
             task = dask.delayed(_resample_block)(window, geom, grid, rows, cols, heights, l0, p0, method)
             row.append(da.from_delayed(task, shape, dtype=np.float32))
         rows_blocks.append(row)
-    out = xr.DataArray(da.block(rows_blocks), dims=("y", "x"),
+    out = xr.DataArray(da.block(rows_blocks), dims=tuple(image.dims[:-2]) + ("y", "x"),
                        coords={"y": grid.y_coords(), "x": grid.x_coords()})
     return out.rio.write_crs(grid.crs).rio.write_transform(grid.transform)

@@ -10,8 +10,8 @@ from ai4c.core.io import write_text_atomic
 from ai4c.pipelines.jedai import default_history, read_history
 from ai4c.web import STATIC_DIR, STATIC_URL, mount_static, render_page
 
-PAGE_STATIC = Path(__file__).resolve().parent / "jedai_static"
-PAGE_URL = "/static/jedai"
+PAGE_STATIC = STATIC_DIR / "jedai"  # the workbench script, served with the shared assets
+PAGE_URL = f"{STATIC_URL}/jedai"
 
 _STYLE = """<style>
 .jedai-wrap { flex: 1 1 auto; padding: 10px; overflow: auto; }
@@ -62,12 +62,10 @@ def create_app(history: Path | None = None):
     """FastAPI app: `/` the page, `/api/runs` the history as JSON (re-read on each request)."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
-    from starlette.staticfiles import StaticFiles
 
     path = history or default_history()
     app = FastAPI(title="ai4c JedAI workbench")
     mount_static(app)
-    app.mount(PAGE_URL, StaticFiles(directory=PAGE_STATIC), name="jedai-static")
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:

@@ -95,7 +95,7 @@ def test_served_workbench_in_headless_chromium(tmp_path, run_cli):
                           f"matching: {{method: tfidf-cosine, analyzer: char}}\n"
                           f"clustering: {{method: unique-mapping, threshold: {threshold}}}\n")
         assert run_cli("jedai", "resolve", "--source1", left, "--source2", right, "--ground-truth", truth,
-                       "--config", config, "-o", tmp_path / "m.csv", "--history", history)[0] == 0
+                       "--config", config, "-o", tmp_path / f"m{threshold}.csv", "--history", history)[0] == 0
     runs = [json.loads(line) for line in history.read_text().splitlines()]
     with LiveServer(create_app(history)) as server, chromium() as driver:
         driver.get(server.url + "/")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from ai4c.linked.store.geometry import (
+from ai4c.linked.geo.geometry import UnknownCrsError, parse_literal, to_wkt_literal
+from ai4c.linked.geo.vocab import (
     CRS84,
     EPSG_PREFIX,
     GEOJSON_LITERAL,
@@ -13,9 +14,6 @@ from ai4c.linked.store.geometry import (
     KML_LITERAL,
     STRDF_WKT,
     WKT_LITERAL,
-    UnknownCrsError,
-    parse_literal,
-    to_wkt_literal,
 )
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import BadInputError
+from ai4c.linked.geo.geometry import UnknownCrsError
 from ai4c.linked.store import GeoStore
-from ai4c.linked.store.geometry import UnknownCrsError
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 PREFIXES = f"""PREFIX geo: <{GEO}>
@@ -111,3 +111,18 @@ def test_close_releases_the_folder(tmp_path):
         store.update('INSERT DATA { <http://example.org/a> <http://example.org/p> "1" }')
     with GeoStore(tmp_path / "s", entail=False) as again:  # RocksDB's lock is free again
         assert [str(r["o"]) for r in again.query("SELECT ?o WHERE { <http://example.org/a> <http://example.org/p> ?o }")] == ['"1"']
+
+
+def test_query_timeout_is_honoured_by_the_python_api():
+    from ai4c.linked.store import QueryTimeoutError
+
+    store = GeoStore()
+    store.update("INSERT DATA { " + " ".join(
+        f'<http://example.org/g{i}> <{GEO}asWKT> "POINT({i} {i})"^^<{GEO}wktLiteral> .' for i in range(50)) + " }")
+    query = (f"SELECT ?a ?b WHERE {{ ?a <{GEO}asWKT> ?x . ?b <{GEO}asWKT> ?y "
+             "FILTER(<http://www.opengis.net/def/function/geosparql/distance>(?x, ?y, "
+             "<http://www.opengis.net/def/uom/OGC/1.0/metre>) > 0) }")
+    with pytest.raises(QueryTimeoutError):
+        list(store.query(query, timeout=1e-9))  # the deadline has passed before the first row
+    rows = list(store.query(query, timeout=600))  # a generous limit changes nothing
+    assert len(rows) == 50 * 49

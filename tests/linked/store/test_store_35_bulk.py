@@ -29,6 +29,13 @@ SELECTION = PREFIXES + """SELECT ?f ?n WHERE { ?f ex:hasGeometry ?fg . ?fg geo:a
   FILTER(geof:sfWithin(?fw, "POLYGON((0 0, 1.5 0, 1.5 1.5, 0 1.5, 0 0))"^^geo:wktLiteral)) }"""
 
 
+@pytest.fixture(autouse=True)
+def bulk_selections(monkeypatch):
+    """These tests check the bulk path itself: let it take selections of any size (in use, selections
+    with fewer than bulk.BULK_SELECTION_MIN hits go through the planner, which is faster for them)."""
+    monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 0)
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """300 points (with a name, some with a tag) and a 3x3 grid of cells; plus the true cell of each."""
@@ -130,3 +137,14 @@ def test_bulk_equals_regular_evaluation(store, query, fmt):
 def test_other_shapes_are_not_bulk(store, query):
     fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
     assert bulk.answer(query, store.index, fetch, "tsv") is None
+
+
+def test_small_selections_go_through_the_planner(store, monkeypatch):
+    monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 20_000)
+    query = rewrite(SELECTION)
+    assert store._bulk(query, "tsv") is None  # a few hits: not the bulk path
+    monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 0)
+    via_bulk = store._bulk(query, "tsv")
+    monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 20_000)
+    planned, _ = store.query_serialized(SELECTION, "tsv")
+    assert sorted(planned.decode().splitlines()[1:]) == sorted(via_bulk.decode().splitlines()[1:])

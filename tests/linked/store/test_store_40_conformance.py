@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai4c.linked.store import conformance
+from ai4c.linked.conformance import geosparql as conformance
 from conftest import shared
 
 

@@ -72,14 +72,28 @@ def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC}
     proc = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "load", "--no-entailment", "--store",
                              str(store_dir), str(data)], env=env, stderr=subprocess.PIPE)
-    for _ in range(600):  # wait until the loader has opened the store, then kill it mid-load
-        if (store_dir / "derived-data-stale").exists() or proc.poll() is not None:
+    journal = store_dir / "load-journal.nq"
+    for _ in range(6000):  # wait until the loader has journaled its first chunk, then kill it mid-load
+        if (journal.exists() and journal.stat().st_size > 0) or proc.poll() is not None:
             break
         time.sleep(0.01)
-    time.sleep(0.3)
+    time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    (store_dir / "oxigraph").mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(store_dir / "oxigraph"))
-    count = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    from ai4c.linked.store import GeoStore
+
+    with GeoStore(store_dir, entail=False) as store:  # opens, undoing the interrupted load from its journal
+        count = sum(1 for _ in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert count in (0, n)
+    assert not journal.exists() and not (store_dir / "derived-data-stale").exists()
+
+
+def test_query_update_serve_refuse_a_folder_without_a_store(tmp_path, run_cli):
+    typo = tmp_path / "typo"
+    for args in (("query", "SELECT * WHERE { ?s ?p ?o }"), ("update", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+                 ("serve", "--port", "1")):
+        code, out, err = run_cli("store", args[0], "--store", typo, *args[1:])
+        assert code == 2, (args, err)
+        assert f"no store at {typo}; create one with ai4c store load" in err
+        assert "Traceback" not in err and out == ""
+    assert not typo.exists()  # nothing was created by the refused commands

@@ -10,7 +10,7 @@ import pytest
 from pyproj import Transformer
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.linked.store.geometry import UnknownCrsError
+from ai4c.linked.geo.geometry import UnknownCrsError
 from ai4c.linked.viewer.features import from_rows, from_sparql_json, time_span
 
 GEO = "http://www.opengis.net/ont/geosparql#"

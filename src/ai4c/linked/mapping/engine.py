@@ -11,11 +11,12 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 from ai4c.core.log import warn
-from ai4c.linked.mapping import geometry
+from ai4c.linked.mapping import functions as geometry_functions
 from ai4c.linked.mapping import vocab as v
 from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
-from ai4c.linked.mapping.sources import Source, open_source
-from ai4c.linked.mapping.terms import TermMaker
+from ai4c.linked.mapping.source_base import Source
+from ai4c.linked.mapping.sources import open_source
+from ai4c.linked.mapping.term_maker import TermMaker
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 DEFAULT = DefaultGraph()
@@ -116,7 +117,7 @@ class Executor:
             return [tm.constant]
         if tm.kind == "function":
             args = [self._raw(a, source, lookup) for a in tm.function.arguments]
-            result = geometry.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
+            result = geometry_functions.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
             return [] if result is None else self.maker.terms(tm, lookup, False, values=[result])
         return self.maker.terms(tm, lookup, source.natural)
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ai4c.core.io import write_text_atomic
 from ai4c.linked.mapping import vocab as v
-from ai4c.linked.mapping.geometry import crs_iri
-from ai4c.linked.mapping.schema import Schema, inspect
+from ai4c.linked.mapping.functions import crs_iri
+from ai4c.linked.mapping.schema import inspect
+from ai4c.linked.mapping.schema_model import Schema
 
 PREFIXES = {"rr": v.RR, "rml": v.RML_LEGACY, "ql": v.QL, "rrx": v.RRX, "rrxf": v.RRXF, "geo": v.GEO,
             "xsd": v.XSD, "rdfs": v.RDFS, "d2rq": v.D2RQ}

@@ -84,6 +84,9 @@ class LogicalSource:
     delimiter: str = ","
     encoding: str = "utf-8"
     null_values: tuple[str, ...] = ()
+    natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
+    compression: str | None = None  # RML-IO: gzip, zip, targz, tarxz (the file is unpacked before reading)
+    namespaces: dict[str, str] = field(default_factory=dict)  # XPath prefixes (rml:namespace)
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""

@@ -39,6 +39,8 @@ class Graph:
 
     def __init__(self, triples: list) -> None:
         self.index: dict = defaultdict(lambda: defaultdict(list))
+        # a mapping in the W3C RML vocabulary gets its sources' natural datatypes (JSON numbers, booleans)
+        self.core = any(t.predicate.value.startswith(v.RML_CORE) for t in triples)
         for t in triples:
             obj = NamedNode(v.canonical(t.object.value)) if isinstance(t.object, NamedNode) else t.object
             self.index[t.subject][v.canonical(t.predicate.value)].append(obj)
@@ -84,9 +86,9 @@ def read_triples(path: Path, base_iri: str | None = None) -> list:
         return list(parse(path=str(path), format=RdfFormat.TURTLE, base_iri=base))
     except SyntaxError as exc:
         raise MappingError(f"{path}: line {exc.lineno}, column {exc.offset}: malformed Turtle: "
-                           f"{exc.msg}; fix the mapping syntax") from None
+                           f"{exc.msg}; fix the mapping syntax") from exc
     except (ValueError, OSError) as exc:
-        raise MappingError(f"{path}: cannot read the mapping: {exc}; fix the mapping syntax") from None
+        raise MappingError(f"{path}: cannot read the mapping: {exc}; fix the mapping syntax") from exc
 
 
 def parse_template(text: str) -> Template:
@@ -207,7 +209,14 @@ class Parser:
         iterator = g.get(ls, "iterator")
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
-                            iterator=iterator.value if iterator is not None else None)
+                            iterator=iterator.value if iterator is not None else None, natural=g.core)
+        if isinstance(formulation, BlankNode):  # RML-IO: [ a rml:XPathReferenceFormulation ; rml:namespace ... ]
+            if v.rr("XPathReferenceFormulation") in [c.value for c in g.index[formulation].get(v.RDF_TYPE, [])]:
+                out.kind = "xml"
+            for ns in g.all(formulation, "namespace"):
+                prefix, url = g.get(ns, "namespacePrefix"), g.get(ns, "namespaceURL")
+                if prefix is not None and url is not None:
+                    out.namespaces[prefix.value] = url.value
         if formulation is not None and formulation.value == v.rr("TSV"):
             out.delimiter = "\t"
         if out.kind == "csv":
@@ -248,6 +257,11 @@ class Parser:
         if dialect:
             out.delimiter = g.iri(dialect[0], v.CSVW + "delimiter") or ","
             out.encoding = g.iri(dialect[0], v.CSVW + "encoding") or "utf-8"
+        encoding, compression = g.get(src, "encoding"), g.get(src, "compression")
+        if encoding is not None:  # RML-IO: rml:UTF-8, rml:UTF-16 (or a literal name)
+            out.encoding = encoding.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
+        if compression is not None and compression.value != v.rr("none"):
+            out.compression = compression.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
         nulls = g.index[src].get(v.CSVW + "null", []) + g.all(src, "null")
         out.null_values = tuple(n.value for n in nulls)
         root = g.get(src, "root")

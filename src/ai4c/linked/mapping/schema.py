@@ -6,11 +6,13 @@ import csv
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
 from ai4c.linked.mapping import vocab as v
+from ai4c.linked.mapping.schema_model import Column, Schema
+from ai4c.linked.mapping.sql_schema import inspect_table
+from ai4c.linked.mapping.vector import epsg_of
 
 SAMPLE = 1000
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "footprint")
@@ -21,31 +23,6 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 INT = re.compile(r"^[+-]?\d+$")
 NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-@dataclass
-class Column:
-    """One attribute: the reference that reads it and its XSD datatype."""
-
-    reference: str
-    datatype: str
-    label: str = ""  # the property name (default: the reference)
-
-
-@dataclass
-class Schema:
-    """What a mapping needs to know about an input."""
-
-    kind: str  # vector | csv | xml | json | sql
-    location: str
-    name: str
-    columns: list[Column] = field(default_factory=list)
-    geometry: str | None = None  # reference holding the geometry (WKT text or geometry values)
-    lonlat: tuple[str, str] | None = None
-    epsg: str | None = None
-    iterator: str | None = None
-    table: str | None = None
-    key: str = "GeoTriplesID"
 
 
 def infer_datatype(values: list[str]) -> str:
@@ -94,13 +71,12 @@ def inspect_vector(path: Path) -> Schema:
     """Fields with datatypes, CRS and geometry of a Shapefile/GeoJSON/GeoPackage/KML/GML layer."""
     import pyogrio
 
-    from ai4c.linked.mapping.vector import epsg_of
 
     try:
         info = pyogrio.read_info(path)
     except Exception as exc:
         raise InvalidProductError(f"{path} is not a readable vector file ({exc}); give a Shapefile, "
-                                  "GeoJSON, GeoPackage, KML or GML file") from None
+                                  "GeoJSON, GeoPackage, KML or GML file") from exc
     schema = Schema("vector", str(path), info.get("layer_name") or path.stem)
     schema.epsg = epsg_of(info.get("crs"))
     for name, dtype in zip(info["fields"], info["dtypes"], strict=True):
@@ -132,7 +108,7 @@ def inspect_xml(path: Path) -> Schema:
     try:
         root = etree.parse(str(path)).getroot()
     except etree.XMLSyntaxError as exc:
-        raise InvalidProductError(f"{path}: malformed XML ({exc}); fix the file") from None
+        raise InvalidProductError(f"{path}: malformed XML ({exc}); fix the file") from exc
     children = [c for c in root if isinstance(c.tag, str)]
     if not children:
         raise InvalidProductError(f"{path}: the root element has no child elements to map")
@@ -170,7 +146,7 @@ def inspect_json(path: Path) -> Schema:
         try:
             doc = json.load(handle)
         except json.JSONDecodeError as exc:
-            raise InvalidProductError(f"{path}: line {exc.lineno}: malformed JSON ({exc.msg})") from None
+            raise InvalidProductError(f"{path}: line {exc.lineno}: malformed JSON ({exc.msg})") from exc
     if isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature"):
         return inspect_vector(path)
     iterator, items = "$[*]", doc
@@ -196,8 +172,6 @@ def inspect_json(path: Path) -> Schema:
 def inspect(location: str) -> Schema:
     """Dispatch on the input: postgresql:// URL or a file by extension."""
     if location.startswith(("postgresql://", "postgres://")):
-        from ai4c.linked.mapping.sql_schema import inspect_table
-
         return inspect_table(location)
     path = Path(location)
     if not path.exists():

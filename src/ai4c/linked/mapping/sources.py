@@ -13,52 +13,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidProductError
+from ai4c.core.errors import BadInputError, InvalidProductError
 from ai4c.linked.mapping.model import LogicalSource
+from ai4c.linked.mapping.source_base import ReferenceError_, Source
+from ai4c.linked.mapping.sql import SqlSource
+from ai4c.linked.mapping.vector import VectorSource
 
 SIMPLE = re.compile(r"^[^.$@\[\]*()?'\"]+$")
 SIMPLE_XPATH = re.compile(r"^(/[A-Za-z_][\w.\-]*)+$")
-BATCH = 2000
-
-
-class ReferenceError_(BadInputError, KeyError):
-    """A reference (column, JSONPath, XPath) that the source does not have."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class Source:
-    """Base reader: iterate records, look references up, check references against the schema."""
-
-    natural = False  # True when values keep SQL types (natural RDF literals)
-    crs: str | None = None  # EPSG code of geometries, for geometry functions
-
-    def __init__(self, spec: LogicalSource) -> None:
-        self.spec = spec
-        self.seen: set[str] = set()
-        self.count = 0
-
-    def records(self) -> Iterator[Any]:
-        raise NotImplementedError
-
-    def lookup(self, record: Any, reference: str) -> list:
-        raise NotImplementedError
-
-    def check(self, references: set[str]) -> None:
-        """Raise for a reference that never matched a record (JSON/XML, called after the run)."""
-        missing = sorted(references - self.seen) if self.count else []
-        if missing:
-            raise ReferenceError_(f"reference {missing[0]!r} matches nothing in {self.describe()}; "
-                                  "check the spelling of the rml:reference / template")
-
-    def describe(self) -> str:
-        return str(self.spec.path)
-
-    def _require_file(self) -> None:
-        if self.spec.path is None or not self.spec.path.is_file():
-            raise InputNotFoundError(f"source file {self.spec.path} does not exist; fix rml:source "
-                                     "(relative paths resolve against the mapping's folder) or pass -sh")
 
 
 class CsvSource(Source):
@@ -96,10 +58,21 @@ class CsvSource(Source):
 
 
 def _json_text(value: Any) -> str:
+    """A JSON value as text (legacy RML: every value is a string)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON value for the term maker: numbers and booleans as they are (natural literals), objects and
+    arrays as JSON text, strings as strings."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool | int | float):
+        return value
     return str(value)
 
 
@@ -110,7 +83,7 @@ def _jsonpath(expression: str):
     try:
         return jp_parse(expression)
     except Exception as exc:
-        raise BadInputError(f"JSONPath {expression!r} is invalid ({exc}); fix the rml:iterator/reference") from None
+        raise BadInputError(f"JSONPath {expression!r} is invalid ({exc}); fix the rml:iterator/reference") from exc
 
 
 STREAMABLE = re.compile(r"^\$((?:\.[A-Za-z_]\w*)*)\[\*\]$")
@@ -120,12 +93,18 @@ class JsonSource(Source):
     """JSON iterated with a JSONPath; references are JSONPaths relative to each match.
 
     Iterators of the form `$.a.b[*]` stream with ijson (bounded memory); others parse the document.
+    In a mapping in the W3C RML vocabulary numbers and booleans keep their JSON type: natural RDF literals
+    (xsd:integer, xsd:double, xsd:boolean), as RML-IO says; legacy RML mappings get their text.
     """
+
+    @property
+    def natural(self) -> bool:
+        return self.spec.natural
 
     def records(self) -> Iterator[Any]:
         self._require_file()
         match = STREAMABLE.match(self.spec.iterator or "")
-        if match:
+        if match and self.spec.encoding.lower().replace("-", "") in ("utf8", "utf8sig"):  # ijson reads UTF-8
             yield from self._stream(".".join(filter(None, [match.group(1).lstrip("."), "item"])))
             return
         try:
@@ -133,7 +112,7 @@ class JsonSource(Source):
                 document = json.load(handle)
         except json.JSONDecodeError as exc:
             raise InvalidProductError(f"{self.spec.path}: line {exc.lineno}, column {exc.colno}: "
-                                      f"malformed JSON ({exc.msg}); fix the file") from None
+                                      f"malformed JSON ({exc.msg}); fix the file") from exc
         iterator = self.spec.iterator or "$"
         for match in _jsonpath(iterator).find(document):
             self.count += 1
@@ -145,11 +124,11 @@ class JsonSource(Source):
 
         try:
             with open(self.spec.path, "rb") as handle:
-                for item in ijson.items(handle, prefix):
+                for item in ijson.items(handle, prefix, use_float=True):
                     self.count += 1
                     yield item
         except ijson.JSONError as exc:
-            raise InvalidProductError(f"{self.spec.path}: malformed JSON ({exc}); fix the file") from None
+            raise InvalidProductError(f"{self.spec.path}: malformed JSON ({exc}); fix the file") from exc
 
     def lookup(self, record: Any, reference: str) -> list:
         if isinstance(record, dict) and SIMPLE.match(reference):
@@ -166,7 +145,8 @@ class JsonSource(Source):
             found = []
             for m in matches:
                 found.extend(m.value if isinstance(m.value, list) else [m.value])
-        return [_json_text(x) for x in found if x is not None]
+        convert = _json_value if self.spec.natural else _json_text
+        return [convert(x) for x in found if x is not None]
 
 
 class XmlSource(Source):
@@ -182,13 +162,13 @@ class XmlSource(Source):
                 yield from self._stream(iterator)
                 return
             tree = etree.parse(str(self.spec.path))
-            for element in tree.xpath(iterator):
+            for element in tree.xpath(iterator, namespaces=self.spec.namespaces):
                 self.count += 1
                 yield element
         except etree.XMLSyntaxError as exc:
-            raise InvalidProductError(f"{self.spec.path}: malformed XML ({exc}); fix the file") from None
+            raise InvalidProductError(f"{self.spec.path}: malformed XML ({exc}); fix the file") from exc
         except etree.XPathError as exc:
-            raise BadInputError(f"XPath {iterator!r} is invalid ({exc}); fix rml:iterator") from None
+            raise BadInputError(f"XPath {iterator!r} is invalid ({exc}); fix rml:iterator") from exc
 
     def _stream(self, iterator: str) -> Iterator[Any]:
         """Yield elements at an absolute path, clearing each after use (bounded memory)."""
@@ -214,20 +194,24 @@ class XmlSource(Source):
 
     def raw(self, record: Any, reference: str) -> list:
         """Elements as elements (GML geometries for the geometry functions), other results as text."""
+        from lxml import etree
+
         try:
-            result = record.xpath(reference)
-        except Exception:
-            return self.lookup(record, reference)
+            result = record.xpath(reference, namespaces=self.spec.namespaces)
+        except etree.XPathError:
+            return self.lookup(record, reference)  # which reports the invalid XPath
         if isinstance(result, list) and result and all(hasattr(x, "iter") for x in result):
             self.seen.add(reference)
             return result
         return self.lookup(record, reference)
 
     def lookup(self, record: Any, reference: str) -> list:
+        from lxml import etree
+
         try:
-            result = record.xpath(reference)
-        except Exception as exc:
-            raise BadInputError(f"XPath reference {reference!r} is invalid ({exc}); fix it") from None
+            result = record.xpath(reference, namespaces=self.spec.namespaces)
+        except etree.XPathError as exc:
+            raise BadInputError(f"XPath reference {reference!r} is invalid ({exc}); fix it") from exc
         if not isinstance(result, list):
             result = [] if result is None or result == "" else [result]
         out = []
@@ -247,11 +231,7 @@ def open_source(spec: LogicalSource) -> Source:
     if spec.kind == "xml":
         return XmlSource(spec)
     if spec.kind == "vector":
-        from ai4c.linked.mapping.vector import VectorSource
-
         return VectorSource(spec)
     if spec.kind == "sql":
-        from ai4c.linked.mapping.sql import SqlSource
-
         return SqlSource(spec)
     raise BadInputError(f"logical source kind {spec.kind!r} is unknown; use CSV, JSONPath, XPath, SQL or a vector file")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ai4c.core.errors import BadInputError, DependencyMissingError
-from ai4c.linked.mapping.sources import BATCH, ReferenceError_, Source
+from ai4c.linked.mapping.source_base import BATCH, ReferenceError_, Source
 
 JDBC = re.compile(r"^jdbc:postgresql://")
 
@@ -74,7 +74,7 @@ class SqlSource(Source):
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DependencyMissingError(f"cannot connect to {self.spec.dsn}: {first}; check the server "
-                                         "and the d2rq:jdbcDSN / -sh URL") from None
+                                         "and the d2rq:jdbcDSN / -sh URL") from exc
 
     def records(self) -> Iterator[dict]:
         import psycopg
@@ -92,7 +92,7 @@ class SqlSource(Source):
                         yield dict(zip(self.columns, row, strict=True))
             except psycopg.Error as exc:
                 first = str(exc).strip().splitlines()[0]
-                raise BadInputError(f"SQL of the logical source failed: {first}; fix the query or table name") from None
+                raise BadInputError(f"SQL of the logical source failed: {first}; fix the query or table name") from exc
 
     def _describe(self, cur) -> None:
         """Column names (duplicates are an error: references would be ambiguous) and geometry columns."""

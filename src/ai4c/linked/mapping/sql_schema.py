@@ -5,7 +5,7 @@ from __future__ import annotations
 from ai4c.core.errors import BadInputError
 from ai4c.linked.mapping import vocab as v
 from ai4c.linked.mapping.model import LogicalSource
-from ai4c.linked.mapping.schema import Column, Schema
+from ai4c.linked.mapping.schema_model import Column, Schema
 from ai4c.linked.mapping.sql import SqlSource, table_of
 
 SQL_TYPES = {"integer": "integer", "bigint": "integer", "smallint": "integer", "numeric": "decimal",

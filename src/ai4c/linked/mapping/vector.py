@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ai4c.core.errors import InvalidProductError
-from ai4c.linked.mapping.sources import BATCH, ReferenceError_, Source
+from ai4c.core.log import warn
+from ai4c.linked.mapping.source_base import BATCH, ReferenceError_, Source
 
 GEOMETRY_NAMES = ("the_geom", "geometry", "geom", "wkb_geometry", "shape")
 
@@ -15,10 +16,13 @@ def epsg_of(crs_text: str | None) -> str | None:
     if not crs_text:
         return None
     from pyproj import CRS
+    from pyproj.exceptions import CRSError
 
     try:
         crs = CRS.from_user_input(crs_text)
-    except Exception:
+    except CRSError as exc:
+        warn(f"CRS {crs_text[:80]!r} is not understood ({exc}); its geometries are taken as CRS84 "
+             "unless -s EPSG says otherwise")
         return None
     epsg = crs.to_epsg()
     return str(epsg) if epsg else None
@@ -38,7 +42,7 @@ class VectorSource(Source):
             info = pyogrio.read_info(self.spec.path, layer=layer)
         except Exception as exc:
             raise InvalidProductError(f"{self.spec.path} is not a readable vector file ({exc}); "
-                                      "give a Shapefile, GeoJSON, GeoPackage or KML") from None
+                                      "give a Shapefile, GeoJSON, GeoPackage or KML") from exc
         self.crs = epsg_of(info.get("crs"))
         self.fields = list(info["fields"])
         total = info.get("features", -1)

@@ -7,6 +7,8 @@ IRI `RR + local name`; the rest of the engine only knows the canonical names.
 
 from __future__ import annotations
 
+from ai4c.linked.geo.vocab import GEO, RDF, RDF_TYPE, RDFS, XSD  # noqa: F401 - re-exported for the mapping modules
+
 RR = "http://www.w3.org/ns/r2rml#"
 RML_LEGACY = "http://semweb.mmlab.be/ns/rml#"
 RML_CORE = "http://w3id.org/rml/"
@@ -15,11 +17,6 @@ D2RQ = "http://www.wiwiss.fu-berlin.de/suhl/bizer/D2RQ/0.1#"
 CSVW = "http://www.w3.org/ns/csvw#"
 RRX = "http://www.w3.org/ns/r2rml-ext#"
 RRXF = "http://www.w3.org/ns/r2rml-ext/functions/def/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-GEO = "http://www.opengis.net/ont/geosparql#"
-RDF_TYPE = RDF + "type"
 RDF_FIRST = RDF + "first"
 RDF_REST = RDF + "rest"
 RDF_NIL = RDF + "nil"

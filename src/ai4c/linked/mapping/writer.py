@@ -9,6 +9,7 @@ from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
 
 from ai4c.core.errors import check_choice
 from ai4c.core.io import atomic_path
+from ai4c.linked.geo import vocab as v
 
 FORMATS = ("ntriples", "nquads", "turtle", "trig", "rdfxml")
 ALIASES = {"n-triples": "ntriples", "nt": "ntriples", "n-quads": "nquads", "nq": "nquads", "ttl": "turtle",
@@ -55,8 +56,8 @@ def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntr
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 return write_lines(statements, handle, with_graph=fmt == "nquads")
         dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
-        prefixes = {"geo": "http://www.opengis.net/ont/geosparql#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-                    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+        prefixes = {"geo": v.GEO, "xsd": v.XSD,
+                    "rdf": v.RDF}
         if fmt == "trig":
             serialize(dataset, str(tmp), RdfFormat.TRIG, prefixes=prefixes)
         else:

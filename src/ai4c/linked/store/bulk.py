@@ -30,6 +30,9 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_ROWS = 20_000_000
 
 
+BULK_SELECTION_MIN = 20_000  # selections with fewer R-tree hits go through the planner
+
+
 def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: str) -> bytes | None:
     """Serialised results (tsv, csv, json or xml) of a bulk-answerable join query, else None."""
     if fmt not in _FORMATS:
@@ -44,6 +47,8 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         if len(bound) != 1 or sum(var in p for p in patterns) != 1 or not bound[0][0].startswith("?"):
             return None
         geometry[var] = bound[0]
+    if len(geometry) == 1 and _selection_size(index, relation, (a, b), geometry, pref) < BULK_SELECTION_MIN:
+        return None  # few hits: the planner's VALUES table evaluated by pyoxigraph is faster (no pandas)
     components = [_fetch_bgp(group, pref, fetch) for group in _components(
         [p for p in patterns if p not in geometry.values()])]
     if any(c is None for c in components):
@@ -137,6 +142,16 @@ def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFra
         left, right = left[keep], right[keep]
     columns.update({subj_b[1:]: subjects[right], b[1:]: literals[right]})
     return pd.DataFrame(columns)
+
+
+def _selection_size(index, relation, args, geometry, pref) -> int:
+    """How many geometries a selection's constant picks from the R-tree (0 when it cannot be planned)."""
+    var = next(iter(geometry))
+    predicate = _iri(geometry[var][1], pref)
+    constant = _parse_constant(args[1] if args[0] == var else args[0], pref)
+    if predicate is None or constant is None:
+        return 0
+    return len(index.select(relation, constant, predicate, args[0] == var))
 
 
 def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame | None:

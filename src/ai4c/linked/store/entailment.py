@@ -1,10 +1,12 @@
-"""GeoSPARQL's RDFS entailment extension, materialised in one named graph after every change.
+"""GeoSPARQL's RDFS entailment extension, materialised in one named graph and kept up to date incrementally.
 
 The graph `urn:ai4c:entailment` holds the GeoSPARQL/Simple Features/GML class and property
 hierarchy, the rdf:type and property triples RDFS entails from it and from the data's own
 rdfs:subClassOf/subPropertyOf axioms, and the Geometry extension's computed properties
 (geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple). Queries see it because
-they run with the default graph as the union of all graphs.
+they run with the default graph as the union of all graphs. A load or update adds the consequences of
+the added triples (and deletes and re-derives those of removed ones); the whole graph is recomputed
+only on request, after a change of the schema axioms, or after a crash.
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ import logging
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.terms import boolean, integer
+from ai4c.linked.geo.vocab import GEO, GEOMETRY_DATATYPES, RDF_TYPE, RDFS, SF
+from ai4c.linked.geo.vocab import GML_ONT as GML
 from ai4c.linked.store.geof import is_simple
-from ai4c.linked.store.geometry import GEOMETRY_DATATYPES
 
 GRAPH = "urn:ai4c:entailment"
-GEO = "http://www.opengis.net/ont/geosparql#"
-SF = "http://www.opengis.net/ont/sf#"
-GML = "http://www.opengis.net/ont/gml#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-MAX_GEOMETRY_PROPERTIES = 20_000
 log = logging.getLogger(__name__)
 
 _SF_TREE = {
@@ -43,7 +40,13 @@ _GML_TREE = {
     "AbstractGeometricAggregate": "AbstractGeometry", "AbstractGeometry": "Geometry",
 }
 _PROPS = {"hasDefaultGeometry": "hasGeometry", "asWKT": "hasSerialization", "asGML": "hasSerialization",
-          "asGeoJSON": "hasSerialization", "asKML": "hasSerialization"}
+          "asGeoJSON": "hasSerialization", "asKML": "hasSerialization",
+          # GeoSPARQL 1.1: geometry roles, DGGS serialisation, sizes
+          "hasCentroid": "hasGeometry", "hasBoundingBox": "hasGeometry", "asDGGS": "hasSerialization",
+          "hasArea": "hasSize", "hasLength": "hasSize", "hasPerimeter": "hasSize", "hasVolume": "hasSize",
+          "hasMetricArea": "hasMetricSize", "hasMetricLength": "hasMetricSize",
+          "hasMetricPerimeter": "hasMetricSize", "hasMetricVolume": "hasMetricSize"}
+_GEOMETRY_LINKS = ("hasGeometry", "hasDefaultGeometry", "hasCentroid", "hasBoundingBox")
 
 
 def ontology() -> list[tuple[str, str, str]]:
@@ -55,10 +58,13 @@ def ontology() -> list[tuple[str, str, str]]:
     axioms += [(SF + a, RDFS + "subClassOf", SF + b) for a, b in _SF_TREE.items()]
     axioms += [(GML + a, RDFS + "subClassOf", GML + b) for a, b in _GML_TREE.items()]
     axioms += [(GEO + a, RDFS + "subPropertyOf", GEO + b) for a, b in _PROPS.items()]
-    for prop in ("hasGeometry", "hasDefaultGeometry"):
+    axioms += [(GEO + c, RDFS + "subClassOf", GEO + "SpatialObjectCollection")  # GeoSPARQL 1.1 collections
+               for c in ("FeatureCollection", "GeometryCollection")]
+    axioms.append((GEO + "SpatialObjectCollection", RDFS + "subClassOf", RDFS + "Container"))
+    for prop in _GEOMETRY_LINKS:
         axioms += [(GEO + prop, RDFS + "domain", GEO + "Feature"), (GEO + prop, RDFS + "range", GEO + "Geometry")]
-    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in ("hasSerialization", *_PROPS)
-               if p != "hasDefaultGeometry"]
+    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p, parent in _PROPS.items()
+               if parent == "hasSerialization"] + [(GEO + "hasSerialization", RDFS + "domain", GEO + "Geometry")]
     return axioms
 
 
@@ -78,8 +84,26 @@ _RULES = [
 ]
 
 
-def refresh(store: ox.Store, index) -> None:
-    """Recompute the entailment graph from the store's current content."""
+UP_TO_DATE = ox.Quad(ox.NamedNode(GRAPH), ox.NamedNode("urn:ai4c:upToDate"), boolean(True), ox.NamedNode(GRAPH))
+SCHEMA_PREDICATES = frozenset(RDFS + p for p in ("subClassOf", "subPropertyOf", "domain", "range"))
+BULK = 10_000  # bulk writes cost ~0.1 s each whatever their size: small ones go in a transaction
+GEOMETRY_PROPERTIES = ("dimension", "coordinateDimension", "spatialDimension", "isEmpty", "isSimple")
+_TYPE = ox.NamedNode(RDF_TYPE)
+
+
+def is_up_to_date(store: ox.Store) -> bool:
+    """Whether the entailment graph reflects the store (False after changes made with entailment off)."""
+    return UP_TO_DATE in store
+
+
+def mark_outdated(store: ox.Store) -> None:
+    """Record that the store changed without its entailment graph being kept up to date."""
+    store.remove(UP_TO_DATE)
+
+
+def refresh(store: ox.Store, entries) -> None:
+    """Recompute the whole entailment graph from the store's content (on request, after a schema change
+    or a crash); `entries` are the store's parsed geometry literals (GeometryEntries)."""
     graph = ox.NamedNode(GRAPH)
     store.update(f"DROP SILENT GRAPH <{GRAPH}>")
     store.extend([ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), graph) for s, p, o in ontology()])
@@ -87,44 +111,193 @@ def refresh(store: ox.Store, index) -> None:
         for rule in _RULES:
             triples = set(store.query(rule, use_default_graph_as_union=True))
             store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
-    _geometry_properties(store, index, graph)
+    write(store, geometry_properties(store, entries))
+    store.add(UP_TO_DATE)
 
 
-def _geometry_properties(store: ox.Store, index, graph: ox.NamedNode) -> None:
-    """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of each geometry node."""
-    data = index.data()
-    if len(data.geoms) > MAX_GEOMETRY_PROPERTIES:
-        log.info("%d geometries: computed geometry properties skipped", len(data.geoms))
-        return
+class Schema:
+    """The class and property hierarchy (GeoSPARQL's and the data's own axioms), closed transitively,
+    in Python dictionaries so that each added triple's consequences cost a few look-ups."""
+
+    def __init__(self, store: ox.Store) -> None:
+        edges: dict[str, dict] = {p: {} for p in SCHEMA_PREDICATES}
+        for predicate, targets in edges.items():
+            for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+                targets.setdefault(quad.subject, set()).add(quad.object)
+        self.superclasses = _closure(edges[RDFS + "subClassOf"])
+        self.superproperties = _closure(edges[RDFS + "subPropertyOf"])
+        self.domains = edges[RDFS + "domain"]
+        self.ranges = edges[RDFS + "range"]
+        self.active = set(self.superproperties) | set(self.domains) | set(self.ranges) | {_TYPE}
+
+    def entailable(self) -> set:
+        """The predicates of entailed triples: rdf:type, every super-property, the geometry properties."""
+        supers = set().union(*self.superproperties.values()) if self.superproperties else set()
+        return {_TYPE, *supers, *(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)}
+
+    def consequences(self, s, p, o) -> set[tuple]:
+        """The (s, p, o) triples RDFS entails from one triple with this schema (rdfs2, 3, 5, 7, 9, 11)."""
+        if p not in self.active:
+            return set()
+        out: set[tuple] = set()
+        supers = self.superproperties.get(p, set())
+        out.update((s, q, o) for q in supers if isinstance(q, ox.NamedNode))
+        subject_types: set = set()
+        object_types: set = set()
+        if p == _TYPE:
+            subject_types |= self.superclasses.get(o, set())
+        for q in (p, *supers):
+            for c in self.domains.get(q, ()):
+                subject_types |= {c, *self.superclasses.get(c, ())}
+            if not isinstance(o, ox.Literal):
+                for c in self.ranges.get(q, ()):
+                    object_types |= {c, *self.superclasses.get(c, ())}
+        out.update((s, _TYPE, c) for c in subject_types if not isinstance(c, ox.Literal))
+        out.update((o, _TYPE, c) for c in object_types if not isinstance(c, ox.Literal))
+        return out
+
+
+def _closure(edges: dict) -> dict:
+    """node -> every node reachable through one or more edges (excluding non-IRI targets' absence)."""
+    out: dict = {}
+    for start in edges:
+        seen: set = set()
+        stack = list(edges[start])
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.extend(edges.get(node, ()))
+        out[start] = {n for n in seen if isinstance(n, ox.NamedNode)}
+    return out
+
+
+def touches_schema(quads) -> bool:
+    """Whether a change adds or removes schema axioms (then the whole graph is recomputed)."""
+    return any(q.predicate.value in SCHEMA_PREDICATES for q in quads)
+
+
+def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """What RDFS entails from newly added quads (the delta of each rule), for the entailment graph;
+    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
+    graph = ox.NamedNode(GRAPH)
+    derived: set[tuple] = set()
+    stale = []
+    entailable = schema.entailable()
+    for quad in quads:
+        if quad.graph_name != graph:
+            derived |= schema.consequences(quad.subject, quad.predicate, quad.object)
+            if quad.predicate in entailable:
+                entailed_copy = ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+                if entailed_copy in store:
+                    stale.append(entailed_copy)
+    for quad in stale:
+        store.remove(quad)
+    asserted = _asserted_kinds(store, derived)
+    return [ox.Quad(s, p, o, graph) for s, p, o in derived
+            if not (_kind(p, o) in asserted and _stated(store, s, p, o))]
+
+
+def _kind(p, o) -> tuple:
+    """(rdf:type, class) for type triples, (property,) for others: what one look-up can rule out."""
+    return (p, o) if p == _TYPE else (p,)
+
+
+def _asserted_kinds(store: ox.Store, derived: set[tuple]) -> set[tuple]:
+    """The kinds of derived triples of which the default graph asserts at least one: only triples of
+    those kinds need a look-up each (a dataset rarely asserts geo:SpatialObject membership itself)."""
+    out = set()
+    for kind in {_kind(p, o) for _, p, o in derived}:
+        obj = kind[1] if len(kind) == 2 else None
+        if next(iter(store.quads_for_pattern(None, kind[0], obj, ox.DefaultGraph())), None) is not None:
+            out.add(kind)
+    return out
+
+
+def write(store: ox.Store, quads: list) -> None:
+    """Add derived quads (bulk: a crash is covered by the store's stale marker, which recomputes them)."""
+    if len(quads) > BULK:
+        store.bulk_extend(quads)
+    elif quads:
+        store.extend(quads)
+
+
+def retract(store: ox.Store, schema: Schema, quads) -> None:
+    """Bring the entailment graph up to date after quads were removed: the entailments of every node a
+    removed triple touched are deleted and derived again from what remains (delete and re-derive)."""
+    graph = ox.NamedNode(GRAPH)
+    nodes: set = set()
+    for quad in quads:
+        for s, _, _ in schema.consequences(quad.subject, quad.predicate, quad.object):
+            nodes.add(s)
+    skip = {ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
+    for node in nodes:
+        for quad in list(store.quads_for_pattern(node, None, None, graph)):
+            if quad.predicate not in skip:
+                store.remove(quad)
+    derived: set[tuple] = set()
+    ranged = [p for p in schema.active
+              if p in schema.ranges or schema.superproperties.get(p, set()) & set(schema.ranges)]
+    for node in nodes:
+        for quad in store.quads_for_pattern(node, None, None, None):
+            if quad.graph_name != graph:
+                derived |= {c for c in schema.consequences(quad.subject, quad.predicate, quad.object) if c[0] == node}
+        for p in ranged:
+            for quad in store.quads_for_pattern(None, p, node, None):
+                if quad.graph_name != graph:
+                    derived |= {c for c in schema.consequences(quad.subject, quad.predicate, quad.object)
+                                if c[0] == node}
+    write(store, [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)])
+
+
+def _stated(store: ox.Store, s, p, o) -> bool:
+    """Whether the default graph asserts the triple (a point look-up: the cheapest check there is)."""
+    return ox.Quad(s, p, o) in store
+
+
+def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
+    """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of the geometry nodes
+    of parsed GeoSPARQL geometry literals (first literal per node), unless the data states them."""
+    graph = ox.NamedNode(GRAPH)
+    names = {k: ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
+    stated = {k for k, name in names.items()  # properties the data itself states (default graph)
+              if next(iter(store.quads_for_pattern(None, name, None, ox.DefaultGraph())), None)}
     quads = []
     done: set = set()
-    for subject_text, predicate, geom in zip(data.subjects, data.predicates, data.geoms, strict=True):
+    for subject_text, predicate, geom in zip(entries.subjects, entries.predicates, entries.geoms, strict=True):
         if not predicate.startswith(GEO) or subject_text in done or not subject_text.startswith("<"):
             continue
         done.add(subject_text)
         subject = ox.NamedNode(subject_text[1:-1])
-        dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
-        cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-        values = {"dimension": _int(dim), "coordinateDimension": _int(cdim),
-                  "spatialDimension": _int(cdim), "isEmpty": _bool(geom.is_empty),
-                  "isSimple": _bool(is_simple(geom))}
-        quads += [ox.Quad(subject, ox.NamedNode(GEO + k), v, graph) for k, v in values.items()
-                  if not _has(store, subject, GEO + k)]
-    if quads:
-        store.extend(quads)
+        for key, value in _values(geom).items():
+            if key not in stated or not _has(store, subject, GEO + key, ox.DefaultGraph()):
+                quads.append(ox.Quad(subject, names[key], value, graph))
+    return quads
 
 
-def _has(store: ox.Store, subject, predicate: str) -> bool:
-    """Whether any graph already states a value of this property for the subject."""
-    return next(iter(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, None)), None) is not None
+def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
+    """Forget the computed properties of geometry nodes whose literals were removed."""
+    graph = ox.NamedNode(GRAPH)
+    for text in subjects:
+        if not text.startswith("<"):
+            continue
+        node = ox.NamedNode(text[1:-1])
+        for key in GEOMETRY_PROPERTIES:
+            for quad in list(store.quads_for_pattern(node, ox.NamedNode(GEO + key), None, graph)):
+                store.remove(quad)
 
 
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+def _values(geom) -> dict[str, ox.Literal]:
+    dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
+    cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
+    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(cdim),
+            "isEmpty": boolean(geom.is_empty), "isSimple": boolean(is_simple(geom))}
 
 
-def _bool(value: bool) -> ox.Literal:
-    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+def _has(store: ox.Store, subject, predicate: str, graph=None) -> bool:
+    """Whether a graph (any when None) states a value of this property for the subject."""
+    return next(iter(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)), None) is not None
 
 
 def geometry_datatypes() -> set[str]:

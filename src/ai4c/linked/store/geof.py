@@ -7,22 +7,18 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.geometry import Geo, UnknownCrsError
+from ai4c.linked.geo.terms import boolean, double, geometry_literal, integer
+from ai4c.linked.geo.vocab import CRS84, GEOF
 from ai4c.linked.store import measure
-from ai4c.linked.store.geometry import CRS84, Geo
-from ai4c.linked.store.terms import (
+from ai4c.linked.store.udf import (
     Unbound,
-    boolean,
-    double,
     geo_arg,
-    geometry_literal,
-    integer,
     number_arg,
+    record_error,
     sparql_function,
     text_arg,
 )
-
-GEOF = "http://www.opengis.net/def/function/geosparql/"
-GEO = "http://www.opengis.net/ont/geosparql#"
 
 # DE-9IM patterns of the Egenhofer and RCC8 families (GeoSPARQL 1.0, tables 7 and 8); several
 # patterns for one relation are alternatives.
@@ -232,7 +228,10 @@ class GeometryAggregate:
         """Add one row's geometry (rows whose literal is not a geometry are skipped)."""
         try:
             geo = geo_arg(term)
-        except Exception:
+        except Unbound:  # not a geometry: like SPARQL's own aggregates, the row does not contribute
+            return
+        except UnknownCrsError as exc:
+            record_error(exc)
             return
         if self.crs is None:
             self.crs, self.like = geo.crs, term

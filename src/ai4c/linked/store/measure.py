@@ -10,9 +10,8 @@ from pyproj import Geod
 from shapely.ops import nearest_points
 
 from ai4c.core.grid import WGS84_SEMI_MAJOR_AXIS
-from ai4c.linked.store.geometry import Geo, pyproj_crs, transform_geom
+from ai4c.linked.geo.geometry import Geo, pyproj_crs, transform_geom
 
-UOM = "http://www.opengis.net/def/uom/OGC/1.0/"
 METRE_PER_DEGREE = 2 * math.pi * WGS84_SEMI_MAJOR_AXIS / 360.0
 _GEOD = Geod(ellps="WGS84")
 QUAD_SEGS = 8  # segments per quarter circle, as JTS and PostGIS
@@ -67,7 +66,7 @@ def distance(a: Geo, b: Geo, unit: str) -> float:
 
 
 def _lonlat(crs: str, points) -> list[tuple[float, float]]:
-    from ai4c.linked.store.geometry import CRS84
+    from ai4c.linked.geo.geometry import CRS84
 
     return [tuple(transform_geom(p, crs, CRS84).coords[0]) for p in points]
 
@@ -85,7 +84,7 @@ def buffer(a: Geo, radius: float, unit: str) -> Geo:
     if is_geographic(a.crs) and unit == "radian":
         return Geo(a.geom.buffer(math.degrees(radius), quad_segs=QUAD_SEGS), a.crs)
     if unit in ("degree", "radian"):  # angular radius on a projected CRS: buffer in WGS84 degrees
-        from ai4c.linked.store.geometry import CRS84
+        from ai4c.linked.geo.geometry import CRS84
 
         return buffer(a.to(CRS84), radius, unit)
     metres = _to_metres(radius, unit)
@@ -99,7 +98,7 @@ def buffer(a: Geo, radius: float, unit: str) -> Geo:
 def _local_crs(a: Geo) -> str:
     """The metric CRS for a geometry given in degrees: the UTM zone of its centroid (as PostGIS's
     geography buffer does), or a polar stereographic CRS beyond +-80 degrees latitude."""
-    from ai4c.linked.store import geometry
+    from ai4c.linked.geo import geometry
 
     centre = transform_geom(a.geom.centroid, a.crs, geometry.CRS84)
     if centre.y > 80:
@@ -113,7 +112,7 @@ def _local_crs(a: Geo) -> str:
 def area(a: Geo, unit: str) -> float:
     """Area in square `unit` (geodesic square metres for geographic CRSs)."""
     if is_geographic(a.crs) and unit == "metre":
-        from ai4c.linked.store.geometry import CRS84
+        from ai4c.linked.geo.geometry import CRS84
 
         geom = a.to(CRS84).geom
         return abs(_GEOD.geometry_area_perimeter(geom)[0])
@@ -125,7 +124,7 @@ def area(a: Geo, unit: str) -> float:
 def length(a: Geo, unit: str) -> float:
     """Length (or perimeter) in `unit` (geodesic metres for geographic CRSs)."""
     if is_geographic(a.crs) and unit in ("metre", "kilometre"):
-        from ai4c.linked.store.geometry import CRS84
+        from ai4c.linked.geo.geometry import CRS84
 
         geom = a.to(CRS84).geom
         return _from_metres(_GEOD.geometry_length(geom), unit)

@@ -13,8 +13,8 @@ import re
 
 import numpy as np
 
+from ai4c.linked.geo.geometry import UnknownCrsError, parse_literal
 from ai4c.linked.store.geof import GEOF, RELATIONS
-from ai4c.linked.store.geometry import UnknownCrsError, parse_literal
 from ai4c.linked.store.rewrite import prefixes
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.strdf import STRDF

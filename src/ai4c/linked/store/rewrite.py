@@ -7,11 +7,11 @@ import functools
 import itertools
 import re
 
+from ai4c.linked.geo.vocab import GEO
 from ai4c.linked.store.entailment import GRAPH as ENTAILMENT_GRAPH
 from ai4c.linked.store.geof import GEOF, RELATIONS
 from ai4c.linked.store.strdf import AGGREGATE_SUFFIX, OVERLOADED_AGGREGATES, STRDF
 
-GEO = "http://www.opengis.net/ont/geosparql#"
 _PREFIX = re.compile(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", re.I)
 _TERM = r"(?:\?\w+|\$\w+|<[^>\s]*>|[A-Za-z][\w-]*:[\w-]*|:[\w-]+)"
 
@@ -114,5 +114,7 @@ def _default_geometry(term: str, geometry: str) -> str:
 @functools.lru_cache(maxsize=512)
 def rewrite(query: str, *, topology: bool = True) -> str:
     """All text rewrites, in order (the topology rewrite only when asked); cached, as endpoints repeat queries."""
+    if "http://www.opengis.net/" not in query and STRDF not in query:
+        return query  # no GeoSPARQL or stSPARQL term: nothing to rewrite
     query = ungroup_aggregated_geometries(rewrite_aggregates(query))
     return rewrite_topology(query) if topology else query

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
+import os
 import pickle
 import threading
 from dataclasses import dataclass, field
@@ -17,19 +19,49 @@ import numpy as np
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.geometry import Geo, UnknownCrsError, parse_literal
+from ai4c.linked.geo.vocab import CRS84, GEOMETRY_DATATYPES, WKT_LITERAL
 from ai4c.linked.store.geof import relation_holds
-from ai4c.linked.store.geometry import (
-    CRS84,
-    GEOMETRY_DATATYPES,
-    WKT_LITERAL,
-    Geo,
-    UnknownCrsError,
-    parse_literal,
-)
 
 # a disjunction of equalities runs ~2.5x faster than `datatype(?o) IN (...)` in pyoxigraph 0.5
 _SCAN = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o BIND(datatype(?o) AS ?dt) FILTER("
          + " || ".join(f"?dt = <{d}>" for d in sorted(GEOMETRY_DATATYPES)) + ") }")
+
+
+@dataclass
+class GeometryEntries:
+    """Geometry-literal triples with their parsed geometries (x=east order) and CRS IRIs, and the
+    literals that could not be parsed: (subject, reason)."""
+
+    subjects: list[str] = field(default_factory=list)
+    predicates: list[str] = field(default_factory=list)
+    literals: list[str] = field(default_factory=list)
+    geoms: list = field(default_factory=list)
+    crss: list[str] = field(default_factory=list)
+    unparsed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_quads(quads) -> GeometryEntries:
+    """The geometry literals among pyoxigraph quads, parsed (the unparsable ones listed, not fatal)."""
+    picked = [q for q in quads if isinstance(q.object, ox.Literal) and q.object.datatype.value in GEOMETRY_DATATYPES]
+    return _entries([str(q.subject) for q in picked], [q.predicate.value for q in picked],
+                    [str(q.object) for q in picked], [q.object.value for q in picked],
+                    [q.object.datatype.value for q in picked])
+
+
+def _entries(subjects, predicates, literals, values, datatypes) -> GeometryEntries:
+    geoms, crss, reasons = _parse_all(values, datatypes)
+    out = GeometryEntries()
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            out.unparsed.append((subjects[i], reasons[i]))
+            continue
+        out.subjects.append(subjects[i])
+        out.predicates.append(predicates[i])
+        out.literals.append(literals[i])
+        out.geoms.append(geom)
+        out.crss.append(crss[i])
+    return out
 
 
 @dataclass
@@ -41,9 +73,19 @@ class IndexData:
     literals: list[str] = field(default_factory=list)  # N-Triples literal texts
     crs: str = CRS84
     geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
-    tree: shapely.STRtree | None = None
+    tree: shapely.STRtree | None = None  # over entries [0, base)
+    base: int = 0
+    delta_tree: shapely.STRtree | None = None  # over entries [base, len): the ones added since
     unique_subjects: dict[str, bool] = field(default_factory=dict)
     by_predicate: dict[str, np.ndarray] = field(default_factory=dict)
+    subject_sets: dict[str, set] = field(default_factory=dict)
+
+    def query(self, geom: shapely.Geometry, predicate: str | None = None) -> np.ndarray:
+        """Entries whose geometry satisfies the GEOS predicate with `geom` (bounding boxes when None)."""
+        hits = [self.tree.query(geom, predicate=predicate)] if self.tree is not None else []
+        if self.delta_tree is not None:
+            hits.append(self.delta_tree.query(geom, predicate=predicate) + self.base)
+        return np.concatenate(hits) if hits else np.empty(0, dtype=np.int64)
 
     @functools.cached_property
     def subject_array(self) -> np.ndarray:
@@ -70,8 +112,12 @@ class SpatialIndex:
     def invalidate(self) -> None:
         """Forget the index (in memory and its on-disk cache); the next use rebuilds it from the store."""
         self._data = None
+        self._delete_cache()
+
+    def _delete_cache(self) -> None:
         if self.folder is not None:
             (self.folder / CACHE).unlink(missing_ok=True)
+            (self.folder / DELTA_CACHE).unlink(missing_ok=True)
 
     def data(self) -> IndexData:
         """The current index (built now if the store changed since the last build)."""
@@ -88,28 +134,56 @@ class SpatialIndex:
             return self._data
 
     def _read_cache(self) -> IndexData | None:
-        """The index saved by an earlier process (valid: every change deletes it)."""
-        path = self.folder / CACHE if self.folder is not None else None
+        """The index saved by an earlier process (kept valid: every change updates or deletes it)."""
+        saved = self._read_pickle(CACHE)
+        if saved is None:
+            return None
+        data = IndexData(subjects=saved["subjects"], predicates=saved["predicates"], literals=saved["literals"],
+                         crs=saved["crs"], geoms=np.asarray(shapely.from_wkb(saved["wkb"]), dtype=object))
+        _finish(data)
+        delta = self._read_pickle(DELTA_CACHE)
+        if delta is not None and delta.get("base") == len(data.geoms):
+            added = GeometryEntries(subjects=delta["subjects"], predicates=delta["predicates"],
+                                    literals=delta["literals"], geoms=list(shapely.from_wkb(delta["wkb"])),
+                                    crss=[data.crs] * len(delta["subjects"]))
+            _append(data, added)
+            _finish_delta(data)
+        return data
+
+    def _append_to_saved(self, added: GeometryEntries) -> bool:
+        """Add entries to the saved delta of an index this process has not loaded (False: not possible)."""
+        delta = self._read_pickle(DELTA_CACHE) if self.save_cache else None
+        if delta is None or not (self.folder / CACHE).exists() or any(c != delta["crs"] for c in added.crss):
+            return False
+        delta["wkb"] = list(delta["wkb"]) + list(shapely.to_wkb(np.array(added.geoms + [None], dtype=object)[:-1]))
+        for key in ("subjects", "predicates", "literals"):
+            delta[key] = delta[key] + getattr(added, key)
+        _write_pickle(self.folder / DELTA_CACHE, delta)
+        return True
+
+    def _read_pickle(self, name: str) -> dict | None:
+        path = self.folder / name if self.folder is not None else None
         if path is None or not path.exists():
             return None
         try:
             with path.open("rb") as handle:
-                saved = pickle.load(handle)  # noqa: S301 - our own cache file inside the store folder
-        except (OSError, pickle.UnpicklingError, EOFError):
+                return pickle.load(handle)  # noqa: S301 - our own cache file inside the store folder
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            log.warning("spatial index cache %s is unreadable (%s); rebuilding the index", path, exc)
             return None
-        return _finish(IndexData(subjects=saved["subjects"], predicates=saved["predicates"],
-                                 literals=saved["literals"], crs=saved["crs"],
-                                 geoms=np.asarray(shapely.from_wkb(saved["wkb"]), dtype=object)))
 
-    def _write_cache(self, data: IndexData) -> None:
+    def _write_cache(self, data: IndexData, *, delta_only: bool = False) -> None:
+        """Save the main part (unless `delta_only`) and the entries added since, for the next process."""
         if self.folder is None or not self.save_cache:
             return
-        from ai4c.core.io import atomic_path
-
-        payload = {"subjects": data.subjects, "predicates": data.predicates, "literals": data.literals,
-                   "crs": data.crs, "wkb": shapely.to_wkb(data.geoms) if len(data.geoms) else []}
-        with atomic_path(self.folder / CACHE) as tmp:
-            tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        parts = {DELTA_CACHE: slice(data.base, None)} if delta_only else \
+            {CACHE: slice(0, data.base), DELTA_CACHE: slice(data.base, None)}
+        for name, part in parts.items():
+            geoms = data.geoms[part]
+            payload = {"subjects": data.subjects[part], "predicates": data.predicates[part],
+                       "literals": data.literals[part], "crs": data.crs, "base": data.base,
+                       "wkb": shapely.to_wkb(geoms) if len(geoms) else []}
+            _write_pickle(self.folder / name, payload)
 
     def _build(self) -> IndexData:
         """Scan the geometry literals (serialised as TSV in Rust: no Python object per triple)."""
@@ -118,19 +192,35 @@ class SpatialIndex:
         lines = out.getvalue().decode("utf-8").split("\n")[1:]
         # sorting whole lines orders them as (s, p, o) tuples would (TSV escapes tabs), 3x faster
         triples = [tuple(line.split("\t")) for line in sorted(set(lines)) if line]
-        data = IndexData()
         values, datatypes = zip(*(split_literal(t[2]) for t in triples), strict=True) if triples else ((), ())
-        geoms, crss = _parse_all(list(values), list(datatypes))
-        keep = [i for i, g in enumerate(geoms) if g is not None]
-        data.subjects = [triples[i][0] for i in keep]
-        data.predicates = [triples[i][1][1:-1] for i in keep]
-        data.literals = [triples[i][2] for i in keep]
-        crs_list = [crss[i] for i in keep]
-        distinct = set(crs_list)
+        entries = _entries([t[0] for t in triples], [t[1][1:-1] for t in triples], [t[2] for t in triples],
+                           list(values), list(datatypes))
+        self.unparsed = len(entries.unparsed)
+        distinct = set(entries.crss)
+        data = IndexData(subjects=entries.subjects, predicates=entries.predicates, literals=entries.literals)
         data.crs = distinct.pop() if len(distinct) == 1 else CRS84
-        data.geoms = np.array([geoms[i] if crs_list[k] == data.crs else Geo(geoms[i], crs_list[k]).to(data.crs).geom
-                               for k, i in enumerate(keep)], dtype=object)
+        data.geoms = np.array(_in_crs(entries, data.crs), dtype=object)
         return _finish(data)
+
+    def apply(self, added: GeometryEntries, removed: GeometryEntries) -> None:
+        """Bring the index up to date with added and removed geometry triples: the added ones go into a
+        small second tree (merged into the main one when it grows), the cache is updated likewise; an
+        index not yet built stays unbuilt (the next spatial query builds it)."""
+        if not added.subjects and not removed.subjects and not removed.unparsed:
+            return
+        with self._lock:
+            if self._data is None and not removed.subjects and self._append_to_saved(added):
+                return  # not loaded in this process: the saved delta grows, the main cache stays as it is
+            data = self._data if self._data is not None else self._read_cache()
+            if data is None or (removed.subjects and not _remove(data, removed)) \
+                    or not _append(data, added):
+                self._data = None
+                self._delete_cache()
+                return
+            self._data = data
+            merge = len(data.geoms) - data.base > max(MERGE_MIN, MERGE_FRACTION * data.base)
+            _finish(data) if merge or removed.subjects else _finish_delta(data)
+            self._write_cache(data, delta_only=not (merge or removed.subjects))
 
     def candidates(self, predicate: str | None) -> np.ndarray:
         """Indices of the entries whose triple predicate is `predicate` (all when None)."""
@@ -149,13 +239,13 @@ class SpatialIndex:
     def select(self, relation: str, constant: Geo, predicate: str | None, var_first: bool) -> np.ndarray:
         """Entries e (with `predicate`) such that relation(e, constant) (or (constant, e))."""
         data = self.data()
-        if data.tree is None:
+        if not len(data.geoms):
             return np.empty(0, dtype=int)
         query = constant.to(data.crs).geom
         geos_predicate = _GEOS_PREDICATE.get(_INVERSE.get(relation, relation) if var_first else relation)
         if geos_predicate is not None:
-            return self._restrict(data.tree.query(query, predicate=geos_predicate), predicate)
-        hits = data.tree.query(query) if relation not in _NO_BBOX else np.arange(len(data.geoms))
+            return self._restrict(data.query(query, geos_predicate), predicate)
+        hits = data.query(query) if relation not in _NO_BBOX else np.arange(len(data.geoms))
         hits = self._restrict(hits, predicate)
         keep = [i for i in hits if _holds(relation, data.geoms[i], query, var_first)]
         return np.array(keep, dtype=int)
@@ -167,7 +257,7 @@ class SpatialIndex:
         data = self.data()
         left = self.candidates(pred_a) if left is None else left
         right = self.candidates(pred_b) if right is None else right
-        if data.tree is None or not len(left) or not len(right):
+        if not len(data.geoms) or not len(left) or not len(right):
             return np.empty(0, dtype=int), np.empty(0, dtype=int)
         predicate = _GEOS_PREDICATE.get(relation)
         # query the tree with the smaller-count side's partner: tree over all, filter by predicate sets
@@ -187,17 +277,92 @@ _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContai
                    "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
                    "ehCovers": "covers", "ehCoveredBy": "covered_by"}
 CACHE = "spatial-index.pickle"
+DELTA_CACHE = "spatial-index-delta.pickle"
+MERGE_MIN, MERGE_FRACTION = 50_000, 0.1  # the second tree is merged into the main one beyond this
+log = logging.getLogger(__name__)
 _INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
             "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
 
 
+def _write_pickle(path: Path, payload: dict) -> None:
+    """Write a cache file atomically (a temporary name in the folder, then a rename); core.io's
+    atomic_path would import the raster stack, seconds for a small write."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _finish(data: IndexData) -> IndexData:
-    """Build the tree and lookup tables over the parallel arrays."""
+    """Build the tree and lookup tables over the parallel arrays (every entry in the main tree)."""
     data.tree = shapely.STRtree(data.geoms) if len(data.geoms) else None
+    data.base, data.delta_tree = len(data.geoms), None
     data.by_predicate = _by_predicate(data.predicates)
-    data.unique_subjects = _unique_subjects(data)
+    data.subject_sets = {}
+    data.unique_subjects = {}
+    _note_subjects(data, 0)
+    _forget_arrays(data)
     return data
+
+
+def _finish_delta(data: IndexData) -> None:
+    """Rebuild only the second tree, over the entries added since the main tree was built."""
+    added = data.geoms[data.base:]
+    data.delta_tree = shapely.STRtree(added) if len(added) else None
+    _forget_arrays(data)
+
+
+def _forget_arrays(data: IndexData) -> None:
+    for name in ("subject_array", "literal_array"):
+        data.__dict__.pop(name, None)
+
+
+def _in_crs(entries: GeometryEntries, crs: str) -> list:
+    """The entries' geometries in one CRS."""
+    return [g if c == crs else Geo(g, c).to(crs).geom for g, c in zip(entries.geoms, entries.crss, strict=True)]
+
+
+def _append(data: IndexData, added: GeometryEntries) -> bool:
+    """Add entries to the arrays and lookup tables (False when their CRS forces a full rebuild)."""
+    if not added.subjects:
+        return True
+    if data.crs != CRS84 and any(c != data.crs for c in added.crss):
+        return False  # a second CRS: the full build puts every geometry in CRS84
+    start = len(data.geoms)
+    data.subjects = data.subjects + added.subjects
+    data.predicates = data.predicates + added.predicates
+    data.literals = data.literals + added.literals
+    data.geoms = np.concatenate([data.geoms, np.array(_in_crs(added, data.crs) + [None], dtype=object)[:-1]])
+    fresh = _by_predicate(added.predicates)
+    for predicate, idx in fresh.items():
+        old = data.by_predicate.get(predicate, np.empty(0, dtype=np.int64))
+        data.by_predicate[predicate] = np.concatenate([old, idx + start])
+    _note_subjects(data, start)
+    return True
+
+
+def _remove(data: IndexData, removed: GeometryEntries) -> bool:
+    """Drop the entries of removed triples; always succeeds (the caller rebuilds the trees)."""
+    drop = set(zip(removed.subjects, removed.predicates, removed.literals, strict=True))
+    keep = [i for i, key in enumerate(zip(data.subjects, data.predicates, data.literals, strict=True))
+            if key not in drop]
+    data.subjects = [data.subjects[i] for i in keep]
+    data.predicates = [data.predicates[i] for i in keep]
+    data.literals = [data.literals[i] for i in keep]
+    data.geoms = data.geoms[np.asarray(keep, dtype=np.int64)] if keep else np.empty(0, dtype=object)
+    return True
+
+
+def _note_subjects(data: IndexData, start: int) -> None:
+    """Per predicate: does each subject have exactly one geometry literal (and is an IRI)? (from `start` on)"""
+    for subject, predicate in zip(data.subjects[start:], data.predicates[start:], strict=True):
+        bucket = data.subject_sets.setdefault(predicate, set())
+        ok = data.unique_subjects.get(predicate, True) and subject.startswith("<") and subject not in bucket
+        data.unique_subjects[predicate] = ok
+        bucket.add(subject)
 
 
 def split_literal(text: str) -> tuple[str, str]:
@@ -216,10 +381,12 @@ def _by_predicate(predicates: list[str]) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
 
 
-def _parse_all(values: list[str], datatypes: list[str]) -> tuple[list, list[str]]:
-    """Geometries (x=east order) and CRS IRIs of literals; plain CRS84 WKT is parsed vectorised."""
+def _parse_all(values: list[str], datatypes: list[str]) -> tuple[list, list[str], list[str]]:
+    """Geometries (x=east order), CRS IRIs and, for literals that are not geometries, the reason;
+    plain CRS84 WKT is parsed vectorised."""
     geoms: list = [None] * len(values)
     crss = [CRS84] * len(values)
+    reasons = [""] * len(values)
     fast = [i for i, (v, d) in enumerate(zip(values, datatypes, strict=True))
             if d == WKT_LITERAL and not v.lstrip().startswith("<")]
     if fast:
@@ -231,24 +398,14 @@ def _parse_all(values: list[str], datatypes: list[str]) -> tuple[list, list[str]
             continue
         try:
             geo = parse_literal(value, datatype)
-        except UnknownCrsError:
-            geo = None
+        except UnknownCrsError as exc:
+            geo, reasons[i] = None, str(exc).split(";")[0]
         if geo is not None:
             geoms[i], crss[i] = geo.geom, geo.crs
-    return geoms, crss
+        elif not reasons[i]:
+            reasons[i] = f"not a valid {datatype.rsplit('#', 1)[-1]}: {value[:60]!r}"
+    return geoms, crss, reasons
 
 
 def _holds(relation: str, entry, constant, var_first: bool) -> bool:
     return relation_holds(relation, entry, constant) if var_first else relation_holds(relation, constant, entry)
-
-
-def _unique_subjects(data: IndexData) -> dict[str, bool]:
-    """Per predicate: does each subject have exactly one geometry literal (and is an IRI)?"""
-    seen: dict[str, set] = {}
-    unique: dict[str, bool] = {}
-    for subject, predicate in zip(data.subjects, data.predicates, strict=True):
-        bucket = seen.setdefault(predicate, set())
-        ok = unique.get(predicate, True) and subject.startswith("<") and subject not in bucket
-        unique[predicate] = ok
-        bucket.add(subject)
-    return unique

@@ -10,24 +10,21 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo.geometry import Geo, normalise_crs_iri
+from ai4c.linked.geo.terms import boolean, double, geometry_literal, string
+from ai4c.linked.geo.vocab import CRS84, EPSG_PREFIX, STRDF, STRDF_WKT, XSD
 from ai4c.linked.store import measure
 from ai4c.linked.store.geof import GeometryAggregate, is_simple, relation_holds
-from ai4c.linked.store.geometry import CRS84, EPSG_PREFIX, STRDF, STRDF_WKT, Geo, normalise_crs_iri
-from ai4c.linked.store.terms import (
+from ai4c.linked.store.udf import (
     Unbound,
-    boolean,
-    double,
     geo_arg,
-    geometry_literal,
     number_arg,
     sparql_function,
-    string,
     text_arg,
 )
 
 PERIOD = STRDF + "period"
 VALID_TIME = STRDF + "validTime"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _SF = {"equals": "sfEquals", "disjoint": "sfDisjoint", "intersects": "sfIntersects",
        "touches": "sfTouches", "crosses": "sfCrosses", "within": "sfWithin", "contains": "sfContains",
        "overlaps": "sfOverlaps", "inside": "ehInside", "covers": "ehCovers", "coveredBy": "ehCoveredBy"}

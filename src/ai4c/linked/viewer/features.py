@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.linked.store.geometry import (
+from ai4c.linked.geo.geometry import (
     CRS84,
     WKT_LITERAL,
     is_geometry_datatype,

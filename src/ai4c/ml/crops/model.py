@@ -17,6 +17,7 @@ from torch import nn
 
 from ai4c.core.errors import InvalidProductError
 from ai4c.core.io import atomic_path
+from ai4c.ml.device import pick_device
 
 FORMAT = "ai4c-lstm-1"
 
@@ -57,7 +58,7 @@ class LstmClassifier(nn.Module):
 
 def device() -> torch.device:
     """CUDA when available, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return pick_device("auto")
 
 
 def band_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ import torch
 
 from ai4c.core import progress
 from ai4c.core.io import atomic_path
+from ai4c.ml.device import pick_device
 from ai4c.ml.downscaling.losses import (
     adversarial_loss,
     content_loss,
@@ -58,13 +59,6 @@ class TileData:
     position: np.ndarray
     static: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """CUDA when present (or asked), else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def set_threads(threads: int) -> None:

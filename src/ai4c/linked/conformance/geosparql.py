@@ -4,6 +4,7 @@ geometries, numbers with a relative tolerance, `-alternative-N` answers accepted
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import defaultdict
@@ -13,13 +14,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import shapely
 
-from ai4c.linked.store.geometry import CRS84, is_geographic_safe, parse_literal
+from ai4c.linked.geo.geometry import UnknownCrsError, is_geographic_safe, parse_literal
+from ai4c.linked.geo.vocab import CRS84, XSD
 from ai4c.linked.store.store import GeoStore
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("double", "float", "decimal", "integer", "int", "long", "short",
                              "nonNegativeInteger", "positiveInteger")}
 REL_TOL = 1e-3
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,7 +57,8 @@ def _norm_term(term):
         return ("bool", term.value.strip() in ("true", "1"))
     try:
         geo = parse_literal(term.value, datatype)
-    except Exception:
+    except UnknownCrsError as exc:
+        log.warning("answer literal %r has an unknown CRS (%s); compared as text", term.value[:60], exc)
         geo = None
     if geo is not None:
         geom = geo.to(CRS84).geom if is_geographic_safe(geo.crs) else geo.geom

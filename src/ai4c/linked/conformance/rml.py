@@ -177,9 +177,9 @@ def temporary_postgres() -> Iterator[str]:
 
         try:
             user = pwd.getpwnam("postgres")
-        except KeyError:
+        except KeyError as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            raise RuntimeError("running as root and there is no 'postgres' user to run the server") from None
+            raise RuntimeError("running as root and there is no 'postgres' user to run the server") from exc
         os.chown(folder, user.pw_uid, user.pw_gid)
         as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     data, port = folder / "data", _free_port()
@@ -190,7 +190,7 @@ def temporary_postgres() -> Iterator[str]:
                             "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120, cwd=folder,
                            **as_user)
         except subprocess.CalledProcessError as exc:
-            raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace').strip()[:300]}") from None
+            raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace').strip()[:300]}") from exc
         process = subprocess.Popen([str(bindir / "postgres"), "-D", str(data), "-p", str(port),
                                     "-h", "127.0.0.1", "-k", str(folder), "-F"], cwd=folder,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user)

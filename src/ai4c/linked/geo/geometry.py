@@ -19,23 +19,26 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from ai4c.core.errors import BadInputError
+from ai4c.linked.geo import gml
+from ai4c.linked.geo.vocab import (
+    CRS84,
+    EPSG_PREFIX,
+    GEOJSON_LITERAL,
+    GEOMETRY_DATATYPES,
+    GML_LITERAL,
+    KML_LITERAL,
+    STRDF_GML,
+    STRDF_WKT,
+    STRDF_WKT_LITERAL,
+    WKT_LITERAL,
+)
 
-GEO = "http://www.opengis.net/ont/geosparql#"
-STRDF = "http://strdf.di.uoa.gr/ontology#"
-WKT_LITERAL = GEO + "wktLiteral"
-GML_LITERAL = GEO + "gmlLiteral"
-GEOJSON_LITERAL = GEO + "geoJSONLiteral"
-KML_LITERAL = GEO + "kmlLiteral"
-STRDF_WKT = STRDF + "WKT"
-STRDF_GML = STRDF + "GML"
-STRDF_WKT_LITERAL = STRDF + "WktLiteral"
-GEOMETRY_DATATYPES = {WKT_LITERAL, GML_LITERAL, GEOJSON_LITERAL, KML_LITERAL, STRDF_WKT, STRDF_GML,
-                      STRDF_WKT_LITERAL}
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-EPSG_PREFIX = "http://www.opengis.net/def/crs/EPSG/0/"
-GML_NS = "http://www.opengis.net/ont/gml"
 LOCAL_CRS: dict[str, CRS] = {}
 _CRS_IRI = re.compile(r"^\s*<([^>]*)>\s*(.*)$", re.S)
+
+
+PARSE_ERRORS = (shapely.errors.GEOSException, ValueError, TypeError, etree.XMLSyntaxError, KeyError, IndexError,
+                StopIteration, AttributeError)  # what a malformed literal of any serialisation raises
 
 
 class UnknownCrsError(BadInputError, ValueError):
@@ -79,7 +82,9 @@ def pyproj_crs(iri: str) -> CRS:
             return CRS.from_epsg(int(iri[len(EPSG_PREFIX):]))
         except (CRSError, ValueError):
             pass
-    raise UnknownCrsError(f"unknown CRS {iri!r}; use {CRS84} or {EPSG_PREFIX}<code> with an EPSG code")
+    error = UnknownCrsError(f"unknown CRS {iri!r}; use {CRS84} or {EPSG_PREFIX}<code> with an EPSG code")
+    error.iri = iri
+    raise error
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,7 +139,7 @@ def parse_literal(value: str, datatype: str) -> Geo | None:
             return parse_kml(value)
     except UnknownCrsError:
         raise
-    except (shapely.errors.GEOSException, ValueError, TypeError, etree.XMLSyntaxError, KeyError):
+    except PARSE_ERRORS:
         return None
     return None
 
@@ -185,75 +190,17 @@ def _close_ring(match: re.Match) -> str:
     return "(" + ", ".join(points) + ")"
 
 
-def _coords(text: str, dim: int = 2) -> list[tuple[float, ...]]:
-    numbers = [float(v) for v in text.replace(",", " ").split()]
-    return [tuple(numbers[i:i + dim]) for i in range(0, len(numbers) - dim + 1, dim)]
-
-
-def _local(node) -> str:
-    return etree.QName(node).localname if isinstance(node.tag, str) else ""
-
-
-def _find(element, name: str):
-    """The first descendant with this local name, whatever its GML namespace version."""
-    return next((n for n in element.iter() if _local(n) == name), None)
-
-
-def _gml_points(element) -> list[tuple[float, ...]]:
-    """Coordinates of a GML element from posList, pos children or coordinates."""
-    dim = int(element.get("srsDimension", "2") or 2)
-    found = _find(element, "posList")
-    if found is not None and found.text:
-        return _coords(found.text, int(found.get("srsDimension", dim) or dim))
-    found = _find(element, "coordinates")
-    if found is not None and found.text:
-        return [tuple(float(v) for v in pair.split(",")) for pair in found.text.split()]
-    return [tuple(float(v) for v in pos.text.split()) for pos in element.iter() if _local(pos) == "pos"]
-
-
-def _gml_geometry(element) -> shapely.Geometry:
-    """A shapely geometry from one GML geometry element."""
-    tag = _local(element)
-    if tag == "Point":
-        points = _gml_points(element)
-        return shapely.Point(points[0]) if points else shapely.from_wkt("POINT EMPTY")
-    if tag in ("LineString", "Curve", "LineStringSegment", "LinearRing"):
-        points = _gml_points(element)
-        return shapely.LineString(points) if points else shapely.from_wkt("LINESTRING EMPTY")
-    if tag in ("Polygon", "Surface", "PolygonPatch"):
-        exterior = _find(element, "exterior")
-        exterior = exterior if exterior is not None else _find(element, "outerBoundaryIs")
-        if exterior is None:
-            return shapely.from_wkt("POLYGON EMPTY")
-        holes = [_gml_points(ring) for ring in element.iter() if _local(ring) in ("interior", "innerBoundaryIs")]
-        return shapely.Polygon(_gml_points(exterior), holes)
-    if tag == "Envelope":
-        lower = _coords(_find(element, "lowerCorner").text)[0]
-        upper = _coords(_find(element, "upperCorner").text)[0]
-        return shapely.box(lower[0], lower[1], upper[0], upper[1])
-    if tag.startswith("Multi") or tag == "MultiGeometry":
-        members = [_gml_geometry(child) for member in element for child in member if _local(child)]
-        if tag == "MultiPoint":
-            return shapely.MultiPoint(members)
-        if tag in ("MultiCurve", "MultiLineString"):
-            return shapely.MultiLineString(members)
-        if tag in ("MultiSurface", "MultiPolygon"):
-            return shapely.MultiPolygon(members)
-        return shapely.GeometryCollection(members)
-    raise ValueError(f"unsupported GML element {tag}")
-
-
 def parse_gml(value: str) -> Geo:
     """A GML 3 geometry literal (srsName on the root; CRS84 when absent)."""
     text = value.strip()
     if not text:
         return Geo(shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), CRS84)
     if "xmlns:gml" not in text:
-        text = re.sub(r"^<(gml:\w+)", rf'<\1 xmlns:gml="{GML_NS}"', text, count=1)
+        text = re.sub(r"^<(gml:\w+)", rf'<\1 xmlns:gml="{gml.GML_NS}"', text, count=1)
     root = etree.fromstring(text.encode())
     crs = normalise_crs_iri(root.get("srsName")) if root.get("srsName") else CRS84
     pyproj_crs(crs)
-    geom = _gml_geometry(root)
+    geom = gml.read_geometry(root)
     if swaps_axes(crs):
         geom = swap_xy(geom)
     return Geo(geom, crs)
@@ -299,39 +246,40 @@ def to_strdf_literal(geo: Geo) -> str:
 
 
 def to_gml_literal(geo: Geo) -> str:
-    """GML 3.2 text of a point, line, polygon or collection."""
+    """GML 3 text of a geometry in its CRS's axis order, the CRS IRI as srsName."""
     geom = swap_xy(geo.geom) if swaps_axes(geo.crs) else geo.geom
-    return f'<gml:{_gml_body(geom, geo.crs)}'
-
-
-def _gml_body(geom: shapely.Geometry, crs: str) -> str:
-    ns = f' xmlns:gml="{GML_NS}" srsName="{crs}"'
-
-    def pos(coords) -> str:
-        return " ".join(f"{c[0]:.15g} {c[1]:.15g}" for c in coords)
-
-    kind = geom.geom_type
-    if geom.is_empty:
-        return f"{kind}{ns}/>"
-    if kind == "Point":
-        return f"Point{ns}><gml:pos>{pos(geom.coords)}</gml:pos></gml:Point>"
-    if kind == "LineString":
-        return f"LineString{ns}><gml:posList>{pos(geom.coords)}</gml:posList></gml:LineString>"
-    if kind == "Polygon":
-        rings = f"<gml:exterior><gml:LinearRing><gml:posList>{pos(geom.exterior.coords)}</gml:posList>" \
-                "</gml:LinearRing></gml:exterior>"
-        for hole in geom.interiors:
-            rings += f"<gml:interior><gml:LinearRing><gml:posList>{pos(hole.coords)}</gml:posList>" \
-                     "</gml:LinearRing></gml:interior>"
-        return f"Polygon{ns}>{rings}</gml:Polygon>"
-    return f"MultiGeometry{ns}>" + "".join(
-        f"<gml:geometryMember><gml:{_gml_body(g, crs)}</gml:geometryMember>" for g in geom.geoms
-    ) + "</gml:MultiGeometry>"
+    return gml.to_gml(geom, geo.crs)
 
 
 def to_geojson_literal(geo: Geo) -> str:
     """GeoJSON text (always WGS84 lon/lat, as RFC 7946 says)."""
     return json.dumps(json.loads(shapely.to_geojson(geo.to(CRS84).geom)))
+
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def to_kml_literal(geo: Geo) -> str:
+    """KML 2.2 text (always WGS84 longitude,latitude, as KML says)."""
+    return _kml(geo.to(CRS84).geom, f' xmlns="{KML_NS}"')
+
+
+def _kml(geom: shapely.Geometry, ns: str = "") -> str:
+    def coords(seq) -> str:
+        return " ".join(",".join(f"{c:.15g}" for c in xy) for xy in seq)
+
+    kind = geom.geom_type
+    if kind == "Point":
+        return f"<Point{ns}><coordinates>{coords(geom.coords)}</coordinates></Point>"
+    if kind in ("LineString", "LinearRing"):
+        return f"<LineString{ns}><coordinates>{coords(geom.coords)}</coordinates></LineString>"
+    if kind == "Polygon":
+        rings = f"<outerBoundaryIs><LinearRing><coordinates>{coords(geom.exterior.coords)}</coordinates>" \
+                "</LinearRing></outerBoundaryIs>"
+        rings += "".join(f"<innerBoundaryIs><LinearRing><coordinates>{coords(r.coords)}</coordinates>"
+                         "</LinearRing></innerBoundaryIs>" for r in geom.interiors)
+        return f"<Polygon{ns}>{rings}</Polygon>"
+    return f"<MultiGeometry{ns}>" + "".join(_kml(g) for g in geom.geoms) + "</MultiGeometry>"
 
 
 def is_geographic_safe(crs: str) -> bool:

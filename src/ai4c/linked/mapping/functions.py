@@ -6,20 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 from ai4c.core.errors import BadInputError
+from ai4c.linked.geo.gml import from_gml, to_gml
+from ai4c.linked.geo.vocab import CRS84, EPSG_PREFIX, GML_LITERAL, WKT_LITERAL
 from ai4c.linked.mapping import vocab as v
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-WKT = v.GEO + "wktLiteral"
-GML = v.GEO + "gmlLiteral"
+WKT, GML = WKT_LITERAL, GML_LITERAL
 DOUBLE, INTEGER, BOOLEAN = v.XSD + "double", v.XSD + "integer", v.XSD + "boolean"
-GML_NS = "http://www.opengis.net/gml"
 
 
 def crs_iri(epsg: str | None) -> str:
     """The OGC CRS IRI of an EPSG code; CRS84 (GeoSPARQL's default) when unknown or 4326 lon/lat."""
     if not epsg or str(epsg) == "4326":  # shapely coordinates are lon/lat: CRS84's axis order
         return CRS84
-    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg}"
+    return f"{EPSG_PREFIX}{epsg}"
 
 
 def to_geometry(value: Any):
@@ -29,8 +28,6 @@ def to_geometry(value: Any):
     if hasattr(value, "geom_type"):
         return value
     if hasattr(value, "iter"):  # an XML element: GML, else WKT text
-        from ai4c.linked.mapping.gml import from_gml
-
         geom = from_gml(value)[0]
         return geom if geom is not None else to_geometry("".join(value.itertext()))
     try:
@@ -49,37 +46,9 @@ def as_wkt(geom, epsg: str | None) -> tuple[str, str]:
     return f"<{crs_iri(epsg)}> {geom.wkt}", WKT
 
 
-def _coords(coords) -> str:
-    return " ".join(" ".join(repr(float(c)) for c in xy) for xy in coords)
-
-
-def _gml(geom, srs: str) -> str:
-    """GML 3 for the Simple Features types."""
-    kind = geom.geom_type
-    attr = f' srsName="{srs}"' if srs else ""
-    if kind == "Point":
-        return f'<gml:Point{attr}><gml:pos>{_coords(geom.coords)}</gml:pos></gml:Point>'
-    if kind == "LineString":
-        return f'<gml:LineString{attr}><gml:posList>{_coords(geom.coords)}</gml:posList></gml:LineString>'
-    if kind == "Polygon":
-        rings = [f"<gml:exterior><gml:LinearRing><gml:posList>{_coords(geom.exterior.coords)}"
-                 "</gml:posList></gml:LinearRing></gml:exterior>"]
-        rings += [f"<gml:interior><gml:LinearRing><gml:posList>{_coords(r.coords)}</gml:posList>"
-                  "</gml:LinearRing></gml:interior>" for r in geom.interiors]
-        return f'<gml:Polygon{attr}>{"".join(rings)}</gml:Polygon>'
-    member = {"MultiPoint": "pointMember", "MultiLineString": "curveMember",
-              "MultiPolygon": "surfaceMember"}.get(kind, "geometryMember")
-    outer = {"MultiPoint": "MultiPoint", "MultiLineString": "MultiCurve",
-             "MultiPolygon": "MultiSurface"}.get(kind, "MultiGeometry")
-    parts = "".join(f"<gml:{member}>{_gml(g, '')}</gml:{member}>" for g in geom.geoms)
-    return f"<gml:{outer}{attr}>{parts}</gml:{outer}>"
-
-
 def as_gml(geom, epsg: str | None) -> tuple[str, str]:
-    """geo:gmlLiteral (GML 3.2 with the gml namespace declared on the root element)."""
-    text = _gml(geom, crs_iri(epsg))
-    head, rest = text.split(">", 1)
-    return f'{head} xmlns:gml="{GML_NS}">{rest}', GML
+    """geo:gmlLiteral (GML 3 with the gml namespace declared on the root element)."""
+    return to_gml(geom, crs_iri(epsg)), GML
 
 
 def _num(f: Callable) -> Callable:
@@ -136,8 +105,6 @@ def call(name: str, values: list, epsg: str | None) -> tuple[str, str] | None:
         return None
     value = values[0]
     if hasattr(value, "iter") and not hasattr(value, "geom_type"):  # GML element: its srsName wins
-        from ai4c.linked.mapping.gml import from_gml
-
         geom, srs = from_gml(value)
         epsg = srs or epsg
         if geom is None:  # an element holding WKT text

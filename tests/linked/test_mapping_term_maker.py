@@ -9,7 +9,7 @@ import pytest
 
 from ai4c.linked.mapping import vocab
 from ai4c.linked.mapping.parse import MappingError, parse_template
-from ai4c.linked.mapping.terms import blank_node, double_lexical, iri_safe, natural
+from ai4c.linked.mapping.term_maker import blank_node, double_lexical, iri_safe, natural
 
 
 def test_template_escapes_and_references():

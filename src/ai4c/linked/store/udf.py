@@ -1,37 +1,41 @@
-"""Bridges between pyoxigraph terms and geometries: argument parsing, result literals, error capture."""
+"""Plumbing of the store's SPARQL functions: argument parsing, per-row unbound results, query errors and
+deadlines (the literals they return come from ai4c.linked.geo.terms)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 import pyoxigraph as ox
+import shapely
+from pyproj.exceptions import ProjError
 
-from ai4c.linked.store.geometry import (
-    GEOJSON_LITERAL,
-    GML_LITERAL,
-    KML_LITERAL,
-    STRDF_GML,
-    STRDF_WKT,
-    STRDF_WKT_LITERAL,
-    WKT_LITERAL,
-    Geo,
-    UnknownCrsError,
-    parse_literal,
-    to_geojson_literal,
-    to_gml_literal,
-    to_strdf_literal,
-    to_wkt_literal,
-)
+from ai4c.linked.geo.geometry import Geo, UnknownCrsError, parse_literal
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _errors = threading.local()
+log = logging.getLogger(__name__)
 
 
 class Unbound(Exception):
     """Raised inside a function body to leave the result unbound for this row."""
+
+
+# the failures GeoSPARQL turns into an unbound value: bad literals, wrong argument types, GEOS and PROJ errors
+ROW_ERRORS = (Unbound, ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError,
+              shapely.errors.GEOSException, ProjError)
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_once(name: str, exc: Exception) -> None:
+    """Log an unexpected failure of a SPARQL function once per function and error type."""
+    key = (name, type(exc).__name__)
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("function %s failed (%s: %s); its result is unbound for such rows", name,
+                    type(exc).__name__, exc)
 
 
 def record_error(exc: Exception) -> None:
@@ -78,7 +82,10 @@ def sparql_function(func: Callable) -> Callable:
         except UnknownCrsError as exc:
             record_error(exc)
             return None
-        except Exception:  # invalid geometry, wrong type, GEOS failure: unbound, as GeoSPARQL says
+        except ROW_ERRORS:  # invalid geometry, wrong type, GEOS failure: unbound, as GeoSPARQL says
+            return None
+        except Exception as exc:  # noqa: BLE001 - an internal failure: unbound too, but said once
+            _warn_once(func.__name__, exc)
             return None
 
     return wrapper
@@ -104,37 +111,3 @@ def number_arg(term) -> float:
 def text_arg(term) -> str:
     """The lexical value of an IRI or literal argument."""
     return term.value
-
-
-def geometry_literal(geo: Geo, like: ox.Literal | None = None) -> ox.Literal:
-    """A literal of `geo` in the serialisation of `like` (WKT by default)."""
-    datatype = like.datatype.value if like is not None else WKT_LITERAL
-    if datatype in (STRDF_WKT, STRDF_WKT_LITERAL):
-        return ox.Literal(to_strdf_literal(geo), datatype=ox.NamedNode(datatype))
-    if datatype in (GML_LITERAL, STRDF_GML):
-        return ox.Literal(to_gml_literal(geo), datatype=ox.NamedNode(datatype))
-    if datatype == GEOJSON_LITERAL:
-        return ox.Literal(to_geojson_literal(geo), datatype=ox.NamedNode(GEOJSON_LITERAL))
-    if datatype == KML_LITERAL:
-        return ox.Literal(to_wkt_literal(geo), datatype=ox.NamedNode(WKT_LITERAL))
-    return ox.Literal(to_wkt_literal(geo), datatype=ox.NamedNode(WKT_LITERAL))
-
-
-def boolean(value: bool) -> ox.Literal:
-    """An xsd:boolean literal."""
-    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
-
-
-def double(value: float) -> ox.Literal:
-    """An xsd:double literal."""
-    return ox.Literal(repr(float(value)), datatype=ox.NamedNode(XSD + "double"))
-
-
-def integer(value: int) -> ox.Literal:
-    """An xsd:integer literal."""
-    return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
-
-
-def string(value: str) -> ox.Literal:
-    """An xsd:string literal."""
-    return ox.Literal(value)

@@ -1,0 +1,266 @@
+"""`ai4c unet` benchmark on simulated S2 tiles with a known land-cover truth.
+
+Rows: validation mIoU of `-action full` (target >= 0.85); the seed's self-supervision claim (MoCo v2
+pre-training on unlabelled scenes, then fine-tuning on 5 % of the labelled patches vs random init, mean of
+3 seeds; target >= +5 mIoU points); ONNX vs PyTorch logits and classes; training throughput (patches/s at
+64 and 256, ResNet-50 and the reduced encoder); prediction of a 4-band tile (time, peak memory).
+
+Sizes come from environment variables; the defaults are the full configuration (`make bench`):
+AI4C_BENCH_UNET_WIDTH (64 = ResNet-50), AI4C_BENCH_UNET_DEPTH ("3,4,6,3"), AI4C_BENCH_UNET_TILES (labelled
+tiles, 8), AI4C_BENCH_UNET_SIZE (tile side, 512), AI4C_BENCH_UNET_EPOCHS (20), AI4C_BENCH_UNET_PREDICT
+(side of the predicted tile, 10980), AI4C_BENCH_UNET_SSL_* (see `ssl_rows`), AI4C_BENCH_UNET_THREADS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measured  # noqa: E402
+
+BANDS = ["B2", "B3", "B4", "B8"]
+CLASSES = "1,2,3,4,5,6"
+
+
+def env(name: str, default):
+    """AI4C_BENCH_UNET_<name> converted to the default's type."""
+    value = os.environ.get(f"AI4C_BENCH_UNET_{name}")
+    return default if value is None else type(default)(value)
+
+
+def _depth() -> tuple[int, ...]:
+    return tuple(int(v) for v in env("DEPTH", "3,4,6,3").split(","))
+
+
+def _threads() -> None:
+    import torch
+
+    torch.set_num_threads(env("THREADS", 2))
+
+
+def accuracy_rows(workdir: Path) -> list[dict]:
+    """`ai4c unet -action full` on simulated tiles: validation and held-out mIoU, time, peak memory."""
+    from ai4c.simulate.s2.segmentation import simulate_segmentation
+
+    data = workdir / "labelled"
+    tiles, size = env("TILES", 8), env("SIZE", 512)
+    if not (data / "labels").is_dir() or len(list((data / "labels").iterdir())) != tiles:
+        simulate_segmentation(data, tiles=tiles, size=size, seed=0)
+    out = workdir / "full"
+    width, depth, epochs = env("WIDTH", 64), env("DEPTH", "3,4,6,3"), env("EPOCHS", 20)
+    cmd = [sys.executable, "-m", "ai4c", "unet", "-action", "full", "-input_dir", str(data), "-output_dir", str(out),
+           "-bands", ",".join(BANDS), "-selected-classes", CLASSES, "-patch_size", "64", "-b", "16",
+           "-epochs", str(epochs), "-lr", str(env("LR", 0.002)), "-width", str(width), "-depth", depth,
+           "-data_aug", "True", "-patience", str(env("PATIENCE", 8)), "-threads", str(env("THREADS", 2)), "--quiet"]
+    run = measured(cmd)
+    metrics = json.loads((out / "metrics.json").read_text())
+    label = f"full {tiles}x{size}^2 tiles, patch 64, width {width} depth {depth}, {metrics['epochs_run']} epochs"
+    speed = np.mean([h["patches_per_s"] for h in metrics["history"]])
+    return [
+        {"benchmark": "unet accuracy", "metric": "validation mIoU", "value": metrics["validation"]["miou"],
+         "unit": "", "note": label},
+        {"benchmark": "unet accuracy", "metric": "held-out map mIoU", "value": metrics["heldout"]["miou"], "unit": ""},
+        {"benchmark": "unet accuracy", "metric": "full action wall", "value": run.wall, "unit": "s"},
+        {"benchmark": "unet accuracy", "metric": "full action peak memory", "value": run.peak_gb, "unit": "GB"},
+        {"benchmark": "unet accuracy", "metric": "training patches/s (64)", "value": float(speed), "unit": "1/s"},
+    ]
+
+
+def _patches(seeds: range, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """64 x 64 patches (float32 DN) and land-cover labels of simulated scenes."""
+    from ai4c.simulate.s2.segmentation import scene_arrays
+
+    xs, ys = [], []
+    for seed in seeds:
+        dn, lc, _, _ = scene_arrays(size, seed, tuple(BANDS))
+        for r in range(0, size, 64):
+            for c in range(0, size, 64):
+                xs.append(dn[:, r:r + 64, c:c + 64].astype(np.float32))
+                ys.append(lc[r:r + 64, c:c + 64])
+    return np.stack(xs), np.stack(ys)
+
+
+def ssl_rows(workdir: Path) -> list[dict]:
+    """Random init vs MoCo v2 init, fine-tuned on 5 % of the labelled patches, scored on unseen scenes."""
+    import torch
+
+    from ai4c.ml.segmentation.resnet import EncoderConfig
+    from ai4c.ml.segmentation.ssl import PretrainSettings, pretrain
+    from ai4c.ml.segmentation.train import TrainSettings, evaluate, train
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+
+    _threads()
+    width, depth = env("SSL_WIDTH", 64), tuple(int(v) for v in env("SSL_DEPTH", "3,4,6,3").split(","))
+    size = env("SSL_SIZE", 256)
+    unl, _ = _patches(range(100, 100 + env("SSL_UNLABELLED", 32)), size)
+    pool_x, pool_y = _patches(range(0, env("SSL_POOL", 8)), size)
+    test_x, test_y = _patches(range(50, 50 + env("SSL_TEST", 4)), size)
+    val_x, val_y = _patches(range(60, 62), size)
+    mean, std = unl.mean(axis=(0, 2, 3)), unl.std(axis=(0, 2, 3))
+    enc = EncoderConfig(len(BANDS), width, depth)
+    t0 = time.perf_counter()
+    settings = PretrainSettings(epochs=env("SSL_EPOCHS", 100), batch_size=env("SSL_BATCH", 32), crop=64, seed=0)
+    state, history = pretrain((unl - mean[None, :, None, None]) / std[None, :, None, None], enc, settings)
+    ssl_seconds = time.perf_counter() - t0
+    n_label = max(2, round(0.05 * len(pool_x)))
+    scores: dict[str, list[float]] = {"random": [], "moco": []}
+    for seed in range(3):
+        pick = np.random.default_rng(seed).choice(len(pool_x), n_label, replace=False)
+        for init in scores:
+            torch.manual_seed(seed)
+            model = UNet(UNetConfig(BANDS, [0, 1, 2, 3, 4, 5, 6], width, depth, 64))
+            model.set_normalisation(mean.tolist(), std.tolist())
+            if init == "moco":
+                model.encoder.load_state_dict(state)
+            s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 60), batch_size=2, lr=1e-3, data_aug=True, patience=15,
+                              seed=seed, schedule="constant")
+            train(model, pool_x[pick], pool_y[pick].astype(np.int16), val_x, val_y.astype(np.int16), s)
+            scores[init].append(evaluate(model, test_x, test_y.astype(np.int16))[0]["miou"])
+    note = (f"width {width} depth {depth}; MoCo v2 on {len(unl)} unlabelled 64^2 patches, {settings.epochs} epochs "
+            f"({ssl_seconds:.0f} s, InfoNCE {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
+            f"{n_label} of {len(pool_x)} labelled patches (5 %), test {len(test_x)} patches of unseen scenes")
+    gain = 100 * (np.mean(scores["moco"]) - np.mean(scores["random"]))
+    return [
+        {"benchmark": "unet self-supervision", "metric": "mIoU random init (5 %)", "value": float(np.mean(scores["random"])),
+         "unit": "", "seeds": scores["random"], "note": note},
+        {"benchmark": "unet self-supervision", "metric": "mIoU MoCo v2 init (5 %)", "value": float(np.mean(scores["moco"])),
+         "unit": "", "seeds": scores["moco"]},
+        {"benchmark": "unet self-supervision", "metric": "gain", "value": float(gain), "unit": "mIoU points"},
+    ]
+
+
+def throughput_rows(workdir: Path) -> list[dict]:
+    """Training patches/s (forward + backward + AdamW step) at 64 and 256, ResNet-50 and the reduced encoder."""
+    import torch
+
+    from ai4c.ml.segmentation.train import autocast, pick_device
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+
+    _threads()
+    device = pick_device("auto")
+    rows = []
+    for width, depth in ((64, (3, 4, 6, 3)), (16, (1, 1, 1, 1))):
+        for patch, batch in ((64, 16), (256, 4)):
+            model = UNet(UNetConfig(BANDS, list(range(7)), width, depth, patch)).to(device)
+            optim = torch.optim.AdamW(model.parameters(), 1e-4)
+            x = torch.randn(batch, 4, patch, patch, device=device)
+            y = torch.randint(0, 7, (batch, patch, patch), device=device)
+            steps = env("STEPS", 3)
+            for i in range(steps + 1):
+                if i == 1:
+                    if device.type == "cuda":
+                        torch.cuda.synchronize()
+                    t0 = time.perf_counter()
+                with autocast(device):
+                    loss = torch.nn.functional.cross_entropy(model(x).float(), y)
+                optim.zero_grad()
+                loss.backward()
+                optim.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            rate = steps * batch / (time.perf_counter() - t0)
+            name = "ResNet-50" if width == 64 and depth == (3, 4, 6, 3) else f"width {width} depth {depth}"
+            rows.append({"benchmark": "unet training throughput", "metric": f"{name}, patch {patch}",
+                         "value": rate, "unit": f"patches/s ({device.type}, batch {batch})"})
+    return rows
+
+
+PREDICT = """
+import sys, time, torch
+from pathlib import Path
+torch.set_num_threads(int(sys.argv[4]))
+from ai4c.ml.segmentation.unet import UNet, UNetConfig
+from ai4c.pipelines.unet import model_io
+from ai4c.pipelines.unet.layout import Sample
+from ai4c.pipelines.unet.predict import predict_image
+model = UNet(UNetConfig(["B2", "B3", "B4", "B8"], list(range(7)), 64, (3, 4, 6, 3), 256))
+path = model_io.save_model(model, Path(sys.argv[2]) / ("m." + sys.argv[3]), "onnx" if sys.argv[3] == "onnx" else "Pytorch")
+loaded = model_io.load_model(path, "auto")
+t0, c0 = time.perf_counter(), time.process_time()
+predict_image(loaded, Sample("t", Path(sys.argv[1]), None, "t"), Path(sys.argv[2]) / "map.tif", overlap=32,
+              block=4096, probabilities=False)
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+
+def predict_rows(workdir: Path) -> list[dict]:
+    """Prediction of a 4-band tile (ResNet-50 U-Net, patch 256, overlap 32) with PyTorch and onnxruntime:
+    time and peak memory; a part of the tile when AI4C_BENCH_UNET_PREDICT < 10980, extrapolated by area."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    side = env("PREDICT", 10980)
+    tile = workdir / f"tile_{side}.tif"
+    if not tile.exists():
+        rng = np.random.default_rng(0)
+        with rasterio.open(tile, "w", driver="GTiff", width=side, height=side, count=4, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(399960, 5400000, 10, 10), tiled=True,
+                           compress="deflate") as dst:
+            for b, name in enumerate(BANDS, 1):
+                for r in range(0, side, 1024):
+                    h = min(1024, side - r)
+                    dst.write(rng.integers(200, 4000, (h, side), dtype=np.uint16), b,
+                              window=((r, r + h), (0, side)))
+                dst.set_band_description(b, name)
+    rows = []
+    scale = (10980 / side) ** 2
+    for kind in ("pt", "onnx"):
+        out = workdir / f"pred_{kind}"
+        out.mkdir(exist_ok=True)
+        run = measured([sys.executable, "-c", PREDICT, str(tile), str(out), kind, str(env("THREADS", 2))])
+        seconds, cpu = (float(v) for v in run.stdout.strip().splitlines()[-1].split())
+        label = "PyTorch" if kind == "pt" else "onnxruntime"
+        rows.append({"benchmark": "unet predict", "metric": f"{label}: {side}^2 tile", "value": seconds, "unit": "s",
+                     "peak_gb": run.peak_gb, "cpu_s": cpu, "load_average": os.getloadavg()[0]})
+        if side < 10980:
+            rows.append({"benchmark": "unet predict", "metric": f"{label}: 10980^2 extrapolated",
+                         "value": seconds * scale / 60, "unit": "min (area-scaled wall)",
+                         "cpu_min": cpu * scale / 60})
+        rows.append({"benchmark": "unet predict", "metric": f"{label}: peak memory", "value": run.peak_gb,
+                     "unit": "GB"})
+    return rows
+
+
+def onnx_rows(workdir: Path) -> list[dict]:
+    """ONNX export of the benchmark's trained model: max |logit difference| and class agreement."""
+    import onnxruntime as ort
+    import torch
+
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+    from ai4c.pipelines.unet import model_io
+
+    blob = torch.load(workdir / "full" / "unet.pt", weights_only=True)
+    model = UNet(UNetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    path = model_io.save_model(model, workdir / "unet.onnx", "onnx")
+    x, _ = _patches(range(70, 72), 256)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    diffs, same, total = [], 0, 0
+    for i in range(0, len(x), 8):
+        with torch.no_grad():
+            ref = model.eval()(torch.from_numpy(x[i:i + 8])).numpy()
+        got = session.run(None, {"bands": x[i:i + 8]})[0]
+        diffs.append(float(np.abs(got - ref).max()))
+        same += int((got.argmax(1) == ref.argmax(1)).sum())
+        total += ref.shape[0] * ref.shape[2] * ref.shape[3]
+    return [{"benchmark": "unet ONNX", "metric": "max |logit difference|", "value": max(diffs), "unit": ""},
+            {"benchmark": "unet ONNX", "metric": "same class", "value": 100 * same / total, "unit": "% of pixels"}]
+
+
+def run(workdir: Path) -> list[dict]:
+    """Every part (make bench)."""
+    rows = accuracy_rows(workdir) + onnx_rows(workdir) + ssl_rows(workdir)
+    return rows + throughput_rows(workdir) + predict_rows(workdir)
+
+
+if __name__ == "__main__":
+    part = sys.argv[1]
+    rows = {"ssl": ssl_rows, "accuracy": accuracy_rows, "throughput": throughput_rows, "predict": predict_rows,
+            "onnx": onnx_rows}[part](Path(sys.argv[2]))
+    print(json.dumps(rows, indent=1))

@@ -1,0 +1,1 @@
+"""Human features from OpenStreetMap: the declarative feature model, tag rules, normalisation, cleansing."""

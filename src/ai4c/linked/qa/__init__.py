@@ -1,0 +1,1 @@
+"""Question answering over EO metadata (EarthQA): gazetteer, question parsing, query generation."""

@@ -1,0 +1,135 @@
+"""Training loop: mini-batches of patches, augmentation, validation mIoU per epoch, early stopping,
+mixed precision on CUDA. Arrays in, model and history out (no file I/O)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ai4c.ml.device import pick_device
+from ai4c.ml.segmentation.augment import augment
+from ai4c.ml.segmentation.losses import IGNORE, class_weights, make_criterion
+from ai4c.ml.segmentation.metrics import confusion, summary
+from ai4c.ml.segmentation.unet import UNet
+
+
+@dataclass
+class TrainSettings:
+    """Hyper-parameters of one training run (the seed's defaults)."""
+
+    epochs: int = 20
+    batch_size: int = 2
+    lr: float = 1e-4
+    criterion: str = "cross_entropy"
+    data_aug: bool = False
+    balance: bool = True
+    patience: int = 5
+    seed: int = 0
+    device: str = "auto"
+    schedule: str = "cosine"  # or "constant"
+
+
+def autocast(device: torch.device):
+    """bfloat16 autocast on CUDA (no loss scaling needed), nothing on CPU."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def class_counts(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labelled pixels per class index (IGNORE skipped)."""
+    v = y[y != IGNORE].ravel()
+    return np.bincount(v.astype(np.int64), minlength=n_classes)[:n_classes]
+
+
+@torch.no_grad()
+def predict_classes(model: UNet, x: np.ndarray, batch: int = 8, device: torch.device | None = None) -> np.ndarray:
+    """Argmax class index per pixel of patches (N, C, H, W)."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    out = []
+    for i in range(0, len(x), batch):
+        with autocast(device):
+            logits = model(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])).to(device))
+        out.append(logits.argmax(1).cpu().numpy().astype(np.int16))
+    return np.concatenate(out) if out else np.zeros((0,) + x.shape[2:], np.int16)
+
+
+def evaluate(model: UNet, x: np.ndarray, y: np.ndarray, batch: int = 8) -> tuple[dict, np.ndarray]:
+    """mIoU summary and confusion matrix of the model on labelled patches."""
+    n = model.config.n_classes
+    cm = confusion(y, predict_classes(model, x, batch), n, ignore=IGNORE)
+    return summary(cm), cm
+
+
+def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device) -> tuple[float, int]:
+    """One pass over the shuffled training patches; mean loss and patches seen."""
+    model.train()
+    order = torch.randperm(len(x), generator=gen).numpy()
+    total, seen = 0.0, 0
+    for i in range(0, len(order), s.batch_size):
+        idx = np.sort(order[i:i + s.batch_size])
+        if len(idx) < 2 and len(order) >= 2:  # BatchNorm needs two samples
+            continue
+        xb = torch.from_numpy(x[idx]).to(device, non_blocking=True)
+        yb = torch.from_numpy(y[idx].astype(np.int64)).to(device, non_blocking=True)
+        if s.data_aug:
+            xb, yb = augment(xb, yb, model.std.flatten(), gen)
+        with autocast(device):
+            loss = criterion(model(xb).float(), yb)
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        optim.step()
+        total += float(loss.detach()) * len(idx)
+        seen += len(idx)
+    return total / max(seen, 1), seen
+
+
+def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, s: TrainSettings,
+          on_epoch: Callable[[dict], None] | None = None) -> dict:
+    """Train in place (AdamW; cosine learning-rate decay over `epochs` or a constant rate); keep the weights of the best
+    validation mIoU; stop after `patience` epochs without improvement. Returns history, best epoch, best summary and its confusion matrix."""
+    torch.manual_seed(s.seed)
+    gen = torch.Generator().manual_seed(s.seed)
+    device = pick_device(s.device)
+    model.to(device)
+    n = model.config.n_classes
+    weight = torch.from_numpy(class_weights(class_counts(y, n))).to(device) if s.balance else None
+    criterion = make_criterion(s.criterion, weight).to(device)
+    optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1), eta_min=s.lr * 0.01)
+             if s.schedule == "cosine" else None)
+    history: list[dict] = []
+    best: dict = {"miou": -1.0}
+    best_state, best_cm, stale = None, None, 0
+    for epoch in range(1, s.epochs + 1):
+        t0 = time.perf_counter()
+        loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device)
+        if sched is not None:
+            sched.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - t0
+        val, cm = evaluate(model, x_val, y_val)
+        row = {"epoch": epoch, "loss": loss, "val_miou": val["miou"], "val_overall_accuracy": val["overall_accuracy"],
+               "seconds": seconds, "patches_per_s": seen / seconds if seconds > 0 else 0.0}
+        history.append(row)
+        if on_epoch:
+            on_epoch(row)
+        if val["miou"] > best["miou"] + 1e-6:
+            best, best_cm, stale = {**val, "epoch": epoch}, cm, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+            if stale >= s.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return {"history": history, "best": best, "confusion_matrix": best_cm.tolist() if best_cm is not None else [],
+            "device": str(device), "class_weights": weight.tolist() if weight is not None else None}

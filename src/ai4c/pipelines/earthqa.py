@@ -1,0 +1,307 @@
+"""EarthQA: index EO product metadata as RDF in a GeoSPARQL store, and answer questions about it.
+
+    index(store_dir, catalog="catalog.sqlite")        # or stac="items/" (Items, ItemCollection, saved search)
+    answer = ask("Sentinel-1 images of Etna in March 2018", store_dir)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import time
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from ai4c.catalog.model import Product
+from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
+from ai4c.linked.qa.gazetteer import Gazetteer, Place, geonames_rows, place_from_row
+from ai4c.linked.qa.interpretation import Interpretation
+from ai4c.linked.qa.parser import parse_question
+from ai4c.linked.qa.sparql import HAS_PRODUCTS, build_query, details_query
+from ai4c.linked.qa.spatial import search_area
+
+GRAPH_BASE = "urn:ai4c:earthqa:source:"
+MAX_SHOWN = 100
+CHUNK = 20_000  # products per load transaction: bounds the memory of a load, whatever the catalogue size
+
+
+class NoMetadataError(BadInputError):
+    """A store holding no EO product metadata."""
+
+
+# ---------------------------------------------------------------- gazetteer
+def _tsv_rows(text: str) -> Iterator[dict]:
+    yield from csv.DictReader(io.StringIO(text), delimiter="\t")
+
+
+def country_places() -> Iterator[Place]:
+    """Countries from the world outline shipped with the web front-end, with the aliases of our table."""
+    from shapely.geometry import shape
+
+    from ai4c.web import STATIC_DIR
+
+    data = resources.files("ai4c.linked.qa").joinpath("data")
+    aliases = {row["outline"]: row["variants"] for row in _tsv_rows(data.joinpath("country_aliases.tsv").read_text())}
+    outline = json.loads((STATIC_DIR / "world" / "countries-50m.geojson").read_text())
+    for feature in outline["features"]:
+        name = feature["properties"].get("name")
+        if name and feature.get("geometry"):
+            variants = tuple(v for v in (aliases.get(name) or "").split(";") if v)
+            yield Place(name, "country", shape(feature["geometry"]).buffer(0), name, variants)
+
+
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+_KIND_KEYS = ("kind", "natural", "place", "boundary", "fclass", "type")
+
+
+def vector_places(path: Path) -> Iterator[Place]:
+    """Named features of a vector file (e.g. OSM features exported as GeoJSON/GeoPackage): the `name` column
+    (variants from `name:en`, `alt_name`, `int_name`), the kind from kind/natural/place/..., in lon/lat."""
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(path)
+    if "name" not in frame.columns:
+        raise BadInputError(f"{path} has no 'name' column; a gazetteer file needs named features")
+    if frame.crs is not None:
+        frame = frame.to_crs("EPSG:4326")
+    for _, row in frame.iterrows():
+        name, geometry = row.get("name"), row.geometry
+        if not isinstance(name, str) or not name.strip() or geometry is None or geometry.is_empty:
+            continue
+        kind = next((str(row[k]) for k in _KIND_KEYS if k in frame.columns and isinstance(row[k], str)), "feature")
+        variants = tuple(str(row[k]) for k in ("name:en", "alt_name", "int_name")
+                         if k in frame.columns and isinstance(row[k], str))
+        yield Place(name.strip(), kind, geometry, "", variants)
+
+
+def osm_store_places(folder: Path) -> Iterator[Place]:
+    """Named features of an `ai4c osm ingest` store (one GeoParquet file per class; `name`, `name_en`)."""
+    import geopandas
+
+    for parquet in sorted(folder.glob("*.parquet")):
+        frame = geopandas.read_parquet(parquet)
+        if "name" not in frame.columns:
+            continue
+        for _, row in frame[frame["name"].notna()].iterrows():
+            english = row.get("name_en")
+            variants = (str(english),) if isinstance(english, str) and english else ()
+            kind = str(row.get("class") or parquet.stem)
+            yield Place(str(row["name"]).strip(), kind, row.geometry, "", variants)
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(extra: str | None = None, min_population: int = 15000) -> Gazetteer:
+    """The shipped gazetteer (countries + curated places), plus the places of `extra`: an `ai4c osm ingest`
+    store folder, a GeoNames dump (.txt, cities above `min_population`) or a vector file of named features."""
+    data = resources.files("ai4c.linked.qa").joinpath("data")
+    gazetteer = Gazetteer(country_places())
+    gazetteer.add(place_from_row(row) for row in _tsv_rows(data.joinpath("places.tsv").read_text(encoding="utf-8")))
+    if extra and Path(extra).is_dir() and (Path(extra) / "store.json").is_file():
+        gazetteer.add(osm_store_places(Path(extra)))
+    elif extra:
+        path = Path(extra)
+        if not path.is_file():
+            raise InputNotFoundError(f"gazetteer {path} does not exist; give an OSM features store folder, a "
+                                     f"GeoNames dump (.txt) or a vector file ({', '.join(VECTOR_SUFFIXES)})")
+        if path.suffix.lower() in VECTOR_SUFFIXES:
+            gazetteer.add(vector_places(path))
+        else:
+            with path.open(encoding="utf-8") as lines:
+                gazetteer.add(place_from_row(row) for row in geonames_rows(lines, min_population))
+    return gazetteer
+
+
+# ---------------------------------------------------------------- indexing
+def _open_store(store_dir: Path | str):
+    from ai4c.linked.store import GeoStore
+
+    return GeoStore(Path(store_dir), entail=False)
+
+
+def products_from(catalog: Path | str | None = None, stac: Path | str | None = None) -> Iterator[Product]:
+    """The products of a local catalogue (SQLite) or of STAC Items on disk."""
+    if (catalog is None) == (stac is None):
+        raise InvalidParameterError("give exactly one of --catalog CAT.sqlite or --stac PATH")
+    if stac is not None:
+        from ai4c.catalog.stac_items import stac_products
+
+        yield from stac_products(stac)
+        return
+    from ai4c.catalog import local
+
+    db = local.connect(catalog)
+    try:
+        for (text,) in db.execute("SELECT item FROM items ORDER BY start"):
+            yield local.from_json(json.loads(text))
+    finally:
+        db.close()
+
+
+def source_graph(source: Path | str) -> str:
+    """The named graph holding one source's products (re-indexing a source replaces it)."""
+    return GRAPH_BASE + hashlib.sha1(str(Path(source).expanduser().resolve()).encode()).hexdigest()[:16]
+
+
+def write_ntriples(products: Iterable[Product], path: Path) -> int:
+    """Write the products' triples to an N-Triples file; returns the number of products."""
+    from ai4c.catalog.rdf import product_triples
+
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for product in products:
+            out.writelines(product_triples(product))
+            count += 1
+    return count
+
+
+def _chunks(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
+    batch: list[Product] = []
+    for product in products:
+        batch.append(product)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def index(store_dir: Path | str, *, catalog: Path | str | None = None, stac: Path | str | None = None) -> int:
+    """Put the products of one source into the store as RDF, replacing that source's earlier content.
+
+    Loaded in transactions of CHUNK products (memory stays bounded for millions of products); an interrupted
+    run leaves part of the source, which the next run of the same command replaces."""
+    import itertools
+    import tempfile
+
+    products = products_from(catalog, stac)
+    first = next(products, None)  # a missing or unreadable source fails here, before the store is touched
+    store_dir = Path(store_dir)
+    store_dir.mkdir(parents=True, exist_ok=True)
+    graph = source_graph(catalog or stac)
+    count = 0
+    with tempfile.TemporaryDirectory(dir=store_dir, prefix=".earthqa-") as scratch, \
+            _open_store(store_dir) as store:
+        store.update(f"DROP SILENT GRAPH <{graph}>")
+        triples = Path(scratch) / "products.nt"
+        for batch in _chunks(itertools.chain([first] if first else [], products), CHUNK):
+            count += write_ntriples(batch, triples)
+            store.load(triples, graph=graph)
+        store.warm()
+    return count
+
+
+# ---------------------------------------------------------------- questions
+class Answerer:
+    """Answers questions over one store with one gazetteer (kept open by the web service)."""
+
+    def __init__(self, store_dir: Path | str, gazetteer: Gazetteer | None = None) -> None:
+        store_dir = Path(store_dir)
+        if not store_dir.is_dir():
+            raise InputNotFoundError(f"store {store_dir} does not exist; run `ai4c earthqa index --catalog "
+                                     f"CAT.sqlite --store {store_dir}` first")
+        self.store = _open_store(store_dir)
+        self.store_dir = store_dir
+        self.gazetteer = gazetteer or load_gazetteer()
+        if not bool(self.store.query(HAS_PRODUCTS)):
+            raise NoMetadataError(f"store {store_dir} holds no EO product metadata; run `ai4c earthqa index "
+                                  f"--catalog CAT.sqlite --store {store_dir}` (or --stac PATH) first")
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def ask(self, question: str, today: dt.date | None = None) -> dict:
+        """Parse, query and answer one question."""
+        started = time.perf_counter()
+        interp, _place = parse_question(question, self.gazetteer, today or dt.datetime.now(dt.UTC).date())
+        answer = self.run(interp)
+        answer["question"] = question
+        answer["seconds"] = round(time.perf_counter() - started, 4)
+        return answer
+
+    def run(self, interp: Interpretation) -> dict:
+        """Answer an interpretation (parsed, or edited by the user)."""
+        interp.check()
+        area = None
+        place = None
+        if interp.place:
+            matches = self.gazetteer.lookup(interp.place)
+            if not matches:
+                from ai4c.linked.qa.parser import UnknownPlaceError
+
+                hint = ", ".join(self.gazetteer.suggest(interp.place))
+                raise UnknownPlaceError(f"no place called '{interp.place}' in the gazetteer"
+                                        + (f"; did you mean: {hint}?" if hint else ""))
+            place = matches[0]
+            area = search_area(place, interp)
+        query = build_query(interp, area)
+        rows = list(self.store.query(query))
+        answer = {"sparql": query, "interpretation": interp.to_json(),
+                  "place": place.to_json() if place else None,
+                  "area": area.wkt if area is not None else None,
+                  "not_understood": interp.not_understood, "assumptions": interp.assumptions}
+        if interp.count:
+            answer["count"] = int(rows[0]["count"].value) if rows else 0
+            answer["products"] = []
+            return answer
+        iris = [row["product"].value for row in rows]
+        answer["count"] = len(iris)
+        answer["products"] = self.details(iris[:MAX_SHOWN])
+        return answer
+
+    def details(self, iris: list[str]) -> list[dict]:
+        """Facts of the answered products, in the answer's order."""
+        if not iris:
+            return []
+        found = {}
+        for row in self.store.query(details_query(iris)):
+            found[row["product"].value] = {name: _plain(row[name]) for name in (
+                "id", "title", "url", "start", "end", "wkt", "mission", "platform", "productType",
+                "processingLevel", "cloudCover", "orbitDirection", "relativeOrbit", "tile", "quicklook",
+                "polarisations")}
+        return [found[iri] for iri in iris if iri in found]
+
+
+def _plain(term) -> object:
+    """A JSON value of an RDF term (numbers as numbers, unbound as None)."""
+    if term is None:
+        return None
+    value = term.value
+    datatype = getattr(getattr(term, "datatype", None), "value", "")
+    if datatype.endswith(("#double", "#decimal", "#float")):
+        return float(value)
+    if datatype.endswith("#integer"):
+        return int(value)
+    return value or None
+
+
+def ask(question: str, store_dir: Path | str, *, today: dt.date | None = None,
+        gazetteer: Gazetteer | None = None) -> dict:
+    """Answer one question over a store (opens and closes it)."""
+    answerer = Answerer(store_dir, gazetteer)
+    try:
+        return answerer.ask(question, today)
+    finally:
+        answerer.close()
+
+
+def format_text(answer: dict) -> str:
+    """The answer for a terminal: the query, what was assumed or not understood, then the products."""
+    lines = ["Query:", answer["sparql"], ""]
+    for note in answer["assumptions"]:
+        lines.append(f"assumed: {note}")
+    for note in answer["not_understood"]:
+        lines.append(f"NOT UNDERSTOOD: {note}")
+    if answer["interpretation"]["count"]:
+        lines.append(f"count: {answer['count']}")
+        return "\n".join(lines)
+    lines.append(f"{answer['count']} product(s)" + (f", first {MAX_SHOWN} shown" if answer["count"] > MAX_SHOWN else ""))
+    for product in answer["products"]:
+        cloud = f"\t{product['cloudCover']:.1f} % cloud" if product.get("cloudCover") is not None else ""
+        lines.append(f"{product['id']}\t{product['start']}\t{product.get('url') or ''}{cloud}")
+    return "\n".join(lines)

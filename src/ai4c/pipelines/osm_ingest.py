@@ -1,0 +1,241 @@
+"""`ai4c osm ingest`: OSM extracts -> the feature model's classes -> a GeoParquet feature store.
+
+Extract (pyosmium stream), cleanse (repair, reject with a reason, de-duplicate), transform (typed
+attributes), load (one Hilbert-sorted GeoParquet per class); the store appears in one rename at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+import yaml
+
+from ai4c.core import log
+from ai4c.core.aoi import WGS84, parse_aoi
+from ai4c.core.errors import InputNotFoundError
+from ai4c.features.cleanse import IngestReport, assemble, duplicate_mask, hilbert_key, repair
+from ai4c.features.model import (
+    FeatureClass,
+    FeatureModel,
+    ModelError,
+    attribute_values,
+    geometry_kind,
+    model_from_dict,
+)
+from ai4c.products.feature_store import STORE_FILE, class_schema, store_transaction
+from ai4c.products.geoparquet import bbox_array, geo_metadata, write_in_order
+from ai4c.products.osm import ReadStats, osm_inputs, read_osm
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "features" / "security.yaml"
+BATCH_ROWS = 20000
+GEOPARQUET_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+                    6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def load_model(path: Path | str | None = None) -> tuple[FeatureModel, str]:
+    """The feature model of `path` (default: the shipped security model) and its YAML text."""
+    path = Path(path) if path else DEFAULT_MODEL
+    if not path.is_file():
+        raise InputNotFoundError(f"feature model {path} does not exist; give a YAML file (see docs/osm-features.md)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ModelError(f"feature model {path} is not valid YAML ({str(err).splitlines()[0]})") from err
+    return model_from_dict(document), text
+
+
+@dataclass
+class ClassSink:
+    """Rows of one class gathered in batches, cleansed, and appended to an unsorted parquet file."""
+
+    spec: FeatureClass
+    folder: Path
+    report: IngestReport
+    aoi: object = None
+    rows: dict[str, list] = field(default_factory=dict)
+    count: int = 0
+    kinds: set[str] = field(default_factory=set)
+    _writer: pq.ParquetWriter | None = None
+
+    def __post_init__(self) -> None:
+        self.schema = class_schema([(a.name, a.type) for a in self.spec.attributes])
+        self.path = self.folder / f".{self.spec.name}.unsorted.parquet"
+        self._clear()
+
+    def _clear(self) -> None:
+        self.rows = {name: [] for name in self.schema.names if name != "bbox"}
+        self.rows["polygon"] = []
+
+    def add(self, obj, kind: str, attributes: dict[str, object]) -> None:
+        """Queue one object of this class with its geometry kind and attribute values."""
+        rows = self.rows
+        rows["osm_id"].append(obj.osm_id)
+        rows["osm_type"].append(obj.osm_type)
+        rows["class"].append(self.spec.name)
+        rows["name"].append(obj.tags.get("name"))
+        rows["name_en"].append(obj.tags.get("name:en"))
+        for name, value in attributes.items():
+            rows[name].append(value)
+        rows["source_timestamp"].append(obj.timestamp * 1000)
+        rows["geometry"].append(obj.wkb)
+        rows["polygon"].append(kind == "polygon" and obj.osm_type == "way")
+        if len(rows["osm_id"]) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Cleanse the queued rows and append them to the unsorted file."""
+        rows = self.rows
+        if not rows["osm_id"]:
+            return
+        geoms = assemble(rows["geometry"], np.asarray(rows.pop("polygon"), dtype=bool))
+        geoms, repaired, dropped = repair(geoms)
+        keep = ~dropped
+        self.report.repaired[self.spec.name] += int(repaired.sum())
+        self.report.reject("unrepairable_geometry", self.spec.name, int(dropped.sum()))
+        if self.aoi is not None:
+            inside = shapely.intersects(self.aoi, geoms)
+            self.report.reject("outside_aoi", self.spec.name, int((keep & ~inside).sum()))
+            keep &= inside
+        table = self._table(rows, geoms, keep)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
+        self._writer.write_table(table)
+        self.kinds.update(shapely.get_type_id(geoms[keep]).tolist())
+        self.count += table.num_rows
+        self._clear()
+
+    def _table(self, rows: dict[str, list], geoms: np.ndarray, keep: np.ndarray) -> pa.Table:
+        index = np.flatnonzero(keep)
+        columns = {}
+        for f in self.schema:
+            if f.name == "bbox":
+                columns["bbox"] = bbox_array(shapely.bounds(geoms[index]))
+            elif f.name == "geometry":
+                columns["geometry"] = pa.array(shapely.to_wkb(geoms[index]), pa.binary())
+            else:
+                values = pa.array(rows[f.name], f.type if f.name != "source_timestamp" else pa.int64())
+                columns[f.name] = values.take(pa.array(index)).cast(f.type)
+        return pa.table(columns, schema=self.schema)
+
+    def finish(self, target: Path) -> dict:
+        """De-duplicate, sort along the Hilbert curve, write `target`; returns the class's description."""
+        self.flush()
+        if self._writer is None:
+            pq.write_table(self.schema.empty_table(), self.path)
+        else:
+            self._writer.close()
+        keys = pq.read_table(self.path, columns=["osm_type", "osm_id", "source_timestamp", "bbox"])
+        osm_type = keys["osm_type"].to_numpy(zero_copy_only=False).astype(str)
+        osm_id = keys["osm_id"].to_numpy()
+        stamps = keys["source_timestamp"].cast(pa.int64()).to_numpy()
+        bounds = np.column_stack([keys["bbox"].combine_chunks().field(k).to_numpy()
+                                  for k in ("xmin", "ymin", "xmax", "ymax")]) if len(osm_id) else np.empty((0, 4))
+        duplicate = duplicate_mask(osm_type, osm_id, stamps)
+        self.report.reject("duplicate", self.spec.name, int(duplicate.sum()))
+        key = hilbert_key((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
+        order = np.argsort(key, kind="stable")
+        order = order[~duplicate[order]]
+        extent = [float(bounds[order, 0].min()), float(bounds[order, 1].min()),
+                  float(bounds[order, 2].max()), float(bounds[order, 3].max())] if len(order) else None
+        types = [GEOPARQUET_TYPES[int(t)] for t in self.kinds]
+        written = write_in_order(self.path, target, order, geo_metadata(types, extent or []))
+        self.path.unlink()
+        self.report.features[self.spec.name] = written
+        times = stamps[order] if len(order) else np.zeros(0, dtype=np.int64)
+        return {"description": self.spec.description, "count": written, "bbox": extent,
+                "interval": [_iso(times.min()), _iso(times.max())] if len(times) else [None, None],
+                "geometry_types": sorted(types), "attributes": {a.name: a.type for a in self.spec.attributes}}
+
+
+def _iso(millis: int) -> str:
+    return dt.datetime.fromtimestamp(int(millis) / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ingest(source: Path | str, store: Path | str, model_path: Path | str | None = None,
+           aoi: str | None = None) -> IngestReport:
+    """Ingest one extract or a folder of extracts into a new feature store at `store` (replaced atomically)."""
+    started = time.perf_counter()
+    model, model_text = load_model(model_path)
+    files = osm_inputs(source)
+    area = parse_aoi(aoi)
+    area_4326 = area.to_crs(WGS84) if area is not None else None
+    if area_4326 is not None:
+        shapely.prepare(area_4326)
+    report = IngestReport(inputs=[str(p) for p in files])
+    with store_transaction(Path(store)) as scratch:
+        sinks = {name: ClassSink(spec, scratch, report, area_4326) for name, spec in model.classes.items()}
+        for path in files:
+            _read_into(path, model, sinks, report)
+        classes = {name: sink.finish(scratch / f"{name}.parquet") for name, sink in sinks.items()}
+        report.seconds = time.perf_counter() - started
+        description = {"model": model.name, "created": _iso(time.time() * 1000), "inputs": report.inputs,
+                       "aoi": area_4326.wkt if area_4326 is not None else None, "classes": classes}
+        (scratch / STORE_FILE).write_text(json.dumps(description, indent=1))
+        (scratch / "model.yaml").write_text(model_text, encoding="utf-8")
+        (scratch / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
+    return report
+
+
+def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], report: IngestReport) -> None:
+    """Stream one extract into the class sinks, counting what cannot be kept."""
+    stats = ReadStats()
+    candidates: dict[int, list[str]] = {}
+    assembled: set[int] = set()
+    unparsable = report.unparsable.update
+    for obj in read_osm(path, model.prefilter(), model.classify, stats, _tag_fields(model)):
+        classes = obj.selected
+        if obj.osm_type == "relation" and obj.wkb is None:
+            _note_relation(obj, classes, candidates, report)
+            continue
+        if obj.osm_type == "relation":
+            assembled.add(obj.osm_id)
+        for spec in classes:
+            kind, reason = geometry_kind(spec, obj.osm_type, obj.closed, obj.tags)
+            if kind is None:
+                report.reject(reason, spec.name)
+                continue
+            sinks[spec.name].add(obj, kind, attribute_values(spec, obj.tags, lambda a: unparsable([a])))
+    for relation, names in candidates.items():
+        if relation not in assembled:
+            for name in names:
+                report.reject("broken_multipolygon", name)
+    report.objects_read += stats.objects
+    report.reject("missing_node_locations", "*", stats.missing_locations)
+    report.reject("degenerate_way", "*", stats.degenerate)
+    if stats.missing_locations:
+        log.warn(f"{path.name}: {stats.missing_locations} objects skipped: nodes missing from the extract")
+
+
+def _tag_fields(model: FeatureModel):
+    """For a list of classes, the tags the ingest reads: names, area, type and the classes' attribute tags."""
+    common = ("name", "name:en", "area", "type")
+    own = {name: tuple(a.tag for a in spec.attributes) for name, spec in model.classes.items()}
+    cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def fields(classes: list[FeatureClass]) -> tuple[str, ...]:
+        key = tuple(c.name for c in classes)
+        if key not in cache:
+            cache[key] = tuple(dict.fromkeys(common + tuple(t for n in key for t in own[n])))
+        return cache[key]
+
+    return fields
+
+
+def _note_relation(obj, classes: list[FeatureClass], candidates: dict[int, list[str]], report: IngestReport) -> None:
+    """Remember multipolygon relations of polygon classes (to count those that fail to assemble)."""
+    if obj.tags.get("type") in ("multipolygon", "boundary"):
+        names = [c.name for c in classes if "polygon" in c.geometry]
+        if names:
+            candidates[obj.osm_id] = names
+    else:
+        for c in classes:
+            report.reject("relation_not_area", c.name)

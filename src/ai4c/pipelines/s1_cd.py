@@ -1,0 +1,323 @@
+"""S1-CD: change detection from a pair of Sentinel-1 SLC products (seed table 5): pair rules checked on the
+metadata, Back-Geocoding with TOPS deramp/reramp, ESD, coherence and calibrated backscatter of both dates
+on the reference grid, deburst, multilook, speckle filter, terrain correction onto one map grid, and six
+outputs with STAC Items: coherence, backscatter_1, backscatter_2, ACD, MTC and the change mask."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ai4c.core.errors import InvalidParameterError, InvalidProductError
+from ai4c.core.graph import Context, default_graph, operator, parameters_of, record, register_service
+from ai4c.pipelines.parameters import S1CdParameters
+
+GRAPH = "s1-cd"
+STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Coherence", "Speckle-Filter",
+         "Terrain-Correction", "Write")
+register_service(GRAPH, S1CdParameters, STEPS)
+OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
+STRIP_LINES = 256  # reference lines resampled per task: memory per task ~ 60 bytes x lines x samples
+
+
+@dataclass
+class PairScene:
+    """What flows through the S1-CD graph."""
+
+    reference: Any  # SlcProduct
+    secondary: Any
+    orbits: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # swath: (reference, secondary) StateVectors
+    offsets: dict[str, list] = field(default_factory=dict)
+    azimuth_shift: float = 0.0
+    geometry: Any = None  # GrdProduct of the multilooked reference grid
+    layers: dict[str, xr.DataArray] = field(default_factory=dict)
+    geocoded: dict[str, xr.DataArray] = field(default_factory=dict)
+    heights: Any = None
+    facts: dict[str, Any] = field(default_factory=dict)  # what the run found, for the STAC Items
+
+
+def _open(path: Path, role: str, polarization: str, swaths: Any):
+    """One SLC of the pair; a GRD (or other) product is refused naming the input."""
+    from ai4c.pipelines.s1_slc import parse_list
+    from ai4c.products.sentinel1_slc import open_slc
+
+    try:
+        return open_slc(path, polarization, parse_list(swaths))
+    except InvalidProductError as err:
+        if "not SLC" in str(err):
+            raise InvalidProductError(f"{role}: {err.args[0].split(';')[0]}; S1-CD needs two SLC products") from err
+        raise
+
+
+@operator(GRAPH, "Read", ("polarization", "swaths", "orbit1", "orbit2", "time_tolerance"), aliases=("Read-S1-Pair",))
+def read_pair(data: Any, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Open both SLC products and check the pair rules on their metadata, before any pixel is read."""
+    from ai4c.products.sentinel1_pair import check_pair
+
+    if len(ctx.inputs) != 2:
+        raise InvalidParameterError("S1-CD needs two inputs; give --input1 PATH --input2 PATH")
+    reference = _open(ctx.inputs[0], "input1", p.polarization, p.swaths)
+    secondary = _open(ctx.inputs[1], "input2", p.polarization, p.swaths)
+    interval = check_pair(reference, secondary, p.time_tolerance)
+    if not reference.is_tops:
+        raise InvalidParameterError(f"{reference.name} is a {reference.mode} (stripmap) pair; S1-CD handles IW/EW "
+                                    "TOPS pairs (stripmap cross-correlation coregistration is not implemented)")
+    scene = PairScene(reference, secondary)
+    for name in reference.swaths:
+        scene.orbits[name] = (_orbit(reference.swaths[name], p.orbit1), _orbit(secondary.swaths[name], p.orbit2))
+    scene.facts.update(product=reference.name, secondary=secondary.name, polarization=reference.polarization,
+                       swaths=list(reference.swaths), days_apart=round(interval.days, 4))
+    return scene
+
+
+def _orbit(swath, orbit: str):
+    """The swath's annotation vectors (`auto`) or those of an EOF file / folder covering it."""
+    from ai4c.products.eof import find_orbit
+
+    if str(orbit).lower() in ("auto", "annotation", "none", ""):
+        return swath.orbit.restrict(swath.first_line_time, swath.last_line_time)
+    return find_orbit(orbit, swath.epoch, swath.first_line_time, swath.last_line_time, swath.mission)
+
+
+@operator(GRAPH, "Back-Geocoding", ("dem", "dem_geoid"))
+def back_geocoding(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Geometric offsets of every reference burst into the secondary, from both orbits and the DEM."""
+    from ai4c.pipelines.s1_grd import heights_for
+    from ai4c.pipelines.s1_slc import looked_geometry
+    from ai4c.sar.coregistration import geometric_offsets
+    from ai4c.sar.deburst import plan_deburst
+
+    plan = plan_deburst(list(scene.reference.swaths.values()))
+    scene.geometry = looked_geometry(scene.reference, plan, (1, 1), (1, 1))
+    scene.heights = heights_for(p.dem, p.dem_geoid, scene.geometry, ctx, p.aoi)
+    for name, ref in scene.reference.swaths.items():
+        g = ref.geolocation
+        ref_orbit, sec_orbit = scene.orbits[name]
+        scene.offsets[name] = geometric_offsets(ref, scene.secondary.swaths[name], ref_orbit, sec_orbit,
+                                                (g.line, g.pixel, g.latitude, g.longitude), scene.heights)
+    return scene
+
+
+def _velocity(swath) -> float:
+    """Platform speed at the middle of the swath's orbit vectors."""
+    return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
+
+
+@operator(GRAPH, "Enhanced-Spectral-Diversity", ("esd_iterations",))
+def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
+    from ai4c.products.sentinel1_slc import read_complex
+    from ai4c.sar.coregistration import esd_shift_lines
+    from ai4c.sar.interferogram import esd_measurements
+
+    for _ in range(p.esd_iterations):
+        phases, weights, dopplers = [], [], []
+        for name, ref in scene.reference.swaths.items():
+            sec = scene.secondary.swaths[name]
+            p, w, d = esd_measurements(ref, sec, read_complex(ref).data, read_complex(sec).data,
+                                       scene.offsets[name], _velocity(ref), scene.azimuth_shift)
+            phases += list(p)
+            weights += list(w)
+            dopplers += list(d)
+        if not phases:
+            ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
+            break
+        scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
+                                               next(iter(scene.reference.swaths.values())).azimuth_time_interval)
+    scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
+    return scene
+
+
+def _strip_task(ref, sec, offsets, ref_data, sec_data, line0: int, line1: int, shift: float) -> np.ndarray:
+    """(4, lines, samples) interferometric products of reference burst lines [line0, line1)."""
+    from ai4c.sar.interferogram import (
+        TopsContext,
+        burst_products,
+        resample_secondary,
+        secondary_valid,
+        secondary_window,
+    )
+
+    burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
+    lines, samples = np.arange(line0, line1, dtype=float), np.arange(ref.samples, dtype=float)
+    first, stop = secondary_window(offsets, lines, samples, shift, pair.lines)
+    window = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])
+    resampled = resample_secondary(window, pair, TopsContext.of(sec, _velocity(sec)), offsets, lines, samples,
+                                   shift, first)
+    reference = np.asarray(ref_data[burst.first_line + line0:burst.first_line + line1])
+    out = burst_products(reference, resampled, offsets, lines, samples, TopsContext.of(ref, _velocity(ref)).wavelength)
+    out[:, ~secondary_valid(pair, offsets, lines, samples, shift)] = np.nan
+    return out
+
+
+def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:
+    """Lazy Re(m s*), Im(m s*), |m|^2, |s|^2 of a swath on its reference TIFF grid (strips of bursts)."""
+    import dask
+    import dask.array as da
+
+    from ai4c.products.sentinel1_slc import read_complex
+
+    ref, sec = scene.reference.swaths[name], scene.secondary.swaths[name]
+    ref_data, sec_data = read_complex(ref).data, read_complex(sec).data
+    blocks = []
+    for offsets in scene.offsets[name]:
+        burst = ref.bursts[offsets.reference]
+        for line0 in range(0, burst.lines, STRIP_LINES):
+            line1 = min(line0 + STRIP_LINES, burst.lines)
+            task = dask.delayed(_strip_task)(ref, sec, offsets, ref_data, sec_data, line0, line1, scene.azimuth_shift)
+            blocks.append(da.from_delayed(task, (4, line1 - line0, ref.samples), dtype=np.float32))
+    rest = ref.lines - sum(b.shape[1] for b in blocks)
+    if rest > 0:
+        blocks.append(da.zeros((4, rest, ref.samples), dtype=np.float32))
+    stack = da.concatenate(blocks, axis=1)
+    return [xr.DataArray(stack[k], dims=("line", "pixel")) for k in range(4)]
+
+
+@operator(GRAPH, "Coherence", ("window_azimuth", "window_range", "bias_reduced", "calibration", "thermal_noise"))
+def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Coherence (flat-earth/topographic phase removed) and calibrated backscatter of both dates on the reference
+    grid: per-swath products, deburst, 10 x 3 coherence window, multilook to square pixels."""
+    from ai4c.pipelines.s1_slc import looked_geometry
+    from ai4c.sar.calibration import calibrate
+    from ai4c.sar.coherence import coherence
+    from ai4c.sar.deburst import deburst, plan_deburst
+    from ai4c.sar.interferogram import common_valid_area
+    from ai4c.sar.multilook import half_steps, multilook, square_pixel_looks
+    from ai4c.sar.noise import remove_thermal_noise
+
+    kind = p.calibration
+    layers: dict[str, dict[str, xr.DataArray]] = {k: {} for k in ("re", "im", "p1", "p2", "b1", "b2")}
+    for name, ref in scene.reference.swaths.items():
+        sec = scene.secondary.swaths[name]
+        re, im, p1, p2 = _swath_products(scene, name)
+        layers["re"][name], layers["im"][name], layers["p1"][name], layers["p2"][name] = re, im, p1, p2
+        for key, power, product in (("b1", p1, ref), ("b2", p2, sec)):
+            if p.thermal_noise and product.noise is not None:
+                power = remove_thermal_noise(power, product)
+            layers[key][name] = calibrate(power, product, kind)
+    common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
+              for name, ref in scene.reference.swaths.items()]
+    plan = plan_deburst(common, min(s.epoch for s in scene.reference.swaths.values()))
+    merged = {k: deburst(v, plan).chunk({"line": 1024, "pixel": 4096}) for k, v in layers.items()}
+    swaths = list(scene.reference.swaths.values())
+    mid = swaths[len(swaths) // 2]
+    looks = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
+    step = half_steps(looks)
+    gamma = coherence(merged["re"], merged["im"], merged["p1"], merged["p2"], (p.window_azimuth, p.window_range),
+                      looks, step, p.bias_reduced)
+    b1, b2 = (multilook(merged[k], *looks, step) for k in ("b1", "b2"))
+    lines = min(x.sizes["line"] for x in (gamma, b1, b2))
+    samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
+    cut = {"line": slice(0, lines), "pixel": slice(0, samples)}
+    scene.layers = {"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut), "backscatter_2": b2.isel(cut)}
+    geometry = looked_geometry(scene.reference, plan, looks, step)  # annotation orbit on the plan's epoch
+    scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
+    scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
+    return scene
+
+
+@operator(GRAPH, "Speckle-Filter", ("speckle",))
+def speckle_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """The S1-GRD-preprocess speckle filter on both backscatter layers (coherence is already an average)."""
+    from ai4c.sar.speckle import speckle_filter
+
+    for key in ("backscatter_1", "backscatter_2"):
+        scene.layers[key] = speckle_filter(scene.layers[key].chunk(1024), p.speckle)
+    return scene
+
+
+@operator(GRAPH, "Terrain-Correction", ("projection", "resolution", "landseamask", "block", "aoi"))
+def terrain_correction_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """All layers computed once (one pass over both products) and geocoded onto one grid; land/sea mask."""
+    from ai4c.pipelines.s1_grd import S1Scene, land_sea_mask, materialise, output_grid
+    from ai4c.sar.geocoding import terrain_correct
+    from ai4c.sar.rangedoppler import RadarGeometry
+
+    names = list(scene.layers)
+    stack = xr.concat([scene.layers[k].astype(np.float32) for k in names], dim="layer").chunk(
+        {"layer": len(names), "line": 1024, "pixel": 1024})
+    stored = materialise(stack)
+    grid = output_grid(scene.geometry, p.projection, p.resolution, p.aoi)
+    geom = RadarGeometry.from_product(scene.geometry)
+    geocoded = terrain_correct(stored, geom, grid, scene.heights, p.block)  # one geometry, three layers
+    for k, name in enumerate(names):
+        holder = S1Scene(scene.geometry, scene.geometry.orbit, None, geocoded=geocoded[k], heights=scene.heights)
+        scene.geocoded[name] = land_sea_mask(holder, ctx, p).geocoded
+    scene.facts["grid"] = {"crs": grid.crs.to_string(), "width": grid.width, "height": grid.height,
+                            "resolution": grid.resolution}
+    return scene
+
+
+@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
+def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
+    """Compute the geocoded layers, derive ACD, MTC and the change mask, write the six outputs atomically,
+    each with its STAC Item."""
+    import dask
+
+    from ai4c.core.io import extension_for, write_raster
+    from ai4c.core.progress import dask_progress
+    from ai4c.core.stac import write_item
+    from ai4c.sar.change import NO_DATA, acd, change_mask, mtc
+
+    folder = Path(ctx.output_path)
+    folder.mkdir(parents=True, exist_ok=True)  # `ai4c graph run` gives the folder as it is
+    ext = extension_for(p.output_format)
+    names = ("coherence", "backscatter_1", "backscatter_2")
+    with dask_progress("S1-CD"):
+        values = dict(zip(names, dask.compute(*(scene.geocoded[k].data for k in names)), strict=True))
+    like = scene.geocoded["coherence"]
+    b1, b2, gamma = values["backscatter_1"], values["backscatter_2"], values["coherence"]
+    products = {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
+                "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
+                "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
+                "ACD": (acd(b1, b2), ["red", "green", "blue"], 0, None),
+                "MTC": (mtc(b1, b2, gamma), ["red", "green", "blue"], 0, None),
+                "change_mask": (change_mask(b1, b2, gamma, p.ratio_db, p.coherence_max)[None], ["change"], NO_DATA,
+                                None)}
+    start = scene.reference.start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
+    for name, (array, bands, nodata, units) in products.items():
+        out = xr.DataArray(array, dims=("band", "y", "x"), coords={"band": bands, "y": like.y, "x": like.x})
+        out = out.rio.write_crs(like.rio.crs).rio.write_transform(like.rio.transform())
+        if units:
+            out.attrs["units"] = units
+        path = folder / f"{name}{ext}"
+        write_raster(out, path, p.output_format, nodata=nodata)
+        write_item(path, raster=out, inputs=[str(i) for i in ctx.inputs], parameters={**record(p), **scene.facts},
+                   warnings=ctx.warnings, datetime=start,
+                   properties={"sar:polarizations": [scene.reference.polarization]})
+    return folder
+
+
+def run(input1: Path | str, input2: Path | str, output_path: Path | str, params: S1CdParameters | None = None,
+        **values: Any) -> Path:
+    """Detect changes between two SLC acquisitions (`params`, or keyword values of S1CdParameters); returns the
+    output folder (six rasters + STAC Items). A folder this run created is removed again when it fails."""
+    import shutil
+
+    import rasterio
+
+    from ai4c.core.io import normalise_format
+    from ai4c.pipelines.s1_grd import GDAL_CACHE_MB
+
+    params = parameters_of(GRAPH, values) if params is None else params
+    normalise_format(params.output_format)
+    folder = Path(output_path)
+    existing = [n for n in OUTPUTS if any(folder.glob(f"{n}.*"))] if folder.is_dir() else []
+    if existing:
+        raise InvalidParameterError(f"{folder} already holds {', '.join(existing)}; choose an empty --output_path")
+    ctx = Context(inputs=[Path(input1), Path(input2)], output_path=folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            return default_graph(GRAPH).run(ctx, parameters=params)
+    except BaseException:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise

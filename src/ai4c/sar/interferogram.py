@@ -1,0 +1,173 @@
+"""Per-burst interferometric products of a coregistered TOPS pair: the secondary burst deramped, resampled
+onto the reference burst and reramped; m s* with the flat-earth/topographic phase removed, |m|^2, |s|^2;
+and the ESD double difference of the burst overlaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ai4c.sar.coregistration import HALF_TAPS, BurstOffsets, resample_complex
+from ai4c.sar.datamodel import SarProduct, TopsBurst
+from ai4c.sar.tops import SPEED_OF_LIGHT, deramp, reramp, tops_phase
+
+
+@dataclass
+class TopsContext:
+    """Constants the steering phase of one swath needs."""
+
+    line_interval: float
+    slant_range_time: float
+    range_sampling_rate: float
+    samples: int
+    velocity: float
+    wavelength: float
+
+    @classmethod
+    def of(cls, swath: SarProduct, velocity: float) -> TopsContext:
+        """From a swath and the platform speed at its centre."""
+        return cls(swath.azimuth_time_interval, swath.slant_range_time, swath.range_sampling_rate, swath.samples,
+                   velocity, SPEED_OF_LIGHT / swath.radar_frequency)
+
+    def tau(self, samples: np.ndarray) -> np.ndarray:
+        """Two-way slant range time of (fractional) samples."""
+        return self.slant_range_time + np.asarray(samples, np.float64) / self.range_sampling_rate
+
+    def phase(self, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray) -> np.ndarray:
+        """Steering phase at burst lines x samples (broadcasting arrays)."""
+        tau_mid = self.tau(0.5 * self.samples)
+        return tops_phase(burst, lines, self.tau(samples), self.line_interval, self.velocity, self.wavelength,
+                          float(tau_mid))
+
+
+def resample_secondary(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, offsets: BurstOffsets,
+                       lines: np.ndarray, samples: np.ndarray, azimuth_shift: float = 0.0,
+                       first_line: int = 0) -> np.ndarray:
+    """The secondary burst (complex; its lines `first_line`... of the burst x all samples) at reference burst
+    lines x samples: deramped with its own steering phase, sinc-interpolated at the geometric positions
+    (+ `azimuth_shift` lines from ESD), reramped with the phase at those positions, so its ramp matches the
+    reference's."""
+    line2 = offsets.at(lines, samples, "line") + azimuth_shift
+    sample2 = offsets.at(lines, samples, "sample")
+    rows = first_line + np.arange(secondary.shape[0])
+    flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], np.arange(secondary.shape[1])[None, :]))
+    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - first_line, sample2, 2 * HALF_TAPS)
+    return reramp(out, sec_ctx.phase(sec_burst, line2, sample2))
+
+
+def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray, azimuth_shift: float,
+                     burst_lines: int) -> tuple[int, int]:
+    """The secondary burst lines [first, stop) the interpolation of reference `lines` needs."""
+    line2 = offsets.at(np.array([lines[0], lines[-1]]), samples[:: max(1, samples.size // 64)], "line")
+    first = int(np.floor(np.nanmin(line2) + azimuth_shift)) - HALF_TAPS - 1
+    stop = int(np.ceil(np.nanmax(line2) + azimuth_shift)) + HALF_TAPS + 2
+    return max(first, 0), min(max(stop, first + 1), burst_lines)
+
+
+def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray,
+                    azimuth_shift: float = 0.0) -> np.ndarray:
+    """Reference pixels whose interpolation kernel stays inside the secondary burst's valid lines and samples."""
+    from ai4c.sar.deburst import valid_lines, valid_samples
+
+    (first_line, last_line), (first_sample, last_sample) = valid_lines(sec_burst), valid_samples(sec_burst)
+    line2 = offsets.at(lines, samples, "line") + azimuth_shift
+    sample2 = offsets.at(lines, samples, "sample")
+    return ((line2 >= first_line + HALF_TAPS) & (line2 <= last_line - HALF_TAPS)
+            & (sample2 >= first_sample + HALF_TAPS) & (sample2 <= last_sample - HALF_TAPS))
+
+
+def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offsets: BurstOffsets,
+                   lines: np.ndarray, samples: np.ndarray, wavelength: float) -> np.ndarray:
+    """(4, lines, samples) float32: Re and Im of m s* exp(j 4 pi (R_ref - R_sec) / lambda), |m|^2, |s|^2."""
+    phase = 4 * np.pi / wavelength * offsets.at(lines, samples, "delta_range")
+    m = reference.astype(np.complex64)
+    product = m * np.conj(secondary_resampled) * np.exp(1j * phase).astype(np.complex64)
+    return np.stack([product.real, product.imag, (m * np.conj(m)).real,
+                     (secondary_resampled * np.conj(secondary_resampled)).real]).astype(np.float32)
+
+
+def doppler_difference(burst: TopsBurst, next_burst: TopsBurst, ctx: TopsContext) -> float:
+    """Doppler centroid of `burst` minus that of `next_burst` at a common time of their overlap (Hz):
+    -k_t (t_mid,next - t_mid,this) at mid range, from the steering phase's instantaneous frequency."""
+    tau = ctx.tau(0.5 * ctx.samples)
+    phases = ctx.phase(burst, 0.5 * burst.lines + np.array([-1.0, 0.0, 1.0]), tau)
+    k_t = -(phases[2] - 2 * phases[1] + phases[0]) / (2 * np.pi * ctx.line_interval ** 2)
+    separation = next_burst.first_line_time - burst.first_line_time
+    return float(-k_t * separation)
+
+
+def overlap_lines(burst: TopsBurst, next_burst: TopsBurst, line_interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lines of `burst` and of `next_burst` that image the same times (both valid)."""
+    def valid(b: TopsBurst) -> tuple[int, int]:
+        ok = np.flatnonzero(np.asarray(b.first_valid_sample) >= 0)
+        return int(ok[0]), int(ok[-1])
+
+    first_a, last_a = valid(burst)
+    first_b, last_b = valid(next_burst)
+    offset = int(round((next_burst.first_line_time - burst.first_line_time) / line_interval))
+    start, stop = max(first_a, first_b + offset), min(last_a, last_b + offset)
+    lines = np.arange(start, stop + 1)
+    return lines, lines - offset
+
+
+def double_difference(ref_a: np.ndarray, sec_a: np.ndarray, ref_b: np.ndarray, sec_b: np.ndarray) -> complex:
+    """Sum over the overlap of (m_a s_a*)(m_b s_b*)*: its phase is 2 pi (Doppler difference) (time shift)."""
+    return complex(np.nansum((ref_a * np.conj(sec_a)) * np.conj(ref_b * np.conj(sec_b))))
+
+
+def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: list[BurstOffsets],
+                     velocity: float, azimuth_shift: float = 0.0) -> tuple[np.ndarray, ...]:
+    """Per burst overlap of one swath: the double-difference phase, its weight and the Doppler difference.
+    `ref_data` / `sec_data`: (line, sample) complex arrays of the swath TIFFs (numpy or dask)."""
+    ref_ctx, sec_ctx = TopsContext.of(reference, velocity), TopsContext.of(secondary, velocity)
+    samples = np.arange(reference.samples, dtype=float)
+    by_burst = {o.reference: o for o in offsets}
+    phases, weights, dopplers = [], [], []
+    for a, b in zip(reference.bursts[:-1], reference.bursts[1:], strict=True):
+        lines_a, lines_b = overlap_lines(a, b, reference.azimuth_time_interval)
+        if lines_a.size == 0:
+            continue
+        parts = []
+        for burst, lines in ((a, lines_a), (b, lines_b)):
+            o = by_burst[burst.index]
+            pair = secondary.bursts[o.secondary]
+            sec = np.asarray(sec_data[pair.first_line:pair.first_line + pair.lines])
+            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift)
+            parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1]),
+                          resampled))
+        dd = double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
+        phases.append(np.angle(dd))
+        weights.append(abs(dd))
+        dopplers.append(doppler_difference(a, b, ref_ctx))
+    return np.array(phases), np.array(weights), np.array(dopplers)
+
+
+def common_valid_area(reference: SarProduct, secondary: SarProduct, offsets: list[BurstOffsets],
+                      azimuth_shift: float = 0.0) -> SarProduct:
+    """A copy of the reference swath whose bursts' valid lines and samples are only those the secondary also
+    covers (through the offsets, kernel half-width included), so that deburst switches bursts and sub-swaths
+    where both dates have data instead of leaving a gap where the secondary's margin falls."""
+    import dataclasses
+
+    from ai4c.sar.deburst import valid_lines, valid_samples
+
+    bursts = []
+    by_burst = {o.reference: o for o in offsets}
+    for burst in reference.bursts:
+        o = by_burst[burst.index]
+        pair = secondary.bursts[o.secondary]
+        (l0, l1), (s0, s1) = valid_lines(pair), valid_samples(pair)
+        d_line = o.line + azimuth_shift - o.node_lines[:, None]
+        d_sample = o.sample - o.node_samples[None, :]
+        first_line = int(np.ceil(l0 + HALF_TAPS - d_line.min()))
+        last_line = int(np.floor(l1 - HALF_TAPS - d_line.max()))
+        first_sample = int(np.ceil(s0 + HALF_TAPS - d_sample.min()))
+        last_sample = int(np.floor(s1 - HALF_TAPS - d_sample.max()))
+        first = np.maximum(np.asarray(burst.first_valid_sample), first_sample)
+        last = np.minimum(np.asarray(burst.last_valid_sample), last_sample)
+        rows = np.arange(first.size)
+        dead = (np.asarray(burst.first_valid_sample) < 0) | (rows < first_line) | (rows > last_line) | (first > last)
+        bursts.append(dataclasses.replace(burst, first_valid_sample=np.where(dead, -1, first),
+                                          last_valid_sample=np.where(dead, -1, last)))
+    return dataclasses.replace(reference, bursts=bursts)
