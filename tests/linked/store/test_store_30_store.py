@@ -58,6 +58,20 @@ def test_selection_matches_unplanned(tmp_path):
     assert got == {p for p, c in truth.items() if c == "http://example.org/c11"}
 
 
+def test_selection_between_two_patterns_without_dots(tmp_path):
+    """A planned FILTER standing between two triple patterns with no `.` around it (legal SPARQL) keeps them
+    apart once it is taken out (the federation sends such queries)."""
+    truth = write_grid(tmp_path / "grid.nt")
+    store = GeoStore()
+    store.load(tmp_path / "grid.nt")
+    cells = "\n".join(f"<{p}> <http://example.org/in> <{c}> ." for p, c in truth.items())
+    store.update(f"INSERT DATA {{ {cells} }}")
+    query = PREFIXES + """SELECT ?p ?c WHERE { ?p geo:asWKT ?w
+      FILTER(geof:sfWithin(?w, "POLYGON((1 1, 2 1, 2 2, 1 2, 1 1))"^^geo:wktLiteral)) ?p ex:in ?c }"""
+    got = {(row["p"].value, row["c"].value) for row in store.query(query)}
+    assert got == {(p, c) for p, c in truth.items() if c == "http://example.org/c11"} and got
+
+
 def test_index_follows_updates(tmp_path):
     store = GeoStore()
     query = PREFIXES + """SELECT ?f WHERE { ?f geo:asWKT ?w .

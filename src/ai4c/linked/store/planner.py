@@ -191,9 +191,11 @@ def _texts(column: list[str], idx: np.ndarray) -> list[str]:
 
 def _inject(query: str, match: re.Match, block: str) -> str:
     """Remove the filter and put the VALUES block at the start of the WHERE group."""
-    rest = query[match.end():]
+    before, rest = query[:match.start()].rstrip(), query[match.end():]
     dot = re.match(r"\s*\.", rest)
-    without = query[:match.start()] + (rest[dot.end():] if dot else rest)
+    # the filter may separate two triple patterns (`?g geo:asWKT ?w FILTER(...) ?g ex:p ?c`): keep them apart
+    joiner = " " if before.endswith(("{", ".")) else " . "
+    without = before + joiner + (rest[dot.end():] if dot else rest)
     where = re.search(r"\bWHERE\s*\{", without, re.I) or re.search(r"\{", without)
     if where is None or where.start() > match.start():
         return query
