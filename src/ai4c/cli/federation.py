@@ -78,10 +78,10 @@ def _query_args(parser: argparse.ArgumentParser) -> None:
 def _query(args: argparse.Namespace) -> int:
     import httpx
 
-    from ai4c.cli.store import _text
+    from ai4c.cli.store import query_text
 
     with httpx.Client() as client:
-        body, _, plan = _federation(args, client).query(_text(args.query), args.format)
+        body, _, plan = _federation(args, client).query(query_text(args.query), args.format)
     sys.stdout.write(body.decode("utf-8"))
     if not body.endswith(b"\n"):
         sys.stdout.write("\n")

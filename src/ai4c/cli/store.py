@@ -28,7 +28,7 @@ def _open(args: argparse.Namespace, *, create: bool = False):
                     create=create)
 
 
-def _text(value: str) -> str:
+def query_text(value: str) -> str:
     """A query given inline, as @FILE, or as the path of an existing .rq/.ru file."""
     path = Path(value[1:]) if value.startswith("@") else Path(value)
     if (value.startswith("@") or path.suffix in (".rq", ".ru", ".sparql")) and path.is_file():
@@ -73,7 +73,7 @@ def _query(args: argparse.Namespace) -> int:
     if args.timeout:
         body = _query_in_worker(args)
     else:
-        body, _ = _open(args).query_serialized(_text(args.query), args.format)
+        body, _ = _open(args).query_serialized(query_text(args.query), args.format)
     sys.stdout.write(body.decode("utf-8"))
     if not body.endswith(b"\n"):
         sys.stdout.write("\n")
@@ -96,7 +96,7 @@ def _query_in_worker(args: argparse.Namespace) -> bytes:
 
     pool = QueryPool(_read_only_options(args), workers=1)
     try:
-        body, _ = pool.query(_text(args.query), args.format, args.timeout)
+        body, _ = pool.query(query_text(args.query), args.format, args.timeout)
     finally:
         pool.close()
     return body
@@ -108,7 +108,7 @@ def _update_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _update(args: argparse.Namespace) -> int:
-    _open(args).update(_text(args.update))
+    _open(args).update(query_text(args.update))
     return 0
 
 
