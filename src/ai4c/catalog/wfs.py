@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,7 @@ import pandas as pd
 
 from ai4c.core.errors import DependencyMissingError, InvalidProductError
 from ai4c.core.io import write_text_atomic
-
-log = logging.getLogger(__name__)
+from ai4c.core.log import warn
 
 FORMATS = {"geojson": "application/json", "gml": "application/gml+xml; version=3.2"}
 MAX_PAGES = 10_000
@@ -118,7 +116,7 @@ def get_features(request: WfsRequest, cache: Path | None = None, refresh: bool =
         if done or len(frame) == 0:
             break
     else:
-        log.warning("stopped after %d WFS pages (%d features); narrow the bbox", MAX_PAGES, start)
+        warn(f"stopped after {MAX_PAGES} WFS pages ({start} features); narrow the bbox")
     frames = [p for p in pages if len(p)]
     if not frames:
         return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -11,9 +10,8 @@ import pandas as pd
 import shapely
 
 from ai4c.core.aoi import AoI
+from ai4c.core.log import warn
 from ai4c.energy.vocabulary import check_types
-
-log = logging.getLogger(__name__)
 
 
 def units_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -22,8 +20,8 @@ def units_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     dropped = int((~valid).sum())
     if dropped:
         names = (table["unit_id"].where(table["unit_id"] != "", table["plant_id"] + "/" + table["unit_name"]))
-        log.warning("%d units without valid coordinates skipped (e.g. %s)", dropped,
-                    ", ".join(names[~valid].astype(str).head(3)))
+        warn(f"{dropped} units without valid coordinates skipped (e.g. "
+             f"{', '.join(names[~valid].astype(str).head(3))})")
     kept = table[valid].reset_index(drop=True)
     return gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(kept["lon"], kept["lat"]), crs="EPSG:4326")
 

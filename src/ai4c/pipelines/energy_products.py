@@ -5,15 +5,14 @@ extent (S1-GRD-preprocess: Sigma0 in UTM at 10 m; S2-preprocess: B2,B3,B4,B8 at 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
 
 from ai4c.core.errors import AoIError, InputNotFoundError, InvalidParameterError
+from ai4c.core.log import warn
 
-log = logging.getLogger(__name__)
 COLLECTIONS = {"SENTINEL-1": ("GRD",), "SENTINEL-2": ("S2MSI2A", "S2MSI1C")}
 
 
@@ -64,7 +63,7 @@ def preprocess(products: list, assets: gpd.GeoDataFrame, folder: Path, margin_m:
     for product in products:
         area = extent.intersection(product.footprint) if product.footprint is not None else extent
         if area.is_empty or area.area == 0:
-            log.warning("skipped %s: its footprint covers no asset", product.id)
+            warn(f"skipped {product.id}: its footprint covers no asset")
             continue
         source, target = local_path(product.href), folder / f"{product.id}.tif"
         if product.collection == "SENTINEL-1":

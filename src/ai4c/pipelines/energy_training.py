@@ -8,7 +8,6 @@ class, capacity, status, bbox), classes.json and a dataset card (README.md).
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from ai4c.core.io import write_text_atomic
 from ai4c.core.params import as_dict, validate
 from ai4c.pipelines.energy_parameters import TrainingSetParameters
 
-log = logging.getLogger(__name__)
+
 def asset_shapes(assets: gpd.GeoDataFrame, crs, radius: float) -> list:
     """Asset footprints in the product CRS; points become disks of `radius` metres."""
     projected = assets.to_crs(crs)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import re
 from pathlib import Path
 
@@ -17,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.log import warn
 from ai4c.energy import vocabulary
-
-log = logging.getLogger(__name__)
 
 UNIT_COLUMNS = ("unit_id", "plant_id", "unit_name", "plant_name", "type", "registry_type", "capacity_mw",
                 "plant_capacity_mw", "status", "year_commissioned", "year_decommissioned", "country", "lat",
@@ -66,9 +64,9 @@ def read_datapackage(folder: Path) -> dict | None:
             try:
                 package = json.loads(repaired)
             except json.JSONDecodeError:
-                log.warning("skipped %s: invalid JSON (%s) that trailing-comma repair does not fix", path, err)
+                warn(f"skipped {path}: invalid JSON ({err}) that trailing-comma repair does not fix")
                 continue
-            log.warning("%s is invalid JSON (%s); read it with its trailing commas removed", path, err)
+            warn(f"{path} is invalid JSON ({err}); read it with its trailing commas removed")
             return package
     return None
 
@@ -109,7 +107,7 @@ def read_jrc(location: Path | str) -> pd.DataFrame:
     declared = field_types(read_datapackage(path.parent), path.name)
     undeclared = [c for c in ("capacity_g", "capacity_p", "lat", "lon") if declared.get(c, "number") != "number"]
     if undeclared:
-        log.warning("%s declares %s as non-numeric; read as numbers", path, ", ".join(undeclared))
+        warn(f"{path} declares {', '.join(undeclared)} as non-numeric; read as numbers")
     # 94 units of v1.0 have no plant EIC: their plant is named by country and plant name instead
     plant_id = raw["eic_p"].where(raw["eic_p"] != "", "name:" + raw["country"] + ":" + raw["name_p"])
     return pd.DataFrame({
