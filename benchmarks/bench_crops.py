@@ -93,7 +93,7 @@ def bench_classifier(workdir: Path, size: int) -> list[dict]:
         folder.mkdir()
     shutil.copy(workdir / "model" / "lstm_model.h5", inp)
     done = measured([sys.executable, "-m", "ai4c", "classify-tile", "--input_dir", str(inp), "--output_dir", str(out),
-                     "--mc_dir", str(mc), "--quiet"])
+                     "--mc_dir", str(mc), "--quiet", "--overwrite"])
     seconds, cpu, peak_gb = done.wall, done.cpu, done.peak_gb
     pixels = size * size
     name = f"tile_classifier {size}x{size}x12x9"

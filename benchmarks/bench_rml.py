@@ -114,7 +114,7 @@ def peak_memory(workdir: Path, rows: int) -> dict:
     """Peak RSS of `geotriples dump_rdf` on the CSV in a fresh process (streaming: independent of rows)."""
     import sys
 
-    peak = measured([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "-o",
+    peak = measured([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "--overwrite", "-o",
                      str(workdir / "rss.nt"), str(workdir / "csv.ttl")]).peak_mb
     size = (workdir / "data.csv").stat().st_size / 2**20
     return {"benchmark": f"geotriples dump_rdf csv ({rows} rows, {size:.0f} MiB)", "metric": "peak RSS",

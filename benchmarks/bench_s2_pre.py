@@ -42,7 +42,8 @@ def _product(workdir: Path, size: int) -> Path:
 
 def _ours(product: Path, out: Path, resolution: int, downsampling: str) -> Measured:
     cmd = [sys.executable, "-m", "ai4c", "s2-pre", "--input", str(product), "--output_path", str(out),
-           "--cloudmask", "L2A", "--resolution", str(resolution), "--downsampling", downsampling, "--quiet"]
+           "--cloudmask", "L2A", "--resolution", str(resolution), "--downsampling", downsampling, "--quiet",
+           "--overwrite"]
     return measured(cmd)
 
 
