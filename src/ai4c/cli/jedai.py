@@ -39,6 +39,9 @@ def _interlink_args(parser: argparse.ArgumentParser) -> None:
                         help="source features per streamed batch (memory is bounded by the batch)")
     parser.add_argument("--budget", type=int, default=None,
                         help="progressive mode: verify only the N most promising candidate pairs")
+    parser.add_argument("--recall", action="store_true",
+                        help="progressive mode: also verify the pairs beyond the budget (not output) to report the "
+                             "recall after each chunk")
     parser.add_argument("--cell-size", type=float, default=None,
                         help="grid cell size in CRS units for grid algorithms (default: from the data)")
     parser.add_argument("--store", type=Path, default=None,
@@ -54,7 +57,7 @@ def _interlink(args: argparse.Namespace) -> int:
         source=args.source, target=args.target, output=args.output, relations=args.relations,
         algorithm=args.algorithm, id_field=args.id_field, wkt_field=args.wkt_field,
         separator=args.separator, source_base=args.source_base, target_base=args.target_base,
-        crs=args.crs, batch_size=args.batch_size, budget=args.budget, cell_size=args.cell_size,
+        crs=args.crs, batch_size=args.batch_size, budget=args.budget, recall=args.recall, cell_size=args.cell_size,
         store=args.store)
     report = run_interlink(params)
     text = json.dumps(report, indent=2)
@@ -88,7 +91,8 @@ def _resolve_args(parser: argparse.ArgumentParser) -> None:
                         help="IRI prefix of source-1 ids in the N-Triples")
     parser.add_argument("--base2", default="http://ai4c.eu/resource/er/source2/",
                         help="IRI prefix of source-2 ids in the N-Triples")
-    parser.add_argument("--store", type=Path, default=None, help="GeoSPARQL store for query sources")
+    parser.add_argument("--store", default=None, metavar="DIR|URL",
+                        help="GeoSPARQL store folder or SPARQL endpoint URL that query sources run on")
     _history_option(parser)
     parser.add_argument("--name", default=None, help="name of this run in the workbench")
     parser.add_argument("--report", type=Path, default=None, help="also write the run's report as JSON")

@@ -53,7 +53,7 @@ class ResolveParams:
     ntriples: Path | None = None
     base1: str = "http://ai4c.eu/resource/er/source1/"
     base2: str = "http://ai4c.eu/resource/er/source2/"
-    store: Path | None = None
+    store: Path | str | None = None   # a store folder or a SPARQL endpoint URL, for query sources
     history: Path | None = None
     name: str | None = None
 
@@ -88,30 +88,62 @@ def _run_name(params: ResolveParams) -> str:
 
 def _entities(spec: str, params: ResolveParams, name: str) -> Entities:
     if params.store is not None and spec.lstrip().upper().startswith(("SELECT", "PREFIX")):
-        return _query_records(params.store, spec, name)
+        if str(params.store).startswith(("http://", "https://")):
+            return _records_from_rows(*_endpoint_rows(str(params.store), spec), name)
+        return _records_from_rows(*_store_rows(Path(params.store), spec), name)
     ids, records = read_records(spec, id_column=params.id_column, separator=params.separator)
     if len(set(ids)) != len(ids):
         log.warn(f"{spec}: {len(ids) - len(set(ids))} repeated ids; matches name them ambiguously")
     return Entities(ids, records, name)
 
 
-def _query_records(store_dir: Path, query: str, name: str) -> Entities:
-    """Records from a SELECT binding ?id and any other variables (the attributes)."""
+def _store_rows(store_dir: Path, query: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Variables and rows (variable -> lexical value) of a SELECT on a local store."""
     from ai4c.linked.store import GeoStore
 
-    records: dict[str, dict[str, str]] = {}
     with GeoStore(store_dir) as store:
         solutions = store.query(query)
         variables = [v.value for v in solutions.variables]
-        if "id" not in variables:
-            raise InvalidProductError("the store query must bind ?id (and attributes as other variables)")
-        for row in solutions:
-            record = records.setdefault(row["id"].value, {})
-            for var in variables:
-                if var != "id" and row[var] is not None:
-                    record[var] = (record.get(var, "") + " " + row[var].value).strip()
+        rows = [{v: row[v].value for v in variables if row[v] is not None} for row in solutions]
+    return variables, rows
+
+
+def _endpoint_rows(url: str, query: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Variables and rows of a SELECT sent to a SPARQL 1.1 endpoint (SPARQL JSON results)."""
+    import httpx
+
+    from ai4c.core.errors import DependencyMissingError
+
+    try:
+        response = httpx.post(url, data={"query": query}, timeout=300,
+                              headers={"Accept": "application/sparql-results+json"})
+    except httpx.HTTPError as err:
+        raise DependencyMissingError(f"SPARQL endpoint {url} is unreachable ({type(err).__name__}); "
+                                     "check --store") from err
+    if response.status_code != 200:
+        raise InvalidProductError(f"SPARQL endpoint {url} answered HTTP {response.status_code}: "
+                                  f"{response.text[:200]!r}")
+    try:
+        body = response.json()
+        variables = list(body["head"]["vars"])
+        rows = [{v: b["value"] for v, b in binding.items()} for binding in body["results"]["bindings"]]
+    except (ValueError, KeyError, TypeError) as err:
+        raise InvalidProductError(f"SPARQL endpoint {url} did not answer SPARQL JSON results") from err
+    return variables, rows
+
+
+def _records_from_rows(variables: list[str], rows: list[dict[str, str]], name: str) -> Entities:
+    """Records from a SELECT binding ?id and any other variables (the attributes; repeated values joined)."""
+    if "id" not in variables:
+        raise InvalidProductError("the query must bind ?id (and attributes as other variables)")
+    records: dict[str, dict[str, str]] = {}
+    for row in rows:
+        record = records.setdefault(row["id"], {})
+        for var, value in row.items():
+            if var != "id":
+                record[var] = (record.get(var, "") + " " + value).strip()
     if not records:
-        raise InvalidProductError("the store query returned no rows")
+        raise InvalidProductError("the query returned no rows")
     return Entities(list(records), list(records.values()), name)
 
 

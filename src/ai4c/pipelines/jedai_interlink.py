@@ -45,6 +45,7 @@ class InterlinkParams:
     crs: str | None = None
     batch_size: int = 50_000
     budget: int | None = None
+    recall: bool = False          # progressive mode: verify the rest too, to report recall over time
     cell_size: float | None = None
     store: Path | None = None
     output_format: str | None = None
@@ -140,7 +141,7 @@ def _in_memory(params: InterlinkParams, source: GeometryBatch, target: GeometryB
     if params.budget:
         links, curve = progressive_interlink(source.geoms, target.geoms, params.budget,
                                              algorithm=params.algorithm, relations=params.relation_names,
-                                             cell_size=params.cell_size)
+                                             cell_size=params.cell_size, measure_recall=params.recall)
         extra = {"mode": "progressive", "budget": params.budget, "progress": curve.as_dict()}
     else:
         from ai4c.linked.interlink.distributed import distributed_interlink

@@ -130,3 +130,17 @@ def test_resolve_dirty_records_from_a_store_query(tmp_path, run_cli):
     pairs = {frozenset(line.split(",")) for line in out.read_text().splitlines()[1:]}
     assert pairs == {frozenset({"http://ex.org/s0", "http://ex.org/s1"}),
                      frozenset({"http://ex.org/s2", "http://ex.org/s3"})}
+    # the same query sent to the store served as a SPARQL endpoint on 127.0.0.1
+    from ai4c.linked.store import GeoStore
+    from ai4c.services.sparql import create_app
+    from ai4c.web.serve import background_server
+
+    with GeoStore(store, read_only=True) as served, background_server(create_app(served)) as url:
+        code, _, err = run_cli("jedai", "resolve", "--store", f"{url}/sparql", "--source1",
+                               "SELECT ?id ?name WHERE { ?id <http://ex.org/name> ?name }", "--config", config,
+                               "-o", tmp_path / "m2.csv", "--history", tmp_path / "h.jsonl")
+    assert code == 0, err
+    assert {frozenset(line.split(",")) for line in (tmp_path / "m2.csv").read_text().splitlines()[1:]} == pairs
+    code, _, err = run_cli("jedai", "resolve", "--store", f"{url}/sparql", "--source1",
+                           "SELECT ?id WHERE { ?id ?p ?o }", "-o", tmp_path / "m3.csv")
+    assert code == 2 and "unreachable" in err and not (tmp_path / "m3.csv").exists()

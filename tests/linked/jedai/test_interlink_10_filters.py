@@ -86,6 +86,11 @@ def test_progressive_verifies_most_promising_first(layers):
     # the first quarter of the candidates holds a larger share of links than the candidates overall
     _, stats = interlink(a, b)
     assert curve.links[1] / curve.verified[1] > stats.intersecting / stats.candidates
+    # recall over time against the brute-force truth: the related pairs of the layers
+    _, measured = progressive_interlink(a, b, budget=200, chunk=50, measure_recall=True)
+    assert measured.total_links == len(truth["intersects"]) and measured.candidates == stats.candidates
+    assert measured.recall[-1] == len(_found(links, "intersects")) / len(truth["intersects"])
+    assert np.all(np.diff(measured.recall) >= 0) and measured.recall[0] == 0
 
 
 def test_hilbert_index_is_a_bijection_on_a_small_grid():

@@ -78,12 +78,14 @@ def test_rdf_source_and_progressive_budget(tmp_path, run_cli):
     dst = _geojson(tmp_path / "b.geojson", b, "b")
     out = tmp_path / "links.nt"
     code, _, err = run_cli("jedai", "interlink", "--source", nt, "--target", dst, "-o", out,
-                           "--relations", "intersects", "--budget", "1000000")
+                           "--relations", "intersects", "--budget", "1000000", "--recall")
     assert code == 0, err
     truth = brute_force(a, b)["intersects"]
     got = {(s, o) for s, _, o in _triples(out)}
     assert got == {(f"http://ex.org/f{i}", f"http://ai4c.eu/resource/target/b{j}") for i, j in truth}
-    assert json.loads(err[err.index("{"):])["mode"] == "progressive"
+    report = json.loads(err[err.index("{"):])
+    assert report["mode"] == "progressive" and report["progress"]["total_links"] == len(truth)
+    assert report["progress"]["recall"][-1] == 1.0
 
 
 def test_bad_inputs_exit_2_without_output(tmp_path, run_cli):

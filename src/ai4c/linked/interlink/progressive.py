@@ -22,15 +22,28 @@ from ai4c.linked.interlink.verify import verify
 
 @dataclass
 class Progress:
-    """Links found after each chunk of verifications: the recall-over-time curve."""
+    """Links found after each chunk of verifications and when; with the total number of related pairs
+    (measured by verifying the candidates beyond the budget too) the recall-over-time curve."""
 
     verified: list[int]
     links: list[int]
     seconds: list[float]
+    candidates: int = 0
+    total_links: int | None = None
+
+    @property
+    def recall(self) -> list[float] | None:
+        """Share of all related pairs found after each chunk (None when the total was not measured)."""
+        if self.total_links is None:
+            return None
+        return [n / self.total_links if self.total_links else 1.0 for n in self.links]
 
     def as_dict(self) -> dict:
-        return {"verified": self.verified, "links": self.links,
-                "seconds": [round(s, 4) for s in self.seconds]}
+        out = {"verified": self.verified, "links": self.links, "seconds": [round(s, 4) for s in self.seconds],
+               "candidates": self.candidates}
+        if self.total_links is not None:
+            out |= {"total_links": self.total_links, "recall": [round(r, 6) for r in self.recall]}
+        return out
 
 
 def promise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -46,8 +59,9 @@ def promise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def progressive_interlink(source: np.ndarray, target: np.ndarray, budget: int, *,
                           algorithm: str = "giant", relations=RELATIONS, chunk: int = 10_000,
-                          cell_size: float | None = None) -> tuple[Links, Progress]:
-    """Links from the `budget` most promising candidate pairs, and the links-over-time curve."""
+                          cell_size: float | None = None, measure_recall: bool = False) -> tuple[Links, Progress]:
+    """Links from the `budget` most promising candidate pairs, and the links-over-time curve; with
+    `measure_recall` the candidates beyond the budget are verified too (not returned) to give the recall."""
     if budget <= 0:
         raise InvalidParameterError(f"budget={budget!r} must be a positive number of verifications")
     relations = check_relations(relations)
@@ -58,9 +72,10 @@ def progressive_interlink(source: np.ndarray, target: np.ndarray, budget: int, *
     sb, tb = shapely.bounds(source), shapely.bounds(target)
     i, j = make_filter(algorithm, cell_size).build(tb).candidates(sb)
     score = promise(sb[i], tb[j])
-    order = np.lexsort((np.minimum(_area(sb[i]), _area(tb[j])), -score))[:budget]
-    i, j = i[order], j[order]
-    parts, curve = [], Progress([0], [0], [time.perf_counter() - start])
+    order = np.lexsort((np.minimum(_area(sb[i]), _area(tb[j])), -score))
+    rest_i, rest_j = i[order[budget:]], j[order[budget:]]
+    i, j = i[order[:budget]], j[order[:budget]]
+    parts, curve = [], Progress([0], [0], [time.perf_counter() - start], candidates=len(order))
     rings_s, rings_t = Rings.of(source), Rings.of(target)
     for k in range(0, len(i), chunk):
         found = verify(source, target, i[k:k + chunk], j[k:k + chunk], rings_s, rings_t)
@@ -69,6 +84,10 @@ def progressive_interlink(source: np.ndarray, target: np.ndarray, budget: int, *
         curve.verified.append(min(k + chunk, len(i)))
         curve.links.append(curve.links[-1] + len(found))
         curve.seconds.append(time.perf_counter() - start)
+    if measure_recall:
+        beyond = sum(len(verify(source, target, rest_i[k:k + chunk], rest_j[k:k + chunk], rings_s, rings_t))
+                     for k in range(0, len(rest_i), chunk))
+        curve.total_links = curve.links[-1] + beyond
     return concat(parts, relations), curve
 
 
