@@ -18,7 +18,6 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "country": ("country", "countries"),
     "year": ("year", "year_commissioned", "commissioning_year"),
 }
-STATUS_WORDS = ("production", "construction", "planned", "approved", "dismantled", "operational")
 
 
 def _column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
@@ -30,10 +29,8 @@ def normalise(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     """Wind farms with name, status (vocabulary), capacity (MW), turbine count, country and year columns,
     geometry in EPSG:4326; other attributes kept after them."""
     frame = frame.to_crs("EPSG:4326") if frame.crs else frame.set_crs("EPSG:4326")
-    out = pd.DataFrame(index=frame.index)
-    for name, aliases in ATTRIBUTES.items():
-        column = _column(frame, aliases)
-        out[name] = frame[column] if column is not None else None
+    found = {name: _column(frame, aliases) for name, aliases in ATTRIBUTES.items()}
+    out = pd.DataFrame({name: frame[c] if c is not None else None for name, c in found.items()}, index=frame.index)
     out["status_label"] = out["status"].astype(str).where(out["status"].notna(), "")
     out["status"] = out["status_label"].map(vocabulary.status)
     for number in ("capacity_mw", "turbines", "year"):
@@ -41,7 +38,6 @@ def normalise(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     out["turbines"] = out["turbines"].astype("Int64")
     out["year"] = out["year"].astype("Int64")
     out["source"] = source
-    used = {c for a in ATTRIBUTES.values() for c in [_column(frame, a)] if c is not None}
-    rest = frame.drop(columns=[c for c in frame.columns if c in used and c != frame.geometry.name])
-    result = pd.concat([out, rest.drop(columns=rest.geometry.name)], axis=1)
+    used = {c for c in found.values() if c is not None} | {frame.geometry.name}
+    result = pd.concat([out, frame.drop(columns=list(used))], axis=1)
     return gpd.GeoDataFrame(result, geometry=frame.geometry.values, crs="EPSG:4326")
