@@ -63,13 +63,12 @@ def positive_windows(grid: Grid, geometry: BaseGeometry, size: int) -> list[tupl
             and box(*grid.window_bounds(c, r, size)).intersects(geometry)]
 
 
-def negative_windows(grid: Grid, assets: list[BaseGeometry], size: int, count: int, margin: int,
+def negative_windows(grid: Grid, assets: shapely.STRtree, size: int, count: int, margin: int,
                      rng: np.random.Generator) -> list[tuple[int, int]]:
     """`count` random chips (fewer when the product has no room) none of whose windows, grown by `margin`
-    pixels, intersects any asset."""
+    pixels, intersects any asset (`assets`: an STRtree of the asset footprints)."""
     if grid.width < size or grid.height < size or count <= 0:
         return []
-    tree = shapely.STRtree(assets) if assets else None
     found: list[tuple[int, int]] = []
     taken: set[tuple[int, int]] = set()
     for _ in range(50 * count):
@@ -78,7 +77,7 @@ def negative_windows(grid: Grid, assets: list[BaseGeometry], size: int, count: i
         if (col, row) in taken:
             continue
         grown = box(*grid.window_bounds(col - margin, row - margin, size + 2 * margin))
-        if tree is not None and len(tree.query(grown, predicate="intersects")):
+        if len(assets.query(grown, predicate="intersects")):
             continue
         found.append((col, row))
         taken.add((col, row))

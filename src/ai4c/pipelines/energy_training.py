@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ai4c.core.errors import AoIError, InvalidParameterError, OutputError
 from ai4c.core.io import write_text_atomic
@@ -58,13 +59,14 @@ def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path
             with rasterio.open(product) as src:
                 grid = Grid(src.transform, src.width, src.height, src.crs)
                 shapes = asset_shapes(assets, src.crs, params.point_radius)
+                tree = shapely.STRtree(shapes)  # one index per product for negatives and label masks
                 chips = [Chip(c, r, params.chip, True, i) for i, shape in enumerate(shapes)
                          for c, r in positive_windows(grid, shape, params.chip)]
                 chips += [Chip(c, r, params.chip, False, -1) for c, r in negative_windows(
-                    grid, shapes, params.chip, params.negatives, params.margin, rng)]
+                    grid, tree, params.chip, params.negatives, params.margin, rng)]
                 splits = spatial_split(grid, chips, params.block_chips, params.split_fractions(), rng)
                 for chip, split in zip(chips, splits, strict=True):
-                    rows.append(write_chip(src, grid, chip, split, shapes, assets, classes, params, scratch,
+                    rows.append(write_chip(src, grid, chip, split, tree, assets, classes, params, scratch,
                                            f"{product.stem}_{len(rows):06d}"))
         positives = sum(r["kind"] == "positive" for r in rows)
         if positives == 0:
@@ -84,7 +86,7 @@ def build(assets: gpd.GeoDataFrame, products: Sequence[Path | str], output: Path
     return table
 
 
-def write_chip(src, grid, chip, split: str, shapes: list, assets: gpd.GeoDataFrame, classes: dict,
+def write_chip(src, grid, chip, split: str, tree, assets: gpd.GeoDataFrame, classes: dict,
                params: TrainingSetParameters, folder: Path, chip_id: str) -> dict:
     """Write one chip's image, label mask and STAC Item; return its row of chips.csv."""
     import rasterio
@@ -99,8 +101,8 @@ def write_chip(src, grid, chip, split: str, shapes: list, assets: gpd.GeoDataFra
     transform = window_transform(window, src.transform)
     bounds = grid.window_bounds(chip.col, chip.row, chip.size)
     footprint = box(*bounds)
-    nearby = [(shape, classes[str(assets.iloc[i][params.class_column])]) for i, shape in enumerate(shapes)
-              if shape.intersects(footprint)]
+    nearby = [(tree.geometries[i], classes[str(assets.iloc[i][params.class_column])])
+              for i in sorted(tree.query(footprint, predicate="intersects"))]
     mask = (rasterize(nearby, out_shape=(chip.size, chip.size), transform=transform, fill=0, dtype="uint8",
                       all_touched=True) if nearby else np.zeros((chip.size, chip.size), "uint8"))
     profile = src.profile | {"driver": "GTiff", "width": chip.size, "height": chip.size, "transform": transform,
