@@ -97,13 +97,15 @@ def windfarms(source: str | Path, *, layer: str = "polygons", type_name: str | N
 
 def read_vector_file(path: Path) -> gpd.GeoDataFrame:
     """Any vector file GDAL reads, as a GeoDataFrame (missing file -> a clear error)."""
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
     from ai4c.core.errors import InputNotFoundError, InvalidProductError
 
     if not path.exists():
         raise InputNotFoundError(f"vector file {path} does not exist")
     try:
         return gpd.read_file(path, engine="pyogrio")
-    except Exception as err:  # pyogrio raises its own DataSourceError/FieldError family
+    except (DataSourceError, DataLayerError, FieldError, GeometryError) as err:
         raise InvalidProductError(f"{path} is not a readable vector file: {err}".splitlines()[0]) from err
 
 
