@@ -150,23 +150,24 @@ class Sources:
                                         "put large files in a --data folder")
         clean = _SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
         stored = f"{hashlib.sha256(data).hexdigest()[:16]}-{clean}"
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
         target = self.upload_dir / stored
-        if not target.exists():
-            with atomic_path(target) as tmp:
+        if not target.exists():  # content-addressed: an existing file holds these bytes
+            with atomic_path(target) as tmp:  # (creates the folder)
                 tmp.write_bytes(data)
         return stored
 
     # ------------------------------------------------------------------ saved maps
     def save_map(self, doc: dict) -> str:
-        """Store a checked map document; its id is the hash of its content."""
+        """Store a checked map document; its id is the hash of its content, so a map saved again is
+        already there (and `ai4c sextant serve`, run without --overwrite, must not write it twice)."""
         from ai4c.core.io import write_text_atomic
         from ai4c.linked.viewer.mapdoc import check_map
 
         text = json.dumps(check_map(doc), sort_keys=True, indent=1)
         map_id = hashlib.sha256(text.encode()).hexdigest()[:16]
-        self.map_dir.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(self.map_dir / f"{map_id}.json", text)
+        target = self.map_dir / f"{map_id}.json"
+        if not target.exists():
+            write_text_atomic(target, text)  # (creates the folder)
         return map_id
 
     def load_map(self, map_id: str) -> dict:
