@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ai4c.core.errors import Ai4cError, BadInputError, InputNotFoundError, InvalidParameterError
+from ai4c.core.tiles import is_url
 
 LOCAL_ENDPOINT = "local"
 RASTER_SUFFIXES = (".tif", ".tiff", ".geotiff", ".cog")
@@ -69,7 +70,7 @@ class Sources:
             return endpoint
         if endpoint in self.endpoints:
             return endpoint
-        if self.any_endpoint and re.match(r"^https?://", endpoint):
+        if self.any_endpoint and is_url(endpoint):
             return endpoint
         allowed = ", ".join(self.endpoint_choices()) or "none"
         raise InvalidParameterError(f"endpoint {endpoint!r} is not served here; use one of: {allowed} "
@@ -77,7 +78,7 @@ class Sources:
 
     def check_url(self, url: str) -> str:
         """A raster URL (COG) the server may read: only when started with --any-endpoint."""
-        if self.any_endpoint and re.match(r"^https?://", url):
+        if self.any_endpoint and is_url(url):
             return url
         raise InvalidParameterError(f"{url}: this server reads no remote rasters; start `ai4c sextant serve` "
                                     "with --any-endpoint, or put the file in a --data folder")
