@@ -151,6 +151,22 @@ def test_maps_save_load_and_bad_documents(client):
     assert http.get("/api/maps/..%2F..%2Fx").status_code in (400, 404)
 
 
+def test_saving_again_works_without_overwrite(tmp_path):
+    # `ai4c sextant serve` runs inside overwriting(False) (no --overwrite): saving the same map or uploading
+    # the same bytes again finds the content-addressed file already there and must not fail
+    from ai4c.core.outputs import overwriting
+
+    sources = Sources(state_dir=tmp_path)
+    doc = {"title": "again", "layers": []}
+    with overwriting(False):
+        first, second = sources.save_map(doc), sources.save_map(doc)
+        uploads = [sources.save_upload("a.geojson", b'{"type": "FeatureCollection", "features": []}')
+                   for _ in range(2)]
+    assert first == second and uploads[0] == uploads[1]
+    assert sources.load_map(first)["title"] == "again"
+    assert [p.name for p in (tmp_path / "maps").iterdir()] == [f"{first}.json"]
+
+
 def test_store_serve_mounts_the_map(store):
     from ai4c.services.sparql import create_app as store_app
 

@@ -28,12 +28,13 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ai4c.core.errors import InputNotFoundError, InvalidParameterError
+    from ai4c.core.tiles import is_url
     from ai4c.linked.viewer.mapdoc import read_map
     from ai4c.services.sextant import serve
     from ai4c.services.sextant_sources import Sources, default_state_dir
 
     for url in args.endpoint:
-        if not url.startswith(("http://", "https://")):
+        if not is_url(url):
             raise InvalidParameterError(f"--endpoint {url!r}: give an http(s) URL of a SPARQL endpoint")
     for folder in args.data:
         if not folder.is_dir():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ai4c.core.errors import Ai4cError, BadInputError, InputNotFoundError, InvalidParameterError
+from ai4c.core.tiles import is_url
 
 LOCAL_ENDPOINT = "local"
 RASTER_SUFFIXES = (".tif", ".tiff", ".geotiff", ".cog")
@@ -69,7 +70,7 @@ class Sources:
             return endpoint
         if endpoint in self.endpoints:
             return endpoint
-        if self.any_endpoint and re.match(r"^https?://", endpoint):
+        if self.any_endpoint and is_url(endpoint):
             return endpoint
         allowed = ", ".join(self.endpoint_choices()) or "none"
         raise InvalidParameterError(f"endpoint {endpoint!r} is not served here; use one of: {allowed} "
@@ -77,7 +78,7 @@ class Sources:
 
     def check_url(self, url: str) -> str:
         """A raster URL (COG) the server may read: only when started with --any-endpoint."""
-        if self.any_endpoint and re.match(r"^https?://", url):
+        if self.any_endpoint and is_url(url):
             return url
         raise InvalidParameterError(f"{url}: this server reads no remote rasters; start `ai4c sextant serve` "
                                     "with --any-endpoint, or put the file in a --data folder")
@@ -150,23 +151,24 @@ class Sources:
                                         "put large files in a --data folder")
         clean = _SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
         stored = f"{hashlib.sha256(data).hexdigest()[:16]}-{clean}"
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
         target = self.upload_dir / stored
-        if not target.exists():
-            with atomic_path(target) as tmp:
+        if not target.exists():  # content-addressed: an existing file holds these bytes
+            with atomic_path(target) as tmp:  # (creates the folder)
                 tmp.write_bytes(data)
         return stored
 
     # ------------------------------------------------------------------ saved maps
     def save_map(self, doc: dict) -> str:
-        """Store a checked map document; its id is the hash of its content."""
+        """Store a checked map document; its id is the hash of its content, so a map saved again is
+        already there (and `ai4c sextant serve`, run without --overwrite, must not write it twice)."""
         from ai4c.core.io import write_text_atomic
         from ai4c.linked.viewer.mapdoc import check_map
 
         text = json.dumps(check_map(doc), sort_keys=True, indent=1)
         map_id = hashlib.sha256(text.encode()).hexdigest()[:16]
-        self.map_dir.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(self.map_dir / f"{map_id}.json", text)
+        target = self.map_dir / f"{map_id}.json"
+        if not target.exists():
+            write_text_atomic(target, text)  # (creates the folder)
         return map_id
 
     def load_map(self, map_id: str) -> dict:
