@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ai4c.cli.app import Command
+from ai4c.cli.store import query_arguments, query_text
 
 SELECTIONS = ("stats", "ask", "naive")
 
@@ -68,17 +69,13 @@ def _summarize(args: argparse.Namespace) -> int:
 
 def _query_args(parser: argparse.ArgumentParser) -> None:
     _federation_options(parser)
-    parser.add_argument("query", help="SPARQL query text, @FILE or a .rq file")
-    parser.add_argument("--format", default="json", choices=["json", "csv", "tsv", "xml"],
-                        help="result format (CONSTRUCT/DESCRIBE give N-Triples)")
+    query_arguments(parser)
     parser.add_argument("--explain", action="store_true", help="print the plan (sources per pattern, order, "
                                                               "estimated and actual cardinalities, requests)")
 
 
 def _query(args: argparse.Namespace) -> int:
     import httpx
-
-    from ai4c.cli.store import query_text
 
     with httpx.Client() as client:
         body, _, plan = _federation(args, client).query(query_text(args.query), args.format)

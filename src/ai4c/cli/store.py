@@ -61,11 +61,16 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_args(parser: argparse.ArgumentParser) -> None:
-    _store_option(parser)
+def query_arguments(parser: argparse.ArgumentParser) -> None:
+    """The query text and result format, shared by `store query` and `federation query` (one definition)."""
     parser.add_argument("query", help="SPARQL query text, @FILE or a .rq file")
     parser.add_argument("--format", default="json", choices=["json", "csv", "tsv", "xml"],
                         help="result format (CONSTRUCT/DESCRIBE give N-Triples)")
+
+
+def _query_args(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    query_arguments(parser)
     parser.add_argument("--timeout", type=float, default=None, help="cancel after this many seconds")
 
 

@@ -13,7 +13,6 @@ from ai4c.core.errors import BadInputError
 from ai4c.linked.federation import (
     EndpointSource,
     Federation,
-    FederationError,
     LocalSource,
     Source,
     SourceError,
@@ -118,11 +117,9 @@ def create_app(federation: Federation):
     async def answer(request: Request, query: str, fmt: str | None) -> Response:
         try:
             body, media, plan = await run_in_threadpool(federation.query, query, result_format(request, fmt))
-        except FederationError as err:
-            return JSONResponse({"error": str(err)}, status_code=400)
         except SourceError as err:
             return JSONResponse({"error": str(err)}, status_code=502)
-        except BadInputError as err:
+        except BadInputError as err:  # FederationError included
             return JSONResponse({"error": str(err)}, status_code=400)
         headers = {PARTIAL_HEADER: "true"} if plan.partial else {}
         return Response(body, media_type=media, headers=headers)
@@ -139,10 +136,10 @@ def create_app(federation: Federation):
     @app.post("/sparql")
     async def sparql_post(request: Request):
         kind = request.headers.get("content-type", "").split(";")[0].strip()
-        body = (await request.body()).decode()
+        body = await request.body()
         if kind == "application/sparql-query":
-            return await answer(request, body, request.query_params.get("format"))
-        form = _form(body.encode()) if kind == "application/x-www-form-urlencoded" else {}
+            return await answer(request, body.decode(), request.query_params.get("format"))
+        form = _form(body) if kind == "application/x-www-form-urlencoded" else {}
         if "query" in form:
             return await answer(request, form["query"], form.get("format"))
         if kind == "application/sparql-update" or "update" in form:

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from ai4c.linked.federation.sources import Source, SourceError
-from ai4c.linked.federation.summary import GEO, RDF_TYPE, parse_wkt
+from ai4c.linked.federation.summary import parse_wkt
 from ai4c.linked.federation.terms import authority, iri_value, is_iri, is_variable
+from ai4c.linked.geo.vocab import GEO, RDF_TYPE
 
 Pattern = tuple[str, str, str]
 _SPATIAL = re.compile(r"^(http://www\.opengis\.net/def/function/geosparql/(sf(?!Disjoint)|eh(?!Disjoint)|rcc8(?!dc))"

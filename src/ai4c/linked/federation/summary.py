@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ai4c.linked.federation.terms import iri_value, literal_parts
+from ai4c.linked.geo.vocab import CRS84, GEO, RDF_TYPE
 
-GEO = "http://www.opengis.net/ont/geosparql#"
 VOID = "http://rdfs.org/ns/void#"
 SEVOD = "http://rdf.iit.demokritos.gr/2013/sevod#"
 AI4C = "https://ai4c.eu/ns/federation#"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 _PREDICATES = ("SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) "
                "WHERE { ?s ?p ?o } GROUP BY ?p")

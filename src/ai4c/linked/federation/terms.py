@@ -6,7 +6,8 @@ import re
 
 from rdflib import BNode, Literal, URIRef, Variable
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from ai4c.linked.geo.vocab import XSD
+
 _AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)")
 
 
