@@ -17,6 +17,7 @@ from ai4c.core.io import atomic_path
 from ai4c.linked.interlink import ALGORITHMS, Interlinker, progressive_interlink
 from ai4c.linked.interlink.engine import check_relations
 from ai4c.linked.interlink.rdf import csv_rows, iris, ntriples
+from ai4c.pipelines.jedai_params import BATCH_SIZE, DEFAULT_ALGORITHM, SOURCE_BASE, TARGET_BASE
 from ai4c.products.geometries import (
     GeometryBatch,
     GeometryFile,
@@ -24,8 +25,6 @@ from ai4c.products.geometries import (
     split_wkt_literal,
     warn_counts,
 )
-
-DEFAULT_BASE = "http://ai4c.eu/resource/"
 
 
 @dataclass
@@ -36,14 +35,14 @@ class InterlinkParams:
     target: str
     output: Path | None = None
     relations: str = "all"
-    algorithm: str = "giant"
+    algorithm: str = DEFAULT_ALGORITHM
     id_field: str | None = None
     wkt_field: str | None = None
     separator: str | None = None
-    source_base: str = DEFAULT_BASE + "source/"
-    target_base: str = DEFAULT_BASE + "target/"
+    source_base: str = SOURCE_BASE
+    target_base: str = TARGET_BASE
     crs: str | None = None
-    batch_size: int = 50_000
+    batch_size: int = BATCH_SIZE
     budget: int | None = None
     recall: bool = False          # progressive mode: verify the rest too, to report recall over time
     cell_size: float | None = None
