@@ -8,9 +8,16 @@ import sys
 from pathlib import Path
 
 from ai4c.cli.app import Command
-
-INTERLINK_ALGORITHMS = ("giant", "radon", "static-grid", "plane-sweep", "pbsm", "rtree", "quadtree",
-                        "strtree")
+from ai4c.pipelines.jedai_params import (
+    BATCH_SIZE,
+    DEFAULT_ALGORITHM,
+    ER_BASE1,
+    ER_BASE2,
+    INTERLINK_ALGORITHMS,
+    SOURCE_BASE,
+    TARGET_BASE,
+    TUNE_BUDGET,
+)
 
 
 def _interlink_args(parser: argparse.ArgumentParser) -> None:
@@ -23,19 +30,19 @@ def _interlink_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--relations", default="all",
                         help="all, or a comma list of equals,intersects,touches,within,contains,covers,"
                              "coveredby,crosses,overlaps (disjoint is always counted, never linked)")
-    parser.add_argument("--algorithm", default="giant", choices=INTERLINK_ALGORITHMS,
+    parser.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=INTERLINK_ALGORITHMS,
                         help="filtering algorithm (every one gives identical links)")
     parser.add_argument("--id-field", default=None,
                         help="attribute holding feature ids (default: GeoJSON id / feature id / 'id' column)")
     parser.add_argument("--wkt-field", default=None, help="CSV column holding WKT (default: wkt/geometry/geom)")
     parser.add_argument("--separator", default=None, help="CSV separator (default: sniffed)")
-    parser.add_argument("--source-base", default="http://ai4c.eu/resource/source/",
+    parser.add_argument("--source-base", default=SOURCE_BASE,
                         help="IRI prefix of source ids in the N-Triples")
-    parser.add_argument("--target-base", default="http://ai4c.eu/resource/target/",
+    parser.add_argument("--target-base", default=TARGET_BASE,
                         help="IRI prefix of target ids in the N-Triples")
     parser.add_argument("--crs", default=None,
                         help="CRS to compare in (sides in other CRSs are reprojected); needed when they differ")
-    parser.add_argument("--batch-size", type=int, default=50_000,
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                         help="source features per streamed batch (memory is bounded by the batch)")
     parser.add_argument("--budget", type=int, default=None,
                         help="progressive mode: verify only the N most promising candidate pairs")
@@ -83,13 +90,13 @@ def _resolve_args(parser: argparse.ArgumentParser) -> None:
                         help="CSV of true id1,id2 pairs: precision/recall/F1 and PC/PQ per step")
     parser.add_argument("--tune", choices=("grid", "random"), default=None,
                         help="search every step's parameters for the best F1 on --ground-truth")
-    parser.add_argument("--budget", type=int, default=20, help="workflows evaluated by --tune")
+    parser.add_argument("--budget", type=int, default=TUNE_BUDGET, help="workflows evaluated by --tune")
     parser.add_argument("-o", "--output", type=Path, required=True, help="matches CSV (header id1,id2)")
     parser.add_argument("--ntriples", type=Path, default=None,
                         help="owl:sameAs N-Triples (default: the output's name with .nt)")
-    parser.add_argument("--base1", default="http://ai4c.eu/resource/er/source1/",
+    parser.add_argument("--base1", default=ER_BASE1,
                         help="IRI prefix of source-1 ids in the N-Triples")
-    parser.add_argument("--base2", default="http://ai4c.eu/resource/er/source2/",
+    parser.add_argument("--base2", default=ER_BASE2,
                         help="IRI prefix of source-2 ids in the N-Triples")
     parser.add_argument("--store", default=None, metavar="DIR|URL",
                         help="GeoSPARQL store folder or SPARQL endpoint URL that query sources run on")

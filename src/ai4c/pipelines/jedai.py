@@ -21,6 +21,7 @@ from ai4c.linked.er.evaluate import pair_scores
 from ai4c.linked.er.tune import tune
 from ai4c.linked.er.workflow import Result, default_workflow, run_workflow
 from ai4c.linked.interlink.rdf import iris
+from ai4c.pipelines.jedai_params import ER_BASE1, ER_BASE2, TUNE_BUDGET
 from ai4c.products.records import read_pairs, read_records
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
@@ -49,10 +50,10 @@ class ResolveParams:
     config: Path | None = None
     ground_truth: Path | None = None
     tune: str | None = None
-    budget: int = 20
+    budget: int = TUNE_BUDGET
     ntriples: Path | None = None
-    base1: str = "http://ai4c.eu/resource/er/source1/"
-    base2: str = "http://ai4c.eu/resource/er/source2/"
+    base1: str = ER_BASE1
+    base2: str = ER_BASE2
     store: Path | str | None = None   # a store folder or a SPARQL endpoint URL, for query sources
     history: Path | None = None
     name: str | None = None

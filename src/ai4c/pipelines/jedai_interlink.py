@@ -4,7 +4,7 @@ cluster), write N-Triples or CSV atomically, and return the run's figures."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from ai4c.core.io import atomic_path
 from ai4c.linked.interlink import ALGORITHMS, Interlinker, progressive_interlink
 from ai4c.linked.interlink.engine import check_relations
 from ai4c.linked.interlink.rdf import csv_rows, iris, ntriples
+from ai4c.pipelines.jedai_params import BATCH_SIZE, DEFAULT_ALGORITHM, SOURCE_BASE, TARGET_BASE
 from ai4c.products.geometries import (
     GeometryBatch,
     GeometryFile,
@@ -24,8 +25,6 @@ from ai4c.products.geometries import (
     split_wkt_literal,
     warn_counts,
 )
-
-DEFAULT_BASE = "http://ai4c.eu/resource/"
 
 
 @dataclass
@@ -36,14 +35,14 @@ class InterlinkParams:
     target: str
     output: Path | None = None
     relations: str = "all"
-    algorithm: str = "giant"
+    algorithm: str = DEFAULT_ALGORITHM
     id_field: str | None = None
     wkt_field: str | None = None
     separator: str | None = None
-    source_base: str = DEFAULT_BASE + "source/"
-    target_base: str = DEFAULT_BASE + "target/"
+    source_base: str = SOURCE_BASE
+    target_base: str = TARGET_BASE
     crs: str | None = None
-    batch_size: int = 50_000
+    batch_size: int = BATCH_SIZE
     budget: int | None = None
     recall: bool = False          # progressive mode: verify the rest too, to report recall over time
     cell_size: float | None = None
@@ -127,9 +126,10 @@ def _streamed(params: InterlinkParams, source: _Side, target: _Side, target_set:
         yield head
         yield from batches
 
+    project = _projector(source.current_crs(), to_crs)  # a file's CRS is known once its first batch is read
     with _Writer(params) as write:
         for batch in progress.track(source_batches(), "interlinking source batches"):
-            batch = _reproject(batch, source.current_crs(), to_crs)
+            batch = project(batch)
             links = linker.link_batch(batch.geoms)
             write(links, batch.ids, target_set.ids, iris(params.source_base, batch.ids), target_iris)
     return {**linker.stats.as_dict(), "mode": "streamed", "output": str(params.output)}
@@ -215,14 +215,24 @@ def _short(crs: str) -> str:
         return crs[:60]
 
 
-def _reproject(batch: GeometryBatch, from_crs: str | None, to_crs: str | None) -> GeometryBatch:
+def _projector(from_crs: str | None, to_crs: str | None) -> Callable[[GeometryBatch], GeometryBatch]:
+    """Reprojects batches between two CRSs (identity when they agree); CRSs parsed and transformer built once."""
     if to_crs is None or from_crs is None or _same_crs(from_crs, to_crs):
-        return batch
+        return lambda batch: batch
     from pyproj import Transformer
 
     transformer = Transformer.from_crs(from_crs, to_crs, always_xy=True)
-    geoms = shapely.transform(batch.geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-    return GeometryBatch(batch.ids, geoms)
+
+    def project(batch: GeometryBatch) -> GeometryBatch:
+        geoms = shapely.transform(batch.geoms,
+                                  lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        return GeometryBatch(batch.ids, geoms)
+
+    return project
+
+
+def _reproject(batch: GeometryBatch, from_crs: str | None, to_crs: str | None) -> GeometryBatch:
+    return _projector(from_crs, to_crs)(batch)
 
 
 def _distributed_client():

@@ -19,7 +19,7 @@ import shapely
 
 from ai4c.core import log
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
-from ai4c.products.records import sniff_separator
+from ai4c.products.records import file_separator
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -127,10 +127,7 @@ class GeometryFile:
     def _csv(self, size: int) -> Iterator[tuple]:
         csv.field_size_limit(sys.maxsize)
         with self.path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(65536)
-            handle.seek(0)
-            sep = self.separator or sniff_separator(sample)
-            reader = csv.reader(handle, delimiter=sep)
+            reader = csv.reader(handle, delimiter=file_separator(handle, self.separator))
             header = next(reader, None) or []
             self.fields = header
             wkt_col = self._column(header, self.wkt_field, WKT_COLUMNS, "WKT geometry", "--wkt-field")

@@ -8,6 +8,7 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import TextIO
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
 
@@ -38,9 +39,7 @@ def read_pairs(path: Path | str, separator: str | None = None) -> list[tuple[str
     if not path.is_file():
         raise InputNotFoundError(f"ground truth {path} does not exist")
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(65536)
-        handle.seek(0)
-        rows = list(csv.reader(handle, delimiter=separator or sniff_separator(sample)))
+        rows = list(csv.reader(handle, delimiter=file_separator(handle, separator)))
     pairs = [(r[0].strip(), r[1].strip()) for r in rows if len(r) >= 2]
     if not pairs:
         raise InvalidProductError(f"ground truth {path} has no two-column rows; give id1,id2 per line")
@@ -55,12 +54,19 @@ def sniff_separator(sample: str) -> str:
     return best if counts[best] else ","
 
 
+def file_separator(handle: TextIO, separator: str | None = None) -> str:
+    """`separator`, else the one sniffed from the first 64 KiB of the open text file (rewound after)."""
+    if separator:
+        return separator
+    sample = handle.read(65536)
+    handle.seek(0)
+    return sniff_separator(sample)
+
+
 def _csv(path: Path, id_column: str, separator: str | None):
     csv.field_size_limit(sys.maxsize)
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(65536)
-        handle.seek(0)
-        sep = separator or ("\t" if path.suffix.lower() == ".tsv" else sniff_separator(sample))
+        sep = separator or ("\t" if path.suffix.lower() == ".tsv" else file_separator(handle))
         reader = csv.DictReader(handle, delimiter=sep)
         if reader.fieldnames is None:
             return [], []

@@ -10,6 +10,7 @@ from tests.linked.jedai.geometry_sets import brute_force, mixed_geometries
 from ai4c.linked.interlink import ALGORITHMS, RELATIONS, interlink, progressive_interlink
 from ai4c.linked.interlink.engine import Interlinker
 from ai4c.linked.interlink.trees import hilbert_index
+from ai4c.pipelines.jedai_params import INTERLINK_ALGORITHMS
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +148,8 @@ def test_grid_filters_without_the_dense_table_give_the_same_pairs(monkeypatch):
         assert f.dense is None
         i2, j2 = f.candidates(a)
         assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == sorted(zip(i2.tolist(), j2.tolist(), strict=True))
+
+
+def test_cli_algorithm_choices_are_the_engine_algorithms():
+    # the CLI's light list (kept free of the engine's imports) must name exactly the implemented filters
+    assert INTERLINK_ALGORITHMS == tuple(ALGORITHMS)
