@@ -116,15 +116,16 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
+    pairs = {name: (ref, scene.secondary.swaths[name]) for name, ref in scene.reference.swaths.items()}
+    data = {name: (read_complex(ref).data, read_complex(sec).data) for name, (ref, sec) in pairs.items()}
     for _ in range(p.esd_iterations):
         phases, weights, dopplers = [], [], []
-        for name, ref in scene.reference.swaths.items():
-            sec = scene.secondary.swaths[name]
-            p, w, d = esd_measurements(ref, sec, read_complex(ref).data, read_complex(sec).data,
-                                       scene.offsets[name], _velocity(ref), scene.azimuth_shift)
-            phases += list(p)
-            weights += list(w)
-            dopplers += list(d)
+        for name, (ref, sec) in pairs.items():
+            phase, weight, doppler = esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
+                                                      scene.azimuth_shift)
+            phases += list(phase)
+            weights += list(weight)
+            dopplers += list(doppler)
         if not phases:
             ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
             break

@@ -47,14 +47,6 @@ class S1Scene:
                 "ipf": self.product.ipf_version, "orbit": self.orbit.source, "grid": self.grid}
 
 
-def _footprint(product: GrdProduct):
-    """Convex hull of the geolocation tie points (lon/lat)."""
-    import shapely
-
-    g = product.geolocation
-    return shapely.convex_hull(shapely.MultiPoint(np.column_stack([g.longitude, g.latitude])))
-
-
 def aoi_window(product: GrdProduct, aoi_text: str | None) -> tuple[int, int, int, int] | None:
     """Image window (l0, l1, p0, p1) an AoI needs, from the tie points, with a terrain margin; error when outside."""
     from scipy.interpolate import griddata
@@ -65,7 +57,7 @@ def aoi_window(product: GrdProduct, aoi_text: str | None) -> tuple[int, int, int
     if aoi is None:
         return None
     shape = aoi.to_crs(WGS84)
-    footprint = _footprint(product)
+    footprint = product.geolocation.hull()
     if not shape.intersects(footprint):
         w, s, e, n = shape.bounds
         raise AoIError(f"the AoI ({w:.3f},{s:.3f},{e:.3f},{n:.3f}) is outside the product footprint "
@@ -171,7 +163,7 @@ def processed_area(product: GrdProduct, aoi: str | None):
     """The footprint (lon/lat), cut by the AoI when one is given."""
     from ai4c.core.aoi import WGS84, parse_aoi
 
-    footprint = _footprint(product)
+    footprint = product.geolocation.hull()
     parsed = parse_aoi(aoi)
     return footprint if parsed is None else footprint.intersection(parsed.to_crs(WGS84))
 

@@ -104,8 +104,6 @@ AOI_MARGIN_DEG = 0.02  # ~2 km around the AoI: relief displacement and filter ha
 def bursts_for_aoi(product: SlcProduct, aoi: str, margin_deg: float = AOI_MARGIN_DEG) -> None:
     """Keep only the sub-swaths and bursts whose tie-point footprint meets the AoI (with a margin); an AoI
     outside every burst is an error."""
-    import shapely
-
     from ai4c.core.aoi import WGS84, parse_aoi
     from ai4c.core.errors import AoIError
 
@@ -116,8 +114,7 @@ def bursts_for_aoi(product: SlcProduct, aoi: str, margin_deg: float = AOI_MARGIN
         bursts = []
         for burst in swath.bursts:
             rows = (g.line >= burst.first_line - 1) & (g.line <= burst.first_line + burst.lines)
-            hull = shapely.convex_hull(shapely.MultiPoint(np.column_stack([g.longitude[rows], g.latitude[rows]])))
-            if hull.intersects(shape):
+            if g.hull(rows).intersects(shape):
                 bursts.append(burst)
         if bursts:
             swath.bursts = bursts

@@ -62,6 +62,14 @@ class GeolocationGrid:
     height: np.ndarray
     incidence_angle: np.ndarray
 
+    def hull(self, rows: np.ndarray | None = None):
+        """Convex hull (lon/lat shapely geometry) of the tie points, or of those the boolean mask `rows` selects:
+        the footprint of a product, a sub-swath or a burst."""
+        import shapely
+
+        lon, lat = (self.longitude, self.latitude) if rows is None else (self.longitude[rows], self.latitude[rows])
+        return shapely.convex_hull(shapely.MultiPoint(np.column_stack([lon, lat])))
+
 
 @dataclass
 class CoordinateConversion:

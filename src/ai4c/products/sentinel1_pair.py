@@ -65,9 +65,7 @@ def _footprint(product: SlcProduct):
 
     if len(product.footprint) >= 3:
         return shapely.Polygon(product.footprint)
-    points = np.concatenate([np.column_stack([s.geolocation.longitude, s.geolocation.latitude])
-                             for s in product.swaths.values()])
-    return shapely.convex_hull(shapely.MultiPoint(points))
+    return shapely.union_all([s.geolocation.hull() for s in product.swaths.values()]).convex_hull
 
 
 def check_pair(first: SlcProduct, second: SlcProduct, tolerance_s: float = TIME_TOLERANCE_S) -> RepeatInterval:
