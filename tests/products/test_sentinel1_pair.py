@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ai4c.core.errors import IncompatiblePairError
+from ai4c.core.log import collect_warnings
 from ai4c.products.sentinel1_pair import check_pair, relative_orbit, repeat_interval, track_of
 from ai4c.products.sentinel1_slc import open_slc
 from tests.conftest import shared
@@ -27,6 +28,13 @@ def test_relative_orbits_match_the_manifests():
     s1b = open_slc(shared(*S1B))
     assert relative_orbit("S1B", s1b.absolute_orbit) == s1b.relative_orbit == 168
     assert relative_orbit("S1A", 32518) == (32518 - 73) % 175 + 1 == 71
+
+
+def test_a_manifest_track_that_disagrees_wins_with_a_warning():
+    product = dataclasses.replace(open_slc(shared(*S1R, P2020)), relative_orbit=70)  # computed: 71
+    with collect_warnings() as warnings:
+        assert track_of(product) == 70
+    assert len(warnings) == 1 and "manifest relative orbit 70 differs from 71" in warnings[0]
 
 
 def test_the_972_day_pair_by_hand():

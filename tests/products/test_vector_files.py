@@ -9,6 +9,7 @@ import pytest
 from pyproj import Transformer
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.log import collect_warnings
 from ai4c.products.vector_files import read_vector_file
 
 KML = """<?xml version="1.0" encoding="UTF-8"?>
@@ -32,8 +33,10 @@ def test_csv_with_wkt_counts_bad_rows(tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text('name,wkt,when\na,POINT(23.7 37.9),2020-01-01\nb,"POLYGON((23 37,24 37,24 38,23 37))",2020-02-01\n'
                     "c,not wkt,2020-03-01\n")
-    table = read_vector_file(path)
+    with collect_warnings() as warnings:
+        table = read_vector_file(path)
     assert len(table) == 2 and table.skipped == 1
+    assert warnings == ["sites.csv: 1 features without a readable geometry skipped"]
     assert table.properties == [{"name": "a", "when": "2020-01-01"}, {"name": "b", "when": "2020-02-01"}]
     np.testing.assert_allclose(coords(table)[0], [23.7, 37.9])
     assert table.geometries[1].area == pytest.approx(0.5)

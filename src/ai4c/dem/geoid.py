@@ -10,15 +10,15 @@ of up to about +-100 m, typically 40-50 m in Europe).
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from pathlib import Path
 
 import numpy as np
 
+from ai4c.core.log import warn
+
 GRID_NAMES = ("us_nga_egm96_15.tif", "egm96_15.gtx")
 SYSTEM_FOLDERS = ("/usr/share/proj", "/usr/local/share/proj")
-LOG = logging.getLogger(__name__)
 _ROME = (12.5, 41.9)  # a point where EGM96 is about +48 m: proves a transformer really applies the grid
 
 
@@ -54,7 +54,7 @@ def _usable(name: str, make):
         transformer = make()
         _, _, z = transformer.transform(*_ROME, 0.0)
     except Exception as exc:  # noqa: BLE001 - pyproj raises ProjError or ValueError for a broken grid
-        LOG.warning("EGM96 grid %s skipped: %s", name, exc)
+        warn(f"EGM96 grid {name} skipped: {exc}")
         return None
     return transformer if np.isfinite(z) and abs(z) > 1e-6 else None
 

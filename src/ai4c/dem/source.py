@@ -5,6 +5,7 @@ window of it for geocoding."""
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -88,8 +89,9 @@ def tiles_vrt(tiles: list[Path]) -> Path:
            f"<VRTRasterBand dataType='Int16' band='1'><NoDataValue>-32768</NoDataValue>{sources}</VRTRasterBand></VRTDataset>")
     digest = hashlib.sha1(xml.encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"ai4c-dem-{digest}.vrt"
-    if not path.exists():
-        tmp = path.with_suffix(f".{digest}.tmp")
-        tmp.write_text(xml)
-        tmp.replace(path)
+    if not path.exists():  # a unique scratch name: processes building the same mosaic at once never clash
+        handle, scratch = tempfile.mkstemp(prefix=path.name, suffix=".partial", dir=path.parent)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(xml)
+        os.replace(scratch, path)
     return path

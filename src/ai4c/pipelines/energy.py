@@ -7,7 +7,6 @@ and `output=None` writes nothing.
 from __future__ import annotations
 
 import json
-import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from ai4c.core.errors import InvalidParameterError
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.core.vectorio import write_vector
 from ai4c.pipelines.energy_parameters import EMODNET_WFS  # noqa: F401  (the default source, re-exported)
-
-log = logging.getLogger(__name__)
 
 EMODNET_LAYERS = {"polygons": "emodnet:windfarmspoly", "points": "emodnet:windfarms"}
 ENERGY_BASE_IRI = "http://ai4c.eu/energy/"

@@ -4,15 +4,14 @@ footprints. Each broken rule is an `IncompatiblePairError` naming the rule and b
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from ai4c.core.errors import IncompatiblePairError, InvalidProductError
+from ai4c.core.log import warn
 from ai4c.products.sentinel1_slc import SlcProduct
 
-LOG = logging.getLogger(__name__)
 ORBITS_PER_CYCLE = 175  # 12-day repeat cycle of each platform
 REPEAT_DAYS = 6  # S1A/S1B (and S1A/S1C) constellation repeat
 RELATIVE_ORBIT_OFFSET = {"S1A": 73, "S1B": 27, "S1C": 172, "S1D": 42}  # ESA MPC / MintPy / ASF values
@@ -32,8 +31,8 @@ def track_of(product: SlcProduct) -> int:
     (the manifest wins when they differ, with a warning: platforms may change phasing)."""
     computed = relative_orbit(product.mission, product.absolute_orbit)
     if product.relative_orbit is not None and product.relative_orbit != computed:
-        LOG.warning("%s: manifest relative orbit %d differs from %d computed from absolute orbit %d; using "
-                    "the manifest's", product.name, product.relative_orbit, computed, product.absolute_orbit)
+        warn(f"{product.name}: manifest relative orbit {product.relative_orbit} differs from {computed} computed "
+             f"from absolute orbit {product.absolute_orbit}; using the manifest's")
         return product.relative_orbit
     return computed
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import numpy as np
 import shapely
 
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
-
-log = logging.getLogger(__name__)
+from ai4c.core.log import warn
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".gml": "GML", ".xml": "GML",
            ".csv": "CSV"}
@@ -102,7 +100,7 @@ def _read_layer(path: Path, fmt: str, layer: str, crs: str | None) -> VectorTabl
     source = crs or meta.get("crs") or "OGC:CRS84"
     geoms = _to_lonlat(geoms, source)
     if bad.any():
-        log.warning("%s: %d features without a readable geometry skipped", path.name, int(bad.sum()))
+        warn(f"{path.name}: {int(bad.sum())} features without a readable geometry skipped")
     return VectorTable(geoms, rows, int(bad.sum()), source)
 
 

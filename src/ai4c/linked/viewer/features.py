@@ -4,7 +4,6 @@ values, labels and tooltips from ?label/?tooltip, the other variables as attribu
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ import numpy as np
 import shapely
 
 from ai4c.core.errors import InvalidParameterError
+from ai4c.core.log import warn
 from ai4c.linked.geo.geometry import (
     CRS84,
     WKT_LITERAL,
@@ -24,8 +24,6 @@ from ai4c.linked.geo.geometry import (
     swaps_axes,
     transform_geom,
 )
-
-log = logging.getLogger(__name__)
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DATE, DATETIME = XSD + "date", XSD + "dateTime"
@@ -143,7 +141,7 @@ def from_sparql_json(results: dict) -> tuple[FeatureTable | None, dict]:
         t0 = t1 = [float("nan")] * len(keep)
     geoms = parsed[keep]
     if skipped:
-        log.warning("%d result rows without a readable ?%s geometry skipped", skipped, geom_var)
+        warn(f"{skipped} result rows without a readable ?{geom_var} geometry skipped")
     table = FeatureTable(geoms, rows, np.array(t0, dtype="float64"),
                          np.array(t1, dtype="float64"), skipped)
     return table, info
