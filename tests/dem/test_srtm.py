@@ -23,18 +23,24 @@ def _write_tile(folder, name: str, value_fn) -> None:
         archive.writestr(f"{name}.hgt", data.tobytes())
 
 
+def _serve(root):
+    """Serve `root` on 127.0.0.1: yields the SRTM URL template, stops when resumed."""
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/{{tile}}.hgt.zip"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture
 def server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     _write_tile(root, "N41E012", lambda la, lo: 1000 * lo + 100 * la)  # a tilted plane
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/{{tile}}.hgt.zip"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serve(root)
 
 
 def test_tile_names():
@@ -58,16 +64,38 @@ def test_unreachable_server(tmp_path):
         fetch_tiles((12.2, 41.5, 12.3, 41.6), "http://127.0.0.1:9/{tile}.hgt.zip", tmp_path)
 
 
-def test_pipeline_with_srtm3(server, tmp_path, monkeypatch):
+def test_pipeline_with_srtm3(tmp_path, monkeypatch):
+    """The fetched tile really drives the run: its sea half (height 0, west of 12.495 E, mid-scene) is removed by
+    --landseamask Sea and its land half (500 m) kept, the boundary where the served tile puts it."""
     import json
+
+    import rasterio
+    from pyproj import Transformer
 
     from ai4c.pipelines.s1_grd import run
     from ai4c.simulate.s1.grd import simulate_grd
 
-    monkeypatch.setenv("AI4C_SRTM3_URL", server)
+    root = tmp_path / "www"
+    root.mkdir()
+    _write_tile(root, "N41E012", lambda la, lo: np.where(lo > 0.495, 500, 0) + 0 * la)
+    url = _serve(root)
+    monkeypatch.setenv("AI4C_SRTM3_URL", next(url))
     monkeypatch.setenv("AI4C_DEM_CACHE", str(tmp_path / "cache"))
     sim = simulate_grd(tmp_path, size=(128, 128), centre=(41.5, 12.5), terrain="flat")
     out = run(sim.path, tmp_path / "o.tif", dem="srtm3", speckle="None", landseamask="Sea")
+    unmasked = run(sim.path, tmp_path / "all.tif", dem="srtm3", speckle="None", landseamask="None")
+    next(url, None)
     item = json.loads((tmp_path / "o.tif.stac.json").read_text())
     assert not any("no DEM" in w for w in item["properties"]["ai4c:warnings"])
-    assert (tmp_path / "cache" / "N41E012.hgt.zip").exists() and out.exists()
+    assert (tmp_path / "cache" / "N41E012.hgt.zip").exists()
+    with rasterio.open(unmasked) as src:
+        imaged = np.isfinite(src.read(1))
+    with rasterio.open(out) as src:
+        data = src.read(1)
+        rows, cols = np.mgrid[0:src.height, 0:src.width]
+        x, y = rasterio.transform.xy(src.transform, rows.ravel(), cols.ravel())
+        lon, _ = Transformer.from_crs(src.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    lon = np.asarray(lon).reshape(data.shape)
+    west, east = (lon < 12.495 - 0.0015) & imaged, (lon > 12.495 + 0.0015) & imaged  # inside the imaged swath
+    assert west.sum() > 1000 and east.sum() > 1000
+    assert np.isnan(data[west]).all() and np.isfinite(data[east]).all()
