@@ -66,3 +66,9 @@ def check_positive(name: str, value: float) -> float:
     if not number > 0 or number == float("inf"):
         raise InvalidParameterError(f"{name}={value!r} must be a number > 0")
     return number
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (libraries' messages can run over many lines), else its type."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -19,11 +19,11 @@ import shapely
 
 from ai4c.core import log
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.products.rdf_syntax import RDF_SUFFIXES, rdf_format
 from ai4c.products.records import file_separator
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-RDF_SUFFIXES = (".nt", ".ttl", ".n3", ".nq", ".rdf", ".owl", ".xml", ".trig")
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape")
 _CRS_IN_LITERAL = re.compile(r"^\s*<([^>]+)>\s*(.*)$", re.S)
 
@@ -164,7 +164,7 @@ class GeometryFile:
         wkt_of: dict[str, str] = {}
         geometry_of: dict[str, str] = {}
         try:
-            for quad in ox.parse(path=str(self.path), format=_rdf_format(self.path)):
+            for quad in ox.parse(path=str(self.path), format=rdf_format(self.path)):
                 predicate = quad.predicate.value
                 if predicate.endswith("#asWKT") and isinstance(quad.object, ox.Literal):
                     wkt_of[quad.subject.value] = quad.object.value
@@ -214,12 +214,3 @@ def warn_counts(name: str, skipped: int, repaired: int) -> None:
         log.warn(f"{name}: {skipped} features without a usable geometry skipped")
     if repaired:
         log.warn(f"{name}: {repaired} invalid geometries repaired (make_valid)")
-
-
-def _rdf_format(path: Path):
-    import pyoxigraph as ox
-
-    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
-    if fmt is None:
-        raise InvalidProductError(f"{path}: unknown RDF extension {path.suffix!r}")
-    return fmt

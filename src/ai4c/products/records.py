@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ai4c.core.errors import InputNotFoundError, InvalidProductError
-
-RDF_SUFFIXES = (".nt", ".ttl", ".n3", ".nq", ".rdf", ".owl", ".xml", ".trig", ".jsonld")
+from ai4c.products.rdf_syntax import RDF_SUFFIXES, rdf_format
 
 
 def read_records(path: Path | str, *, id_column: str = "id", separator: str | None = None
@@ -113,7 +112,7 @@ def _flat(value) -> str:
 def _rdf(path: Path):
     import pyoxigraph as ox
 
-    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+    fmt = rdf_format(path)
     records: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     try:
         for quad in ox.parse(path=str(path), format=fmt):

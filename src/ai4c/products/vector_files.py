@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, first_line
 from ai4c.core.log import warn
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".gml": "GML", ".xml": "GML",
@@ -56,7 +56,7 @@ def read_vector_file(path: Path | str, crs: str | None = None) -> VectorTable:
     try:
         layers = _layer_names(path, fmt)
     except (DataSourceError, DataLayerError, OSError) as err:
-        raise InvalidProductError(f"{path.name}: not a readable {fmt} file ({_first_line(err)})") from err
+        raise InvalidProductError(f"{path.name}: not a readable {fmt} file ({first_line(err)})") from err
     tables = [_read_layer(path, fmt, layer, crs) for layer in layers]
     if not tables:
         raise InvalidProductError(f"{path.name}: the {fmt} file holds no layer")
@@ -87,7 +87,7 @@ def _read_layer(path: Path, fmt: str, layer: str, crs: str | None) -> VectorTabl
     try:
         meta, _, wkb, columns = pyogrio.raw.read(path, layer=layer, **_OPEN_OPTIONS.get(fmt, {}))
     except (DataSourceError, DataLayerError, FieldError, OSError) as err:
-        raise InvalidProductError(f"{path.name}: not a readable {fmt} file ({_first_line(err)})") from err
+        raise InvalidProductError(f"{path.name}: not a readable {fmt} file ({first_line(err)})") from err
     if wkb is None:
         raise InvalidProductError(f"{path.name}: layer {layer!r} has no geometry column "
                                   "(CSV files need a WKT column named wkt/geometry or lon/lat columns)")
@@ -133,8 +133,3 @@ def _plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
