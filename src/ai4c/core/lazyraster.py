@@ -15,7 +15,7 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
-from ai4c.core.errors import InvalidProductError
+from ai4c.core.errors import InvalidProductError, first_line
 
 _local = threading.local()
 
@@ -54,7 +54,7 @@ class WindowedBand:
         try:
             return thread_dataset(self.path).read(self.band, window=Window(cols[0], rows[0], width, height))
         except Exception as exc:  # rasterio/GDAL decoding errors: truncated or corrupt file
-            raise InvalidProductError(f"cannot decode {self.path} ({str(exc).splitlines()[0]}); the file is "
+            raise InvalidProductError(f"cannot decode {self.path} ({first_line(exc)}); the file is "
                                       "damaged, download the product again") from exc
 
 
@@ -68,7 +68,7 @@ def raster_info(path: str) -> tuple[CRS | None, Affine, int, int, int, str, floa
             return (crs, ds.transform, ds.width, ds.height, ds.count, ds.dtypes[0], ds.nodata,
                     tuple(ds.block_shapes[0]))
     except rasterio.errors.RasterioIOError as exc:
-        raise InvalidProductError(f"cannot open raster {path} ({str(exc).splitlines()[0]}); the file is missing "
+        raise InvalidProductError(f"cannot open raster {path} ({first_line(exc)}); the file is missing "
                                   "or damaged") from exc
 
 

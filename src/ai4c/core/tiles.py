@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, first_line
 
 TILE_SIZE = 256
 WEB_MERCATOR = "EPSG:3857"
@@ -85,7 +85,7 @@ def _open(path: Path | str) -> Iterator:
         try:
             dataset = rasterio.open(str(path))
         except RasterioIOError as err:
-            raise InvalidProductError(f"{_name(path)}: not a readable raster ({str(err).splitlines()[0]})") from err
+            raise InvalidProductError(f"{_name(path)}: not a readable raster ({first_line(err)})") from err
         with dataset:
             yield dataset
 

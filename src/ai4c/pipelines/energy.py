@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from ai4c.core.aoi import AoI
-from ai4c.core.errors import InvalidParameterError
+from ai4c.core.errors import InvalidParameterError, first_line
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.core.vectorio import write_vector
 from ai4c.pipelines.energy_parameters import EMODNET_WFS  # noqa: F401  (the default source, re-exported)
@@ -103,7 +103,7 @@ def read_vector_file(path: Path) -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path, engine="pyogrio")
     except (DataSourceError, DataLayerError, FieldError, GeometryError) as err:
-        raise InvalidProductError(f"{path} is not a readable vector file: {err}".splitlines()[0]) from err
+        raise InvalidProductError(f"{path} is not a readable vector file: {first_line(err)}") from err
 
 
 @dataclass(frozen=True)

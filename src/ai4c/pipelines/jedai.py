@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ai4c.core import log
-from ai4c.core.errors import BadInputError, InvalidParameterError, InvalidProductError
+from ai4c.core.errors import BadInputError, InvalidParameterError, InvalidProductError, first_line
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.linked.er.data import Entities, Task, truth_from_ids
 from ai4c.linked.er.evaluate import pair_scores
@@ -173,7 +173,7 @@ def _config(path: Path) -> dict:
     try:
         config = yaml.safe_load(Path(path).read_text())
     except yaml.YAMLError as exc:
-        raise BadInputError(f"{path} is not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
+        raise BadInputError(f"{path} is not valid YAML/JSON ({first_line(exc)})") from None
     if not isinstance(config, dict):
         raise BadInputError(f"{path} must map workflow steps to components (see `ai4c jedai components`)")
     return config

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError, first_line
 
 # canonical name -> names found in the files, per dataset
 VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -47,7 +47,7 @@ def _open(paths: Sequence[Path | str]) -> xr.Dataset:
     try:
         parts = [xr.open_dataset(p, engine="h5netcdf", chunks={}) for p in files]
     except (OSError, ValueError) as exc:
-        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({exc})".splitlines()[0]) from exc
+        raise InvalidProductError(f"{files[0]} is not a readable NetCDF file ({first_line(exc)})") from exc
     parts = [normalise_axes(p) for p in parts]
     if len(parts) == 1 or "time" not in parts[0].dims:
         return parts[0]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidProductError, first_line
 from ai4c.products.cams import normalise_axes
 
 # canonical name -> names met in NetCDF and GRIB deliveries
@@ -56,7 +56,7 @@ def _open_one(path: Path) -> xr.Dataset:
     try:
         ds = xr.open_dataset(path, engine=engine, **kwargs)  # lazily indexed, not yet dask
     except (OSError, ValueError, TypeError) as err:
-        raise InvalidProductError(f"{path} cannot be read as ERA5 {engine} data: {err}".splitlines()[0]) from err
+        raise InvalidProductError(f"{path} cannot be read as ERA5 {engine} data: {first_line(err)}") from err
     ds = ds.chunk(dask_chunks(ds))
     if engine == "cfgrib":  # analysis fields: valid_time equals time (step 0)
         ds = ds.drop_vars([c for c in ("valid_time", "step", "surface", "heightAboveGround") if c in ds.coords])

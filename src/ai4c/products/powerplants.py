@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidProductError, first_line
 from ai4c.core.log import warn
 from ai4c.energy import vocabulary
 
@@ -47,7 +47,7 @@ def read_csv_text(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, sep=sniff_delimiter(path), dtype=str, keep_default_na=False,
                            encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InvalidProductError(f"{path} is not a readable CSV file: {err}".splitlines()[0]) from err
+        raise InvalidProductError(f"{path} is not a readable CSV file: {first_line(err)}") from err
 
 
 def read_datapackage(folder: Path) -> dict | None:

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ai4c.core.errors import DependencyMissingError
+from ai4c.core.errors import DependencyMissingError, first_line
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
@@ -38,7 +38,7 @@ def chromium(width: int = 1200, height: int = 800) -> Iterator:
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
     except Exception as err:  # any start failure means: no usable browser here
         shutil.rmtree(profile, ignore_errors=True)
-        raise DependencyMissingError(f"headless chromium could not start: {str(err).splitlines()[0]}") from err
+        raise DependencyMissingError(f"headless chromium could not start: {first_line(err)}") from err
     try:
         driver.set_script_timeout(600)
         yield driver
