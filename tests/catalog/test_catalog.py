@@ -134,5 +134,10 @@ def test_cli_exit_codes(tmp_path, run_cli):
     code, _, err = run_cli("co-max", "--aoi", "POLYGON((0 0, 1", "--start", "2020-03-01", "--end", "2020-03-02",
                            "--catalog", str(tmp_path / "none.sqlite"))
     assert code == 2 and "invalid WKT" in err
+    code, _, err = run_cli("co-max", "--aoi", "POLYGON((0 0, 1 0, 1 1, 0 0))", "--start", "2020-03-01",
+                           "--end", "2020-03-02", "--qa", "1.5", "--catalog", str(tmp_path / "none.sqlite"))
+    assert code == 2 and "qa=1.5 must be between 0 and 1" in err
+    code, _, err = run_cli("serve", "co-max", "--rest-port", "-1")
+    assert code == 2 and "rest_port=-1 must be >= 0" in err
     code, _, err = run_cli("download", "nope", "--output", str(tmp_path), "--catalog", str(tmp_path / "none.sqlite"))
     assert code == 2 and "does not exist" in err

@@ -8,27 +8,26 @@ import json
 from ai4c.cli.app import Command
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", default="local", help="catalogue provider of the data broker")
-    parser.add_argument("--catalog", default=None, help="local catalogue file (provider local)")
-    parser.add_argument("--endpoint", default=None, help="override the provider's endpoint URL")
-    parser.add_argument("--qa", type=float, default=0.5, help="keep pixels with qa_value above this (default 0.5)")
-
-
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    from ai4c.core.params import add_arguments
+    from ai4c.pipelines.comax_params import CoMaxParameters
+
     parser.add_argument("--aoi", required=True, help="WKT polygon in lon/lat")
-    parser.add_argument("--start", required=True)
-    parser.add_argument("--end", required=True)
-    _common(parser)
+    parser.add_argument("--start", required=True, help="period start, ISO 8601")
+    parser.add_argument("--end", required=True, help="period end, ISO 8601")
+    add_arguments(parser, CoMaxParameters)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ai4c.core.errors import InputNotFoundError
+    from ai4c.core.params import from_namespace
     from ai4c.pipelines.comax import co_max
+    from ai4c.pipelines.comax_params import CoMaxParameters
     from ai4c.services.comax.rest import make_request
 
-    found = co_max(make_request(args.aoi, args.start, args.end, args.provider), qa_threshold=args.qa,
-                   catalog=args.catalog, endpoint=args.endpoint)
+    p = from_namespace(CoMaxParameters, args)
+    found = co_max(make_request(args.aoi, args.start, args.end, p.provider), qa_threshold=p.qa,
+                   catalog=p.catalog, endpoint=p.endpoint)
     if found is None:
         raise InputNotFoundError("no valid CO pixel in the AoI and period")
     print(json.dumps(found.__dict__))
@@ -36,18 +35,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--rest_port", "--rest-port", type=int, default=8000, help="REST port (0 = no REST)")
-    parser.add_argument("--grpc_port", "--grpc-port", type=int, default=8061, help="gRPC port (0 = no gRPC)")
-    _common(parser)
+    from ai4c.core.params import add_arguments
+    from ai4c.pipelines.comax_params import CoMaxServeParameters
+
+    add_arguments(parser, CoMaxServeParameters)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ai4c.core.params import from_namespace
+    from ai4c.pipelines.comax_params import CoMaxServeParameters
     from ai4c.services.comax.grpc_server import create_server
     from ai4c.services.comax.rest import create_app
 
+    args = from_namespace(CoMaxServeParameters, args)
     overrides = {"catalog": args.catalog, "endpoint": args.endpoint}
     server = None
     if args.grpc_port:

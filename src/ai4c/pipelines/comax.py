@@ -15,6 +15,7 @@ from ai4c.atmosphere.co import ColumnMax, larger, swath_max
 from ai4c.catalog.model import Product, SearchQuery
 from ai4c.catalog.search import search
 from ai4c.catalog.storage import fetch_to, s3_client
+from ai4c.pipelines.comax_params import QA_THRESHOLD
 
 CO_VARIABLE = "carbonmonoxide_total_column"
 
@@ -39,7 +40,7 @@ def broker(request: BrokerRequest, **provider_overrides: object) -> Iterator[Pro
     yield from search(query, request.provider, **provider_overrides)
 
 
-def analyze_product(product: Product, aoi: BaseGeometry | None, *, qa_threshold: float = 0.5,
+def analyze_product(product: Product, aoi: BaseGeometry | None, *, qa_threshold: float = QA_THRESHOLD,
                     variable: str = CO_VARIABLE, s3: object | None = None) -> ColumnMax | None:
     """Read one product (local path or s3://) and return its CO maximum inside the AoI."""
     from ai4c.products.sentinel5p import read_swath
@@ -58,7 +59,7 @@ def analyze_product(product: Product, aoi: BaseGeometry | None, *, qa_threshold:
                      product.id)
 
 
-def co_max(request: BrokerRequest, *, qa_threshold: float = 0.5, **provider_overrides: object) -> ColumnMax | None:
+def co_max(request: BrokerRequest, *, qa_threshold: float = QA_THRESHOLD, **provider_overrides: object) -> ColumnMax | None:
     """The maximum CO column over every product the broker yields (None when nothing valid is found)."""
     best: ColumnMax | None = None
     s3 = None

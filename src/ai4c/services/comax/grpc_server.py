@@ -10,10 +10,11 @@ from typing import Any
 import grpc
 
 from ai4c.core.errors import Ai4cError, BadInputError
+from ai4c.pipelines.comax_params import QA_THRESHOLD, CoMaxParameters, CoMaxServeParameters
 from ai4c.services.comax import model_pb2, model_pb2_grpc
 from ai4c.services.comax.rest import make_request
 
-DEFAULT_PORT = 8061
+DEFAULT_PORT = CoMaxServeParameters.grpc_port
 
 
 def _abort(context: Any, exc: Ai4cError) -> None:
@@ -95,8 +96,8 @@ class COMaxAnalyzer(model_pb2_grpc.COMaxAnalyzerServicer):
         return _result(found)
 
 
-def create_server(port: int = DEFAULT_PORT, *, host: str = "0.0.0.0", provider: str = "local",
-                  qa_threshold: float = 0.5, **overrides: Any) -> tuple[grpc.Server, int]:
+def create_server(port: int = DEFAULT_PORT, *, host: str = "0.0.0.0", provider: str = CoMaxParameters.provider,
+                  qa_threshold: float = QA_THRESHOLD, **overrides: Any) -> tuple[grpc.Server, int]:
     """A started-ready gRPC server hosting both services; returns (server, bound port)."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     model_pb2_grpc.add_DataBrokerServicer_to_server(DataBroker(provider, overrides), server)

@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from ai4c import __version__
 from ai4c.core.errors import Ai4cError, BadInputError
+from ai4c.pipelines.comax_params import QA_THRESHOLD, CoMaxParameters
 
 
-def create_app(provider: str = "local", qa_threshold: float = 0.5, **provider_overrides: Any) -> FastAPI:
+def create_app(provider: str = CoMaxParameters.provider, qa_threshold: float = QA_THRESHOLD, **provider_overrides: Any) -> FastAPI:
     """The FastAPI app; `provider_overrides` (catalog, endpoint, ...) configure the broker's provider."""
     app = FastAPI(title="ai4c CO-max analyzer", version=__version__,
                   description="Maximum Sentinel-5P CO total column over an AoI and a period.")
