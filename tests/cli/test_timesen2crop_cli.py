@@ -23,3 +23,13 @@ def test_prepare_bad_tile_exit_2(run_cli, tmp_path):
                            "--test-tiles", "32TNT")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "33UVP" in err
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_prepare_step_out_of_range_exit_2(run_cli, tmp_path):
+    code, _, err = run_cli("timesen2crop", "prepare", "--root", tmp_path, "--output_dir", tmp_path / "out",
+                           "--step", "90")
+    assert code == 2 and "step=90 days must be in 1..60" in err
+    code, _, err = run_cli("timesen2crop", "prepare", "--root", tmp_path, "--output_dir", tmp_path / "out",
+                           "--max-per-class", "0")
+    assert code == 2 and "max_per_class=0 must be >= 1" in err
+    assert not (tmp_path / "out").exists()

@@ -191,3 +191,14 @@ def at_least(minimum: float) -> Callable[[str, Any], Any]:
         return value
 
     return check
+
+
+def within(low: float, high: float, unit: str = "") -> Callable[[str, Any], Any]:
+    """A rule: low <= value <= high (`unit` named in the message)."""
+
+    def check(name: str, value: Any) -> Any:
+        if not low <= value <= high:
+            raise InvalidParameterError(f"{name}={value}{' ' + unit if unit else ''} must be in {low}..{high}")
+        return value
+
+    return check
