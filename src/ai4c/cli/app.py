@@ -70,7 +70,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
 def run_guarded(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
     """Run a command body; map ai4c errors to their exit status with one line on stderr."""
     from ai4c.core import log, progress
-    from ai4c.core.errors import Ai4cError
+    from ai4c.core.errors import Ai4cError, first_line
 
     debug = bool(getattr(args, "debug", False))
     quiet = bool(getattr(args, "quiet", False))
@@ -93,8 +93,7 @@ def run_guarded(func: Callable[[argparse.Namespace], int | None], args: argparse
     except Exception as exc:  # an internal failure: one line unless --debug
         if debug:
             traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"internal error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)",
+        print(f"internal error: {type(exc).__name__}: {first_line(exc)} (rerun with --debug for the traceback)",
               file=sys.stderr)
         return 1
 
