@@ -33,6 +33,7 @@ def options(args: argparse.Namespace, pretrain: bool):
         lr=args.lr if args.lr is not None else defaults[2], model_format=args.model_format,
         model_file=args.model_file, device=args.device, seed=args.seed, partial_labels=args.partial_labels,
         width=args.width, depth=parse_depth(args.depth), patience=args.patience, lr_schedule=args.lr_schedule,
+        encoder_lr=args.encoder_lr, freeze_encoder=args.freeze_encoder,
         val_fraction=args.val_fraction,
         overlap=args.overlap, probabilities=args.probabilities, block=args.block)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,8 @@ class Options:
     depth: tuple[int, int, int, int] = (3, 4, 6, 3)
     patience: int = 5
     lr_schedule: str = "cosine"
+    encoder_lr: float | None = None
+    freeze_encoder: bool = False
     val_fraction: float = 0.2
     overlap: int | None = None
     probabilities: bool = False
@@ -65,8 +67,11 @@ class Options:
             raise InvalidParameterError(f"-b {self.batch_size} must be 2-64")
         if not 1 <= self.epochs <= 99:
             raise InvalidParameterError(f"-epochs {self.epochs} must be 1-99")
-        if not self.lr > 0:
-            raise InvalidParameterError(f"-lr {self.lr} must be > 0")
+        for flag, lr in (("-lr", self.lr), ("-encoder_lr", self.encoder_lr)):
+            if lr is not None and not 0 < lr < float("inf"):
+                raise InvalidParameterError(f"{flag} {lr} must be > 0")
+        if self.freeze_encoder and str(self.pretrained).strip().lower() in ("false", "0", "no"):
+            warn("-freeze_encoder True without -pretrained keeps a random encoder: only the decoder learns")
         if self.width < 4 or self.width % 4:
             raise InvalidParameterError(f"-width {self.width} must be a multiple of 4 (64 = ResNet-50)")
         if self.overlap is not None and not 0 <= self.overlap < self.patch_size:
@@ -137,7 +142,7 @@ def train_action(o: Options, data_dir: Path | None = None) -> dict:
     model, backbone = build_model(o, manifest)
     settings = TrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, criterion=o.criterion,
                              data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device,
-                             schedule=o.lr_schedule)
+                             schedule=o.lr_schedule, encoder_lr=o.encoder_lr, freeze_encoder=o.freeze_encoder)
     t0 = time.perf_counter()
     result = train(model, x, lut[y], xv, lut[yv], settings, on_epoch=_log_epoch)
     model_io.save_model(model, model_path, o.model_format, {"bands": o.bands, "trained": result["best"]})
@@ -147,7 +152,8 @@ def train_action(o: Options, data_dir: Path | None = None) -> dict:
               "best_epoch": result["best"].get("epoch"), "validation": result["best"],
               "confusion_matrix": result["confusion_matrix"], "history": result["history"],
               "device": result["device"], "seconds": time.perf_counter() - t0,
-              "encoder": {"width": o.width, "blocks": list(o.depth)}}
+              "encoder": {"width": o.width, "blocks": list(o.depth), "lr": o.encoder_lr or o.lr,
+                          "frozen": o.freeze_encoder}}
     plot_confusion(np.array(result["confusion_matrix"]), o.class_values, o.output_dir / "confusion_matrix.png",
                    f"validation mIoU {result['best']['miou']:.3f}")
     write_text_atomic(o.output_dir / METRICS, json.dumps(report, indent=1))
@@ -248,7 +254,7 @@ def pretrain_action(o: Options, ssl_crop: int | None = None) -> dict:
                                   {"method": "MoCo v2", "patches": len(patches)})
     report = {"backbone": str(path), "method": "MoCo v2", "patches": len(patches), "bands": o.bands,
               "history": history, "seconds": time.perf_counter() - t0,
-              "settings": settings.__dict__, "encoder": {"width": o.width, "blocks": list(o.depth)}}
+              "settings": asdict(settings), "encoder": {"width": o.width, "blocks": list(o.depth)}}
     write_text_atomic(o.output_dir / "pretrain.json", json.dumps(report, indent=1))
     return report
 
