@@ -143,3 +143,54 @@ def test_checkpoint_of_another_width_is_refused():
     model = UNet(UNetConfig(bands=["B2"], class_values=[0, 1], width=8, blocks=(1, 1, 1, 1)))
     with pytest.raises(InvalidProductError, match="does not fit"):
         encoder_state(blob, ["B2"], None, model.encoder.state_dict())
+
+
+def test_moco_queue_never_holds_the_query_patch_as_a_negative():
+    """InfoNCE against an independent computation: the queue's older keys of the query's own patch are not
+    negatives, and the batch's keys enter the queue only after its loss."""
+    from ai4c.ml.segmentation.ssl import MoCo, queue_size
+
+    torch.manual_seed(0)
+    model = MoCo(EncoderConfig(4, 8, (1, 1, 1, 1)), dim=16, queue=6)
+    model.queue_ids.copy_(torch.tensor([0, 1, 7, 2, 9, 3]))  # older keys of patches 0..3 (the batch) and 7, 9
+    ids = torch.tensor([0, 1, 2, 3])
+    x = torch.randn(4, 4, 32, 32)
+    queue = model.queue.clone()
+    loss = model(x, x + 0.1, ids, 0.2, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        q = torch.cat([F.normalize(model.head_q(model.encoder_q.pooled(x[g])), dim=1)  # batch norm per half
+                       for g in (slice(0, 2), slice(2, 4))])
+        k = model.queue[[0, 1, 2, 3]]  # this batch's keys, enqueued after the loss at positions 0..3
+        own = {0: 0, 1: 1, 2: 3, 3: 5}  # queue position of each query's own older key
+        want = 0.0
+        for i in range(4):
+            negatives = queue[[j for j in range(6) if j != own[i]]]
+            logits = torch.cat([(q[i] * k[i]).sum().view(1), negatives @ q[i]]) / 0.2
+            want += float(torch.logsumexp(logits, 0) - logits[0]) / 4
+    assert float(loss.detach()) == pytest.approx(want, abs=1e-5)
+    assert model.queue_ids.tolist() == [0, 1, 2, 3, 9, 3] and int(model.ptr) == 4
+    assert queue_size(4096, 32, 1000) == 968 and queue_size(4096, 8, 10) == 8 and queue_size(64, 8, 1000) == 64
+
+
+def test_frozen_encoder_and_encoder_learning_rate():
+    """A frozen encoder (weights and batch-norm statistics) stays as loaded while the decoder learns; an
+    encoder rate is its own optimiser group and decays to 1 % of itself with the cosine schedule."""
+    from ai4c.ml.segmentation.train import TrainSettings, cosine_decay, parameter_groups, train
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 2, 64, 64)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int16)
+    model = UNet(UNetConfig(bands=["B2", "B3"], class_values=[0, 1], **SMALL))
+    encoder = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    head = model.head.weight.detach().clone()
+    train(model, x, y, x, y, TrainSettings(epochs=2, batch_size=2, lr=1e-2, freeze_encoder=True, device="cpu"))
+    assert all(torch.equal(v, model.encoder.state_dict()[k]) for k, v in encoder.items())
+    assert not torch.equal(head, model.head.weight)
+    groups = parameter_groups(UNet(model.config), TrainSettings(lr=1e-3, encoder_lr=1e-4))
+    assert [g["lr"] for g in groups] == [1e-3, 1e-4]
+    optim = torch.optim.SGD(groups)
+    sched = cosine_decay(optim, 4)
+    for _ in range(4):
+        optim.step()
+        sched.step()
+    assert [g["lr"] for g in optim.param_groups] == pytest.approx([1e-5, 1e-6])

@@ -289,3 +289,32 @@ def test_existing_outputs_need_overwrite(trained, tmp_path, run_cli):
     code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", out, "-bands", BANDS,
                            "-selected-classes", CLASSES, "--quiet")
     assert code == 2 and "unet.pt already exists" in err
+
+
+def test_frozen_encoder_flag_and_parameter_ranges(trained, tmp_path, run_cli):
+    """-freeze_encoder True trains the decoder only (the encoder weights of the saved model are the initial
+    ones, same seed); out-of-range values of the table 7 flags exit 2 with one line and write nothing."""
+    from ai4c.core.log import collect_warnings
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+
+    root, out = trained
+    with collect_warnings() as warnings:
+        code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / "f", "-bands",
+                               BANDS, "-selected-classes", CLASSES, "-epochs", "1", "-b", "8", "-freeze_encoder", "True",
+                               "-encoder_lr", "1e-5", "-seed", "3", "--quiet", *TINY)
+    assert code == 0, err
+    assert any("-freeze_encoder True without -pretrained" in w for w in warnings)
+    metrics = json.loads((tmp_path / "f" / "metrics.json").read_text())
+    assert metrics["encoder"]["frozen"] is True
+    blob = torch.load(tmp_path / "f" / "unet.pt", weights_only=True)
+    torch.manual_seed(3)
+    fresh = UNet(UNetConfig.from_dict(blob["config"])).encoder.state_dict()
+    saved = {k.removeprefix("encoder."): v for k, v in blob["state_dict"].items() if k.startswith("encoder.")}
+    assert all(torch.equal(fresh[k], saved[k]) for k in fresh)
+    for flags, message in ((["-b", "100"], "b=100 must be in 2..64"), (["-epochs", "0"], "epochs=0 must be in 1..99"),
+                           (["-encoder_lr", "-1"], "encoder_lr=-1.0 must be a number > 0"),
+                           (["-width", "10"], "-width 10 must be a multiple of 4")):
+        code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / "bad", "-bands",
+                               BANDS, *flags, "--quiet")
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "bad").exists()

@@ -21,15 +21,15 @@ def run(workdir: Path) -> Section:
     import torch
 
     from ai4c.core.quicklook import write_quicklook
-    from ai4c.pipelines.unet.run import Options
+    from ai4c.pipelines.unet.params import UnetParameters
     from ai4c.pipelines.unet.run import run as unet
     from ai4c.simulate.s2.segmentation import scene_arrays, simulate_segmentation
 
     torch.set_num_threads(1)
     simulate_segmentation(workdir / "data", tiles=3, size=256, seed=0)
-    opts = Options(input_dir=workdir / "data", output_dir=workdir / "out", bands=["B2", "B3", "B4", "B8"],
-                   selected_classes=[1, 2, 3, 4, 5, 6], patch_size=64, batch_size=8, epochs=30, lr=0.003,
-                   data_aug=True, width=8, depth=(1, 1, 1, 1), patience=30, lr_schedule="constant")
+    opts = UnetParameters(input_dir=workdir / "data", output_dir=workdir / "out", bands="B2,B3,B4,B8",
+                          selected_classes="1,2,3,4,5,6", patch_size=64, batch_size=8, epochs=30, lr=0.003,
+                          data_aug=True, width=8, depth="1,1,1,1", patience=30, lr_schedule="constant")
     report = unet("full", opts)
     _, truth, _, _ = scene_arrays(256, 2, ("B2",))
     with rasterio.open(workdir / "out" / "predictions" / "scene_002.tif") as src:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ai4c.ml.segmentation.train import autocast
 from ai4c.ml.segmentation.unet import UNet
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # (N, C, P, P) raw bands -> (N, K, P, P) probabilities
@@ -58,14 +57,14 @@ def sliding_probabilities(image: np.ndarray, predict: Predictor, n_classes: int,
 
 
 def torch_predictor(model: UNet, device: torch.device | None = None) -> Predictor:
-    """Softmax probabilities of a PyTorch U-Net (eval mode, no gradients)."""
+    """Softmax probabilities of a PyTorch U-Net (eval mode, float32 on every device, so the classes are those
+    of the ONNX export; inference mode: no autograd bookkeeping)."""
     device = device or next(model.parameters()).device
     model.eval()
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def predict(windows: np.ndarray) -> np.ndarray:
-        with autocast(device):
-            logits = model(torch.from_numpy(windows).to(device))
+        logits = model(torch.from_numpy(windows).to(device))
         return torch.softmax(logits.float(), dim=1).cpu().numpy()
 
     return predict

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -21,6 +21,19 @@ from torch import nn
 from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.resnet import EncoderConfig, ResNetEncoder
 from ai4c.ml.segmentation.train import autocast
+
+
+@dataclass(frozen=True)
+class Views:
+    """Strength of the two views' augmentations. Multispectral classes differ by band ratios, so colour
+    jitter stays small and shared by all bands; the crop, the square symmetries and noise do the rest."""
+
+    min_scale: float = 0.3     # random resized crop: 30-100 % of the patch area
+    gain: float = 0.2          # brightness x (1 +- gain), the same for every band
+    band_gain: float = 0.03    # per-band x (1 +- band_gain)
+    offset: float = 0.1        # + offset (in band standard deviations), the same for every band
+    blur: float = 0.3          # probability of a 3x3 box blur
+    noise: float = 0.05        # pixel noise (band standard deviations)
 
 
 @dataclass
@@ -37,6 +50,7 @@ class PretrainSettings:
     crop: int = 64
     seed: int = 0
     device: str = "auto"
+    views: Views = field(default_factory=Views)
 
 
 class MoCo(nn.Module):
@@ -52,6 +66,7 @@ class MoCo(nn.Module):
         for p in list(self.encoder_k.parameters()) + list(self.head_k.parameters()):
             p.requires_grad = False
         self.register_buffer("queue", F.normalize(torch.randn(queue, dim), dim=1))
+        self.register_buffer("queue_ids", torch.full((queue,), -1, dtype=torch.long))  # source patch of each key
         self.register_buffer("ptr", torch.zeros((), dtype=torch.long))
 
     @torch.no_grad()
@@ -61,11 +76,20 @@ class MoCo(nn.Module):
             k.mul_(m).add_(q.detach(), alpha=1 - m)
 
     @torch.no_grad()
-    def enqueue(self, keys: torch.Tensor) -> None:
+    def enqueue(self, keys: torch.Tensor, ids: torch.Tensor) -> None:
+        """Replace the oldest keys by this batch's keys (after its loss: a key is never its own negative)."""
         n, size = keys.shape[0], self.queue.shape[0]
         idx = (self.ptr + torch.arange(n, device=keys.device)) % size
         self.queue[idx] = keys
+        self.queue_ids[idx] = ids.to(keys.device)
         self.ptr.copy_((self.ptr + n) % size)
+
+    def negatives(self, q: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """Query-queue similarities, with the keys of the query's own patch from earlier epochs masked out
+        (on a small data set the queue holds older views of every patch: they are positives, not negatives)."""
+        neg = q @ self.queue.clone().T
+        own = self.queue_ids.unsqueeze(0) == ids.to(q.device).unsqueeze(1)
+        return neg.masked_fill(own, float("-inf"))
 
     def _embed(self, encoder: ResNetEncoder, head: nn.Module, x: torch.Tensor, groups: list[torch.Tensor]) -> torch.Tensor:
         """Normalised embeddings with batch-norm statistics computed per group of samples."""
@@ -74,8 +98,10 @@ class MoCo(nn.Module):
             out[g] = F.normalize(head(encoder.pooled(x[g])).float(), dim=1)
         return out
 
-    def forward(self, view_q: torch.Tensor, view_k: torch.Tensor, temperature: float, gen: torch.Generator) -> torch.Tensor:
-        """InfoNCE loss of one batch (positives: the other view; negatives: the queue)."""
+    def forward(self, view_q: torch.Tensor, view_k: torch.Tensor, ids: torch.Tensor, temperature: float,
+                gen: torch.Generator) -> torch.Tensor:
+        """InfoNCE loss of one batch of patches `ids` (positives: the other view; negatives: the queue's keys of
+        other patches)."""
         n = view_q.shape[0]
         half = max(n // 2, 1)
         perm = torch.randperm(n, generator=gen).to(view_q.device)
@@ -84,38 +110,48 @@ class MoCo(nn.Module):
         with torch.no_grad():
             k = self._embed(self.encoder_k, self.head_k, view_k, [perm[:half], perm[half:]] if n > 3 else [perm])
         pos = (q * k).sum(1, keepdim=True)
-        neg = q @ self.queue.clone().T
-        logits = torch.cat([pos, neg], dim=1) / temperature
+        logits = torch.cat([pos, self.negatives(q, ids)], dim=1) / temperature
         loss = F.cross_entropy(logits, torch.zeros(n, dtype=torch.long, device=q.device))
-        self.enqueue(k)
+        self.enqueue(k, ids)
         return loss
 
 
-def random_view(x: torch.Tensor, crop: int, gen: torch.Generator) -> torch.Tensor:
-    """MoCo v2 style view of standardised patches: random resized crop (20-100 % of the area), one of the 8
-    square symmetries, brightness gain/offset (+-5 % per band), random blur and pixel noise."""
-    n, c, h, w = x.shape
+def _resized_crops(x: torch.Tensor, crop: int, min_scale: float, gen: torch.Generator) -> torch.Tensor:
+    """A random square crop of `min_scale`-100 % of each patch's area, resized to `crop` pixels."""
+    n, _, h, w = x.shape
     views = []
     for i in range(n):
-        area = float(torch.empty(1).uniform_(0.2, 1.0, generator=gen)) * h * w
+        area = float(torch.empty(1).uniform_(min_scale, 1.0, generator=gen)) * h * w
         side = int(min(h, w, max(8, round(area ** 0.5))))
         r = int(torch.randint(0, h - side + 1, (1,), generator=gen))
         q = int(torch.randint(0, w - side + 1, (1,), generator=gen))
-        patch = x[i:i + 1, :, r:r + side, q:q + side]
-        views.append(F.interpolate(patch, size=(crop, crop), mode="bilinear", align_corners=False))
-    v = torch.cat(views)
+        views.append(F.interpolate(x[i:i + 1, :, r:r + side, q:q + side], size=(crop, crop), mode="bilinear",
+                                   align_corners=False))
+    return torch.cat(views)
+
+
+def random_view(x: torch.Tensor, crop: int, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:
+    """MoCo v2 style view of standardised patches (N, C, H, W): resized crop, one of the 8 square symmetries,
+    brightness gain/offset, random blur and pixel noise, of the strengths in `views`."""
+    n, c = x.shape[:2]
+    v = _resized_crops(x, crop, views.min_scale, gen)
     k = int(torch.randint(0, 8, (1,), generator=gen))
     if k >= 4:
         v = v.flip(-1)
     v = torch.rot90(v, k % 4, (-2, -1))
-    # brightness changes all bands together (band ratios carry the classes); per-band jitter stays small
-    gain = (1 + 0.3 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)) * \
-        (1 + 0.05 * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1))
-    offset = 0.2 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)
+    gain = (1 + views.gain * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)) * \
+        (1 + views.band_gain * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1))
+    offset = views.offset * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)
     v = v * gain.to(v.device) + offset.to(v.device)
-    if float(torch.rand(1, generator=gen)) < 0.5:
+    if float(torch.rand(1, generator=gen)) < views.blur:
         v = F.avg_pool2d(v, 3, stride=1, padding=1, count_include_pad=False)
-    return v + 0.1 * torch.randn(v.shape, generator=gen).to(v.device)
+    return v + views.noise * torch.randn(v.shape, generator=gen).to(v.device)
+
+
+def queue_size(wanted: int, batch: int, n_patches: int) -> int:
+    """At most `wanted` keys and fewer than the patches outside one batch: on a small data set a longer queue
+    only repeats the same patches (older views), which add no negatives."""
+    return int(max(batch, min(wanted, n_patches - batch)))
 
 
 def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
@@ -125,7 +161,7 @@ def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
     torch.manual_seed(s.seed)
     gen = torch.Generator().manual_seed(s.seed)
     device = pick_device(s.device)
-    queue = int(min(s.queue, max(s.batch_size, 4 * len(patches))))
+    queue = queue_size(s.queue, s.batch_size, len(patches))
     model = MoCo(config, s.dim, queue).to(device)
     params = list(model.encoder_q.parameters()) + list(model.head_q.parameters())
     optim = torch.optim.SGD(params, lr=s.lr, momentum=0.9, weight_decay=1e-4)
@@ -138,11 +174,12 @@ def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
         model.train()
         order = torch.randperm(len(data), generator=gen)
         for i in range(0, len(order) - batch + 1, batch):
-            xb = data[order[i:i + batch]]
-            vq = random_view(xb, s.crop, gen).to(device)
-            vk = random_view(xb, s.crop, gen).to(device)
+            ids = order[i:i + batch]
+            xb = data[ids]
+            vq = random_view(xb, s.crop, gen, s.views).to(device)
+            vk = random_view(xb, s.crop, gen, s.views).to(device)
             with autocast(device):
-                loss = model(vq, vk, s.temperature, gen)
+                loss = model(vq, vk, ids, s.temperature, gen)
             optim.zero_grad(set_to_none=True)
             loss.backward()
             optim.step()

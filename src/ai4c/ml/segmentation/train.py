@@ -4,6 +4,7 @@ mixed precision on CUDA. Arrays in, model and history out (no file I/O)."""
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -33,6 +34,8 @@ class TrainSettings:
     seed: int = 0
     device: str = "auto"
     schedule: str = "cosine"  # or "constant"
+    encoder_lr: float | None = None  # learning rate of the encoder (None: `lr`); smaller keeps pre-training
+    freeze_encoder: bool = False     # train the decoder only (a pre-trained encoder kept as it is)
 
 
 def autocast(device: torch.device):
@@ -48,15 +51,14 @@ def class_counts(y: np.ndarray, n_classes: int) -> np.ndarray:
     return np.bincount(v.astype(np.int64), minlength=n_classes)[:n_classes]
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict_classes(model: UNet, x: np.ndarray, batch: int = 8, device: torch.device | None = None) -> np.ndarray:
-    """Argmax class index per pixel of patches (N, C, H, W)."""
+    """Argmax class index per pixel of patches (N, C, H, W), in float32 (the precision of the saved model)."""
     device = device or next(model.parameters()).device
     model.eval()
     out = []
     for i in range(0, len(x), batch):
-        with autocast(device):
-            logits = model(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])).to(device))
+        logits = model(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])).to(device))
         out.append(logits.argmax(1).cpu().numpy().astype(np.int16))
     return np.concatenate(out) if out else np.zeros((0,) + x.shape[2:], np.int16)
 
@@ -68,9 +70,29 @@ def evaluate(model: UNet, x: np.ndarray, y: np.ndarray, batch: int = 8) -> tuple
     return summary(cm), cm
 
 
+def cosine_decay(optim: torch.optim.Optimizer, epochs: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Every group's rate decays from its own start to 1 % of it along a half cosine over `epochs`."""
+    return torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda e: 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(e, epochs) / max(epochs, 1))))
+
+
+def parameter_groups(model: UNet, s: TrainSettings) -> list[dict]:
+    """Optimiser groups: the decoder and head at `lr`, the encoder at `encoder_lr` (or frozen)."""
+    encoder = list(model.encoder.parameters())
+    for p in encoder:
+        p.requires_grad_(not s.freeze_encoder)
+    rest = [p for name, p in model.named_parameters() if not name.startswith("encoder.")]
+    groups = [{"params": rest, "lr": s.lr}]
+    if not s.freeze_encoder:
+        groups.append({"params": encoder, "lr": s.lr if s.encoder_lr is None else s.encoder_lr})
+    return groups
+
+
 def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device) -> tuple[float, int]:
     """One pass over the shuffled training patches; mean loss and patches seen."""
     model.train()
+    if s.freeze_encoder:  # its batch-norm statistics stay those of the pre-training
+        model.encoder.eval()
     order = torch.randperm(len(x), generator=gen).numpy()
     total, seen = 0.0, 0
     for i in range(0, len(order), s.batch_size):
@@ -102,9 +124,8 @@ def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: n
     n = model.config.n_classes
     weight = torch.from_numpy(class_weights(class_counts(y, n))).to(device) if s.balance else None
     criterion = make_criterion(s.criterion, weight).to(device)
-    optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
-    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1), eta_min=s.lr * 0.01)
-             if s.schedule == "cosine" else None)
+    optim = torch.optim.AdamW(parameter_groups(model, s), weight_decay=1e-4)
+    sched = cosine_decay(optim, s.epochs) if s.schedule == "cosine" else None
     history: list[dict] = []
     best: dict = {"miou": -1.0}
     best_state, best_cm, stale = None, None, 0

@@ -21,12 +21,12 @@ from ai4c.ml.segmentation.infer import window_starts
 from ai4c.pipelines.unet.layout import (
     Sample,
     band_indexes,
-    check_patch_size,
     check_same_grid,
     check_tile_size,
     discover,
     read_label,
 )
+from ai4c.pipelines.unet.params import patch_side
 
 SPLITS = ("train", "val")
 MANIFEST = "dataset.json"
@@ -114,7 +114,7 @@ def band_statistics(images: np.ndarray) -> tuple[list[float], list[float]]:
 def extract(input_dir: Path | str, output_dir: Path | str, bands: list[str], patch: int, *, simplified: bool = False,
             val_fraction: float = 0.2, seed: int = 0) -> dict:
     """Cut, split and write the dataset; returns the manifest (also written as dataset.json)."""
-    check_patch_size(patch)
+    patch_side("-patch_size", patch)
     if not 0 < val_fraction < 1:
         raise InvalidParameterError(f"-val_fraction {val_fraction} must be between 0 and 1")
     out_dir = Path(output_dir)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from ai4c.core.errors import InputNotFoundError, InvalidParameterError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidProductError
 from ai4c.ml.segmentation.backbone import S2_13_BANDS, canonical_band
 
 RASTER_SUFFIXES = (".tif", ".tiff")
@@ -123,9 +123,3 @@ def check_tile_size(src: rasterio.io.DatasetReader, minimum: int = 64) -> None:
     """Tiles of at least 64 x 64 pixels (the seed's smallest)."""
     if src.width < minimum or src.height < minimum:
         raise InvalidProductError(f"{src.name} is {src.width}x{src.height}; tiles must be at least {minimum}x{minimum}")
-
-
-def check_patch_size(patch: int) -> int:
-    if patch not in (64, 256):
-        raise InvalidParameterError(f"-patch_size {patch} must be 64 or 256")
-    return patch

@@ -1,130 +1,47 @@
-"""The parameters of `ai4c unet` (seed table 7 plus ours), defined once: the CLI and docs/unet.md read them."""
+"""The parameters of `ai4c unet` (seed table 7 plus ours), defined once as `UnetParameters` with
+`core.params.param`: the CLI builds its flags from it, the pipeline runs on it and docs/unet.md prints it."""
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ai4c.core.errors import InvalidParameterError
+from ai4c.core.params import at_least, param, positive, specs, within
 
 ACTIONS = ("full", "extract_data", "train", "predict")
 MODEL_FORMATS = ("Pytorch", "onnx")
 S2_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12")
+PRETRAIN_DEFAULTS = {"batch_size": 32, "epochs": 50, "lr": 0.03}   # `ai4c unet pretrain` (MoCo v2)
+TRAIN_DEFAULTS = {"batch_size": 2, "epochs": 20, "lr": 1e-4}       # the seed's table 7
 
 
-def parse_bool(text: str) -> bool:
-    """True/False (any case), 1/0, yes/no."""
+def true_false(text: Any) -> bool:
+    """The seed's `True`/`False` values (any case; 1/0 and yes/no too)."""
     value = str(text).strip().lower()
     if value in ("true", "1", "yes", "y"):
         return True
     if value in ("false", "0", "no", "n"):
         return False
-    raise argparse.ArgumentTypeError(f"{text!r} is not True or False")
+    raise ValueError(f"{text!r} is not True or False")
 
 
-def model_format(text: str) -> str:
+def model_format(text: Any) -> str:
     """`Pytorch`/`pytorch`/`pt` -> Pytorch, `onnx`/`ONNX` -> onnx."""
     value = str(text).strip().lower()
     if value in ("pytorch", "pt", "torch"):
         return "Pytorch"
     if value == "onnx":
         return "onnx"
-    raise argparse.ArgumentTypeError(f"{text!r} is not Pytorch or onnx")
+    raise ValueError(f"{text!r} is not Pytorch or onnx")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One flag: its spellings, destination, type, default, choices and help."""
-
-    flags: tuple[str, ...]
-    dest: str
-    type: Any = str
-    default: Any = None
-    choices: tuple | None = None
-    help: str = ""
-    seed: bool = False  # a flag of the seed's table 7
-    required: bool = False
-
-
-PARAMS = (
-    Param(("-action", "--action"), "action", str, None, ACTIONS,
-          "what to do: full (extract_data + train + predict on the held-out part), extract_data, train, predict "
-          "(omit with `ai4c unet pretrain`)", seed=True),
-    Param(("-criterion", "--criterion"), "criterion", str, "cross_entropy", ("cross_entropy", "focal_loss"),
-          "training loss", seed=True),
-    Param(("-pretrained", "--pretrained"), "pretrained", str, "False", None,
-          "False; True (the `ai4c unet pretrain` backbone `backbone.pt` in -output_dir); or a path to a "
-          "backbone: ours, or a torchgeo/SSL4EO-S12 ResNet-50 checkpoint (13 or fewer bands)", seed=True),
-    Param(("-bands", "--bands"), "bands", str, None, None,
-          "comma-separated S2 bands in the model's input order, e.g. B2,B3,B4,B8", seed=True, required=True),
-    Param(("-selected-classes", "--selected-classes", "-selected_classes", "--selected_classes"), "selected_classes",
-          str, "1", None, "comma-separated label values (1-254) to learn; other values become background 0 (255 marks no data in maps)",
-          seed=True),
-    Param(("-data_aug", "--data_aug"), "data_aug", parse_bool, False, None,
-          "augmentation: flips, rotations, radiometric jitter", seed=True),
-    Param(("-simplified", "--simplified"), "simplified", parse_bool, False, None,
-          "SEN12MS: map the 17 IGBP classes to the 10 simplified (DFC2020) classes", seed=True),
-    Param(("-b", "--batch-size", "-batch-size", "--batch_size", "-batch_size"), "batch_size", int, None, None,
-          "batch size, 2-64 (default 2; 32 for pretrain)", seed=True),
-    Param(("-epochs", "--epochs"), "epochs", int, None, None, "epochs, 1-99 (default 20; 50 for pretrain)",
-          seed=True),
-    Param(("-patch_size", "--patch_size"), "patch_size", int, 256, None, "patch side in pixels: 64 or 256", seed=True),
-    Param(("-lr", "--lr"), "lr", float, None, None, "initial learning rate (default 0.0001; 0.03 for pretrain)",
-          seed=True),
-    Param(("-model_format", "--model_format"), "model_format", model_format, "Pytorch", MODEL_FORMATS,
-          "format of the saved model", seed=True),
-    Param(("-model_file", "--model_file"), "model_file", str, None, None,
-          "train: file name written into -output_dir (default unet.pt / unet.onnx); predict: the model path",
-          seed=True),
-    Param(("-input_dir", "--input_dir"), "input_dir", str, None, None,
-          "images/ + labels/ (or SEN12MS ROIs*/s2_*/ + lc_*/) for extract_data/full/pretrain; an extracted "
-          "dataset (train.h5, val.h5) for train; images (or images/) for predict", required=True),
-    Param(("-output_dir", "--output_dir"), "output_dir", str, None, None, "folder for every output",
-          required=True),
-    Param(("-device", "--device"), "device", str, "auto", ("auto", "cpu", "cuda"),
-          "auto: CUDA (mixed precision) when present"),
-    Param(("-seed", "--seed"), "seed", int, 0, None, "random seed"),
-    Param(("-partial_labels", "--partial_labels"), "partial_labels", parse_bool, False, None,
-          "True: label 0 means unknown and is ignored by the loss and metrics; False: 0 is a background class"),
-    Param(("-width", "--width"), "width", int, 64, None,
-          "encoder base width (64 = ResNet-50; smaller for quick CPU runs)"),
-    Param(("-depth", "--depth"), "depth", str, "3,4,6,3", None,
-          "bottleneck blocks per ResNet stage (3,4,6,3 = ResNet-50)"),
-    Param(("-lr_schedule", "--lr_schedule"), "lr_schedule", str, "cosine", ("cosine", "constant"),
-          "learning rate over the epochs: cosine decay from -lr to -lr/100, or constant (few steps per epoch)"),
-    Param(("-patience", "--patience"), "patience", int, 5, None,
-          "epochs without a better validation mIoU before early stopping"),
-    Param(("-val_fraction", "--val_fraction"), "val_fraction", float, 0.2, None,
-          "share of the data held out for validation, spatially apart"),
-    Param(("-overlap", "--overlap"), "overlap", int, None, None,
-          "predict: overlap of sliding windows in pixels (default patch_size/8)"),
-    Param(("-probabilities", "--probabilities"), "probabilities", parse_bool, False, None,
-          "predict: also write NAME_proba.tif (uint8 per-class probability x 255)"),
-    Param(("-block", "--block"), "block", int, 4096, None, "predict: pixels per side of a processing block (memory ~60 B/pixel)"),
-    Param(("-threads", "--threads"), "threads", int, 0, None, "CPU threads for torch (0: torch's default)"),
-)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add every flag to an argparse parser (single and double dash spellings)."""
-    for p in PARAMS:
-        kwargs: dict[str, Any] = {"dest": p.dest, "type": p.type, "default": p.default, "help": p.help}
-        if p.choices:
-            kwargs["choices"] = p.choices
-            kwargs["metavar"] = "|".join(map(str, p.choices))
-        parser.add_argument(*p.flags, **kwargs)
-
-
-def check_range(name: str, value: float, low: float, high: float) -> float:
-    """`value` within [low, high] or raise naming the range."""
-    if not low <= value <= high:
-        raise InvalidParameterError(f"{name}={value} is outside {low:g}-{high:g}")
-    return value
-
-
-def parse_classes(text: str) -> list[int]:
+def parse_classes(name: str, text: Any) -> list[int]:
     """`1,3,5` -> [1, 3, 5]; each 1-254 (255 is the maps' no-data value), no repeats."""
+    if isinstance(text, list):
+        return text
     try:
         values = [int(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
@@ -134,10 +51,12 @@ def parse_classes(text: str) -> list[int]:
     return values
 
 
-def parse_bands(text: str | None) -> list[str]:
+def parse_bands(name: str, text: Any) -> list[str]:
     """`B2,B03,b8a` -> ['B2', 'B3', 'B8A'], each a Sentinel-2 band."""
     from ai4c.ml.segmentation.backbone import canonical_band
 
+    if isinstance(text, list):
+        text = ",".join(text)
     bands = [canonical_band(b) for b in str(text or "").split(",") if b.strip()]
     bad = [b for b in bands if b not in S2_BANDS]
     if not bands or bad or len(set(bands)) != len(bands):
@@ -145,8 +64,10 @@ def parse_bands(text: str | None) -> list[str]:
     return bands
 
 
-def parse_depth(text: str) -> tuple[int, int, int, int]:
+def parse_depth(name: str, text: Any) -> tuple[int, int, int, int]:
     """`3,4,6,3` -> (3, 4, 6, 3)."""
+    if isinstance(text, tuple):
+        return text
     try:
         blocks = tuple(int(v) for v in str(text).split(","))
     except ValueError:
@@ -156,13 +77,132 @@ def parse_depth(text: str) -> tuple[int, int, int, int]:
     return blocks  # type: ignore[return-value]
 
 
+def patch_side(name: str, value: int) -> int:
+    """64 or 256 (the seed's patch sizes)."""
+    if value not in (64, 256):
+        raise InvalidParameterError(f"-patch_size {value} must be 64 or 256")
+    return value
+
+
+def encoder_width(name: str, value: int) -> int:
+    """A multiple of 4 (64 = ResNet-50)."""
+    if value < 4 or value % 4:
+        raise InvalidParameterError(f"-width {value} must be a multiple of 4 (64 = ResNet-50)")
+    return value
+
+
+def _flags(name: str, *more: str) -> tuple[str, ...]:
+    """The seed's single-dash spelling first, then the double dash, then any others."""
+    return (f"-{name}", f"--{name}", *more)
+
+
+@dataclass(frozen=True)
+class UnetParameters:
+    """One `ai4c unet` run: the seed's table 7 flags (marked `seed` in the docs) and ours."""
+
+    action: str = param(None, "what to do: full (extract_data + train + predict on the held-out part), extract_data, "
+                        "train, predict (omit with `ai4c unet pretrain`) [seed]", choices=ACTIONS,
+                        flags=_flags("action"))
+    criterion: str = param("cross_entropy", "training loss [seed]", choices=("cross_entropy", "focal_loss"),
+                           flags=_flags("criterion"))
+    pretrained: str = param("False", "False; True (the `ai4c unet pretrain` backbone `backbone.pt` in -output_dir); "
+                            "or a path to a backbone: ours, or a torchgeo/SSL4EO-S12 ResNet-50 checkpoint (13 or "
+                            "fewer bands) [seed]", flags=_flags("pretrained"))
+    bands: list = param(None, "comma-separated S2 bands in the model's input order, e.g. B2,B3,B4,B8 (required "
+                        "except for predict) [seed]", kind=str, flags=_flags("bands"), check=parse_bands)
+    selected_classes: list = param("1", "comma-separated label values (1-254) to learn; other values become "
+                                   "background 0 (255 marks no data in maps) [seed]", kind=str,
+                                   flags=_flags("selected-classes", "-selected_classes", "--selected_classes"),
+                                   check=parse_classes)
+    data_aug: bool = param(False, "augmentation: flips, rotations, radiometric jitter (True/False) [seed]",
+                           kind=true_false, flags=_flags("data_aug"), metavar="True|False")
+    simplified: bool = param(False, "SEN12MS: map the 17 IGBP classes to the 10 simplified (DFC2020) classes "
+                             "(True/False) [seed]", kind=true_false, flags=_flags("simplified"), metavar="True|False")
+    batch_size: int = param(None, "batch size, 2-64 (default 2; 32 for pretrain) [seed]", kind=int,
+                            flags=("-b", "--batch-size", "-batch-size", "--batch_size", "-batch_size"),
+                            check=within(2, 64))
+    epochs: int = param(None, "epochs, 1-99 (default 20; 50 for pretrain) [seed]", kind=int, flags=_flags("epochs"),
+                        check=within(1, 99))
+    patch_size: int = param(256, "patch side in pixels: 64 or 256 [seed]", flags=_flags("patch_size"),
+                            check=patch_side)
+    lr: float = param(None, "initial learning rate (default 0.0001; 0.03 for pretrain) [seed]", kind=float,
+                      flags=_flags("lr"), check=positive)
+    model_format: str = param("Pytorch", "format of the saved model: Pytorch or onnx [seed]", kind=model_format,
+                              flags=_flags("model_format"), metavar="Pytorch|onnx")
+    model_file: str = param(None, "train: file name written into -output_dir (default unet.pt / unet.onnx); "
+                            "predict: the model path [seed]", flags=_flags("model_file"))
+    input_dir: Path = param(None, "images/ + labels/ (or SEN12MS ROIs*/s2_*/ + lc_*/) for extract_data/full/"
+                            "pretrain; an extracted dataset (train.h5, val.h5) for train; images (or images/) for "
+                            "predict (required)", kind=Path, flags=_flags("input_dir"))
+    output_dir: Path = param(None, "folder for every output (required)", kind=Path, flags=_flags("output_dir"))
+    device: str = param("auto", "auto: CUDA (mixed precision training) when present", choices=("auto", "cpu", "cuda"),
+                        flags=_flags("device"))
+    seed: int = param(0, "random seed", flags=_flags("seed"))
+    partial_labels: bool = param(False, "True: label 0 means unknown and is ignored by the loss and metrics; "
+                                 "False: 0 is a background class", kind=true_false, flags=_flags("partial_labels"),
+                                 metavar="True|False")
+    width: int = param(64, "encoder base width (64 = ResNet-50; smaller for quick CPU runs)", flags=_flags("width"),
+                       check=encoder_width)
+    depth: tuple = param("3,4,6,3", "bottleneck blocks per ResNet stage (3,4,6,3 = ResNet-50)", kind=str,
+                         flags=_flags("depth"), check=parse_depth)
+    encoder_lr: float = param(None, "learning rate of the encoder (default -lr); about -lr/10 keeps more of a "
+                              "-pretrained encoder", kind=float, flags=_flags("encoder_lr"), check=positive)
+    freeze_encoder: bool = param(False, "True: train the decoder only, the -pretrained encoder (and its batch-norm "
+                                 "statistics) kept as they are", kind=true_false, flags=_flags("freeze_encoder"),
+                                 metavar="True|False")
+    lr_schedule: str = param("cosine", "learning rate over the epochs: cosine decay from -lr to -lr/100, or constant "
+                             "(few steps per epoch)", choices=("cosine", "constant"), flags=_flags("lr_schedule"))
+    patience: int = param(5, "epochs without a better validation mIoU before early stopping", flags=_flags("patience"),
+                          check=at_least(1))
+    val_fraction: float = param(0.2, "share of the data held out for validation, spatially apart",
+                                flags=_flags("val_fraction"), check=within(0.01, 0.9))
+    overlap: int = param(None, "predict: overlap of sliding windows in pixels (default patch_size/8)", kind=int,
+                         flags=_flags("overlap"), check=at_least(0))
+    probabilities: bool = param(False, "predict: also write NAME_proba.tif (uint8 per-class probability x 255)",
+                                kind=true_false, flags=_flags("probabilities"), metavar="True|False")
+    block: int = param(4096, "predict: pixels per side of a processing block (memory ~60 B/pixel)",
+                       flags=_flags("block"))
+    threads: int = param(0, "CPU threads for torch (0: torch's default)", flags=_flags("threads"), check=at_least(0))
+
+    def __post_init__(self) -> None:
+        """Text given for the list parameters (the declared defaults too) becomes their parsed form."""
+        for name, parse in (("bands", parse_bands), ("selected_classes", parse_classes), ("depth", parse_depth)):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, parse(name, value))
+
+    def with_mode_defaults(self, pretrain: bool) -> UnetParameters:
+        """-b, -epochs and -lr filled with the defaults of training or of `pretrain` where not given."""
+        defaults = PRETRAIN_DEFAULTS if pretrain else TRAIN_DEFAULTS
+        return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+
+    def validate(self) -> UnetParameters:
+        """The rules between parameters (each value alone was checked when it was set)."""
+        import torch
+
+        from ai4c.core.log import warn
+
+        if self.overlap is not None and not self.overlap < self.patch_size:
+            raise InvalidParameterError(f"-overlap {self.overlap} must be 0..patch_size-1")
+        if self.block < self.patch_size:
+            raise InvalidParameterError(f"-block {self.block} must be at least the patch size")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise InvalidParameterError("-device cuda but no CUDA device is available; use -device auto or cpu")
+        if self.freeze_encoder and str(self.pretrained).strip().lower() in ("false", "0", "no"):
+            warn("-freeze_encoder True without -pretrained keeps a random encoder: only the decoder learns")
+        return self
+
+    @property
+    def class_values(self) -> list[int]:
+        """Model output index -> label value: background 0 first unless labels are partial."""
+        return list(self.selected_classes) if self.partial_labels else [0, *self.selected_classes]
+
+
 def table() -> str:
     """Markdown table of the flags (for docs/unet.md)."""
     rows = ["| flag | values | default | meaning |", "|---|---|---|---|"]
-    for p in PARAMS:
-        values = "|".join(map(str, p.choices)) if p.choices else ("True/False" if p.type is parse_bool else
-                                                                   p.type.__name__)
-        default = "required" if p.required else ("—" if p.default is None else str(p.default))
-        mark = " (seed)" if p.seed else ""
-        rows.append(f"| `{', '.join(p.flags[:2])}`{mark} | {values.replace('|', ' / ')} | {default} | {p.help} |")
+    for fld, spec in specs(UnetParameters).values():
+        values = " / ".join(spec.choices) if spec.choices else (spec.metavar or spec.kind.__name__).replace("|", " / ")
+        default = "—" if fld.default is None else str(fld.default)
+        rows.append(f"| `{', '.join(spec.flags[:2])}` | {values} | {default} | {spec.help} |")
     return "\n".join(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -21,66 +21,12 @@ from ai4c.ml.segmentation.metrics import confusion, summary
 from ai4c.ml.segmentation.train import TrainSettings, train
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
 from ai4c.pipelines.unet import dataset, model_io
-from ai4c.pipelines.unet.layout import Sample, check_patch_size, discover, read_label
+from ai4c.pipelines.unet.layout import Sample, discover, read_label
+from ai4c.pipelines.unet.params import UnetParameters
 from ai4c.pipelines.unet.plots import plot_confusion
 from ai4c.pipelines.unet.predict import predict_image
 
 METRICS = "metrics.json"
-
-
-@dataclass
-class Options:
-    """Validated options of one `ai4c unet` run (see params.PARAMS for their meaning)."""
-
-    input_dir: Path
-    output_dir: Path
-    bands: list[str]
-    selected_classes: list[int]
-    patch_size: int = 256
-    criterion: str = "cross_entropy"
-    pretrained: str = "False"
-    data_aug: bool = False
-    simplified: bool = False
-    batch_size: int = 2
-    epochs: int = 20
-    lr: float = 1e-4
-    model_format: str = "Pytorch"
-    model_file: str | None = None
-    device: str = "auto"
-    seed: int = 0
-    partial_labels: bool = False
-    width: int = 64
-    depth: tuple[int, int, int, int] = (3, 4, 6, 3)
-    patience: int = 5
-    lr_schedule: str = "cosine"
-    val_fraction: float = 0.2
-    overlap: int | None = None
-    probabilities: bool = False
-    block: int = 4096
-
-    def validate(self) -> Options:
-        """Range checks of table 7 (before anything is written)."""
-        check_patch_size(self.patch_size)
-        if not 2 <= self.batch_size <= 64:
-            raise InvalidParameterError(f"-b {self.batch_size} must be 2-64")
-        if not 1 <= self.epochs <= 99:
-            raise InvalidParameterError(f"-epochs {self.epochs} must be 1-99")
-        if not self.lr > 0:
-            raise InvalidParameterError(f"-lr {self.lr} must be > 0")
-        if self.width < 4 or self.width % 4:
-            raise InvalidParameterError(f"-width {self.width} must be a multiple of 4 (64 = ResNet-50)")
-        if self.overlap is not None and not 0 <= self.overlap < self.patch_size:
-            raise InvalidParameterError(f"-overlap {self.overlap} must be 0..patch_size-1")
-        if self.block < self.patch_size:
-            raise InvalidParameterError(f"-block {self.block} must be at least the patch size")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise InvalidParameterError("-device cuda but no CUDA device is available; use -device auto or cpu")
-        return self
-
-    @property
-    def class_values(self) -> list[int]:
-        """Model output index -> label value: background 0 first unless labels are partial."""
-        return list(self.selected_classes) if self.partial_labels else [0, *self.selected_classes]
 
 
 def label_lut(class_values: list[int], partial: bool) -> np.ndarray:
@@ -93,7 +39,7 @@ def label_lut(class_values: list[int], partial: bool) -> np.ndarray:
     return lut
 
 
-def extract_data(o: Options) -> dict:
+def extract_data(o: UnetParameters) -> dict:
     """Cut the labelled tiles into the patch dataset."""
     return dataset.extract(o.input_dir, o.output_dir, o.bands, o.patch_size, simplified=o.simplified,
                            val_fraction=o.val_fraction, seed=o.seed)
@@ -109,7 +55,7 @@ def _check_classes(manifest: dict, selected: list[int]) -> None:
     dataset.warn_unused(manifest["label_counts"]["train"], selected)
 
 
-def build_model(o: Options, manifest: dict) -> tuple[UNet, dict | None]:
+def build_model(o: UnetParameters, manifest: dict) -> tuple[UNet, dict | None]:
     """A fresh U-Net with the dataset's normalisation and, on request, a pre-trained encoder."""
     cfg = UNetConfig(bands=list(o.bands), class_values=o.class_values, width=o.width, blocks=o.depth,
                      patch_size=int(manifest["patch_size"]))
@@ -121,7 +67,7 @@ def build_model(o: Options, manifest: dict) -> tuple[UNet, dict | None]:
     return model, info
 
 
-def train_action(o: Options, data_dir: Path | None = None) -> dict:
+def train_action(o: UnetParameters, data_dir: Path | None = None) -> dict:
     """Train on an extracted dataset; write the model, metrics.json and confusion_matrix.png."""
     data_dir = data_dir or o.input_dir
     manifest = dataset.load_manifest(data_dir)
@@ -137,7 +83,7 @@ def train_action(o: Options, data_dir: Path | None = None) -> dict:
     model, backbone = build_model(o, manifest)
     settings = TrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, criterion=o.criterion,
                              data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device,
-                             schedule=o.lr_schedule)
+                             schedule=o.lr_schedule, encoder_lr=o.encoder_lr, freeze_encoder=o.freeze_encoder)
     t0 = time.perf_counter()
     result = train(model, x, lut[y], xv, lut[yv], settings, on_epoch=_log_epoch)
     model_io.save_model(model, model_path, o.model_format, {"bands": o.bands, "trained": result["best"]})
@@ -147,7 +93,8 @@ def train_action(o: Options, data_dir: Path | None = None) -> dict:
               "best_epoch": result["best"].get("epoch"), "validation": result["best"],
               "confusion_matrix": result["confusion_matrix"], "history": result["history"],
               "device": result["device"], "seconds": time.perf_counter() - t0,
-              "encoder": {"width": o.width, "blocks": list(o.depth)}}
+              "encoder": {"width": o.width, "blocks": list(o.depth), "lr": o.encoder_lr or o.lr,
+                          "frozen": o.freeze_encoder}}
     plot_confusion(np.array(result["confusion_matrix"]), o.class_values, o.output_dir / "confusion_matrix.png",
                    f"validation mIoU {result['best']['miou']:.3f}")
     write_text_atomic(o.output_dir / METRICS, json.dumps(report, indent=1))
@@ -162,7 +109,7 @@ def _log_epoch(row: dict) -> None:
               f"({row['patches_per_s']:.1f} patches/s)", flush=True)
 
 
-def predict_action(o: Options) -> list[Path]:
+def predict_action(o: UnetParameters) -> list[Path]:
     """Classify each image of -input_dir (its images/ folder when present) into -output_dir."""
     if not o.model_file:
         raise InvalidParameterError("-action predict needs -model_file PATH (a unet.pt or unet.onnx)")
@@ -189,7 +136,7 @@ def _check_inputs(samples: list[Sample], bands: list[str]) -> None:
             band_indexes(src, bands, s.sen12ms)
 
 
-def full_action(o: Options) -> dict:
+def full_action(o: UnetParameters) -> dict:
     """extract_data + train + predict the held-out (validation) part of each tile, scored against its labels."""
     manifest = extract_data(o)
     report = train_action(o, o.output_dir)
@@ -227,7 +174,7 @@ def _score(pred_path: Path, sample: Sample, window: Window, lut: np.ndarray, val
     return confusion(truth, index[pred_codes], len(values), ignore=IGNORE)
 
 
-def pretrain_action(o: Options, ssl_crop: int | None = None) -> dict:
+def pretrain_action(o: UnetParameters, ssl_crop: int | None = None) -> dict:
     """MoCo v2 on the (unlabelled) images of -input_dir: backbone.pt + pretrain.json in -output_dir."""
     from ai4c.ml.segmentation.resnet import EncoderConfig
     from ai4c.ml.segmentation.ssl import PretrainSettings, pretrain
@@ -248,7 +195,7 @@ def pretrain_action(o: Options, ssl_crop: int | None = None) -> dict:
                                   {"method": "MoCo v2", "patches": len(patches)})
     report = {"backbone": str(path), "method": "MoCo v2", "patches": len(patches), "bands": o.bands,
               "history": history, "seconds": time.perf_counter() - t0,
-              "settings": settings.__dict__, "encoder": {"width": o.width, "blocks": list(o.depth)}}
+              "settings": asdict(settings), "encoder": {"width": o.width, "blocks": list(o.depth)}}
     write_text_atomic(o.output_dir / "pretrain.json", json.dumps(report, indent=1))
     return report
 
@@ -260,7 +207,7 @@ def _log_epoch_ssl(row: dict) -> None:
         print(f"epoch {row['epoch']}: InfoNCE {row['loss']:.4f} ({row['patches_per_s']:.1f} patches/s)", flush=True)
 
 
-def planned_outputs(action: str, o: Options) -> list[Path]:
+def planned_outputs(action: str, o: UnetParameters) -> list[Path]:
     """The files an action writes in -output_dir (checked before any work: existing ones need --overwrite)."""
     model = o.model_file or model_io.default_model_file(o.model_format)
     files = {"extract_data": ["train.h5", "val.h5", dataset.MANIFEST],
@@ -270,7 +217,7 @@ def planned_outputs(action: str, o: Options) -> list[Path]:
     return [o.output_dir / name for name in files.get(action, [])]
 
 
-def run(action: str, o: Options) -> dict | list:
+def run(action: str, o: UnetParameters) -> dict | list:
     """Dispatch one action."""
     o.validate()
     for path in planned_outputs(action, o):
