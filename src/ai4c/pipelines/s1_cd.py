@@ -72,7 +72,8 @@ def read_pair(data: Any, ctx: Context, p: S1CdParameters) -> PairScene:
     for name in reference.swaths:
         scene.orbits[name] = (_orbit(reference.swaths[name], p.orbit1), _orbit(secondary.swaths[name], p.orbit2))
     scene.facts.update(product=reference.name, secondary=secondary.name, polarization=reference.polarization,
-                       swaths=list(reference.swaths), days_apart=round(interval.days, 4))
+                       swaths=list(reference.swaths), days_apart=round(interval.days, 4),
+                       orbits=[o.source for o in next(iter(scene.orbits.values()))])
     return scene
 
 
@@ -217,10 +218,20 @@ def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairSce
     samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
     cut = {"line": slice(0, lines), "pixel": slice(0, samples)}
     scene.layers = {"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut), "backscatter_2": b2.isel(cut)}
-    geometry = looked_geometry(scene.reference, plan, looks, step)  # annotation orbit on the plan's epoch
+    geometry = looked_geometry(scene.reference, plan, looks, step, _reference_orbit(scene, plan.epoch))
     scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
     scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
+
+
+def _reference_orbit(scene: PairScene, epoch: np.datetime64):
+    """The reference orbit used by Back-Geocoding (annotation or --orbit1 EOF) of the first swath, on `epoch`:
+    terrain correction geocodes with the same vectors."""
+    from ai4c.products.sentinel1 import OrbitVectors, seconds_since
+
+    orbit = next(iter(scene.orbits.values()))[0]
+    shift = float(seconds_since(orbit.epoch, epoch))
+    return OrbitVectors(epoch, orbit.time + shift, orbit.position, orbit.velocity, orbit.source)
 
 
 @operator(GRAPH, "Speckle-Filter", ("speckle",))

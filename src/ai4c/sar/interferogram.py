@@ -132,8 +132,10 @@ def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec
         for burst, lines in ((a, lines_a), (b, lines_b)):
             o = by_burst[burst.index]
             pair = secondary.bursts[o.secondary]
-            sec = np.asarray(sec_data[pair.first_line:pair.first_line + pair.lines])
-            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift)
+            first, stop = secondary_window(o, lines.astype(float), samples, azimuth_shift, pair.lines)
+            sec = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])  # the overlap's lines only
+            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift,
+                                           first)
             parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1]),
                           resampled))
         dd = double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
