@@ -266,34 +266,54 @@ def terrain_correction_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -
     return scene
 
 
-@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
-def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
-    """Compute the geocoded layers, derive ACD, MTC and the change mask, write the six outputs atomically,
-    each with its STAC Item."""
+def _limits(b1, b2) -> tuple[float, float]:
+    """The ACD/MTC stretch: 2.5 and 97.5 percentiles of both dates' dB values, from per-block histograms."""
     import dask
 
-    from ai4c.core.io import extension_for, write_raster
-    from ai4c.core.progress import dask_progress
-    from ai4c.core.stac import write_item
+    from ai4c.sar.change import db_histogram, histogram_percentiles
+
+    blocks = [dask.delayed(db_histogram)(b1.blocks[i, j], b2.blocks[i, j])
+              for i in range(b1.numblocks[0]) for j in range(b1.numblocks[1])]
+    return histogram_percentiles(sum(dask.compute(*blocks)))
+
+
+def _products(stored: xr.DataArray, p: S1CdParameters) -> dict[str, tuple[Any, list[str], float, str | None]]:
+    """The six outputs as lazy (band, y, x) dask arrays over the stored geocoded layers (computed strip by strip
+    when written): array, band names, no-data value, units."""
+    import dask.array as da
+
     from ai4c.sar.change import NO_DATA, acd, change_mask, mtc
+
+    gamma, b1, b2 = (stored.data[k] for k in range(3))
+    limits = _limits(b1, b2)
+    rgb = {"new_axis": 0, "chunks": ((3,),) + b1.chunks, "dtype": np.uint8}
+    return {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
+            "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
+            "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
+            "ACD": (da.map_blocks(acd, b1, b2, limits, **rgb), ["red", "green", "blue"], 0, None),
+            "MTC": (da.map_blocks(mtc, b1, b2, gamma, limits, **rgb), ["red", "green", "blue"], 0, None),
+            "change_mask": (da.map_blocks(change_mask, b1, b2, gamma, p.ratio_db, p.coherence_max,
+                                          dtype=np.uint8)[None], ["change"], NO_DATA, None)}
+
+
+@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
+def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
+    """Compute the geocoded layers once into a temporary store, derive ACD, MTC and the change mask block by
+    block, write the six outputs atomically (strip by strip: memory bounded by the blocks), each with its
+    STAC Item."""
+    from ai4c.core.io import extension_for, write_raster
+    from ai4c.core.stac import write_item
+    from ai4c.pipelines.s1_grd import materialise
 
     folder = Path(ctx.output_path)
     folder.mkdir(parents=True, exist_ok=True)  # `ai4c graph run` gives the folder as it is
     ext = extension_for(p.output_format)
-    names = ("coherence", "backscatter_1", "backscatter_2")
-    with dask_progress("S1-CD"):
-        values = dict(zip(names, dask.compute(*(scene.geocoded[k].data for k in names)), strict=True))
     like = scene.geocoded["coherence"]
-    b1, b2, gamma = values["backscatter_1"], values["backscatter_2"], values["coherence"]
-    products = {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
-                "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
-                "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
-                "ACD": (acd(b1, b2), ["red", "green", "blue"], 0, None),
-                "MTC": (mtc(b1, b2, gamma), ["red", "green", "blue"], 0, None),
-                "change_mask": (change_mask(b1, b2, gamma, p.ratio_db, p.coherence_max)[None], ["change"], NO_DATA,
-                                None)}
+    stack = xr.concat([scene.geocoded[k].astype(np.float32) for k in ("coherence", "backscatter_1", "backscatter_2")],
+                      dim="layer").chunk({"layer": 3, "y": p.block, "x": p.block})
+    stored = materialise(stack, "S1-CD")
     start = scene.reference.start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
-    for name, (array, bands, nodata, units) in products.items():
+    for name, (array, bands, nodata, units) in _products(stored, p).items():
         out = xr.DataArray(array, dims=("band", "y", "x"), coords={"band": bands, "y": like.y, "x": like.x})
         out = out.rio.write_crs(like.rio.crs).rio.write_transform(like.rio.transform())
         if units:

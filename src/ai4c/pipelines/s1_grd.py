@@ -210,7 +210,7 @@ def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context, 
     return sampler
 
 
-def materialise(image: xr.DataArray) -> xr.DataArray:
+def materialise(image: xr.DataArray, label: str = "S1 GRD radar chain") -> xr.DataArray:
     """Compute the radar-geometry image once into a temporary Zarr store (removed at exit) so that output
     blocks sharing input chunks do not recompute the chain; memory stays bounded by the chunks."""
     import atexit
@@ -226,7 +226,7 @@ def materialise(image: xr.DataArray) -> xr.DataArray:
     folder = tempfile.mkdtemp(prefix="ai4c-s1grd-")
     atexit.register(shutil.rmtree, folder, True)
     store = f"{folder}/image.zarr"
-    with dask_progress("S1 GRD radar chain"):
+    with dask_progress(label):
         da.to_zarr(image.data.astype(np.float32), store)
     return image.copy(data=da.from_zarr(store))
 
