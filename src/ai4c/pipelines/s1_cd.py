@@ -19,7 +19,7 @@ from ai4c.core.graph import Context, default_graph, operator, parameters_of, rec
 from ai4c.pipelines.parameters import S1CdParameters
 
 GRAPH = "s1-cd"
-STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Coherence", "Speckle-Filter",
+STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Cross-Correlation", "Coherence", "Speckle-Filter",
          "Terrain-Correction", "Write")
 register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
@@ -59,15 +59,16 @@ def _open(path: Path, role: str, polarization: str, swaths: Any):
 def read_pair(data: Any, ctx: Context, p: S1CdParameters) -> PairScene:
     """Open both SLC products and check the pair rules on their metadata, before any pixel is read."""
     from ai4c.products.sentinel1_pair import check_pair
+    from ai4c.products.sentinel1_slc import stripmap_as_burst
 
     if len(ctx.inputs) != 2:
         raise InvalidParameterError("S1-CD needs two inputs; give --input1 PATH --input2 PATH")
     reference = _open(ctx.inputs[0], "input1", p.polarization, p.swaths)
     secondary = _open(ctx.inputs[1], "input2", p.polarization, p.swaths)
     interval = check_pair(reference, secondary, p.time_tolerance)
-    if not reference.is_tops:
-        raise InvalidParameterError(f"{reference.name} is a {reference.mode} (stripmap) pair; S1-CD handles IW/EW "
-                                    "TOPS pairs (stripmap cross-correlation coregistration is not implemented)")
+    if not reference.is_tops:  # stripmap: one 'burst' of all lines, coregistered by cross-correlation
+        for product in (reference, secondary):
+            product.swaths = {name: stripmap_as_burst(swath) for name, swath in product.swaths.items()}
     scene = PairScene(reference, secondary)
     for name in reference.swaths:
         scene.orbits[name] = (_orbit(reference.swaths[name], p.orbit1), _orbit(secondary.swaths[name], p.orbit2))
@@ -117,6 +118,8 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
+    if not scene.reference.is_tops:
+        return scene  # stripmap: no bursts to overlap; Cross-Correlation refines instead
     pairs = {name: (ref, scene.secondary.swaths[name]) for name, ref in scene.reference.swaths.items()}
     data = {name: (read_complex(ref).data, read_complex(sec).data) for name, (ref, sec) in pairs.items()}
     for _ in range(p.esd_iterations):
@@ -133,6 +136,40 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
         scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
                                                next(iter(scene.reference.swaths.values())).azimuth_time_interval)
     scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
+    return scene
+
+
+@operator(GRAPH, "Cross-Correlation", ("xcorr_window", "xcorr_patches", "xcorr_iterations"))
+def cross_correlation(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Stripmap pairs (SNAP's Cross-Correlation + Warp): sub-pixel shifts of coherent patches between the
+    reference and the geometrically resampled secondary, a plane fitted to them moves the offsets; TOPS
+    pairs are refined by ESD instead."""
+    if scene.reference.is_tops:
+        return scene
+    from ai4c.products.sentinel1_slc import read_complex
+    from ai4c.sar.crosscorrelation import fit_plane, patch_origins, patch_shift
+    from ai4c.sar.deburst import valid_lines, valid_samples
+    from ai4c.sar.interferogram import coregistered_patch
+
+    margin = 16  # keeps the secondary's interpolation kernel inside its image
+    for name, ref in scene.reference.swaths.items():
+        sec = scene.secondary.swaths[name]
+        ref_data, sec_data = read_complex(ref).data, read_complex(sec).data
+        for offsets in scene.offsets[name]:
+            (l0, l1), (s0, s1) = valid_lines(ref.bursts[offsets.reference]), valid_samples(ref.bursts[offsets.reference])
+            origins = patch_origins(l0 + margin, l1 - margin, s0 + margin, s1 - margin, p.xcorr_window,
+                                    p.xcorr_patches)
+            for _ in range(p.xcorr_iterations if origins else 0):
+                found = [patch_shift(*coregistered_patch(ref, sec, ref_data, sec_data, offsets, origin, p.xcorr_window,
+                                                         _velocity(ref))) for origin in origins]
+                centres = np.array(origins, float) + 0.5 * (p.xcorr_window - 1)
+                shifts = np.array([f[0] for f in found])
+                weights = np.array([f[1] for f in found]) ** 2
+                warp = [fit_plane(centres[:, 0], centres[:, 1], shifts[:, k], weights) for k in (0, 1)]
+                grid = (offsets.node_lines[:, None], offsets.node_samples[None, :])
+                offsets.line = offsets.line - (warp[0][0] + warp[0][1] * grid[0] + warp[0][2] * grid[1])
+                offsets.sample = offsets.sample - (warp[1][0] + warp[1][1] * grid[0] + warp[1][2] * grid[1])
+            scene.facts["cross_correlation_patches"] = len(origins)
     return scene
 
 

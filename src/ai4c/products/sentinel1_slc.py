@@ -251,6 +251,19 @@ def _attach_tops(swath: SlcSwath) -> None:
         burst.azimuth_steering_rate = swath.azimuth_steering_rate
 
 
+def stripmap_as_burst(swath: SlcSwath) -> SlcSwath:
+    """A stripmap (SM) swath described as one burst of all its lines (every sample valid, the Doppler centroid
+    and FM rate of its mid-time, no steering), so that burst-wise coregistration and deburst apply unchanged:
+    the 'steering' phase reduces to the Doppler centroid's linear phase."""
+    import dataclasses
+
+    burst = Burst(0, 0, swath.lines, swath.first_line_time, np.zeros(swath.lines, int),
+                  np.full(swath.lines, swath.samples - 1))
+    one = dataclasses.replace(swath, bursts=[burst], lines_per_burst=swath.lines, azimuth_steering_rate=0.0)
+    _attach_tops(one)
+    return one
+
+
 def _polynomials(root, epoch: np.datetime64, path: str, tag: str) -> list[Polynomial]:
     """Azimuth-time-stamped slant-range-time polynomials (Doppler centroid)."""
     out = []
