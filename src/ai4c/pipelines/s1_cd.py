@@ -24,6 +24,7 @@ STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Cross-Correla
 register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
 STRIP_LINES = 256  # reference lines resampled per task: memory per task ~ 60 bytes x lines x samples
+BAND_LINES = 2048  # multilooked lines computed at a time: peak memory bounded by a band, not by the scene
 
 
 @dataclass
@@ -200,10 +201,11 @@ def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:
     import dask
     import dask.array as da
 
-    from ai4c.products.sentinel1_slc import read_complex
+    from ai4c.products.sentinel1_slc import LineReader, read_complex
 
     ref, sec = scene.reference.swaths[name], scene.secondary.swaths[name]
-    ref_data, sec_data = read_complex(ref).data, read_complex(sec).data
+    read_complex(ref), read_complex(sec)  # checks both measurements before the tasks are built
+    ref_data, sec_data = LineReader(ref), LineReader(sec)  # each task reads its own lines
     blocks = []
     for offsets in scene.offsets[name]:
         burst = ref.bursts[offsets.reference]
@@ -254,11 +256,24 @@ def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairSce
     lines = min(x.sizes["line"] for x in (gamma, b1, b2))
     samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
     cut = {"line": slice(0, lines), "pixel": slice(0, samples)}
-    scene.layers = {"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut), "backscatter_2": b2.isel(cut)}
+    scene.layers = _stored({"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut),
+                            "backscatter_2": b2.isel(cut)})
     geometry = looked_geometry(scene.reference, plan, looks, step, _reference_orbit(scene, plan.epoch))
     scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
     scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
+
+
+def _stored(layers: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+    """The radar layers computed in one pass (coregistration, deburst, coherence: the costly part) into a
+    temporary store, so that the speckle filter's statistics and terrain correction read them instead of
+    recomputing the chain."""
+    from ai4c.pipelines.s1_grd import materialise
+
+    stack = xr.concat([x.astype(np.float32) for x in layers.values()], dim="layer").chunk(
+        {"layer": len(layers), "line": 1024, "pixel": 1024})
+    stored = materialise(stack, "S1-CD coregistration and coherence", BAND_LINES)
+    return {name: stored.isel(layer=k) for k, name in enumerate(layers)}
 
 
 def _reference_orbit(scene: PairScene, epoch: np.datetime64):

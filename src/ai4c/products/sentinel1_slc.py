@@ -296,3 +296,19 @@ def read_complex(swath: SlcSwath, chunks: tuple[int, int] = (512, 4096)):
     out = da.astype(np.complex64)
     out.attrs = {**da.attrs, "swath": swath.swath}
     return out
+
+
+@dataclass(frozen=True)
+class LineReader:
+    """A swath measurement's lines read on demand: reader[a:b] -> complex64 (b - a, samples). Handed to dask
+    tasks instead of the lazy array, which dask would compute whole (the entire swath) as the task's input."""
+
+    swath: SlcSwath
+
+    def __getitem__(self, lines: slice) -> np.ndarray:
+        import rasterio
+        from rasterio.windows import Window
+
+        start, stop, _ = lines.indices(self.swath.lines)
+        with rasterio.open(self.swath.source.gdal_path(self.swath.measurement)) as src:
+            return src.read(1, window=Window(0, start, self.swath.samples, max(stop - start, 0))).astype(np.complex64)

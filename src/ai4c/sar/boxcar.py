@@ -36,7 +36,12 @@ def numpy_sums(block: np.ndarray, window: tuple[int, int]) -> tuple[np.ndarray, 
 
 @lru_cache(maxsize=1)
 def cuda_device() -> Any:
-    """The CUDA torch device when one is present (ai4c.ml.device), else None: the CPU path is numpy."""
+    """The CUDA torch device when one is present (ai4c.ml.device), else None: the CPU path is numpy. Without
+    an NVIDIA driver torch is not even imported (its import alone costs ~300 MB of memory)."""
+    import os
+
+    if not os.path.exists("/proc/driver/nvidia") and not os.environ.get("CUDA_VISIBLE_DEVICES"):
+        return None
     try:
         from ai4c.ml.device import pick_device
 
