@@ -157,6 +157,22 @@ def test_stripmap_product_needs_no_deburst():
     assert plan.near_range == pytest.approx(swath.slant_range_time * 299792458.0 / 2)
 
 
+def test_simulated_stripmap_product_and_its_point_targets(tmp_path, run_cli):
+    code, out, _ = run_cli("simulate", "s1-slc", "--mode", "SM", "--output_path", tmp_path / "cli",
+                           "--lines-per-burst", "300", "--bursts", "2", "--samples", "400")
+    assert code == 0
+    product = open_slc(out.strip().splitlines()[-1])
+    assert product.mode == "SM" and not product.is_tops and list(product.swaths) == ["S3"]
+    swath = product.swaths["S3"]
+    assert swath.bursts == [] and (swath.lines, swath.samples) == (600, 400)
+    truth = make_truth((41.9, 12.5), lines_per_burst=300, samples=400, bursts=2, mode="SM", targets=3, height=0.0)
+    path = write_product(tmp_path / "api", truth, seed=1)
+    out = run(path, tmp_path / "o.tif", calibration="Beta", speckle="None", projection="WGS84", azimuth_looks=1,
+              range_looks=1)
+    errors = _target_errors(out, truth.targets)
+    assert errors.max() < 0.5, errors
+
+
 def test_aoi_keeps_the_bursts_it_needs(tmp_path, targets_product, capsys):
     path, truth = targets_product
     target = truth.targets[2]

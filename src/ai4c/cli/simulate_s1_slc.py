@@ -1,4 +1,5 @@
-"""`ai4c simulate s1-slc` and `ai4c simulate s1-pair`: Sentinel-1 IW SLC products (SAFE) from a known truth."""
+"""`ai4c simulate s1-slc` and `ai4c simulate s1-pair`: Sentinel-1 IW or SM SLC products (SAFE) from a known
+truth."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=480, help="samples per sub-swath (~21000 in real products)")
     parser.add_argument("--bursts", type=int, default=3, help="bursts per sub-swath (9-10 in real products)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mode", default="IW", type=str.upper,
+                        help="IW (3 sub-swaths of bursts) or SM (one stripmap swath S3 of bursts x lines-per-burst lines)")
 
 
 def add_slc_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +55,8 @@ def _check_sizes(args: argparse.Namespace) -> None:
 
     if args.lines_per_burst < 60 or args.samples < 120 or not 2 <= args.bursts <= 12:
         raise InvalidParameterError("--lines-per-burst >= 60, --samples >= 120 and 2 <= --bursts <= 12")
+    if args.mode not in ("IW", "SM"):
+        raise InvalidParameterError(f"--mode {args.mode}: use IW or SM")
 
 
 def run_slc(args: argparse.Namespace) -> int:
@@ -64,7 +69,8 @@ def run_slc(args: argparse.Namespace) -> int:
     scene = check_choice("scene", args.scene, ("speckle", "ramp"))
     direction = check_choice("pass", args.pass_direction, ("ascending", "descending"))
     truth = make_truth(_centre(args.centre), lines_per_burst=args.lines_per_burst, samples=args.samples,
-                       bursts=args.bursts, ascending=direction == "ascending", scene=scene, targets=args.targets)
+                       bursts=args.bursts, ascending=direction == "ascending", scene=scene, targets=args.targets,
+                       mode=args.mode)
     print(write_product(args.output_path, truth, seed=args.seed, zip_product=args.zip))
     return 0
 
@@ -79,7 +85,7 @@ def run_pair(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"--days {args.days} must be a positive multiple of 6")
     pair = make_pair(_centre(args.centre), lines_per_burst=args.lines_per_burst, samples=args.samples,
                      bursts=args.bursts, baseline=args.baseline, annotated_shift_lines=args.shift,
-                     timing_error_lines=args.timing_error, days=args.days)
+                     timing_error_lines=args.timing_error, days=args.days, mode=args.mode)
     for path in write_pair(args.output_path, pair, seed=args.seed):
         print(path)
     return 0
@@ -87,7 +93,7 @@ def run_pair(args: argparse.Namespace) -> int:
 
 from ai4c.cli.app import Command  # noqa: E402
 
-COMMANDS = [Command("s1-slc", "simulate a Sentinel-1 IW SLC product (SAFE, bursts, TOPS phase) from a known truth",
+COMMANDS = [Command("s1-slc", "simulate a Sentinel-1 IW (bursts, TOPS phase) or SM SLC product (SAFE) from a known truth",
                     add_slc_arguments, run_slc, group="simulate"),
-            Command("s1-pair", "simulate a coregistrable Sentinel-1 IW SLC pair with known misregistration, "
+            Command("s1-pair", "simulate a coregistrable Sentinel-1 IW or SM SLC pair with known misregistration, "
                     "coherence and changes", add_pair_arguments, run_pair, group="simulate")]

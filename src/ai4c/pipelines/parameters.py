@@ -270,6 +270,12 @@ class S1CdParameters:
     dem_geoid: str = param("egm96", "egm96: DEM heights above the geoid; none: ellipsoid heights",
                            choices=("egm96", "none"), flags=("--dem_geoid", "--dem-geoid"))
     esd_iterations: int = param(2, "ESD estimates (each on the previous one's result)", check=at_least(0), cli=False)
+    xcorr_window: int = param(128, "stripmap cross-correlation: patch side (lines and samples)", check=at_least(16),
+                              cli=False)
+    xcorr_patches: int = param(64, "stripmap cross-correlation: patches spread over the swath", check=at_least(1),
+                               cli=False)
+    xcorr_iterations: int = param(2, "stripmap cross-correlation: estimates (each on the previous warp)",
+                                  check=at_least(0), cli=False)
     calibration: str = param("Sigma", "calibrated backscatter quantity", choices=("Sigma", "Gamma", "Beta"))
     thermal_noise: bool = param(True, "remove thermal noise from both backscatters", cli=False)
     window_azimuth: int = param(3, "coherence window, azimuth lines", check=at_least(1), cli=False)

@@ -19,11 +19,12 @@ from ai4c.core.graph import Context, default_graph, operator, parameters_of, rec
 from ai4c.pipelines.parameters import S1CdParameters
 
 GRAPH = "s1-cd"
-STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Coherence", "Speckle-Filter",
+STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Cross-Correlation", "Coherence", "Speckle-Filter",
          "Terrain-Correction", "Write")
 register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
 STRIP_LINES = 256  # reference lines resampled per task: memory per task ~ 60 bytes x lines x samples
+BAND_LINES = 2048  # multilooked lines computed at a time: peak memory bounded by a band, not by the scene
 
 
 @dataclass
@@ -59,20 +60,22 @@ def _open(path: Path, role: str, polarization: str, swaths: Any):
 def read_pair(data: Any, ctx: Context, p: S1CdParameters) -> PairScene:
     """Open both SLC products and check the pair rules on their metadata, before any pixel is read."""
     from ai4c.products.sentinel1_pair import check_pair
+    from ai4c.products.sentinel1_slc import stripmap_as_burst
 
     if len(ctx.inputs) != 2:
         raise InvalidParameterError("S1-CD needs two inputs; give --input1 PATH --input2 PATH")
     reference = _open(ctx.inputs[0], "input1", p.polarization, p.swaths)
     secondary = _open(ctx.inputs[1], "input2", p.polarization, p.swaths)
     interval = check_pair(reference, secondary, p.time_tolerance)
-    if not reference.is_tops:
-        raise InvalidParameterError(f"{reference.name} is a {reference.mode} (stripmap) pair; S1-CD handles IW/EW "
-                                    "TOPS pairs (stripmap cross-correlation coregistration is not implemented)")
+    if not reference.is_tops:  # stripmap: one 'burst' of all lines, coregistered by cross-correlation
+        for product in (reference, secondary):
+            product.swaths = {name: stripmap_as_burst(swath) for name, swath in product.swaths.items()}
     scene = PairScene(reference, secondary)
     for name in reference.swaths:
         scene.orbits[name] = (_orbit(reference.swaths[name], p.orbit1), _orbit(secondary.swaths[name], p.orbit2))
     scene.facts.update(product=reference.name, secondary=secondary.name, polarization=reference.polarization,
-                       swaths=list(reference.swaths), days_apart=round(interval.days, 4))
+                       swaths=list(reference.swaths), days_apart=round(interval.days, 4),
+                       orbits=[o.source for o in next(iter(scene.orbits.values()))])
     return scene
 
 
@@ -116,6 +119,8 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
+    if not scene.reference.is_tops:
+        return scene  # stripmap: no bursts to overlap; Cross-Correlation refines instead
     pairs = {name: (ref, scene.secondary.swaths[name]) for name, ref in scene.reference.swaths.items()}
     data = {name: (read_complex(ref).data, read_complex(sec).data) for name, (ref, sec) in pairs.items()}
     for _ in range(p.esd_iterations):
@@ -132,6 +137,40 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
         scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
                                                next(iter(scene.reference.swaths.values())).azimuth_time_interval)
     scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
+    return scene
+
+
+@operator(GRAPH, "Cross-Correlation", ("xcorr_window", "xcorr_patches", "xcorr_iterations"))
+def cross_correlation(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
+    """Stripmap pairs (SNAP's Cross-Correlation + Warp): sub-pixel shifts of coherent patches between the
+    reference and the geometrically resampled secondary, a plane fitted to them moves the offsets; TOPS
+    pairs are refined by ESD instead."""
+    if scene.reference.is_tops:
+        return scene
+    from ai4c.products.sentinel1_slc import read_complex
+    from ai4c.sar.crosscorrelation import fit_plane, patch_origins, patch_shift
+    from ai4c.sar.deburst import valid_lines, valid_samples
+    from ai4c.sar.interferogram import coregistered_patch
+
+    margin = 16  # keeps the secondary's interpolation kernel inside its image
+    for name, ref in scene.reference.swaths.items():
+        sec = scene.secondary.swaths[name]
+        ref_data, sec_data = read_complex(ref).data, read_complex(sec).data
+        for offsets in scene.offsets[name]:
+            (l0, l1), (s0, s1) = valid_lines(ref.bursts[offsets.reference]), valid_samples(ref.bursts[offsets.reference])
+            origins = patch_origins(l0 + margin, l1 - margin, s0 + margin, s1 - margin, p.xcorr_window,
+                                    p.xcorr_patches)
+            for _ in range(p.xcorr_iterations if origins else 0):
+                found = [patch_shift(*coregistered_patch(ref, sec, ref_data, sec_data, offsets, origin, p.xcorr_window,
+                                                         _velocity(ref))) for origin in origins]
+                centres = np.array(origins, float) + 0.5 * (p.xcorr_window - 1)
+                shifts = np.array([f[0] for f in found])
+                weights = np.array([f[1] for f in found]) ** 2
+                warp = [fit_plane(centres[:, 0], centres[:, 1], shifts[:, k], weights) for k in (0, 1)]
+                grid = (offsets.node_lines[:, None], offsets.node_samples[None, :])
+                offsets.line = offsets.line - (warp[0][0] + warp[0][1] * grid[0] + warp[0][2] * grid[1])
+                offsets.sample = offsets.sample - (warp[1][0] + warp[1][1] * grid[0] + warp[1][2] * grid[1])
+            scene.facts["cross_correlation_patches"] = len(origins)
     return scene
 
 
@@ -162,10 +201,11 @@ def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:
     import dask
     import dask.array as da
 
-    from ai4c.products.sentinel1_slc import read_complex
+    from ai4c.products.sentinel1_slc import LineReader, read_complex
 
     ref, sec = scene.reference.swaths[name], scene.secondary.swaths[name]
-    ref_data, sec_data = read_complex(ref).data, read_complex(sec).data
+    read_complex(ref), read_complex(sec)  # checks both measurements before the tasks are built
+    ref_data, sec_data = LineReader(ref), LineReader(sec)  # each task reads its own lines
     blocks = []
     for offsets in scene.offsets[name]:
         burst = ref.bursts[offsets.reference]
@@ -216,11 +256,34 @@ def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairSce
     lines = min(x.sizes["line"] for x in (gamma, b1, b2))
     samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
     cut = {"line": slice(0, lines), "pixel": slice(0, samples)}
-    scene.layers = {"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut), "backscatter_2": b2.isel(cut)}
-    geometry = looked_geometry(scene.reference, plan, looks, step)  # annotation orbit on the plan's epoch
+    scene.layers = _stored({"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut),
+                            "backscatter_2": b2.isel(cut)})
+    geometry = looked_geometry(scene.reference, plan, looks, step, _reference_orbit(scene, plan.epoch))
     scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
     scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
     return scene
+
+
+def _stored(layers: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+    """The radar layers computed in one pass (coregistration, deburst, coherence: the costly part) into a
+    temporary store, so that the speckle filter's statistics and terrain correction read them instead of
+    recomputing the chain."""
+    from ai4c.pipelines.s1_grd import materialise
+
+    stack = xr.concat([x.astype(np.float32) for x in layers.values()], dim="layer").chunk(
+        {"layer": len(layers), "line": 1024, "pixel": 1024})
+    stored = materialise(stack, "S1-CD coregistration and coherence", BAND_LINES)
+    return {name: stored.isel(layer=k) for k, name in enumerate(layers)}
+
+
+def _reference_orbit(scene: PairScene, epoch: np.datetime64):
+    """The reference orbit used by Back-Geocoding (annotation or --orbit1 EOF) of the first swath, on `epoch`:
+    terrain correction geocodes with the same vectors."""
+    from ai4c.products.sentinel1 import OrbitVectors, seconds_since
+
+    orbit = next(iter(scene.orbits.values()))[0]
+    shift = float(seconds_since(orbit.epoch, epoch))
+    return OrbitVectors(epoch, orbit.time + shift, orbit.position, orbit.velocity, orbit.source)
 
 
 @operator(GRAPH, "Speckle-Filter", ("speckle",))
@@ -255,34 +318,54 @@ def terrain_correction_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -
     return scene
 
 
-@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
-def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
-    """Compute the geocoded layers, derive ACD, MTC and the change mask, write the six outputs atomically,
-    each with its STAC Item."""
+def _limits(b1, b2) -> tuple[float, float]:
+    """The ACD/MTC stretch: 2.5 and 97.5 percentiles of both dates' dB values, from per-block histograms."""
     import dask
 
-    from ai4c.core.io import extension_for, write_raster
-    from ai4c.core.progress import dask_progress
-    from ai4c.core.stac import write_item
+    from ai4c.sar.change import db_histogram, histogram_percentiles
+
+    blocks = [dask.delayed(db_histogram)(b1.blocks[i, j], b2.blocks[i, j])
+              for i in range(b1.numblocks[0]) for j in range(b1.numblocks[1])]
+    return histogram_percentiles(sum(dask.compute(*blocks)))
+
+
+def _products(stored: xr.DataArray, p: S1CdParameters) -> dict[str, tuple[Any, list[str], float, str | None]]:
+    """The six outputs as lazy (band, y, x) dask arrays over the stored geocoded layers (computed strip by strip
+    when written): array, band names, no-data value, units."""
+    import dask.array as da
+
     from ai4c.sar.change import NO_DATA, acd, change_mask, mtc
+
+    gamma, b1, b2 = (stored.data[k] for k in range(3))
+    limits = _limits(b1, b2)
+    rgb = {"new_axis": 0, "chunks": ((3,),) + b1.chunks, "dtype": np.uint8}
+    return {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
+            "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
+            "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
+            "ACD": (da.map_blocks(acd, b1, b2, limits, **rgb), ["red", "green", "blue"], 0, None),
+            "MTC": (da.map_blocks(mtc, b1, b2, gamma, limits, **rgb), ["red", "green", "blue"], 0, None),
+            "change_mask": (da.map_blocks(change_mask, b1, b2, gamma, p.ratio_db, p.coherence_max,
+                                          dtype=np.uint8)[None], ["change"], NO_DATA, None)}
+
+
+@operator(GRAPH, "Write", ("output_format", "ratio_db", "coherence_max"), aliases=("Write-S1-CD",))
+def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
+    """Compute the geocoded layers once into a temporary store, derive ACD, MTC and the change mask block by
+    block, write the six outputs atomically (strip by strip: memory bounded by the blocks), each with its
+    STAC Item."""
+    from ai4c.core.io import extension_for, write_raster
+    from ai4c.core.stac import write_item
+    from ai4c.pipelines.s1_grd import materialise
 
     folder = Path(ctx.output_path)
     folder.mkdir(parents=True, exist_ok=True)  # `ai4c graph run` gives the folder as it is
     ext = extension_for(p.output_format)
-    names = ("coherence", "backscatter_1", "backscatter_2")
-    with dask_progress("S1-CD"):
-        values = dict(zip(names, dask.compute(*(scene.geocoded[k].data for k in names)), strict=True))
     like = scene.geocoded["coherence"]
-    b1, b2, gamma = values["backscatter_1"], values["backscatter_2"], values["coherence"]
-    products = {"coherence": (gamma[None], ["coherence"], float("nan"), "1"),
-                "backscatter_1": (b1[None], [f"{p.calibration}_1"], float("nan"), "1"),
-                "backscatter_2": (b2[None], [f"{p.calibration}_2"], float("nan"), "1"),
-                "ACD": (acd(b1, b2), ["red", "green", "blue"], 0, None),
-                "MTC": (mtc(b1, b2, gamma), ["red", "green", "blue"], 0, None),
-                "change_mask": (change_mask(b1, b2, gamma, p.ratio_db, p.coherence_max)[None], ["change"], NO_DATA,
-                                None)}
+    stack = xr.concat([scene.geocoded[k].astype(np.float32) for k in ("coherence", "backscatter_1", "backscatter_2")],
+                      dim="layer").chunk({"layer": 3, "y": p.block, "x": p.block})
+    stored = materialise(stack, "S1-CD")
     start = scene.reference.start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
-    for name, (array, bands, nodata, units) in products.items():
+    for name, (array, bands, nodata, units) in _products(stored, p).items():
         out = xr.DataArray(array, dims=("band", "y", "x"), coords={"band": bands, "y": like.y, "x": like.x})
         out = out.rio.write_crs(like.rio.crs).rio.write_transform(like.rio.transform())
         if units:

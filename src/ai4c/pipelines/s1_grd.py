@@ -210,14 +210,17 @@ def heights_for(dem: str | None, geoid: str, product: GrdProduct, ctx: Context, 
     return sampler
 
 
-def materialise(image: xr.DataArray) -> xr.DataArray:
+def materialise(image: xr.DataArray, label: str = "S1 GRD radar chain", band_lines: int | None = None) -> xr.DataArray:
     """Compute the radar-geometry image once into a temporary Zarr store (removed at exit) so that output
-    blocks sharing input chunks do not recompute the chain; memory stays bounded by the chunks."""
+    blocks sharing input chunks do not recompute the chain; memory stays bounded by the chunks. `band_lines`
+    (a multiple of the line chunks): compute one band of lines at a time, so that memory is bounded by the band
+    whatever the scheduler keeps (inputs shared by two bands are computed twice)."""
     import atexit
     import shutil
     import tempfile
 
     import dask.array as da
+    import zarr
 
     from ai4c.core.progress import dask_progress
 
@@ -226,8 +229,17 @@ def materialise(image: xr.DataArray) -> xr.DataArray:
     folder = tempfile.mkdtemp(prefix="ai4c-s1grd-")
     atexit.register(shutil.rmtree, folder, True)
     store = f"{folder}/image.zarr"
-    with dask_progress("S1 GRD radar chain"):
-        da.to_zarr(image.data.astype(np.float32), store)
+    data = image.data.astype(np.float32)
+    with dask_progress(label):
+        if band_lines is None:
+            da.to_zarr(data, store)
+        else:
+            data = data.rechunk({data.ndim - 2: data.chunks[-2][0]})
+            target = zarr.open_array(store, mode="w", shape=data.shape, chunks=data.chunksize, dtype=np.float32)
+            lead = (slice(None),) * (data.ndim - 2)
+            for start in range(0, data.shape[-2], band_lines):
+                rows = lead + (slice(start, min(start + band_lines, data.shape[-2])), slice(None))
+                da.store(data[rows], target, regions=rows, lock=False)
     return image.copy(data=da.from_zarr(store))
 
 

@@ -251,6 +251,19 @@ def _attach_tops(swath: SlcSwath) -> None:
         burst.azimuth_steering_rate = swath.azimuth_steering_rate
 
 
+def stripmap_as_burst(swath: SlcSwath) -> SlcSwath:
+    """A stripmap (SM) swath described as one burst of all its lines (every sample valid, the Doppler centroid
+    and FM rate of its mid-time, no steering), so that burst-wise coregistration and deburst apply unchanged:
+    the 'steering' phase reduces to the Doppler centroid's linear phase."""
+    import dataclasses
+
+    burst = Burst(0, 0, swath.lines, swath.first_line_time, np.zeros(swath.lines, int),
+                  np.full(swath.lines, swath.samples - 1))
+    one = dataclasses.replace(swath, bursts=[burst], lines_per_burst=swath.lines, azimuth_steering_rate=0.0)
+    _attach_tops(one)
+    return one
+
+
 def _polynomials(root, epoch: np.datetime64, path: str, tag: str) -> list[Polynomial]:
     """Azimuth-time-stamped slant-range-time polynomials (Doppler centroid)."""
     out = []
@@ -283,3 +296,19 @@ def read_complex(swath: SlcSwath, chunks: tuple[int, int] = (512, 4096)):
     out = da.astype(np.complex64)
     out.attrs = {**da.attrs, "swath": swath.swath}
     return out
+
+
+@dataclass(frozen=True)
+class LineReader:
+    """A swath measurement's lines read on demand: reader[a:b] -> complex64 (b - a, samples). Handed to dask
+    tasks instead of the lazy array, which dask would compute whole (the entire swath) as the task's input."""
+
+    swath: SlcSwath
+
+    def __getitem__(self, lines: slice) -> np.ndarray:
+        import rasterio
+        from rasterio.windows import Window
+
+        start, stop, _ = lines.indices(self.swath.lines)
+        with rasterio.open(self.swath.source.gdal_path(self.swath.measurement)) as src:
+            return src.read(1, window=Window(0, start, self.swath.samples, max(stop - start, 0))).astype(np.complex64)

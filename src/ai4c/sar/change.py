@@ -45,6 +45,35 @@ def percentiles(*images: np.ndarray, low: float = 2.5, high: float = 97.5) -> tu
     return float(np.percentile(values, low)), float(np.percentile(values, high))
 
 
+DB_EDGES = np.linspace(-100.0, 60.0, 16001)  # 0.01 dB bins: percentiles of any image size in bounded memory
+
+
+def db_histogram(*backscatter: np.ndarray) -> np.ndarray:
+    """Counts of the finite dB values of linear backscatter blocks in DB_EDGES bins (outliers in the end bins)."""
+    counts = np.zeros(DB_EDGES.size - 1, np.int64)
+    for block in backscatter:
+        values = to_db(np.asarray(block, np.float64))
+        values = np.clip(values[np.isfinite(values)], DB_EDGES[0], DB_EDGES[-1])
+        counts += np.histogram(values, DB_EDGES)[0]
+    return counts
+
+
+def histogram_percentiles(counts: np.ndarray, low: float = 2.5, high: float = 97.5) -> tuple[float, float]:
+    """`percentiles` from a DB_EDGES histogram (to within one 0.01 dB bin), for images seen block by block."""
+    total = counts.sum()
+    if total == 0:
+        return 0.0, 1.0
+    cumulative = np.cumsum(counts)
+
+    def at(q: float) -> float:
+        rank = q / 100 * (total - 1) + 0.5  # the order statistic, inside its bin
+        k = int(np.searchsorted(cumulative, rank))
+        before = cumulative[k - 1] if k else 0
+        return float(DB_EDGES[k] + (rank - before) / counts[k] * (DB_EDGES[k + 1] - DB_EDGES[k]))
+
+    return at(low), at(high)
+
+
 def to_db(values: np.ndarray) -> np.ndarray:
     """10 log10 of positive values, NaN elsewhere."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -53,18 +82,20 @@ def to_db(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def acd(backscatter1: np.ndarray, backscatter2: np.ndarray) -> np.ndarray:
+def acd(backscatter1: np.ndarray, backscatter2: np.ndarray, limits: tuple[float, float] | None = None) -> np.ndarray:
     """ACD composite (3, y, x) bytes: R image 1, G image 2, B image 2, in dB stretched between the 2.5 and
-    97.5 percentiles of both (decreases show red, increases cyan)."""
+    97.5 percentiles of both (`limits` when they were found over the whole images; decreases show red,
+    increases cyan)."""
     d1, d2 = to_db(backscatter1), to_db(backscatter2)
-    low, high = percentiles(d1, d2)
+    low, high = limits if limits is not None else percentiles(d1, d2)
     return np.stack([stretch(d1, low, high), stretch(d2, low, high), stretch(d2, low, high)])
 
 
-def mtc(backscatter1: np.ndarray, backscatter2: np.ndarray, coherence: np.ndarray) -> np.ndarray:
-    """MTC composite (3, y, x) bytes: R backscatter 1, G backscatter 2 (dB, percentile stretch), B coherence
-    0..1 -> 0..255."""
+def mtc(backscatter1: np.ndarray, backscatter2: np.ndarray, coherence: np.ndarray,
+        limits: tuple[float, float] | None = None) -> np.ndarray:
+    """MTC composite (3, y, x) bytes: R backscatter 1, G backscatter 2 (dB, percentile stretch as in `acd`),
+    B coherence 0..1 -> 0..255."""
     d1, d2 = to_db(backscatter1), to_db(backscatter2)
-    low, high = percentiles(d1, d2)
+    low, high = limits if limits is not None else percentiles(d1, d2)
     blue = (np.clip(np.nan_to_num(coherence), 0, 1) * 255).astype(np.uint8)
     return np.stack([stretch(d1, low, high), stretch(d2, low, high), blue])

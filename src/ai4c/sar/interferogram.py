@@ -87,6 +87,24 @@ def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offse
                      (secondary_resampled * np.conj(secondary_resampled)).real]).astype(np.float32)
 
 
+def coregistered_patch(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: BurstOffsets,
+                       origin: tuple[int, int], size: int, velocity: float) -> tuple[np.ndarray, np.ndarray]:
+    """A size x size reference patch (burst line, sample `origin`) and the secondary resampled onto it with
+    the flat-earth/topographic phase removed (s exp(-j 4 pi (R_ref - R_sec) / lambda)): what cross-correlation
+    compares. `ref_data` / `sec_data`: (line, sample) complex arrays of the swath TIFFs (numpy or dask)."""
+    burst, pair = reference.bursts[offsets.reference], secondary.bursts[offsets.secondary]
+    lines = np.arange(origin[0], origin[0] + size, dtype=float)
+    samples = np.arange(origin[1], origin[1] + size, dtype=float)
+    first, stop = secondary_window(offsets, lines, samples, 0.0, pair.lines)
+    window = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])
+    ctx = TopsContext.of(secondary, velocity)
+    resampled = resample_secondary(window, pair, ctx, offsets, lines, samples, 0.0, first)
+    rows = slice(burst.first_line + origin[0], burst.first_line + origin[0] + size)
+    patch = np.asarray(ref_data[rows, origin[1]:origin[1] + size])
+    phase = 4 * np.pi / ctx.wavelength * offsets.at(lines, samples, "delta_range")
+    return patch, resampled * np.exp(-1j * phase).astype(np.complex64)
+
+
 def doppler_difference(burst: TopsBurst, next_burst: TopsBurst, ctx: TopsContext) -> float:
     """Doppler centroid of `burst` minus that of `next_burst` at a common time of their overlap (Hz):
     -k_t (t_mid,next - t_mid,this) at mid range, from the steering phase's instantaneous frequency."""
@@ -132,8 +150,10 @@ def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec
         for burst, lines in ((a, lines_a), (b, lines_b)):
             o = by_burst[burst.index]
             pair = secondary.bursts[o.secondary]
-            sec = np.asarray(sec_data[pair.first_line:pair.first_line + pair.lines])
-            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift)
+            first, stop = secondary_window(o, lines.astype(float), samples, azimuth_shift, pair.lines)
+            sec = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])  # the overlap's lines only
+            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift,
+                                           first)
             parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1]),
                           resampled))
         dd = double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])

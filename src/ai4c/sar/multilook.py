@@ -7,6 +7,8 @@ import math
 import numpy as np
 import xarray as xr
 
+from ai4c.sar.boxcar import window_means
+
 
 def square_pixel_looks(azimuth_spacing: float, slant_spacing: float, incidence_deg: float) -> tuple[int, int]:
     """(azimuth, range) looks giving roughly square ground pixels at an incidence angle (SNAP's 'GR square
@@ -32,7 +34,7 @@ def multilook(image: xr.DataArray, azimuth: int, range_: int, step: tuple[int, i
     step = step or (azimuth, range_)
     if (azimuth, range_) == (1, 1) and tuple(step) == (1, 1):
         return image
-    windows = image.rolling(line=azimuth, pixel=range_, min_periods=1).mean()
+    windows = window_means(image, (azimuth, range_))
     out = windows.isel(line=slice(azimuth - 1, None, step[0]), pixel=slice(range_ - 1, None, step[1]))
     out.attrs = {**image.attrs, "looks": f"{azimuth}x{range_}", "step": f"{step[0]}x{step[1]}"}
     return out.astype(np.float32)

@@ -26,7 +26,6 @@ from ai4c.simulate.s1.slc import (
     FM_RATE,
     FS,
     RG_BANDWIDTH,
-    STEERING_RATE,
     WAVELENGTH,
     C,
     SlcTruth,
@@ -120,10 +119,10 @@ def _repeat_platform(truth: SlcTruth, days: int) -> tuple[str, int]:
 def make_pair(centre: tuple[float, float] = (41.9, 12.5), *, lines_per_burst: int = 200, samples: int = 480,
               bursts: int = 3, baseline: float = 60.0, annotated_shift_lines: float = 0.3,
               timing_error_lines: float = 0.02, days: int = 12, background_coherence: float = 0.9,
-              discs: list[Disc] | None = None) -> PairTruth:
-    """The pair's truth: reference layout, secondary epoch/orbit/burst times, planted discs."""
+              discs: list[Disc] | None = None, mode: str = "IW") -> PairTruth:
+    """The pair's truth: reference layout, secondary epoch/orbit/burst times, planted discs (IW or SM)."""
     reference = make_truth(centre, lines_per_burst=lines_per_burst, samples=samples, bursts=bursts, height=0.0,
-                           scene="pair", targets=0)
+                           scene="pair", targets=0, mode=mode)
     shift = annotated_shift_lines * DT
     swaths = [dataclasses.replace(s, first_burst_time=s.first_burst_time + shift) for s in reference.swaths]
     mission, absolute = _repeat_platform(reference, days)
@@ -139,9 +138,11 @@ def make_pair(centre: tuple[float, float] = (41.9, 12.5), *, lines_per_burst: in
 def default_discs(truth: SlcTruth) -> list[Disc]:
     """Two decorrelated discs and two +/-6 dB changes inside the scene (placed through radar->ground)."""
     mid = truth.mid_time()
-    near = truth.swaths[0].slant_range(truth.swaths[0].samples // 2)
-    far = truth.swaths[-1].slant_range(truth.swaths[-1].samples // 2)
-    span = 0.25 * truth.swaths[0].lines_per_burst * DT
+    first, last = truth.swaths[0], truth.swaths[-1]
+    quarter = 4 if len(truth.swaths) == 1 else 2  # one swath: near and far quarter, else mid near/far swath
+    near = first.slant_range(first.samples // quarter)
+    far = last.slant_range(last.samples - last.samples // quarter)
+    span = 0.25 * first.lines_per_burst * DT
     spots = [(mid - span, near, 0.2, 0.0), (mid + span, far, 0.2, 0.0), (mid + span, near, 0.2, 6.0),
              (mid - span, far, 0.2, -6.0)]
     flat = np.zeros((2, 2))
@@ -258,7 +259,7 @@ class PairRenderer:
         centre = float(times.mean()) + 0.5 * DT  # the burst's own centre (line lines/2), where its Doppler is f_dc
 
         def steering(t: np.ndarray) -> np.ndarray:
-            return tops_phase(t - centre, swath.doppler_centroid, STEERING_RATE, velocity, FM_RATE)
+            return tops_phase(t - centre, swath.doppler_centroid, swath.steering_rate, velocity, FM_RATE)
 
         # each scatterer keeps its own phase; the burst's Doppler history enters as the linear phase around it
         origin = ref_swath.first_burst_time - MARGIN * DT

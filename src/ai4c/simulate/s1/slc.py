@@ -1,6 +1,7 @@
 """Simulated Sentinel-1 IW SLC products: 3 sub-swaths of bursts with real-like overlaps, Doppler centroid and
 FM-rate annotation and the TOPS azimuth-steering phase in the samples, written in the SAFE layout of the
-real products (complex int16 TIFFs that GDAL and xarray-sentinel open), from a known truth.
+real products (complex int16 TIFFs that GDAL and xarray-sentinel open), from a known truth; or a stripmap
+(SM, swath S3) product: one continuous swath, no bursts, no steering (only the Doppler centroid's phase).
 
 The truth is computed here, independently of the processing code: point targets are placed at chosen
 (zero-Doppler time, slant range) and their ground position is found by the simulator's own radar->ground
@@ -42,6 +43,7 @@ class SwathLayout:
     invalid_lines: int
     invalid_samples: int
     doppler_centroid: float = 0.0  # Hz (constant data Doppler)
+    steering_rate: float = STEERING_RATE  # rad/s (0 for stripmap)
 
     def burst_times(self) -> np.ndarray:
         """Azimuth time of each burst's first line."""
@@ -66,6 +68,7 @@ class SlcTruth:
     mission: str = "S1A"
     absolute_orbit: int = 37258
     pass_direction: str = "Descending"
+    mode: str = "IW"  # or "SM" (one swath, S3)
 
     def mid_time(self) -> float:
         """Mid azimuth time of the scene."""
@@ -106,13 +109,22 @@ def iw_layout(lines_per_burst: int, samples: int, bursts: int, near_time: float,
     return out
 
 
+def sm_layout(lines: int, samples: int, near_time: float) -> list[SwathLayout]:
+    """The one swath of a stripmap product: `lines` continuous lines (one 'burst' to the renderers, not
+    annotated as a burst), all valid, a constant Doppler centroid and no steering."""
+    return [SwathLayout("S3", 0.0, 1, lines, lines, samples, near_time, 0, 0, doppler_centroid=20.0,
+                        steering_rate=0.0)]
+
+
 def make_truth(centre: tuple[float, float], *, lines_per_burst: int = 200, samples: int = 480, bursts: int = 3,
                ascending: bool = False, height: float = 100.0, scene: str = "speckle",
-               epoch: np.datetime64 | None = None, targets: int = 5) -> SlcTruth:
-    """The orbit and layout imaging `centre` at mid scene and mid range, and point targets in it."""
+               epoch: np.datetime64 | None = None, targets: int = 5, mode: str = "IW") -> SlcTruth:
+    """The orbit and layout imaging `centre` at mid scene and mid range, and point targets in it. `mode` SM:
+    one stripmap swath of bursts x lines_per_burst lines and `samples` samples."""
     epoch = epoch if epoch is not None else np.datetime64("2021-06-01T05:26:23.500000", "ns")
-    total_lines = int(bursts * 0.894 * lines_per_burst + lines_per_burst)
-    total_samples = 3 * samples
+    stripmap = mode.upper() == "SM"
+    total_lines = bursts * lines_per_burst if stripmap else int(bursts * 0.894 * lines_per_burst + lines_per_burst)
+    total_samples = samples if stripmap else 3 * samples
     spacing = C / (2 * FS) / math.sin(math.radians(37.0))
     geom = synthetic_geometry(centre, total_lines, int(total_samples * (C / (2 * FS)) / spacing), ascending, epoch,
                               spacing=spacing)
@@ -120,12 +132,13 @@ def make_truth(centre: tuple[float, float], *, lines_per_burst: int = 200, sampl
     t_mid_geom = 0.5 * total_lines * geom_dt
     sr_mid = geom.conversion.sr0[0] + 0.5 * geom.samples * spacing * math.sin(math.radians(37.0))
     near_time = 2 * sr_mid / C - 0.5 * total_samples / FS
-    layout = iw_layout(lines_per_burst, samples, bursts, near_time)
+    layout = sm_layout(total_lines, samples, near_time) if stripmap else \
+        iw_layout(lines_per_burst, samples, bursts, near_time)
     shift = t_mid_geom - 0.5 * total_lines * DT
     for s in layout:
         s.first_burst_time += shift
     truth = SlcTruth(epoch, geom.orbit, layout, height, scene,
-                     pass_direction="Ascending" if ascending else "Descending")
+                     pass_direction="Ascending" if ascending else "Descending", mode="SM" if stripmap else "IW")
     truth.targets = _place_targets(truth, targets)
     return truth
 
@@ -183,7 +196,7 @@ def render_burst(truth: SlcTruth, swath: SwathLayout, burst: int, rng: np.random
         field_ += (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * math.sqrt(noise_power / 2)
     velocity = float(np.linalg.norm(truth.orbit.velocity[len(truth.orbit.time) // 2]))
     eta = times - (t0 + 0.5 * swath.lines_per_burst * DT)
-    field_ *= np.exp(1j * tops_phase(eta, swath.doppler_centroid, STEERING_RATE, velocity, FM_RATE))[:, None]
+    field_ *= np.exp(1j * tops_phase(eta, swath.doppler_centroid, swath.steering_rate, velocity, FM_RATE))[:, None]
     field_[: swath.invalid_lines] = 0
     field_[swath.lines_per_burst - swath.invalid_lines:] = 0
     field_[:, : swath.invalid_samples] = 0

@@ -1,4 +1,4 @@
-"""Write a simulated IW SLC product (see simulate.s1.slc) in the SAFE layout: per swath and polarisation an
+"""Write a simulated IW or SM SLC product (see simulate.s1.slc) in the SAFE layout: per swath and polarisation an
 annotation with swath timing, Doppler centroid and FM-rate lists, calibration and noise XML, and a
 complex int16 measurement TIFF written burst by burst; the manifest; the truth JSON beside the product."""
 
@@ -21,7 +21,6 @@ from ai4c.simulate.s1.slc import (
     DT,
     FM_RATE,
     FS,
-    STEERING_RATE,
     SlcTruth,
     SwathLayout,
     burst_ground,
@@ -83,7 +82,7 @@ def _annotation(truth: SlcTruth, swath: SwathLayout, info: dict, grid: Geolocati
     root.find("adsHeader/swath").text = swath.name
     root.find("generalAnnotation/productInformation/projection").text = "Slant Range"
     root.find("generalAnnotation/productInformation/azimuthSteeringRate").text = \
-        f"{math.degrees(STEERING_RATE):.15e}"
+        f"{math.degrees(swath.steering_rate):.15e}"
     root.find("generalAnnotation/downlinkInformationList/downlinkInformation/swath").text = swath.name
     fm = E(root.find("generalAnnotation"), "azimuthFmRateList", count=str(swath.bursts))
     dc = root.find("dopplerCentroid/dcEstimateList")
@@ -100,10 +99,13 @@ def _annotation(truth: SlcTruth, swath: SwathLayout, info: dict, grid: Geolocati
         E(node, "geometryDcPolynomial", count="3").text = "0.000000e+00 0.000000e+00 0.000000e+00"
         E(node, "dataDcPolynomial", count="3").text = f"{swath.doppler_centroid:.6e} 0.000000e+00 0.000000e+00"
     timing = root.find("swathTiming")
-    timing.find("linesPerBurst").text = str(swath.lines_per_burst)
-    timing.find("samplesPerBurst").text = str(swath.samples)
+    stripmap = truth.mode == "SM"  # SM: no bursts annotated (linesPerBurst 0, an empty burst list)
+    timing.find("linesPerBurst").text = "0" if stripmap else str(swath.lines_per_burst)
+    timing.find("samplesPerBurst").text = "0" if stripmap else str(swath.samples)
     burst_list = timing.find("burstList")
-    burst_list.set("count", str(swath.bursts))
+    burst_list.set("count", "0" if stripmap else str(swath.bursts))
+    if stripmap:
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     valid_first = np.where(np.arange(swath.lines_per_burst) < swath.invalid_lines, -1, swath.invalid_samples)
     valid_first[swath.lines_per_burst - swath.invalid_lines:] = -1
     valid_last = np.where(valid_first < 0, -1, swath.samples - swath.invalid_samples - 1)
@@ -143,9 +145,10 @@ def write_product(output_dir: Path | str, truth: SlcTruth, polarizations: tuple[
     stop = max(s.burst_times()[-1] + s.lines_per_burst * DT for s in truth.swaths)
     s, e = _stamp(truth.epoch, start).upper(), _stamp(truth.epoch, stop).upper()
     orbit6 = f"{truth.absolute_orbit:06d}"
-    name = f"{truth.mission}_IW_SLC__1SDV_{s}_{e}_{orbit6}_0ABCDE_AI4C"
+    beam = truth.swaths[0].name if truth.mode == "SM" else truth.mode  # SM products are named by beam (S3)
+    name = f"{truth.mission}_{beam}_SLC__1SDV_{s}_{e}_{orbit6}_0ABCDE_AI4C"
     rel = relative_orbit(truth.mission, truth.absolute_orbit)
-    info = {"mission": truth.mission, "type": "SLC", "mode": "IW", "start": iso(truth.epoch, start),
+    info = {"mission": truth.mission, "type": "SLC", "mode": truth.mode, "start": iso(truth.epoch, start),
             "stop": iso(truth.epoch, stop), "orbit": truth.absolute_orbit, "datatake": 703710, "image": "001",
             "pass": truth.pass_direction, "heading": -165.0 if truth.pass_direction == "Descending" else -15.0,
             "ipf": "003.31", "relorbit": rel, "pols": [p.upper() for p in polarizations]}
@@ -163,7 +166,7 @@ def write_product(output_dir: Path | str, truth: SlcTruth, polarizations: tuple[
                         f"{orbit6}-0abcde-{index:03d}")
                 grid = _tie_points(truth, swath)
                 corners.append(grid)
-                head = {**info, "pol": pol.upper(), "mode": "IW"}
+                head = {**info, "pol": pol.upper()}
                 cal, noise = _luts(truth, swath, grid)
                 entries = {"annotation": f"annotation/{base}.xml",
                            "calibration": f"annotation/calibration/calibration-{base}.xml",
@@ -200,7 +203,8 @@ def write_product(output_dir: Path | str, truth: SlcTruth, polarizations: tuple[
 
 def truth_json(truth: SlcTruth) -> dict:
     """The truth as JSON: layout, scene and point targets with their ground positions."""
-    return {"scene": truth.scene, "beta0": truth.beta0, "height": truth.height, "mission": truth.mission,
+    return {"scene": truth.scene, "mode": truth.mode, "beta0": truth.beta0, "height": truth.height,
+            "mission": truth.mission,
             "absolute_orbit": truth.absolute_orbit, "epoch": str(truth.epoch),
             "swaths": [{"name": s.name, "first_burst_time": s.first_burst_time, "bursts": s.bursts,
                         "lines_per_burst": s.lines_per_burst, "samples": s.samples,
