@@ -81,20 +81,20 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
 
     `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
     its value; libosmium applies it in C++, None: every tagged object. The reads: (1) the relations,
-    (2) nodes and ways with the pairs, storing node locations, (3) with the keys, reusing them, (4) the
-    ways again, in C++ only, for libosmium to assemble the selected multipolygons (closed ways are made
-    polygons by the caller, in bulk)."""
+    (2) nodes and ways with the pairs, storing node locations, (3) with the keys, reusing them; libosmium
+    assembles the selected multipolygons during (2); closed ways are made polygons by the caller, in bulk."""
     import osmium
 
     _bounded_queues()
     if prefilter is None:
         passes = [(osmium.filter.EmptyTagFilter(), ())]
-        relation_filter = osmium.filter.EmptyTagFilter()
+        relation_filter = (osmium.filter.EmptyTagFilter(), osmium.filter.EmptyTagFilter())
     else:
         pairs, keys = prefilter
         passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
                  ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
-        relation_filter = osmium.filter.KeyFilter(*sorted(set(keys) | {k for k, _ in pairs}))
+        every_key = sorted(set(keys) | {k for k, _ in pairs})
+        relation_filter = (osmium.filter.KeyFilter(*every_key), osmium.filter.KeyFilter(*every_key))
     with tempfile.TemporaryDirectory(prefix="ai4c-osm-") as scratch:
         try:
             yield from _read_all(osmium, path, scratch, passes, relation_filter, select, stats, fields)
@@ -104,12 +104,12 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
 
 
 def _read_all(osmium, path: Path, scratch: str, passes, relation_filter, select, stats: ReadStats, fields):
-    """The four reads of `read_osm` (the location index shared by the node/way reads)."""
+    """The reads of `read_osm` (the location index shared by the node/way reads)."""
     areas = osmium.area.AreaManager()
     relations = _RelationPass(select, fields)
     first_pass = areas.first_pass_handler()
     with osmium.io.Reader(str(path), osmium.osm.RELATION) as reader:
-        osmium.apply(reader, relation_filter, relations, first_pass)
+        osmium.apply(reader, relation_filter[0], relations, first_pass)
     stats.objects += len(relations.found)
     yield from relations.found
     index = osmium.index.create_map(_location_index(path, scratch))
@@ -118,13 +118,22 @@ def _read_all(osmium, path: Path, scratch: str, passes, relation_filter, select,
     # append a later read's nodes unsorted and miss them)
     locations = osmium.NodeLocationsForWays(index)
     locations.ignore_errors()
+    # areas: libosmium assembles the selected multipolygons during the first read (it also assembles the
+    # closed ways it sees there, but only those with a model key reach Python, which skips them)
+    assembled = osmium.BufferIterator(relation_filter[1]) if relations.multipolygons else None
     for number, (tag_filter, later) in enumerate(passes):
         # the first read stores every node's location; later ones only look them up (the filter first)
         chain = [locations, tag_filter] if number == 0 else [tag_filter, locations]
+        if number == 0 and assembled is not None:
+            chain.insert(1, areas.second_pass_to_buffer(assembled))
         with osmium.io.Reader(str(path), osmium.osm.NODE | osmium.osm.WAY) as reader:
-            yield from _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), later, select, stats, factory, fields)
-    if relations.multipolygons:
-        yield from _multipolygons(osmium, path, locations, areas, select, stats, factory, fields)
+            for obj in _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), later, select, stats, factory,
+                                       fields):
+                yield obj
+                if assembled:
+                    yield from _areas(assembled, select, stats, factory, fields)
+        if assembled is not None:
+            yield from _areas(assembled, select, stats, factory, fields)
 
 
 class _RelationPass:
@@ -159,7 +168,7 @@ def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, f
     for obj in objects:
         stats.objects += 1
         view = TagView(obj)
-        if later and any(k in view for k in later):
+        if later and any(map(view.has, later)):
             continue
         selected = select(view)
         if not selected:
@@ -182,18 +191,6 @@ def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, f
             if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
                 raise
             stats.degenerate += 1
-
-
-def _multipolygons(osmium, path: Path, locations, areas, select, stats: ReadStats, factory,
-                   fields) -> Iterator[OsmObject]:
-    """Read the ways again for libosmium to assemble the selected multipolygons (no way reaches Python: the
-    empty IdFilter drops them; an IdFilter of the member ids would cost a bitmap as large as their range)."""
-    assembled = osmium.BufferIterator()
-    chain = [locations, areas.second_pass_to_buffer(assembled), osmium.filter.IdFilter([])]
-    with osmium.io.Reader(str(path), osmium.osm.WAY) as reader:
-        for _ in osmium.OsmFileIterator(reader, *chain):
-            yield from _areas(assembled, select, stats, factory, fields)
-    yield from _areas(assembled, select, stats, factory, fields)
 
 
 def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
