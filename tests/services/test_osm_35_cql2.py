@@ -250,6 +250,7 @@ def test_service_rejects_bad_filters_with_400(service):
     client, _ = service
     for query, message in [("filter=" + quote("colour = 'red'"), "unknown property"),
                            ("filter=" + quote("population LIKE 'x'"), "LIKE needs"),
-                           ("filter-lang=cql2-json&filter=" + quote('{"op": "frob", "args": []}'), "unknown operator")]:
+                           ("filter-lang=cql2-json&filter=" + quote('{"op": "frob", "args": []}'), "unknown operator"),
+                           ("filter-crs=EPSG:3857&filter=" + quote("population > 1"), "filter-crs")]:
         response = client.get(f"/collections/place/items?{query}")
         assert response.status_code == 400 and message in response.json()["description"]

@@ -93,15 +93,19 @@ class FeatureModel:
 
         `tags` needs only `in`, `get` and `[]`: a dict or a view of a reader's tags (no copy); a view's
         `has(key)` method, when it has one, answers `in` faster."""
-        seen: list[FeatureClass] = []
         by_key = self._by_key
-        keys = tags if isinstance(tags, dict) and len(tags) < len(by_key) else by_key  # the shorter walk
-        has = getattr(tags, "has", None) or tags.__contains__
-        for key in keys:
-            if key in by_key and has(key):
-                for spec in by_key[key]:
-                    if spec not in seen and spec.matches(tags):
-                        seen.append(spec)
+        has = getattr(tags, "has", None)
+        if has is not None:
+            present = list(filter(has, by_key))  # every test in C
+        elif isinstance(tags, dict) and len(tags) < len(by_key):  # the shorter walk
+            present = [k for k in tags if k in by_key]
+        else:
+            present = [k for k in by_key if k in tags]
+        seen: list[FeatureClass] = []
+        for key in present:
+            for spec in by_key[key]:
+                if spec not in seen and spec.matches(tags):
+                    seen.append(spec)
         return seen
 
     def class_names(self) -> list[str]:

@@ -158,7 +158,10 @@ def create_app(store: FeatureStore) -> FastAPI:
     def items(collection_id: str, request: Request, bbox: str | None = None,
               limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
               datetime: str | None = None, filter: str | None = None,  # noqa: A002 (OGC's name)
-              filter_lang: str | None = Query(None, alias="filter-lang")) -> Response:
+              filter_lang: str | None = Query(None, alias="filter-lang"),
+              filter_crs: str | None = Query(None, alias="filter-crs")) -> Response:
+        if filter_crs not in (None, CRS84):
+            raise InvalidParameterError(f"filter-crs={filter_crs!r} not supported; give {CRS84} (lon/lat)")
         return _items(store, request, collection_id, None, bbox, limit, offset, datetime, filter, filter_lang)
 
     @app.post("/collections/{collection_id}/items", response_class=Response, responses=ITEMS)
