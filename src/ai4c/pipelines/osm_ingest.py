@@ -31,11 +31,12 @@ from ai4c.features.model import (
     model_from_dict,
 )
 from ai4c.products.feature_store import STORE_FILE, class_schema, store_transaction
-from ai4c.products.geoparquet import bbox_array, geo_metadata, write_in_order
+from ai4c.products.geoparquet import bbox_array, geo_metadata, write_in_order, write_table_in_order
 from ai4c.products.osm import ReadStats, osm_inputs, read_osm
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "features" / "security.yaml"
 BATCH_ROWS = 20000
+HELD_BYTES = 32 * 2**20  # a class's cleansed rows are sorted in memory up to this size, else through a file
 GEOPARQUET_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                     6: "MultiPolygon", 7: "GeometryCollection"}
 
@@ -55,13 +56,15 @@ def load_model(path: Path | str | None = None) -> tuple[FeatureModel, str]:
 
 @dataclass
 class ClassSink:
-    """Rows of one class gathered in batches, cleansed, and appended to an unsorted parquet file."""
+    """Rows of one class gathered in batches, cleansed, and held in memory (appended to an unsorted parquet
+    file once they pass HELD_BYTES)."""
 
     spec: FeatureClass
     folder: Path
     report: IngestReport
     aoi: object = None
     pending: list[tuple] = field(default_factory=list)
+    held: list[pa.Table] = field(default_factory=list)
     count: int = 0
     kinds: set[str] = field(default_factory=set)
     _writer: pq.ParquetWriter | None = None
@@ -103,12 +106,20 @@ class ClassSink:
             self.report.reject("outside_aoi", self.spec.name, int((keep & ~inside).sum()))
             keep &= inside
         table = self._table(rows, geoms, keep)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
-        self._writer.write_table(table)
+        self.held.append(table)
+        if sum(t.nbytes for t in self.held) > HELD_BYTES:
+            self._spill()
         self.kinds.update(shapely.get_type_id(geoms[keep]).tolist())
         self.count += table.num_rows
         self.pending = []
+
+    def _spill(self) -> None:
+        """Append the tables held in memory to the unsorted file (a class too big to sort in memory)."""
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
+        for table in self.held:
+            self._writer.write_table(table)
+        self.held = []
 
     def _table(self, rows: dict[str, list], geoms: np.ndarray, keep: np.ndarray) -> pa.Table:
         index = np.flatnonzero(keep)
@@ -126,11 +137,13 @@ class ClassSink:
     def finish(self, target: Path) -> dict:
         """De-duplicate, sort along the Hilbert curve, write `target`; returns the class's description."""
         self.flush()
-        if self._writer is None:
-            pq.write_table(self.schema.empty_table(), self.path)
+        in_memory = self._writer is None
+        if in_memory:
+            keys = pa.concat_tables(self.held) if self.held else self.schema.empty_table()
         else:
+            self._spill()
             self._writer.close()
-        keys = pq.read_table(self.path, columns=["osm_type", "osm_id", "source_timestamp", "bbox"])
+            keys = pq.read_table(self.path, columns=["osm_type", "osm_id", "source_timestamp", "bbox"])
         osm_type = keys["osm_type"].to_numpy(zero_copy_only=False).astype(str)
         osm_id = keys["osm_id"].to_numpy()
         stamps = keys["source_timestamp"].cast(pa.int64()).to_numpy()
@@ -144,8 +157,13 @@ class ClassSink:
         extent = [float(bounds[order, 0].min()), float(bounds[order, 1].min()),
                   float(bounds[order, 2].max()), float(bounds[order, 3].max())] if len(order) else None
         types = [GEOPARQUET_TYPES[int(t)] for t in self.kinds]
-        written = write_in_order(self.path, target, order, geo_metadata(types, extent or []))
-        self.path.unlink()
+        metadata = geo_metadata(types, extent or [])
+        if in_memory:
+            written = write_table_in_order(keys, target, order, metadata)
+            self.held = []
+        else:
+            written = write_in_order(self.path, target, order, metadata)
+            self.path.unlink()
         self.report.features[self.spec.name] = written
         times = stamps[order] if len(order) else np.zeros(0, dtype=np.int64)
         return {"description": self.spec.description, "count": written, "bbox": extent,
