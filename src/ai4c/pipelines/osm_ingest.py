@@ -122,16 +122,18 @@ class ClassSink:
         self.held = []
 
     def _table(self, rows: dict[str, list], geoms: np.ndarray, keep: np.ndarray) -> pa.Table:
+        every = bool(keep.all())
         index = np.flatnonzero(keep)
+        kept = geoms if every else geoms[index]
         columns = {}
         for f in self.schema:
             if f.name == "bbox":
-                columns["bbox"] = bbox_array(shapely.bounds(geoms[index]))
+                columns["bbox"] = bbox_array(shapely.bounds(kept))
             elif f.name == "geometry":
-                columns["geometry"] = pa.array(shapely.to_wkb(geoms[index]), pa.binary())
+                columns["geometry"] = pa.array(shapely.to_wkb(kept), pa.binary())
             else:
                 values = pa.array(rows[f.name], f.type if f.name != "source_timestamp" else pa.int64())
-                columns[f.name] = values.take(pa.array(index)).cast(f.type)
+                columns[f.name] = (values if every else values.take(pa.array(index))).cast(f.type)
         return pa.table(columns, schema=self.schema)
 
     def finish(self, target: Path) -> dict:
