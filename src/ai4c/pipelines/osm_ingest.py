@@ -19,7 +19,6 @@ import shapely
 import yaml
 
 from ai4c.core import log
-from ai4c.core.aoi import WGS84, parse_aoi
 from ai4c.core.errors import InputNotFoundError
 from ai4c.features.cleanse import IngestReport, assemble, duplicate_mask, hilbert_key, repair
 from ai4c.features.model import (
@@ -183,8 +182,7 @@ def ingest(source: Path | str, store: Path | str, model_path: Path | str | None 
     started = time.perf_counter()
     model, model_text = load_model(model_path)
     files = osm_inputs(source)
-    area = parse_aoi(aoi)
-    area_4326 = area.to_crs(WGS84) if area is not None else None
+    area_4326 = _aoi_lonlat(aoi)
     if area_4326 is not None:
         shapely.prepare(area_4326)
     report = IngestReport(inputs=[str(p) for p in files])
@@ -200,6 +198,16 @@ def ingest(source: Path | str, store: Path | str, model_path: Path | str | None 
         (scratch / "model.yaml").write_text(model_text, encoding="utf-8")
         (scratch / "report.json").write_text(json.dumps(report.to_dict(), indent=1))
     return report
+
+
+def _aoi_lonlat(aoi: str | None):
+    """The AoI in lon/lat, None without one (pyproj, ~20 MB, is imported only then)."""
+    if aoi is None:
+        return None
+    from ai4c.core.aoi import WGS84, parse_aoi
+
+    area = parse_aoi(aoi)
+    return area.to_crs(WGS84) if area is not None else None
 
 
 def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], report: IngestReport) -> None:
