@@ -76,7 +76,7 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
              select: Callable[[dict[str, str]], object], stats: ReadStats,
              fields: Callable[[object], tuple[str, ...]] | None = None) -> Iterator[OsmObject]:
     """Stream the objects of `path` that pass `prefilter` and for which `select(tags)` is truthy, with their
-    geometry as WKB (hex text). `select` sees a read-only view of the tags (`in`, `get`, `[]`: no copy);
+    geometry as WKB. `select` sees a read-only view of the tags (`in`, `get`, `[]`: no copy);
     `fields(selected)` names the tags copied into the OsmObject (default: all).
 
     `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
@@ -176,7 +176,7 @@ def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, f
     import osmium
 
     every_node = osmium.geom.use_nodes.ALL
-    point, line = factory.create_point, factory.create_linestring
+    point, line, fromhex = factory.create_point, factory.create_linestring, bytes.fromhex
     for obj in objects:
         stats.objects += 1
         view = TagView(obj)
@@ -188,11 +188,11 @@ def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, f
         tags = copy_tags(obj, fields(selected) if fields else None)
         try:
             if obj.is_node():
-                yield OsmObject("node", obj.id, tags, _epoch(obj), point(obj), False, selected)
+                yield OsmObject("node", obj.id, tags, _epoch(obj), fromhex(point(obj)), False, selected)
                 continue
             nodes = obj.nodes
-            wkb = line(obj, every_node)
-            if int(wkb[16:18] + wkb[14:16] + wkb[12:14] + wkb[10:12], 16) < len(nodes):
+            wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
+            if int.from_bytes(wkb[5:9], "little") < len(nodes):
                 stats.missing_locations += 1  # libosmium left out nodes it could not locate
                 continue
             closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
@@ -215,8 +215,8 @@ def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[Osm
             continue
         tags = copy_tags(obj, fields(selected) if fields else None)
         try:
-            yield OsmObject("relation", obj.orig_id(), tags, _epoch(obj), factory.create_multipolygon(obj), True,
-                            selected)
+            yield OsmObject("relation", obj.orig_id(), tags, _epoch(obj),
+                            bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
         except RuntimeError as err:  # "invalid area": rings that do not close, counted by the caller
             if "invalid area" not in str(err) and "ring" not in str(err):
                 raise
