@@ -123,9 +123,12 @@ class FeatureModel:
 def attribute_values(spec: FeatureClass, tags: Tags, rejected: Callable[[str], None]) -> dict[str, object]:
     """The class's own attributes from `tags`; an unparsable value becomes None and is counted."""
     values: dict[str, object] = {}
+    get = tags.get
     for attr in spec.attributes:
+        text = get(attr.tag)  # Attribute.value inlined: this runs for every attribute of every feature
         try:
-            values[attr.name] = attr.value(tags)
+            values[attr.name] = None if text is None or not str(text).strip() else \
+                _converted(text, attr.type, attr.unit, attr.case)
         except UnparsableValue:
             values[attr.name] = None
             rejected(f"{spec.name}.{attr.name}")

@@ -80,72 +80,60 @@ def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | No
     `fields(selected)` names the tags copied into the OsmObject (default: all).
 
     `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
-    its value; libosmium applies it in C++, None: every tagged object. Two reads: (1) nodes and ways with
-    the keys, storing every node location, and the relations (the selected multipolygons registered with
-    libosmium's area assembler); (2) nodes and ways with the pairs, reusing the locations, during which
-    libosmium assembles the multipolygons. Closed ways are made polygons by the caller, in bulk."""
+    its value; libosmium applies it in C++, None: every tagged object. The reads: (1) the relations,
+    (2) nodes and ways with the pairs, storing node locations, (3) with the keys, reusing them; libosmium
+    assembles the selected multipolygons during (2); closed ways are made polygons by the caller, in bulk."""
     import osmium
 
     _bounded_queues()
-    filters = osmium.filter
     if prefilter is None:
-        passes = [(filters.EmptyTagFilter, ())]
-        every_key = filters.EmptyTagFilter
+        passes = [(osmium.filter.EmptyTagFilter(), ())]
+        relation_filter = (osmium.filter.EmptyTagFilter(), osmium.filter.EmptyTagFilter())
     else:
         pairs, keys = prefilter
-        # the cheap KeyFilter read first: it stores the node locations and takes the relations along
-        passes = ([(lambda: filters.KeyFilter(*keys), ())] if keys else []) + \
-                 ([(lambda: filters.TagFilter(*pairs), tuple(keys))] if pairs else [])
-        every_key = lambda: filters.KeyFilter(*sorted(set(keys) | {k for k, _ in pairs}))  # noqa: E731
+        passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
+                 ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
+        every_key = sorted(set(keys) | {k for k, _ in pairs})
+        relation_filter = (osmium.filter.KeyFilter(*every_key), osmium.filter.KeyFilter(*every_key))
     with tempfile.TemporaryDirectory(prefix="ai4c-osm-") as scratch:
         try:
-            yield from _read_all(osmium, path, scratch, passes, every_key, select, stats, fields)
+            yield from _read_all(osmium, path, scratch, passes, relation_filter, select, stats, fields)
         except (RuntimeError, ValueError, OSError) as err:
             raise InvalidProductError(f"{path} is not a readable OSM extract ({first_line(err)}); "
                                       "give an .osm.pbf or .osm XML file") from err
 
 
-def _only(tag_filter, types):
-    """`tag_filter` applied to objects of `types` only (the others pass it)."""
-    tag_filter.enable_for(types)
-    return tag_filter
-
-
-def _read_all(osmium, path: Path, scratch: str, passes, every_key, select, stats: ReadStats, fields):
-    """The reads of `read_osm`: one node location index and one location handler for all of them (the
-    handler sorts a sparse index again when node ids restart; a new one would append unsorted)."""
-    node, way, relation = osmium.osm.NODE, osmium.osm.WAY, osmium.osm.RELATION
-    locations = osmium.NodeLocationsForWays(osmium.index.create_map(_location_index(path, scratch)))
-    locations.ignore_errors()
-    factory = osmium.geom.WKBFactory()
+def _read_all(osmium, path: Path, scratch: str, passes, relation_filter, select, stats: ReadStats, fields):
+    """The reads of `read_osm` (the location index shared by the node/way reads)."""
     areas = osmium.area.AreaManager()
     relations = _RelationPass(select, fields)
-    assembled = osmium.BufferIterator(every_key())
-    for number, (make_filter, later) in enumerate(passes):
-        if number == 0:  # every node location stored; relations noted, multipolygons registered for assembly
-            types = node | way | relation
-            chain = [locations, _only(make_filter(), node | way), _only(every_key(), relation), relations,
-                     areas.first_pass_handler(), osmium.filter.EntityFilter(node | way)]
-        else:  # nodes only looked up; ways through the area assembler (the selected multipolygons' members)
-            types = node | way
-            chain = [_only(make_filter(), node), locations, _only(make_filter(), way)]
-            if number == 1 and relations.multipolygons:
-                chain.insert(2, areas.second_pass_to_buffer(assembled))
-        with osmium.io.Reader(str(path), types) as reader:
+    first_pass = areas.first_pass_handler()
+    with osmium.io.Reader(str(path), osmium.osm.RELATION) as reader:
+        osmium.apply(reader, relation_filter[0], relations, first_pass)
+    stats.objects += len(relations.found)
+    yield from relations.found
+    index = osmium.index.create_map(_location_index(path, scratch))
+    factory = osmium.geom.WKBFactory()
+    # one handler for every read: it sorts a sparse index again when node ids restart (a new handler would
+    # append a later read's nodes unsorted and miss them)
+    locations = osmium.NodeLocationsForWays(index)
+    locations.ignore_errors()
+    # areas: libosmium assembles the selected multipolygons during the first read (it also assembles the
+    # closed ways it sees there, but only those with a model key reach Python, which skips them)
+    assembled = osmium.BufferIterator(relation_filter[1]) if relations.multipolygons else None
+    for number, (tag_filter, later) in enumerate(passes):
+        # the first read stores every node's location; later ones only look them up (the filter first)
+        chain = [locations, tag_filter] if number == 0 else [tag_filter, locations]
+        if number == 0 and assembled is not None:
+            chain.insert(1, areas.second_pass_to_buffer(assembled))
+        with osmium.io.Reader(str(path), osmium.osm.NODE | osmium.osm.WAY) as reader:
             for obj in _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), later, select, stats, factory,
                                        fields):
                 yield obj
                 if assembled:
                     yield from _areas(assembled, select, stats, factory, fields)
-        if number == 0:
-            stats.objects += len(relations.found)
-            yield from relations.found
-    if relations.multipolygons and len(passes) == 1:  # one read only: the ways again, for the areas
-        chain = [locations, areas.second_pass_to_buffer(assembled), osmium.filter.IdFilter([])]
-        with osmium.io.Reader(str(path), way) as reader:
-            for _ in osmium.OsmFileIterator(reader, *chain):
-                yield from _areas(assembled, select, stats, factory, fields)
-    yield from _areas(assembled, select, stats, factory, fields)
+        if assembled:  # as pyosmium's FileProcessor: an empty BufferIterator is never iterated
+            yield from _areas(assembled, select, stats, factory, fields)
 
 
 class _RelationPass:
