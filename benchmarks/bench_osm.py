@@ -1,7 +1,8 @@
 """OSM features: ingest throughput and peak memory side by side with pyrosm, AoI query time over 1 M features,
 and the OGC API service under 16 concurrent clients.
 
-Sizes: AI4C_BENCH_OSM_COPIES (copies of the Helsinki extract tiled side by side into one PBF; default 100,
+pyrosm caches its results under $TMPDIR/pyrosm/cache: each of its runs gets a fresh TMPDIR, so no run reads
+a former one's answer. Sizes: AI4C_BENCH_OSM_COPIES (copies of the Helsinki extract tiled side by side into one PBF; default 100,
 about 2.4 M nodes; 2000 gives the country-size ~50 M nodes of the issue), AI4C_BENCH_OSM_FEATURES (features of
 the query store, default 1,000,000), AI4C_BENCH_OSM_SECONDS (load test length, default 60),
 AI4C_BENCH_OSM_CLIENTS (default 16). Needs ../shared/data/misc/osm; pyrosm is the peer (a row says so when
@@ -14,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,8 +82,9 @@ def ingest_rows(label: str, path: Path, workdir: Path) -> list[dict]:
         rows += [{"benchmark": bench, "metric": "features", "value": ours_out["features"], "unit": "features"},
                  {"benchmark": bench, "metric": "peak RSS", "value": ours.peak_mb, "unit": "MiB"}]
         try:
-            peer = measured_python(PYROSM, str(path), "buildings" if what == "buildings" else "custom",
-                                   json.dumps(pyrosm_filter()))
+            with tempfile.TemporaryDirectory(prefix="pyrosm-", dir=workdir) as fresh:  # no cache from a former run
+                peer = measured_python(PYROSM, str(path), "buildings" if what == "buildings" else "custom",
+                                       json.dumps(pyrosm_filter()), env={"TMPDIR": fresh})
             peer_out = json.loads(peer.stdout)
             peer_rate = peer_out["features"] / peer.wall
             rows += [{"benchmark": bench, "metric": "features/s (wall, incl. start)", "value": rate,

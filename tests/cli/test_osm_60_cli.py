@@ -80,10 +80,26 @@ def test_export_ntriples_is_geosparql(run_cli, store, tmp_path):
     assert typed == {"https://ai4c.eu/osm/node/5", "https://ai4c.eu/osm/relation/1"}
 
 
+def test_export_filter_is_the_services(run_cli, store, tmp_path):
+    out = tmp_path / "f.geojson"
+    text = f"S_INTERSECTS(geometry, {AOI}) AND building_type = 'house'"
+    code, _, err = run_cli("osm", "export", "--store", store, "--class", "building", "--filter", text, "-o", out)
+    assert code == 0, err
+    table = pq.read_table(store / "building.parquet")
+    geoms = shapely.from_wkb(table["geometry"].to_numpy(zero_copy_only=False))
+    keep = shapely.intersects(shapely.from_wkt(AOI), geoms) & (table["building_type"].to_numpy(zero_copy_only=False)
+                                                               == "house")
+    expected = sorted(i for i, k in zip(table["osm_id"].to_pylist(), keep, strict=True) if k)
+    got = sorted(f["properties"]["osm_id"] for f in json.loads(out.read_text())["features"])
+    assert 0 < len(expected) < table.num_rows and got == expected
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["export", "--class", "castle", "--format", "GeoJSON"], "unknown class castle"),
     (["export", "--class", "road", "--AoI", "POLYGON((0 0, 1 1))"], "invalid WKT"),
     (["export", "--class", "road", "--format", "KML"], "invalid choice: 'KML'"),
+    (["export", "--class", "road,building", "--filter", "levels > 2"], "unknown property 'levels'"),
+    (["export", "--class", "road", "--filter", "road_class LIKE"], "invalid CQL2 filter"),
 ])
 def test_bad_export_input_exits_2_with_one_line(run_cli, store, tmp_path, args, message):
     out = tmp_path / "x.geojson"

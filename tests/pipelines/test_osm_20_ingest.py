@@ -14,6 +14,7 @@ import shapely
 from tests.conftest import shared
 
 from ai4c.core.errors import InvalidProductError
+from ai4c.pipelines import osm_ingest
 from ai4c.pipelines.osm_ingest import ingest
 from ai4c.products.feature_store import FeatureStore, Selection
 from ai4c.simulate.osm import simulate_town
@@ -117,6 +118,19 @@ def test_folder_of_overlapping_extracts_removes_duplicates(town, tmp_path):
     report = ingest(extracts, tmp_path / "store")
     assert report.features["building"] == truth["counts"]["building"]
     assert report.rejected[("building", "duplicate")] == truth["counts"]["building"]
+
+
+def test_classes_sorted_through_a_file_equal_those_sorted_in_memory(town, tmp_path, monkeypatch):
+    folder, _, _ = town
+    monkeypatch.setattr(osm_ingest, "HELD_BYTES", 1)  # every batch spills to the unsorted file
+    monkeypatch.setattr(osm_ingest, "BATCH_ROWS", 50)
+    ingest(folder / "town.osm", tmp_path / "spilled")
+    for klass in ("building", "road", "hospital", "airport"):
+        spilled, held = rows(tmp_path / "spilled", klass), rows(folder / "store", klass)
+        assert spilled.num_rows == held.num_rows > 0
+        assert spilled.equals(held)
+        assert pq.ParquetFile(tmp_path / "spilled" / f"{klass}.parquet").metadata.num_row_groups == \
+            pq.ParquetFile(folder / "store" / f"{klass}.parquet").metadata.num_row_groups
 
 
 def test_failed_ingest_leaves_the_existing_store_untouched(town, tmp_path):

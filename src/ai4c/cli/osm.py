@@ -44,7 +44,7 @@ def _export(args: argparse.Namespace) -> int:
     from ai4c.pipelines.osm_export import export
 
     p = from_namespace(OsmExportParameters, args)
-    count = export(args.store, args.classes, args.output, p.format, p.aoi)
+    count = export(args.store, args.classes, args.output, p.format, p.aoi, p.filter)
     if not args.quiet:
         unit = "statements" if p.format == "ntriples" else "features"
         print(f"wrote {count} {unit} to {args.output}", file=sys.stderr)

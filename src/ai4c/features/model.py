@@ -6,6 +6,7 @@ compiles its rules into fast predicates. It never opens files; the pipeline read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ class ModelError(BadInputError, ValueError):
     """A feature-model document that is not valid (unknown operator, missing key, bad type)."""
 
 
+_converted = functools.lru_cache(maxsize=65536)(convert)  # tag values repeat: convert each once
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One attribute of a class: taken from `tag`, converted to `type` (in `unit`), case-folded."""
@@ -38,7 +42,7 @@ class Attribute:
         text = tags.get(self.tag)
         if text is None or not str(text).strip():
             return None
-        return convert(text, self.type, self.unit, self.case)
+        return _converted(text, self.type, self.unit, self.case)
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,21 @@ class FeatureModel:
     def classify(self, tags: Tags) -> list[FeatureClass]:
         """The classes whose rule matches `tags` (only classes keyed on a present tag are tried).
 
-        `tags` needs only `in`, `get` and `[]`: a dict or pyosmium's TagList (no copy of the tags)."""
+        `tags` needs only `in`, `get` and `[]`: a dict or a view of a reader's tags (no copy); a view's
+        `has(key)` method, when it has one, answers `in` faster."""
+        by_key = self._by_key
+        has = getattr(tags, "has", None)
+        if has is not None:
+            present = list(filter(has, by_key))  # every test in C
+        elif isinstance(tags, dict) and len(tags) < len(by_key):  # the shorter walk
+            present = [k for k in tags if k in by_key]
+        else:
+            present = [k for k in by_key if k in tags]
         seen: list[FeatureClass] = []
-        for key, specs in self._by_key.items():
-            if key in tags:
-                for spec in specs:
-                    if spec not in seen and spec.matches(tags):
-                        seen.append(spec)
+        for key in present:
+            for spec in by_key[key]:
+                if spec not in seen and spec.matches(tags):
+                    seen.append(spec)
         return seen
 
     def class_names(self) -> list[str]:
@@ -111,9 +123,12 @@ class FeatureModel:
 def attribute_values(spec: FeatureClass, tags: Tags, rejected: Callable[[str], None]) -> dict[str, object]:
     """The class's own attributes from `tags`; an unparsable value becomes None and is counted."""
     values: dict[str, object] = {}
+    get = tags.get
     for attr in spec.attributes:
+        text = get(attr.tag)  # Attribute.value inlined: this runs for every attribute of every feature
         try:
-            values[attr.name] = attr.value(tags)
+            values[attr.name] = None if text is None or not str(text).strip() else \
+                _converted(text, attr.type, attr.unit, attr.case)
         except UnparsableValue:
             values[attr.name] = None
             rejected(f"{spec.name}.{attr.name}")

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from ai4c.core.aoi import WGS84, parse_aoi
 from ai4c.core.errors import check_choice
 from ai4c.core.io import atomic_path
+from ai4c.features.cql2 import compile_filter, parse_cql2
 from ai4c.pipelines.osm_params import EXPORT_FORMATS
 from ai4c.products.feature_store import FeatureStore, Selection, geojson_features
 from ai4c.products.geoparquet import geo_metadata
@@ -26,33 +27,42 @@ from ai4c.products.geoparquet import geo_metadata
 FORMATS = EXPORT_FORMATS
 OGR_DRIVERS = {"GeoPackage": ("GPKG", ".gpkg"), "FlatGeobuf": ("FlatGeobuf", ".fgb")}
 BASE_IRI = "https://ai4c.eu/osm/"
+Selections = dict[str, Selection]  # per class: a filter is compiled against each class's own columns
 
 
 def export(store: Path | str, classes: list[str], output: Path | str, fmt: str = "GeoJSON",
-           aoi: str | None = None) -> int:
-    """Write the selected features of `classes` to `output` in `fmt`; returns the number of features."""
+           aoi: str | None = None, cql: str | None = None) -> int:
+    """Write the selected features of `classes` to `output` in `fmt` (inside `aoi`, where the CQL2 text
+    filter `cql` holds); returns the number of features."""
     fmt = check_choice("--format", fmt, FORMATS)
     features = FeatureStore(store)
     features.check_classes(classes)
     area = parse_aoi(aoi)
-    selection = Selection(geometry=area.to_crs(WGS84) if area is not None else None)
+    geometry = area.to_crs(WGS84) if area is not None else None
+    selections = _selections(features, classes, geometry, parse_cql2(cql) if cql is not None else None)
     with atomic_path(output) as tmp:
         if fmt == "GeoJSON":
-            return _write_geojson(features, classes, selection, tmp)
+            return _write_geojson(features, classes, selections, tmp)
         if fmt == "GeoParquet":
-            return _write_geoparquet(features, classes, selection, tmp)
+            return _write_geoparquet(features, classes, selections, tmp)
         if fmt == "ntriples":
-            return _write_ntriples(features, classes, selection, tmp)
+            return _write_ntriples(features, classes, selections, tmp)
         driver, suffix = OGR_DRIVERS[fmt]
         named = tmp.with_name("features" + suffix)  # GDAL picks layouts by the file's extension
-        count = _write_ogr(features, classes, selection, named, driver)
+        count = _write_ogr(features, classes, selections, named, driver)
         os.replace(named, tmp)
         return count
 
 
-def _tables(features: FeatureStore, classes: list[str], selection: Selection) -> Iterator[tuple[str, pa.Table]]:
+def _selections(features: FeatureStore, classes: list[str], geometry, expression) -> Selections:
+    """Each class's selection: the AoI, and the filter compiled against its columns (all checked up front)."""
+    return {klass: Selection(geometry=geometry, filter=compile_filter(expression, features.column_types(klass))
+                             if expression is not None else None) for klass in classes}
+
+
+def _tables(features: FeatureStore, classes: list[str], selections: Selections) -> Iterator[tuple[str, pa.Table]]:
     for klass in classes:
-        for table in features.matches(klass, selection):
+        for table in features.matches(klass, selections[klass]):
             yield klass, table.drop_columns(["bbox"])
 
 
@@ -68,12 +78,12 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _write_geojson(features: FeatureStore, classes: list[str], selection: Selection, path: Path) -> int:
+def _write_geojson(features: FeatureStore, classes: list[str], selections: Selections, path: Path) -> int:
     """An RFC 7946 FeatureCollection, streamed."""
     count = 0
     with open(path, "w", encoding="utf-8") as out:
         out.write('{"type":"FeatureCollection","features":[\n')
-        for _, table in _tables(features, classes, selection):
+        for _, table in _tables(features, classes, selections):
             for text in geojson_features(table):
                 out.write(("," if count else "") + text + "\n")
                 count += 1
@@ -81,7 +91,7 @@ def _write_geojson(features: FeatureStore, classes: list[str], selection: Select
     return count
 
 
-def _write_geoparquet(features: FeatureStore, classes: list[str], selection: Selection, path: Path) -> int:
+def _write_geoparquet(features: FeatureStore, classes: list[str], selections: Selections, path: Path) -> int:
     types = sorted({t for k in classes for t in features.classes[k]["geometry_types"]})
     meta = json.loads(geo_metadata(types, [])[b"geo"])
     meta["columns"]["geometry"].pop("covering")
@@ -89,13 +99,13 @@ def _write_geoparquet(features: FeatureStore, classes: list[str], selection: Sel
     schema = union_schema(features, classes).with_metadata({b"geo": json.dumps(meta).encode()})
     count = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for _, table in _tables(features, classes, selection):
+        for _, table in _tables(features, classes, selections):
             writer.write_table(_conform(table, schema))
             count += table.num_rows
     return count
 
 
-def _write_ogr(features: FeatureStore, classes: list[str], selection: Selection, path: Path, driver: str) -> int:
+def _write_ogr(features: FeatureStore, classes: list[str], selections: Selections, path: Path, driver: str) -> int:
     """GeoPackage: a layer per class; FlatGeobuf: one layer with the union of the attributes."""
     import pyogrio
 
@@ -105,7 +115,7 @@ def _write_ogr(features: FeatureStore, classes: list[str], selection: Selection,
     for klass in classes:
         layer = klass if per_class else "features"
         empty = features.layer(klass).schema.empty_table().drop_columns(["bbox"])
-        pieces = [t for _, t in _tables(features, [klass], selection)] or ([empty] if per_class else [])
+        pieces = [t for _, t in _tables(features, [klass], selections)] or ([empty] if per_class else [])
         for table in pieces:
             table = table if per_class else _conform(table, schema)
             pyogrio.write_arrow(table, path, layer=layer, driver=driver, geometry_name="geometry",
@@ -118,7 +128,7 @@ def _write_ogr(features: FeatureStore, classes: list[str], selection: Selection,
     return count
 
 
-def _write_ntriples(features: FeatureStore, classes: list[str], selection: Selection, path: Path) -> int:
+def _write_ntriples(features: FeatureStore, classes: list[str], selections: Selections, path: Path) -> int:
     """GeoSPARQL N-Triples through a GeoTriples mapping generated per class."""
     from ai4c.linked.mapping import dump_rdf
     from ai4c.linked.mapping.generate import generate_mapping
@@ -129,7 +139,7 @@ def _write_ntriples(features: FeatureStore, classes: list[str], selection: Selec
         with open(path, "wb") as out:
             for klass in classes:
                 layer = scratch / f"{klass}.gpkg"
-                if _write_ogr(features, [klass], selection, layer, "GPKG") == 0:
+                if _write_ogr(features, [klass], selections, layer, "GPKG") == 0:
                     continue
                 mapping = _osm_iris(generate_mapping(layer, scratch / f"{klass}.ttl", base_iri=BASE_IRI, rml=True),
                                     klass)

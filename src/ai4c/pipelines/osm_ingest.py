@@ -19,7 +19,6 @@ import shapely
 import yaml
 
 from ai4c.core import log
-from ai4c.core.aoi import WGS84, parse_aoi
 from ai4c.core.errors import InputNotFoundError
 from ai4c.features.cleanse import IngestReport, assemble, duplicate_mask, hilbert_key, repair
 from ai4c.features.model import (
@@ -31,11 +30,12 @@ from ai4c.features.model import (
     model_from_dict,
 )
 from ai4c.products.feature_store import STORE_FILE, class_schema, store_transaction
-from ai4c.products.geoparquet import bbox_array, geo_metadata, write_in_order
+from ai4c.products.geoparquet import bbox_array, geo_metadata, write_in_order, write_table_in_order
 from ai4c.products.osm import ReadStats, osm_inputs, read_osm
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "features" / "security.yaml"
 BATCH_ROWS = 20000
+HELD_BYTES = 32 * 2**20  # a class's cleansed rows are sorted in memory up to this size, else through a file
 GEOPARQUET_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                     6: "MultiPolygon", 7: "GeometryCollection"}
 
@@ -55,13 +55,15 @@ def load_model(path: Path | str | None = None) -> tuple[FeatureModel, str]:
 
 @dataclass
 class ClassSink:
-    """Rows of one class gathered in batches, cleansed, and appended to an unsorted parquet file."""
+    """Rows of one class gathered in batches, cleansed, and held in memory (appended to an unsorted parquet
+    file once they pass HELD_BYTES)."""
 
     spec: FeatureClass
     folder: Path
     report: IngestReport
     aoi: object = None
-    rows: dict[str, list] = field(default_factory=dict)
+    pending: list[tuple] = field(default_factory=list)
+    held: list[pa.Table] = field(default_factory=list)
     count: int = 0
     kinds: set[str] = field(default_factory=set)
     _writer: pq.ParquetWriter | None = None
@@ -69,33 +71,30 @@ class ClassSink:
     def __post_init__(self) -> None:
         self.schema = class_schema([(a.name, a.type) for a in self.spec.attributes])
         self.path = self.folder / f".{self.spec.name}.unsorted.parquet"
-        self._clear()
-
-    def _clear(self) -> None:
-        self.rows = {name: [] for name in self.schema.names if name != "bbox"}
-        self.rows["polygon"] = []
 
     def add(self, obj, kind: str, attributes: dict[str, object]) -> None:
         """Queue one object of this class with its geometry kind and attribute values."""
-        rows = self.rows
-        rows["osm_id"].append(obj.osm_id)
-        rows["osm_type"].append(obj.osm_type)
-        rows["class"].append(self.spec.name)
-        rows["name"].append(obj.tags.get("name"))
-        rows["name_en"].append(obj.tags.get("name:en"))
-        for name, value in attributes.items():
-            rows[name].append(value)
-        rows["source_timestamp"].append(obj.timestamp * 1000)
-        rows["geometry"].append(obj.wkb)
-        rows["polygon"].append(kind == "polygon" and obj.osm_type == "way")
-        if len(rows["osm_id"]) >= BATCH_ROWS:
+        self.pending.append((obj, kind == "polygon" and obj.osm_type == "way", attributes))
+        if len(self.pending) >= BATCH_ROWS:
             self.flush()
+
+    def _columns(self) -> dict[str, list]:
+        """The queued rows as columns (one comprehension per column: cheaper than appends per row)."""
+        objs = [o for o, _, _ in self.pending]
+        rows = {"osm_id": [o.osm_id for o in objs], "osm_type": [o.osm_type for o in objs],
+                "class": [self.spec.name] * len(objs), "name": [o.tags.get("name") for o in objs],
+                "name_en": [o.tags.get("name:en") for o in objs],
+                "source_timestamp": [o.timestamp * 1000 for o in objs], "geometry": [o.wkb for o in objs],
+                "polygon": [p for _, p, _ in self.pending]}
+        for attr in self.spec.attributes:
+            rows[attr.name] = [a.get(attr.name) for _, _, a in self.pending]
+        return rows
 
     def flush(self) -> None:
         """Cleanse the queued rows and append them to the unsorted file."""
-        rows = self.rows
-        if not rows["osm_id"]:
+        if not self.pending:
             return
+        rows = self._columns()
         geoms = assemble(rows["geometry"], np.asarray(rows.pop("polygon"), dtype=bool))
         geoms, repaired, dropped = repair(geoms)
         keep = ~dropped
@@ -106,34 +105,46 @@ class ClassSink:
             self.report.reject("outside_aoi", self.spec.name, int((keep & ~inside).sum()))
             keep &= inside
         table = self._table(rows, geoms, keep)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
-        self._writer.write_table(table)
+        self.held.append(table)
+        if sum(t.nbytes for t in self.held) > HELD_BYTES:
+            self._spill()
         self.kinds.update(shapely.get_type_id(geoms[keep]).tolist())
         self.count += table.num_rows
-        self._clear()
+        self.pending = []
+
+    def _spill(self) -> None:
+        """Append the tables held in memory to the unsorted file (a class too big to sort in memory)."""
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
+        for table in self.held:
+            self._writer.write_table(table)
+        self.held = []
 
     def _table(self, rows: dict[str, list], geoms: np.ndarray, keep: np.ndarray) -> pa.Table:
+        every = bool(keep.all())
         index = np.flatnonzero(keep)
+        kept = geoms if every else geoms[index]
         columns = {}
         for f in self.schema:
             if f.name == "bbox":
-                columns["bbox"] = bbox_array(shapely.bounds(geoms[index]))
+                columns["bbox"] = bbox_array(shapely.bounds(kept))
             elif f.name == "geometry":
-                columns["geometry"] = pa.array(shapely.to_wkb(geoms[index]), pa.binary())
+                columns["geometry"] = pa.array(shapely.to_wkb(kept), pa.binary())
             else:
                 values = pa.array(rows[f.name], f.type if f.name != "source_timestamp" else pa.int64())
-                columns[f.name] = values.take(pa.array(index)).cast(f.type)
+                columns[f.name] = (values if every else values.take(pa.array(index))).cast(f.type)
         return pa.table(columns, schema=self.schema)
 
     def finish(self, target: Path) -> dict:
         """De-duplicate, sort along the Hilbert curve, write `target`; returns the class's description."""
         self.flush()
-        if self._writer is None:
-            pq.write_table(self.schema.empty_table(), self.path)
+        in_memory = self._writer is None
+        if in_memory:
+            keys = pa.concat_tables(self.held) if self.held else self.schema.empty_table()
         else:
+            self._spill()
             self._writer.close()
-        keys = pq.read_table(self.path, columns=["osm_type", "osm_id", "source_timestamp", "bbox"])
+            keys = pq.read_table(self.path, columns=["osm_type", "osm_id", "source_timestamp", "bbox"])
         osm_type = keys["osm_type"].to_numpy(zero_copy_only=False).astype(str)
         osm_id = keys["osm_id"].to_numpy()
         stamps = keys["source_timestamp"].cast(pa.int64()).to_numpy()
@@ -147,8 +158,13 @@ class ClassSink:
         extent = [float(bounds[order, 0].min()), float(bounds[order, 1].min()),
                   float(bounds[order, 2].max()), float(bounds[order, 3].max())] if len(order) else None
         types = [GEOPARQUET_TYPES[int(t)] for t in self.kinds]
-        written = write_in_order(self.path, target, order, geo_metadata(types, extent or []))
-        self.path.unlink()
+        metadata = geo_metadata(types, extent or [])
+        if in_memory:
+            written = write_table_in_order(keys, target, order, metadata)
+            self.held = []
+        else:
+            written = write_in_order(self.path, target, order, metadata)
+            self.path.unlink()
         self.report.features[self.spec.name] = written
         times = stamps[order] if len(order) else np.zeros(0, dtype=np.int64)
         return {"description": self.spec.description, "count": written, "bbox": extent,
@@ -166,8 +182,7 @@ def ingest(source: Path | str, store: Path | str, model_path: Path | str | None 
     started = time.perf_counter()
     model, model_text = load_model(model_path)
     files = osm_inputs(source)
-    area = parse_aoi(aoi)
-    area_4326 = area.to_crs(WGS84) if area is not None else None
+    area_4326 = _aoi_lonlat(aoi)
     if area_4326 is not None:
         shapely.prepare(area_4326)
     report = IngestReport(inputs=[str(p) for p in files])
@@ -185,12 +200,24 @@ def ingest(source: Path | str, store: Path | str, model_path: Path | str | None 
     return report
 
 
+def _aoi_lonlat(aoi: str | None):
+    """The AoI in lon/lat, None without one (pyproj, ~20 MB, is imported only then)."""
+    if aoi is None:
+        return None
+    from ai4c.core.aoi import WGS84, parse_aoi
+
+    area = parse_aoi(aoi)
+    return area.to_crs(WGS84) if area is not None else None
+
+
 def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], report: IngestReport) -> None:
     """Stream one extract into the class sinks, counting what cannot be kept."""
     stats = ReadStats()
     candidates: dict[int, list[str]] = {}
     assembled: set[int] = set()
-    unparsable = report.unparsable.update
+    def unparsable(attribute: str) -> None:
+        report.unparsable[attribute] += 1
+
     for obj in read_osm(path, model.prefilter(), model.classify, stats, _tag_fields(model)):
         classes = obj.selected
         if obj.osm_type == "relation" and obj.wkb is None:
@@ -203,7 +230,7 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
             if kind is None:
                 report.reject(reason, spec.name)
                 continue
-            sinks[spec.name].add(obj, kind, attribute_values(spec, obj.tags, lambda a: unparsable([a])))
+            sinks[spec.name].add(obj, kind, attribute_values(spec, obj.tags, unparsable))
     for relation, names in candidates.items():
         if relation not in assembled:
             for name in names:

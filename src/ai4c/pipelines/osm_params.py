@@ -24,11 +24,13 @@ class OsmIngestParameters:
 
 @dataclass(frozen=True)
 class OsmExportParameters:
-    """`ai4c osm export`: the area selected and the output format."""
+    """`ai4c osm export`: the area and filter selected and the output format."""
 
     aoi: str = param(None, AOI_HELP, flags=("--AoI", "--aoi"), metavar="WKT|PATH")
     format: str = param("GeoJSON", "output format; ntriples writes GeoSPARQL RDF for `ai4c store load`",
                         choices=EXPORT_FORMATS)
+    filter: str = param(None, "CQL2 text filter, as the service's `filter` (e.g. \"name LIKE 'Air%'\")",
+                        metavar="CQL2")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -63,18 +64,28 @@ def store_transaction(store: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+class RowFilter(Protocol):
+    """A row filter the store applies after its own selection (a compiled CQL2 filter)."""
+
+    envelope: tuple[float, float, float, float] | None
+
+    def mask(self, table: pa.Table) -> np.ndarray: ...
+
+
 @dataclass
 class Selection:
-    """Which features: intersecting `bbox` and `geometry` (lon/lat), with equal `properties`, in `interval`."""
+    """Which features: intersecting `bbox` and `geometry` (lon/lat), with equal `properties`, in `interval`,
+    for which `filter` (a compiled CQL2 filter, features.cql2) is true."""
 
     bbox: tuple[float, float, float, float] | None = None
     geometry: BaseGeometry | None = None
     properties: dict[str, str] = field(default_factory=dict)
     interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
+    filter: RowFilter | None = None
 
-    def envelope(self) -> tuple[float, float, float, float] | None:
-        """The box every selected feature's bbox must meet."""
-        boxes = [b for b in (self.bbox, self.geometry.bounds if self.geometry is not None else None) if b]
+    def envelope(self, *more: tuple | None) -> tuple[float, float, float, float] | None:
+        """The box every selected feature's bbox must meet (`more`: other boxes that bound it)."""
+        boxes = [b for b in (self.bbox, self.geometry.bounds if self.geometry is not None else None, *more) if b]
         if not boxes:
             return None
         return (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
@@ -120,11 +131,12 @@ class FeatureStore:
         """The selected rows of a class, one table per row group read (in Hilbert order)."""
         layer = self.layer(klass)
         filters = self._typed_filters(klass, selection.properties)
+        cql = selection.filter
         box = shapely.box(*selection.bbox) if selection.bbox else None
         area = selection.geometry
         if area is not None:
             shapely.prepare(area)
-        envelope = selection.envelope()
+        envelope = selection.envelope(cql.envelope if cql else None)
         if envelope and (envelope[0] > envelope[2] or envelope[1] > envelope[3]):
             return
         for table in layer.read_groups(layer.groups_meeting(envelope), columns):
@@ -138,6 +150,9 @@ class FeatureStore:
                 if len(idx):
                     geoms = shapely.from_wkb(table["geometry"].take(pa.array(idx)).to_numpy(zero_copy_only=False))
                     mask[idx] = shapely.intersects(shape, geoms)
+            if cql is not None and mask.any():
+                idx = np.flatnonzero(mask)
+                mask[idx] = cql.mask(table.take(pa.array(idx)))
             if mask.any():
                 yield table.filter(pa.array(mask))
 
@@ -165,6 +180,10 @@ class FeatureStore:
             if found.num_rows:
                 return found
         return layer.schema.empty_table()
+
+    def column_types(self, klass: str) -> dict[str, pa.DataType]:
+        """The arrow type of each column a filter may name (every column but bbox)."""
+        return {f.name: f.type for f in self.layer(klass).schema if f.name != "bbox"}
 
     def _typed_filters(self, klass: str, properties: dict[str, str]) -> dict[str, object]:
         """Property filter values converted to their column's type; unknown names are an error."""

@@ -57,6 +57,16 @@ def write_in_order(source: Path, target: Path, order: np.ndarray, metadata: dict
     return len(order)
 
 
+def write_table_in_order(table: pa.Table, target: Path, order: np.ndarray, metadata: dict[bytes, bytes],
+                         row_group_rows: int = ROW_GROUP_ROWS) -> int:
+    """Write the rows of an in-memory `table` at positions `order` (in that order) to `target`."""
+    schema = table.schema.with_metadata({**(table.schema.metadata or {}), **metadata})
+    rows = table.take(pa.array(order, pa.int64())).replace_schema_metadata(schema.metadata)
+    with pq.ParquetWriter(target, schema, compression="lz4", write_statistics=True) as writer:
+        writer.write_table(rows, row_group_size=row_group_rows)
+    return len(order)
+
+
 def _rows_ranked(parquet: pq.ParquetFile, rank: np.ndarray, keep: np.ndarray, low: int, high: int) -> pa.Table:
     """The rows whose rank in the output lies in [low, high), sorted by that rank (one pass over the file)."""
     pieces, ranks, offset = [], [], 0

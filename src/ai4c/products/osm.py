@@ -1,18 +1,19 @@
 """OpenStreetMap extracts (PBF, XML, compressed XML) read by pyosmium as a stream of tagged objects.
 
-Only objects carrying one of the wanted keys reach Python (libosmium filters in C++); node locations
-live in memory for small files and in a file on disk for large ones, so memory stays bounded.
+Only objects carrying one of the wanted tags reach Python (libosmium filters in C++), and libosmium
+assembles only the selected multipolygon relations; node locations live in memory for small files and
+in a file on disk for large ones, so memory stays bounded.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ai4c.core.errors import InputNotFoundError, InvalidProductError
+from ai4c.core.errors import InputNotFoundError, InvalidProductError, first_line
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
 DISK_INDEX_BYTES = 256 * 1024 * 1024  # above this file size node locations are indexed on disk (~400 MB in memory below)
@@ -72,96 +73,178 @@ def _location_index(path: Path, scratch: str) -> str:
 
 
 def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | None,
-             select: Callable[[Mapping[str, str]], object], stats: ReadStats,
+             select: Callable[[dict[str, str]], object], stats: ReadStats,
              fields: Callable[[object], tuple[str, ...]] | None = None) -> Iterator[OsmObject]:
     """Stream the objects of `path` that pass `prefilter` and for which `select(tags)` is truthy, with their
-    geometry as WKB (`select` sees pyosmium's tag list: objects it refuses cost no copy). `fields(selected)`
-    names the tags to copy (default: all).
+    geometry as WKB. `select` sees a read-only view of the tags (`in`, `get`, `[]`: no copy);
+    `fields(selected)` names the tags copied into the OsmObject (default: all).
 
     `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
-    its value; libosmium applies it in C++ (one pass for the pairs, one for the keys), None: every
-    tagged object in one pass."""
+    its value; libosmium applies it in C++, None: every tagged object. The reads: (1) the relations,
+    (2) nodes and ways with the pairs, storing node locations, (3) with the keys, reusing them; libosmium
+    assembles the selected multipolygons during (2); closed ways are made polygons by the caller, in bulk."""
     import osmium
 
     _bounded_queues()
     if prefilter is None:
         passes = [(osmium.filter.EmptyTagFilter(), ())]
+        relation_filter = (osmium.filter.EmptyTagFilter(), osmium.filter.EmptyTagFilter())
     else:
         pairs, keys = prefilter
         passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
                  ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
-    for tag_filter, later in passes:
-        yield from _one_pass(path, tag_filter, later, select, stats, fields)
-
-
-def _one_pass(path: Path, tag_filter, later: tuple[str, ...], select, stats: ReadStats,
-              fields) -> Iterator[OsmObject]:
-    """One read of the file; objects carrying one of the `later` keys are left to the next pass."""
-    import osmium
-
-    if later:
-        inner = select
-        select = lambda tags: not any(k in tags for k in later) and inner(tags)  # noqa: E731
+        every_key = sorted(set(keys) | {k for k, _ in pairs})
+        relation_filter = (osmium.filter.KeyFilter(*every_key), osmium.filter.KeyFilter(*every_key))
     with tempfile.TemporaryDirectory(prefix="ai4c-osm-") as scratch:
         try:
-            processor = (osmium.FileProcessor(str(path))
-                         .with_locations(_location_index(path, scratch))
-                         .with_areas(tag_filter)
-                         .with_filter(tag_filter))
-            yield from _objects(processor, select, stats, osmium.geom.WKBFactory(), fields)
+            yield from _read_all(osmium, path, scratch, passes, relation_filter, select, stats, fields)
         except (RuntimeError, ValueError, OSError) as err:
-            raise InvalidProductError(f"{path} is not a readable OSM extract ({_first_line(err)}); "
+            raise InvalidProductError(f"{path} is not a readable OSM extract ({first_line(err)}); "
                                       "give an .osm.pbf or .osm XML file") from err
 
 
-def _objects(processor, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
-    """Turn pyosmium's objects into OsmObjects (areas from closed ways are skipped: ways come as lines)."""
+def _read_all(osmium, path: Path, scratch: str, passes, relation_filter, select, stats: ReadStats, fields):
+    """The reads of `read_osm` (the location index shared by the node/way reads)."""
+    areas = osmium.area.AreaManager()
+    relations = _RelationPass(select, fields)
+    first_pass = areas.first_pass_handler()
+    with osmium.io.Reader(str(path), osmium.osm.RELATION) as reader:
+        osmium.apply(reader, relation_filter[0], relations, first_pass)
+    stats.objects += len(relations.found)
+    yield from relations.found
+    index = osmium.index.create_map(_location_index(path, scratch))
+    factory = osmium.geom.WKBFactory()
+    # one handler for every read: it sorts a sparse index again when node ids restart (a new handler would
+    # append a later read's nodes unsorted and miss them)
+    locations = osmium.NodeLocationsForWays(index)
+    locations.ignore_errors()
+    # areas: libosmium assembles the selected multipolygons during the first read (it also assembles the
+    # closed ways it sees there, but only those with a model key reach Python, which skips them)
+    assembled = osmium.BufferIterator(relation_filter[1]) if relations.multipolygons else None
+    for number, (tag_filter, later) in enumerate(passes):
+        # the first read stores every node's location; later ones only look them up (the filter first)
+        chain = [locations, tag_filter] if number == 0 else [tag_filter, locations]
+        if number == 0 and assembled is not None:
+            chain.insert(1, areas.second_pass_to_buffer(assembled))
+        with osmium.io.Reader(str(path), osmium.osm.NODE | osmium.osm.WAY) as reader:
+            for obj in _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), later, select, stats, factory,
+                                       fields):
+                yield obj
+                if assembled:
+                    yield from _areas(assembled, select, stats, factory, fields)
+        if assembled:  # as pyosmium's FileProcessor: an empty BufferIterator is never iterated
+            yield from _areas(assembled, select, stats, factory, fields)
+
+
+class _RelationPass:
+    """Handler of the relation read: keeps the selected relations (without geometry) and counts the selected
+    multipolygons; returns True (drop) for the others so libosmium never assembles them."""
+
+    def __init__(self, select, fields):
+        self.select, self.fields = select, fields
+        self.found: list[OsmObject] = []
+        self.multipolygons = 0
+
+    def relation(self, obj) -> bool:
+        selected = self.select(TagView(obj))
+        if not selected:
+            return True
+        tags = copy_tags(obj, self.fields(selected) if self.fields else None)
+        self.found.append(OsmObject("relation", obj.id, tags, _epoch(obj), None, False, selected))
+        if tags.get("type") not in ("multipolygon", "boundary"):
+            return True
+        self.multipolygons += 1
+        return False
+
+
+def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, factory,
+                    fields) -> Iterator[OsmObject]:
+    """The selected nodes (points) and ways (lines) of one read; objects with a `later` key are skipped
+    (a later read takes them)."""
     import osmium
 
     every_node = osmium.geom.use_nodes.ALL
-    for obj in processor:
+    point, line, fromhex = factory.create_point, factory.create_linestring, bytes.fromhex
+    for obj in objects:
         stats.objects += 1
-        if obj.is_area() and obj.from_way():
+        view = TagView(obj)
+        if later and any(map(view.has, later)):
             continue
-        selected = select(obj.tags)
+        selected = select(view)
         if not selected:
             continue
-        tags = _copy_tags(obj.tags, fields(selected) if fields else None)
-        stamp = _epoch(obj)
+        tags = copy_tags(obj, fields(selected) if fields else None)
         try:
             if obj.is_node():
-                yield OsmObject("node", obj.id, tags, stamp, bytes.fromhex(factory.create_point(obj)), False,
-                                selected)
-            elif obj.is_way():
-                nodes = obj.nodes
-                closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
-                wkb = bytes.fromhex(factory.create_linestring(obj, every_node))
-                if int.from_bytes(wkb[5:9], "little") < len(nodes):  # libosmium left out nodes it could not locate
-                    stats.missing_locations += 1
-                    continue
-                yield OsmObject("way", obj.id, tags, stamp, wkb, closed, selected)
-            elif obj.is_relation():
-                yield OsmObject("relation", obj.id, tags, stamp, None, False, selected)
-            else:
-                yield OsmObject("relation", obj.orig_id(), tags, stamp,
-                                bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
+                yield OsmObject("node", obj.id, tags, _epoch(obj), fromhex(point(obj)), False, selected)
+                continue
+            nodes = obj.nodes
+            wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
+            if int.from_bytes(wkb[5:9], "little") < len(nodes):
+                stats.missing_locations += 1  # libosmium left out nodes it could not locate
+                continue
+            closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
+            yield OsmObject("way", obj.id, tags, _epoch(obj), wkb, closed, selected)
         except osmium.InvalidLocationError:
             stats.missing_locations += 1
         except RuntimeError as err:
-            message = str(err)
-            if "invalid area" in message:  # rings that do not close: the caller counts it as not assembled
-                continue
-            if "point" not in message and "ring" not in message:  # "need at least two points for linestring"
+            if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
                 raise
             stats.degenerate += 1
 
 
-def _copy_tags(tags, keys: tuple[str, ...] | None) -> dict[str, str]:
-    """The tags as a dict: only `keys` when given (a few C++ look-ups beat iterating every tag)."""
+def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
+    """The multipolygon areas libosmium has finished so far (relations only)."""
+    for obj in assembled:
+        if obj.from_way():
+            continue
+        selected = select(TagView(obj))
+        if not selected:
+            continue
+        tags = copy_tags(obj, fields(selected) if fields else None)
+        try:
+            yield OsmObject("relation", obj.orig_id(), tags, _epoch(obj),
+                            bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
+        except RuntimeError as err:  # "invalid area": rings that do not close, counted by the caller
+            if "invalid area" not in str(err) and "ring" not in str(err):
+                raise
+
+
+class TagView:
+    """Read-only tags of a pyosmium object answered by its C++ tag list (`in`, `get`, `[]`), without the
+    Python TagList wrapper or a copy: rules test a few keys of objects most of which they refuse."""
+
+    __slots__ = ("_data", "has", "_get")
+
+    def __init__(self, obj):
+        self._data = data = obj._pyosmium_data
+        self.has, self._get = data.tags_has_key, data.tags_get_value_by_key  # `has`: `in` without a Python frame
+
+    def __iter__(self) -> Iterator[str]:
+        step, position = self._data.tags_next, self._data.tags_begin()
+        return iter([step(position).k for _ in range(self._data.tags_size())])
+
+    def __contains__(self, key: str) -> bool:
+        return self.has(key)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self._get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        value = self._get(key, None)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+
+def copy_tags(obj, keys: tuple[str, ...] | None) -> dict[str, str]:
+    """The tags as a dict: only `keys` when given (a few C++ look-ups beat walking every tag)."""
+    data = obj._pyosmium_data
     if keys is None:
-        return {tag.k: tag.v for tag in tags}
-    get = tags.get
-    return {k: v for k in keys if (v := get(k)) is not None}
+        step, position = data.tags_next, data.tags_begin()
+        return dict(step(position) for _ in range(data.tags_size()))
+    get = data.tags_get_value_by_key
+    return {k: v for k in keys if (v := get(k, None)) is not None}
 
 
 def _epoch(obj) -> int:
@@ -170,8 +253,3 @@ def _epoch(obj) -> int:
         return int(obj.timestamp.timestamp())
     except (ValueError, OSError, OverflowError):
         return 0
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ai4c.core.errors import Ai4cError, InvalidParameterError
-from ai4c.features.cql2 import parse_cql2
+from ai4c.features.cql2 import compile_filter, parse_filter
 from ai4c.pipelines.osm_params import (
     DEFAULT_CACHE_MB,
     DEFAULT_LIMIT,
@@ -37,8 +37,10 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    *(f"http://www.opengis.net/spec/cql2/1.0/conf/{c}" for c in (
+        "basic-cql2", "cql2-text", "cql2-json", "advanced-comparison-operators", "case-insensitive-comparison",
+        "accent-insensitive-comparison", "basic-spatial-functions", "basic-spatial-functions-plus",
+        "spatial-functions", "temporal-functions", "property-property", "arithmetic")),
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 QUERY_THREADS = 4
@@ -156,7 +158,10 @@ def create_app(store: FeatureStore) -> FastAPI:
     def items(collection_id: str, request: Request, bbox: str | None = None,
               limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
               datetime: str | None = None, filter: str | None = None,  # noqa: A002 (OGC's name)
-              filter_lang: str | None = Query(None, alias="filter-lang")) -> Response:
+              filter_lang: str | None = Query(None, alias="filter-lang"),
+              filter_crs: str | None = Query(None, alias="filter-crs")) -> Response:
+        if filter_crs not in (None, CRS84):
+            raise InvalidParameterError(f"filter-crs={filter_crs!r} not supported; give {CRS84} (lon/lat)")
         return _items(store, request, collection_id, None, bbox, limit, offset, datetime, filter, filter_lang)
 
     @app.post("/collections/{collection_id}/items", response_class=Response, responses=ITEMS)
@@ -277,12 +282,7 @@ def _items(store: FeatureStore, request: Request, collection_id: str, area, bbox
     klass = _known(store, collection_id)
     selection = Selection(bbox=_bbox(bbox), geometry=area, interval=_interval(interval))
     if cql is not None:
-        if lang not in (None, "cql2-text"):
-            raise InvalidParameterError(f"filter-lang={lang!r} not supported; use cql2-text")
-        parsed = parse_cql2(cql)
-        if parsed.geometry is not None:
-            selection.geometry = parsed.geometry if area is None else area.intersection(parsed.geometry)
-        selection.properties.update(parsed.properties)
+        selection.filter = compile_filter(parse_filter(cql, lang), store.column_types(klass))
     selection.properties.update({k: v for k, v in request.query_params.items() if k not in RESERVED})
     page, matched = store.page(klass, selection, offset, limit)
     features = geojson_features(page)
