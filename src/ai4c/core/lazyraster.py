@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
 from ai4c.core.errors import InvalidProductError, first_line
 
 _local = threading.local()
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def thread_dataset(path: str | Path, max_open: int = 64):
@@ -99,6 +102,7 @@ def georeferenced(array, transform: Affine, crs: CRS | None, *, name: str | None
                   nodata: float | None = None, attrs: dict | None = None) -> xr.DataArray:
     """Wrap a 2-D (or band, y, x) array with pixel-centre coordinates and rioxarray CRS/transform."""
     import rioxarray  # noqa: F401
+    import xarray as xr
 
     height, width = array.shape[-2:]
     x = transform.c + transform.a * (np.arange(width) + 0.5)

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import dask
-
 from ai4c.core.errors import BadInputError
 
 
@@ -20,7 +18,7 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
     """
     address = address or os.environ.get("AI4C_SCHEDULER") or None
     if not address:
-        with dask.config.set(scheduler="threads"):
+        with _threads():
             yield None
         return
     from distributed import Client, LocalCluster
@@ -43,3 +41,33 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def local_run(address: str | None = None) -> bool:
+    """Whether work runs in this process (no --scheduler, no AI4C_SCHEDULER): fast paths may skip dask."""
+    return not (address or os.environ.get("AI4C_SCHEDULER"))
+
+
+@contextmanager
+def _threads() -> Iterator[None]:
+    """dask's threaded scheduler inside the block, without importing dask when nothing else has: the
+    DASK_SCHEDULER variable is read by dask's configuration when it is first imported."""
+    import sys
+
+    if "dask" in sys.modules:
+        import dask
+
+        with dask.config.set(scheduler="threads"):
+            yield
+        return
+    before = os.environ.get("DASK_SCHEDULER")
+    os.environ["DASK_SCHEDULER"] = "threads"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DASK_SCHEDULER", None)
+            if "dask" in sys.modules:  # imported inside the block: forget the setting it read, as config.set would
+                sys.modules["dask"].config.config.pop("scheduler", None)
+        else:
+            os.environ["DASK_SCHEDULER"] = before

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import xarray as xr
 from lxml import etree
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
@@ -14,6 +15,9 @@ from ai4c.core.grid import Grid
 SCL_CLOUD_CLASSES = (3, 8, 9, 10)  # cloud shadow, cloud medium / high probability, thin cirrus
 SCL_NODATA = 0
 GML_CLOUD_TYPES = ("OPAQUE", "CIRRUS")
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def scl_cloud_mask(scl: xr.DataArray) -> xr.DataArray:

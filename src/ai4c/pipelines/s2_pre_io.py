@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from ai4c.core.errors import InvalidProductError, OutputError
 from ai4c.core.grid import Grid
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def l2a_cloud(scl: xr.DataArray) -> xr.DataArray:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from lxml import etree
 from pyproj import CRS
 from shapely.geometry import Polygon
@@ -26,6 +26,9 @@ BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B1
 NATIVE_RESOLUTION = {"B1": 60, "B2": 10, "B3": 10, "B4": 10, "B5": 20, "B6": 20, "B7": 20, "B8": 10,
                      "B8A": 20, "B9": 60, "B10": 60, "B11": 20, "B12": 20, "SCL": 20}
 _BAND_IN_NAME = re.compile(r"_(B\d{1,2}A?|SCL|AOT|WVP|TCI)(?:_(\d+)m)?$", re.IGNORECASE)
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def normalise_band(name: str) -> str:
