@@ -92,3 +92,20 @@ def test_method_names_are_checked():
     assert check_methods("bilinear", "mean", "flagor") == ("Bilinear", "Mean", "FlagOr")
     with pytest.raises(InvalidParameterError, match="Nearest, Bilinear, Bicubic"):
         check_methods("Lanczos", "Mean", "First")
+
+
+@pytest.mark.parametrize("method", ["First", "Min", "Max", "Mean"])
+@pytest.mark.parametrize("scale,shift", [(2.0, 0.0), (3.0, -1.0), (6.0, 2.0), (2.0, 5.5)])
+def test_numpy_aggregation_equals_the_compiled_kernels(method, scale, shift):
+    """The numpy reduceat path (contiguous ranges, clipped at the edges) against the numba loops."""
+    from ai4c.optical.aggregate_kernels import aggregate_float
+    from ai4c.optical.resample import _METHOD_CODES, aggregate, contributor_ranges
+
+    rng = np.random.default_rng(3)
+    values = rng.random((37, 41)).astype(np.float32)
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[:6, :6] = np.nan  # whole target pixels without data
+    rows = contributor_ranges(scale, shift, int(37 / scale) + 2, 37)
+    cols = contributor_ranges(scale, shift, int(41 / scale) + 2, 41)
+    expected = aggregate_float(values, rows[0], rows[1], cols[0], cols[1], _METHOD_CODES[method])
+    np.testing.assert_allclose(aggregate(values, rows, cols, method), expected, rtol=1e-6, equal_nan=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ai4c.core.errors import BadInputError
+
+_CLUSTER: ContextVar[str | None] = ContextVar("ai4c_cluster", default=None)
 
 
 @contextmanager
@@ -34,18 +37,21 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
             client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise BadInputError(f"cannot reach dask scheduler {address!r} ({exc}); check --scheduler") from exc
+    token = _CLUSTER.set(address)
     try:
         with client.as_current():
             yield client
     finally:
+        _CLUSTER.reset(token)
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def local_run(address: str | None = None) -> bool:
-    """Whether work runs in this process (no --scheduler, no AI4C_SCHEDULER): fast paths may skip dask."""
-    return not (address or os.environ.get("AI4C_SCHEDULER"))
+def local_run() -> bool:
+    """Whether work runs in this process (no --scheduler block active, no AI4C_SCHEDULER): fast paths that
+    skip dask may be taken."""
+    return not (_CLUSTER.get() or os.environ.get("AI4C_SCHEDULER"))
 
 
 @contextmanager

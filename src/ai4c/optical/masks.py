@@ -69,13 +69,14 @@ def rasterize_polygons(polygons: list[BaseGeometry], grid: Grid, block: int = 10
         cols = []
         for r, c in row:
             sub = block_grid(grid, r, c)
-            task = dask.delayed(_burn, pure=True)(polygons, sub)
+            task = dask.delayed(burn_polygons, pure=True)(polygons, sub)
             cols.append(da.from_delayed(task, (sub.height, sub.width), dtype=bool))
         rows.append(cols)
     return georeferenced(da.block(rows), grid.transform, grid.crs, name="cloud")
 
 
-def _burn(polygons: list[BaseGeometry], sub: Grid) -> np.ndarray:
+def burn_polygons(polygons: list[BaseGeometry], sub: Grid) -> np.ndarray:
+    """A bool (y, x) array on `sub`: True where a pixel centre lies in a polygon."""
     from rasterio.features import rasterize
 
     if not polygons:

@@ -202,7 +202,7 @@ def resample(src: xr.DataArray, grid: Grid, method: str, *, flag: bool = False, 
     if _same_grid(transform, src.shape, grid):
         return src if src.dtype == dtype else src.astype(dtype)
     margin = 0 if flag or method in ("Nearest",) + DOWNSAMPLING else 2
-    return map_target_blocks(src, grid, lambda sub: _window(transform, sub, margin), _resample_block,
+    return map_target_blocks(src, grid, lambda sub: window_of(transform, sub, margin), resample_block,
                              dtype=dtype, fill=fill, block=block, src_transform=transform, method=method,
                              flag=flag, nodata=nodata, src_shape=tuple(src.shape[-2:]))
 
@@ -211,7 +211,8 @@ def _same_grid(transform: Affine, shape: tuple[int, ...], grid: Grid) -> bool:
     return shape[-2:] == (grid.height, grid.width) and transform.almost_equals(grid.transform)
 
 
-def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, int]:
+def window_of(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, int]:
+    """The (unclipped) source window (row0, row1, col0, col1) a target block needs, plus `margin` pixels."""
     left, bottom, right, top = sub.bounds
     col0, row0 = ~transform @ (left, top)
     col1, row1 = ~transform @ (right, bottom)
@@ -219,7 +220,7 @@ def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, i
             math.floor(min(col0, col1) + _EPS) - margin, math.ceil(max(col0, col1) - _EPS) + margin)
 
 
-def _resample_block(piece: np.ndarray, window: tuple[int, int, int, int], sub: Grid, *, src_transform: Affine,
+def resample_block(piece: np.ndarray, window: tuple[int, int, int, int], sub: Grid, *, src_transform: Affine,
                     method: str, flag: bool, nodata: int | None, src_shape: tuple[int, int]) -> np.ndarray:
     """Resample one clipped source window onto one target block; areas outside the source are no data."""
     local = src_transform @ Affine.translation(window[2], window[0])

@@ -290,12 +290,20 @@ def prepare(input, params: S2PreParameters | None = None, **values) -> xr.Datase
 
 
 def run(input, output_path, params: S2PreParameters | None = None, **values) -> Path:
-    """Pre-process `input` and write the raster (+ STAC Item); returns the written path."""
+    """Pre-process `input` and write the raster (+ STAC Item); returns the written path. Run locally, the
+    cases of pipelines.s2_pre_local skip dask; the graph (the same pixels) does the rest."""
     from ai4c.core.outputs import means_folder, output_folder
+    from ai4c.core.parallel import local_run
 
     params = _parameters(params, values)
     if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
         output_folder(output_path)
+    if local_run():                    # no dask cluster: the common cases take the threaded one-pass path
+        from ai4c.pipelines.s2_pre_local import run_local
+
+        written = run_local(Path(input), Path(output_path), params)
+        if written is not None:
+            return written
     return default_graph(GRAPH).run(Context(inputs=[Path(input)], output_path=Path(output_path)), parameters=params)
 
 

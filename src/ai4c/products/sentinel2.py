@@ -218,7 +218,7 @@ class Sentinel2Product:
         name = normalise_band(band)
         dn = self.dn(name, chunks)
         offset, quant = self.metadata.offsets.get(name, 0.0), self.metadata.quantification
-        data = dn.data.map_blocks(_to_reflectance, offset, quant, self.metadata.nodata, dtype=np.float32)
+        data = dn.data.map_blocks(to_reflectance, offset, quant, self.metadata.nodata, dtype=np.float32)
         out = dn.copy(data=data)
         out.attrs = {"units": "1", "offset": offset, "quantification_value": quant}
         return out.rio.write_nodata(np.nan)
@@ -236,8 +236,11 @@ class Sentinel2Product:
         return found[0] if found else None
 
 
-def _to_reflectance(block: np.ndarray, offset: float, quant: float, nodata: int) -> np.ndarray:
-    out = (block.astype(np.float32) + np.float32(offset)) / np.float32(quant)
+def to_reflectance(block: np.ndarray, offset: float, quant: float, nodata: int) -> np.ndarray:
+    """float32 (DN + offset) / quantification, NaN where DN is the no-data value (in place: one copy)."""
+    out = block.astype(np.float32)
+    out += np.float32(offset)
+    out /= np.float32(quant)
     out[block == nodata] = np.nan
     return out
 
