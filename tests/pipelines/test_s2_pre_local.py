@@ -118,11 +118,11 @@ def test_strips_hold_whole_tiles():
     assert s2_pre_local.strip_bounds(shifted, [band])[0] == (0, 540)
 
 
-def test_command_path_imports_no_dask_xarray_numba(product, tmp_path):
+def test_command_path_imports_no_dask_xarray_numba_boto3(product, tmp_path):
     code = ("import sys; from ai4c.cli.main import main; "
             f"code = main(['s2-pre', '--input', r'{product}', '--output_path', r'{tmp_path / 'o.tif'}', "
             "'--cloudmask', 'L2A', '--resolution', '20', '--downsampling', 'Mean', '--quiet']); "
-            "print(sorted(m for m in ('dask', 'xarray', 'numba', 'distributed') if m in sys.modules), code)")
+            "print(sorted(m for m in ('dask', 'xarray', 'numba', 'distributed', 'boto3') if m in sys.modules), code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["[]", "0"], done.stderr
     assert (tmp_path / "o.tif").exists()
