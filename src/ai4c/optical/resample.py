@@ -101,6 +101,8 @@ def aggregate(values: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: tup
     fill = (nodata or 0) if is_int else np.nan
     if method == "First" and _contiguous(rows) and _contiguous(cols):
         return _first(values, rows, cols, fill, values.dtype if is_int else np.float32)
+    if not is_int and method in ("Min", "Max", "Mean") and _regular(rows) and _regular(cols):
+        return _strided(np.asarray(values, dtype=np.float32), rows, cols, method)
     if not is_int and method in ("Min", "Max", "Mean") and _contiguous(rows) and _contiguous(cols):
         return _reduce(np.asarray(values, dtype=np.float32), rows, cols, method)
     from ai4c.optical.aggregate_kernels import aggregate_flags, aggregate_float
@@ -126,6 +128,43 @@ def _contiguous(ranges: tuple[np.ndarray, np.ndarray]) -> bool:
     return bool(np.all(follows | (single[:-1] & (start[:-1] == start[1:]))) and np.all(np.diff(start) >= 0))
 
 
+def _regular(ranges: tuple[np.ndarray, np.ndarray]) -> int:
+    """The common factor k when every non-empty range holds k pixels and each starts where the one before
+    ends (an integer resolution step); 0 otherwise."""
+    filled = _filled(ranges)
+    if filled.size == 0 or np.any(np.diff(filled) != 1):
+        return 0
+    start, stop = ranges[0][filled], ranges[1][filled]
+    k = int(stop[0] - start[0])
+    return k if np.all(stop - start == k) and np.all(start[1:] == stop[:-1]) else 0
+
+
+def _strided(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
+    """Min, Max or Mean over k x k contributors as k * k strided views of one array: one pass, float64 sums
+    in the compiled kernel's order (contributors row by row, NaN skipped), so the results are the same."""
+    out = np.full((rows[0].size, cols[0].size), np.nan, dtype=np.float32)
+    r, c = _filled(rows), _filled(cols)
+    kr, kc = _regular(rows), _regular(cols)
+    block = values[rows[0][r[0]]:rows[1][r[-1]], cols[0][c[0]]:cols[1][c[-1]]]
+    views = [block[i::kr, j::kc] for i in range(kr) for j in range(kc)]
+    target = out[r[0]:r[-1] + 1, c[0]:c[-1] + 1]
+    if method in _REDUCERS:
+        result = views[0]
+        for view in views[1:]:
+            result = _REDUCERS[method](result, view)
+        target[...] = result
+        return out
+    total = np.zeros(views[0].shape, np.float64)
+    count = np.zeros(views[0].shape, np.int32)
+    for view in views:
+        ok = ~np.isnan(view)
+        total += np.where(ok, view, 0.0)
+        count += ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        target[...] = np.where(count > 0, total / count, np.nan)
+    return out
+
+
 def _first(values: np.ndarray, rows, cols, fill, dtype) -> np.ndarray:
     """The top-left contributor of each target pixel; `fill` where there is none."""
     out = np.full((rows[0].size, cols[0].size), fill, dtype=dtype)
@@ -135,7 +174,8 @@ def _first(values: np.ndarray, rows, cols, fill, dtype) -> np.ndarray:
 
 
 def _reduce(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
-    """Min, Max or Mean (NaN ignored) over contiguous contributor ranges, by reduceat along each axis."""
+    """Min, Max or Mean (NaN ignored, float64 sums like the compiled kernel) over contiguous contributor
+    ranges, by reduceat along each axis."""
     out = np.full((rows[0].size, cols[0].size), np.nan, dtype=np.float32)
     r, c = _filled(rows), _filled(cols)
     if r.size == 0 or c.size == 0:
@@ -148,7 +188,7 @@ def _reduce(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
         out[np.ix_(r, c)] = reducer.reduceat(reducer.reduceat(block, r0, axis=0), c0, axis=1)
         return out
     nan = np.isnan(block)
-    total = np.add.reduceat(np.add.reduceat(np.where(nan, np.float32(0), block), r0, axis=0), c0, axis=1)
+    total = np.add.reduceat(np.add.reduceat(np.where(nan, 0.0, block.astype(np.float64)), r0, axis=0), c0, axis=1)
     count = np.add.reduceat(np.add.reduceat((~nan).astype(np.int32), r0, axis=0), c0, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out[np.ix_(r, c)] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
