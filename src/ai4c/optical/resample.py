@@ -129,23 +129,28 @@ def _contiguous(ranges: tuple[np.ndarray, np.ndarray]) -> bool:
 
 
 def _regular(ranges: tuple[np.ndarray, np.ndarray]) -> int:
-    """The common factor k when every non-empty range holds k pixels and each starts where the one before
-    ends (an integer resolution step); 0 otherwise."""
+    """The common factor k when every non-empty range holds k pixels (the last one may be cut by the source's
+    edge) and each starts where the one before ends (an integer resolution step); 0 otherwise."""
     filled = _filled(ranges)
     if filled.size == 0 or np.any(np.diff(filled) != 1):
         return 0
     start, stop = ranges[0][filled], ranges[1][filled]
     k = int(stop[0] - start[0])
-    return k if np.all(stop - start == k) and np.all(start[1:] == stop[:-1]) else 0
+    whole = np.all(stop[:-1] - start[:-1] == k) and 0 < stop[-1] - start[-1] <= k
+    return k if whole and np.all(start[1:] == stop[:-1]) else 0
 
 
 def _strided(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
-    """Min, Max or Mean over k x k contributors as k * k strided views of one array: one pass, float64 sums
-    in the compiled kernel's order (contributors row by row, NaN skipped), so the results are the same."""
+    """Min, Max or Mean over k x k contributors as k * k strided views of one array (NaN-padded at a cut
+    edge): one pass, float64 sums in the compiled kernel's order (contributors row by row, NaN skipped), so
+    the results are the same."""
     out = np.full((rows[0].size, cols[0].size), np.nan, dtype=np.float32)
     r, c = _filled(rows), _filled(cols)
     kr, kc = _regular(rows), _regular(cols)
     block = values[rows[0][r[0]]:rows[1][r[-1]], cols[0][c[0]]:cols[1][c[-1]]]
+    short = (r.size * kr - block.shape[0], c.size * kc - block.shape[1])
+    if short != (0, 0):
+        block = np.pad(block, ((0, short[0]), (0, short[1])), constant_values=np.nan)
     views = [block[i::kr, j::kc] for i in range(kr) for j in range(kc)]
     target = out[r[0]:r[-1] + 1, c[0]:c[-1] + 1]
     if method in _REDUCERS:
