@@ -205,17 +205,28 @@ def masked_strip(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any,
 def computed_strips(grid: Grid, sources: list[Source], polygon: Any, pool: ThreadPoolExecutor
                     ) -> Iterator[tuple[int, np.ndarray]]:
     """(first row, masked reflectance) of every strip in order, each file's window decoded by the pool
-    AHEAD strips in advance."""
-    bands = [s for s in sources if not s.flag]
-    flags = [s for s in sources if s.flag]
-    pending: deque[tuple[int, Grid, list[Future]]] = deque()
-    for rows in strip_bounds(grid, sources):
+    AHEAD strips in advance; the first strips are submitted at once (decoding starts before the output
+    file is even created)."""
+    n_bands = sum(not s.flag for s in sources)
+    ordered = [s for s in sources if not s.flag] + [s for s in sources if s.flag]
+
+    def submit(rows: tuple[int, int]) -> tuple[int, Grid, list[Future]]:
         sub = _strip_grid(grid, rows)
-        pending.append((rows[0], sub, [pool.submit(layer_on, s, sub) for s in bands + flags]))
-        if len(pending) > AHEAD:
-            yield _finish(pending.popleft(), len(bands), polygon)
+        return rows[0], sub, [pool.submit(layer_on, s, sub) for s in ordered]
+
+    plan = strip_bounds(grid, sources)
+    pending = deque(submit(rows) for rows in plan[:AHEAD + 1])
+    return _in_order(pending, plan[AHEAD + 1:], submit, n_bands, polygon)
+
+
+def _in_order(pending: deque, rest: list[tuple[int, int]], submit, n_bands: int, polygon: Any
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield the strips in order, submitting one more each time one is done."""
+    for rows in rest:
+        yield _finish(pending.popleft(), n_bands, polygon)
+        pending.append(submit(rows))
     while pending:
-        yield _finish(pending.popleft(), len(bands), polygon)
+        yield _finish(pending.popleft(), n_bands, polygon)
 
 
 def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any) -> tuple[int, np.ndarray]:
@@ -253,6 +264,7 @@ def _write_raster(target: Path, grid: Grid, sources: list[Source], polygon: Any,
                   quicklook: bool, pool: ThreadPoolExecutor) -> tuple[Path, np.ndarray | None]:
     """Stream the strips into a tiled DEFLATE float32 GeoTIFF (atomic), keeping every `step`-th pixel for
     the quick-look (the graph's decimation to 1024 pixels)."""
+    strips = computed_strips(grid, sources, polygon, pool)  # decoding starts now
     import rasterio
     from rasterio.windows import Window
 
@@ -263,7 +275,6 @@ def _write_raster(target: Path, grid: Grid, sources: list[Source], polygon: Any,
     step = max(1, math.ceil(max(grid.height, grid.width) / 1024))
     preview: list[np.ndarray] = []
     profile = gtiff_profile(len(names), grid.height, grid.width, np.float32, grid.crs, grid.transform, float("nan"))
-    strips = computed_strips(grid, sources, polygon, pool)
     with atomic_path(target) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         for index, name in enumerate(names, start=1):
             dst.set_band_description(index, name)
