@@ -10,6 +10,7 @@ import numpy as np
 
 @numba.njit(nogil=True, cache=True)
 def aggregate_float(values, r0, r1, c0, c1, code):  # pragma: no cover - compiled
+    """First/Min/Max/Mean/Median (codes 0-4, NaN ignored) of float pixels over per-axis contributor ranges."""
     out = np.full((r0.size, c0.size), np.nan, dtype=np.float32)
     buf = np.empty(max(1, (np.max(r1 - r0) if r0.size else 1) * (np.max(c1 - c0) if c0.size else 1)), np.float32)
     for i in range(r0.size):
@@ -45,6 +46,7 @@ def aggregate_float(values, r0, r1, c0, c1, code):  # pragma: no cover - compile
 
 @numba.njit(nogil=True, cache=True)
 def aggregate_flags(values, r0, r1, c0, c1, code, nodata, has_nodata):  # pragma: no cover - compiled
+    """First or the flag rules (codes 5-8: And, Or, MedianAnd, MedianOr) of integer pixels, no data skipped."""
     out = np.full((r0.size, c0.size), nodata, dtype=values.dtype)
     counts = np.zeros(64, np.int64)
     for i in range(r0.size):
