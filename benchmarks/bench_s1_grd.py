@@ -6,14 +6,16 @@ LINESxSAMPLES (default 4000x4000, a crop of the scene's first lines/samples). `A
 skips the peer. Each run is a separate process (benchmarks/measure.py) so peak memory and CPU time are its own.
 
 The simulated product is cached in the work folder (keyed by size and by a hash of the simulator's sources),
-so repeated runs reuse it. sarsen needs hours and >> 24 GB for a whole IW scene, so above 8000x8000 pixels
-(or when `AI4C_BENCH_S1_SARSEN_AOI_KM` is set) both `gtc` runs are made on the same square AoI (default
-60 km) at the scene centre, on the same DEM grid, and the ratios are those of that AoI.
+so repeated runs reuse it. Both `gtc` runs are made at two sizes, on the same DEM grid: the whole product and a
+20 km square AoI at the scene centre up to 8000x8000 pixels; above (sarsen needs hours and >> 24 GB for a whole
+IW scene) 30 and 60 km AoIs; `AI4C_BENCH_S1_SARSEN_AOI_KM=K1,K2` chooses the AoI sides. Without sarsen
+installed the peer column says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -41,6 +43,7 @@ sarsen.terrain_correction(product, sys.argv[3], output_urlpath=sys.argv[2])
 """
 SIM_SOURCES = ROOT / "src" / "ai4c" / "simulate" / "s1"  # the cache key hashes every module of the S1 simulator
 FULL_PIXELS = 8000 * 8000  # above this sarsen runs on an AoI
+SARSEN_MISSING = "sarsen missing: pip install sarsen"
 
 
 def _dem_on_grid(truth_dem: Path, grid_file: Path, out: Path) -> None:
@@ -131,11 +134,21 @@ def run(workdir: Path) -> list[dict]:
                           json.dumps({**common, "aoi": _square_aoi(sim.targets, 20.0)}))
     rows += [_row(label, "20x20 km AoI wall", aoi.wall, "s"), _row(label, "20x20 km AoI peak RSS", aoi.peak_mb, "MB")]
     if os.environ.get("AI4C_BENCH_S1_SARSEN", "1") != "0":
-        import rasterio
-
-        with rasterio.open(next((sim.path / "measurement").glob("*vv*.tiff"))) as src:
-            pixels = src.width * src.height
-        km_env = os.environ.get("AI4C_BENCH_S1_SARSEN_AOI_KM")
-        aoi_km = float(km_env) if km_env else (60.0 if pixels > FULL_PIXELS else None)
-        rows += _versus_sarsen(workdir, sim, truth_dem, label, aoi_km)
+        if importlib.util.find_spec("sarsen") is None:
+            return [*rows, _row(label, "gtc wall", float("nan"), "s", peer=SARSEN_MISSING)]
+        for aoi_km in _sarsen_aois(sim):
+            rows += _versus_sarsen(workdir, sim, truth_dem, label, aoi_km)
     return rows
+
+
+def _sarsen_aois(sim) -> list[float | None]:
+    """The AoI sides (km; None = the whole product) of the sarsen comparisons: AI4C_BENCH_S1_SARSEN_AOI_KM
+    (comma-separated), else the whole product and a 20 km AoI up to 8000 x 8000 pixels, 30 and 60 km above."""
+    import rasterio
+
+    km_env = os.environ.get("AI4C_BENCH_S1_SARSEN_AOI_KM")
+    if km_env:
+        return [float(v) for v in km_env.split(",") if v.strip()]
+    with rasterio.open(next((sim.path / "measurement").glob("*vv*.tiff"))) as src:
+        pixels = src.width * src.height
+    return [30.0, 60.0] if pixels > FULL_PIXELS else [None, 20.0]

@@ -19,11 +19,12 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 LAUNCHER = """
-import json, resource, subprocess, sys
+import json, resource, subprocess, sys, time
+started = time.time()
 code = subprocess.run(sys.argv[2:]).returncode
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    json.dump([usage.ru_utime + usage.ru_stime, usage.ru_maxrss], f)
+    json.dump([usage.ru_utime + usage.ru_stime, usage.ru_maxrss, started], f)
 sys.exit(code)
 """
 
@@ -36,6 +37,7 @@ class Measured:
     cpu: float
     peak_mb: float
     stdout: str
+    started: float = 0.0  # wall-clock time (time.time()) just before the command's process was started
 
     @property
     def peak_gb(self) -> float:
@@ -54,8 +56,8 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, input: str | Non
         wall = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{Path(cmd[0]).name} failed: {done.stderr.strip()[-600:]}")
-        cpu, peak_kb = json.loads(stats.read_text())
-    return Measured(wall=wall, cpu=cpu, peak_mb=peak_kb / 1024, stdout=done.stdout)
+        cpu, peak_kb, started = json.loads(stats.read_text())
+    return Measured(wall=wall, cpu=cpu, peak_mb=peak_kb / 1024, stdout=done.stdout, started=started)
 
 
 def measured_python(code: str, *args: str, env: dict[str, str] | None = None) -> Measured:

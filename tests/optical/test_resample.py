@@ -92,3 +92,24 @@ def test_method_names_are_checked():
     assert check_methods("bilinear", "mean", "flagor") == ("Bilinear", "Mean", "FlagOr")
     with pytest.raises(InvalidParameterError, match="Nearest, Bilinear, Bicubic"):
         check_methods("Lanczos", "Mean", "First")
+
+
+@pytest.mark.parametrize("method", ["First", "Min", "Max", "Mean"])
+@pytest.mark.parametrize("scale,shift", [(2.0, 0.0), (3.0, 0.0), (3.0, -1.0), (6.0, 2.0), (2.0, 5.5)])
+def test_numpy_aggregation_equals_the_compiled_kernels(method, scale, shift):
+    """The numpy reduceat path (contiguous ranges, clipped at the edges) against the numba loops."""
+    from ai4c.optical.aggregate_kernels import aggregate_float
+    from ai4c.optical.resample import _METHOD_CODES, aggregate, contributor_ranges
+
+    rng = np.random.default_rng(3)
+    values = rng.random((37, 41)).astype(np.float32)
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[:6, :6] = np.nan  # whole target pixels without data
+    rows = contributor_ranges(scale, shift, int(37 / scale) + 2, 37)
+    cols = contributor_ranges(scale, shift, int(41 / scale) + 2, 41)
+    expected = aggregate_float(values, rows[0], rows[1], cols[0], cols[1], _METHOD_CODES[method])
+    np.testing.assert_array_equal(aggregate(values, rows, cols, method), expected)  # float64 sums, as the kernel
+    whole = (slice(0, 36), slice(0, 35))  # k x k blocks (the last column cut at scale 2 and 3): the strided path
+    rows, cols = contributor_ranges(scale, 0.0, int(36 / scale), 36), contributor_ranges(scale, 0.0, int(36 / scale), 35)
+    expected = aggregate_float(values[whole], rows[0], rows[1], cols[0], cols[1], _METHOD_CODES[method])
+    np.testing.assert_array_equal(aggregate(values[whole], rows, cols, method), expected)

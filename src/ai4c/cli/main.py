@@ -27,13 +27,30 @@ def discover_commands() -> list[Command]:
     return commands
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `ai4c` parser: top-level commands plus groups (graph, simulate, store, ...)."""
+def named_command(argv: Sequence[str]) -> Command | None:
+    """The top-level command `argv` starts with when its module is `ai4c.cli.<name>` (s2-pre, s1-grd, ...):
+    only that module is imported, so a command starts without loading every other one."""
+    import importlib.util
+
+    name = argv[0] if argv else ""
+    module = name.replace("-", "_")
+    if not module.isidentifier() or module in SKIP or importlib.util.find_spec(f"ai4c.cli.{module}") is None:
+        return None
+    commands = getattr(importlib.import_module(f"ai4c.cli.{module}"), "COMMANDS", [])
+    hits = [c for c in commands if name in (c.name, *c.aliases)]
+    if len(hits) == 1 and hits[0].group is None and not any(c.group == name for c in commands):
+        return hits[0]
+    return None
+
+
+def build_parser(commands: list[Command] | None = None) -> argparse.ArgumentParser:
+    """The `ai4c` parser: top-level commands plus groups (graph, simulate, store, ...); `commands` limits
+    it to those."""
     parser = Parser(prog="ai4c", description="AI4Copernicus services without SNAP.")
     parser.add_argument("--version", action="version", version=f"ai4c {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
-    for command in discover_commands():
+    for command in commands if commands is not None else discover_commands():
         target = subparsers
         if command.group:
             if command.group not in groups:
@@ -51,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `ai4c ...` and run the chosen command."""
-    parser = build_parser()
+    named = named_command(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser([named] if named else None)
     try:
         args = parser.parse_args(argv)
     except UsageError as err:

@@ -17,8 +17,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ai4c.core.lazyraster import import_rasterio_without_boto3
     from ai4c.pipelines.s2_pre import run
 
+    import_rasterio_without_boto3()
     path = run(args.input, args.output_path, from_namespace(S2PreParameters, args))
     if not args.quiet:
         print(path)

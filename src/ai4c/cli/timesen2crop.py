@@ -12,7 +12,7 @@ def _prepare_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, help="TimeSen2Crop folder holding the tile folders")
     parser.add_argument("--output_dir", required=True, help="folder for train.npy, y_train.npy, val/test sets")
     from ai4c.core.params import add_arguments
-    from ai4c.pipelines.timesen2crop_prepare import PrepareParameters
+    from ai4c.pipelines.parameters import PrepareParameters
 
     add_arguments(parser, PrepareParameters)
 
@@ -20,7 +20,8 @@ def _prepare_args(parser: argparse.ArgumentParser) -> None:
 def _prepare(args: argparse.Namespace) -> int:
     """Run the preparation and print the set shapes."""
     from ai4c.core.params import from_namespace
-    from ai4c.pipelines.timesen2crop_prepare import PrepareParameters, prepare
+    from ai4c.pipelines.parameters import PrepareParameters
+    from ai4c.pipelines.timesen2crop_prepare import prepare
 
     p = from_namespace(PrepareParameters, args)
     report = prepare(args.root, args.output_dir, csv_list(p.val_tiles or ""), csv_list(p.test_tiles or ""), p.monthly, p.step,

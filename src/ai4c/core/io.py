@@ -5,11 +5,8 @@ Readers and writers never compute science: they receive a georeferenced DataArra
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,71 +14,12 @@ import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
-from ai4c.core.errors import InvalidParameterError, OutputError
-from ai4c.core.outputs import check_writable, output_folder
+from ai4c.core.errors import InvalidParameterError
+from ai4c.core.formats import extension_for, gtiff_profile, normalise_format
+from ai4c.core.outputs import atomic_path, check_writable, write_text_atomic
 
 __all__ = ["atomic_path", "check_writable", "extension_for", "normalise_format", "write_raster",
            "write_text_atomic"]
-
-EXTENSIONS = {"gtiff": ".tif", "geotiff": ".tif", "cog": ".tif", "netcdf": ".nc", "zarr": ".zarr",
-              "enviheader": ".hdr", "envi": ".img", "hfa": ".img", "png": ".png", "jp2openjpeg": ".jp2",
-              "vrt": ".vrt", "gpkg": ".gpkg"}
-
-
-def normalise_format(fmt: str) -> str:
-    """Map user spellings (GeoTIFF, GTiff, COG, netCDF, NetCDF4-CF, Zarr, GDAL names) to one key."""
-    key = (fmt or "GeoTIFF").strip()
-    low = key.lower()
-    if low in ("geotiff", "gtiff", "tif", "tiff", "geotiff-bigtiff"):
-        return "GTiff"
-    if low in ("cog",):
-        return "COG"
-    if low in ("netcdf", "netcdf4", "netcdf4-cf", "nc"):
-        return "netCDF"
-    if low == "zarr":
-        return "Zarr"
-    import rasterio
-
-    with rasterio.Env() as env:
-        drivers = env.drivers()
-    for name in drivers:
-        if name.lower() == low:
-            return name
-    raise InvalidParameterError(
-        f"output format {fmt!r} is unknown; use GeoTIFF, COG, netCDF, Zarr or a GDAL raster driver name")
-
-
-def extension_for(fmt: str) -> str:
-    """File extension for an output format key."""
-    return EXTENSIONS.get(normalise_format(fmt).lower(), "." + normalise_format(fmt).lower())
-
-
-@contextmanager
-def atomic_path(final: Path | str) -> Iterator[Path]:
-    """Yield a path with `final`'s name inside a hidden scratch folder beside it; on success move it
-    (and any sidecar files a driver wrote, e.g. ENVI's .hdr) onto the target, else remove everything."""
-    final = check_writable(Path(final))
-    output_folder(final.parent if str(final.parent) else ".")
-    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
-    try:
-        yield scratch / final.name
-        produced = sorted(scratch.iterdir(), key=lambda p: p.name == final.name)
-        if not any(p.name == final.name for p in produced):
-            raise OutputError(f"nothing was written to {final}")
-        for item in produced:
-            target = final.parent / item.name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(item, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def write_text_atomic(path: Path | str, text: str) -> Path:
-    """Write a small text file (JSON, YAML, HTML) atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
 
 
 def _as_bands(da: xr.DataArray) -> xr.DataArray:
@@ -104,19 +42,8 @@ def band_names_of(da: xr.DataArray) -> list[str]:
 
 def _gtiff_profile(da: xr.DataArray, nodata: float | None, compress: str) -> dict[str, Any]:
     """A tiled, compressed GeoTIFF profile for the array."""
-    bands = _as_bands(da)
-    dtype = np.dtype(bands.dtype)
-    profile = {
-        "driver": "GTiff", "count": bands.shape[0], "height": bands.shape[1], "width": bands.shape[2],
-        "dtype": dtype.name, "crs": da.rio.crs, "transform": da.rio.transform(recalc=True),
-        "tiled": True, "blockxsize": 512, "blockysize": 512, "compress": compress,
-        "bigtiff": "IF_SAFER", "num_threads": "ALL_CPUS",
-    }
-    if compress.lower() in ("deflate", "lzw", "zstd"):
-        profile["predictor"] = 3 if dtype.kind == "f" else 2
-    if nodata is not None:
-        profile["nodata"] = nodata
-    return profile
+    count, height, width = _as_bands(da).shape
+    return gtiff_profile(count, height, width, da.dtype, da.rio.crs, da.rio.transform(recalc=True), nodata, compress)
 
 
 def _row_blocks(da: xr.DataArray) -> Iterator[tuple[int, int]]:

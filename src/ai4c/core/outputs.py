@@ -4,6 +4,8 @@ exists is replaced only when the user said so (`--overwrite`; Python callers rep
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -70,3 +72,31 @@ def check_writable(path: Path | str) -> Path:
     if not os.access(ancestor, os.W_OK):
         raise OutputError(f"output folder {ancestor} is not writable; choose another output path")
     return path
+
+
+@contextmanager
+def atomic_path(final: Path | str) -> Iterator[Path]:
+    """Yield a path with `final`'s name inside a hidden scratch folder beside it; on success move it
+    (and any sidecar files a driver wrote, e.g. ENVI's .hdr) onto the target, else remove everything."""
+    final = check_writable(Path(final))
+    output_folder(final.parent if str(final.parent) else ".")
+    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    try:
+        yield scratch / final.name
+        produced = sorted(scratch.iterdir(), key=lambda p: p.name == final.name)
+        if not any(p.name == final.name for p in produced):
+            raise OutputError(f"nothing was written to {final}")
+        for item in produced:
+            target = final.parent / item.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(item, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def write_text_atomic(path: Path | str, text: str) -> Path:
+    """Write a small text file (JSON, YAML, HTML) atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-import dask
-
 from ai4c.core.errors import BadInputError
+
+_CLUSTER: ContextVar[str | None] = ContextVar("ai4c_cluster", default=None)
 
 
 @contextmanager
@@ -20,7 +21,7 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
     """
     address = address or os.environ.get("AI4C_SCHEDULER") or None
     if not address:
-        with dask.config.set(scheduler="threads"):
+        with _threads():
             yield None
         return
     from distributed import Client, LocalCluster
@@ -36,10 +37,43 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
             client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise BadInputError(f"cannot reach dask scheduler {address!r} ({exc}); check --scheduler") from exc
+    token = _CLUSTER.set(address)
     try:
         with client.as_current():
             yield client
     finally:
+        _CLUSTER.reset(token)
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def local_run() -> bool:
+    """Whether work runs in this process (no --scheduler block active, no AI4C_SCHEDULER): fast paths that
+    skip dask may be taken."""
+    return not (_CLUSTER.get() or os.environ.get("AI4C_SCHEDULER"))
+
+
+@contextmanager
+def _threads() -> Iterator[None]:
+    """dask's threaded scheduler inside the block, without importing dask when nothing else has: the
+    DASK_SCHEDULER variable is read by dask's configuration when it is first imported."""
+    import sys
+
+    if "dask" in sys.modules:
+        import dask
+
+        with dask.config.set(scheduler="threads"):
+            yield
+        return
+    before = os.environ.get("DASK_SCHEDULER")
+    os.environ["DASK_SCHEDULER"] = "threads"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DASK_SCHEDULER", None)
+            if "dask" in sys.modules:  # imported inside the block: forget the setting it read, as config.set would
+                sys.modules["dask"].config.config.pop("scheduler", None)
+        else:
+            os.environ["DASK_SCHEDULER"] = before

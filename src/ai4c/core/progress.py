@@ -7,8 +7,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from dask.callbacks import Callback
-
 T = TypeVar("T")
 _state = {"enabled": False}
 
@@ -23,32 +21,39 @@ def is_enabled() -> bool:
     return _state["enabled"] and sys.stderr.isatty()
 
 
-class RichDaskProgress(Callback):
-    """A dask local-scheduler callback that advances one rich bar per finished task."""
+def _rich_dask_progress(description: str) -> Any:
+    """A dask local-scheduler callback that advances one rich bar per finished task (dask imported here,
+    so that commands which never build a dask graph do not pay for it)."""
+    from dask.callbacks import Callback
 
-    def __init__(self, description: str) -> None:
-        super().__init__()
-        self.description = description
-        self._progress: Any = None
-        self._task: Any = None
+    class RichDaskProgress(Callback):
+        """A dask local-scheduler callback that advances one rich bar per finished task."""
 
-    def _start_state(self, dsk: Any, state: dict) -> None:
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+        def __init__(self, description: str) -> None:
+            super().__init__()
+            self.description = description
+            self._progress: Any = None
+            self._task: Any = None
 
-        total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-            transient=True,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(self.description, total=total)
+        def _start_state(self, dsk: Any, state: dict) -> None:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    def _posttask(self, key: Any, result: Any, dsk: Any, state: dict, worker_id: Any) -> None:
-        self._progress.update(self._task, advance=1)
+            total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=total)
 
-    def _finish(self, dsk: Any, state: dict, errored: bool) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: dict, worker_id: Any) -> None:
+            self._progress.update(self._task, advance=1)
+
+        def _finish(self, dsk: Any, state: dict, errored: bool) -> None:
+            if self._progress is not None:
+                self._progress.stop()
+
+    return RichDaskProgress(description)
 
 
 @contextmanager
@@ -57,7 +62,7 @@ def dask_progress(description: str) -> Iterator[None]:
     if not is_enabled():
         yield
         return
-    with RichDaskProgress(description):
+    with _rich_dask_progress(description):
         yield
 
 

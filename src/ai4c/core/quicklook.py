@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ai4c.core.io import atomic_path
+from ai4c.core.outputs import atomic_path
 
 
 def stretch(values: np.ndarray, low: float = 2, high: float = 98) -> np.ndarray:

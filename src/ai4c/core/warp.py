@@ -7,14 +7,17 @@ block's densified outline), so a 10980 x 10980 tile reprojects in blocks of a fe
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
 from ai4c.core.errors import InvalidParameterError
 from ai4c.core.grid import Grid
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 BLOCK = 1024
 Window = tuple[int, int, int, int]  # row0, row1, col0, col1 (half-open) in source pixels

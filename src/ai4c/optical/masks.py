@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import xarray as xr
 from lxml import etree
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
@@ -14,6 +15,9 @@ from ai4c.core.grid import Grid
 SCL_CLOUD_CLASSES = (3, 8, 9, 10)  # cloud shadow, cloud medium / high probability, thin cirrus
 SCL_NODATA = 0
 GML_CLOUD_TYPES = ("OPAQUE", "CIRRUS")
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def scl_cloud_mask(scl: xr.DataArray) -> xr.DataArray:
@@ -65,13 +69,14 @@ def rasterize_polygons(polygons: list[BaseGeometry], grid: Grid, block: int = 10
         cols = []
         for r, c in row:
             sub = block_grid(grid, r, c)
-            task = dask.delayed(_burn, pure=True)(polygons, sub)
+            task = dask.delayed(burn_polygons, pure=True)(polygons, sub)
             cols.append(da.from_delayed(task, (sub.height, sub.width), dtype=bool))
         rows.append(cols)
     return georeferenced(da.block(rows), grid.transform, grid.crs, name="cloud")
 
 
-def _burn(polygons: list[BaseGeometry], sub: Grid) -> np.ndarray:
+def burn_polygons(polygons: list[BaseGeometry], sub: Grid) -> np.ndarray:
+    """A bool (y, x) array on `sub`: True where a pixel centre lies in a polygon."""
     from rasterio.features import rasterize
 
     if not polygons:

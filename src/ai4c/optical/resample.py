@@ -12,15 +12,17 @@ test vectors.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
-import xarray as xr
 from affine import Affine
 
 from ai4c.core.errors import InvalidParameterError, check_choice
 from ai4c.core.grid import Grid
 from ai4c.optical.options import DOWNSAMPLING, FLAG_DOWNSAMPLING, UPSAMPLING
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 _EPS = 1e-9
 
@@ -80,96 +82,122 @@ def interpolate(values: np.ndarray, row_centres: np.ndarray, col_centres: np.nda
     return _interp_axis(_interp_axis(work, col_centres, method, 1), row_centres, method, 0).astype(values.dtype if method == "Nearest" else np.float32)
 
 
-# ---------------------------------------------------------------- downsampling (aggregation, numba)
+# ---------------------------------------------------------------- downsampling (aggregation)
 
 _METHOD_CODES = {"First": 0, "Min": 1, "Max": 2, "Mean": 3, "Median": 4,
                  "FlagAnd": 5, "FlagOr": 6, "FlagMedianAnd": 7, "FlagMedianOr": 8}
-
-
-@numba.njit(nogil=True, cache=True)
-def _aggregate_float(values, r0, r1, c0, c1, code):  # pragma: no cover - compiled
-    out = np.full((r0.size, c0.size), np.nan, dtype=np.float32)
-    buf = np.empty(max(1, (np.max(r1 - r0) if r0.size else 1) * (np.max(c1 - c0) if c0.size else 1)), np.float32)
-    for i in range(r0.size):
-        for j in range(c0.size):
-            if r1[i] <= r0[i] or c1[j] <= c0[j]:
-                continue
-            if code == 0:
-                out[i, j] = values[r0[i], c0[j]]
-                continue
-            n = 0
-            for r in range(r0[i], r1[i]):
-                for c in range(c0[j], c1[j]):
-                    v = values[r, c]
-                    if not np.isnan(v):
-                        buf[n] = v
-                        n += 1
-            if n == 0:
-                continue
-            if code == 1:
-                out[i, j] = buf[:n].min()
-            elif code == 2:
-                out[i, j] = buf[:n].max()
-            elif code == 3:
-                s = 0.0
-                for k in range(n):
-                    s += buf[k]
-                out[i, j] = s / n
-            else:
-                srt = np.sort(buf[:n])
-                out[i, j] = srt[n // 2] if n % 2 == 1 else 0.5 * (np.float64(srt[n // 2 - 1]) + srt[n // 2])
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _aggregate_flags(values, r0, r1, c0, c1, code, nodata, has_nodata):  # pragma: no cover - compiled
-    out = np.full((r0.size, c0.size), nodata, dtype=values.dtype)
-    counts = np.zeros(64, np.int64)
-    for i in range(r0.size):
-        for j in range(c0.size):
-            if r1[i] <= r0[i] or c1[j] <= c0[j]:
-                continue
-            if code == 0:
-                out[i, j] = values[r0[i], c0[j]]
-                continue
-            n = 0
-            acc_and = np.int64(-1)
-            acc_or = np.int64(0)
-            counts[:] = 0
-            for r in range(r0[i], r1[i]):
-                for c in range(c0[j], c1[j]):
-                    v = np.int64(values[r, c])
-                    if has_nodata and v == nodata:
-                        continue
-                    n += 1
-                    acc_and &= v
-                    acc_or |= v
-                    for b in range(64):
-                        if (v >> b) & 1:
-                            counts[b] += 1
-            if n == 0:
-                continue
-            if code == 5:
-                out[i, j] = acc_and
-            elif code == 6:
-                out[i, j] = acc_or
-            else:
-                res = np.int64(0)
-                for b in range(64):
-                    if (code == 7 and 2 * counts[b] > n) or (code == 8 and 2 * counts[b] >= n):
-                        res |= np.int64(1) << b
-                out[i, j] = res
-    return out
+_REDUCERS = {"Min": np.fmin, "Max": np.fmax}  # fmin/fmax skip NaN unless every contributor is NaN
 
 
 def aggregate(values: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: tuple[np.ndarray, np.ndarray],
               method: str, nodata: int | None = None) -> np.ndarray:
-    """Aggregate source pixels into target pixels given per-axis contributor ranges."""
+    """Aggregate source pixels into target pixels given per-axis contributor ranges.
+
+    First/Min/Max/Mean over contiguous ranges (every S2 resolution step) run in numpy; Median, the flag
+    rules and irregular ranges in the compiled kernels of optical.aggregate_kernels.
+    """
     code = _METHOD_CODES[method]
-    if code >= 5 or np.dtype(values.dtype).kind in "iu":
-        return _aggregate_flags(np.ascontiguousarray(values), rows[0], rows[1], cols[0], cols[1], code,
-                                values.dtype.type(nodata or 0), nodata is not None)
-    return _aggregate_float(np.ascontiguousarray(values, dtype=np.float32), rows[0], rows[1], cols[0], cols[1], code)
+    is_int = np.dtype(values.dtype).kind in "iu"
+    fill = (nodata or 0) if is_int else np.nan
+    if method == "First" and _contiguous(rows) and _contiguous(cols):
+        return _first(values, rows, cols, fill, values.dtype if is_int else np.float32)
+    if not is_int and method in ("Min", "Max", "Mean") and _regular(rows) and _regular(cols):
+        return _strided(np.asarray(values, dtype=np.float32), rows, cols, method)
+    if not is_int and method in ("Min", "Max", "Mean") and _contiguous(rows) and _contiguous(cols):
+        return _reduce(np.asarray(values, dtype=np.float32), rows, cols, method)
+    from ai4c.optical.aggregate_kernels import aggregate_flags, aggregate_float
+
+    if code >= 5 or is_int:
+        return aggregate_flags(np.ascontiguousarray(values), rows[0], rows[1], cols[0], cols[1], code,
+                               values.dtype.type(nodata or 0), nodata is not None)
+    return aggregate_float(np.ascontiguousarray(values, dtype=np.float32), rows[0], rows[1], cols[0], cols[1], code)
+
+
+def _filled(ranges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Indices of the target pixels that have at least one contributor."""
+    return np.flatnonzero(ranges[1] > ranges[0])
+
+
+def _contiguous(ranges: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether the non-empty ranges form one run, each ending where the next starts (or 1-pixel repeats)."""
+    start, stop = ranges[0][_filled(ranges)], ranges[1][_filled(ranges)]
+    if start.size == 0:
+        return True
+    single = (stop - start) == 1
+    follows = stop[:-1] == start[1:]
+    return bool(np.all(follows | (single[:-1] & (start[:-1] == start[1:]))) and np.all(np.diff(start) >= 0))
+
+
+def _regular(ranges: tuple[np.ndarray, np.ndarray]) -> int:
+    """The common factor k when every non-empty range holds k pixels (the last one may be cut by the source's
+    edge) and each starts where the one before ends (an integer resolution step); 0 otherwise."""
+    filled = _filled(ranges)
+    if filled.size == 0 or np.any(np.diff(filled) != 1):
+        return 0
+    start, stop = ranges[0][filled], ranges[1][filled]
+    k = int(stop[0] - start[0])
+    whole = np.all(stop[:-1] - start[:-1] == k) and 0 < stop[-1] - start[-1] <= k
+    return k if whole and np.all(start[1:] == stop[:-1]) else 0
+
+
+def _strided(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
+    """Min, Max or Mean over k x k contributors as k * k strided views of one array (NaN-padded at a cut
+    edge): one pass, float64 sums in the compiled kernel's order (contributors row by row, NaN skipped), so
+    the results are the same."""
+    out = np.full((rows[0].size, cols[0].size), np.nan, dtype=np.float32)
+    r, c = _filled(rows), _filled(cols)
+    kr, kc = _regular(rows), _regular(cols)
+    block = values[rows[0][r[0]]:rows[1][r[-1]], cols[0][c[0]]:cols[1][c[-1]]]
+    short = (r.size * kr - block.shape[0], c.size * kc - block.shape[1])
+    if short != (0, 0):
+        block = np.pad(block, ((0, short[0]), (0, short[1])), constant_values=np.nan)
+    views = [block[i::kr, j::kc] for i in range(kr) for j in range(kc)]
+    target = out[r[0]:r[-1] + 1, c[0]:c[-1] + 1]
+    if method in _REDUCERS:
+        result = views[0]
+        for view in views[1:]:
+            result = _REDUCERS[method](result, view)
+        target[...] = result
+        return out
+    total = np.zeros(views[0].shape, np.float64)
+    count = np.zeros(views[0].shape, np.int32)
+    for view in views:
+        ok = ~np.isnan(view)
+        total += np.where(ok, view, 0.0)
+        count += ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        target[...] = np.where(count > 0, total / count, np.nan)
+    return out
+
+
+def _first(values: np.ndarray, rows, cols, fill, dtype) -> np.ndarray:
+    """The top-left contributor of each target pixel; `fill` where there is none."""
+    out = np.full((rows[0].size, cols[0].size), fill, dtype=dtype)
+    r, c = _filled(rows), _filled(cols)
+    out[np.ix_(r, c)] = values[np.ix_(rows[0][r], cols[0][c])]
+    return out
+
+
+def _reduce(values: np.ndarray, rows, cols, method: str) -> np.ndarray:
+    """Min, Max or Mean (NaN ignored, float64 sums like the compiled kernel) over contiguous contributor
+    ranges, by reduceat along each axis."""
+    out = np.full((rows[0].size, cols[0].size), np.nan, dtype=np.float32)
+    r, c = _filled(rows), _filled(cols)
+    if r.size == 0 or c.size == 0:
+        return out
+    r0, r1, c0, c1 = rows[0][r], rows[1][r][-1], cols[0][c], cols[1][c][-1]
+    block = values[r0[0]:r1, c0[0]:c1]
+    r0, c0 = r0 - r0[0], c0 - c0[0]
+    if method in _REDUCERS:
+        reducer = _REDUCERS[method]
+        out[np.ix_(r, c)] = reducer.reduceat(reducer.reduceat(block, r0, axis=0), c0, axis=1)
+        return out
+    nan = np.isnan(block)
+    total = np.add.reduceat(np.add.reduceat(np.where(nan, 0.0, block.astype(np.float64)), r0, axis=0), c0, axis=1)
+    count = np.add.reduceat(np.add.reduceat((~nan).astype(np.int32), r0, axis=0), c0, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[np.ix_(r, c)] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out
 
 
 # ---------------------------------------------------------------- grids and lazy arrays
@@ -219,7 +247,7 @@ def resample(src: xr.DataArray, grid: Grid, method: str, *, flag: bool = False, 
     if _same_grid(transform, src.shape, grid):
         return src if src.dtype == dtype else src.astype(dtype)
     margin = 0 if flag or method in ("Nearest",) + DOWNSAMPLING else 2
-    return map_target_blocks(src, grid, lambda sub: _window(transform, sub, margin), _resample_block,
+    return map_target_blocks(src, grid, lambda sub: window_of(transform, sub, margin), resample_block,
                              dtype=dtype, fill=fill, block=block, src_transform=transform, method=method,
                              flag=flag, nodata=nodata, src_shape=tuple(src.shape[-2:]))
 
@@ -228,7 +256,8 @@ def _same_grid(transform: Affine, shape: tuple[int, ...], grid: Grid) -> bool:
     return shape[-2:] == (grid.height, grid.width) and transform.almost_equals(grid.transform)
 
 
-def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, int]:
+def window_of(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, int]:
+    """The (unclipped) source window (row0, row1, col0, col1) a target block needs, plus `margin` pixels."""
     left, bottom, right, top = sub.bounds
     col0, row0 = ~transform @ (left, top)
     col1, row1 = ~transform @ (right, bottom)
@@ -236,7 +265,7 @@ def _window(transform: Affine, sub: Grid, margin: int) -> tuple[int, int, int, i
             math.floor(min(col0, col1) + _EPS) - margin, math.ceil(max(col0, col1) - _EPS) + margin)
 
 
-def _resample_block(piece: np.ndarray, window: tuple[int, int, int, int], sub: Grid, *, src_transform: Affine,
+def resample_block(piece: np.ndarray, window: tuple[int, int, int, int], sub: Grid, *, src_transform: Affine,
                     method: str, flag: bool, nodata: int | None, src_shape: tuple[int, int]) -> np.ndarray:
     """Resample one clipped source window onto one target block; areas outside the source are no data."""
     local = src_transform @ Affine.translation(window[2], window[0])

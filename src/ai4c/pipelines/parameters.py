@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.core.params import at_least, odd, param, positive
+from ai4c.core.params import at_least, odd, param, positive, within
 from ai4c.optical.options import DOWNSAMPLING, FLAG_DOWNSAMPLING, UPSAMPLING, check_confidence
 from ai4c.optical.options import check_classes as check_n_classes
 
@@ -294,3 +294,17 @@ class S1CdParameters:
     coherence_max: float = param(0.5, "change rule: and coherence below this", check=positive,
                                  flags=("--change-coherence-max", "--change_coherence_max"))
     output_format: str = _output_format()
+
+
+@dataclass(frozen=True)
+class PrepareParameters:
+    """`ai4c timesen2crop prepare`: the tiles held out and the features computed."""
+
+    val_tiles: str = param(None, "comma-separated tiles for the validation set (e.g. 33UVP)",
+                           flags=("--val_tiles", "--val-tiles"))
+    test_tiles: str = param(None, "comma-separated tiles for the test set", flags=("--test_tiles", "--test-tiles"))
+    monthly: bool = param(False, "12 monthly medians of the clear samples (Sep..Aug), the monthlycomposite features")
+    step: int = param(10, "without --monthly: days between the interpolated clear-sky samples",
+                      check=within(1, 60, "days"))
+    max_per_class: int = param(None, "read at most this many samples per class and tile", kind=int,
+                               flags=("--max_per_class", "--max-per-class"), check=at_least(1))

@@ -13,10 +13,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 from pyproj import CRS
 
 from ai4c.core import log
@@ -28,6 +27,9 @@ from ai4c.pipelines.parameters import S2PreParameters
 GRAPH = "s2-pre"
 STEPS = ("Read", "S2Resampling", "Land-Sea-Mask", "Cloud-Mask", "Subset", "Reproject", "Write")
 register_service(GRAPH, S2PreParameters, STEPS)
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 @dataclass
@@ -52,13 +54,11 @@ class S2State:
 @operator(GRAPH, "Read", ("bands", "sen2cor"), aliases=("S2-Read",))
 def read_op(data, ctx: Context, p: S2PreParameters) -> S2State:
     """Open the L1C/L2A product (zip or folder); L1C goes through sen2cor's L2A_Process when installed."""
-    from ai4c.products.sentinel2 import normalise_band, open_sentinel2
+    from ai4c.products.sentinel2 import open_sentinel2
 
     if not ctx.inputs:
         raise InputNotFoundError("no input product; give --input PATH")
-    names = [normalise_band(b) for b in p.bands.split(",") if b.strip()]
-    if not names:
-        raise InvalidParameterError("no band selected; give e.g. --bands B2,B3,B4,B8")
+    names = band_names(p.bands)
     product = open_sentinel2(ctx.inputs[0])
     if product.metadata.level == "L1C" and p.sen2cor:
         product = _sen2cor(product, ctx)
@@ -73,6 +73,8 @@ def read_op(data, ctx: Context, p: S2PreParameters) -> S2State:
 @operator(GRAPH, "S2Resampling", ("resolution", "upsampling", "downsampling", "flagdownsampling"))
 def resample_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Resample every band from its native resolution to `resolution` metres (SNAP S2Resampling rules)."""
+    import xarray as xr
+
     from ai4c.optical.resample import resample, resample_like
 
     up, down, flag, resolution = p.upsampling, p.downsampling, p.flagdownsampling, p.resolution
@@ -126,20 +128,15 @@ def subset_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     state.aoi = parse_aoi(p.aoi)
     if state.aoi is None:
         return state
-    _check_overlap(state)
-    box = intersect_bounds(state.grid.bounds, state.aoi.bounds_in(state.grid.crs))
-    if box is None:
-        raise AoIError("the AoI does not overlap the product; give an AoI inside the tile")
-    crop = aligned_grid(box, state.grid.crs, state.grid.resolution)
-    crop = aligned_grid(intersect_bounds(crop.bounds, state.grid.bounds) or crop.bounds, state.grid.crs,
-                        state.grid.resolution)
-    _slice_to(state, crop)
+    _slice_to(state, crop_to_aoi(state.product, state.aoi, state.grid))
     return state
 
 
 @operator(GRAPH, "Reproject", ("projection", "resampling"))
 def reproject_op(state: S2State, ctx: Context, p: S2PreParameters) -> S2State:
     """Reproject onto `projection` (UTM = the tile's own zone, WGS84, EPSG:n, PROJ/WKT), aligned pixels."""
+    import xarray as xr
+
     from ai4c.core.warp import reproject_to_grid
 
     method = p.resampling
@@ -181,19 +178,39 @@ def _warn(ctx: Context, message: str) -> None:
     ctx.warnings.append(message)
 
 
-def _check_overlap(state: S2State) -> None:
+def band_names(bands: str) -> list[str]:
+    """The canonical names of `--bands` (B02 -> B2); none at all is an error."""
+    from ai4c.products.sentinel2 import normalise_band
+
+    names = [normalise_band(b) for b in bands.split(",") if b.strip()]
+    if not names:
+        raise InvalidParameterError("no band selected; give e.g. --bands B2,B3,B4,B8")
+    return names
+
+
+def crop_to_aoi(product, aoi, grid: Grid) -> Grid:
+    """The sub-grid of `grid` (aligned pixels) covering the AoI's envelope; an AoI off the product is an error."""
+    _check_overlap(product, aoi, grid)
+    box = intersect_bounds(grid.bounds, aoi.bounds_in(grid.crs))
+    if box is None:
+        raise AoIError("the AoI does not overlap the product; give an AoI inside the tile")
+    crop = aligned_grid(box, grid.crs, grid.resolution)
+    return aligned_grid(intersect_bounds(crop.bounds, grid.bounds) or crop.bounds, grid.crs, grid.resolution)
+
+
+def _check_overlap(product, aoi, grid: Grid) -> None:
     """An AoI that misses the product footprint (or the tile when there is none) is an error."""
     from shapely.geometry import box
 
-    footprint = state.product.metadata.footprint
+    footprint = product.metadata.footprint
     if footprint is not None and not footprint.is_empty:
-        hits = state.aoi.to_crs("EPSG:4326").intersects(footprint)
+        hits = aoi.to_crs("EPSG:4326").intersects(footprint)
     else:
-        hits = state.aoi.to_crs(state.grid.crs).intersects(box(*state.grid.bounds))
+        hits = aoi.to_crs(grid.crs).intersects(box(*grid.bounds))
     if not hits:
-        west, south, east, north = state.aoi.bounds_in("EPSG:4326")
+        west, south, east, north = aoi.bounds_in("EPSG:4326")
         raise AoIError(f"the AoI ({west:.4f}, {south:.4f}, {east:.4f}, {north:.4f} lon/lat) misses the footprint of "
-                       f"{state.product.name}; give an AoI that overlaps tile {state.product.metadata.tile}")
+                       f"{product.name}; give an AoI that overlaps tile {product.metadata.tile}")
 
 
 def _slice_to(state: S2State, crop: Grid) -> None:
@@ -210,6 +227,8 @@ def _slice_to(state: S2State, crop: Grid) -> None:
 
 def finalize(state: S2State) -> xr.Dataset:
     """The contract's Dataset: reflectance NaN where no data/cloud/masked/outside the AoI, plus scl, valid, cloud."""
+    import xarray as xr
+
     from ai4c.core.lazyraster import georeferenced
     from ai4c.optical.masks import rasterize_polygons
 
@@ -271,12 +290,20 @@ def prepare(input, params: S2PreParameters | None = None, **values) -> xr.Datase
 
 
 def run(input, output_path, params: S2PreParameters | None = None, **values) -> Path:
-    """Pre-process `input` and write the raster (+ STAC Item); returns the written path."""
+    """Pre-process `input` and write the raster (+ STAC Item); returns the written path. Run locally, the
+    cases of pipelines.s2_pre_local skip dask; the graph (the same pixels) does the rest."""
     from ai4c.core.outputs import means_folder, output_folder
+    from ai4c.core.parallel import local_run
 
     params = _parameters(params, values)
     if means_folder(output_path):      # `out/` or an existing folder: the file is named after the product
         output_folder(output_path)
+    if local_run():                    # no dask cluster: the common cases take the threaded one-pass path
+        from ai4c.pipelines.s2_pre_local import run_local
+
+        written = run_local(Path(input), Path(output_path), params)
+        if written is not None:
+            return written
     return default_graph(GRAPH).run(Context(inputs=[Path(input)], output_path=Path(output_path)), parameters=params)
 
 

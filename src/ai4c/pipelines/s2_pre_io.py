@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from ai4c.core.errors import InvalidProductError, OutputError
 from ai4c.core.grid import Grid
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def l2a_cloud(scl: xr.DataArray) -> xr.DataArray:
@@ -43,7 +46,8 @@ def _with_crs(da: xr.DataArray, product) -> xr.DataArray:
 
 def output_file(output_path: Path, product_name: str, output_format: str) -> Path:
     """`--output_path` as given, or `<product>.<ext>` inside it when it is an existing folder."""
-    from ai4c.core.io import check_writable, extension_for
+    from ai4c.core.formats import extension_for
+    from ai4c.core.outputs import check_writable
 
     output_path = Path(output_path)
     if output_path.is_dir() and output_path.suffix.lower() != ".zarr":
@@ -79,9 +83,13 @@ def _quicklook(refl: xr.DataArray, path: Path) -> Path:
     """RGB (B4, B3, B2) when present, else the first band, decimated to 1024 pixels."""
     from ai4c.core.quicklook import write_quicklook
 
-    names = [str(b) for b in refl.band.values]
-    pick = [names.index(b) for b in ("B4", "B3", "B2") if b in names]
+    pick = quicklook_bands([str(b) for b in refl.band.values])
     step = max(1, int(np.ceil(max(refl.shape[-2:]) / 1024)))
     small = refl[:, ::step, ::step]
     data = small.isel(band=pick).values if len(pick) == 3 else small.isel(band=0).values
     return write_quicklook(data, path.with_suffix(".png"), title=path.name)
+
+
+def quicklook_bands(names: list[str]) -> list[int]:
+    """Indices of B4, B3, B2 among the bands (an RGB quick-look when all three are there)."""
+    return [names.index(b) for b in ("B4", "B3", "B2") if b in names]

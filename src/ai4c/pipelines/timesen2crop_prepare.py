@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +10,10 @@ import numpy as np
 from ai4c.core.errors import InvalidParameterError
 from ai4c.core.io import atomic_path, write_text_atomic
 from ai4c.core.outputs import output_folder
-from ai4c.core.params import at_least, param, validate, within
+from ai4c.core.params import validate
 from ai4c.core.progress import track
 from ai4c.ml.crops.features import monthly_medians, regular_series
+from ai4c.pipelines.parameters import PrepareParameters
 from ai4c.products.timesen2crop import BANDS, CLASSES, list_tiles, read_tile, season_start_of
 
 
@@ -48,20 +48,6 @@ def _save(path: Path, array: np.ndarray) -> None:
     """np.save atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.save(handle, array)
-
-
-@dataclass(frozen=True)
-class PrepareParameters:
-    """`ai4c timesen2crop prepare`: the tiles held out and the features computed."""
-
-    val_tiles: str = param(None, "comma-separated tiles for the validation set (e.g. 33UVP)",
-                           flags=("--val_tiles", "--val-tiles"))
-    test_tiles: str = param(None, "comma-separated tiles for the test set", flags=("--test_tiles", "--test-tiles"))
-    monthly: bool = param(False, "12 monthly medians of the clear samples (Sep..Aug), the monthlycomposite features")
-    step: int = param(10, "without --monthly: days between the interpolated clear-sky samples",
-                      check=within(1, 60, "days"))
-    max_per_class: int = param(None, "read at most this many samples per class and tile", kind=int,
-                               flags=("--max_per_class", "--max-per-class"), check=at_least(1))
 
 
 def prepare(root: Path | str, output_dir: Path | str, val_tiles: list[str] | None = None,

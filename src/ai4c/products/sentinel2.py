@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from lxml import etree
 from pyproj import CRS
 from shapely.geometry import Polygon
@@ -26,6 +26,9 @@ BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B1
 NATIVE_RESOLUTION = {"B1": 60, "B2": 10, "B3": 10, "B4": 10, "B5": 20, "B6": 20, "B7": 20, "B8": 10,
                      "B8A": 20, "B9": 60, "B10": 60, "B11": 20, "B12": 20, "SCL": 20}
 _BAND_IN_NAME = re.compile(r"_(B\d{1,2}A?|SCL|AOT|WVP|TCI)(?:_(\d+)m)?$", re.IGNORECASE)
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def normalise_band(name: str) -> str:
@@ -215,7 +218,7 @@ class Sentinel2Product:
         name = normalise_band(band)
         dn = self.dn(name, chunks)
         offset, quant = self.metadata.offsets.get(name, 0.0), self.metadata.quantification
-        data = dn.data.map_blocks(_to_reflectance, offset, quant, self.metadata.nodata, dtype=np.float32)
+        data = dn.data.map_blocks(to_reflectance, offset, quant, self.metadata.nodata, dtype=np.float32)
         out = dn.copy(data=data)
         out.attrs = {"units": "1", "offset": offset, "quantification_value": quant}
         return out.rio.write_nodata(np.nan)
@@ -233,8 +236,11 @@ class Sentinel2Product:
         return found[0] if found else None
 
 
-def _to_reflectance(block: np.ndarray, offset: float, quant: float, nodata: int) -> np.ndarray:
-    out = (block.astype(np.float32) + np.float32(offset)) / np.float32(quant)
+def to_reflectance(block: np.ndarray, offset: float, quant: float, nodata: int) -> np.ndarray:
+    """float32 (DN + offset) / quantification, NaN where DN is the no-data value (in place: one copy)."""
+    out = block.astype(np.float32)
+    out += np.float32(offset)
+    out /= np.float32(quant)
     out[block == nodata] = np.nan
     return out
 
