@@ -30,7 +30,7 @@ QUESTIONS = [
 def _build(workdir: Path, count: int) -> tuple[Path, float, float]:
     """The catalogue and store of `count` products (reused when already built); seconds to simulate+write
     the catalogue and to index it."""
-    from ai4c.pipelines.earthqa import index
+    from ai4c.pipelines.earthqa_index import index
     from ai4c.simulate.eo_catalog import global_products, site_products, write_catalog
 
     store = workdir / f"store-{count}"

@@ -8,8 +8,11 @@ key questions join on), footprint (`geo:asWKT`), orbit, polarisations, cloud cov
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 from collections.abc import Iterator
+from pathlib import PurePath
 from urllib.parse import quote
 
 from shapely.geometry import shape
@@ -85,9 +88,26 @@ def _iri(text: str) -> str:
     return f"<{text}>"
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                         "\b": "\\b", "\f": "\\f"})
+
+
+def quoted(value: object) -> str:
+    """`value` as a double-quoted string, escaped for N-Triples and SPARQL alike (quotes, backslashes,
+    line breaks: a name holding them can neither break nor inject into a query)."""
+    return '"' + str(value).translate(_ESCAPES) + '"'
+
+
+def _link(href: str) -> str:
+    """A download or quick-look link as an IRI: URLs percent-encoded, local paths (the catalogue keeps
+    them as given, maybe relative) as absolute file: URIs (an RDF IRI must be absolute)."""
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) or re.match(r"^[A-Za-z]:[\\/]", href):
+        return _iri(PurePath(os.path.abspath(href)).as_uri())
+    return _iri(quote(href, safe=":/?&=#%@+,;~"))
+
+
 def _lit(value: object, datatype: str | None = None) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"'
+    return f"{quoted(value)}^^<{datatype}>" if datatype else quoted(value)
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -142,12 +162,26 @@ def product_triples(product: Product) -> Iterator[str]:
         dist = _iri(node + "#download")
         yield t(DCAT + "distribution", dist)
         yield f"{dist} <{RDF_TYPE}> <{DCAT}Distribution> .\n"
-        yield f"{dist} <{DCAT}downloadURL> {_iri(quote(product.href, safe=':/?&=#%@+,;~'))} .\n"
+        yield f"{dist} <{DCAT}downloadURL> {_link(product.href)} .\n"
     if product.geometry:
         geom = _iri(node + "#footprint")
         yield t(GEO + "hasGeometry", geom)
         yield f"{geom} <{RDF_TYPE}> <{GEO}Geometry> .\n"
         yield f"{geom} <{GEO}asWKT> {_lit(shape(product.geometry).wkt, GEO + 'wktLiteral')} .\n"
+
+
+def record_digest(lines: list[str]) -> str:
+    """A hash of a product's N-Triples lines: re-indexing compares it with the stored `eo:recordDigest`
+    to skip an unchanged product without reading its triples."""
+    return hashlib.sha1("".join(lines).encode("utf-8")).hexdigest()[:20]
+
+
+def product_record(product: Product) -> tuple[list[str], str]:
+    """(N-Triples lines, digest) of one product; the lines end with its `eo:recordDigest` triple."""
+    lines = list(product_triples(product))
+    digest = record_digest(lines)
+    lines.append(f"<{product_iri(product.id)}> <{EO}recordDigest> {_lit(digest)} .\n")
+    return lines, digest
 
 
 def _optional_facts(product: Product, t) -> Iterator[str]:
@@ -169,4 +203,4 @@ def _optional_facts(product: Product, t) -> Iterator[str]:
         yield t(DCAT + "byteSize", _lit(int(product.size), XSD + "integer"))
     quicklook = props.get("quicklook")
     if quicklook:
-        yield t(EO + "quicklook", _iri(quote(str(quicklook), safe=":/?&=#%@+,;~")))
+        yield t(EO + "quicklook", _link(str(quicklook)))
