@@ -2,9 +2,8 @@
 
     index(store_dir, catalog="catalog.sqlite")   # or stac="items/"; `ai4c catalog index --earthqa-store`
 
-Each source (a catalogue file, a STAC path) owns one named graph. A first index writes every product as
-N-Quads (already in that graph) and loads them in chunks of CHUNK products: no per-triple Python work on the
-store side. Re-indexing compares each product's `eo:recordDigest` with the stored one: an unchanged product
+Each source (a catalogue file, a STAC path) owns one named graph. A first index writes the products as TriG
+(already in that graph) and loads them in chunks of CHUNK products. Re-indexing compares each product's `eo:recordDigest` with the stored one: an unchanged product
 is not touched, a changed one is replaced, one gone from the source is removed.
 """
 
@@ -79,10 +78,13 @@ def source_graph(source: Path | str) -> str:
     return GRAPH_BASE + hashlib.sha1(str(Path(source).expanduser().resolve()).encode()).hexdigest()[:16]
 
 
-def as_nquads(lines: Iterable[str], graph: str) -> list[str]:
-    """N-Triples lines (each ending in ' .\\n') moved into `graph` as N-Quads lines."""
-    tail = f" <{graph}> .\n"
-    return [line[:-3] + tail for line in lines]
+def write_trig(lines: list[str], graph: str, path: Path) -> None:
+    """N-Triples lines as one TriG graph block: the store parses them straight into `graph` (no per-quad
+    rewriting, unlike N-Triples loaded into a graph or N-Quads with their stRDF pass)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"<{graph}> {{\n")
+        out.writelines(lines)
+        out.write("}\n")
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -113,7 +115,7 @@ def index(store_dir: Path | str, *, catalog: Path | str | None = None,
         stored = stored_digests(store, graph)
         if not stored:
             store.update(f"DROP SILENT GRAPH <{graph}>")  # content of an index made before digests existed
-        report = _sync(store, graph, everything, stored, Path(scratch) / "products.nq")
+        report = _sync(store, graph, everything, stored, Path(scratch) / "products.trig")
         store.warm()
     return report
 
@@ -155,10 +157,10 @@ def _sync(store, graph: str, products: Iterable[Product], stored: dict[str, str]
             else:
                 report.updated += 1
                 replaced.append(iri)
-            lines += as_nquads(record, graph)
+            lines += record
         remove_products(store, graph, replaced)
         if lines:
-            scratch.write_text("".join(lines), encoding="utf-8")
+            write_trig(lines, graph, scratch)
             store.load(scratch)
     gone = [iri for iri in stored if iri not in seen]
     remove_products(store, graph, gone)

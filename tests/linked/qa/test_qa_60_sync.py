@@ -118,3 +118,18 @@ def test_names_with_quotes_backslashes_and_line_breaks(tmp_path, products):
         query = build_query(interp, None)
         ox.Store().query(query)  # valid SPARQL: the values stay inside their strings
         assert list(store.query(query)) == []
+
+
+@pytest.mark.parametrize("wkt", ["POINT (14.99 37.75)", "LINESTRING (0 0, 1 1.5, 2 0)",
+                                 "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))",
+                                 "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
+                                 "MULTIPOINT ((1 2), (3 4))", "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))",
+                                 "GEOMETRYCOLLECTION (POINT (1 2), LINESTRING (0 0, 1 1))"])
+def test_footprint_wkt_written_directly_is_the_same_geometry(wkt):
+    from shapely import wkt as shapely_wkt
+
+    from ai4c.catalog.rdf import geojson_wkt
+
+    geometry = shapely_wkt.loads(wkt)
+    written = geojson_wkt(json.loads(json.dumps(mapping(geometry))))  # lists, as the catalogue stores them
+    assert shapely_wkt.loads(written).equals_exact(geometry, 0)
