@@ -41,6 +41,7 @@ ex:shapes a geo:GeometryCollection ; rdfs:member ex:AGeom, ex:BGeom .
 ex:BGml geo:asGML {_lit(B_GML, "gmlLiteral")} .
 ex:BJson geo:asGeoJSON {_lit(B_GEOJSON, "geoJSONLiteral")} .
 ex:BKml geo:asKML {_lit(B_KML, "kmlLiteral")} .
+ex:measured geo:asWKT {_lit("POINT M(1 2 3)")} .
 """)
 
 
@@ -81,6 +82,7 @@ def test_req_13_geometry_properties(store):
     assert (row["e"].value, row["simple"].value) == ("false", "true")
     assert row["text"].value == SHAPES["A"]
     assert ask(store, 'ex:LGeom geo:dimension 1')
+    assert ask(store, 'ex:measured geo:dimension 0 ; geo:coordinateDimension 3 ; geo:spatialDimension 2')
 
 
 # ---------------------------------------------------------------- WKT (Req 14-19)

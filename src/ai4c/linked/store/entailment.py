@@ -294,7 +294,8 @@ def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
 def _values(geom) -> dict[str, ox.Literal]:
     dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
     cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(cdim),
+    spatial = 3 if shapely.has_z(geom) else 2  # a measure (m) is a coordinate, not a spatial one
+    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(spatial),
             "isEmpty": boolean(geom.is_empty), "isSimple": boolean(is_simple(geom))}
 
 
