@@ -336,3 +336,14 @@ def test_req_42_sa_functions(store, name):
     rows = list(store.query("PREFIX geo: <http://www.opengis.net/ont/geosparql#> "
                             "PREFIX geof: <http://www.opengis.net/def/function/geosparql/> " + query))
     assert [r["ok"].value if r["ok"] is not None else None for r in rows] == ["true"]
+
+
+@pytest.mark.parametrize("expression", [
+    f"geof:area({A}, <http://example.org/not-a-unit>)",  # an invalid units IRI
+    f'geof:distance({A}, "POINT(1 2)", uom:metre)',  # an argument of an unexpected type
+    f'geof:length({_lit("POLYGON((0 0, 1 0")}, uom:metre)',  # an invalid geometry literal
+    f'geof:transform({A}, <http://www.opengis.net/def/crs/EPSG/0/999999>)',  # no such CRS
+])
+def test_req_39_40_invalid_arguments_are_errors(store, expression):
+    """Req 39/40 (their common text): an invalid argument is an error, i.e. an unbound value."""
+    assert value(store, expression) is None
