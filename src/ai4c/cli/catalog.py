@@ -23,6 +23,9 @@ def _index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="folder or s3://bucket/prefix with SAFE products and S5P NetCDF files")
     parser.add_argument("--catalog", required=True, help="catalogue file to create or update (SQLite)")
     parser.add_argument("--endpoint_url", "--endpoint-url", default=None, help="S3 endpoint URL (else AI4C_S3_ENDPOINT)")
+    parser.add_argument("--earthqa_store", "--earthqa-store", default=None, metavar="DIR",
+                        help="also bring this EarthQA store up to date with the catalogue (new, changed and "
+                             "removed products; unchanged ones are left alone)")
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -30,6 +33,10 @@ def _index(args: argparse.Namespace) -> int:
 
     count = build_index(args.source, args.catalog, args.endpoint_url)
     print(f"indexed {count} products into {args.catalog}")
+    if args.earthqa_store:
+        from ai4c.pipelines.earthqa_index import index
+
+        print(f"EarthQA store {args.earthqa_store}: {index(args.earthqa_store, catalog=args.catalog)}")
     return 0
 
 

@@ -33,10 +33,10 @@ def _index_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from ai4c.pipelines.earthqa import index
+    from ai4c.pipelines.earthqa_index import index
 
-    count = index(args.store, catalog=args.catalog, stac=args.stac)
-    print(f"{count} products indexed into {args.store}", file=sys.stderr)
+    report = index(args.store, catalog=args.catalog, stac=args.stac)
+    print(f"{report} into {args.store}", file=sys.stderr)
     return 0
 
 

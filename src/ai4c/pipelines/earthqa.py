@@ -1,6 +1,6 @@
 """EarthQA: index EO product metadata as RDF in a GeoSPARQL store, and answer questions about it.
 
-    index(store_dir, catalog="catalog.sqlite")        # or stac="items/" (Items, ItemCollection, saved search)
+    index(store_dir, catalog="catalog.sqlite")        # earthqa_index: or stac="items/" (Items, saved search)
     answer = ask("Sentinel-1 images of Etna in March 2018", store_dir)
 """
 
@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ai4c.catalog.model import Product
-from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
+from ai4c.core.errors import BadInputError, InputNotFoundError
 from ai4c.linked.qa.gazetteer import Gazetteer, Place, geonames_rows, place_from_row
 from ai4c.linked.qa.interpretation import Interpretation
 from ai4c.linked.qa.parser import parse_question
 from ai4c.linked.qa.sparql import HAS_PRODUCTS, build_query, details_query
 from ai4c.linked.qa.spatial import search_area
+from ai4c.pipelines.earthqa_index import open_store
 
-GRAPH_BASE = "urn:ai4c:earthqa:source:"
 MAX_SHOWN = 100
-CHUNK = 20_000  # products per load transaction: bounds the memory of a load, whatever the catalogue size
 
 
 class NoMetadataError(BadInputError):
@@ -116,85 +113,6 @@ def load_gazetteer(extra: str | None = None, min_population: int = 15000) -> Gaz
     return gazetteer
 
 
-# ---------------------------------------------------------------- indexing
-def _open_store(store_dir: Path | str):
-    from ai4c.linked.store import GeoStore
-
-    return GeoStore(Path(store_dir), entail=False)
-
-
-def products_from(catalog: Path | str | None = None, stac: Path | str | None = None) -> Iterator[Product]:
-    """The products of a local catalogue (SQLite) or of STAC Items on disk."""
-    if (catalog is None) == (stac is None):
-        raise InvalidParameterError("give exactly one of --catalog CAT.sqlite or --stac PATH")
-    if stac is not None:
-        from ai4c.catalog.stac_items import stac_products
-
-        yield from stac_products(stac)
-        return
-    from ai4c.catalog import local
-
-    db = local.connect(catalog)
-    try:
-        for (text,) in db.execute("SELECT item FROM items ORDER BY start"):
-            yield local.from_json(json.loads(text))
-    finally:
-        db.close()
-
-
-def source_graph(source: Path | str) -> str:
-    """The named graph holding one source's products (re-indexing a source replaces it)."""
-    return GRAPH_BASE + hashlib.sha1(str(Path(source).expanduser().resolve()).encode()).hexdigest()[:16]
-
-
-def write_ntriples(products: Iterable[Product], path: Path) -> int:
-    """Write the products' triples to an N-Triples file; returns the number of products."""
-    from ai4c.catalog.rdf import product_triples
-
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for product in products:
-            out.writelines(product_triples(product))
-            count += 1
-    return count
-
-
-def _chunks(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
-    batch: list[Product] = []
-    for product in products:
-        batch.append(product)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def index(store_dir: Path | str, *, catalog: Path | str | None = None, stac: Path | str | None = None) -> int:
-    """Put the products of one source into the store as RDF, replacing that source's earlier content.
-
-    Loaded in transactions of CHUNK products (memory stays bounded for millions of products); an interrupted
-    run leaves part of the source, which the next run of the same command replaces."""
-    import itertools
-    import tempfile
-
-    products = products_from(catalog, stac)
-    first = next(products, None)  # a missing or unreadable source fails here, before the store is touched
-    store_dir = Path(store_dir)
-    store_dir.mkdir(parents=True, exist_ok=True)
-    graph = source_graph(catalog or stac)
-    count = 0
-    with tempfile.TemporaryDirectory(dir=store_dir, prefix=".earthqa-") as scratch, \
-            _open_store(store_dir) as store:
-        store.update(f"DROP SILENT GRAPH <{graph}>")
-        triples = Path(scratch) / "products.nt"
-        for batch in _chunks(itertools.chain([first] if first else [], products), CHUNK):
-            count += write_ntriples(batch, triples)
-            store.load(triples, graph=graph)
-        store.warm()
-    return count
-
-
 # ---------------------------------------------------------------- questions
 class Answerer:
     """Answers questions over one store with one gazetteer (kept open by the web service)."""
@@ -204,7 +122,7 @@ class Answerer:
         if not store_dir.is_dir():
             raise InputNotFoundError(f"store {store_dir} does not exist; run `ai4c earthqa index --catalog "
                                      f"CAT.sqlite --store {store_dir}` first")
-        self.store = _open_store(store_dir)
+        self.store = open_store(store_dir)
         self.store_dir = store_dir
         self.gazetteer = gazetteer or load_gazetteer()
         if not bool(self.store.query(HAS_PRODUCTS)):

@@ -353,7 +353,7 @@ QUESTIONS = [
 
 def build_store(folder, products):
     """Write the products as a local catalogue and index it into a store under `folder`; returns the store."""
-    from ai4c.pipelines.earthqa import index
+    from ai4c.pipelines.earthqa_index import index
     from ai4c.simulate.eo_catalog import write_catalog
 
     write_catalog(products, folder / "catalog.sqlite")

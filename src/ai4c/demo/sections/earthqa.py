@@ -33,13 +33,14 @@ def _truths(products) -> list[tuple[str, object]]:
 
 def run(workdir: Path) -> Section:
     """Index the simulated catalogue, ask three questions, check and map the answers."""
-    from ai4c.pipelines.earthqa import Answerer, index
+    from ai4c.pipelines.earthqa import Answerer
+    from ai4c.pipelines.earthqa_index import index
     from ai4c.simulate.eo_catalog import site_products, write_catalog
 
     section = Section(TITLE)
     products = site_products()
     write_catalog(products, workdir / "eo_catalog.sqlite")
-    count = index(workdir / "eo_store", catalog=workdir / "eo_catalog.sqlite")
+    count = index(workdir / "eo_store", catalog=workdir / "eo_catalog.sqlite").products
     section.paragraphs.append(f"{count} simulated Sentinel-1/2/5P products over 12 known sites were indexed as "
                               f"RDF (DCAT + the ai4c EO vocabulary) into a GeoSPARQL store. Reference date for "
                               f"relative times: {TODAY}.")

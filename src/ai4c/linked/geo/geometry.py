@@ -133,6 +133,8 @@ def parse_literal(value: str, datatype: str) -> Geo | None:
             return _parse_strdf_wkt(value)
         if datatype in (GML_LITERAL, STRDF_GML):
             return parse_gml(value)
+        if datatype in (GEOJSON_LITERAL, KML_LITERAL) and not value.strip():
+            return Geo(shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), CRS84)  # GeoSPARQL 1.1 Req 27, 32
         if datatype == GEOJSON_LITERAL:
             return Geo(shapely.from_geojson(value), CRS84)
         if datatype == KML_LITERAL:

@@ -11,15 +11,11 @@ import datetime as dt
 
 from shapely.geometry.base import BaseGeometry
 
-from ai4c.catalog.rdf import EO, PREFIXES
+from ai4c.catalog.rdf import EO, PREFIXES, quoted
 from ai4c.linked.qa.interpretation import Interpretation
 
 MAX_DAY_KEYS = 93
 MAX_MONTH_KEYS = 60
-
-
-def _string(value: str) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _values(var: str, items: list[str]) -> str:
@@ -54,18 +50,18 @@ def _constraints(interp: Interpretation) -> list[str]:
               ("processingLevel", interp.levels))
     for name, items in facets:
         if len(items) == 1:
-            lines.append(f"?product eo:{name} {_string(items[0])} .")
+            lines.append(f"?product eo:{name} {quoted(items[0])} .")
         elif items:
-            lines.append(_values(f"?{name}", [_string(i) for i in items]))
+            lines.append(_values(f"?{name}", [quoted(i) for i in items]))
             lines.append(f"?product eo:{name} ?{name} .")
     if interp.orbit_direction:
-        lines.append(f"?product eo:orbitDirection {_string(interp.orbit_direction)} .")
+        lines.append(f"?product eo:orbitDirection {quoted(interp.orbit_direction)} .")
     if interp.relative_orbit is not None:
         lines.append(f'?product eo:relativeOrbit "{int(interp.relative_orbit)}"^^xsd:integer .')
     for pol in interp.polarisations:
-        lines.append(f"?product eo:polarisation {_string(pol)} .")
+        lines.append(f"?product eo:polarisation {quoted(pol)} .")
     if interp.tile:
-        lines.append(f"?product eo:tile {_string(interp.tile)} .")
+        lines.append(f"?product eo:tile {quoted(interp.tile)} .")
     return lines
 
 
@@ -95,7 +91,7 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
     if area is not None:
         where.append("?product geo:hasGeometry ?footprint .")
         where.append("?footprint geo:asWKT ?wkt .")
-        filters.append(f'FILTER(geof:sfIntersects(?wkt, {_string(area.wkt)}^^geo:wktLiteral))')
+        filters.append(f'FILTER(geof:sfIntersects(?wkt, {quoted(area.wkt)}^^geo:wktLiteral))')
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     body = "\n  ".join(where + filters)
     if interp.count:

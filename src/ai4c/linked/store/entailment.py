@@ -43,9 +43,9 @@ _PROPS = {"hasDefaultGeometry": "hasGeometry", "asWKT": "hasSerialization", "asG
           "asGeoJSON": "hasSerialization", "asKML": "hasSerialization",
           # GeoSPARQL 1.1: geometry roles, DGGS serialisation, sizes
           "hasCentroid": "hasGeometry", "hasBoundingBox": "hasGeometry", "asDGGS": "hasSerialization",
-          "hasArea": "hasSize", "hasLength": "hasSize", "hasPerimeter": "hasSize", "hasVolume": "hasSize",
+          "hasArea": "hasSize", "hasLength": "hasSize", "hasPerimeterLength": "hasSize", "hasVolume": "hasSize",
           "hasMetricArea": "hasMetricSize", "hasMetricLength": "hasMetricSize",
-          "hasMetricPerimeter": "hasMetricSize", "hasMetricVolume": "hasMetricSize"}
+          "hasMetricPerimeterLength": "hasMetricSize", "hasMetricVolume": "hasMetricSize"}
 _GEOMETRY_LINKS = ("hasGeometry", "hasDefaultGeometry", "hasCentroid", "hasBoundingBox")
 
 
@@ -65,6 +65,9 @@ def ontology() -> list[tuple[str, str, str]]:
         axioms += [(GEO + prop, RDFS + "domain", GEO + "Feature"), (GEO + prop, RDFS + "range", GEO + "Geometry")]
     axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p, parent in _PROPS.items()
                if parent == "hasSerialization"] + [(GEO + "hasSerialization", RDFS + "domain", GEO + "Geometry")]
+    axioms += [(GEO + p, RDFS + "domain", GEO + "SpatialObject") for p in ("hasSize", "hasMetricSize")]
+    axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in (  # GeoSPARQL 1.1 geometry metadata
+        "hasSpatialResolution", "hasMetricSpatialResolution", "hasSpatialAccuracy", "hasMetricSpatialAccuracy")]
     return axioms
 
 
@@ -291,7 +294,8 @@ def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
 def _values(geom) -> dict[str, ox.Literal]:
     dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
     cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(cdim),
+    spatial = 3 if shapely.has_z(geom) else 2  # a measure (m) is a coordinate, not a spatial one
+    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(spatial),
             "isEmpty": boolean(geom.is_empty), "isSimple": boolean(is_simple(geom))}
 
 

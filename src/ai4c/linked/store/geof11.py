@@ -1,5 +1,7 @@
-"""GeoSPARQL 1.1 (OGC 22-047) functions beyond 1.0 that geof.py does not hold: metric measures in metres,
-z extents, transform, concave hulls, serialisation functions and the concave-hull aggregate."""
+"""GeoSPARQL 1.1 (OGC 22-047) functions beyond 1.0: metric measures in metres, sizes in a unit of measure
+(area, length, perimeter), z extents, geometry type and dimensions, transform, bounding circle, concave
+hulls, serialisation functions and the concave-hull aggregate. Entries here replace geof.py's of the same
+name (the store merges this table last)."""
 
 from __future__ import annotations
 
@@ -17,11 +19,21 @@ from ai4c.linked.geo.geometry import (
     to_gml_literal,
     to_kml_literal,
 )
-from ai4c.linked.geo.terms import double, geometry_literal
-from ai4c.linked.geo.vocab import GEOF, GEOJSON_LITERAL, GML_LITERAL, KML_LITERAL
+from ai4c.linked.geo.terms import boolean, double, geometry_literal, integer
+from ai4c.linked.geo.vocab import GEOF, GEOJSON_LITERAL, GML_LITERAL, KML_LITERAL, SF, XSD
 from ai4c.linked.store import measure
 from ai4c.linked.store.geof import GeometryAggregate
 from ai4c.linked.store.udf import Unbound, geo_arg, number_arg, sparql_function, text_arg
+
+# metric units of measure (OGC uom local names, lower case) -> metres or square metres per unit
+_LENGTH_UNITS = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1e3, "kilometer": 1e3, "km": 1e3}
+_AREA_UNITS = {"squaremetre": 1.0, "squaremeter": 1.0, "square_metre": 1.0, "square_meter": 1.0,
+               "squarekilometre": 1e6, "squarekilometer": 1e6, "square_kilometre": 1e6, "hectare": 1e4,
+               **{name: factor ** 2 for name, factor in _LENGTH_UNITS.items()}}  # uom:metre for an area: m2
+
+
+def _unit_key(unit) -> str:
+    return text_arg(unit).rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
 
 
 @sparql_function
@@ -56,6 +68,70 @@ def metric_distance(a, b):
 def metric_buffer(a, radius):
     """geof:metricBuffer: the geometry grown by `radius` metres."""
     return geometry_literal(measure.buffer(geo_arg(a), number_arg(radius), "metre"), a)
+
+
+@sparql_function
+def area(a, unit=None):
+    """geof:area(geom, uom): the area in square metres (geodesic on a geographic CRS), or in the given
+    area unit (uom:squareMetre, squareKilometre, hectare; a length unit means its square); an angular
+    unit gives the planar area in the CRS's degrees."""
+    geo = geo_arg(a)
+    key = _unit_key(unit) if unit is not None else "squaremetre"
+    if key in _AREA_UNITS:
+        return double(measure.area(geo, "metre") / _AREA_UNITS[key])
+    return double(measure.area(geo, measure.unit_name(text_arg(unit))))
+
+
+def _measured_length(geo: Geo, unit) -> float:
+    """Length of `geo` in a length unit (metres by default; geodesic on a geographic CRS)."""
+    key = _unit_key(unit) if unit is not None else "metre"
+    if key in _LENGTH_UNITS:
+        return measure.length(geo, "metre") / _LENGTH_UNITS[key]
+    return measure.length(geo, measure.unit_name(text_arg(unit)))
+
+
+@sparql_function
+def length(a, unit=None):
+    """geof:length(geom, uom): length of a curve, of a surface's boundary (as metricLength), 0 for points."""
+    geo = geo_arg(a)
+    return double(_measured_length(Geo(_linear(geo.geom), geo.crs), unit))
+
+
+@sparql_function
+def perimeter(a, unit=None):
+    """geof:perimeter(geom, uom): length of a surface's boundary; 0 for points and curves (they enclose
+    nothing), as geof:metricPerimeter."""
+    geo = geo_arg(a)
+    if shapely.get_dimensions(geo.geom) < 2:
+        return double(0.0)
+    return double(_measured_length(Geo(geo.geom.boundary, geo.crs), unit))
+
+
+@sparql_function
+def bounding_circle(a):
+    """geof:boundingCircle: the smallest circle enclosing the geometry (a polygon approximating it)."""
+    geo = geo_arg(a)
+    return geometry_literal(Geo(shapely.minimum_bounding_circle(geo.geom), geo.crs), a)
+
+
+@sparql_function
+def geometry_type(a):
+    """geof:geometryType: the Simple Features class IRI of the geometry (sf:Point, sf:Polygon, ...)."""
+    return ox.Literal(SF + geo_arg(a).geom.geom_type, datatype=ox.NamedNode(XSD + "anyURI"))
+
+
+@sparql_function
+def spatial_dimension(a):
+    """geof:spatialDimension: 2, or 3 with z (a measure m is a coordinate but not a spatial one)."""
+    return integer(3 if shapely.has_z(geo_arg(a).geom) else 2)
+
+
+def _has(test: Callable[[shapely.Geometry], bool]) -> Callable:
+    @sparql_function
+    def function(a):
+        return boolean(bool(test(geo_arg(a).geom)))
+
+    return function
 
 
 def _linear(geom: shapely.Geometry) -> shapely.Geometry:
@@ -94,7 +170,7 @@ def concave_hull(a, ratio=None):
 
 def _serialiser(datatype: str, write: Callable[[Geo], str]) -> Callable:
     @sparql_function
-    def function(a):
+    def function(a, profile=None):  # asGML(geom, "GML 3.2.1"): the profile names what is written anyway
         return ox.Literal(write(geo_arg(a)), datatype=ox.NamedNode(datatype))
 
     return function
@@ -107,6 +183,10 @@ def functions() -> dict[str, Callable]:
         GEOF + "metricPerimeter": metric_perimeter, GEOF + "metricDistance": metric_distance,
         GEOF + "metricBuffer": metric_buffer, GEOF + "minZ": _z("min"), GEOF + "maxZ": _z("max"),
         GEOF + "transform": transform, GEOF + "concaveHull": concave_hull,
+        GEOF + "area": area, GEOF + "length": length, GEOF + "perimeter": perimeter,
+        GEOF + "boundingCircle": bounding_circle, GEOF + "geometryType": geometry_type,
+        GEOF + "spatialDimension": spatial_dimension, GEOF + "is3D": _has(shapely.has_z),
+        GEOF + "isMeasured": _has(shapely.has_m),
         GEOF + "asGML": _serialiser(GML_LITERAL, to_gml_literal),
         GEOF + "asGeoJSON": _serialiser(GEOJSON_LITERAL, to_geojson_literal),
         GEOF + "asKML": _serialiser(KML_LITERAL, to_kml_literal),
