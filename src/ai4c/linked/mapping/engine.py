@@ -20,7 +20,8 @@ from ai4c.linked.mapping.term_maker import TermMaker
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 DEFAULT = DefaultGraph()
-DEFAULTS = [DEFAULT]
+NO_TARGET: frozenset[str] = frozenset()
+DEFAULTS = [(DEFAULT, NO_TARGET)]
 BASE = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
 DEFAULT_BASE = "http://example.com/"
 ROW_ID = "GeoTriplesID"  # GeoTriples' row number (1-based), a reference every source answers
@@ -86,6 +87,11 @@ class Executor:
 
     def statements(self) -> Iterator[tuple]:
         """All (subject, predicate, object, graph) tuples, map by map, record by record."""
+        for s, p, o, g, _ in self.routed_statements():
+            yield s, p, o, g
+
+    def routed_statements(self) -> Iterator[tuple]:
+        """(subject, predicate, object, graph, logical-target ids) tuples; no ids: the default output."""
         for tmap in self.mapping.triples_maps.values():
             yield from self._run_map(tmap)
 
@@ -131,7 +137,8 @@ class Executor:
         return self.maker.strings(tm, lookup, source.natural)
 
     def _graphs(self, maps: list[TermMap], source: Source, lookup) -> list | None:
-        """Graph names of a record; None when a graph map gives a non-IRI (an R2RML data error: no triples)."""
+        """(graph, targets) pairs of a record; None when a graph map gives a non-IRI (an R2RML data error:
+        no triples)."""
         graphs = []
         for tm in maps:
             if tm.term_type == "literal":  # can never name a graph: the map yields no triples
@@ -141,8 +148,13 @@ class Executor:
                 if not isinstance(g, NamedNode | DefaultGraph):
                     self.maker.skipped += 1
                     return None
-                graphs.append(DEFAULT if isinstance(g, NamedNode) and g.value == v.rr("defaultGraph") else g)
+                graphs.append((DEFAULT if isinstance(g, NamedNode) and g.value == v.rr("defaultGraph") else g,
+                               tm.targets))
         return graphs
+
+    def _pairs(self, maps: list[TermMap], source: Source, lookup) -> list[tuple]:
+        """(term, targets) pairs of term maps on a record."""
+        return [(term, tm.targets) for tm in maps for term in self._eval(tm, source, lookup)]
 
     def _record(self, tmap: TriplesMap, classes: list, source: Source, lookup) -> Iterator[tuple]:
         subjects = self._eval(tmap.subject, source, lookup)
@@ -151,29 +163,26 @@ class Executor:
         subject_graphs = self._graphs(tmap.subject_graphs, source, lookup) if tmap.subject_graphs else []
         if subject_graphs is None:
             return
+        st = tmap.subject.targets
         for subject in subjects:
-            for graph in subject_graphs or DEFAULTS:
+            for graph, gt in subject_graphs or DEFAULTS:
                 for cls in classes:
-                    yield subject, RDF_TYPE, cls, graph
+                    yield subject, RDF_TYPE, cls, graph, st | gt
         for pom in tmap.poms:
-            predicates = [p for tm in pom.predicates for p in self._eval(tm, source, lookup)]
+            predicates = self._pairs(pom.predicates, source, lookup)
             if not predicates:
                 continue
-            objects = [o for tm in pom.objects for o in self._eval(tm, source, lookup)]
+            objects = self._pairs(pom.objects, source, lookup)
             for ref in pom.ref_objects:
-                objects += self._parents(ref, tmap, source, lookup)
+                objects += [(o, NO_TARGET) for o in self._parents(ref, tmap, source, lookup)]
             if not objects:
                 continue
             pom_graphs = self._graphs(pom.graphs, source, lookup) if pom.graphs else []
             if pom_graphs is None:
                 continue
             graphs = subject_graphs + pom_graphs or DEFAULTS
-            if len(subjects) == len(predicates) == len(graphs) == 1:
-                s, p, g = subjects[0], predicates[0], graphs[0]
-                for obj in objects:
-                    yield s, p, obj, g
-            else:
-                yield from itertools.product(subjects, predicates, objects, graphs)
+            for s, (p, pt), (o, ot), (g, gt) in itertools.product(subjects, predicates, objects, graphs):
+                yield s, p, o, g, st | pt | ot | gt
 
     def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, lookup) -> list:
         """Subjects of the parent map joined with this record."""

@@ -41,6 +41,7 @@ class TermMap:
     datatype_map: TermMap | None = None
     unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
+    targets: frozenset[str] = frozenset()  # RML-IO logical targets of the triples this map takes part in
 
 
 @dataclass
@@ -106,8 +107,20 @@ class TriplesMap:
 
 
 @dataclass
+class LogicalTarget:
+    """An RML-IO logical target: a file the triples of the term maps naming it are written to."""
+
+    id: str
+    path: Path
+    serialization: str = "nquads"  # ntriples | nquads | turtle | trig | rdfxml | jsonld | n3 | rdfjson
+    compression: str | None = None  # gzip | zip | targz | tarxz
+    encoding: str = "utf-8"
+
+
+@dataclass
 class Mapping:
     """A whole mapping document."""
 
     path: Path
     triples_maps: dict[str, TriplesMap]
+    targets: dict[str, LogicalTarget] = field(default_factory=dict)

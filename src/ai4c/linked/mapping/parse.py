@@ -22,6 +22,7 @@ from ai4c.linked.mapping.model import (
     TermMap,
     TriplesMap,
 )
+from ai4c.linked.mapping.parse_io import term_targets
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 FORMULATIONS = {v.rr("CSV"): "csv", v.rr("TSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml",
@@ -122,6 +123,7 @@ class Parser:
 
     def __init__(self, graph: Graph, folder: Path, source_override: str | None) -> None:
         self.g, self.folder, self.override = graph, folder, source_override
+        self.targets: dict = {}  # RML-IO logical targets met so far, by id
 
     def term_map(self, node, position: str) -> TermMap:
         """One term map node (position: subject, predicate, object or graph)."""
@@ -149,6 +151,7 @@ class Parser:
         else:
             raise MappingError(f"{position} map {_name(node)} has no rr:constant, rml:reference or rr:template")
         self._typing(tm, node, position, term_type)
+        tm.targets = term_targets(self, node).union(*(m.targets for m in (tm.language_map, tm.datatype_map) if m))
         return tm
 
     def _typing(self, tm: TermMap, node, position: str, term_type) -> None:
@@ -357,4 +360,4 @@ def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str 
             for ref in pom.ref_objects:
                 if ref.parent not in maps:
                     raise MappingError(f"rr:parentTriplesMap {ref.parent} is not a triples map of {path}")
-    return Mapping(path, maps)
+    return Mapping(path, maps, parser.targets)

@@ -33,8 +33,12 @@ class CsvSource(Source):
             delimiter = "\t" if self.spec.path.suffix.lower() == ".tsv" else self.spec.delimiter
             reader = csv.DictReader(handle, delimiter=delimiter)
             self.header = set(reader.fieldnames or [])
+            width = len(reader.fieldnames or [])
             for row in reader:
                 self.count += 1
+                if len(row) != width or None in row.values():  # DictReader: restkey None / restval None
+                    raise InvalidProductError(f"{self.spec.path}: row {self.count} has a different number of "
+                                              f"fields than the header ({width}); fix the CSV file")
                 yield row
 
     def lookup(self, record: dict, reference: str) -> list:

@@ -68,6 +68,17 @@ def natural(value: Any) -> tuple[str, str | None]:
     return str(value), None
 
 
+def cast_lexical(value: Any, text: str, datatype: str) -> str:
+    """The canonical lexical form of a typed source value (a JSON number) under another numeric datatype:
+    33 as xsd:double is 3.3E1."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if datatype in (v.XSD + "double", v.XSD + "float"):
+            return double_lexical(float(value))
+        if datatype == v.XSD + "integer" and float(value).is_integer():
+            return str(int(value))
+    return text
+
+
 def lexical(value: Any) -> str:
     """The string form of any source value (used in templates and plain literals)."""
     if isinstance(value, str):
@@ -180,6 +191,8 @@ class TermMaker:
                 natural_dt = None
         else:
             text, natural_dt = value, None
+        if datatype and natural_dt and datatype != natural_dt:
+            text = cast_lexical(value, text, datatype)
         datatype = datatype or natural_dt
         if datatype and datatype != XSD_STRING:
             return Literal(text, datatype=NamedNode(datatype))

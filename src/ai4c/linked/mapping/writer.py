@@ -25,7 +25,7 @@ DEDUP_LIMIT = 1_000_000  # remembered lines for duplicate removal; older ones ar
 
 def line_of(statement: tuple, with_graph: bool) -> str:
     """One N-Quads (or N-Triples) line of a (subject, predicate, object, graph) tuple."""
-    s, p, o, g = statement
+    s, p, o, g = statement[:4]
     if with_graph and not isinstance(g, DefaultGraph):
         return f"{s} {p} {o} {g} .\n"
     return f"{s} {p} {o} .\n"
