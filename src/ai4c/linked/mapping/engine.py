@@ -13,10 +13,11 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad
 from ai4c.core.log import warn
 from ai4c.linked.mapping import functions as geometry_functions
 from ai4c.linked.mapping import vocab as v
+from ai4c.linked.mapping.fnml_library import LIBRARY
 from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
 from ai4c.linked.mapping.source_base import Source
 from ai4c.linked.mapping.sources import open_source
-from ai4c.linked.mapping.term_maker import TermMaker
+from ai4c.linked.mapping.term_maker import TermMaker, lexical
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 DEFAULT = DefaultGraph()
@@ -24,6 +25,7 @@ NO_TARGET: frozenset[str] = frozenset()
 DEFAULTS = [(DEFAULT, NO_TARGET)]
 BASE = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
 DEFAULT_BASE = "http://example.com/"
+FUNCTION_KINDS = ("function", "fnml")
 ROW_ID = "GeoTriplesID"  # GeoTriples' row number (1-based), a reference every source answers
 
 
@@ -45,6 +47,10 @@ def references_of(tm: TermMap | None) -> set[str]:
     elif tm.kind == "function":
         for arg in tm.function.arguments:
             refs |= references_of(arg)
+    elif tm.kind == "fnml":
+        for _, arg in tm.execution.inputs:
+            refs |= references_of(arg)
+    refs |= references_of(tm.condition)
     return refs | references_of(tm.language_map) | references_of(tm.datatype_map)
 
 
@@ -71,6 +77,7 @@ class Executor:
         self.mapping = mapping
         self.srid = srid  # EPSG code of geometries whose source names no CRS (GeoTriples' -s)
         self.maker = TermMaker(base_iri or mapping_base(mapping.path))
+        self.maker.evaluate = self.function_values  # language/datatype maps may be functions too
         self.join_index: dict[tuple, dict] = {}
         self.warned: set[str] = set()
 
@@ -115,26 +122,65 @@ class Executor:
             return [str(count)] if ref == ROW_ID else find(record, ref)
 
         lookup.record = record  # for raw (untextualised) values of function arguments
+        lookup.source = source
         return lookup
 
     def _eval(self, tm: TermMap, source: Source, lookup) -> list:
-        """Terms of a term map on a record, geometry functions included."""
+        """Terms of a term map on a record, functions included."""
+        if tm.condition is not None and not self._holds(tm.condition, lookup):
+            return []
         if tm.kind == "constant":
             return [tm.constant]
+        if tm.kind in FUNCTION_KINDS:
+            return self.maker.terms(tm, lookup, tm.kind == "fnml", values=self.function_values(tm, lookup))
+        return self.maker.terms(tm, lookup, source.natural)
+
+    def _holds(self, condition: TermMap, lookup) -> bool:
+        """Whether an rml:condition gives true on a record."""
+        return any(value is True or str(value).lower() == "true" for value in self.maker.strings(condition, lookup, False))
+
+    def function_values(self, tm: TermMap, lookup) -> list:
+        """Values of a GeoTriples (rrx:function) or FNML term map on a record (the term maker's hook)."""
+        source = lookup.source
         if tm.kind == "function":
             args = [self._raw(a, source, lookup) for a in tm.function.arguments]
             result = geometry_functions.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
-            return [] if result is None else self.maker.terms(tm, lookup, False, values=[result])
-        return self.maker.terms(tm, lookup, source.natural)
+            return [] if result is None else [result]
+        spec = LIBRARY[tm.execution.function]
+        raw = spec.needs_crs
+        arguments = []
+        for _, arg in tm.execution.inputs:
+            values = self._raw(arg, source, lookup) if raw else [
+                x if isinstance(x, str) else lexical(x) for x in self._input(arg, source, lookup)]
+            if not values:
+                return []  # a missing input: no value, no triple
+            arguments.append(values)
+        names = [p for p, _ in tm.execution.inputs]
+        if raw:
+            result = spec.call(arguments[0], source.crs or self.srid)
+            return [] if result is None else [result]
+        out = []
+        for combo in itertools.product(*arguments):
+            order = dict(zip(names, combo, strict=True))
+            result = spec.call(*[order[p] for p in spec.parameters if p in order])
+            if result is not None:
+                out.append(result)
+        return out
+
+    def _input(self, tm: TermMap, source: Source, lookup) -> list:
+        """Values of an FNML input term map (constants as their text)."""
+        if tm.kind == "constant":
+            return [tm.constant.value]
+        if tm.kind in FUNCTION_KINDS:
+            return self.function_values(tm, lookup)
+        return self.maker.strings(tm, lookup, source.natural)
 
     def _raw(self, tm: TermMap, source: Source, lookup) -> list:
         """Raw values of a function argument (geometries stay geometries)."""
         if tm.kind == "reference":
             raw = getattr(source, "raw", None)
             return raw(lookup.record, tm.reference) if raw and tm.reference != ROW_ID else lookup(tm.reference)
-        if tm.kind == "constant":
-            return [tm.constant.value]
-        return self.maker.strings(tm, lookup, source.natural)
+        return self._input(tm, source, lookup)
 
     def _graphs(self, maps: list[TermMap], source: Source, lookup) -> list | None:
         """(graph, targets) pairs of a record; None when a graph map gives a non-IRI (an R2RML data error:

@@ -26,10 +26,19 @@ class FunctionCall:
 
 
 @dataclass
+class Execution:
+    """An RML-FNML function execution: the function IRI, (parameter IRI, term map) inputs, the output asked."""
+
+    function: str
+    inputs: list[tuple[str, TermMap]]
+    output: str
+
+
+@dataclass
 class TermMap:
     """How one RDF term is made from a record: constant, reference, template or function."""
 
-    kind: str  # constant | reference | template | function | fresh (blank node without value)
+    kind: str  # constant | reference | template | function (GeoTriples) | fnml | fresh (blank node, no value)
     term_type: str  # iri | bnode | literal
     constant: NamedNode | BlankNode | Literal | None = None
     reference: str | None = None
@@ -41,6 +50,8 @@ class TermMap:
     datatype_map: TermMap | None = None
     unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
+    execution: Execution | None = None  # kind fnml
+    condition: TermMap | None = None  # RML-FNML rml:condition: no term unless it gives true
     targets: frozenset[str] = frozenset()  # RML-IO logical targets of the triples this map takes part in
 
 

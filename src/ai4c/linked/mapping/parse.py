@@ -22,6 +22,7 @@ from ai4c.linked.mapping.model import (
     TermMap,
     TriplesMap,
 )
+from ai4c.linked.mapping.parse_fnml import condition, function_term_map
 from ai4c.linked.mapping.parse_io import term_targets
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
@@ -146,11 +147,14 @@ class Parser:
             tm.kind = "function"
             tm.function = FunctionCall(function.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
                                        [self.term_map(a, "object") for a in members])
+        elif function_term_map(self, node, tm):
+            pass
         elif term_type is not None and term_type.value == v.rr("BlankNode"):
             tm.kind = "fresh"
         else:
             raise MappingError(f"{position} map {_name(node)} has no rr:constant, rml:reference or rr:template")
         self._typing(tm, node, position, term_type)
+        tm.condition = condition(self, node)
         tm.targets = term_targets(self, node).union(*(m.targets for m in (tm.language_map, tm.datatype_map) if m))
         return tm
 
@@ -175,7 +179,7 @@ class Parser:
                                    "rr:BlankNode or rr:Literal")
         elif tm.kind == "constant":
             tm.term_type = {NamedNode: "iri", BlankNode: "bnode", Literal: "literal"}[type(tm.constant)]
-        elif position == "object" and (tm.kind in ("reference", "function") or tm.language or tm.datatype
+        elif position == "object" and (tm.kind in ("reference", "function", "fnml") or tm.language or tm.datatype
                                        or tm.language_map or tm.datatype_map):
             tm.term_type = "literal"
         else:

@@ -100,6 +100,7 @@ class TermMaker:
         self.base = base_iri
         self.skipped = 0
         self._fresh = itertools.count()
+        self.evaluate = lambda tm, lookup: []  # function term maps' values; the executor sets it
 
     def iri(self, text: str) -> NamedNode | None:
         """An absolute IRI from a generated string, resolved against the base when relative."""
@@ -115,6 +116,10 @@ class TermMaker:
         """The raw values of a reference/template term map for one record (templates -> strings)."""
         if tm.kind == "reference":
             return lookup(tm.reference)
+        if tm.kind in ("function", "fnml"):
+            return self.evaluate(tm, lookup)
+        if tm.kind == "constant":
+            return [tm.constant.value]
         template = tm.template
         iri = tm.term_type == "iri" and not tm.unsafe
         pieces, single = [], True
