@@ -17,6 +17,7 @@ from ai4c.linked.mapping.fnml_library import LIBRARY
 from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
 from ai4c.linked.mapping.source_base import Source
 from ai4c.linked.mapping.sources import open_source
+from ai4c.linked.mapping.star import QuotedTriple
 from ai4c.linked.mapping.term_maker import TermMaker, lexical
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
@@ -100,7 +101,8 @@ class Executor:
     def routed_statements(self) -> Iterator[tuple]:
         """(subject, predicate, object, graph, logical-target ids) tuples; no ids: the default output."""
         for tmap in self.mapping.triples_maps.values():
-            yield from self._run_map(tmap)
+            if tmap.asserted:
+                yield from self._run_map(tmap)
 
     def _run_map(self, tmap: TriplesMap) -> Iterator[tuple]:
         if any(g.term_type == "literal" for g in tmap.subject_graphs):
@@ -133,6 +135,8 @@ class Executor:
             return [tm.constant]
         if tm.kind in FUNCTION_KINDS:
             return self.maker.terms(tm, lookup, tm.kind == "fnml", values=self.function_values(tm, lookup))
+        if tm.kind == "quoted":
+            return self._referenced(tm.quoted, source, lookup, quoted=True)
         return self.maker.terms(tm, lookup, source.natural)
 
     def _holds(self, condition: TermMap, lookup) -> bool:
@@ -232,30 +236,42 @@ class Executor:
 
     def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, lookup) -> list:
         """Subjects of the parent map joined with this record."""
+        return self._referenced(ref, source, lookup, quoted=False)
+
+    def _referenced(self, ref: RefObjectMap, source: Source, lookup, quoted: bool) -> list:
+        """Terms of a referenced map joined with this record: its subjects, or (RML-star) its triples."""
         parent = self.mapping.triples_maps[ref.parent]
         if not ref.joins:
-            if parent.source.key() == tmap.source.key():
-                return self._eval(parent.subject, source, lookup)
-            return list(itertools.chain.from_iterable(self._index(parent, ()).values()))
-        index = self._index(parent, tuple(j.parent for j in ref.joins))
+            if parent.source.key() == source.spec.key():  # the same record
+                return self._terms_of(parent, source, lookup, quoted)
+            return list(dict.fromkeys(itertools.chain.from_iterable(self._index(parent, (), quoted).values())))
+        index = self._index(parent, tuple(j.parent for j in ref.joins), quoted)
         child_values = [[str(x) for x in lookup(j.child)] for j in ref.joins]
         out = []
         for key in itertools.product(*child_values):
             out.extend(index.get(key, ()))
         return list(dict.fromkeys(out))
 
-    def _index(self, parent: TriplesMap, columns: tuple[str, ...]) -> dict:
-        """Parent subjects keyed by their join values, built once per (parent, columns)."""
-        key = (parent.id, columns)
+    def _terms_of(self, parent: TriplesMap, source: Source, lookup, quoted: bool) -> list:
+        """A map's subjects on a record, or its triples as quoted-triple terms."""
+        if not quoted:
+            return self._eval(parent.subject, source, lookup)
+        classes = [NamedNode(c) for c in parent.classes]
+        return list(dict.fromkeys(QuotedTriple(s, p, o) for s, p, o, _, _ in self._record(parent, classes, source,
+                                                                                           lookup)))
+
+    def _index(self, parent: TriplesMap, columns: tuple[str, ...], quoted: bool = False) -> dict:
+        """Parent terms keyed by their join values, built once per (parent, columns, quoted)."""
+        key = (parent.id, columns, quoted)
         if key not in self.join_index:
             index: dict[tuple, list] = defaultdict(list)
             source = open_source(parent.source)
             for record in source.records():
                 lookup = self._lookup(source, record)
-                subjects = self._eval(parent.subject, source, lookup)
+                terms = self._terms_of(parent, source, lookup, quoted)
                 values = [[str(x) for x in lookup(c)] for c in columns]
                 for combo in itertools.product(*values):
-                    index[combo].extend(subjects)
+                    index[combo].extend(terms)
             source.check((set(columns) | references_of(parent.subject)) - {ROW_ID})
             self.join_index[key] = index
         return self.join_index[key]

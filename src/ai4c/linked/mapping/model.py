@@ -38,8 +38,8 @@ class Execution:
 class TermMap:
     """How one RDF term is made from a record: constant, reference, template or function."""
 
-    kind: str  # constant | reference | template | function (GeoTriples) | fnml | fresh (blank node, no value)
-    term_type: str  # iri | bnode | literal
+    kind: str  # constant | reference | template | function (GeoTriples) | fnml | quoted | fresh (blank node)
+    term_type: str  # iri | bnode | literal | quoted
     constant: NamedNode | BlankNode | Literal | None = None
     reference: str | None = None
     template: Template | None = None
@@ -51,6 +51,7 @@ class TermMap:
     unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
     execution: Execution | None = None  # kind fnml
+    quoted: RefObjectMap | None = None  # kind quoted (RML-star): the triples of another map, as terms
     condition: TermMap | None = None  # RML-FNML rml:condition: no term unless it gives true
     targets: frozenset[str] = frozenset()  # RML-IO logical targets of the triples this map takes part in
 
@@ -115,6 +116,7 @@ class TriplesMap:
     classes: list[str]
     subject_graphs: list[TermMap]
     poms: list[PredicateObjectMap]
+    asserted: bool = True  # RML-star rml:NonAssertedTriplesMap: its triples are only quoted, never output
 
 
 @dataclass

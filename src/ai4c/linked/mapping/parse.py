@@ -149,6 +149,14 @@ class Parser:
                                        [self.term_map(a, "object") for a in members])
         elif function_term_map(self, node, tm):
             pass
+        elif g.get(node, "quotedTriplesMap") is not None:  # RML-star
+            tm.kind, tm.term_type = "quoted", "quoted"
+            tm.quoted = self.ref_object(node, g.get(node, "quotedTriplesMap"))
+            if position not in ("subject", "object"):
+                raise MappingError(f"{position} map {tm.node} quotes a triples map; only subject and object "
+                                   "maps may (rml:quotedTriplesMap)")
+            tm.targets = term_targets(self, node)
+            return tm
         elif term_type is not None and term_type.value == v.rr("BlankNode"):
             tm.kind = "fresh"
         else:
@@ -293,6 +301,13 @@ class Parser:
         if out.kind == "" or out.kind == "sql":
             out.kind = EXTENSIONS.get(out.path.suffix.lower(), out.kind)
 
+    def ref_object(self, node, parent) -> RefObjectMap:
+        """A reference to another triples map's terms (its subjects, or its triples for RML-star), joined on
+        the node's rml:joinCondition values."""
+        joins = [Join(self.g.get(j, "child", True).value, self.g.get(j, "parent", True).value)
+                 for j in self.g.all(node, "joinCondition")]
+        return RefObjectMap(parent.value if isinstance(parent, NamedNode) else str(parent), joins)
+
     def pom(self, node) -> PredicateObjectMap:
         """One predicate-object map."""
         g = self.g
@@ -303,10 +318,11 @@ class Parser:
             if parent is None:
                 objects.append(self.term_map(om, "object"))
                 continue
-            joins = [Join(g.get(j, "child", True).value, g.get(j, "parent", True).value)
-                     for j in g.all(om, "joinCondition")]
-            refs.append(RefObjectMap(parent.value if isinstance(parent, NamedNode) else str(parent), joins))
+            refs.append(self.ref_object(om, parent))
         objects += self.constants(node, "object", "object")
+        if g.get(node, "quotedTriplesMap") is not None:
+            raise MappingError(f"predicate-object map {_name(node)} has rml:quotedTriplesMap; put it in an "
+                               "rml:objectMap (or the subject map)")
         if not predicates or not (objects or refs):
             raise MappingError(f"predicate-object map {_name(node)} needs a predicate and an object map")
         return PredicateObjectMap(predicates, objects, refs, self.shortcut_or_maps(node, "graph", "graph"))
@@ -322,9 +338,14 @@ class Parser:
         if subject_nodes:
             classes = [c.value for c in g.all(subject_nodes[0], "class")]
             graphs = self.shortcut_or_maps(subject_nodes[0], "graph", "graph")
+        types = {t.value for t in g.index[node].get(v.RDF_TYPE, [])}
+        asserted = v.rr("NonAssertedTriplesMap") not in types
+        if not asserted and v.rr("AssertedTriplesMap") in types:
+            raise MappingError(f"triples map {_name(node)} is typed both rml:AssertedTriplesMap and "
+                               "rml:NonAssertedTriplesMap; keep one")
         poms = [self.pom(p) for p in g.all(node, "predicateObjectMap")]
         key = node.value if isinstance(node, NamedNode) else str(node)
-        return TriplesMap(key, self.source(node), subjects[0], classes, graphs, poms)
+        return TriplesMap(key, self.source(node), subjects[0], classes, graphs, poms, asserted)
 
 
 def _default_database(maps: dict[str, TriplesMap]) -> None:
@@ -361,7 +382,9 @@ def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str 
     _default_database(maps)
     for tmap in maps.values():
         for pom in tmap.poms:
-            for ref in pom.ref_objects:
+            quoted = [tm.quoted for tm in [tmap.subject, *pom.objects] if tm.quoted is not None]
+            for ref in pom.ref_objects + quoted:
                 if ref.parent not in maps:
-                    raise MappingError(f"rr:parentTriplesMap {ref.parent} is not a triples map of {path}")
+                    raise MappingError(f"rr:parentTriplesMap / rml:quotedTriplesMap {ref.parent} is not a "
+                                       f"triples map of {path}")
     return Mapping(path, maps, parser.targets)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
 
-from ai4c.core.errors import check_choice
+from ai4c.core.errors import BadInputError, check_choice, first_line
 from ai4c.core.io import atomic_path
 from ai4c.linked.geo import vocab as v
 
@@ -55,7 +55,11 @@ def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntr
         if fmt in ("ntriples", "nquads"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 return write_lines(statements, handle, with_graph=fmt == "nquads")
-        dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
+        try:
+            dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
+        except TypeError as exc:  # an RML-star quoted triple in subject position
+            raise BadInputError(f"the mapping makes quoted triples (RML-star) that {fmt} cannot hold "
+                                f"({first_line(exc)}); write N-Triples or N-Quads") from exc
         prefixes = {"geo": v.GEO, "xsd": v.XSD,
                     "rdf": v.RDF}
         if fmt == "trig":
