@@ -63,7 +63,8 @@ def map_references(tmap: TriplesMap, mapping: Mapping) -> set[str]:
     for pom in tmap.poms:
         maps += pom.predicates + pom.objects
         for ref in pom.ref_objects:
-            refs.update(j.child for j in ref.joins)
+            for j in ref.joins:
+                refs |= {j.child} if j.child is not None else references_of(j.child_map)
             if not ref.joins:
                 refs |= references_of(mapping.triples_maps[ref.parent].subject)
     for tm in maps:
@@ -245,8 +246,8 @@ class Executor:
             if parent.source.key() == source.spec.key():  # the same record
                 return self._terms_of(parent, source, lookup, quoted)
             return list(dict.fromkeys(itertools.chain.from_iterable(self._index(parent, (), quoted).values())))
-        index = self._index(parent, tuple(j.parent for j in ref.joins), quoted)
-        child_values = [[str(x) for x in lookup(j.child)] for j in ref.joins]
+        index = self._index(parent, tuple(ref.joins), quoted)
+        child_values = [self._side(j.child, j.child_map, source, lookup) for j in ref.joins]
         out = []
         for key in itertools.product(*child_values):
             out.extend(index.get(key, ()))
@@ -260,18 +261,25 @@ class Executor:
         return list(dict.fromkeys(QuotedTriple(s, p, o) for s, p, o, _, _ in self._record(parent, classes, source,
                                                                                            lookup)))
 
-    def _index(self, parent: TriplesMap, columns: tuple[str, ...], quoted: bool = False) -> dict:
-        """Parent terms keyed by their join values, built once per (parent, columns, quoted)."""
-        key = (parent.id, columns, quoted)
+    def _side(self, reference: str | None, tm: TermMap | None, source: Source, lookup) -> list[str]:
+        """Join values of one side of a condition on a record (a reference, or an expression map)."""
+        values = lookup(reference) if reference is not None else self.maker.strings(tm, lookup, source.natural)
+        return [str(x) for x in values]
+
+    def _index(self, parent: TriplesMap, joins: tuple, quoted: bool = False) -> dict:
+        """Parent terms keyed by their join values, built once per (parent, join parents, quoted)."""
+        key = (parent.id, tuple(j.parent_key() for j in joins), quoted)
         if key not in self.join_index:
             index: dict[tuple, list] = defaultdict(list)
             source = open_source(parent.source)
             for record in source.records():
                 lookup = self._lookup(source, record)
                 terms = self._terms_of(parent, source, lookup, quoted)
-                values = [[str(x) for x in lookup(c)] for c in columns]
+                values = [self._side(j.parent, j.parent_map, source, lookup) for j in joins]
                 for combo in itertools.product(*values):
                     index[combo].extend(terms)
-            source.check((set(columns) | references_of(parent.subject)) - {ROW_ID})
+            columns = {j.parent for j in joins if j.parent is not None}
+            columns |= set().union(*(references_of(j.parent_map) for j in joins))
+            source.check((columns | references_of(parent.subject)) - {ROW_ID})
             self.join_index[key] = index
         return self.join_index[key]

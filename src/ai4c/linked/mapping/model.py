@@ -58,10 +58,17 @@ class TermMap:
 
 @dataclass
 class Join:
-    """One join condition of a referencing object map."""
+    """One join condition: child and parent references (rml:child / rml:parent), or expression maps
+    (rml:childMap / rml:parentMap: constant, template, function) where they are not plain references."""
 
-    child: str
-    parent: str
+    child: str | None
+    parent: str | None
+    child_map: TermMap | None = None
+    parent_map: TermMap | None = None
+
+    def parent_key(self):
+        """A hashable identity of the parent side (for the join index)."""
+        return self.parent if self.parent is not None else id(self.parent_map)
 
 
 @dataclass
@@ -100,10 +107,45 @@ class LogicalSource:
     natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
     compression: str | None = None  # RML-IO: gzip, zip, targz, tarxz (the file is unpacked before reading)
     namespaces: dict[str, str] = field(default_factory=dict)  # XPath prefixes (rml:namespace)
+    view: LogicalView | None = None  # kind view (RML-LV)
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""
-        return (self.kind, str(self.path), self.iterator, self.table, self.query, self.dsn)
+        view = self.view.id if self.view else None
+        return (self.kind, str(self.path), self.iterator, self.table, self.query, self.dsn, view)
+
+
+@dataclass
+class Field:
+    """A field of a logical view: an expression (reference, constant, template) or an iterable (an iterator
+    over the parent value), with nested fields; `formulation` changes the reference formulation below it."""
+
+    name: str
+    kind: str  # expression | iterable
+    expression: TermMap | None = None
+    iterator: str | None = None
+    formulation: str | None = None  # csv | json | xml
+    children: list[Field] = field(default_factory=list)
+
+
+@dataclass
+class ViewJoin:
+    """A left or inner join of a logical view with a parent view, adding the parent's fields."""
+
+    parent: LogicalSource
+    inner: bool
+    conditions: list[Join]
+    fields: list[Field]
+
+
+@dataclass
+class LogicalView:
+    """An RML-LV logical view: records of fields computed over another logical source or view."""
+
+    id: str
+    parent: LogicalSource
+    fields: list[Field]
+    joins: list[ViewJoin] = field(default_factory=list)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from ai4c.linked.mapping.model import (
 )
 from ai4c.linked.mapping.parse_fnml import condition, function_term_map
 from ai4c.linked.mapping.parse_io import term_targets
+from ai4c.linked.mapping.parse_lv import is_view, join_condition, parse_view
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 FORMULATIONS = {v.rr("CSV"): "csv", v.rr("TSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml",
@@ -125,6 +126,8 @@ class Parser:
     def __init__(self, graph: Graph, folder: Path, source_override: str | None) -> None:
         self.g, self.folder, self.override = graph, folder, source_override
         self.targets: dict = {}  # RML-IO logical targets met so far, by id
+        self.views: dict = {}  # RML-LV logical views parsed so far, by id
+        self.view_stack: list[str] = []  # views being parsed (cycle detection)
 
     def term_map(self, node, position: str) -> TermMap:
         """One term map node (position: subject, predicate, object or graph)."""
@@ -217,8 +220,17 @@ class Parser:
 
     def source(self, node) -> LogicalSource:
         """The logical source of a triples map."""
+        return self.logical_source(self.g.get(node, "logicalSource", required=True))
+
+    def join_condition(self, node) -> Join:
+        """One rml:joinCondition (references or expression maps)."""
+        return join_condition(self, node)
+
+    def logical_source(self, ls) -> LogicalSource:
+        """A logical source node (a file, a database, or an RML-LV logical view)."""
         g = self.g
-        ls = g.get(node, "logicalSource", required=True)
+        if is_view(g, ls):
+            return parse_view(self, ls)
         src = g.get(ls, "source")
         formulation = g.get(ls, "referenceFormulation")
         iterator = g.get(ls, "iterator")
@@ -304,8 +316,7 @@ class Parser:
     def ref_object(self, node, parent) -> RefObjectMap:
         """A reference to another triples map's terms (its subjects, or its triples for RML-star), joined on
         the node's rml:joinCondition values."""
-        joins = [Join(self.g.get(j, "child", True).value, self.g.get(j, "parent", True).value)
-                 for j in self.g.all(node, "joinCondition")]
+        joins = [self.join_condition(j) for j in self.g.all(node, "joinCondition")]
         return RefObjectMap(parent.value if isinstance(parent, NamedNode) else str(parent), joins)
 
     def pom(self, node) -> PredicateObjectMap:
@@ -372,6 +383,8 @@ def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str 
              or NamedNode(v.rr("TriplesMap")) in props.get(v.RDF_TYPE, [])]
     nodes = [n for n in nodes if v.rr("logicalSource") in graph.index[n] or graph.all(n, "subjectMap")
              or graph.all(n, "predicateObjectMap")]
+    for view in [s for s in graph.index if is_view(graph, s)]:  # every view is checked, used or not
+        parser.logical_source(view)
     if not nodes:
         raise MappingError(f"{path} holds no triples map (no rml:logicalSource / rr:logicalTable); "
                            "is this an R2RML/RML mapping?")

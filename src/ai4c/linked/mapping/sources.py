@@ -238,4 +238,8 @@ def open_source(spec: LogicalSource) -> Source:
         return VectorSource(spec)
     if spec.kind == "sql":
         return SqlSource(spec)
+    if spec.kind == "view":
+        from ai4c.linked.mapping.views import ViewSource
+
+        return ViewSource(spec)
     raise BadInputError(f"logical source kind {spec.kind!r} is unknown; use CSV, JSONPath, XPath, SQL or a vector file")
