@@ -8,17 +8,18 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad
 
 from ai4c.core.log import warn
 from ai4c.linked.mapping import functions as geometry_functions
 from ai4c.linked.mapping import vocab as v
+from ai4c.linked.mapping.collections import NIL, structure
 from ai4c.linked.mapping.fnml_library import LIBRARY
 from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
 from ai4c.linked.mapping.source_base import Source
 from ai4c.linked.mapping.sources import open_source
 from ai4c.linked.mapping.star import QuotedTriple
-from ai4c.linked.mapping.term_maker import TermMaker, lexical
+from ai4c.linked.mapping.term_maker import TermMaker, blank_node, lexical
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 DEFAULT = DefaultGraph()
@@ -81,6 +82,9 @@ class Executor:
         self.maker = TermMaker(base_iri or mapping_base(mapping.path))
         self.maker.evaluate = self.function_values  # language/datatype maps may be functions too
         self.join_index: dict[tuple, dict] = {}
+        self.pending: list[tuple] = []  # RML-CC collections made on the current record
+        self.named: dict[tuple, list] = {}
+        self.renamed: dict[tuple, BlankNode] = {}  # labelled collection heads used in a named graph  # RML-CC named collections: (head, graph) -> kind, members, targets
         self.warned: set[str] = set()
 
     def _warn(self, message: str) -> None:
@@ -104,6 +108,7 @@ class Executor:
         for tmap in self.mapping.triples_maps.values():
             if tmap.asserted:
                 yield from self._run_map(tmap)
+        yield from self._named_collections()
 
     def _run_map(self, tmap: TriplesMap) -> Iterator[tuple]:
         if any(g.term_type == "literal" for g in tmap.subject_graphs):
@@ -136,9 +141,59 @@ class Executor:
             return [tm.constant]
         if tm.kind in FUNCTION_KINDS:
             return self.maker.terms(tm, lookup, tm.kind == "fnml", values=self.function_values(tm, lookup))
-        if tm.kind == "quoted":
-            return self._referenced(tm.quoted, source, lookup, quoted=True)
+        if tm.gather is not None:
+            return self._gather(tm, source, lookup)
+        if tm.kind in ("quoted", "parent"):
+            return self._referenced(tm.quoted, source, lookup, quoted=tm.kind == "quoted")
         return self.maker.terms(tm, lookup, source.natural)
+
+    def _gather(self, tm: TermMap, source: Source, lookup) -> list:
+        """Heads of the collections a gather map makes on a record; their triples wait in self.pending
+        until the record's graphs are known."""
+        gather = tm.gather
+        values = [self._eval(m, source, lookup) for m in gather.maps]
+        combos = itertools.product(*values) if gather.cartesian else [itertools.chain.from_iterable(values)]
+        heads = []
+        for combo in combos:
+            members = list(combo)
+            if not members and not gather.allow_empty:
+                continue
+            if not members and gather.kind == "List":
+                heads.append(NIL)
+                continue
+            if tm.kind == "gather":
+                head = BlankNode()
+            else:
+                names = [tm.constant] if tm.kind == "constant" else self.maker.terms(tm, lookup, source.natural)
+                if not names:
+                    continue
+                head = names[0]
+            self.pending.append((head, members, gather.kind, tm.kind != "gather", tm.targets))
+            heads.append(head)
+        return heads
+
+    def _flush(self, graphs: list, targets: frozenset) -> Iterator[tuple]:
+        """The triples of the collections made since the last flush, in the graphs of the triples using them;
+        named collections (an IRI or labelled head) gather members across records until the end."""
+        pending, self.pending = self.pending, []
+        for head, members, kind, named, own_targets in pending:
+            for graph, graph_targets in graphs:
+                routes = targets | own_targets | graph_targets
+                if named:
+                    if isinstance(head, BlankNode) and graph != DEFAULT:  # a labelled node is one per graph
+                        self.renamed[(head, graph)] = blank_node(f"{head.value} {graph}")
+                    entry = self.named.setdefault((self.renamed.get((head, graph), head), graph), [kind, [], routes])
+                    entry[1].extend(members)
+                    continue
+                for s, p, o in structure(head, members, kind):
+                    yield s, p, o, graph, routes
+
+    def _named_collections(self) -> Iterator[tuple]:
+        """The named collections, once every record has added its members."""
+        for (head, graph), (kind, members, routes) in self.named.items():
+            for s, p, o in structure(head, members, kind):
+                yield s, p, o, graph, routes
+        self.named.clear()
 
     def _holds(self, condition: TermMap, lookup) -> bool:
         """Whether an rml:condition gives true on a record."""
@@ -215,6 +270,8 @@ class Executor:
         if subject_graphs is None:
             return
         st = tmap.subject.targets
+        if self.pending:  # a gather map as subject
+            yield from self._flush(subject_graphs or DEFAULTS, NO_TARGET)
         for subject in subjects:
             for graph, gt in subject_graphs or DEFAULTS:
                 for cls in classes:
@@ -230,10 +287,14 @@ class Executor:
                 continue
             pom_graphs = self._graphs(pom.graphs, source, lookup) if pom.graphs else []
             if pom_graphs is None:
+                self.pending.clear()
                 continue
             graphs = subject_graphs + pom_graphs or DEFAULTS
+            if self.pending:  # gather maps among the objects
+                yield from self._flush(graphs, st)
+            renamed, self.renamed = self.renamed, {}
             for s, (p, pt), (o, ot), (g, gt) in itertools.product(subjects, predicates, objects, graphs):
-                yield s, p, o, g, st | pt | ot | gt
+                yield s, p, renamed.get((o, g), o) if renamed else o, g, st | pt | ot | gt
 
     def _parents(self, ref: RefObjectMap, tmap: TriplesMap, source: Source, lookup) -> list:
         """Subjects of the parent map joined with this record."""

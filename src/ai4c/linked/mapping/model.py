@@ -35,10 +35,21 @@ class Execution:
 
 
 @dataclass
+class Gather:
+    """An RML-CC gather map: the term maps whose values become members, gathered as rdf:List, Bag, Seq or
+    Alt, appended (default) or one collection per combination (rml:cartesianProduct)."""
+
+    maps: list[TermMap]
+    kind: str  # List | Bag | Seq | Alt
+    cartesian: bool = False
+    allow_empty: bool = False  # rml:allowEmptyListAndContainer
+
+
+@dataclass
 class TermMap:
     """How one RDF term is made from a record: constant, reference, template or function."""
 
-    kind: str  # constant | reference | template | function (GeoTriples) | fnml | quoted | fresh (blank node)
+    kind: str  # constant | reference | template | function (GeoTriples) | fnml | quoted | parent | gather | fresh
     term_type: str  # iri | bnode | literal | quoted
     constant: NamedNode | BlankNode | Literal | None = None
     reference: str | None = None
@@ -51,7 +62,8 @@ class TermMap:
     unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
     execution: Execution | None = None  # kind fnml
-    quoted: RefObjectMap | None = None  # kind quoted (RML-star): the triples of another map, as terms
+    quoted: RefObjectMap | None = None  # kind quoted (RML-star): another map's triples; kind parent: subjects
+    gather: Gather | None = None  # RML-CC: the term is the head of a collection of these values
     condition: TermMap | None = None  # RML-FNML rml:condition: no term unless it gives true
     targets: frozenset[str] = frozenset()  # RML-IO logical targets of the triples this map takes part in
 

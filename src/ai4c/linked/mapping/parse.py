@@ -22,6 +22,7 @@ from ai4c.linked.mapping.model import (
     TermMap,
     TriplesMap,
 )
+from ai4c.linked.mapping.parse_cc import parse_gather
 from ai4c.linked.mapping.parse_fnml import condition, function_term_map
 from ai4c.linked.mapping.parse_io import term_targets
 from ai4c.linked.mapping.parse_lv import is_view, join_condition, parse_view
@@ -160,11 +161,16 @@ class Parser:
                                    "maps may (rml:quotedTriplesMap)")
             tm.targets = term_targets(self, node)
             return tm
+        elif g.get(node, "gather") is not None:  # RML-CC: an unnamed collection
+            tm.kind = "gather"
         elif term_type is not None and term_type.value == v.rr("BlankNode"):
             tm.kind = "fresh"
         else:
             raise MappingError(f"{position} map {_name(node)} has no rr:constant, rml:reference or rr:template")
         self._typing(tm, node, position, term_type)
+        tm.gather = parse_gather(self, node)
+        if tm.gather is not None and term_type is None:  # a collection's head is a node, never a literal
+            tm.term_type = "bnode" if tm.kind == "gather" else "iri"
         tm.condition = condition(self, node)
         tm.targets = term_targets(self, node).union(*(m.targets for m in (tm.language_map, tm.datatype_map) if m))
         return tm
