@@ -65,3 +65,39 @@ def test_join_condition_with_child_and_parent_expression_maps(tmp_path):
     triples = {(t.subject.value, t.object.value) for t in parse(path=str(tmp_path / "out.nt"),
                                                                   format=RdfFormat.N_TRIPLES)}
     assert triples == {("http://example.com/person/1", "http://example.com/pet/Rex")}
+
+
+def error_cases() -> list:
+    """Every case of the five modules that expects an error (no expected output file)."""
+    from tests.conftest import SHARED_DATA
+
+    from ai4c.linked.conformance.rml_kgc import EXPECTED, MODULES
+
+    root = SHARED_DATA / "linked" / "rml-kgc-test-cases"
+    if not root.is_dir():
+        return []
+    return [folder for module in MODULES if (root / module).is_dir() for folder in module_cases(root, module)
+            if not any((folder / name).exists() for name in EXPECTED)]
+
+
+# a mapping term (rml:/rr: term, an IRI or blank node of the mapping, a reference or field of a view)
+NAMES_A_TERM = r"rml:|rr:|<http|\[_:|reference '|field"
+
+
+@pytest.mark.parametrize("folder", error_cases(), ids=lambda p: p.name)
+def test_error_case_exits_2_with_one_line_naming_the_term(folder, tmp_path, run_cli, monkeypatch):
+    """The command line on each error case: exit 2, one line naming the mapping term, no output at all."""
+    import re
+    import shutil
+
+    case = tmp_path / folder.name
+    shutil.copytree(folder, case)
+    before = set(case.iterdir())
+    monkeypatch.chdir(case)
+    code, out, err = run_cli("geotriples", "dump_rdf", "-f", "nquads", "-o", tmp_path / "out.nq", case / "mapping.ttl")
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(NAMES_A_TERM, lines[0]), lines[0]
+    assert not (tmp_path / "out.nq").exists()
+    assert set(case.iterdir()) == before  # no logical-target file either

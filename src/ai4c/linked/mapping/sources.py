@@ -37,16 +37,16 @@ class CsvSource(Source):
             for row in reader:
                 self.count += 1
                 if len(row) != width or None in row.values():  # DictReader: restkey None / restval None
-                    raise InvalidProductError(f"{self.spec.path}: row {self.count} has a different number of "
-                                              f"fields than the header ({width}); fix the CSV file")
+                    raise InvalidProductError(f"rml:source {self.spec.path}: row {self.count} has a different "
+                                              f"number of fields than the header ({width}); fix the CSV file")
                 yield row
 
     def lookup(self, record: dict, reference: str) -> list:
         value = record.get(reference)
         if value is None:
             if reference not in record:
-                raise ReferenceError_(f"column {reference!r} is not in {self.spec.path} "
-                                      f"(columns: {', '.join(sorted(record))})")
+                raise ReferenceError_(f"reference {reference!r} (rml:reference / template) is not a column of "
+                                      f"{self.spec.path} (columns: {', '.join(sorted(record))})")
             return []
         if value in self.spec.null_values:
             return []
@@ -57,8 +57,8 @@ class CsvSource(Source):
         if header is not None:
             missing = sorted(references - header)
             if missing:
-                raise ReferenceError_(f"column {missing[0]!r} is not in {self.spec.path} "
-                                      f"(columns: {', '.join(sorted(header))})")
+                raise ReferenceError_(f"reference {missing[0]!r} (rml:reference / template) is not a column of "
+                                      f"{self.spec.path} (columns: {', '.join(sorted(header))})")
 
 
 def _json_text(value: Any) -> str:
