@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import shared
+from tests.linked.rml_postgres import postgres_dsn  # noqa: F401
 
 from ai4c.linked.conformance.rml_kgc import MODULE_BASE, module_cases, run_module_case
 
@@ -101,3 +102,38 @@ def test_error_case_exits_2_with_one_line_naming_the_term(folder, tmp_path, run_
     assert re.search(NAMES_A_TERM, lines[0]), lines[0]
     assert not (tmp_path / "out.nq").exists()
     assert set(case.iterdir()) == before  # no logical-target file either
+
+
+SPARQL_MAPPING = """@prefix rml: <http://w3id.org/rml/> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix ex: <http://example.com/> .
+<#M> rml:logicalSource [ rml:source [ a rml:RelativePathSource ; rml:path "people.nt" ] ;
+    rml:referenceFormulation formats:SPARQL_Results_FORMAT ;
+    rml:iterator "SELECT ?p ?age WHERE { ?p <http://example.com/age> ?age }" ] ;
+  rml:subjectMap [ rml:reference "p" ] ;
+  rml:predicateObjectMap [ rml:predicate ex:years ; rml:objectMap [ rml:reference "age" ] ] .
+"""
+
+
+@pytest.mark.parametrize(("results", "datatype"), [("CSV", "string"), ("JSON", "integer")])
+def test_sparql_source_over_an_rdf_file(tmp_path, results, datatype):
+    """A SELECT query over an N-Triples file as the logical source: CSV results carry lexical forms only
+    (plain literals), JSON results keep the xsd:integer of the data."""
+    from pyoxigraph import RdfFormat, parse
+
+    from ai4c.linked.mapping import dump_rdf
+
+    (tmp_path / "people.nt").write_text(
+        '<http://example.com/ann> <http://example.com/age> "41"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    (tmp_path / "mapping.ttl").write_text(SPARQL_MAPPING.replace("FORMAT", results))
+    dump_rdf(tmp_path / "mapping.ttl", tmp_path / "out.nt")
+    [triple] = list(parse(path=str(tmp_path / "out.nt"), format=RdfFormat.N_TRIPLES))
+    assert (triple.subject.value, triple.object.value) == ("http://example.com/ann", "41")
+    assert triple.object.datatype.value == f"http://www.w3.org/2001/XMLSchema#{datatype}"
+
+
+def test_database_source_case_on_postgresql(tmp_path, postgres_dsn):  # noqa: F811 (pytest fixture)
+    """RMLSTC0006a: a d2rq:Database source whose rml:iterator names the table, on a throw-away server."""
+    folder = shared("linked", "rml-kgc-test-cases", "rml-io", "test-cases", "RMLSTC0006a")
+    result = run_module_case(folder, tmp_path, dsn=postgres_dsn)
+    assert result.passed, result.detail

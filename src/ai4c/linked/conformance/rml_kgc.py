@@ -24,6 +24,7 @@ EXPECTED = ("default.nq", "output.nq", "output.nt")
 # rml-cc's mappings declare no base IRI; its expected outputs resolve relative IRIs against the R2RML test
 # suites' base, which the module's harness passes to the processor
 MODULE_BASE = {"rml-cc": "http://example.com/base/"}
+DSN_PLACEHOLDER = "$CONNECTIONDSN"  # rml-io's database cases: filled from the case's CSV when a server is given
 
 
 def module_cases(root: Path, module: str) -> list[Path]:
@@ -70,7 +71,32 @@ def compare(got: Path, want: Path) -> str:
     return "" if a == b else f"{got.name}: missing {sorted(b - a)[:2]} extra {sorted(a - b)[:2]}"
 
 
-def run_module_case(folder: Path, workdir: Path, base_iri: str | None = None) -> CaseResult:
+def prepare_database(copy: Path, dsn: str) -> None:
+    """Fill the database with the case's CSV tables (integer columns typed as such) and point the mapping's
+    $CONNECTIONDSN / $USERNAME / $PASSWORD placeholders at it."""
+    import csv
+
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        for table in copy.glob("*.csv"):
+            with open(table, newline="", encoding="utf-8") as handle:
+                rows = list(csv.reader(handle))
+            header, data = rows[0], rows[1:]
+            kinds = ["integer" if all(r[i].lstrip("-").isdigit() for r in data) else "text"
+                     for i in range(len(header))]
+            columns = ", ".join(f'"{h}" {k}' for h, k in zip(header, kinds, strict=True))
+            conn.execute(f'CREATE TABLE {table.stem} ({columns})')  # unquoted, as the mapping names it
+            marks = ", ".join(["%s"] * len(header))
+            for row in data:
+                conn.execute(f'INSERT INTO {table.stem} VALUES ({marks})', row)
+    mapping = copy / "mapping.ttl"
+    text = mapping.read_text(encoding="utf-8").replace(DSN_PLACEHOLDER, dsn)
+    mapping.write_text(text.replace('"$USERNAME"', '""').replace('"$PASSWORD"', '""'), encoding="utf-8")
+
+
+def run_module_case(folder: Path, workdir: Path, base_iri: str | None = None, dsn: str | None = None) -> CaseResult:
     """Run one case in a scratch copy of its folder, with that copy as the working directory; the expected
     logical-target files (dump*) are set aside first and compared with what the run writes in their place."""
     from ai4c.core.errors import Ai4cError
@@ -87,9 +113,14 @@ def run_module_case(folder: Path, workdir: Path, base_iri: str | None = None) ->
     for name in targets:
         (copy / name).replace(expected_dir / name)
     output = workdir / f"{folder.name}.out.nq"
+    mapping = copy / "mapping.ttl"
+    if DSN_PLACEHOLDER in mapping.read_text(encoding="utf-8"):
+        if dsn is None:
+            return CaseResult(folder.name, "", False, "needs a PostgreSQL server (none given)")
+        prepare_database(copy, dsn)
     try:
         with contextlib.chdir(copy):
-            count = dump_rdf(copy / "mapping.ttl", output, "nquads", base_iri=base_iri)
+            count = dump_rdf(mapping, output, "nquads", base_iri=base_iri)
     except Ai4cError as exc:
         return CaseResult(folder.name, "", expected is None, f"error: {exc}")
     except Exception as exc:  # an internal failure never counts as the expected error

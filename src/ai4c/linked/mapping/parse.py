@@ -26,6 +26,7 @@ from ai4c.linked.mapping.parse_cc import parse_gather
 from ai4c.linked.mapping.parse_fnml import condition, function_term_map
 from ai4c.linked.mapping.parse_io import term_targets
 from ai4c.linked.mapping.parse_lv import is_view, join_condition, parse_view
+from ai4c.linked.mapping.sparql_source import SPARQL_FORMULATIONS
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 FORMULATIONS = {v.rr("CSV"): "csv", v.rr("TSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml",
@@ -243,6 +244,9 @@ class Parser:
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
                             iterator=iterator.value if iterator is not None else None, natural=g.core)
+        if formulation is not None and formulation.value in SPARQL_FORMULATIONS:  # RML-IO SPARQL results
+            out.kind = "sparql"
+            out.natural = not formulation.value.endswith(("CSV", "TSV"))  # CSV/TSV results: lexical forms
         if isinstance(formulation, BlankNode):  # RML-IO: [ a rml:XPathReferenceFormulation ; rml:namespace ... ]
             if v.rr("XPathReferenceFormulation") in [c.value for c in g.index[formulation].get(v.RDF_TYPE, [])]:
                 out.kind = "xml"
@@ -258,6 +262,9 @@ class Parser:
             out.kind = "sql"
             out.table = table.value if table is not None else None
             out.query = query.value if query is not None else None
+        elif out.kind == "sql" and iterator is not None:  # RML-IO: the iterator names the table (or the query)
+            is_query = iterator.value.lstrip().upper().startswith(("SELECT", "WITH"))  # SQL2008Query
+            out.query, out.table = (iterator.value, None) if is_query else (None, iterator.value)
         if self.override:
             self._set_location(out, self.override)
         elif isinstance(src, Literal):

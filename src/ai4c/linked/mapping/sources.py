@@ -238,6 +238,10 @@ def open_source(spec: LogicalSource) -> Source:
         return VectorSource(spec)
     if spec.kind == "sql":
         return SqlSource(spec)
+    if spec.kind == "sparql":
+        from ai4c.linked.mapping.sparql_source import SparqlSource
+
+        return SparqlSource(spec)
     if spec.kind == "view":
         from ai4c.linked.mapping.views import ViewSource
 
