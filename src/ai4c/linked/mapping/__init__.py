@@ -40,4 +40,4 @@ def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples"
         from ai4c.linked.mapping.targets import write_routed
 
         return write_routed(executor.routed_statements(), mapping.targets, output, fmt)
-    return write_quads(executor.statements(), output, fmt)
+    return write_quads(executor.routed_statements(), output, fmt)  # the writer ignores the target ids

@@ -82,6 +82,7 @@ class Executor:
         self.maker = TermMaker(base_iri or mapping_base(mapping.path))
         self.maker.evaluate = self.function_values  # language/datatype maps may be functions too
         self.join_index: dict[tuple, dict] = {}
+        self.routed = bool(mapping.targets)  # RML-IO logical targets: triples carry their target ids
         self.pending: list[tuple] = []  # RML-CC collections made on the current record
         self.named: dict[tuple, list] = {}
         self.renamed: dict[tuple, BlankNode] = {}  # labelled collection heads used in a named graph  # RML-CC named collections: (head, graph) -> kind, members, targets
@@ -293,6 +294,11 @@ class Executor:
             if self.pending:  # gather maps among the objects
                 yield from self._flush(graphs, st)
             renamed, self.renamed = self.renamed, {}
+            if not (self.routed or renamed) and len(subjects) == len(predicates) == len(graphs) == 1:
+                s, p, g = subjects[0], predicates[0][0], graphs[0][0]  # the common case, no targets
+                for o, _ in objects:
+                    yield s, p, o, g, NO_TARGET
+                continue
             for s, (p, pt), (o, ot), (g, gt) in itertools.product(subjects, predicates, objects, graphs):
                 yield s, p, renamed.get((o, g), o) if renamed else o, g, st | pt | ot | gt
 

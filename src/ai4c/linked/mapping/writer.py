@@ -49,14 +49,15 @@ def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
 
 
 def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntriples") -> int:
-    """Write (s, p, o, g) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
+    """Write (s, p, o, g[, targets]) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
     fmt = normalise_format(fmt)
     with atomic_path(output) as tmp:
         if fmt in ("ntriples", "nquads"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 return write_lines(statements, handle, with_graph=fmt == "nquads")
         try:
-            dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
+            dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph())
+                              for s, p, o, g, *_ in statements)
         except TypeError as exc:  # an RML-star quoted triple in subject position
             raise BadInputError(f"the mapping makes quoted triples (RML-star) that {fmt} cannot hold "
                                 f"({first_line(exc)}); write N-Triples or N-Quads") from exc
