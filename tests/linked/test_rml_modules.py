@@ -137,3 +137,39 @@ def test_database_source_case_on_postgresql(tmp_path, postgres_dsn):  # noqa: F8
     folder = shared("linked", "rml-kgc-test-cases", "rml-io", "test-cases", "RMLSTC0006a")
     result = run_module_case(folder, tmp_path, dsn=postgres_dsn)
     assert result.passed, result.detail
+
+
+TARGET_MAPPING = """@prefix rml: <http://w3id.org/rml/> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix ex: <http://example.com/> .
+<#M> rml:logicalSource [ rml:source [ a rml:RelativePathSource ; rml:path "people.csv" ] ;
+    rml:referenceFormulation rml:CSV ] ;
+  rml:subjectMap [ rml:template "http://example.com/{id}" ; rml:logicalTarget <#T> ] ;
+  rml:predicateObjectMap [ rml:predicate ex:name ; rml:objectMap [ rml:reference "COLUMN" ] ] .
+<#T> a rml:LogicalTarget ; rml:serialization formats:Turtle ; rml:compression rml:gzip ;
+  rml:target [ a rml:FilePath ; rml:root rml:CurrentWorkingDirectory ; rml:path "people.ttl.gz" ] .
+"""
+
+
+def test_logical_target_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A gzip-compressed Turtle target holds the subject map's triples; a mapping error leaves neither the
+    target file nor the default output behind."""
+    import gzip
+
+    from pyoxigraph import RdfFormat, parse
+
+    from ai4c.core.errors import Ai4cError
+    from ai4c.linked.mapping import dump_rdf
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "people.csv").write_text("id,name\n1,Ann\n2,Bo\n")
+    (tmp_path / "mapping.ttl").write_text(TARGET_MAPPING.replace("COLUMN", "nmae"))
+    with pytest.raises(Ai4cError, match="nmae"):
+        dump_rdf(tmp_path / "mapping.ttl", tmp_path / "default.nq", "nquads")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mapping.ttl", "people.csv"]
+    (tmp_path / "mapping.ttl").write_text(TARGET_MAPPING.replace("COLUMN", "name"))
+    dump_rdf(tmp_path / "mapping.ttl", tmp_path / "default.nq", "nquads")
+    triples = {(t.subject.value, t.object.value)
+               for t in parse(gzip.decompress((tmp_path / "people.ttl.gz").read_bytes()), format=RdfFormat.TURTLE)}
+    assert triples == {("http://example.com/1", "Ann"), ("http://example.com/2", "Bo")}
+    assert (tmp_path / "default.nq").read_text() == ""  # every triple went to the target
