@@ -138,12 +138,12 @@ class Executor:
         """Terms of a term map on a record, functions included."""
         if tm.condition is not None and not self._holds(tm.condition, lookup):
             return []
+        if tm.gather is not None:
+            return self._gather(tm, source, lookup)
         if tm.kind == "constant":
             return [tm.constant]
         if tm.kind in FUNCTION_KINDS:
             return self.maker.terms(tm, lookup, tm.kind == "fnml", values=self.function_values(tm, lookup))
-        if tm.gather is not None:
-            return self._gather(tm, source, lookup)
         if tm.kind in ("quoted", "parent"):
             return self._referenced(tm.quoted, source, lookup, quoted=tm.kind == "quoted")
         return self.maker.terms(tm, lookup, source.natural)
@@ -198,7 +198,8 @@ class Executor:
 
     def _holds(self, condition: TermMap, lookup) -> bool:
         """Whether an rml:condition gives true on a record."""
-        return any(value is True or str(value).lower() == "true" for value in self.maker.strings(condition, lookup, False))
+        values = self.maker.strings(condition, lookup, False)
+        return any(value is True or str(value).lower() == "true" for value in values)
 
     def function_values(self, tm: TermMap, lookup) -> list:
         """Values of a GeoTriples (rrx:function) or FNML term map on a record (the term maker's hook)."""
@@ -208,7 +209,7 @@ class Executor:
             result = geometry_functions.call(tm.function.name, args[0] if args else [], source.crs or self.srid)
             return [] if result is None else [result]
         spec = LIBRARY[tm.execution.function]
-        raw = spec.needs_crs
+        raw = spec.needs_crs  # geometry functions take the raw values (shapely geometries, GML elements)
         arguments = []
         for _, arg in tm.execution.inputs:
             values = self._raw(arg, source, lookup) if raw else [
