@@ -62,22 +62,19 @@ def rdf_json(quads) -> str:
 
 
 def serialise(nquads: Path, target: LogicalTarget, out: Path) -> None:
-    """The target's serialization and encoding of the N-Quads in `nquads`, written to `out`."""
-    line_based = target.serialization in ("nquads", "ntriples")  # the sink wrote them line by line
-    if line_based and target.encoding.replace("-", "") == "utf8":
+    """The target's serialization and encoding of the N-Quads in `nquads`, written to `out` (streamed, except
+    RDF/JSON, which groups triples by subject)."""
+    utf8 = target.encoding.replace("-", "").lower() == "utf8"
+    if target.serialization in ("nquads", "ntriples"):  # the sink already wrote the lines
         nquads.replace(out)
-        return
-    if line_based:
-        text = nquads.read_text(encoding="utf-8")
+    elif target.serialization == "rdfjson":
+        out.write_text(rdf_json(parse(path=str(nquads), format=RdfFormat.N_QUADS)), encoding="utf-8")
     else:
-        quads = list(parse(path=str(nquads), format=RdfFormat.N_QUADS))
-        graph_aware = target.serialization in ("trig", "jsonld")
-        if target.serialization == "rdfjson":
-            text = rdf_json(quads)
-        else:
-            data = quads if graph_aware else (q.triple for q in quads)
-            text = serialize(data, format=PYOXIGRAPH_FORMATS[target.serialization]).decode("utf-8")
-    out.write_text(text, encoding=target.encoding)
+        quads = parse(path=str(nquads), format=RdfFormat.N_QUADS)
+        data = quads if target.serialization in ("trig", "jsonld") else (q.triple for q in quads)
+        serialize(data, str(out), PYOXIGRAPH_FORMATS[target.serialization])
+    if not utf8:  # pyoxigraph and the sink write UTF-8
+        out.write_text(out.read_text(encoding="utf-8"), encoding=target.encoding)
 
 
 def compress(plain: Path, compression: str | None, final_name: str, out: Path) -> None:
