@@ -1,7 +1,9 @@
 """GeoTriples: RML test-case conformance per format, and dump_rdf throughput (triples/s) on generated data.
 
 Sizes: AI4C_BENCH_RML_ROWS (CSV rows, default 200000) and AI4C_BENCH_RML_FEATURES (Shapefile polygons,
-default 50000). The conformance part needs ../shared/data/linked/rml-test-cases (and PostgreSQL for its
+default 50000). Scaling: the largest CSV case (RMLTC0011b: students, sports and their links, 5 triples per
+row of each file) at AI4C_BENCH_RML_SCALE_ROWS rows (comma-separated, default 1000000,10000000; 100 M rows
+write ~40 GB of N-Triples), each run in a fresh process for its wall time and peak RSS. The conformance part needs ../shared/data/linked/rml-test-cases (and PostgreSQL for its
 SQL cases; skipped with a note when it cannot start).
 """
 
@@ -121,15 +123,69 @@ def peak_memory(workdir: Path, rows: int) -> dict:
             "value": peak, "unit": "MiB"}
 
 
+SCALE_CASE = CASES / "RMLTC0011b-CSV"
+
+
+def make_scaled_case(folder: Path, rows: int) -> Path:
+    """RMLTC0011b's mapping over `rows` students, sports and student-sport links (written in chunks)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SCALE_CASE / "mapping.ttl", folder / "mapping.ttl")
+    chunk = 1_000_000
+    files = {"student.csv": ("ID,FirstName,LastName\n", "{0},First{0},Last{0}\n"),
+             "sport.csv": ("ID,Description\n", "{0},Sport {0}\n"),
+             "student_sport.csv": ("ID_Student,ID_Sport\n", "{0},{1}\n")}
+    for name, (header, line) in files.items():
+        with open(folder / name, "w") as handle:
+            handle.write(header)
+            for start in range(0, rows, chunk):
+                handle.write("".join(line.format(i, (i * 7) % rows) for i in range(start, min(rows, start + chunk))))
+    return folder / "mapping.ttl"
+
+
+def scaling(workdir: Path) -> list[dict]:
+    """Wall time, rows/s and peak RSS of dump_rdf on the largest CSV case at growing sizes (linear, flat)."""
+    import shutil
+    import sys
+
+    if not SCALE_CASE.exists():
+        print(f"bench_rml: {SCALE_CASE} absent, scaling skipped")
+        return []
+    sizes = [int(x) for x in os.environ.get("AI4C_BENCH_RML_SCALE_ROWS", "1000000,10000000").split(",") if x]
+    out, first = [], None
+    for rows in sizes:
+        folder = workdir / f"scale-{rows}"
+        mapping = make_scaled_case(folder, rows)
+        run = measured([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "--overwrite", "-f",
+                        "ntriples", "-o", str(folder / "out.nt"), str(mapping)])
+        triples = sum(1 for _ in open(folder / "out.nt", "rb"))
+        shutil.rmtree(folder)  # tens of GB at 100 M rows
+        per_row = run.wall / rows
+        first = first or per_row
+        label = f"geotriples dump_rdf RMLTC0011b-CSV x {rows:,} rows"
+        out += [{"benchmark": label, "metric": "wall time", "value": round(run.wall, 1), "unit": "s"},
+                {"benchmark": label, "metric": "rows/s", "value": round(rows / run.wall), "unit": "rows/s"},
+                {"benchmark": label, "metric": "triples", "value": triples, "unit": "triples"},
+                {"benchmark": label, "metric": "peak RSS", "value": round(run.peak_mb), "unit": "MiB"},
+                {"benchmark": label, "metric": "time per row vs the smallest size", "value": round(per_row / first, 2),
+                 "unit": "x (1.0 = linear)"}]
+        print(out[-5:])
+    return out
+
+
 def run(workdir: Path) -> list[dict]:
     """All GeoTriples rows."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return conformance(workdir) + kgc_modules(workdir) + throughput(workdir)
+    return conformance(workdir) + kgc_modules(workdir) + throughput(workdir) + scaling(workdir)
 
 
 if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    for row in run(Path("/tmp/bench_rml")):
+    parts = sys.argv[1:] or ["all"]  # e.g. `python bench_rml.py scaling` for the scaling part alone
+    chosen = run if parts == ["all"] else (lambda w: [r for p in parts for r in globals()[p](w)])
+    Path("/tmp/bench_rml").mkdir(parents=True, exist_ok=True)
+    for row in chosen(Path("/tmp/bench_rml")):
         print(row)

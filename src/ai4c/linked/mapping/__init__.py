@@ -31,6 +31,13 @@ def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples"
     """Execute a mapping into `output` (ntriples, nquads, turtle, trig); returns the number of statements.
 
     `srid` is the EPSG code of geometries whose source names no CRS (GeoTriples' -s)."""
+    from ai4c.linked.mapping.engine import Executor
     from ai4c.linked.mapping.writer import write_quads
 
-    return write_quads(iter_statements(mapping_path, base_iri=base_iri, source=source, srid=srid), output, fmt)
+    mapping = parse_mapping(mapping_path, source=source)
+    executor = Executor(mapping, base_iri, srid)
+    if mapping.targets:  # RML-IO logical targets: triples routed to their files
+        from ai4c.linked.mapping.targets import write_routed
+
+        return write_routed(executor.routed_statements(), mapping.targets, output, fmt)
+    return write_quads(executor.routed_statements(), output, fmt)  # the writer ignores the target ids

@@ -26,11 +26,31 @@ class FunctionCall:
 
 
 @dataclass
+class Execution:
+    """An RML-FNML function execution: the function IRI, (parameter IRI, term map) inputs, the output asked."""
+
+    function: str
+    inputs: list[tuple[str, TermMap]]
+    output: str
+
+
+@dataclass
+class Gather:
+    """An RML-CC gather map: the term maps whose values become members, gathered as rdf:List, Bag, Seq or
+    Alt, appended (default) or one collection per combination (rml:cartesianProduct)."""
+
+    maps: list[TermMap]
+    kind: str  # List | Bag | Seq | Alt
+    cartesian: bool = False
+    allow_empty: bool = False  # rml:allowEmptyListAndContainer
+
+
+@dataclass
 class TermMap:
     """How one RDF term is made from a record: constant, reference, template or function."""
 
-    kind: str  # constant | reference | template | function | fresh (blank node without value)
-    term_type: str  # iri | bnode | literal
+    kind: str  # constant | reference | template | function (GeoTriples) | fnml | quoted | parent | gather | fresh
+    term_type: str  # iri | bnode | literal | quoted
     constant: NamedNode | BlankNode | Literal | None = None
     reference: str | None = None
     template: Template | None = None
@@ -41,14 +61,26 @@ class TermMap:
     datatype_map: TermMap | None = None
     unsafe: bool = False  # RML-Core rml:UnsafeIRI: template values are not percent-encoded
     node: str = ""  # the mapping node, for messages
+    execution: Execution | None = None  # kind fnml
+    quoted: RefObjectMap | None = None  # kind quoted (RML-star): another map's triples; kind parent: subjects
+    gather: Gather | None = None  # RML-CC: the term is the head of a collection of these values
+    condition: TermMap | None = None  # RML-FNML rml:condition: no term unless it gives true
+    targets: frozenset[str] = frozenset()  # RML-IO logical targets of the triples this map takes part in
 
 
 @dataclass
 class Join:
-    """One join condition of a referencing object map."""
+    """One join condition: child and parent references (rml:child / rml:parent), or expression maps
+    (rml:childMap / rml:parentMap: constant, template, function) where they are not plain references."""
 
-    child: str
-    parent: str
+    child: str | None
+    parent: str | None
+    child_map: TermMap | None = None
+    parent_map: TermMap | None = None
+
+    def parent_key(self):
+        """A hashable identity of the parent side (for the join index)."""
+        return self.parent if self.parent is not None else id(self.parent_map)
 
 
 @dataclass
@@ -87,10 +119,45 @@ class LogicalSource:
     natural: bool = False  # JSON numbers and booleans as typed literals (RML-IO); legacy RML: strings
     compression: str | None = None  # RML-IO: gzip, zip, targz, tarxz (the file is unpacked before reading)
     namespaces: dict[str, str] = field(default_factory=dict)  # XPath prefixes (rml:namespace)
+    view: LogicalView | None = None  # kind view (RML-LV)
 
     def key(self) -> tuple:
         """Identity of the source: two maps over the same key read the same records."""
-        return (self.kind, str(self.path), self.iterator, self.table, self.query, self.dsn)
+        view = self.view.id if self.view else None
+        return (self.kind, str(self.path), self.iterator, self.table, self.query, self.dsn, view)
+
+
+@dataclass
+class Field:
+    """A field of a logical view: an expression (reference, constant, template) or an iterable (an iterator
+    over the parent value), with nested fields; `formulation` changes the reference formulation below it."""
+
+    name: str
+    kind: str  # expression | iterable
+    expression: TermMap | None = None
+    iterator: str | None = None
+    formulation: str | None = None  # csv | json | xml
+    children: list[Field] = field(default_factory=list)
+
+
+@dataclass
+class ViewJoin:
+    """A left or inner join of a logical view with a parent view, adding the parent's fields."""
+
+    parent: LogicalSource
+    inner: bool
+    conditions: list[Join]
+    fields: list[Field]
+
+
+@dataclass
+class LogicalView:
+    """An RML-LV logical view: records of fields computed over another logical source or view."""
+
+    id: str
+    parent: LogicalSource
+    fields: list[Field]
+    joins: list[ViewJoin] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +170,18 @@ class TriplesMap:
     classes: list[str]
     subject_graphs: list[TermMap]
     poms: list[PredicateObjectMap]
+    asserted: bool = True  # RML-star rml:NonAssertedTriplesMap: its triples are only quoted, never output
+
+
+@dataclass
+class LogicalTarget:
+    """An RML-IO logical target: a file the triples of the term maps naming it are written to."""
+
+    id: str
+    path: Path
+    serialization: str = "nquads"  # ntriples | nquads | turtle | trig | rdfxml | jsonld | n3 | rdfjson
+    compression: str | None = None  # gzip | zip | targz | tarxz
+    encoding: str = "utf-8"
 
 
 @dataclass
@@ -111,3 +190,4 @@ class Mapping:
 
     path: Path
     triples_maps: dict[str, TriplesMap]
+    targets: dict[str, LogicalTarget] = field(default_factory=dict)

@@ -22,6 +22,11 @@ from ai4c.linked.mapping.model import (
     TermMap,
     TriplesMap,
 )
+from ai4c.linked.mapping.parse_cc import parse_gather
+from ai4c.linked.mapping.parse_fnml import condition, function_term_map
+from ai4c.linked.mapping.parse_io import term_targets
+from ai4c.linked.mapping.parse_lv import is_view, join_condition, parse_view
+from ai4c.linked.mapping.sparql_source import SPARQL_FORMULATIONS
 
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 FORMULATIONS = {v.rr("CSV"): "csv", v.rr("TSV"): "csv", v.rr("JSONPath"): "json", v.rr("XPath"): "xml",
@@ -122,6 +127,9 @@ class Parser:
 
     def __init__(self, graph: Graph, folder: Path, source_override: str | None) -> None:
         self.g, self.folder, self.override = graph, folder, source_override
+        self.targets: dict = {}  # RML-IO logical targets met so far, by id
+        self.views: dict = {}  # RML-LV logical views parsed so far, by id
+        self.view_stack: list[str] = []  # views being parsed (cycle detection)
 
     def term_map(self, node, position: str) -> TermMap:
         """One term map node (position: subject, predicate, object or graph)."""
@@ -144,11 +152,28 @@ class Parser:
             tm.kind = "function"
             tm.function = FunctionCall(function.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
                                        [self.term_map(a, "object") for a in members])
+        elif function_term_map(self, node, tm):
+            pass
+        elif g.get(node, "quotedTriplesMap") is not None:  # RML-star
+            tm.kind, tm.term_type = "quoted", "quoted"
+            tm.quoted = self.ref_object(node, g.get(node, "quotedTriplesMap"))
+            if position not in ("subject", "object"):
+                raise MappingError(f"{position} map {tm.node} quotes a triples map; only subject and object "
+                                   "maps may (rml:quotedTriplesMap)")
+            tm.targets = term_targets(self, node)
+            return tm
+        elif g.get(node, "gather") is not None:  # RML-CC: an unnamed collection
+            tm.kind = "gather"
         elif term_type is not None and term_type.value == v.rr("BlankNode"):
             tm.kind = "fresh"
         else:
             raise MappingError(f"{position} map {_name(node)} has no rr:constant, rml:reference or rr:template")
         self._typing(tm, node, position, term_type)
+        tm.gather = parse_gather(self, node)
+        if tm.gather is not None and term_type is None:  # a collection's head is a node, never a literal
+            tm.term_type = "bnode" if tm.kind == "gather" else "iri"
+        tm.condition = condition(self, node)
+        tm.targets = term_targets(self, node).union(*(m.targets for m in (tm.language_map, tm.datatype_map) if m))
         return tm
 
     def _typing(self, tm: TermMap, node, position: str, term_type) -> None:
@@ -172,7 +197,7 @@ class Parser:
                                    "rr:BlankNode or rr:Literal")
         elif tm.kind == "constant":
             tm.term_type = {NamedNode: "iri", BlankNode: "bnode", Literal: "literal"}[type(tm.constant)]
-        elif position == "object" and (tm.kind in ("reference", "function") or tm.language or tm.datatype
+        elif position == "object" and (tm.kind in ("reference", "function", "fnml") or tm.language or tm.datatype
                                        or tm.language_map or tm.datatype_map):
             tm.term_type = "literal"
         else:
@@ -202,14 +227,26 @@ class Parser:
 
     def source(self, node) -> LogicalSource:
         """The logical source of a triples map."""
+        return self.logical_source(self.g.get(node, "logicalSource", required=True))
+
+    def join_condition(self, node) -> Join:
+        """One rml:joinCondition (references or expression maps)."""
+        return join_condition(self, node)
+
+    def logical_source(self, ls) -> LogicalSource:
+        """A logical source node (a file, a database, or an RML-LV logical view)."""
         g = self.g
-        ls = g.get(node, "logicalSource", required=True)
+        if is_view(g, ls):
+            return parse_view(self, ls)
         src = g.get(ls, "source")
         formulation = g.get(ls, "referenceFormulation")
         iterator = g.get(ls, "iterator")
         table, query = g.get(ls, "tableName"), g.get(ls, "query")
         out = LogicalSource(kind=FORMULATIONS.get(formulation.value, "") if formulation is not None else "",
                             iterator=iterator.value if iterator is not None else None, natural=g.core)
+        if formulation is not None and formulation.value in SPARQL_FORMULATIONS:  # RML-IO SPARQL results
+            out.kind = "sparql"
+            out.natural = not formulation.value.endswith(("CSV", "TSV"))  # CSV/TSV results: lexical forms
         if isinstance(formulation, BlankNode):  # RML-IO: [ a rml:XPathReferenceFormulation ; rml:namespace ... ]
             if v.rr("XPathReferenceFormulation") in [c.value for c in g.index[formulation].get(v.RDF_TYPE, [])]:
                 out.kind = "xml"
@@ -225,6 +262,9 @@ class Parser:
             out.kind = "sql"
             out.table = table.value if table is not None else None
             out.query = query.value if query is not None else None
+        elif out.kind == "sql" and iterator is not None:  # RML-IO: the iterator names the table (or the query)
+            is_query = iterator.value.lstrip().upper().startswith(("SELECT", "WITH"))  # SQL2008Query
+            out.query, out.table = (iterator.value, None) if is_query else (None, iterator.value)
         if self.override:
             self._set_location(out, self.override)
         elif isinstance(src, Literal):
@@ -286,6 +326,12 @@ class Parser:
         if out.kind == "" or out.kind == "sql":
             out.kind = EXTENSIONS.get(out.path.suffix.lower(), out.kind)
 
+    def ref_object(self, node, parent) -> RefObjectMap:
+        """A reference to another triples map's terms (its subjects, or its triples for RML-star), joined on
+        the node's rml:joinCondition values."""
+        joins = [self.join_condition(j) for j in self.g.all(node, "joinCondition")]
+        return RefObjectMap(parent.value if isinstance(parent, NamedNode) else str(parent), joins)
+
     def pom(self, node) -> PredicateObjectMap:
         """One predicate-object map."""
         g = self.g
@@ -296,10 +342,11 @@ class Parser:
             if parent is None:
                 objects.append(self.term_map(om, "object"))
                 continue
-            joins = [Join(g.get(j, "child", True).value, g.get(j, "parent", True).value)
-                     for j in g.all(om, "joinCondition")]
-            refs.append(RefObjectMap(parent.value if isinstance(parent, NamedNode) else str(parent), joins))
+            refs.append(self.ref_object(om, parent))
         objects += self.constants(node, "object", "object")
+        if g.get(node, "quotedTriplesMap") is not None:
+            raise MappingError(f"predicate-object map {_name(node)} has rml:quotedTriplesMap; put it in an "
+                               "rml:objectMap (or the subject map)")
         if not predicates or not (objects or refs):
             raise MappingError(f"predicate-object map {_name(node)} needs a predicate and an object map")
         return PredicateObjectMap(predicates, objects, refs, self.shortcut_or_maps(node, "graph", "graph"))
@@ -315,9 +362,14 @@ class Parser:
         if subject_nodes:
             classes = [c.value for c in g.all(subject_nodes[0], "class")]
             graphs = self.shortcut_or_maps(subject_nodes[0], "graph", "graph")
+        types = {t.value for t in g.index[node].get(v.RDF_TYPE, [])}
+        asserted = v.rr("NonAssertedTriplesMap") not in types
+        if not asserted and v.rr("AssertedTriplesMap") in types:
+            raise MappingError(f"triples map {_name(node)} is typed both rml:AssertedTriplesMap and "
+                               "rml:NonAssertedTriplesMap; keep one")
         poms = [self.pom(p) for p in g.all(node, "predicateObjectMap")]
         key = node.value if isinstance(node, NamedNode) else str(node)
-        return TriplesMap(key, self.source(node), subjects[0], classes, graphs, poms)
+        return TriplesMap(key, self.source(node), subjects[0], classes, graphs, poms, asserted)
 
 
 def _default_database(maps: dict[str, TriplesMap]) -> None:
@@ -344,6 +396,8 @@ def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str 
              or NamedNode(v.rr("TriplesMap")) in props.get(v.RDF_TYPE, [])]
     nodes = [n for n in nodes if v.rr("logicalSource") in graph.index[n] or graph.all(n, "subjectMap")
              or graph.all(n, "predicateObjectMap")]
+    for view in [s for s in graph.index if is_view(graph, s)]:  # every view is checked, used or not
+        parser.logical_source(view)
     if not nodes:
         raise MappingError(f"{path} holds no triples map (no rml:logicalSource / rr:logicalTable); "
                            "is this an R2RML/RML mapping?")
@@ -354,7 +408,9 @@ def parse_mapping(path: Path | str, *, source: str | None = None, base_iri: str 
     _default_database(maps)
     for tmap in maps.values():
         for pom in tmap.poms:
-            for ref in pom.ref_objects:
+            quoted = [tm.quoted for tm in [tmap.subject, *pom.objects] if tm.quoted is not None]
+            for ref in pom.ref_objects + quoted:
                 if ref.parent not in maps:
-                    raise MappingError(f"rr:parentTriplesMap {ref.parent} is not a triples map of {path}")
-    return Mapping(path, maps)
+                    raise MappingError(f"rr:parentTriplesMap / rml:quotedTriplesMap {ref.parent} is not a "
+                                       f"triples map of {path}")
+    return Mapping(path, maps, parser.targets)

@@ -33,16 +33,20 @@ class CsvSource(Source):
             delimiter = "\t" if self.spec.path.suffix.lower() == ".tsv" else self.spec.delimiter
             reader = csv.DictReader(handle, delimiter=delimiter)
             self.header = set(reader.fieldnames or [])
+            width = len(reader.fieldnames or [])
             for row in reader:
                 self.count += 1
+                if len(row) != width or None in row.values():  # DictReader: restkey None / restval None
+                    raise InvalidProductError(f"rml:source {self.spec.path}: row {self.count} has a different "
+                                              f"number of fields than the header ({width}); fix the CSV file")
                 yield row
 
     def lookup(self, record: dict, reference: str) -> list:
         value = record.get(reference)
         if value is None:
             if reference not in record:
-                raise ReferenceError_(f"column {reference!r} is not in {self.spec.path} "
-                                      f"(columns: {', '.join(sorted(record))})")
+                raise ReferenceError_(f"reference {reference!r} (rml:reference / template) is not a column of "
+                                      f"{self.spec.path} (columns: {', '.join(sorted(record))})")
             return []
         if value in self.spec.null_values:
             return []
@@ -53,8 +57,8 @@ class CsvSource(Source):
         if header is not None:
             missing = sorted(references - header)
             if missing:
-                raise ReferenceError_(f"column {missing[0]!r} is not in {self.spec.path} "
-                                      f"(columns: {', '.join(sorted(header))})")
+                raise ReferenceError_(f"reference {missing[0]!r} (rml:reference / template) is not a column of "
+                                      f"{self.spec.path} (columns: {', '.join(sorted(header))})")
 
 
 def _json_text(value: Any) -> str:
@@ -234,4 +238,12 @@ def open_source(spec: LogicalSource) -> Source:
         return VectorSource(spec)
     if spec.kind == "sql":
         return SqlSource(spec)
+    if spec.kind == "sparql":
+        from ai4c.linked.mapping.sparql_source import SparqlSource
+
+        return SparqlSource(spec)
+    if spec.kind == "view":
+        from ai4c.linked.mapping.views import ViewSource
+
+        return ViewSource(spec)
     raise BadInputError(f"logical source kind {spec.kind!r} is unknown; use CSV, JSONPath, XPath, SQL or a vector file")

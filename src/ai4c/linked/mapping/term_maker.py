@@ -68,6 +68,17 @@ def natural(value: Any) -> tuple[str, str | None]:
     return str(value), None
 
 
+def cast_lexical(value: Any, text: str, datatype: str) -> str:
+    """The canonical lexical form of a typed source value (a JSON number) under another numeric datatype:
+    33 as xsd:double is 3.3E1."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if datatype in (v.XSD + "double", v.XSD + "float"):
+            return double_lexical(float(value))
+        if datatype == v.XSD + "integer" and float(value).is_integer():
+            return str(int(value))
+    return text
+
+
 def lexical(value: Any) -> str:
     """The string form of any source value (used in templates and plain literals)."""
     if isinstance(value, str):
@@ -89,6 +100,7 @@ class TermMaker:
         self.base = base_iri
         self.skipped = 0
         self._fresh = itertools.count()
+        self.evaluate = lambda tm, lookup: []  # function term maps' values; the executor sets it
 
     def iri(self, text: str) -> NamedNode | None:
         """An absolute IRI from a generated string, resolved against the base when relative."""
@@ -104,6 +116,10 @@ class TermMaker:
         """The raw values of a reference/template term map for one record (templates -> strings)."""
         if tm.kind == "reference":
             return lookup(tm.reference)
+        if tm.kind in ("function", "fnml"):
+            return self.evaluate(tm, lookup)
+        if tm.kind == "constant":
+            return [tm.constant.value]
         template = tm.template
         iri = tm.term_type == "iri" and not tm.unsafe
         pieces, single = [], True
@@ -180,6 +196,8 @@ class TermMaker:
                 natural_dt = None
         else:
             text, natural_dt = value, None
+        if datatype and natural_dt and datatype != natural_dt:
+            text = cast_lexical(value, text, datatype)
         datatype = datatype or natural_dt
         if datatype and datatype != XSD_STRING:
             return Literal(text, datatype=NamedNode(datatype))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
 
-from ai4c.core.errors import check_choice
+from ai4c.core.errors import BadInputError, check_choice, first_line
 from ai4c.core.io import atomic_path
 from ai4c.linked.geo import vocab as v
 
@@ -25,7 +25,7 @@ DEDUP_LIMIT = 1_000_000  # remembered lines for duplicate removal; older ones ar
 
 def line_of(statement: tuple, with_graph: bool) -> str:
     """One N-Quads (or N-Triples) line of a (subject, predicate, object, graph) tuple."""
-    s, p, o, g = statement
+    s, p, o, g = statement[:4]
     if with_graph and not isinstance(g, DefaultGraph):
         return f"{s} {p} {o} {g} .\n"
     return f"{s} {p} {o} .\n"
@@ -49,13 +49,18 @@ def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
 
 
 def write_quads(statements: Iterable[tuple], output: Path | str, fmt: str = "ntriples") -> int:
-    """Write (s, p, o, g) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
+    """Write (s, p, o, g[, targets]) statements atomically to `output` in `fmt`; nothing is left behind on failure."""
     fmt = normalise_format(fmt)
     with atomic_path(output) as tmp:
         if fmt in ("ntriples", "nquads"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 return write_lines(statements, handle, with_graph=fmt == "nquads")
-        dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph()) for s, p, o, g in statements)
+        try:
+            dataset = Dataset(Quad(s, p, o, g if fmt == "trig" else DefaultGraph())
+                              for s, p, o, g, *_ in statements)
+        except TypeError as exc:  # an RML-star quoted triple in subject position
+            raise BadInputError(f"the mapping makes quoted triples (RML-star) that {fmt} cannot hold "
+                                f"({first_line(exc)}); write N-Triples or N-Quads") from exc
         prefixes = {"geo": v.GEO, "xsd": v.XSD,
                     "rdf": v.RDF}
         if fmt == "trig":
