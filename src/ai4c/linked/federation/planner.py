@@ -19,6 +19,31 @@ _IRI = re.compile(r"<([^<>\s]*)>")
 UNKNOWN_CARDINALITY = 1000.0
 
 
+FROM_GRAPH = "?_from"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The graph patterns are read from at a source: `graph` (a GRAPH IRI or variable; FROM_GRAPH for the
+    FROM graphs, `hidden` from the solutions), restricted to the IRIs `names` when not None."""
+
+    graph: str
+    names: tuple[str, ...] | None = None
+    hidden: bool = False
+
+    def wrap(self, body: str, source: Source) -> str:
+        """`body` inside GRAPH (with a VALUES block naming the allowed graphs), in the source's vocabulary."""
+        values = ""
+        if self.names is not None and is_variable(self.graph):
+            values = f"VALUES {self.graph} {{ {' '.join(source.vocabulary.to_source(n) for n in self.names)} }} "
+        return f"{values}GRAPH {source.vocabulary.to_source(self.graph)} {{ {body} }}"
+
+    @property
+    def empty(self) -> bool:
+        """No graph can match (FROM NAMED lists none, or not this GRAPH IRI)."""
+        return self.names is not None and (not self.names if is_variable(self.graph) else self.graph not in self.names)
+
+
 @dataclass
 class Unit:
     """Patterns sent together to the same sources (an exclusive group when one source holds them all)."""
@@ -29,17 +54,29 @@ class Unit:
     estimate: float = 0.0
     actual: int = 0
     requests: int = 0
+    scope: Scope | None = None
 
     @property
     def variables(self) -> set[str]:
-        return {t[1:] for p in self.patterns for t in p if is_variable(t)}
+        """The variables of the unit's solutions (a GRAPH variable included, the FROM one not)."""
+        names = {t[1:] for p in self.patterns for t in p if is_variable(t)}
+        if self.scope is not None and not self.scope.hidden and is_variable(self.scope.graph):
+            names.add(self.scope.graph[1:])
+        return names
 
 
 @dataclass
 class Options:
+    """How to select sources and batch bound joins; `asks` remembers ASK answers when not None."""
+
     selection: str = "stats"  # stats | ask | naive
     batch: int = 50
     strict: bool = False
+    max_batch: int = 1600
+    asks: dict | None = None
+
+
+ASK_CACHE_SIZE = 100_000
 
 
 def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, object]:
@@ -163,30 +200,46 @@ def estimate(pattern: Pattern, source: Source) -> float:
 
 
 def select_sources(pattern: Pattern, sources: list[Source], spatial: dict, options: Options,
-                   temporal: dict | None = None) -> list[Source]:
-    """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats)."""
+                   temporal: dict | None = None, scope: Scope | None = None) -> list[Source]:
+    """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats);
+    in a named-graph scope (which the statistics do not describe) ASK decides."""
+    if scope is not None and scope.empty:
+        return []
     if options.selection == "naive":
         return list(sources)
     chosen = []
     for source in sources:
-        decided = None if options.selection == "ask" else statistics_decide(pattern, source, spatial, temporal)
+        decided = (None if options.selection == "ask" or scope is not None
+                   else statistics_decide(pattern, source, spatial, temporal))
         if decided is None:
-            decided = _ask(source, pattern, options)
+            decided = _ask(source, pattern, options, scope)
         if decided:
             chosen.append(source)
     return chosen
 
 
-def _ask(source: Source, pattern: Pattern, options: Options) -> bool:
+def _ask(source: Source, pattern: Pattern, options: Options, scope: Scope | None = None) -> bool:
+    """Whether `source` can match `pattern`, asked (or remembered from an earlier ASK when caching)."""
+    body = " ".join(map_pattern(pattern, source))
+    query = "ASK { " + (scope.wrap(body, source) if scope is not None else body) + " }"
+    key = (source.name, query)
+    if options.asks is not None and key in options.asks:
+        return options.asks[key]
     try:
-        return source.ask("ASK { " + " ".join(map_pattern(pattern, source)) + " }")
+        answer = source.ask(query)
     except SourceError:
         if options.strict:
             raise
         return True  # let the fetch report the failure
+    if options.asks is not None:
+        if len(options.asks) >= ASK_CACHE_SIZE:
+            options.asks.clear()
+        options.asks[key] = answer
+    return answer
 
 
-def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, options: Options) -> list[Unit]:
+def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, options: Options,
+                scope: Scope | None = None) -> list[Unit]:
     """Exclusive groups (connected patterns whose only source is the same) and single-pattern units."""
     units: list[Unit] = []
     groups: dict[str, list[Pattern]] = {}
@@ -194,11 +247,11 @@ def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, op
         if len(sources) == 1 and options.selection != "naive":
             groups.setdefault(sources[0].name, []).append(pattern)
         else:
-            units.append(Unit([pattern], sources))
+            units.append(Unit([pattern], sources, scope=scope))
     by_name = {s[0].name: s[0] for s in chosen if len(s) == 1}
     for name, members in groups.items():
         for component in _components(members):
-            units.append(Unit(component, [by_name[name]]))
+            units.append(Unit(component, [by_name[name]], scope=scope))
     for unit in units:
         unit.estimate = min(sum(estimate(p, s) for s in unit.sources) for p in unit.patterns)
         if options.selection != "naive":
@@ -251,6 +304,11 @@ def unit_query(unit: Unit, source: Source, values: tuple[list[str], list[tuple[s
         head = ("VALUES (" + " ".join("?" + n for n in names) + ") { "
                 + " ".join("(" + " ".join(source.vocabulary.to_source(t) for t in row) + ")" for row in rows) + " } ")
     filters = "".join(f" FILTER({map_text(f, source)})" for f in unit.filters)
+    if unit.scope is not None:
+        body = unit.scope.wrap(body, source)
+        if unit.scope.hidden:  # the FROM graphs merged: a triple in two of them is one triple
+            names = " ".join(sorted("?" + n for n in unit.variables)) or "*"
+            return f"SELECT DISTINCT {names} WHERE {{ {head}{body} {filters} }}"
     return f"SELECT * WHERE {{ {head}{body} .{filters} }}"
 
 
@@ -272,9 +330,21 @@ def fetch(unit: Unit, source: Source, values=None, failures: list | None = None,
     return [{k: back(v) for k, v in row.items() if k in wanted} for row in rows]
 
 
+def bound_fetch(unit: Unit, source: Source, names: list[str], bindings: list[tuple[str, ...]], failures: list,
+                options: Options) -> list[dict]:
+    """Rows of `unit` from `source` compatible with `bindings` of `names`, sent in growing VALUES blocks."""
+    rows: list[dict] = []
+    start = 0
+    for size in batch_sizes(len(bindings), options.batch, source.max_batch(options)):
+        rows += fetch(unit, source, (names, bindings[start:start + size]), failures, options)
+        start += size
+    return rows
+
+
 def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
-    """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins)."""
-    if source.summary is None:
+    """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins;
+    the statistics describe default graphs only)."""
+    if source.summary is None or unit.scope is not None:
         return True
     for pattern in unit.patterns:
         bound = tuple(binding.get(t[1:], t) if is_variable(t) else t for t in pattern)
@@ -283,13 +353,25 @@ def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
     return True
 
 
-REQUEST_COST_ROWS = 500.0  # one request costs about as much as transferring this many result rows
+def batch_sizes(bindings: int, first: int, largest: int):
+    """VALUES block sizes covering `bindings`: `first`, then doubling up to `largest` (few requests for many
+    bindings, small ones when a few suffice)."""
+    size = min(first, largest)
+    while bindings > 0:
+        yield min(size, bindings)
+        bindings -= size
+        size = min(size * 2, largest)
 
 
-def bound_join_cheaper(unit: Unit, bindings: int, batch: int) -> bool:
-    """Whether VALUES batches of `bindings` cost less than fetching the unit whole (requests weighed in rows)."""
-    batches = -(-bindings // batch) * len(unit.sources)
-    return batches * REQUEST_COST_ROWS + bindings <= len(unit.sources) * REQUEST_COST_ROWS + unit.estimate
+def bound_join_cheaper(unit: Unit, bindings: int, options: Options) -> bool:
+    """Whether VALUES blocks of `bindings` cost less than fetching the unit whole (requests weighed in rows)."""
+    bound = sum(source.request_cost * _count(batch_sizes(bindings, options.batch, source.max_batch(options)))
+                for source in unit.sources) + bindings
+    return bound <= sum(source.request_cost for source in unit.sources) + unit.estimate
+
+
+def _count(items) -> int:
+    return sum(1 for _ in items)
 
 
 def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
@@ -306,7 +388,8 @@ def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
 
 def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: list[dict] | None = None) -> list[dict]:
     """Solutions of the ordered units (compatible with `seed` rows when given): a unit sharing no bound variable
-    is fetched whole, the others bound-joined in VALUES batches when that costs less than fetching them whole."""
+    is fetched whole, the others bound-joined in growing VALUES blocks when that costs less than fetching them
+    whole."""
     rows: list[dict] = [{}] if seed is None else seed
     bound: set[str] = set(seed[0]) if seed else set()
     for unit in ordered:
@@ -317,11 +400,10 @@ def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: 
         use_values = (shared and options.selection != "naive"
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
         distinct = sorted({tuple(row[n] for n in shared) for row in rows}) if use_values else []
-        if use_values and bound_join_cheaper(unit, len(distinct), options.batch):
+        if use_values and bound_join_cheaper(unit, len(distinct), options):
             for source in unit.sources:
                 usable = [row for row in distinct if could_match(unit, source, dict(zip(shared, row, strict=True)))]
-                for start in range(0, len(usable), options.batch):
-                    fetched += fetch(unit, source, (shared, usable[start:start + options.batch]), failures, options)
+                fetched += bound_fetch(unit, source, shared, usable, failures, options)
         else:
             for source in unit.sources:
                 fetched += fetch(unit, source, None, failures, options)

@@ -29,6 +29,12 @@ class Source:
     summary: object = None
     counters: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
+    request_cost: float = 500.0  # one request costs about as much as transferring this many result rows
+
+    def max_batch(self, options) -> int:
+        """The largest VALUES block of a bound join sent here."""
+        return options.max_batch
+
     @property
     def requests(self) -> int:
         """Requests sent by this thread since its last reset (per thread: concurrent queries do not mix)."""
@@ -118,6 +124,11 @@ class LocalSource(Source):
     """An in-memory GeoStore (e.g. a mapped CSV/GeoJSON materialised on demand)."""
 
     store: object = None
+    request_cost: float = 5.0  # no HTTP: a query costs little more than its rows
+
+    def max_batch(self, options) -> int:
+        """In-process: all bindings in one VALUES block."""
+        return 1_000_000
 
     def _run(self, query: str) -> bytes:
         body, _ = self.store.query_serialized(query, "json")
