@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -53,8 +55,8 @@ def dataset():
             triples.append(("b", person, f"<{EX}born>", f'"19{50 + i % 50}-0{1 + i % 9}-15T00:00:00Z"^^{DT}'))
         for k in rng.choice(N_PEOPLE, size=2, replace=False):
             triples.append(("b", person, f"<{EX}knows>", f"<{PEOPLE}p{k}>"))
-        if i % 4 == 0:
-            triples.append(("a", person, f"<{EX}email>", f'"p{i}@mail.org"'))
+        if i % 4 == 0:  # split by predicate: the e-mails live in a third endpoint
+            triples.append(("c", person, f"<{EX}email>", f'"p{i}@mail.org"'))
     for j in range(5):  # places far from the cities, in source a
         place = f"<{EX}place{j}>"
         triples += [("a", place, f"<{GEO}hasGeometry>", f"<{EX}pg{j}>"),
@@ -81,6 +83,38 @@ def _store(lines: list[str]) -> GeoStore:
     return store
 
 
+@contextmanager
+def store_endpoint(folder, name: str, lines: list[str]):
+    """`ai4c store load` then `ai4c store serve` on 127.0.0.1 (a real endpoint process); yields its base URL."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import free_port
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3] / "src")}
+    (folder / f"{name}.nt").write_text("\n".join(lines) + "\n")
+    subprocess.run([sys.executable, "-m", "ai4c", "store", "load", "--store", str(folder / f"store_{name}"),
+                    str(folder / f"{name}.nt")], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "serve", "--store", str(folder / f"store_{name}"),
+                               "--port", str(port), "--workers", "0"], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("federation")
@@ -94,15 +128,19 @@ def world(tmp_path_factory):
                   {"Person": "Person", "name": "name", "knows": "knows", "born": "birthDate",
                    "livesIn": "homeLocation"}.items()},
         "prefixes": {PEOPLE: PEOPLE_B}}))
+    lines["c"] = [" ".join(t[1:]) + " ." for t in triples if t[0] == "c"]
     truth = _store([" ".join(t[1:]) + " ." for t in triples])
-    with Server(create_app(_store(lines["a"]))) as url_a, Server(create_app(_store(lines["b"]))) as url_b:
+    with store_endpoint(folder, "a", lines["a"]) as url_a, store_endpoint(folder, "b", lines["b"]) as url_b, \
+            store_endpoint(folder, "c", lines["c"]) as url_c:
         config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql"},
                               {"name": "b", "endpoint": f"{url_b}/sparql", "vocabulary": "b.yaml"},
+                              {"name": "c", "endpoint": f"{url_c}/sparql"},
                               {"name": "cities", "mapping": "cities.ttl"}]}
         (folder / "sources.yaml").write_text(yaml.safe_dump(config))
         with httpx.Client() as client:
             sources = load_sources(folder / "sources.yaml", client)
-            yield {"sources": sources, "truth": truth, "folder": folder, "client": client, "urls": (url_a, url_b)}
+            yield {"sources": sources, "truth": truth, "folder": folder, "client": client,
+                   "urls": (url_a, url_b, url_c)}
 
 
 P = (f"PREFIX ex: <{EX}> PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
@@ -188,7 +226,7 @@ def test_summary_statistics_and_turtle_round_trip(world, tmp_path, run_cli):
     from ai4c.linked.federation.summary import from_turtle
 
     triples, _ = dataset()
-    url_a, _ = world["urls"]
+    url_a = world["urls"][0]
     out = tmp_path / "sources.ttl"
     code, _, err = run_cli("federation", "summarize", "--endpoint", f"{url_a}/sparql", "--name", "a", "-o", out)
     assert code == 0, err
@@ -220,12 +258,12 @@ def test_cli_query_explain(world, run_cli):
 
 
 def test_service_clause_is_honoured(world):
-    url_a, _ = world["urls"]
-    query = P + f"SELECT ?p ?e WHERE {{ ?p ex:name ?n SERVICE <{url_a}/sparql> {{ ?p ex:email ?e }} }}"
+    url_c = world["urls"][2]
+    query = P + f"SELECT ?p ?e WHERE {{ ?p ex:name ?n SERVICE <{url_c}/sparql> {{ ?p ex:email ?e }} }}"
     truth = P + "SELECT ?p ?e WHERE { ?p ex:name ?n . ?p ex:email ?e }"
     body, _, plan = Federation(world["sources"], client=world["client"]).query(query)
     assert rows(body) == truth_rows(world["truth"], truth)
-    assert plan.requests[f"{url_a}/sparql"] == 1
+    assert plan.requests[f"{url_c}/sparql"] == 1
 
 
 def test_source_down_gives_partial_answer_or_strict_error(world):
@@ -233,16 +271,16 @@ def test_source_down_gives_partial_answer_or_strict_error(world):
 
     from ai4c.linked.federation import SourceError
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     dead = replace(b, url="http://127.0.0.1:9/sparql", retries=1, timeout=2.0)
     query = P + QUERIES["star"]
-    body, _, plan = Federation([a, dead, cities]).query(query)
+    body, _, plan = Federation([a, dead, c, cities]).query(query)
     assert plan.partial and "'b'" in plan.failures[0]
     expected = truth_rows(world["truth"], query)
     got = rows(body)
     assert got and all(expected[row] >= count for row, count in got.items()) and got != expected
     with pytest.raises(SourceError, match="'b'"):
-        Federation([a, dead, cities], strict=True).query(query)
+        Federation([a, dead, c, cities], strict=True).query(query)
 
 
 def test_bad_sources(world, tmp_path):
@@ -259,7 +297,7 @@ def test_bad_sources(world, tmp_path):
     with Server(garbage) as url, pytest.raises(SourceError, match="'junk' answered garbage"):
         load_sources({"sources": [{"name": "junk", "endpoint": f"{url}/sparql"}]}, client)
     (tmp_path / "v.yaml").write_text(yaml.safe_dump({"terms": {f"{EX}name": f"{SDO}nonexistentTerm"}}))
-    url_a, _ = world["urls"]
+    url_a = world["urls"][0]
     config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql", "vocabulary": str(tmp_path / "v.yaml")}]}
     with pytest.raises(VocabularyError, match="nonexistentTerm"):
         load_sources(config, client)
@@ -310,13 +348,13 @@ def test_time_extent_prunes_sources(world):
 def test_endpoint_flags_partial_answers_and_strict_errors(world):
     from dataclasses import replace
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     dead = replace(b, url="http://127.0.0.1:9/sparql", retries=0, timeout=2.0)
     query = P + QUERIES["star"]
-    with Server(federation_app(Federation([a, dead, cities]))) as url:
+    with Server(federation_app(Federation([a, dead, c, cities]))) as url:
         got = httpx.post(f"{url}/sparql", data={"query": query})
         assert got.status_code == 200 and got.headers["X-Ai4c-Partial"] == "true"
-    with Server(federation_app(Federation([a, dead, cities], strict=True))) as url:
+    with Server(federation_app(Federation([a, dead, c, cities], strict=True))) as url:
         got = httpx.post(f"{url}/sparql", data={"query": query})
         assert got.status_code == 502 and "'b'" in got.json()["error"]
 
@@ -333,10 +371,10 @@ def test_cli_bad_input_exits_2(world, tmp_path, run_cli):
 def test_geosparql_filters_pushed_only_where_supported(world):
     from dataclasses import replace
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     query = P + QUERIES["geo_selection"]
     for supports in (True, False):
-        body, _, plan = Federation([a, b, replace(cities, geosparql=supports)]).query(query)
+        body, _, plan = Federation([a, b, c, replace(cities, geosparql=supports)]).query(query)
         assert rows(body) == truth_rows(world["truth"], query)
         pushed = [f for units in plan.units for u in units for f in u.filters]
         assert bool(pushed) is supports and all("sfWithin" in f for f in pushed)
