@@ -553,3 +553,23 @@ def test_graph_patterns_ask_only_sources_holding_them(graph_world):
     assert [s.name for s in unit.sources] == ["s2"]
     body, _, _ = Federation(sources).query(P + "ASK { GRAPH ex:g3 { ?s ex:v ?o } }")
     assert json.loads(body)["boolean"] is False
+
+
+def test_tsv_results_read_as_json_results():
+    """Rows read from SPARQL TSV (what sources are asked for) equal those read from SPARQL JSON."""
+    from ai4c.linked.federation import LocalSource
+    from ai4c.linked.federation.sources import SPARQL_JSON, SPARQL_TSV
+
+    store = GeoStore(entail=False)
+    store.update('INSERT DATA { <http://ex.org/s> <http://ex.org/p> 1, -2, 2.50, 1e3, true, "tab\\tquote\\"back\\\\slash", '
+                 '"line\\nbreak", "hé"@fr, "x"^^<http://www.w3.org/2001/XMLSchema#string>, '
+                 '"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>, [ <http://ex.org/q> 3 ] . '
+                 '<http://ex.org/t> <http://ex.org/p> <http://ex.org/u> }')
+    source = LocalSource(name="odd name", store=store)
+    query = "SELECT ?s ?o ?x WHERE { ?s <http://ex.org/p> ?o OPTIONAL { ?o <http://ex.org/q> ?x } }"
+    tsv, media = source._run(query, SPARQL_TSV)
+    assert media.startswith(SPARQL_TSV)
+    from_tsv = source._tsv_rows(tsv)
+    from_json = source._json_rows(source._run(query, SPARQL_JSON)[0])
+    assert len(from_tsv) == 12 and sorted(map(sorted, map(dict.items, from_tsv))) == \
+        sorted(map(sorted, map(dict.items, from_json)))

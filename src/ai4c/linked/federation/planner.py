@@ -341,6 +341,22 @@ def bound_fetch(unit: Unit, source: Source, names: list[str], bindings: list[tup
     return rows
 
 
+def matching_bindings(unit: Unit, source: Source, names: list[str], bindings: list[tuple[str, ...]]) -> list[tuple]:
+    """The `bindings` of `names` that `could_match` allows, deciding once per combination of IRI authorities
+    (what the statistics know; full IRIs where a bound variable is the class of an rdf:type pattern)."""
+    classes = {p[2][1:] for p in unit.patterns if p[1] == f"<{RDF_TYPE}>" and is_variable(p[2])}
+    exact = [n in classes for n in names]
+    decided: dict[tuple, bool] = {}
+    out = []
+    for row in bindings:
+        key = tuple(v if keep or not is_iri(v) else authority(iri_value(v)) for v, keep in zip(row, exact, strict=True))
+        if key not in decided:
+            decided[key] = could_match(unit, source, dict(zip(names, row, strict=True)))
+        if decided[key]:
+            out.append(row)
+    return out
+
+
 def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
     """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins;
     the statistics describe default graphs only)."""
@@ -402,7 +418,7 @@ def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: 
         distinct = sorted({tuple(row[n] for n in shared) for row in rows}) if use_values else []
         if use_values and bound_join_cheaper(unit, len(distinct), options):
             for source in unit.sources:
-                usable = [row for row in distinct if could_match(unit, source, dict(zip(shared, row, strict=True)))]
+                usable = matching_bindings(unit, source, shared, distinct)
                 fetched += bound_fetch(unit, source, shared, usable, failures, options)
         else:
             for source in unit.sources:
