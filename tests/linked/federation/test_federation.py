@@ -502,6 +502,7 @@ GRAPH_QUERIES = [
     "SELECT ?s ?o FROM NAMED ex:g1 WHERE { ?s ex:v ?o }",
     "SELECT ?s ?g ?h WHERE { GRAPH ?g { ?s ex:v ?o } GRAPH ?h { ?s ex:w ?w } FILTER(?g != ?h) }",
     "SELECT ?s ?w WHERE { GRAPH ex:g1 { ?s ex:v ?o } OPTIONAL { GRAPH ex:g2 { ?s ex:w ?w } } }",
+    "SELECT ?g ?s ?x WHERE { GRAPH ?g { ?s ex:v|ex:w ?x } }",
 ]
 
 
