@@ -551,7 +551,7 @@ def test_graph_patterns_ask_only_sources_holding_them(graph_world):
     sources, _ = graph_world
     _, _, plan = Federation(sources).query(P + "SELECT ?s WHERE { GRAPH ex:g3 { ?s ex:w ?w } }")
     (unit,) = plan.units[0]
-    assert [s.name for s in unit.sources] == ["s2"]
+    assert [s.name for s in unit.sources] == ["s2"] and "in GRAPH <http://ex.org/g3>" in plan.text()
     body, _, _ = Federation(sources).query(P + "ASK { GRAPH ex:g3 { ?s ex:v ?o } }")
     assert json.loads(body)["boolean"] is False
 

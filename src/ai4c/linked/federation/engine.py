@@ -53,6 +53,9 @@ class Plan:
                 lines.append(f"  {order}. {kind} -> {', '.join(s.name for s in unit.sources) or '(no source)'}: "
                              f"estimated {unit.estimate:g}, actual {unit.actual}, requests {unit.requests}")
                 lines += [f"       {' '.join(p)}" for p in unit.patterns]
+                if unit.scope is not None:
+                    lines.append(f"       in {'FROM' if unit.scope.hidden else 'GRAPH ' + unit.scope.graph}"
+                                 + (f" ({', '.join(unit.scope.names)})" if unit.scope.names is not None else ""))
                 lines += [f"       FILTER({f})" for f in unit.filters]
         lines.append("requests: " + ", ".join(f"{k}={v}" for k, v in self.requests.items()))
         lines.append("results transferred: " + ", ".join(f"{k}={v}" for k, v in self.results.items()))
