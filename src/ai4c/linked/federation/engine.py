@@ -218,10 +218,10 @@ class Federation:
             resources |= {from_json(term) for row in json.loads(body)["results"]["bindings"]
                           for term in row.values() if term["type"] == "uri"}
         unit = planner.Unit([("?_d", "?_p", "?_o")], list(self.sources))
-        rows = []
-        for source in self.sources:
-            usable = [(r,) for r in sorted(resources) if planner.could_match(unit, source, {"_d": r})]
-            rows += planner.bound_fetch(unit, source, ["_d"], usable, plan.failures, self.options)
+        requests = [block for source in self.sources for block in planner.value_blocks(
+            source, ["_d"], planner.matching_bindings(unit, source, ["_d"], [(r,) for r in sorted(resources)]),
+            self.options)]
+        rows = planner.fetch_many(unit, requests, plan.failures, self.options)
         unit.actual = len(rows)
         plan.units.append([unit])
         return _triples(unit.patterns, rows)
@@ -268,7 +268,7 @@ class Federation:
         patterns = [tuple(_term(t) for t in triple) for triple in triples]
         source = EndpointSource(name=url, url=url, client=self.client, timeout=self.timeout)
         unit = planner.Unit(patterns, [source])
-        rows = planner.fetch(unit, source, None, plan.failures, self.options)
+        rows = planner.fetch_many(unit, [(source, None)], plan.failures, self.options)
         unit.actual = len(rows)
         plan.units.append([unit])
         plan.requests[url] = source.requests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from ai4c.linked.federation.sources import Source, SourceError
@@ -314,7 +315,6 @@ def unit_query(unit: Unit, source: Source, values: tuple[list[str], list[tuple[s
 
 def fetch(unit: Unit, source: Source, values=None, failures: list | None = None, options: Options = None) -> list[dict]:
     """Rows of `unit` from one source, mapped back to the federation's vocabulary."""
-    before = source.requests
     try:
         rows = source.select(unit_query(unit, source, values))
     except SourceError as err:
@@ -323,22 +323,57 @@ def fetch(unit: Unit, source: Source, values=None, failures: list | None = None,
         if failures is not None:
             failures.append(str(err))
         return []
-    finally:
-        unit.requests += source.requests - before
     back = source.vocabulary.to_federation
     wanted = unit.variables
     return [{k: back(v) for k, v in row.items() if k in wanted} for row in rows]
 
 
-def bound_fetch(unit: Unit, source: Source, names: list[str], bindings: list[tuple[str, ...]], failures: list,
-                options: Options) -> list[dict]:
-    """Rows of `unit` from `source` compatible with `bindings` of `names`, sent in growing VALUES blocks."""
-    rows: list[dict] = []
+def fetch_many(unit: Unit, requests: list[tuple[Source, object]], failures: list, options: Options) -> list[dict]:
+    """Rows of `unit` for each (source, VALUES block or None): the sources answer in parallel, each its requests
+    in turn (blocks sent at once to one endpoint only compete there); counted as this thread's requests."""
+    by_source: dict[int, list] = {}
+    for request in requests:
+        by_source.setdefault(id(request[0]), []).append(request)
+
+    def one(group: list[tuple[Source, object]]) -> tuple[list[dict], int, int]:
+        source = group[0][0]
+        before = (source.requests, source.results)
+        rows = [row for _, values in group for row in fetch(unit, source, values, failures, options)]
+        return rows, source.requests - before[0], source.results - before[1]
+
+    groups = list(by_source.values())
+    answers = [one(g) for g in groups] if len(groups) < 2 else list(_pool().map(one, groups))
+    out: list[dict] = []
+    for group, (rows, sent, received) in zip(groups, answers, strict=True):
+        if len(groups) > 1:
+            group[0][0].add_counts(sent, received)
+        unit.requests += sent
+        out += rows
+    return out
+
+
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """The threads that send source requests concurrently (one pool per process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=32, thread_name_prefix="ai4c-federation"))
+        return _POOL[0]
+
+
+def value_blocks(source: Source, names: list[str], bindings: list[tuple[str, ...]], options: Options) -> list:
+    """(source, VALUES block) requests covering `bindings` of `names` in growing blocks."""
+    out = []
     start = 0
     for size in batch_sizes(len(bindings), options.batch, source.max_batch(options)):
-        rows += fetch(unit, source, (names, bindings[start:start + size]), failures, options)
+        out.append((source, (names, bindings[start:start + size])))
         start += size
-    return rows
+    return out
 
 
 def matching_bindings(unit: Unit, source: Source, names: list[str], bindings: list[tuple[str, ...]]) -> list[tuple]:
@@ -412,17 +447,16 @@ def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: 
         if not rows:
             break
         shared = sorted(unit.variables & bound)
-        fetched: list[dict] = []
         use_values = (shared and options.selection != "naive"
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
         distinct = sorted({tuple(row[n] for n in shared) for row in rows}) if use_values else []
         if use_values and bound_join_cheaper(unit, len(distinct), options):
-            for source in unit.sources:
-                usable = matching_bindings(unit, source, shared, distinct)
-                fetched += bound_fetch(unit, source, shared, usable, failures, options)
+            requests = [block for source in unit.sources
+                        for block in value_blocks(source, shared, matching_bindings(unit, source, shared, distinct),
+                                                  options)]
         else:
-            for source in unit.sources:
-                fetched += fetch(unit, source, None, failures, options)
+            requests = [(source, None) for source in unit.sources]
+        fetched = fetch_many(unit, requests, failures, options)
         unit.actual = len(fetched)
         rows = join(rows, fetched, shared)
         bound |= unit.variables

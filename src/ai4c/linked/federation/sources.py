@@ -47,7 +47,11 @@ class Source:
         return getattr(self.counters, "results", 0)
 
     def _count(self, rows: int) -> None:
-        self.counters.requests = self.requests + 1
+        self.add_counts(1, rows)
+
+    def add_counts(self, requests: int, rows: int) -> None:
+        """Count requests and rows for this thread (those sent for it by other threads included)."""
+        self.counters.requests = self.requests + requests
         self.counters.results = self.results + rows
 
     def _run(self, query: str, accept: str = SPARQL_JSON) -> tuple[bytes, str]:
