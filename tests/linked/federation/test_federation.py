@@ -366,6 +366,17 @@ def test_cli_bad_input_exits_2(world, tmp_path, run_cli):
     assert code == 2 and "'offline'" in err and "Traceback" not in err
     code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "SELECT ?x WHERE {")
     assert code == 2 and "malformed SPARQL" in err
+    code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "--max-batch", "0",
+                           "ASK {}")
+    assert code == 2 and "max-batch=0 must be >= 1" in err and "Traceback" not in err
+
+
+def test_cli_flags_reach_the_federation(world, run_cli):
+    query = P + QUERIES["path"]
+    code, out, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "--ask-cache",
+                             "--batch", "1", "--max-batch", "2", "--selection", "ask", query, "--explain")
+    assert code == 0, err
+    assert rows(out.encode()) == truth_rows(world["truth"], query)
 
 
 def test_geosparql_filters_pushed_only_where_supported(world):
