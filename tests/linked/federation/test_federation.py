@@ -585,3 +585,16 @@ def test_tsv_results_read_as_json_results():
     from_json = source._json_rows(source._run(query, SPARQL_JSON)[0])
     assert len(from_tsv) == 12 and sorted(map(sorted, map(dict.items, from_tsv))) == \
         sorted(map(sorted, map(dict.items, from_json)))
+
+
+@pytest.mark.parametrize("condition", ["?p = <http://people.example.org/p17>",
+                                       "sameTerm(<http://people.example.org/p18>, ?p)",
+                                       "?p = <http://people.example.org/p17> && ?p = <http://people.example.org/p18>",
+                                       "?p = <http://people.example.org/p17> || ?p = <http://people.example.org/p18>"])
+def test_filter_pinning_a_variable_to_an_iri(world, condition):
+    query = P + f"SELECT ?n ?c WHERE {{ ?p ex:name ?n ; ex:livesIn ?c FILTER({condition}) }}"
+    expected = truth_rows(world["truth"], query)
+    body, _, plan = Federation(world["sources"]).query(query)
+    assert rows(body) == expected
+    transferred = sum(plan.results.values())
+    assert transferred <= 2 * sum(expected.values()) or "||" in condition  # bound from the IRI, not whole extents

@@ -253,6 +253,8 @@ class Federation:
         if any(not sources for sources in chosen):
             plan.units.append([planner.Unit([p], s, scope=scope) for p, s in zip(patterns, chosen, strict=True)])
             return set(), []
+        if seed is None and self.options.selection != "naive":
+            seed = planner.equality_seed(filters, patterns)
         units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options, scope),
                                     set(seed[0]) if seed else set())
         rows = planner.evaluate_units(units, self.options, plan.failures, seed)

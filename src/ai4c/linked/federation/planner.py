@@ -97,6 +97,32 @@ def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str
     return found
 
 
+def equality_seed(filters: list[tuple[str, set[str], object]], patterns: list[Pattern]) -> list[dict] | None:
+    """Solutions fixing the variables that pushable FILTER(?v = <iri>) / sameTerm(?v, <iri>) pin to one IRI
+    (a bound join from one binding instead of a whole-extent fetch filtered at the source); [] when two
+    constants contradict; None when no filter pins a variable of `patterns`."""
+    from rdflib import URIRef, Variable
+
+    names = {t[1:] for p in patterns for t in p if is_variable(t)}
+    pinned: dict[str, set[str]] = {}
+    for _, _, expr in filters:
+        kind = getattr(expr, "name", None)
+        if kind == "RelationalExpression" and expr.op == "=":
+            a, b = expr.expr, expr.other
+        elif kind == "Builtin_sameTerm":
+            a, b = expr.arg1, expr.arg2
+        else:
+            continue
+        var, iri = (a, b) if isinstance(a, Variable) else (b, a)
+        if isinstance(var, Variable) and isinstance(iri, URIRef) and str(var) in names:
+            pinned.setdefault(str(var), set()).add(f"<{iri}>")
+    if not pinned:
+        return None
+    if any(len(values) > 1 for values in pinned.values()):
+        return []
+    return [{name: next(iter(values)) for name, values in pinned.items()}]
+
+
 def temporal_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, list[tuple[str, object]]]:
     """{variable: [(operator, datetime)]} from pushable comparisons of a variable with an xsd:dateTime constant."""
     from rdflib import Literal, Variable
