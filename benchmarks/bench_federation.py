@@ -102,7 +102,7 @@ def run(workdir: Path) -> list[dict]:
     """Measurements; see the module docstring."""
     from ai4c.linked.federation import Federation
     from ai4c.linked.store import GeoStore
-    from ai4c.services.federation import load_sources
+    from ai4c.services.federation import load_sources, source_client
 
     people = int(os.environ.get("AI4C_BENCH_FEDERATION_PEOPLE", "200000"))
     files = generate(workdir, people)
@@ -126,7 +126,7 @@ def run(workdir: Path) -> list[dict]:
         (workdir / "sources.yaml").write_text(yaml.safe_dump(config))
         union = GeoStore(entail=False)
         union.load(files["union"])
-        with httpx.Client() as client:
+        with source_client() as client:
             start = time.perf_counter()
             sources = load_sources(workdir / "sources.yaml", client, timeout=300)
             rows.append(_row(f"statistics of 3 sources ({people} people)", time.perf_counter() - start, "s"))
@@ -176,7 +176,7 @@ def _clients(workdir: Path, sources, client) -> list[dict]:
     seconds = float(os.environ.get("AI4C_BENCH_FEDERATION_CLIENT_SECONDS", "60"))
     clients = int(os.environ.get("AI4C_BENCH_FEDERATION_CLIENTS", "16"))
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Federation(sources)), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(Federation(sources, ask_cache=True)), host="127.0.0.1", port=port,
                                            log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -9,34 +9,24 @@ from pathlib import Path
 from ai4c.cli.app import Command
 from ai4c.cli.store import query_arguments, query_text
 
-SELECTIONS = ("stats", "ask", "naive")
-
 
 def _federation_options(parser: argparse.ArgumentParser) -> None:
-    """The options `query` and `serve` share (one definition)."""
+    """The options `query` and `serve` share: --sources and the FederationParameters flags (one definition)."""
+    from ai4c.core.params import add_arguments
+    from ai4c.pipelines.federation_params import FederationParameters
+
     parser.add_argument("--sources", required=True, type=Path,
                         help="sources.yaml: 'sources:' list of {name, endpoint: URL | mapping: FILE, "
                              "summary?: FILE, vocabulary?: FILE, geosparql?: bool}")
-    parser.add_argument("--selection", default="stats", choices=SELECTIONS,
-                        help="source selection: statistics refined by ASK (stats), ASK only, or naive (every "
-                             "pattern to every source)")
-    parser.add_argument("--batch", type=int, default=50, help="bindings per VALUES block in bound joins")
-    parser.add_argument("--timeout", type=float, default=30.0, help="per-request time limit of a source, seconds")
-    parser.add_argument("--retries", type=int, default=2, help="retries of a failing request to a source")
-    parser.add_argument("--strict", action="store_true",
-                        help="fail when a source fails (default: a partial answer, flagged)")
+    add_arguments(parser, FederationParameters)
 
 
 def _federation(args: argparse.Namespace, client):
-    from ai4c.core.errors import InvalidParameterError
-    from ai4c.linked.federation import Federation
-    from ai4c.services.federation import load_sources
+    from ai4c.core.params import from_namespace
+    from ai4c.pipelines.federation_params import FederationParameters
+    from ai4c.services.federation import federation
 
-    if args.batch < 1 or args.timeout <= 0 or args.retries < 0:
-        raise InvalidParameterError("--batch must be >= 1, --timeout > 0 and --retries >= 0")
-    sources = load_sources(args.sources, client, timeout=args.timeout, retries=args.retries)
-    return Federation(sources, selection=args.selection, batch=args.batch, strict=args.strict, client=client,
-                      timeout=args.timeout)
+    return federation(args.sources, from_namespace(FederationParameters, args), client)
 
 
 def _summarize_args(parser: argparse.ArgumentParser) -> None:
@@ -75,9 +65,9 @@ def _query_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    import httpx
+    from ai4c.services.federation import source_client
 
-    with httpx.Client() as client:
+    with source_client() as client:
         body, _, plan = _federation(args, client).query(query_text(args.query), args.format)
     sys.stdout.write(body.decode("utf-8"))
     if not body.endswith(b"\n"):
@@ -96,12 +86,11 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import httpx
     import uvicorn
 
-    from ai4c.services.federation import create_app
+    from ai4c.services.federation import create_app, source_client
 
-    with httpx.Client() as client:
+    with source_client() as client:
         federation = _federation(args, client)
         print(f"federating {', '.join(s.name for s in federation.sources)} on "
               f"http://{args.host}:{args.port}/sparql (read-only)", file=sys.stderr)

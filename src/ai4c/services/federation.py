@@ -21,7 +21,8 @@ from ai4c.linked.federation import (
     summarize,
 )
 from ai4c.linked.federation.summary import from_turtle
-from ai4c.services.sparql import _form, result_format
+from ai4c.pipelines.federation_params import FederationParameters
+from ai4c.services.sparql import form_fields, result_format
 
 PARTIAL_HEADER = "X-Ai4c-Partial"
 
@@ -110,6 +111,21 @@ def _summary(source: Source, entry: dict, base: Path):
         raise SourceError(f"cannot gather statistics: {err}") from err
 
 
+def source_client(connections: int = 64):
+    """The HTTP client every source request goes through: keep-alive connections pooled across the
+    federation's threads (16 concurrent queries reuse them instead of opening one connection per request)."""
+    import httpx
+
+    return httpx.Client(limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
+
+
+def federation(config: Path | dict, params: FederationParameters, client) -> Federation:
+    """The federation described by sources.yaml (`config`) with `params` (one FederationParameters object)."""
+    sources = load_sources(config, client, timeout=params.timeout, retries=params.retries)
+    return Federation(sources, selection=params.selection, batch=params.batch, max_batch=params.max_batch,
+                      strict=params.strict, ask_cache=params.ask_cache, client=client, timeout=params.timeout)
+
+
 def create_app(federation: Federation):
     """A read-only SPARQL 1.1 Protocol endpoint (GET/POST /sparql) over the federation."""
     app = FastAPI(title="ai4c federated SPARQL endpoint")
@@ -139,7 +155,7 @@ def create_app(federation: Federation):
         body = await request.body()
         if kind == "application/sparql-query":
             return await answer(request, body.decode(), request.query_params.get("format"))
-        form = _form(body) if kind == "application/x-www-form-urlencoded" else {}
+        form = form_fields(body) if kind == "application/x-www-form-urlencoded" else {}
         if "query" in form:
             return await answer(request, form["query"], form.get("format"))
         if kind == "application/sparql-update" or "update" in form:

@@ -155,7 +155,7 @@ def create_app(store: GeoStore | Backend, *, update_token: str | None = None, ti
             return await run_query(request, (await request.body()).decode(), request.query_params.get("format"))
         if kind == "application/sparql-update":
             return await run_update(request, (await request.body()).decode())
-        form = _form(await request.body()) if kind == "application/x-www-form-urlencoded" else {}
+        form = form_fields(await request.body()) if kind == "application/x-www-form-urlencoded" else {}
         if "update" in form:
             return await run_update(request, str(form["update"]))
         if "query" in form:
@@ -217,7 +217,7 @@ def create_app(store: GeoStore | Backend, *, update_token: str | None = None, ti
     return app
 
 
-def _form(body: bytes) -> dict[str, str]:
+def form_fields(body: bytes) -> dict[str, str]:
     """An application/x-www-form-urlencoded body as a dict (first value of each field)."""
     from urllib.parse import parse_qs
 
@@ -237,4 +237,4 @@ def serve(store: GeoStore | Backend, *, host: str = "127.0.0.1", port: int = 720
         backend.close()
 
 
-__all__ = ["ProcessBackend", "ThreadBackend", "create_app", "serve", "QueryError", "StoreOptions"]
+__all__ = ["ProcessBackend", "ThreadBackend", "create_app", "form_fields", "serve", "QueryError", "StoreOptions"]

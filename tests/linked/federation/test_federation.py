@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -53,8 +55,8 @@ def dataset():
             triples.append(("b", person, f"<{EX}born>", f'"19{50 + i % 50}-0{1 + i % 9}-15T00:00:00Z"^^{DT}'))
         for k in rng.choice(N_PEOPLE, size=2, replace=False):
             triples.append(("b", person, f"<{EX}knows>", f"<{PEOPLE}p{k}>"))
-        if i % 4 == 0:
-            triples.append(("a", person, f"<{EX}email>", f'"p{i}@mail.org"'))
+        if i % 4 == 0:  # split by predicate: the e-mails live in a third endpoint
+            triples.append(("c", person, f"<{EX}email>", f'"p{i}@mail.org"'))
     for j in range(5):  # places far from the cities, in source a
         place = f"<{EX}place{j}>"
         triples += [("a", place, f"<{GEO}hasGeometry>", f"<{EX}pg{j}>"),
@@ -81,6 +83,38 @@ def _store(lines: list[str]) -> GeoStore:
     return store
 
 
+@contextmanager
+def store_endpoint(folder, name: str, lines: list[str]):
+    """`ai4c store load` then `ai4c store serve` on 127.0.0.1 (a real endpoint process); yields its base URL."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import free_port
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3] / "src")}
+    (folder / f"{name}.nt").write_text("\n".join(lines) + "\n")
+    subprocess.run([sys.executable, "-m", "ai4c", "store", "load", "--store", str(folder / f"store_{name}"),
+                    str(folder / f"{name}.nt")], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "serve", "--store", str(folder / f"store_{name}"),
+                               "--port", str(port), "--workers", "0"], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("federation")
@@ -94,15 +128,19 @@ def world(tmp_path_factory):
                   {"Person": "Person", "name": "name", "knows": "knows", "born": "birthDate",
                    "livesIn": "homeLocation"}.items()},
         "prefixes": {PEOPLE: PEOPLE_B}}))
+    lines["c"] = [" ".join(t[1:]) + " ." for t in triples if t[0] == "c"]
     truth = _store([" ".join(t[1:]) + " ." for t in triples])
-    with Server(create_app(_store(lines["a"]))) as url_a, Server(create_app(_store(lines["b"]))) as url_b:
+    with store_endpoint(folder, "a", lines["a"]) as url_a, store_endpoint(folder, "b", lines["b"]) as url_b, \
+            store_endpoint(folder, "c", lines["c"]) as url_c:
         config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql"},
                               {"name": "b", "endpoint": f"{url_b}/sparql", "vocabulary": "b.yaml"},
+                              {"name": "c", "endpoint": f"{url_c}/sparql"},
                               {"name": "cities", "mapping": "cities.ttl"}]}
         (folder / "sources.yaml").write_text(yaml.safe_dump(config))
         with httpx.Client() as client:
             sources = load_sources(folder / "sources.yaml", client)
-            yield {"sources": sources, "truth": truth, "folder": folder, "client": client, "urls": (url_a, url_b)}
+            yield {"sources": sources, "truth": truth, "folder": folder, "client": client,
+                   "urls": (url_a, url_b, url_c)}
 
 
 P = (f"PREFIX ex: <{EX}> PREFIX geo: <{GEO}> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
@@ -188,7 +226,7 @@ def test_summary_statistics_and_turtle_round_trip(world, tmp_path, run_cli):
     from ai4c.linked.federation.summary import from_turtle
 
     triples, _ = dataset()
-    url_a, _ = world["urls"]
+    url_a = world["urls"][0]
     out = tmp_path / "sources.ttl"
     code, _, err = run_cli("federation", "summarize", "--endpoint", f"{url_a}/sparql", "--name", "a", "-o", out)
     assert code == 0, err
@@ -220,12 +258,12 @@ def test_cli_query_explain(world, run_cli):
 
 
 def test_service_clause_is_honoured(world):
-    url_a, _ = world["urls"]
-    query = P + f"SELECT ?p ?e WHERE {{ ?p ex:name ?n SERVICE <{url_a}/sparql> {{ ?p ex:email ?e }} }}"
+    url_c = world["urls"][2]
+    query = P + f"SELECT ?p ?e WHERE {{ ?p ex:name ?n SERVICE <{url_c}/sparql> {{ ?p ex:email ?e }} }}"
     truth = P + "SELECT ?p ?e WHERE { ?p ex:name ?n . ?p ex:email ?e }"
     body, _, plan = Federation(world["sources"], client=world["client"]).query(query)
     assert rows(body) == truth_rows(world["truth"], truth)
-    assert plan.requests[f"{url_a}/sparql"] == 1
+    assert plan.requests[f"{url_c}/sparql"] == 1
 
 
 def test_source_down_gives_partial_answer_or_strict_error(world):
@@ -233,16 +271,16 @@ def test_source_down_gives_partial_answer_or_strict_error(world):
 
     from ai4c.linked.federation import SourceError
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     dead = replace(b, url="http://127.0.0.1:9/sparql", retries=1, timeout=2.0)
     query = P + QUERIES["star"]
-    body, _, plan = Federation([a, dead, cities]).query(query)
+    body, _, plan = Federation([a, dead, c, cities]).query(query)
     assert plan.partial and "'b'" in plan.failures[0]
     expected = truth_rows(world["truth"], query)
     got = rows(body)
     assert got and all(expected[row] >= count for row, count in got.items()) and got != expected
     with pytest.raises(SourceError, match="'b'"):
-        Federation([a, dead, cities], strict=True).query(query)
+        Federation([a, dead, c, cities], strict=True).query(query)
 
 
 def test_bad_sources(world, tmp_path):
@@ -259,7 +297,7 @@ def test_bad_sources(world, tmp_path):
     with Server(garbage) as url, pytest.raises(SourceError, match="'junk' answered garbage"):
         load_sources({"sources": [{"name": "junk", "endpoint": f"{url}/sparql"}]}, client)
     (tmp_path / "v.yaml").write_text(yaml.safe_dump({"terms": {f"{EX}name": f"{SDO}nonexistentTerm"}}))
-    url_a, _ = world["urls"]
+    url_a = world["urls"][0]
     config = {"sources": [{"name": "a", "endpoint": f"{url_a}/sparql", "vocabulary": str(tmp_path / "v.yaml")}]}
     with pytest.raises(VocabularyError, match="nonexistentTerm"):
         load_sources(config, client)
@@ -310,13 +348,13 @@ def test_time_extent_prunes_sources(world):
 def test_endpoint_flags_partial_answers_and_strict_errors(world):
     from dataclasses import replace
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     dead = replace(b, url="http://127.0.0.1:9/sparql", retries=0, timeout=2.0)
     query = P + QUERIES["star"]
-    with Server(federation_app(Federation([a, dead, cities]))) as url:
+    with Server(federation_app(Federation([a, dead, c, cities]))) as url:
         got = httpx.post(f"{url}/sparql", data={"query": query})
         assert got.status_code == 200 and got.headers["X-Ai4c-Partial"] == "true"
-    with Server(federation_app(Federation([a, dead, cities], strict=True))) as url:
+    with Server(federation_app(Federation([a, dead, c, cities], strict=True))) as url:
         got = httpx.post(f"{url}/sparql", data={"query": query})
         assert got.status_code == 502 and "'b'" in got.json()["error"]
 
@@ -328,15 +366,26 @@ def test_cli_bad_input_exits_2(world, tmp_path, run_cli):
     assert code == 2 and "'offline'" in err and "Traceback" not in err
     code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "SELECT ?x WHERE {")
     assert code == 2 and "malformed SPARQL" in err
+    code, _, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "--max-batch", "0",
+                           "ASK {}")
+    assert code == 2 and "max-batch=0 must be >= 1" in err and "Traceback" not in err
+
+
+def test_cli_flags_reach_the_federation(world, run_cli):
+    query = P + QUERIES["path"]
+    code, out, err = run_cli("federation", "query", "--sources", world["folder"] / "sources.yaml", "--ask-cache",
+                             "--batch", "1", "--max-batch", "2", "--selection", "ask", query, "--explain")
+    assert code == 0, err
+    assert rows(out.encode()) == truth_rows(world["truth"], query)
 
 
 def test_geosparql_filters_pushed_only_where_supported(world):
     from dataclasses import replace
 
-    a, b, cities = world["sources"]
+    a, b, c, cities = world["sources"]
     query = P + QUERIES["geo_selection"]
     for supports in (True, False):
-        body, _, plan = Federation([a, b, replace(cities, geosparql=supports)]).query(query)
+        body, _, plan = Federation([a, b, c, replace(cities, geosparql=supports)]).query(query)
         assert rows(body) == truth_rows(world["truth"], query)
         pushed = [f for units in plan.units for u in units for f in u.filters]
         assert bool(pushed) is supports and all("sfWithin" in f for f in pushed)
@@ -388,8 +437,6 @@ def test_blank_nodes_from_sources(world):
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "GRAPH patterns are not supported"),
-    ("SELECT * FROM <http://ex.org/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED"),
     ("SELECT * WHERE { ?s ex:knows+ ?o . ?s !ex:knows ?x }", "negated property paths"),
 ])
 def test_unsupported_constructs_are_named(world, query, message):
@@ -397,3 +444,157 @@ def test_unsupported_constructs_are_named(world, query, message):
 
     with pytest.raises(FederationError, match=message):
         Federation(world["sources"]).query(P + query)
+
+
+def test_batch_sizes_grow_to_the_largest():
+    from ai4c.linked.federation.planner import batch_sizes
+
+    assert list(batch_sizes(1000, 50, 300)) == [50, 100, 200, 300, 300, 50]
+    assert list(batch_sizes(30, 50, 300)) == [30]
+    assert list(batch_sizes(0, 50, 300)) == []
+    assert list(batch_sizes(7, 5, 3)) == [3, 3, 1]
+
+
+@pytest.mark.parametrize("name", ["path", "hybrid", "geo_join", "optional"])
+def test_small_growing_batches_give_the_same_answers(world, name):
+    query = P + QUERIES[name]
+    body, _, plan = Federation(world["sources"], batch=1, max_batch=4).query(query)
+    assert rows(body) == truth_rows(world["truth"], query)
+    assert not plan.partial
+
+
+def test_ask_cache_saves_requests(world):
+    query = P + 'SELECT ?c ?g WHERE { ?c ex:label "City 3" ; geo:hasGeometry ?g }'
+    expected = truth_rows(world["truth"], query)
+    cached = Federation(world["sources"], ask_cache=True)
+    sent = []
+    for _ in range(2):
+        body, _, plan = cached.query(query)
+        assert rows(body) == expected and sum(expected.values()) == 1
+        sent.append(sum(plan.requests.values()))
+    asks = len(cached.options.asks)
+    assert asks > 0 and sent[1] == sent[0] - asks
+    _, _, plan = Federation(world["sources"]).query(query)
+    assert sum(plan.requests.values()) == sent[0]
+
+
+def test_concurrent_clients_get_exact_answers(world):
+    """Queries from 8 threads at once (rdflib's parser is not thread-safe: parses are serialised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = sorted(QUERIES) * 2
+    with Server(federation_app(Federation(world["sources"]))) as url, httpx.Client(timeout=120) as http:
+        def ask(name: str):
+            return name, http.post(f"{url}/sparql", data={"query": P + QUERIES[name]})
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, names))
+    for name, reply in answers:
+        assert reply.status_code == 200, (name, reply.text)
+        assert rows(reply.content) == truth_rows(world["truth"], P + QUERIES[name]), name
+
+
+GRAPH_QUADS = {  # source: N-Quads-like lines (graph last; none: the default graph)
+    "s1": ["<http://ex.org/e1> <http://ex.org/v> 1 <http://ex.org/g1>",
+           "<http://ex.org/e2> <http://ex.org/v> 2 <http://ex.org/g1>",
+           "<http://ex.org/e1> <http://ex.org/w> \"a\" <http://ex.org/g2>",
+           "<http://ex.org/e9> <http://ex.org/v> 9"],
+    "s2": ["<http://ex.org/e3> <http://ex.org/v> 3 <http://ex.org/g1>",
+           "<http://ex.org/e1> <http://ex.org/v> 1 <http://ex.org/g2>",
+           "<http://ex.org/e2> <http://ex.org/w> \"b\" <http://ex.org/g2>",
+           "<http://ex.org/e2> <http://ex.org/w> \"c\" <http://ex.org/g3>"],
+}
+GRAPH_QUERIES = [
+    "SELECT ?g ?s ?o WHERE { GRAPH ?g { ?s ex:v ?o } }",
+    "SELECT ?s ?o WHERE { GRAPH ex:g1 { ?s ex:v ?o } }",
+    "SELECT ?s ?o FROM ex:g1 FROM ex:g2 WHERE { ?s ex:v ?o }",
+    "SELECT ?g ?s FROM NAMED ex:g2 WHERE { GRAPH ?g { ?s ex:v ?o } }",
+    "SELECT ?s ?g ?w FROM ex:g1 FROM NAMED ex:g2 FROM NAMED ex:g3 WHERE { ?s ex:v ?o . GRAPH ?g { ?s ex:w ?w } }",
+    "SELECT ?s ?o FROM NAMED ex:g1 WHERE { ?s ex:v ?o }",
+    "SELECT ?s ?g ?h WHERE { GRAPH ?g { ?s ex:v ?o } GRAPH ?h { ?s ex:w ?w } FILTER(?g != ?h) }",
+    "SELECT ?s ?w WHERE { GRAPH ex:g1 { ?s ex:v ?o } OPTIONAL { GRAPH ex:g2 { ?s ex:w ?w } } }",
+    "SELECT ?g ?s ?x WHERE { GRAPH ?g { ?s ex:v|ex:w ?x } }",
+]
+
+
+def _quad_update(lines: list[str]) -> str:
+    parts = [f"GRAPH {q.rsplit(' ', 1)[1]} {{ {q.rsplit(' ', 1)[0]} }}" if q.endswith("g1>") or q.endswith("g2>")
+             or q.endswith("g3>") else q + " ." for q in lines]
+    return "INSERT DATA { " + "\n".join(parts) + " }"
+
+
+@pytest.fixture(scope="module")
+def graph_world():
+    """Two endpoints holding named graphs (g1 and g2 split between them, a triple in both), and the truth:
+    plain pyoxigraph over all quads (its FROM / FROM NAMED semantics, independent of the federation)."""
+    import pyoxigraph as ox
+
+    truth = ox.Store()
+    truth.update(_quad_update(GRAPH_QUADS["s1"] + GRAPH_QUADS["s2"]))
+    stores = {}
+    for name, lines in GRAPH_QUADS.items():
+        stores[name] = GeoStore(entail=False)
+        stores[name].update(_quad_update(lines))
+    with Server(create_app(stores["s1"])) as url1, Server(create_app(stores["s2"])) as url2, \
+            httpx.Client() as client:
+        config = {"sources": [{"name": "s1", "endpoint": f"{url1}/sparql"}, {"name": "s2", "endpoint": f"{url2}/sparql"}]}
+        yield load_sources(config, client), truth
+
+
+def _oxigraph_rows(store, query: str) -> Counter:
+    solutions = store.query(query)
+    names = solutions.variables
+    return Counter(tuple(sorted((v.value, s[v].value) for v in names if s[v] is not None)) for s in solutions)
+
+
+@pytest.mark.parametrize("query", GRAPH_QUERIES)
+def test_graph_from_and_from_named(graph_world, query):
+    sources, truth = graph_world
+    expected = _oxigraph_rows(truth, P + query)
+    if query.count("FROM ex:") > 1:  # SPARQL merges the FROM graphs (a set of triples: one pattern's solutions
+        expected = Counter(dict.fromkeys(expected, 1))  # are distinct); pyoxigraph repeats a shared triple
+    body, _, plan = Federation(sources).query(P + query)
+    assert rows(body) == expected
+    assert not plan.partial
+
+
+def test_graph_patterns_ask_only_sources_holding_them(graph_world):
+    sources, _ = graph_world
+    _, _, plan = Federation(sources).query(P + "SELECT ?s WHERE { GRAPH ex:g3 { ?s ex:w ?w } }")
+    (unit,) = plan.units[0]
+    assert [s.name for s in unit.sources] == ["s2"] and "in GRAPH <http://ex.org/g3>" in plan.text()
+    body, _, _ = Federation(sources).query(P + "ASK { GRAPH ex:g3 { ?s ex:v ?o } }")
+    assert json.loads(body)["boolean"] is False
+
+
+def test_tsv_results_read_as_json_results():
+    """Rows read from SPARQL TSV (what sources are asked for) equal those read from SPARQL JSON."""
+    from ai4c.linked.federation import LocalSource
+    from ai4c.linked.federation.sources import SPARQL_JSON, SPARQL_TSV
+
+    store = GeoStore(entail=False)
+    store.update('INSERT DATA { <http://ex.org/s> <http://ex.org/p> 1, -2, 2.50, 1e3, true, "tab\\tquote\\"back\\\\slash", '
+                 '"line\\nbreak", "hé"@fr, "x"^^<http://www.w3.org/2001/XMLSchema#string>, '
+                 '"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>, [ <http://ex.org/q> 3 ] . '
+                 '<http://ex.org/t> <http://ex.org/p> <http://ex.org/u> }')
+    source = LocalSource(name="odd name", store=store)
+    query = "SELECT ?s ?o ?x WHERE { ?s <http://ex.org/p> ?o OPTIONAL { ?o <http://ex.org/q> ?x } }"
+    tsv, media = source._run(query, SPARQL_TSV)
+    assert media.startswith(SPARQL_TSV)
+    from_tsv = source._tsv_rows(tsv)
+    from_json = source._json_rows(source._run(query, SPARQL_JSON)[0])
+    assert len(from_tsv) == 12 and sorted(map(sorted, map(dict.items, from_tsv))) == \
+        sorted(map(sorted, map(dict.items, from_json)))
+
+
+@pytest.mark.parametrize("condition", ["?p = <http://people.example.org/p17>",
+                                       "sameTerm(<http://people.example.org/p18>, ?p)",
+                                       "?p = <http://people.example.org/p17> && ?p = <http://people.example.org/p18>",
+                                       "?p = <http://people.example.org/p17> || ?p = <http://people.example.org/p18>"])
+def test_filter_pinning_a_variable_to_an_iri(world, condition):
+    query = P + f"SELECT ?n ?c WHERE {{ ?p ex:name ?n ; ex:livesIn ?c FILTER({condition}) }}"
+    expected = truth_rows(world["truth"], query)
+    body, _, plan = Federation(world["sources"]).query(query)
+    assert rows(body) == expected
+    transferred = sum(plan.results.values())
+    assert transferred <= 2 * sum(expected.values()) or "||" in condition  # bound from the IRI, not whole extents

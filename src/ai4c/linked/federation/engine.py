@@ -4,8 +4,10 @@ aggregates, ORDER, LIMIT and GeoSPARQL functions with the project's semantics)."
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 from rdflib import BNode, URIRef, Variable
@@ -22,6 +24,7 @@ _SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?<([^>]*)>\s*\{", re.IGNORECASE)
 _SERVICE_GRAPH = "urn:ai4c:service:"
 _DESCRIBE = re.compile(r"DESCRIBE\s+.*?\s*(WHERE\s*)?(?=\{)", re.IGNORECASE | re.DOTALL)
 _INSERT_BATCH = 20000
+_PARSE_LOCK = threading.Lock()
 
 
 class FederationError(BadInputError):
@@ -50,6 +53,9 @@ class Plan:
                 lines.append(f"  {order}. {kind} -> {', '.join(s.name for s in unit.sources) or '(no source)'}: "
                              f"estimated {unit.estimate:g}, actual {unit.actual}, requests {unit.requests}")
                 lines += [f"       {' '.join(p)}" for p in unit.patterns]
+                if unit.scope is not None:
+                    lines.append(f"       in {'FROM' if unit.scope.hidden else 'GRAPH ' + unit.scope.graph}"
+                                 + (f" ({', '.join(unit.scope.names)})" if unit.scope.names is not None else ""))
                 lines += [f"       FILTER({f})" for f in unit.filters]
         lines.append("requests: " + ", ".join(f"{k}={v}" for k, v in self.requests.items()))
         lines.append("results transferred: " + ", ".join(f"{k}={v}" for k, v in self.results.items()))
@@ -59,7 +65,14 @@ class Plan:
 
 def parse(query: str):
     """rdflib's algebra of `query` (SERVICE clauses as GRAPH <urn:ai4c:service:N>, which rdflib parses reliably)
-    and the SERVICE IRIs; a FederationError carrying the parser's message when malformed."""
+    and the SERVICE IRIs; a FederationError carrying the parser's message when malformed. rdflib's parser
+    (pyparsing) is not thread-safe: parses run one at a time, and a repeated query text is parsed once."""
+    with _PARSE_LOCK:
+        return _parse_once(query)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_once(query: str):
     from rdflib.plugins.sparql import prepareQuery
 
     urls: list[str] = []
@@ -69,34 +82,38 @@ def parse(query: str):
         return f"GRAPH <{_SERVICE_GRAPH}{len(urls) - 1}> {{"
 
     try:
-        return prepareQuery(_SERVICE.sub(marker, query)).algebra, urls
+        return prepareQuery(_SERVICE.sub(marker, query)).algebra, tuple(urls)
     except Exception as err:  # pyparsing.ParseException and rdflib's own errors
         raise FederationError(f"malformed SPARQL: {err}") from err
 
 
-def _patterns(node, filters, found: list, services: list) -> None:
-    """Collect (triples, pushable filters) of every BGP and every SERVICE clause below `node`."""
+def _patterns(node, filters, found: list, services: list, graph: str | None = None) -> None:
+    """Collect (triples, pushable filters, index of the BGP an OPTIONAL one extends, GRAPH term or None) of every
+    BGP and every SERVICE clause below `node`."""
     if not isinstance(node, CompValue):
         return
     if node.name == "BGP":
-        found.append((node.triples, filters, None))
+        found.append((node.triples, filters, None, graph))
         return
     if node.name == "LeftJoin":  # the optional BGP is bound-joined with the required one's solutions
-        _patterns(node.p1, filters, found, services)
+        _patterns(node.p1, filters, found, services, graph)
         left = len(found) - 1 if _is_bgp(node.p1) else None
         start = len(found)
-        _patterns(node.p2, [], found, services)
+        _patterns(node.p2, [], found, services, graph)
         if left is not None and getattr(node.p2, "name", None) == "BGP" and len(found) == start + 1:
-            found[start] = (found[start][0], found[start][1], left)
-        _patterns(node.expr, [], found, services)
+            found[start] = (*found[start][:2], left, graph)
+        _patterns(node.expr, [], found, services, graph)
         return
     if node.name == "Graph" and str(node.term).startswith(_SERVICE_GRAPH):
         inner: list = []
         _patterns(node.p, [], inner, [])
-        services.append((int(str(node.term)[len(_SERVICE_GRAPH):]), [t for bgp, _, _ in inner for t in bgp]))
+        services.append((int(str(node.term)[len(_SERVICE_GRAPH):]), [t for bgp, *_ in inner for t in bgp]))
         return
-    if node.name in ("Graph", "ServiceGraphPattern"):
-        raise FederationError("GRAPH patterns are not supported over a federation; query the default graph")
+    if node.name == "Graph":
+        _patterns(node.p, [], found, services, _term(node.term))
+        return
+    if node.name == "ServiceGraphPattern":
+        raise FederationError("SERVICE IRIs must be written <...> over a federation")
     if node.name == "Filter":
         filters = filters + [(text, variables(e), e) for e in conjuncts(node.expr)
                              if (text := to_sparql(e)) is not None]
@@ -104,7 +121,24 @@ def _patterns(node, filters, found: list, services: list) -> None:
         passes = ((node.name == "Filter" and key == "p") or (node.name == "Join" and key in ("p1", "p2"))
                   or (node.name == "LeftJoin" and key == "p1"))
         for child in value if isinstance(value, list) else [value]:
-            _patterns(child, filters if passes else [], found, services)
+            _patterns(child, filters if passes else [], found, services, graph)
+
+
+def _dataset(algebra) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(FROM graphs, FROM NAMED graphs) as N-Triples IRIs; None without a dataset clause."""
+    clauses = algebra.get("datasetClause") or []
+    if not clauses:
+        return None
+    return (tuple(f"<{c['default']}>" for c in clauses if "default" in c),
+            tuple(f"<{c['named']}>" for c in clauses if "named" in c))
+
+
+def _scope(graph: str | None, dataset) -> planner.Scope | None:
+    """Where a BGP's triples are read at the sources: their default graphs (None), the FROM graphs merged,
+    or a GRAPH's named graphs (those of FROM NAMED when given)."""
+    if graph is None:
+        return None if dataset is None else planner.Scope(planner.FROM_GRAPH, dataset[0], hidden=True)
+    return planner.Scope(graph, None if dataset is None else dataset[1])
 
 
 def _is_bgp(node) -> bool:
@@ -134,10 +168,11 @@ def _path_iris(path) -> set[str]:
 class Federation:
     """SPARQL over many sources, with `planner.Options` (selection: stats | ask | naive)."""
 
-    def __init__(self, sources: list[Source], *, selection: str = "stats", batch: int = 50, strict: bool = False,
-                 client=None, timeout: float = 30.0, local_timeout: float = 300.0) -> None:
+    def __init__(self, sources: list[Source], *, selection: str = "stats", batch: int = 50, max_batch: int = 1600,
+                 strict: bool = False, ask_cache: bool = False, client=None, timeout: float = 30.0,
+                 local_timeout: float = 300.0) -> None:
         self.sources = sources
-        self.options = planner.Options(selection, batch, strict)
+        self.options = planner.Options(selection, batch, strict, max_batch, {} if ask_cache else None)
         self.client = client
         self.timeout = timeout
         self.local_timeout = local_timeout
@@ -147,9 +182,7 @@ class Federation:
         from ai4c.linked.store import GeoStore
 
         algebra, urls = parse(query)
-        if algebra.get("datasetClause"):
-            raise FederationError("FROM / FROM NAMED are not supported over a federation; the sources' default "
-                                  "graphs form the federation's default graph")
+        dataset = _dataset(algebra)
         found, services = [], []
         _patterns(algebra, [], found, services)
         for source in self.sources:
@@ -157,14 +190,14 @@ class Federation:
         plan = Plan()
         triples: set[str] = set()
         solutions: list[list[dict] | None] = []
-        for bgp, filters, left in found:
-            seed = _seed(solutions[left], bgp, self.options.batch) if left is not None else None
-            found_triples, rows = self._bgp_triples(bgp, filters, plan, seed)
+        for bgp, filters, left, graph in found:
+            seed = _seed(solutions[left], bgp, self.options) if left is not None else None
+            found_triples, rows = self._bgp_triples(bgp, filters, plan, seed, _scope(graph, dataset))
             triples |= found_triples
             solutions.append(rows)
         for number, service_triples in services:
             triples |= self._service_triples(urls[number], service_triples, plan)
-        local = GeoStore(entail=False, rewrite_topology=False)
+        local = GeoStore(entail=False, rewrite_topology=False, union_default_graph=False)
         _insert(local, triples)
         if algebra.name == "DescribeQuery":
             _insert(local, self._described_triples(algebra, query, local, plan))
@@ -185,19 +218,18 @@ class Federation:
             resources |= {from_json(term) for row in json.loads(body)["results"]["bindings"]
                           for term in row.values() if term["type"] == "uri"}
         unit = planner.Unit([("?_d", "?_p", "?_o")], list(self.sources))
-        rows = []
-        for source in self.sources:
-            usable = [(r,) for r in sorted(resources) if planner.could_match(unit, source, {"_d": r})]
-            for start in range(0, len(usable), self.options.batch):
-                rows += planner.fetch(unit, source, (["_d"], usable[start:start + self.options.batch]),
-                                      plan.failures, self.options)
+        requests = [block for source in self.sources for block in planner.value_blocks(
+            source, ["_d"], planner.matching_bindings(unit, source, ["_d"], [(r,) for r in sorted(resources)]),
+            self.options)]
+        rows = planner.fetch_many(unit, requests, plan.failures, self.options)
         unit.actual = len(rows)
         plan.units.append([unit])
         return _triples(unit.patterns, rows)
 
-    def _bgp_triples(self, bgp, filters, plan: Plan, seed: list[dict] | None = None) -> tuple[set[str], list | None]:
-        """Triples (N-Triples lines) supporting every solution of one BGP (compatible with `seed` when given),
-        fetched from the sources, and those solutions (None when the BGP holds property paths)."""
+    def _bgp_triples(self, bgp, filters, plan: Plan, seed: list[dict] | None = None,
+                     scope: planner.Scope | None = None) -> tuple[set[str], list | None]:
+        """Triples (INSERT DATA lines) supporting every solution of one BGP (compatible with `seed` when given)
+        in `scope`, fetched from the sources, and those solutions (None when the BGP holds property paths)."""
         patterns, paths = [], []
         for s, p, o in bgp:
             if isinstance(p, Path):
@@ -207,25 +239,27 @@ class Federation:
         out: set[str] = set()
         for _, path, _ in paths:
             for iri in _path_iris(path):
-                out |= self._instantiate([("?s", f"<{iri}>", "?o")], filters=[], plan=plan)[0]
+                out |= self._instantiate([("?s", f"<{iri}>", "?o")], [], plan, None, scope)[0]
         rows = None
         if patterns:
-            found, rows = self._instantiate(patterns, filters, plan, seed)
+            found, rows = self._instantiate(patterns, filters, plan, seed, scope)
             out |= found
         return out, (rows if not paths else None)
 
-    def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan,
-                     seed: list[dict] | None = None) -> tuple[set[str], list[dict]]:
+    def _instantiate(self, patterns: list[planner.Pattern], filters, plan: Plan, seed: list[dict] | None = None,
+                     scope: planner.Scope | None = None) -> tuple[set[str], list[dict]]:
         spatial, temporal = planner.spatial_constraints(filters), planner.temporal_constraints(filters)
-        chosen = [planner.select_sources(p, self.sources, spatial, self.options, temporal) for p in patterns]
+        chosen = [planner.select_sources(p, self.sources, spatial, self.options, temporal, scope) for p in patterns]
         if any(not sources for sources in chosen):
-            plan.units.append([planner.Unit([p], s) for p, s in zip(patterns, chosen, strict=True)])
+            plan.units.append([planner.Unit([p], s, scope=scope) for p, s in zip(patterns, chosen, strict=True)])
             return set(), []
-        units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options),
+        if seed is None and self.options.selection != "naive":
+            seed = planner.equality_seed(filters, patterns)
+        units = planner.order_units(planner.build_units(patterns, chosen, filters, self.options, scope),
                                     set(seed[0]) if seed else set())
         rows = planner.evaluate_units(units, self.options, plan.failures, seed)
         plan.units.append(units)
-        return _triples(patterns, rows), rows
+        return _triples(patterns, rows, scope), rows
 
     def _service_triples(self, url: str, triples: list, plan: Plan) -> set[str]:
         """Triples of a SERVICE clause's triple patterns, fetched from that endpoint alone."""
@@ -236,7 +270,7 @@ class Federation:
         patterns = [tuple(_term(t) for t in triple) for triple in triples]
         source = EndpointSource(name=url, url=url, client=self.client, timeout=self.timeout)
         unit = planner.Unit(patterns, [source])
-        rows = planner.fetch(unit, source, None, plan.failures, self.options)
+        rows = planner.fetch_many(unit, [(source, None)], plan.failures, self.options)
         unit.actual = len(rows)
         plan.units.append([unit])
         plan.requests[url] = source.requests
@@ -244,9 +278,9 @@ class Federation:
         return _triples(patterns, rows)
 
 
-def _seed(rows: list[dict] | None, bgp, batch: int) -> list[dict] | None:
+def _seed(rows: list[dict] | None, bgp, options: planner.Options) -> list[dict] | None:
     """Distinct bindings of the variables an optional BGP shares with its required one, when few enough
-    (at most 20 VALUES batches) and free of blank nodes; None: fetch the optional BGP whole."""
+    (at most 20 VALUES blocks) and free of blank nodes; None: fetch the optional BGP whole."""
     if rows is None:
         return None
     names = {str(t) for triple in bgp for t in triple if isinstance(t, Variable)}
@@ -254,7 +288,8 @@ def _seed(rows: list[dict] | None, bgp, batch: int) -> list[dict] | None:
     if rows and not shared:
         return None
     distinct = {tuple(row.get(n) for n in shared) for row in rows}
-    if len(distinct) > 20 * batch or any(v is None or v.startswith("_:") for key in distinct for v in key):
+    blocks = sum(1 for _ in planner.batch_sizes(len(distinct), options.batch, options.max_batch))
+    if blocks > 20 or any(v is None or v.startswith("_:") for key in distinct for v in key):
         return None
     return [dict(zip(shared, key, strict=True)) for key in sorted(distinct)]
 
@@ -265,11 +300,17 @@ def _insert(store, triples: set[str]) -> None:
         store.update("INSERT DATA { " + "\n".join(lines[start:start + _INSERT_BATCH]) + " }")
 
 
-def _triples(patterns: list[planner.Pattern], rows: list[dict]) -> set[str]:
+def _triples(patterns: list[planner.Pattern], rows: list[dict], scope: planner.Scope | None = None) -> set[str]:
+    """INSERT DATA lines of the triples behind `rows`: in the local default graph, or in the named graph a
+    GRAPH scope bound (FROM graphs merge into the default graph)."""
+    named = scope is not None and not scope.hidden
     out = set()
     for row in rows:
+        graph = (row.get(scope.graph[1:]) if is_variable(scope.graph) else scope.graph) if named else None
+        if named and (graph is None or not graph.startswith("<")):
+            continue
         for pattern in patterns:
             terms = [row.get(t[1:]) if is_variable(t) else t for t in pattern]
             if None not in terms and not terms[1].startswith("_:") and not terms[0].startswith('"'):
-                out.add(" ".join(terms) + " .")
+                out.add(f"GRAPH {graph} {{ {' '.join(terms)} }}" if named else " ".join(terms) + " .")
     return out

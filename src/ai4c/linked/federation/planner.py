@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from ai4c.linked.federation.sources import Source, SourceError
@@ -19,6 +20,31 @@ _IRI = re.compile(r"<([^<>\s]*)>")
 UNKNOWN_CARDINALITY = 1000.0
 
 
+FROM_GRAPH = "?_from"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The graph patterns are read from at a source: `graph` (a GRAPH IRI or variable; FROM_GRAPH for the
+    FROM graphs, `hidden` from the solutions), restricted to the IRIs `names` when not None."""
+
+    graph: str
+    names: tuple[str, ...] | None = None
+    hidden: bool = False
+
+    def wrap(self, body: str, source: Source) -> str:
+        """`body` inside GRAPH (with a VALUES block naming the allowed graphs), in the source's vocabulary."""
+        values = ""
+        if self.names is not None and is_variable(self.graph):
+            values = f"VALUES {self.graph} {{ {' '.join(source.vocabulary.to_source(n) for n in self.names)} }} "
+        return f"{values}GRAPH {source.vocabulary.to_source(self.graph)} {{ {body} }}"
+
+    @property
+    def empty(self) -> bool:
+        """No graph can match (FROM NAMED lists none, or not this GRAPH IRI)."""
+        return self.names is not None and (not self.names if is_variable(self.graph) else self.graph not in self.names)
+
+
 @dataclass
 class Unit:
     """Patterns sent together to the same sources (an exclusive group when one source holds them all)."""
@@ -29,17 +55,29 @@ class Unit:
     estimate: float = 0.0
     actual: int = 0
     requests: int = 0
+    scope: Scope | None = None
 
     @property
     def variables(self) -> set[str]:
-        return {t[1:] for p in self.patterns for t in p if is_variable(t)}
+        """The variables of the unit's solutions (a GRAPH variable included, the FROM one not)."""
+        names = {t[1:] for p in self.patterns for t in p if is_variable(t)}
+        if self.scope is not None and not self.scope.hidden and is_variable(self.scope.graph):
+            names.add(self.scope.graph[1:])
+        return names
 
 
 @dataclass
 class Options:
+    """How to select sources and batch bound joins; `asks` remembers ASK answers when not None."""
+
     selection: str = "stats"  # stats | ask | naive
     batch: int = 50
     strict: bool = False
+    max_batch: int = 1600
+    asks: dict | None = None
+
+
+ASK_CACHE_SIZE = 100_000
 
 
 def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, object]:
@@ -57,6 +95,32 @@ def spatial_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str
             if geometry is not None:
                 found[str(var)] = geometry
     return found
+
+
+def equality_seed(filters: list[tuple[str, set[str], object]], patterns: list[Pattern]) -> list[dict] | None:
+    """Solutions fixing the variables that pushable FILTER(?v = <iri>) / sameTerm(?v, <iri>) pin to one IRI
+    (a bound join from one binding instead of a whole-extent fetch filtered at the source); [] when two
+    constants contradict; None when no filter pins a variable of `patterns`."""
+    from rdflib import URIRef, Variable
+
+    names = {t[1:] for p in patterns for t in p if is_variable(t)}
+    pinned: dict[str, set[str]] = {}
+    for _, _, expr in filters:
+        kind = getattr(expr, "name", None)
+        if kind == "RelationalExpression" and expr.op == "=":
+            a, b = expr.expr, expr.other
+        elif kind == "Builtin_sameTerm":
+            a, b = expr.arg1, expr.arg2
+        else:
+            continue
+        var, iri = (a, b) if isinstance(a, Variable) else (b, a)
+        if isinstance(var, Variable) and isinstance(iri, URIRef) and str(var) in names:
+            pinned.setdefault(str(var), set()).add(f"<{iri}>")
+    if not pinned:
+        return None
+    if any(len(values) > 1 for values in pinned.values()):
+        return []
+    return [{name: next(iter(values)) for name, values in pinned.items()}]
 
 
 def temporal_constraints(filters: list[tuple[str, set[str], object]]) -> dict[str, list[tuple[str, object]]]:
@@ -163,30 +227,46 @@ def estimate(pattern: Pattern, source: Source) -> float:
 
 
 def select_sources(pattern: Pattern, sources: list[Source], spatial: dict, options: Options,
-                   temporal: dict | None = None) -> list[Source]:
-    """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats)."""
+                   temporal: dict | None = None, scope: Scope | None = None) -> list[Source]:
+    """The sources that can match `pattern`: all (naive), ASK for each (ask), or statistics then ASK (stats);
+    in a named-graph scope (which the statistics do not describe) ASK decides."""
+    if scope is not None and scope.empty:
+        return []
     if options.selection == "naive":
         return list(sources)
     chosen = []
     for source in sources:
-        decided = None if options.selection == "ask" else statistics_decide(pattern, source, spatial, temporal)
+        decided = (None if options.selection == "ask" or scope is not None
+                   else statistics_decide(pattern, source, spatial, temporal))
         if decided is None:
-            decided = _ask(source, pattern, options)
+            decided = _ask(source, pattern, options, scope)
         if decided:
             chosen.append(source)
     return chosen
 
 
-def _ask(source: Source, pattern: Pattern, options: Options) -> bool:
+def _ask(source: Source, pattern: Pattern, options: Options, scope: Scope | None = None) -> bool:
+    """Whether `source` can match `pattern`, asked (or remembered from an earlier ASK when caching)."""
+    body = " ".join(map_pattern(pattern, source))
+    query = "ASK { " + (scope.wrap(body, source) if scope is not None else body) + " }"
+    key = (source.name, query)
+    if options.asks is not None and key in options.asks:
+        return options.asks[key]
     try:
-        return source.ask("ASK { " + " ".join(map_pattern(pattern, source)) + " }")
+        answer = source.ask(query)
     except SourceError:
         if options.strict:
             raise
         return True  # let the fetch report the failure
+    if options.asks is not None:
+        if len(options.asks) >= ASK_CACHE_SIZE:
+            options.asks.clear()
+        options.asks[key] = answer
+    return answer
 
 
-def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, options: Options) -> list[Unit]:
+def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, options: Options,
+                scope: Scope | None = None) -> list[Unit]:
     """Exclusive groups (connected patterns whose only source is the same) and single-pattern units."""
     units: list[Unit] = []
     groups: dict[str, list[Pattern]] = {}
@@ -194,11 +274,11 @@ def build_units(patterns: list[Pattern], chosen: list[list[Source]], filters, op
         if len(sources) == 1 and options.selection != "naive":
             groups.setdefault(sources[0].name, []).append(pattern)
         else:
-            units.append(Unit([pattern], sources))
+            units.append(Unit([pattern], sources, scope=scope))
     by_name = {s[0].name: s[0] for s in chosen if len(s) == 1}
     for name, members in groups.items():
         for component in _components(members):
-            units.append(Unit(component, [by_name[name]]))
+            units.append(Unit(component, [by_name[name]], scope=scope))
     for unit in units:
         unit.estimate = min(sum(estimate(p, s) for s in unit.sources) for p in unit.patterns)
         if options.selection != "naive":
@@ -251,12 +331,16 @@ def unit_query(unit: Unit, source: Source, values: tuple[list[str], list[tuple[s
         head = ("VALUES (" + " ".join("?" + n for n in names) + ") { "
                 + " ".join("(" + " ".join(source.vocabulary.to_source(t) for t in row) + ")" for row in rows) + " } ")
     filters = "".join(f" FILTER({map_text(f, source)})" for f in unit.filters)
+    if unit.scope is not None:
+        body = unit.scope.wrap(body, source)
+        if unit.scope.hidden:  # the FROM graphs merged: a triple in two of them is one triple
+            names = " ".join(sorted("?" + n for n in unit.variables)) or "*"
+            return f"SELECT DISTINCT {names} WHERE {{ {head}{body} {filters} }}"
     return f"SELECT * WHERE {{ {head}{body} .{filters} }}"
 
 
 def fetch(unit: Unit, source: Source, values=None, failures: list | None = None, options: Options = None) -> list[dict]:
     """Rows of `unit` from one source, mapped back to the federation's vocabulary."""
-    before = source.requests
     try:
         rows = source.select(unit_query(unit, source, values))
     except SourceError as err:
@@ -265,16 +349,79 @@ def fetch(unit: Unit, source: Source, values=None, failures: list | None = None,
         if failures is not None:
             failures.append(str(err))
         return []
-    finally:
-        unit.requests += source.requests - before
     back = source.vocabulary.to_federation
     wanted = unit.variables
     return [{k: back(v) for k, v in row.items() if k in wanted} for row in rows]
 
 
+def fetch_many(unit: Unit, requests: list[tuple[Source, object]], failures: list, options: Options) -> list[dict]:
+    """Rows of `unit` for each (source, VALUES block or None): the sources answer in parallel, each its requests
+    in turn (blocks sent at once to one endpoint only compete there); counted as this thread's requests."""
+    by_source: dict[int, list] = {}
+    for request in requests:
+        by_source.setdefault(id(request[0]), []).append(request)
+
+    def one(group: list[tuple[Source, object]]) -> tuple[list[dict], int, int]:
+        source = group[0][0]
+        before = (source.requests, source.results)
+        rows = [row for _, values in group for row in fetch(unit, source, values, failures, options)]
+        return rows, source.requests - before[0], source.results - before[1]
+
+    groups = list(by_source.values())
+    answers = [one(g) for g in groups] if len(groups) < 2 else list(_pool().map(one, groups))
+    out: list[dict] = []
+    for group, (rows, sent, received) in zip(groups, answers, strict=True):
+        if len(groups) > 1:
+            group[0][0].add_counts(sent, received)
+        unit.requests += sent
+        out += rows
+    return out
+
+
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """The threads that send source requests concurrently (one pool per process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=32, thread_name_prefix="ai4c-federation"))
+        return _POOL[0]
+
+
+def value_blocks(source: Source, names: list[str], bindings: list[tuple[str, ...]], options: Options) -> list:
+    """(source, VALUES block) requests covering `bindings` of `names` in growing blocks."""
+    out = []
+    start = 0
+    for size in batch_sizes(len(bindings), options.batch, source.max_batch(options)):
+        out.append((source, (names, bindings[start:start + size])))
+        start += size
+    return out
+
+
+def matching_bindings(unit: Unit, source: Source, names: list[str], bindings: list[tuple[str, ...]]) -> list[tuple]:
+    """The `bindings` of `names` that `could_match` allows, deciding once per combination of IRI authorities
+    (what the statistics know; full IRIs where a bound variable is the class of an rdf:type pattern)."""
+    classes = {p[2][1:] for p in unit.patterns if p[1] == f"<{RDF_TYPE}>" and is_variable(p[2])}
+    exact = [n in classes for n in names]
+    decided: dict[tuple, bool] = {}
+    out = []
+    for row in bindings:
+        key = tuple(v if keep or not is_iri(v) else authority(iri_value(v)) for v, keep in zip(row, exact, strict=True))
+        if key not in decided:
+            decided[key] = could_match(unit, source, dict(zip(names, row, strict=True)))
+        if decided[key]:
+            out.append(row)
+    return out
+
+
 def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
-    """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins)."""
-    if source.summary is None:
+    """False when the source's IRI authorities rule out every pattern of `unit` under `binding` (bound joins;
+    the statistics describe default graphs only)."""
+    if source.summary is None or unit.scope is not None:
         return True
     for pattern in unit.patterns:
         bound = tuple(binding.get(t[1:], t) if is_variable(t) else t for t in pattern)
@@ -283,13 +430,25 @@ def could_match(unit: Unit, source: Source, binding: dict[str, str]) -> bool:
     return True
 
 
-REQUEST_COST_ROWS = 500.0  # one request costs about as much as transferring this many result rows
+def batch_sizes(bindings: int, first: int, largest: int):
+    """VALUES block sizes covering `bindings`: `first`, then doubling up to `largest` (few requests for many
+    bindings, small ones when a few suffice)."""
+    size = min(first, largest)
+    while bindings > 0:
+        yield min(size, bindings)
+        bindings -= size
+        size = min(size * 2, largest)
 
 
-def bound_join_cheaper(unit: Unit, bindings: int, batch: int) -> bool:
-    """Whether VALUES batches of `bindings` cost less than fetching the unit whole (requests weighed in rows)."""
-    batches = -(-bindings // batch) * len(unit.sources)
-    return batches * REQUEST_COST_ROWS + bindings <= len(unit.sources) * REQUEST_COST_ROWS + unit.estimate
+def bound_join_cheaper(unit: Unit, bindings: int, options: Options) -> bool:
+    """Whether VALUES blocks of `bindings` cost less than fetching the unit whole (requests weighed in rows)."""
+    bound = sum(source.request_cost * _count(batch_sizes(bindings, options.batch, source.max_batch(options)))
+                for source in unit.sources) + bindings
+    return bound <= sum(source.request_cost for source in unit.sources) + unit.estimate
+
+
+def _count(items) -> int:
+    return sum(1 for _ in items)
 
 
 def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
@@ -306,25 +465,24 @@ def join(left: list[dict], right: list[dict], shared: list[str]) -> list[dict]:
 
 def evaluate_units(ordered: list[Unit], options: Options, failures: list, seed: list[dict] | None = None) -> list[dict]:
     """Solutions of the ordered units (compatible with `seed` rows when given): a unit sharing no bound variable
-    is fetched whole, the others bound-joined in VALUES batches when that costs less than fetching them whole."""
+    is fetched whole, the others bound-joined in growing VALUES blocks when that costs less than fetching them
+    whole."""
     rows: list[dict] = [{}] if seed is None else seed
     bound: set[str] = set(seed[0]) if seed else set()
     for unit in ordered:
         if not rows:
             break
         shared = sorted(unit.variables & bound)
-        fetched: list[dict] = []
         use_values = (shared and options.selection != "naive"
                       and not any(row.get(n, "").startswith("_:") for row in rows for n in shared))
         distinct = sorted({tuple(row[n] for n in shared) for row in rows}) if use_values else []
-        if use_values and bound_join_cheaper(unit, len(distinct), options.batch):
-            for source in unit.sources:
-                usable = [row for row in distinct if could_match(unit, source, dict(zip(shared, row, strict=True)))]
-                for start in range(0, len(usable), options.batch):
-                    fetched += fetch(unit, source, (shared, usable[start:start + options.batch]), failures, options)
+        if use_values and bound_join_cheaper(unit, len(distinct), options):
+            requests = [block for source in unit.sources
+                        for block in value_blocks(source, shared, matching_bindings(unit, source, shared, distinct),
+                                                  options)]
         else:
-            for source in unit.sources:
-                fetched += fetch(unit, source, None, failures, options)
+            requests = [(source, None) for source in unit.sources]
+        fetched = fetch_many(unit, requests, failures, options)
         unit.actual = len(fetched)
         rows = join(rows, fetched, shared)
         bound |= unit.variables

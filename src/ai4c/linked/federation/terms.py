@@ -31,6 +31,43 @@ def from_json(term: dict, bnode_prefix: str = "") -> str:
     return f'"{escape(value)}"'
 
 
+_NUMBER_TYPES = ((re.compile(r"^[+-]?[0-9]+$"), "integer"), (re.compile(r"^[+-]?[0-9]*\.[0-9]+$"), "decimal"),
+                 (re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+$"), "double"))
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def from_tsv(term: str, bnode_prefix: str = "") -> str | None:
+    """A SPARQL 1.1 TSV results term (Turtle syntax: numbers and booleans may be bare) as the N-Triples string
+    `from_json` gives for the same term; None when unbound (empty)."""
+    if not term:
+        return None
+    first = term[0]
+    if first == "<":
+        return term
+    if first == "_":
+        return f"_:{bnode_prefix}{term[2:]}"
+    if first == '"':
+        end = term.rfind('"')
+        lexical, rest = term[1:end], term[end + 1:]
+        if "\\" in lexical:
+            lexical = escape(_ESCAPE.sub(_unescape, lexical))
+        if rest == f"^^<{XSD}string>":
+            rest = ""
+        return f'"{lexical}"{rest}'
+    if term in ("true", "false"):
+        return f'"{term}"^^<{XSD}boolean>'
+    for pattern, kind in _NUMBER_TYPES:
+        if pattern.match(term):
+            return f'"{term}"^^<{XSD}{kind}>'
+    raise ValueError(f"not a SPARQL TSV term: {term[:60]!r}")
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    return chr(int(code[1:], 16)) if len(code) > 1 else _ESCAPED.get(code, code)
+
+
 def from_rdflib(term) -> str:
     """An rdflib term (IRI, literal, variable, blank node as variable) as SPARQL text."""
     if isinstance(term, Variable):

@@ -34,8 +34,10 @@ class GeoStore:
     """A GeoSPARQL store in `path` (in memory when None)."""
 
     def __init__(self, path: Path | str | None = None, *, entail: bool = True,
-                 rewrite_topology: bool = True, read_only: bool = False, create: bool = True) -> None:
-        """`create=False`: refuse a folder that holds no store yet (StoreNotFoundError)."""
+                 rewrite_topology: bool = True, read_only: bool = False, create: bool = True,
+                 union_default_graph: bool = True) -> None:
+        """`create=False`: refuse a folder that holds no store yet (StoreNotFoundError);
+        `union_default_graph=False`: a query's default graph is the store's default graph alone."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         if self.path is not None and not create and not (self.path / "oxigraph").is_dir():
@@ -49,6 +51,7 @@ class GeoStore:
             self.store = ox.Store()
         self.entail = entail
         self.rewrite_topology = rewrite_topology
+        self.union_default_graph = union_default_graph
         self._graphs: list | None = None
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
@@ -135,7 +138,10 @@ class GeoStore:
         return plan(rewrite(query, topology=self.rewrite_topology), self.index)
 
     def default_graphs(self) -> list:
-        """The graphs a query's default graph merges: all of them, minus entailment when it is off."""
+        """The graphs a query's default graph merges: all of them, minus entailment when it is off (only the
+        default graph when the store was made with union_default_graph=False)."""
+        if not self.union_default_graph:
+            return [ox.DefaultGraph()]
         if self._graphs is None:
             skip = ox.NamedNode(entailment.GRAPH)
             self._graphs = [ox.DefaultGraph(), *(g for g in self.store.named_graphs()
