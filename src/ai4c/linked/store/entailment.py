@@ -11,15 +11,16 @@ only on request, after a change of the schema axioms, or after a crash.
 
 from __future__ import annotations
 
+import functools
 import logging
 
+import numpy as np
 import pyoxigraph as ox
 import shapely
 
 from ai4c.linked.geo.terms import boolean, integer
 from ai4c.linked.geo.vocab import GEO, GEOMETRY_DATATYPES, RDF_TYPE, RDFS, SF
 from ai4c.linked.geo.vocab import GML_ONT as GML
-from ai4c.linked.store.geof import is_simple
 
 GRAPH = "urn:ai4c:entailment"
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ SCHEMA_PREDICATES = frozenset(RDFS + p for p in ("subClassOf", "subPropertyOf", 
 BULK = 10_000  # bulk writes cost ~0.1 s each whatever their size: small ones go in a transaction
 GEOMETRY_PROPERTIES = ("dimension", "coordinateDimension", "spatialDimension", "isEmpty", "isSimple")
 _TYPE = ox.NamedNode(RDF_TYPE)
+_GEOMETRY_PROPERTY_NAMES = frozenset(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)
 
 
 def is_up_to_date(store: ox.Store) -> bool:
@@ -178,40 +180,56 @@ def touches_schema(quads) -> bool:
     return any(q.predicate.value in SCHEMA_PREDICATES for q in quads)
 
 
-def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
-    """What RDFS entails from newly added quads (the delta of each rule), for the entailment graph;
-    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
+def derive(schema: Schema, quads) -> set[tuple]:
+    """The (s, p, o) triples RDFS entails from quads outside the entailment graph (the delta of each rule)."""
     graph = ox.NamedNode(GRAPH)
     derived: set[tuple] = set()
-    stale = []
-    entailable = schema.entailable()
     for quad in quads:
         if quad.graph_name != graph:
             derived |= schema.consequences(quad.subject, quad.predicate, quad.object)
-            if quad.predicate in entailable:
-                entailed_copy = ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-                if entailed_copy in store:
-                    stale.append(entailed_copy)
-    for quad in stale:
+    return derived
+
+
+def stale_copies(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """Entailed copies of newly asserted triples (to drop: the union default graph would answer twice)."""
+    graph = ox.NamedNode(GRAPH)
+    entailable = schema.entailable()
+    copies = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads
+              if q.graph_name != graph and q.predicate in entailable)
+    return [copy for copy in copies if copy in store]
+
+
+def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """What RDFS entails from newly added quads (already in the store), for the entailment graph;
+    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
+    for quad in stale_copies(store, schema, quads):
         store.remove(quad)
-    asserted = _asserted_kinds(store, derived)
-    return [ox.Quad(s, p, o, graph) for s, p, o in derived
-            if not (_kind(p, o) in asserted and _stated(store, s, p, o))]
+    graph = ox.NamedNode(GRAPH)
+    return unstated(store, [ox.Quad(s, p, o, graph) for s, p, o in derive(schema, quads)])
 
 
-def _kind(p, o) -> tuple:
+def unstated(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The derived quads the default graph does not assert (a geometry property: no value of it for the
+    node); only kinds of which the default graph asserts at least one cost a look-up each."""
+    asserted = asserted_kinds(store, {kind(q.predicate, q.object) for q in quads})
+    if not asserted:
+        return quads
+    return [q for q in quads if kind(q.predicate, q.object) not in asserted or not stated(store, q)]
+
+
+def kind(p, o) -> tuple:
     """(rdf:type, class) for type triples, (property,) for others: what one look-up can rule out."""
     return (p, o) if p == _TYPE else (p,)
 
 
-def _asserted_kinds(store: ox.Store, derived: set[tuple]) -> set[tuple]:
+def asserted_kinds(store: ox.Store, kinds: set[tuple]) -> set[tuple]:
     """The kinds of derived triples of which the default graph asserts at least one: only triples of
     those kinds need a look-up each (a dataset rarely asserts geo:SpatialObject membership itself)."""
     out = set()
-    for kind in {_kind(p, o) for _, p, o in derived}:
-        obj = kind[1] if len(kind) == 2 else None
-        if next(iter(store.quads_for_pattern(None, kind[0], obj, ox.DefaultGraph())), None) is not None:
-            out.add(kind)
+    for one in kinds:
+        obj = one[1] if len(one) == 2 else None
+        if next(iter(store.quads_for_pattern(None, one[0], obj, ox.DefaultGraph())), None) is not None:
+            out.add(one)
     return out
 
 
@@ -248,32 +266,47 @@ def retract(store: ox.Store, schema: Schema, quads) -> None:
                 if quad.graph_name != graph:
                     derived |= {c for c in schema.consequences(quad.subject, quad.predicate, quad.object)
                                 if c[0] == node}
-    write(store, [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)])
+    write(store, unstated(store, [ox.Quad(s, p, o, graph) for s, p, o in derived]))
 
 
-def _stated(store: ox.Store, s, p, o) -> bool:
-    """Whether the default graph asserts the triple (a point look-up: the cheapest check there is)."""
-    return ox.Quad(s, p, o) in store
+def stated(store: ox.Store, quad: ox.Quad) -> bool:
+    """Whether the default graph asserts the derived triple (for a geometry property: any value of it)."""
+    if quad.predicate in _GEOMETRY_PROPERTY_NAMES:
+        return _has(store, quad.subject, quad.predicate.value, ox.DefaultGraph())
+    return ox.Quad(quad.subject, quad.predicate, quad.object) in store
 
 
 def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
     """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of the geometry nodes
     of parsed GeoSPARQL geometry literals (first literal per node), unless the data states them."""
     graph = ox.NamedNode(GRAPH)
-    names = {k: ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
-    stated = {k for k, name in names.items()  # properties the data itself states (default graph)
-              if next(iter(store.quads_for_pattern(None, name, None, ox.DefaultGraph())), None)}
-    quads = []
-    done: set = set()
-    for subject_text, predicate, geom in zip(entries.subjects, entries.predicates, entries.geoms, strict=True):
-        if not predicate.startswith(GEO) or subject_text in done or not subject_text.startswith("<"):
-            continue
-        done.add(subject_text)
-        subject = ox.NamedNode(subject_text[1:-1])
-        for key, value in _values(geom).items():
-            if key not in stated or not _has(store, subject, GEO + key, ox.DefaultGraph()):
-                quads.append(ox.Quad(subject, names[key], value, graph))
-    return quads
+    return unstated(store, [ox.Quad(ox.NamedNode(s[1:-1]), ox.NamedNode(GEO + k), v, graph)
+                            for s, k, v in geometry_values(entries)])
+
+
+def geometry_values(entries) -> list[tuple[str, str, ox.Literal]]:
+    """(subject N-Triples text, property name, value) of the geometry properties of the IRI geometry nodes
+    among parsed geometry literals (first GeoSPARQL literal per node), computed vectorised."""
+    first = {}
+    for i, (subject, predicate) in enumerate(zip(entries.subjects, entries.predicates, strict=True)):
+        if predicate.startswith(GEO) and subject.startswith("<") and subject not in first:
+            first[subject] = i
+    if not first:
+        return []
+    geoms = np.array([entries.geoms[i] for i in first.values()] + [None], dtype=object)[:-1]
+    empty = shapely.is_empty(geoms)
+    columns = {"dimension": np.where(empty, 0, shapely.get_dimensions(geoms)),
+               "coordinateDimension": np.where(empty, 2, shapely.get_coordinate_dimension(geoms)),
+               "isEmpty": empty, "isSimple": empty | shapely.is_simple(geoms)}
+    columns["spatialDimension"] = columns["coordinateDimension"]
+    return [(subject, key, _literal(key, columns[key][n])) for n, subject in enumerate(first)
+            for key in GEOMETRY_PROPERTIES]
+
+
+@functools.lru_cache(maxsize=64)
+def _literal(key: str, value) -> ox.Literal:
+    """The literal of one geometry property value (a handful of distinct ones: made once)."""
+    return boolean(bool(value)) if key in ("isEmpty", "isSimple") else integer(int(value))
 
 
 def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
@@ -286,13 +319,6 @@ def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
         for key in GEOMETRY_PROPERTIES:
             for quad in list(store.quads_for_pattern(node, ox.NamedNode(GEO + key), None, graph)):
                 store.remove(quad)
-
-
-def _values(geom) -> dict[str, ox.Literal]:
-    dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
-    cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(cdim),
-            "isEmpty": boolean(geom.is_empty), "isSimple": boolean(is_simple(geom))}
 
 
 def _has(store: ox.Store, subject, predicate: str, graph=None) -> bool:

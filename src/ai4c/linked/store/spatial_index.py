@@ -119,6 +119,11 @@ class SpatialIndex:
             (self.folder / CACHE).unlink(missing_ok=True)
             (self.folder / DELTA_CACHE).unlink(missing_ok=True)
 
+    def exists(self) -> bool:
+        """Whether the index is built (in memory or saved): changes must keep it current; otherwise the
+        first spatial query builds it from the store."""
+        return self._data is not None or (self.folder is not None and (self.folder / CACHE).exists())
+
     def data(self) -> IndexData:
         """The current index (built now if the store changed since the last build)."""
         data = self._data

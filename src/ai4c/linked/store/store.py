@@ -3,14 +3,16 @@ and a spatial index that plans geometry selections and joins."""
 
 from __future__ import annotations
 
+import gc
 import io
+import re
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import bulk, changes, entailment, geof, geof11, rdf_files, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
 from ai4c.linked.store.rewrite import rewrite
@@ -41,9 +43,13 @@ class GeoStore:
         if self.path is not None and not create and not (self.path / "oxigraph").is_dir():
             raise no_store(self.path)
         if self.path is not None and read_only:
+            if (self.path / loading.MARKER).exists():
+                raise BadInputError(f"store {str(self.path)!r} holds an interrupted load; open it once "
+                                    "read-write (e.g. `ai4c store query`) to undo it")
             self.store = _open_read_only(self.path)
         elif self.path is not None:
             (self.path / "oxigraph").mkdir(parents=True, exist_ok=True)
+            loading.recover(self.path)  # a load killed half-way: its checkpoint (the old content) goes back
             self.store = ox.Store(str(self.path / "oxigraph"))
         else:
             self.store = ox.Store()
@@ -61,16 +67,9 @@ class GeoStore:
             if read_only:
                 raise BadInputError(f"store {str(self.path)!r} has stale derived data; open it once "
                                     "read-write (e.g. `ai4c store query`) to refresh it")
-            self._recover()  # a previous process died during a change
+            self.refresh()  # a previous process died during a change: recompute the derived data
         elif entail and not read_only and not entailment.is_up_to_date(self.store):
             self.refresh()  # a new store (the ontology), or one changed with entailment off
-
-    def _recover(self) -> None:
-        """Undo a load that a killed process left half-done, then recompute the derived data."""
-        journal = self.path / changes.JOURNAL
-        if journal.exists():
-            changes.undo(self.store, journal)
-        self.refresh()
 
     def _dirty_marker(self) -> Path | None:
         return self.path / "derived-data-stale" if self.path is not None else None
@@ -84,33 +83,59 @@ class GeoStore:
 
     # ---------------------------------------------------------------- loading
     def load(self, path: Path | str, *, rdf_format: str | None = None, graph: str | None = None) -> int:
-        """Load one file atomically (all of it or, after a failure or a kill, none of it), streamed in
-        chunks; returns the number of quads added (reloading known triples adds none and costs little).
-        Geometry literals that are not geometries are stored as they are and listed in `last_change`."""
+        """Load one file, all of it or (after a syntax error, or a kill at the next opening) none of it,
+        streamed and bulk-written with the derived data of its new quads (loading.py); returns the number
+        of quads added (reloading known triples adds none and writes nothing). Geometry literals that are
+        not geometries are stored as they are and listed in `last_change`."""
         source = Path(path)
         if not source.is_file():
             raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
+        if self.read_only:
+            raise BadInputError(f"store {str(self.path)!r} is open read-only; open it read-write to change it")
         fmt = rdf_files.format_of(source, rdf_format)
         report = self.last_change = changes.ChangeReport()
-        self._mark_dirty()
         self.derived.begin()
-        try:
-            report.added = changes.load_file(self.store, self.path, rdf_files.quads(source, fmt, graph),
-                                             lambda new: self.derived.added(new, report))
-        except SyntaxError as exc:
-            self._clean_after_failure()
-            raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                "loaded, fix the file and load it again") from exc
-        except BaseException:
-            self._clean_after_failure()
-            raise
-        self.derived.end()
-        self._changed()
+        with loading.staging_folder(self.path) as folder:
+            try:
+                staged = loading.stage(self.store, rdf_files.quads(source, fmt, graph), folder,
+                                       self.derived.schema, self.index.exists(), report)
+            except SyntaxError as exc:
+                raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
+                                    "loaded, fix the file and load it again") from exc
+            failure = self._commit(staged) if staged.added else None
+        if failure is not None:
+            self._undo_interrupted_load()
+            raise failure
+        report.added = staged.added
+        self._graphs = None
         return report.added
 
-    def _clean_after_failure(self) -> None:
-        """After an undone change: derived data may hold consequences of the undone part; recompute."""
-        self.refresh()
+    def _commit(self, staged: loading.Staged) -> BaseException | None:
+        """Write a staged load; returns the error of a write that failed half-way, without its traceback
+        (whose frames would keep the database open)."""
+        try:
+            loading.commit(self.store, self.path, staged, lambda: self._finish_load(staged))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the caller once the store is restored
+            return exc.with_traceback(None)
+        return None
+
+    def _undo_interrupted_load(self) -> None:
+        """After a write that failed half-way (e.g. a full disk): reopen the store from the checkpoint
+        taken before it, as the next opening would after a kill."""
+        if self.path is None:
+            return  # an in-memory store has no checkpoint
+        self.close()  # pyoxigraph releases the database with its last reference
+        gc.collect()
+        loading.recover(self.path)
+        self.store = ox.Store(str(self.path / "oxigraph"))
+        self.index = SpatialIndex(self.store, self.path)
+        self.derived = changes.Derived(self.store, self.index, entail=self.entail)
+
+    def _finish_load(self, staged: loading.Staged) -> None:
+        """The last part of a load: the spatial index, and the full recompute a schema change needs."""
+        self.index.apply(staged.entries, changes.GeometryEntries())
+        self.derived.full = staged.schema_changed
+        self.derived.end()
 
     def refresh(self) -> None:
         """Recompute all derived data (entailment graph, geometry properties, spatial index) from the
@@ -142,6 +167,11 @@ class GeoStore:
                                                   if self.entail or g != skip)]
         return self._graphs
 
+    def _dataset(self, query: str) -> dict:
+        """The default graph of a query: the graphs its FROM clauses name (pyoxigraph reads them), else
+        the union of `default_graphs()`."""
+        return {} if declares_dataset(query) else {"default_graph": self.default_graphs()}
+
     def query(self, query: str, *, timeout: float | None = None):
         """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples). With
         `timeout` (seconds), evaluation past the deadline stops with QueryTimeoutError (solutions and
@@ -168,7 +198,7 @@ class GeoStore:
             rewritten = plan(rewritten, self.index)
             extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
-            return self.store.query(rewritten, default_graph=self.default_graphs(), **extensions)
+            return self.store.query(rewritten, **self._dataset(rewritten), **extensions)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
@@ -294,6 +324,14 @@ class GeoStore:
 
 
 _SPATIAL_NAMESPACES = ("http://www.opengis.net/", strdf.STRDF)
+
+
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
+    return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
 
 
 def is_spatial(query: str) -> bool:
