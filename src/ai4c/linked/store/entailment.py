@@ -131,32 +131,68 @@ class Schema:
         self.domains = edges[RDFS + "domain"]
         self.ranges = edges[RDFS + "range"]
         self.active = set(self.superproperties) | set(self.domains) | set(self.ranges) | {_TYPE}
+        self._rules: dict[tuple, tuple] = {}
 
     def entailable(self) -> set:
         """The predicates of entailed triples: rdf:type, every super-property, the geometry properties."""
         supers = set().union(*self.superproperties.values()) if self.superproperties else set()
         return {_TYPE, *supers, *(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)}
 
-    def consequences(self, s, p, o) -> set[tuple]:
-        """The (s, p, o) triples RDFS entails from one triple with this schema (rdfs2, 3, 5, 7, 9, 11)."""
-        if p not in self.active:
-            return set()
-        out: set[tuple] = set()
-        supers = self.superproperties.get(p, set())
-        out.update((s, q, o) for q in supers if isinstance(q, ox.NamedNode))
+    def rule(self, p, o) -> tuple[tuple, tuple, tuple]:
+        """(super-properties, subject classes, object classes) entailed by any triple with predicate `p` and
+        this kind of object (its class for rdf:type; literal or not otherwise); computed once each."""
+        key = (p, o) if p == _TYPE else (p, isinstance(o, ox.Literal))
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = self._rule(p, o)
+        return found
+
+    def _rule(self, p, o) -> tuple[tuple, tuple, tuple]:
+        supers = self.superproperties.get(p, set()) if p in self.active else set()
         subject_types: set = set()
         object_types: set = set()
         if p == _TYPE:
             subject_types |= self.superclasses.get(o, set())
-        for q in (p, *supers):
+        for q in (p, *supers) if p in self.active else ():
             for c in self.domains.get(q, ()):
                 subject_types |= {c, *self.superclasses.get(c, ())}
             if not isinstance(o, ox.Literal):
                 for c in self.ranges.get(q, ()):
                     object_types |= {c, *self.superclasses.get(c, ())}
-        out.update((s, _TYPE, c) for c in subject_types if not isinstance(c, ox.Literal))
-        out.update((o, _TYPE, c) for c in object_types if not isinstance(c, ox.Literal))
-        return out
+        return (tuple(q for q in supers if isinstance(q, ox.NamedNode)),
+                tuple(c for c in subject_types if not isinstance(c, ox.Literal)),
+                tuple(c for c in object_types if not isinstance(c, ox.Literal)))
+
+    def consequences(self, s, p, o) -> set[tuple]:
+        """The (s, p, o) triples RDFS entails from one triple with this schema (rdfs2, 3, 5, 7, 9, 11)."""
+        if p not in self.active:
+            return set()
+        supers, subject_types, object_types = self.rule(p, o)
+        return {*((s, q, o) for q in supers), *((s, _TYPE, c) for c in subject_types),
+                *((o, _TYPE, c) for c in object_types)}
+
+    def text_consequences(self, quads, suffix: str) -> tuple[set[str], set[tuple]]:
+        """The consequences of many quads (outside the entailment graph) as N-Quads lines ending in
+        `suffix`, and their kinds (see `kind`); the fast path of a bulk load."""
+        graph = ox.NamedNode(GRAPH)
+        lines: set[str] = set()
+        used: set[tuple] = set()
+        for quad in quads:
+            p = quad.predicate
+            if p not in self.active or quad.graph_name == graph:
+                continue
+            key = (p, quad.object) if p == _TYPE else (p, isinstance(quad.object, ox.Literal))
+            used.add(key)
+            supers, subject_types, object_types = self.rule(p, quad.object)
+            s, o = str(quad.subject), str(quad.object)
+            lines.update(f"{s} {q} {o}{suffix}" for q in supers)
+            lines.update(f"{s} <{RDF_TYPE}> {c}{suffix}" for c in subject_types)
+            lines.update(f"{o} <{RDF_TYPE}> {c}{suffix}" for c in object_types)
+        kinds = set()
+        for p, o in used:
+            supers, subject_types, object_types = self.rule(p, o)
+            kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
+        return lines, kinds
 
 
 def _closure(edges: dict) -> dict:
@@ -286,21 +322,37 @@ def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
 
 def geometry_values(entries) -> list[tuple[str, str, ox.Literal]]:
     """(subject N-Triples text, property name, value) of the geometry properties of the IRI geometry nodes
-    among parsed geometry literals (first GeoSPARQL literal per node), computed vectorised."""
+    among parsed geometry literals (first GeoSPARQL literal per node)."""
+    subjects, columns = geometry_columns(entries)
+    return [(subject, key, _literal(key, columns[key][n])) for n, subject in enumerate(subjects)
+            for key in GEOMETRY_PROPERTIES]
+
+
+def geometry_lines(entries, suffix: str) -> list[str]:
+    """The geometry properties of `geometry_values` as N-Quads lines ending in `suffix` (bulk loads)."""
+    subjects, columns = geometry_columns(entries)
+    lines = []
+    for key in GEOMETRY_PROPERTIES:
+        head = f" <{GEO}{key}> "
+        texts = {v: str(_literal(key, v)) for v in set(columns[key].tolist())}
+        lines += [f"{s}{head}{texts[v]}{suffix}" for s, v in zip(subjects, columns[key].tolist(), strict=True)]
+    return lines
+
+
+def geometry_columns(entries) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The IRI geometry nodes among parsed geometry literals (first GeoSPARQL literal per node) and a
+    column of values per geometry property, computed vectorised."""
     first = {}
     for i, (subject, predicate) in enumerate(zip(entries.subjects, entries.predicates, strict=True)):
         if predicate.startswith(GEO) and subject.startswith("<") and subject not in first:
             first[subject] = i
-    if not first:
-        return []
     geoms = np.array([entries.geoms[i] for i in first.values()] + [None], dtype=object)[:-1]
     empty = shapely.is_empty(geoms)
     columns = {"dimension": np.where(empty, 0, shapely.get_dimensions(geoms)),
                "coordinateDimension": np.where(empty, 2, shapely.get_coordinate_dimension(geoms)),
                "isEmpty": empty, "isSimple": empty | shapely.is_simple(geoms)}
     columns["spatialDimension"] = columns["coordinateDimension"]
-    return [(subject, key, _literal(key, columns[key][n])) for n, subject in enumerate(first)
-            for key in GEOMETRY_PROPERTIES]
+    return list(first), columns
 
 
 @functools.lru_cache(maxsize=64)

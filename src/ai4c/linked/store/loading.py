@@ -92,18 +92,21 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
                 continue
             if not fresh:
                 staged.stale += entailment.stale_copies(store, schema, new)
-            _write_derived(derived, staged, entailment.derive(schema, new), entries)
+            _write_derived(derived, staged, schema, new, entries)
     return staged
 
 
-def _write_derived(out, staged: Staged, triples: set[tuple], entries: GeometryEntries) -> None:
-    """Append derived triples (term tuples) and geometry properties to the derived staging file."""
-    lines = [f"{s} {p} {o}{_ENTAILED}" for s, p, o in triples]
-    staged.kinds |= {entailment.kind(p, o) for _, p, o in triples}
-    values = entailment.geometry_values(entries)
-    lines += [f"{s} <{entailment.GEO}{k}> {v}{_ENTAILED}" for s, k, v in values]
-    staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in {k for _, k, _ in values}}
+def _write_derived(out, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
+                   entries: GeometryEntries) -> None:
+    """Append the consequences of new quads and the geometry properties of their geometries to the
+    derived staging file."""
+    lines, kinds = schema.text_consequences(quads, _ENTAILED)
+    staged.kinds |= kinds
+    geometry = entailment.geometry_lines(entries, _ENTAILED)
+    if geometry:
+        staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in entailment.GEOMETRY_PROPERTIES}
     out.write("".join(lines))
+    out.write("".join(geometry))
 
 
 def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callable[[], None]) -> None:
