@@ -84,7 +84,7 @@ def _rows(body: bytes, fmt: str) -> list:
 
 
 def test_selective_patterns_are_bulk_and_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     query = JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c WHERE { ?f ex:key ?k . ?k ex:value "k1" .')
     body = bulk.answer(query, store.index, fetch, "tsv")
     assert body is not None
@@ -93,7 +93,7 @@ def test_selective_patterns_are_bulk_and_exact(store):
 
 
 def test_bulk_selection_is_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     body = bulk.answer(SELECTION.replace("?f ?n", "?f"), store.index, fetch, "tsv")
     assert body is not None
     got = {line[1:-1] for line in body.decode().splitlines()[1:]}
@@ -102,7 +102,7 @@ def test_bulk_selection_is_exact(store):
 
 
 def test_bulk_join_is_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     body = bulk.answer(JOIN, store.index, fetch, "tsv")
     assert body is not None  # this shape is answered in bulk
     pairs = {tuple(t[1:-1] for t in line.split("\t")) for line in body.decode().splitlines()[1:]}
@@ -135,7 +135,7 @@ def test_bulk_equals_regular_evaluation(store, query, fmt):
     JOIN.replace("?c a ex:Cell .", "?c a undeclared:Cell ."),
 ])
 def test_other_shapes_are_not_bulk(store, query):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     assert bulk.answer(query, store.index, fetch, "tsv") is None
 
 

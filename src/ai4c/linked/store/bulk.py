@@ -251,10 +251,11 @@ _FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV
             "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
 
 
-def tsv_fetcher(store: ox.Store, default_graph: list) -> Callable[[str], bytes]:
-    """A function running a plain SPARQL query on `store` and returning its TSV results."""
+def tsv_fetcher(store: ox.Store, dataset: Callable[[str], dict]) -> Callable[[str], bytes]:
+    """A function running a plain SPARQL query on `store` over `dataset(query)` (its default graph)
+    and returning its TSV results."""
     def fetch(query: str) -> bytes:
         out = io.BytesIO()
-        store.query(query, default_graph=default_graph).serialize(out, ox.QueryResultsFormat.TSV)
+        store.query(query, **dataset(query)).serialize(out, ox.QueryResultsFormat.TSV)
         return out.getvalue()
     return fetch

@@ -15,7 +15,7 @@ from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameter
 from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
-from ai4c.linked.store.rewrite import rewrite
+from ai4c.linked.store.rewrite import may_match, rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
@@ -55,7 +55,8 @@ class GeoStore:
             self.store = ox.Store()
         self.entail = entail
         self.rewrite_topology = rewrite_topology
-        self._graphs: list | None = None
+        self._graphs: list | None = None  # the default graph's parts (cached until the next change)
+        self._entailed: frozenset[str] | None = None  # predicates of the entailment graph's triples
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
         self.last_change = changes.ChangeReport()
@@ -107,7 +108,7 @@ class GeoStore:
             self._undo_interrupted_load()
             raise failure
         report.added = staged.added
-        self._graphs = None
+        self._graphs = self._entailed = None
         return report.added
 
     def _commit(self, staged: loading.Staged) -> BaseException | None:
@@ -149,7 +150,7 @@ class GeoStore:
 
     def _changed(self) -> None:
         """After a change whose derived data are current: flush and clear the stale marker."""
-        self._graphs = None
+        self._graphs = self._entailed = None
         if self.path is not None:
             self.store.flush()
             self._dirty_marker().unlink(missing_ok=True)
@@ -167,10 +168,22 @@ class GeoStore:
                                                   if self.entail or g != skip)]
         return self._graphs
 
-    def _dataset(self, query: str) -> dict:
+    def dataset(self, query: str) -> dict:
         """The default graph of a query: the graphs its FROM clauses name (pyoxigraph reads them), else
-        the union of `default_graphs()`."""
-        return {} if declares_dataset(query) else {"default_graph": self.default_graphs()}
+        the union of `default_graphs()`, less the entailment graph when the query cannot match its triples
+        (no entailed predicate, `a`, variable predicate...): a union of fewer graphs evaluates faster."""
+        if declares_dataset(query):
+            return {}
+        if self.entail and may_match(query, self._entailed_predicates()):
+            return {"default_graph": self.default_graphs()}
+        skip = ox.NamedNode(entailment.GRAPH)
+        graphs = [g for g in self.default_graphs() if g != skip]
+        return {} if len(graphs) == 1 else {"default_graph": graphs}
+
+    def _entailed_predicates(self) -> frozenset[str]:
+        if self._entailed is None:
+            self._entailed = frozenset(p.value for p in entailment.Schema(self.store).entailable())
+        return self._entailed
 
     def query(self, query: str, *, timeout: float | None = None):
         """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples). With
@@ -198,7 +211,7 @@ class GeoStore:
             rewritten = plan(rewritten, self.index)
             extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
-            return self.store.query(rewritten, **self._dataset(rewritten), **extensions)
+            return self.store.query(rewritten, **self.dataset(rewritten), **extensions)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
@@ -242,7 +255,7 @@ class GeoStore:
     def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
         """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that shape)."""
         try:
-            fetch = bulk.tsv_fetcher(self.store, self.default_graphs())
+            fetch = bulk.tsv_fetcher(self.store, self.dataset)
             return bulk.answer(rewritten, self.index, fetch, result_format)
         except (SyntaxError, ValueError, KeyError, OSError):
             return None  # the regular path reports the problem
