@@ -19,6 +19,7 @@ from ai4c.linked.store.rewrite import may_match, rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
+PLAN_CACHE, PLAN_CACHE_CHARS = 256, 100_000  # planned queries kept per store, and their largest size
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -57,6 +58,7 @@ class GeoStore:
         self.rewrite_topology = rewrite_topology
         self._graphs: list | None = None  # the default graph's parts (cached until the next change)
         self._entailed: frozenset[str] | None = None  # predicates of the entailment graph's triples
+        self._plans: dict[tuple[str, int], str] = {}  # planned query texts, least recently used first
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
         self.last_change = changes.ChangeReport()
@@ -130,6 +132,7 @@ class GeoStore:
         loading.recover(self.path)
         self.store = ox.Store(str(self.path / "oxigraph"))
         self.index = SpatialIndex(self.store, self.path)
+        self._plans.clear()  # keyed by the versions of the index they were planned with
         self.derived = changes.Derived(self.store, self.index, entail=self.entail)
 
     def _finish_load(self, staged: loading.Staged) -> None:
@@ -158,7 +161,7 @@ class GeoStore:
     # ---------------------------------------------------------------- querying
     def prepare(self, query: str) -> str:
         """The query after GeoSPARQL rewrites and spatial-index planning."""
-        return plan(rewrite(query, topology=self.rewrite_topology), self.index)
+        return self._plan(rewrite(query, topology=self.rewrite_topology))
 
     def default_graphs(self) -> list:
         """The graphs a query's default graph merges: all of them, minus entailment when it is off."""
@@ -202,13 +205,14 @@ class GeoStore:
             set_deadline(None)
         return Timed(results, deadline, query)
 
-    def _evaluate(self, rewritten: str):
-        """Plan an already rewritten query through the spatial index and evaluate it; a query without a
-        spatial part (no GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
+    def _evaluate(self, rewritten: str, *, planned: bool = True):
+        """Plan an already rewritten query through the spatial index (unless `planned` is False: a small
+        join pyoxigraph evaluates faster itself) and evaluate it; a query without a spatial part (no
+        GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
         pop_errors()
         extensions = {}
         if is_spatial(rewritten):
-            rewritten = plan(rewritten, self.index)
+            rewritten = self._plan(rewritten) if planned else rewritten
             extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
             return self.store.query(rewritten, **self.dataset(rewritten), **extensions)
@@ -216,6 +220,18 @@ class GeoStore:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from exc
+
+    def _plan(self, rewritten: str) -> str:
+        """`plan` of a rewritten query, cached until the spatial index changes (endpoints repeat queries)."""
+        key = (rewritten, self.index.version)
+        planned = self._plans.pop(key, None)
+        if planned is None:
+            planned = plan(rewritten, self.index)
+            if len(self._plans) >= PLAN_CACHE:
+                del self._plans[next(iter(self._plans))]  # the least recently used
+        if len(planned) <= PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
+            self._plans[key] = planned
+        return planned
 
     def query_serialized(self, query: str, result_format: str = "json", *,
                          timeout: float | None = None) -> tuple[bytes, str]:
@@ -234,11 +250,11 @@ class GeoStore:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
         rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
         body = self._bulk(rewritten, result_format) if is_spatial(rewritten) else None
-        if body is not None:
+        if isinstance(body, bytes):
             return body, fmt.media_type
         out = io.BytesIO()
         failure: Exception | None = None
-        results = self._evaluate(rewritten)
+        results = self._evaluate(rewritten, planned=body is not bulk.DIRECT)
         try:
             media = write_results(results, out, fmt, deadline)
         except QueryTimeoutError as exc:
@@ -252,8 +268,9 @@ class GeoStore:
         raise_recorded(query)
         return out.getvalue(), media
 
-    def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
-        """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that shape)."""
+    def _bulk(self, rewritten: str, result_format: str) -> bytes | object | None:
+        """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that
+        shape; bulk.DIRECT: a small join, for pyoxigraph to evaluate as it is)."""
         try:
             fetch = bulk.tsv_fetcher(self.store, self.dataset)
             return bulk.answer(rewritten, self.index, fetch, result_format)
