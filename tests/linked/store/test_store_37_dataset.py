@@ -61,12 +61,10 @@ def test_geographica_queries_skip_the_entailment_graph():
         assert may_match((folder / f"{name}.spl").read_text(), P) is False, name
 
 
-def test_answers_with_and_without_the_entailment_graph(tmp_path):
-    data = tmp_path / "a.nt"
-    data.write_text(f"<http://x/f> <{GEO}hasGeometry> <http://x/g> .\n"
-                    f'<http://x/g> <{GEO}asWKT> "POINT(1 2)"^^<{GEO}wktLiteral> .\n')
+def test_answers_with_and_without_the_entailment_graph():
     store = GeoStore()
-    store.load(data)
+    store.update(f"INSERT DATA {{ <http://x/f> <{GEO}hasGeometry> <http://x/g> . "
+                 f'<http://x/g> <{GEO}asWKT> "POINT(1 2)"^^<{GEO}wktLiteral> }}')
     assert store.dataset(f"SELECT ?g WHERE {{ ?g <{GEO}asWKT> ?w }}") == {}  # the default graph alone
     rows = list(store.query(f"SELECT ?f WHERE {{ ?f a <{GEO}Feature> }}"))  # entailed: still answered
     assert [r["f"].value for r in rows] == ["http://x/f"]
