@@ -102,3 +102,15 @@ def test_from_picks_the_named_graphs(tmp_path):
     assert count(f"FROM <{EX}one>") == 2
     assert count(f"FROM <{EX}two>") == 3
     assert count("") == 5
+
+
+def test_a_load_of_many_geometries_leaves_the_index_to_the_next_query(tmp_path, monkeypatch):
+    monkeypatch.setattr(loading, "CHUNK", 4)
+    monkeypatch.setattr(loading, "KEEP_GEOMETRIES", 3)  # memory bound: the added geometries are not held
+    store = GeoStore(tmp_path / "s")
+    store.load(_write(tmp_path, "a.nt", _features(0, 10)))
+    assert not store.index.exists()
+    query = (f"SELECT ?g WHERE {{ ?g <{GEO}asWKT> ?w FILTER(<http://www.opengis.net/def/function/geosparql/"
+             f'sfWithin>(?w, "POLYGON((2.5 0, 6.5 0, 6.5 2, 2.5 2, 2.5 0))"^^<{GEO}wktLiteral>)) }}')
+    body, _ = store.query_serialized(query, "csv")
+    assert sorted(body.decode().split()[1:]) == sorted(f"{EX}g{i}" for i in (3, 4, 5, 6))

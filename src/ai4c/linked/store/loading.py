@@ -6,7 +6,7 @@ syntax error therefore leaves the store untouched. The staged quads then go in t
 bulk loader. Before that, a checkpoint of the store (RocksDB hard links: cheap) and a marker file are
 written: a process killed during the bulk load leaves the marker, and the next opening puts the
 checkpoint back (the old content); once the marker is gone the new content is complete. Memory stays
-bounded by the chunk size, plus the added geometries when a spatial index is kept current.
+bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the spatial index.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ai4c.linked.store.changes import warn_unparsed
 from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
 
 CHUNK = 100_000
+KEEP_GEOMETRIES = 500_000  # added geometries held for the spatial index; beyond, it is rebuilt when queried
 STAGING = "load-staging"
 CHECKPOINT = "load-checkpoint"
 MARKER = "load-in-progress"
@@ -43,7 +44,8 @@ class Staged:
     blank_nodes: bool = False  # then written through bulk_extend (bulk_load would rename them)
     kinds: set = field(default_factory=set)  # kinds of the derived triples (entailment.kind)
     stale: list = field(default_factory=list)  # entailed copies of triples the file asserts
-    entries: GeometryEntries = field(default_factory=GeometryEntries)  # added geometries, for the index
+    entries: GeometryEntries | None = field(default_factory=GeometryEntries)  # added geometries, for the
+    # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
 
 
@@ -83,8 +85,10 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
             data.write(text)
             entries = parse_quads(new)
             warn_unparsed(entries, report)
-            if keep_entries:
+            if keep_entries and staged.entries is not None:
                 _extend(staged.entries, entries)
+                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
+                    staged.entries = None  # memory stays bounded
             if schema is None or staged.schema_changed:
                 continue
             if entailment.touches_schema(new):
