@@ -173,24 +173,27 @@ class Schema:
 
     def text_consequences(self, quads, suffix: str) -> tuple[set[str], set[tuple]]:
         """The consequences of many quads (outside the entailment graph) as N-Quads lines ending in
-        `suffix`, and their kinds (see `kind`); the fast path of a bulk load."""
+        `suffix`, and their kinds (see `kind`); the fast path of a bulk load: quads grouped by rule."""
         graph = ox.NamedNode(GRAPH)
-        lines: set[str] = set()
-        used: set[tuple] = set()
+        groups: dict[tuple, list] = {}
         for quad in quads:
             p = quad.predicate
-            if p not in self.active or quad.graph_name == graph:
-                continue
-            key = (p, quad.object) if p == _TYPE else (p, isinstance(quad.object, ox.Literal))
-            used.add(key)
-            supers, subject_types, object_types = self.rule(p, quad.object)
-            s, o = str(quad.subject), str(quad.object)
-            lines.update(f"{s} {q} {o}{suffix}" for q in supers)
-            lines.update(f"{s} <{RDF_TYPE}> {c}{suffix}" for c in subject_types)
-            lines.update(f"{o} <{RDF_TYPE}> {c}{suffix}" for c in object_types)
-        kinds = set()
-        for p, o in used:
-            supers, subject_types, object_types = self.rule(p, o)
+            if p in self.active and quad.graph_name != graph:
+                o = quad.object
+                groups.setdefault((p, o) if p == _TYPE else (p, isinstance(o, ox.Literal)), []).append(quad)
+        lines: set[str] = set()
+        kinds: set[tuple] = set()
+        for group in groups.values():
+            supers, subject_types, object_types = self.rule(group[0].predicate, group[0].object)
+            subjects = [str(q.subject) for q in group] if supers or subject_types else []
+            objects = [str(q.object) for q in group] if supers or object_types else []
+            for q in supers:
+                middle = f" {q} "
+                lines.update([s + middle + o + suffix for s, o in zip(subjects, objects, strict=True)])
+            for nodes, classes in ((subjects, subject_types), (objects, object_types)):
+                for c in classes:
+                    tail = f" <{RDF_TYPE}> {c}{suffix}"
+                    lines.update([n + tail for n in nodes])
             kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
         return lines, kinds
 
