@@ -114,3 +114,17 @@ def test_a_load_of_many_geometries_leaves_the_index_to_the_next_query(tmp_path, 
              f'sfWithin>(?w, "POLYGON((2.5 0, 6.5 0, 6.5 2, 2.5 2, 2.5 0))"^^<{GEO}wktLiteral>)) }}')
     body, _ = store.query_serialized(query, "csv")
     assert sorted(body.decode().split()[1:]) == sorted(f"{EX}g{i}" for i in (3, 4, 5, 6))
+
+
+def test_a_recovery_killed_half_way_completes_at_the_next_opening(tmp_path):
+    folder = tmp_path / "s"
+    store = GeoStore(folder)
+    store.load(_write(tmp_path, "a.nt", _features(0, 5)))
+    before = _content(store)
+    store.store.backup(str(folder / loading.CHECKPOINT))
+    store.close()
+    (folder / loading.MARKER).write_text("x")
+    (folder / "oxigraph").rename(folder / "oxigraph-interrupted")  # killed after moving the live copy away
+    with GeoStore(folder) as reopened:
+        assert _content(reopened) == before
+    assert _leftovers(folder) == [] and not (folder / "oxigraph-interrupted").exists()

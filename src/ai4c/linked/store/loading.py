@@ -58,13 +58,15 @@ def recover(folder: Path) -> bool:
         shutil.rmtree(checkpoint, ignore_errors=True)  # a load killed before it wrote anything
         return False
     trash = folder / "oxigraph-interrupted"
-    shutil.rmtree(trash, ignore_errors=True)
-    os.replace(live, trash)
-    os.replace(checkpoint, live)
-    marker.unlink()
-    shutil.rmtree(trash, ignore_errors=True)
+    if checkpoint.exists():  # (absent: a recovery killed after putting it back; only the marker is left)
+        if live.exists():
+            shutil.rmtree(trash, ignore_errors=True)
+            os.replace(live, trash)
+        os.replace(checkpoint, live)
     for name in (CACHE, DELTA_CACHE):  # the index may hold the undone load's geometries
         (folder / name).unlink(missing_ok=True)
+    marker.unlink()
+    shutil.rmtree(trash, ignore_errors=True)
     return True
 
 
