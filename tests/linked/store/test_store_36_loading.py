@@ -128,3 +128,10 @@ def test_a_recovery_killed_half_way_completes_at_the_next_opening(tmp_path):
     with GeoStore(folder) as reopened:
         assert _content(reopened) == before
     assert _leftovers(folder) == [] and not (folder / "oxigraph-interrupted").exists()
+
+
+def test_a_triple_repeated_chunks_apart_is_indexed_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(loading, "CHUNK", 3)
+    store = GeoStore(tmp_path / "s")
+    store.load(_write(tmp_path, "a.nt", _features(0, 4) + _features(0, 2)))
+    assert sorted(store.index.data().subjects) == sorted(f"<{EX}g{i}>" for i in range(4))

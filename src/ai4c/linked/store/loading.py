@@ -47,6 +47,7 @@ class Staged:
     entries: GeometryEntries | None = field(default_factory=GeometryEntries)  # added geometries, for the
     # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
+    geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
 
 
 def recover(folder: Path) -> bool:
@@ -88,9 +89,9 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
             entries = parse_quads(new)
             warn_unparsed(entries, report)
             if keep_entries and staged.entries is not None:
-                _extend(staged.entries, entries)
+                _extend(staged.entries, entries, staged.geometry_keys)
                 if len(staged.entries.subjects) > KEEP_GEOMETRIES:
-                    staged.entries = None  # memory stays bounded
+                    staged.entries, staged.geometry_keys = None, set()  # memory stays bounded
             if schema is None or staged.schema_changed:
                 continue
             if entailment.touches_schema(new):
@@ -196,9 +197,13 @@ def holds_data(store: ox.Store) -> bool:
     return any(g != ox.NamedNode(entailment.GRAPH) for g in store.named_graphs())
 
 
-def _extend(into: GeometryEntries, more: GeometryEntries) -> None:
-    for name in ("subjects", "predicates", "literals", "geoms", "crss"):
-        getattr(into, name).extend(getattr(more, name))
+def _extend(into: GeometryEntries, more: GeometryEntries, seen: set) -> None:
+    """Append entries not seen yet (a file may repeat a triple chunks apart; the index must not)."""
+    for i, key in enumerate(zip(more.subjects, more.predicates, more.literals, strict=True)):
+        if key not in seen:
+            seen.add(key)
+            for name in ("subjects", "predicates", "literals", "geoms", "crss"):
+                getattr(into, name).append(getattr(more, name)[i])
 
 
 def _chunks(quads: Iterable[ox.Quad], size: int | None = None) -> Iterator[list[ox.Quad]]:
