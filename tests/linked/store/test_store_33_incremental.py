@@ -47,6 +47,7 @@ def _write(tmp_path, name: str, text: str):
 
 def test_incremental_loads_and_deletions_match_a_full_recompute(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "CHUNK", 7)  # several chunks per file
+    monkeypatch.setattr(loading, "PART_QUADS", 10)  # several staging files, bulk-loaded one by one
     store = GeoStore(tmp_path / "inc")
     store.load(_write(tmp_path, "schema.nt", SCHEMA))  # a schema change: full recompute
     store.load(_write(tmp_path, "a.nt", _data(0, 10)))

@@ -27,6 +27,7 @@ from ai4c.linked.store.changes import warn_unparsed
 from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
 
 CHUNK = 100_000
+PART_QUADS = 250_000  # quads per staging file (each bulk-loaded on its own)
 KEEP_GEOMETRIES = 500_000  # added geometries held for the spatial index; beyond, it is rebuilt when queried
 STAGING = "load-staging"
 CHECKPOINT = "load-checkpoint"
@@ -38,8 +39,8 @@ _ENTAILED = f" <{entailment.GRAPH}> .\n"
 class Staged:
     """A parsed file waiting to be written: its new quads and their consequences, on disk."""
 
-    data: Path
-    derived: Path
+    data: list[Path]  # staging files of the new quads
+    derived: list[Path]  # staging files of their consequences
     added: int = 0
     blank_nodes: bool = False  # then written through bulk_extend (bulk_load would rename them)
     kinds: set = field(default_factory=set)  # kinds of the derived triples (entailment.kind)
@@ -75,9 +76,10 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
           keep_entries: bool, report) -> Staged:
     """Parse `quads` to staging files in `into`; `schema` None: no entailment. Unparsed geometry
     literals are warned about and listed in `report` (they are stored as they are)."""
-    staged = Staged(data=into / "data.nq", derived=into / "derived.nq")
+    data, derived = _Parts(into / "data"), _Parts(into / "derived")
+    staged = Staged(data=data.paths, derived=derived.paths)
     fresh = not holds_data(store)  # a new store: no quad can be known yet, no look-ups
-    with staged.data.open("wb") as data, staged.derived.open("w", encoding="utf-8") as derived:
+    with data, derived:
         for chunk in _chunks(quads):
             new = list(dict.fromkeys(chunk)) if fresh else [q for q in dict.fromkeys(chunk) if q not in store]
             if not new:
@@ -85,7 +87,7 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
             staged.added += len(new)
             text = ox.serialize(new, format=ox.RdfFormat.N_QUADS)
             staged.blank_nodes = staged.blank_nodes or text.startswith(b"_:") or b" _:" in text
-            data.write(text)
+            data.write(text, len(new))
             entries = parse_quads(new)
             warn_unparsed(entries, report)
             if keep_entries and staged.entries is not None:
@@ -103,17 +105,17 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
     return staged
 
 
-def _write_derived(out, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
+def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
                    entries: GeometryEntries) -> None:
     """Append the consequences of new quads and the geometry properties of their geometries to the
-    derived staging file."""
+    derived staging files."""
     lines, kinds = schema.text_consequences(quads, _ENTAILED)
     staged.kinds |= kinds
     geometry = entailment.geometry_lines(entries, _ENTAILED)
     if geometry:
         staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in entailment.GEOMETRY_PROPERTIES}
-    out.write("".join(lines))
-    out.write("".join(geometry))
+    out.write("".join(lines).encode("utf-8"), len(lines))
+    out.write("".join(geometry).encode("utf-8"), len(geometry))
 
 
 def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callable[[], None]) -> None:
@@ -122,7 +124,8 @@ def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callabl
     with _checkpoint(store, folder):
         for quad in staged.stale:
             store.remove(quad)
-        _bulk(store, staged.data, staged.blank_nodes)
+        for path in staged.data:
+            _bulk(store, path, staged.blank_nodes)
         _write_consequences(store, staged)
         finish()
 
@@ -132,12 +135,13 @@ def _write_consequences(store: ox.Store, staged: Staged) -> None:
     if staged.schema_changed or not staged.kinds:
         return
     asserted = entailment.asserted_kinds(store, staged.kinds)
-    if asserted or staged.blank_nodes:
-        parsed = ox.parse(path=str(staged.derived), format=ox.RdfFormat.N_QUADS)
-        store.bulk_extend(q for q in parsed if entailment.kind(q.predicate, q.object) not in asserted
-                          or not entailment.stated(store, q))
-    else:
-        _bulk(store, staged.derived, False)
+    for path in staged.derived:
+        if asserted or staged.blank_nodes:
+            parsed = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
+            store.bulk_extend(q for q in parsed if entailment.kind(q.predicate, q.object) not in asserted
+                              or not entailment.stated(store, q))
+        else:
+            _bulk(store, path, False)
 
 
 def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:
@@ -145,8 +149,37 @@ def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:
     their labels (pyoxigraph's loaders give them fresh ones)."""
     if blank_nodes:
         store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
-    elif path.stat().st_size:
+    else:
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+
+
+class _Parts:
+    """Staging files of about PART_QUADS quads each: pyoxigraph's bulk loader holds what it loads in
+    memory up to a large batch, so loading parts one by one bounds the memory of a load."""
+
+    def __init__(self, stem: Path) -> None:
+        self.stem, self.paths, self.count, self.handle = stem, [], 0, None
+
+    def write(self, payload: bytes, quads: int) -> None:
+        if not quads:
+            return
+        if self.handle is None or self.count >= PART_QUADS:
+            self.close()
+            self.paths.append(self.stem.with_name(f"{self.stem.name}-{len(self.paths):04d}.nq"))
+            self.handle, self.count = self.paths[-1].open("wb"), 0
+        self.handle.write(payload)
+        self.count += quads
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @contextmanager
