@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from ai4c.core.errors import BadInputError
-from ai4c.linked.store import GeoStore, changes, entailment
+from ai4c.linked.store import GeoStore, entailment, loading
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 SF = "http://www.opengis.net/ont/sf#"
@@ -46,7 +46,8 @@ def _write(tmp_path, name: str, text: str):
 
 
 def test_incremental_loads_and_deletions_match_a_full_recompute(tmp_path, monkeypatch):
-    monkeypatch.setattr(changes, "CHUNK", 7)  # several chunks per file
+    monkeypatch.setattr(loading, "CHUNK", 7)  # several chunks per file
+    monkeypatch.setattr(loading, "PART_QUADS", 10)  # several staging files, bulk-loaded one by one
     store = GeoStore(tmp_path / "inc")
     store.load(_write(tmp_path, "schema.nt", SCHEMA))  # a schema change: full recompute
     store.load(_write(tmp_path, "a.nt", _data(0, 10)))
@@ -78,15 +79,15 @@ def test_reloading_known_triples_adds_nothing(tmp_path):
 
 
 def test_a_load_failing_half_way_is_undone(tmp_path, monkeypatch):
-    monkeypatch.setattr(changes, "CHUNK", 5)
+    monkeypatch.setattr(loading, "CHUNK", 5)
     store = GeoStore(tmp_path / "s")
     store.load(_write(tmp_path, "a.nt", _data(0, 3)))
     before = {str(q) for q in store.store}
     broken = _write(tmp_path, "b.nt", _data(3, 10) + "<http://example.org/x> <broken\n")
     with pytest.raises(BadInputError, match="line 30.*nothing of this file was loaded"):
         store.load(broken)
-    assert {str(q) for q in store.store} == before  # chunks written before the error are gone
-    assert not (tmp_path / "s" / changes.JOURNAL).exists()
+    assert {str(q) for q in store.store} == before  # chunks parsed before the error were never written
+    assert not any((tmp_path / "s" / name).exists() for name in (loading.STAGING, loading.MARKER, loading.CHECKPOINT))
 
 
 def _points(first: int, last: int) -> str:

@@ -31,9 +31,11 @@ SELECTION = PREFIXES + """SELECT ?f ?n WHERE { ?f ex:hasGeometry ?fg . ?fg geo:a
 
 @pytest.fixture(autouse=True)
 def bulk_selections(monkeypatch):
-    """These tests check the bulk path itself: let it take selections of any size (in use, selections
-    with fewer than bulk.BULK_SELECTION_MIN hits go through the planner, which is faster for them)."""
+    """These tests check the bulk path itself: let it take selections and joins of any size (in use,
+    selections with fewer than bulk.BULK_SELECTION_MIN hits go through the planner, joins of at most
+    bulk.DIRECT_PAIRS pairs to pyoxigraph as they are: both are faster for them)."""
     monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 0)
+    monkeypatch.setattr(bulk, "DIRECT_PAIRS", 0)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def _rows(body: bytes, fmt: str) -> list:
 
 
 def test_selective_patterns_are_bulk_and_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     query = JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c WHERE { ?f ex:key ?k . ?k ex:value "k1" .')
     body = bulk.answer(query, store.index, fetch, "tsv")
     assert body is not None
@@ -93,7 +95,7 @@ def test_selective_patterns_are_bulk_and_exact(store):
 
 
 def test_bulk_selection_is_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     body = bulk.answer(SELECTION.replace("?f ?n", "?f"), store.index, fetch, "tsv")
     assert body is not None
     got = {line[1:-1] for line in body.decode().splitlines()[1:]}
@@ -102,7 +104,7 @@ def test_bulk_selection_is_exact(store):
 
 
 def test_bulk_join_is_exact(store):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     body = bulk.answer(JOIN, store.index, fetch, "tsv")
     assert body is not None  # this shape is answered in bulk
     pairs = {tuple(t[1:-1] for t in line.split("\t")) for line in body.decode().splitlines()[1:]}
@@ -135,7 +137,7 @@ def test_bulk_equals_regular_evaluation(store, query, fmt):
     JOIN.replace("?c a ex:Cell .", "?c a undeclared:Cell ."),
 ])
 def test_other_shapes_are_not_bulk(store, query):
-    fetch = bulk.tsv_fetcher(store.store, store.default_graphs())
+    fetch = bulk.tsv_fetcher(store.store, store.dataset)
     assert bulk.answer(query, store.index, fetch, "tsv") is None
 
 
@@ -148,3 +150,12 @@ def test_small_selections_go_through_the_planner(store, monkeypatch):
     monkeypatch.setattr(bulk, "BULK_SELECTION_MIN", 20_000)
     planned, _ = store.query_serialized(SELECTION, "tsv")
     assert sorted(planned.decode().splitlines()[1:]) == sorted(via_bulk.decode().splitlines()[1:])
+
+
+def test_small_joins_go_to_pyoxigraph_as_they_are(store, monkeypatch):
+    monkeypatch.setattr(bulk, "DIRECT_PAIRS", 100_000)  # (300 points + 9 cells) squared
+    query = JOIN.replace("SELECT ?f ?c WHERE {", 'SELECT ?f ?c WHERE { ?f ex:key ?k . ?k ex:value "k1" .')
+    assert store._bulk(rewrite(query), "tsv") is bulk.DIRECT
+    direct, _ = store.query_serialized(query, "tsv")
+    pairs = {tuple(t[1:-1] for t in line.split("\t")) for line in direct.decode().splitlines()[1:]}
+    assert pairs == {(f, c) for f, c in store.truth.items() if int(f.rsplit("p", 1)[1]) % 4 == 1}

@@ -72,9 +72,9 @@ def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC}
     proc = subprocess.Popen([sys.executable, "-m", "ai4c", "store", "load", "--no-entailment", "--store",
                              str(store_dir), str(data)], env=env, stderr=subprocess.PIPE)
-    journal = store_dir / "load-journal.nq"
-    for _ in range(6000):  # wait until the loader has journaled its first chunk, then kill it mid-load
-        if (journal.exists() and journal.stat().st_size > 0) or proc.poll() is not None:
+    marker = store_dir / "load-in-progress"
+    for _ in range(6000):  # wait until the loader has staged the file and begun writing, then kill it
+        if marker.exists() or proc.poll() is not None:
             break
         time.sleep(0.01)
     time.sleep(0.2)
@@ -82,10 +82,10 @@ def test_killed_bulk_load_leaves_all_or_nothing(tmp_path):
     proc.wait()
     from ai4c.linked.store import GeoStore
 
-    with GeoStore(store_dir, entail=False) as store:  # opens, undoing the interrupted load from its journal
+    with GeoStore(store_dir, entail=False) as store:  # opens, putting back the checkpoint of an interrupted load
         count = sum(1 for _ in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert count in (0, n)
-    assert not journal.exists() and not (store_dir / "derived-data-stale").exists()
+    assert not marker.exists() and not (store_dir / "load-checkpoint").exists()
 
 
 def test_query_update_serve_refuse_a_folder_without_a_store(tmp_path, run_cli):

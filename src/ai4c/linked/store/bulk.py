@@ -31,10 +31,13 @@ MAX_ROWS = 20_000_000
 
 
 BULK_SELECTION_MIN = 20_000  # selections with fewer R-tree hits go through the planner
+DIRECT_PAIRS = 10_000  # joins of at most so many geometry pairs: pyoxigraph alone is faster than tables
+DIRECT = object()  # `answer`'s verdict for those: evaluate the query as it is
 
 
-def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: str) -> bytes | None:
-    """Serialised results (tsv, csv, json or xml) of a bulk-answerable join query, else None."""
+def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: str) -> bytes | object | None:
+    """Serialised results (tsv, csv, json or xml) of a bulk-answerable join query, DIRECT for a join of few
+    candidate pairs (pyoxigraph evaluates it faster than tables are built), else None."""
     if fmt not in _FORMATS:
         return None
     shape = _shape(query)
@@ -49,6 +52,8 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         geometry[var] = bound[0]
     if len(geometry) == 1 and _selection_size(index, relation, (a, b), geometry, pref) < BULK_SELECTION_MIN:
         return None  # few hits: the planner's VALUES table evaluated by pyoxigraph is faster (no pandas)
+    if len(geometry) == 2 and _pairs_at_most(index, [_iri(geometry[v][1], pref) for v in (a, b)]) <= DIRECT_PAIRS:
+        return DIRECT
     components = [_fetch_bgp(group, pref, fetch) for group in _components(
         [p for p in patterns if p not in geometry.values()])]
     if any(c is None for c in components):
@@ -142,6 +147,14 @@ def _pairs(index, relation, bound_a, bound_b, a, b, pref, allowed) -> pd.DataFra
         left, right = left[keep], right[keep]
     columns.update({subj_b[1:]: subjects[right], b[1:]: literals[right]})
     return pd.DataFrame(columns)
+
+
+def _pairs_at_most(index: SpatialIndex, predicates: list[str | None]) -> int:
+    """An upper bound of the pairs a join tests: the product of its sides' geometry counts."""
+    if None in predicates:
+        return DIRECT_PAIRS + 1
+    left, right = (len(index.candidates(p)) for p in predicates)
+    return left * right
 
 
 def _selection_size(index, relation, args, geometry, pref) -> int:
@@ -251,10 +264,11 @@ _FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV
             "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
 
 
-def tsv_fetcher(store: ox.Store, default_graph: list) -> Callable[[str], bytes]:
-    """A function running a plain SPARQL query on `store` and returning its TSV results."""
+def tsv_fetcher(store: ox.Store, dataset: Callable[[str], dict]) -> Callable[[str], bytes]:
+    """A function running a plain SPARQL query on `store` over `dataset(query)` (its default graph)
+    and returning its TSV results."""
     def fetch(query: str) -> bytes:
         out = io.BytesIO()
-        store.query(query, default_graph=default_graph).serialize(out, ox.QueryResultsFormat.TSV)
+        store.query(query, **dataset(query)).serialize(out, ox.QueryResultsFormat.TSV)
         return out.getvalue()
     return fetch

@@ -1,21 +1,11 @@
-"""Changes to a store and what they derive: streamed loads with a rollback journal, the added and
-removed quads of a change (its delta), and the derived data kept up to date from that delta alone.
-
-A load parses the file in chunks; each chunk's quads that the store does not hold yet are first
-appended to a journal file (`DIR/load-journal.nq`, fsynced), then written. A load that fails (a
-syntax error half-way) or a process killed during it is undone from the journal: the store holds the
-old content again (the next opening does it after a kill). Memory stays bounded by the chunk size.
-"""
+"""Changes to a store and what they derive: the added and removed quads of a change (its delta), and
+the derived data kept up to date from that delta alone (file loads: loading.py)."""
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -23,9 +13,7 @@ from ai4c.core.log import warn
 from ai4c.linked.store import entailment
 from ai4c.linked.store.spatial_index import GeometryEntries, SpatialIndex, parse_quads
 
-CHUNK = 100_000
 WARN_LIMIT = 20  # unparsed geometries named one by one per change; the rest are counted
-JOURNAL = "load-journal.nq"
 log = logging.getLogger(__name__)
 _DATA_UPDATE = re.compile(r"^\s*((?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*)"
                           r"(INSERT|DELETE)\s+DATA\s*\{(.*)\}\s*;?\s*$", re.I | re.S)
@@ -38,86 +26,6 @@ class ChangeReport:
     added: int = 0
     removed: int = 0
     unparsed: list[tuple[str, str]] = field(default_factory=list)  # (subject, reason)
-
-
-class Journal:
-    """The quads a running load added, on disk (a store folder) or in memory, to undo the load."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.path = folder / JOURNAL if folder is not None else None
-        self.memory: list[ox.Quad] = []
-        self.handle = self.path.open("wb") if self.path is not None else None
-
-    def record(self, quads: list[ox.Quad]) -> None:
-        """Remember quads before they are written (durably, for a store folder)."""
-        if self.handle is None:
-            self.memory.extend(quads)
-            return
-        ox.serialize(quads, self.handle, ox.RdfFormat.N_QUADS)
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-
-    def close(self) -> None:
-        """The load succeeded: forget the journal."""
-        if self.handle is not None:
-            self.handle.close()
-            self.path.unlink(missing_ok=True)
-        self.memory = []
-
-    def rollback(self, store: ox.Store) -> int:
-        """Remove the recorded quads from the store (the load is undone); returns how many."""
-        if self.handle is not None:
-            self.handle.close()
-        count = undo(store, self.path) if self.path is not None else _remove(store, self.memory)
-        self.memory = []
-        return count
-
-
-def undo(store: ox.Store, path: Path) -> int:
-    """Remove the quads of an interrupted load's journal from the store, then delete the journal."""
-    count = 0
-    try:
-        for chunk in _chunks(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)):
-            count += _remove(store, chunk)
-    except SyntaxError as exc:  # the last line half-written by the killed process: its quad was not written
-        log.warning("load journal %s ends in a partial line (%s); the quads before it were undone", path, exc)
-    store.flush()
-    path.unlink(missing_ok=True)
-    return count
-
-
-def _remove(store: ox.Store, quads: list[ox.Quad]) -> int:
-    for quad in quads:
-        store.remove(quad)
-    return len(quads)
-
-
-def _chunks(quads: Iterable[ox.Quad], size: int = CHUNK) -> Iterable[list[ox.Quad]]:
-    iterator = iter(quads)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def load_file(store: ox.Store, folder: Path | None, quads: Iterable[ox.Quad],
-              on_added: Callable[[list[ox.Quad]], None]) -> int:
-    """Write the quads the store lacks, chunk by chunk, journaled; `on_added(new)` after each chunk
-    keeps derived data current. On any failure the load is undone and the error re-raised."""
-    journal = Journal(folder)
-    added = 0
-    try:
-        for chunk in _chunks(quads):
-            new = list(dict.fromkeys(q for q in chunk if q not in store))
-            if not new:
-                continue
-            journal.record(new)
-            store.bulk_extend(new) if len(new) > entailment.BULK else store.extend(new)
-            added += len(new)
-            on_added(new)
-    except BaseException:
-        journal.rollback(store)
-        raise
-    journal.close()
-    return added
 
 
 def data_update_quads(update: str) -> tuple[str, list[ox.Quad]] | None:
@@ -156,7 +64,7 @@ class Derived:
     def added(self, quads: list[ox.Quad], report: ChangeReport) -> None:
         """Account for quads just added."""
         entries = parse_quads(quads)
-        _warn_unparsed(entries, report)
+        warn_unparsed(entries, report)
         self.index.apply(entries, GeometryEntries())
         if not self.entail or self.full:
             return
@@ -203,7 +111,7 @@ def _all_entries(index: SpatialIndex) -> GeometryEntries:
                            geoms=list(data.geoms), crss=[data.crs] * len(data.subjects))
 
 
-def _warn_unparsed(entries: GeometryEntries, report: ChangeReport) -> None:
+def warn_unparsed(entries: GeometryEntries, report: ChangeReport) -> None:
     """A warning per geometry literal that is not a geometry (stored as is; functions are unbound on
     it), for the first WARN_LIMIT of a change; the caller reports the total."""
     for subject, reason in entries.unparsed[:max(0, WARN_LIMIT - len(report.unparsed))]:

@@ -11,15 +11,16 @@ only on request, after a change of the schema axioms, or after a crash.
 
 from __future__ import annotations
 
+import functools
 import logging
 
+import numpy as np
 import pyoxigraph as ox
 import shapely
 
 from ai4c.linked.geo.terms import boolean, integer
 from ai4c.linked.geo.vocab import GEO, GEOMETRY_DATATYPES, RDF_TYPE, RDFS, SF
 from ai4c.linked.geo.vocab import GML_ONT as GML
-from ai4c.linked.store.geof import is_simple
 
 GRAPH = "urn:ai4c:entailment"
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ SCHEMA_PREDICATES = frozenset(RDFS + p for p in ("subClassOf", "subPropertyOf", 
 BULK = 10_000  # bulk writes cost ~0.1 s each whatever their size: small ones go in a transaction
 GEOMETRY_PROPERTIES = ("dimension", "coordinateDimension", "spatialDimension", "isEmpty", "isSimple")
 _TYPE = ox.NamedNode(RDF_TYPE)
+_GEOMETRY_PROPERTY_NAMES = frozenset(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)
 
 
 def is_up_to_date(store: ox.Store) -> bool:
@@ -132,32 +134,71 @@ class Schema:
         self.domains = edges[RDFS + "domain"]
         self.ranges = edges[RDFS + "range"]
         self.active = set(self.superproperties) | set(self.domains) | set(self.ranges) | {_TYPE}
+        self._rules: dict[tuple, tuple] = {}
 
     def entailable(self) -> set:
         """The predicates of entailed triples: rdf:type, every super-property, the geometry properties."""
         supers = set().union(*self.superproperties.values()) if self.superproperties else set()
         return {_TYPE, *supers, *(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)}
 
-    def consequences(self, s, p, o) -> set[tuple]:
-        """The (s, p, o) triples RDFS entails from one triple with this schema (rdfs2, 3, 5, 7, 9, 11)."""
-        if p not in self.active:
-            return set()
-        out: set[tuple] = set()
-        supers = self.superproperties.get(p, set())
-        out.update((s, q, o) for q in supers if isinstance(q, ox.NamedNode))
+    def rule(self, p, o) -> tuple[tuple, tuple, tuple]:
+        """(super-properties, subject classes, object classes) entailed by any triple with predicate `p` and
+        this kind of object (its class for rdf:type; literal or not otherwise); computed once each."""
+        key = (p, o) if p == _TYPE else (p, isinstance(o, ox.Literal))
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = self._rule(p, o)
+        return found
+
+    def _rule(self, p, o) -> tuple[tuple, tuple, tuple]:
+        supers = self.superproperties.get(p, set()) if p in self.active else set()
         subject_types: set = set()
         object_types: set = set()
         if p == _TYPE:
             subject_types |= self.superclasses.get(o, set())
-        for q in (p, *supers):
+        for q in (p, *supers) if p in self.active else ():
             for c in self.domains.get(q, ()):
                 subject_types |= {c, *self.superclasses.get(c, ())}
             if not isinstance(o, ox.Literal):
                 for c in self.ranges.get(q, ()):
                     object_types |= {c, *self.superclasses.get(c, ())}
-        out.update((s, _TYPE, c) for c in subject_types if not isinstance(c, ox.Literal))
-        out.update((o, _TYPE, c) for c in object_types if not isinstance(c, ox.Literal))
-        return out
+        return (tuple(q for q in supers if isinstance(q, ox.NamedNode)),
+                tuple(c for c in subject_types if not isinstance(c, ox.Literal)),
+                tuple(c for c in object_types if not isinstance(c, ox.Literal)))
+
+    def consequences(self, s, p, o) -> set[tuple]:
+        """The (s, p, o) triples RDFS entails from one triple with this schema (rdfs2, 3, 5, 7, 9, 11)."""
+        if p not in self.active:
+            return set()
+        supers, subject_types, object_types = self.rule(p, o)
+        return {*((s, q, o) for q in supers), *((s, _TYPE, c) for c in subject_types),
+                *((o, _TYPE, c) for c in object_types)}
+
+    def text_consequences(self, quads, suffix: str) -> tuple[set[str], set[tuple]]:
+        """The consequences of many quads (outside the entailment graph) as N-Quads lines ending in
+        `suffix`, and their kinds (see `kind`); the fast path of a bulk load: quads grouped by rule."""
+        graph = ox.NamedNode(GRAPH)
+        groups: dict[tuple, list] = {}
+        for quad in quads:
+            p = quad.predicate
+            if p in self.active and quad.graph_name != graph:
+                o = quad.object
+                groups.setdefault((p, o) if p == _TYPE else (p, isinstance(o, ox.Literal)), []).append(quad)
+        lines: set[str] = set()
+        kinds: set[tuple] = set()
+        for group in groups.values():
+            supers, subject_types, object_types = self.rule(group[0].predicate, group[0].object)
+            subjects = [str(q.subject) for q in group] if supers or subject_types else []
+            objects = [str(q.object) for q in group] if supers or object_types else []
+            for q in supers:
+                middle = f" {q} "
+                lines.update([s + middle + o + suffix for s, o in zip(subjects, objects, strict=True)])
+            for nodes, classes in ((subjects, subject_types), (objects, object_types)):
+                for c in classes:
+                    tail = f" <{RDF_TYPE}> {c}{suffix}"
+                    lines.update([n + tail for n in nodes])
+            kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
+        return lines, kinds
 
 
 def _closure(edges: dict) -> dict:
@@ -181,40 +222,56 @@ def touches_schema(quads) -> bool:
     return any(q.predicate.value in SCHEMA_PREDICATES for q in quads)
 
 
-def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
-    """What RDFS entails from newly added quads (the delta of each rule), for the entailment graph;
-    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
+def derive(schema: Schema, quads) -> set[tuple]:
+    """The (s, p, o) triples RDFS entails from quads outside the entailment graph (the delta of each rule)."""
     graph = ox.NamedNode(GRAPH)
     derived: set[tuple] = set()
-    stale = []
-    entailable = schema.entailable()
     for quad in quads:
         if quad.graph_name != graph:
             derived |= schema.consequences(quad.subject, quad.predicate, quad.object)
-            if quad.predicate in entailable:
-                entailed_copy = ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-                if entailed_copy in store:
-                    stale.append(entailed_copy)
-    for quad in stale:
+    return derived
+
+
+def stale_copies(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """Entailed copies of newly asserted triples (to drop: the union default graph would answer twice)."""
+    graph = ox.NamedNode(GRAPH)
+    entailable = schema.entailable()
+    copies = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads
+              if q.graph_name != graph and q.predicate in entailable)
+    return [copy for copy in copies if copy in store]
+
+
+def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
+    """What RDFS entails from newly added quads (already in the store), for the entailment graph;
+    entailed copies of the newly asserted triples are dropped from it (no duplicate answers)."""
+    for quad in stale_copies(store, schema, quads):
         store.remove(quad)
-    asserted = _asserted_kinds(store, derived)
-    return [ox.Quad(s, p, o, graph) for s, p, o in derived
-            if not (_kind(p, o) in asserted and _stated(store, s, p, o))]
+    graph = ox.NamedNode(GRAPH)
+    return unstated(store, [ox.Quad(s, p, o, graph) for s, p, o in derive(schema, quads)])
 
 
-def _kind(p, o) -> tuple:
+def unstated(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The derived quads the default graph does not assert (a geometry property: no value of it for the
+    node); only kinds of which the default graph asserts at least one cost a look-up each."""
+    asserted = asserted_kinds(store, {kind(q.predicate, q.object) for q in quads})
+    if not asserted:
+        return quads
+    return [q for q in quads if kind(q.predicate, q.object) not in asserted or not stated(store, q)]
+
+
+def kind(p, o) -> tuple:
     """(rdf:type, class) for type triples, (property,) for others: what one look-up can rule out."""
     return (p, o) if p == _TYPE else (p,)
 
 
-def _asserted_kinds(store: ox.Store, derived: set[tuple]) -> set[tuple]:
+def asserted_kinds(store: ox.Store, kinds: set[tuple]) -> set[tuple]:
     """The kinds of derived triples of which the default graph asserts at least one: only triples of
     those kinds need a look-up each (a dataset rarely asserts geo:SpatialObject membership itself)."""
     out = set()
-    for kind in {_kind(p, o) for _, p, o in derived}:
-        obj = kind[1] if len(kind) == 2 else None
-        if next(iter(store.quads_for_pattern(None, kind[0], obj, ox.DefaultGraph())), None) is not None:
-            out.add(kind)
+    for one in kinds:
+        obj = one[1] if len(one) == 2 else None
+        if next(iter(store.quads_for_pattern(None, one[0], obj, ox.DefaultGraph())), None) is not None:
+            out.add(one)
     return out
 
 
@@ -251,32 +308,63 @@ def retract(store: ox.Store, schema: Schema, quads) -> None:
                 if quad.graph_name != graph:
                     derived |= {c for c in schema.consequences(quad.subject, quad.predicate, quad.object)
                                 if c[0] == node}
-    write(store, [ox.Quad(s, p, o, graph) for s, p, o in derived if not _stated(store, s, p, o)])
+    write(store, unstated(store, [ox.Quad(s, p, o, graph) for s, p, o in derived]))
 
 
-def _stated(store: ox.Store, s, p, o) -> bool:
-    """Whether the default graph asserts the triple (a point look-up: the cheapest check there is)."""
-    return ox.Quad(s, p, o) in store
+def stated(store: ox.Store, quad: ox.Quad) -> bool:
+    """Whether the default graph asserts the derived triple (for a geometry property: any value of it)."""
+    if quad.predicate in _GEOMETRY_PROPERTY_NAMES:
+        return _has(store, quad.subject, quad.predicate.value, ox.DefaultGraph())
+    return ox.Quad(quad.subject, quad.predicate, quad.object) in store
 
 
 def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
     """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of the geometry nodes
     of parsed GeoSPARQL geometry literals (first literal per node), unless the data states them."""
     graph = ox.NamedNode(GRAPH)
-    names = {k: ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
-    stated = {k for k, name in names.items()  # properties the data itself states (default graph)
-              if next(iter(store.quads_for_pattern(None, name, None, ox.DefaultGraph())), None)}
-    quads = []
-    done: set = set()
-    for subject_text, predicate, geom in zip(entries.subjects, entries.predicates, entries.geoms, strict=True):
-        if not predicate.startswith(GEO) or subject_text in done or not subject_text.startswith("<"):
-            continue
-        done.add(subject_text)
-        subject = ox.NamedNode(subject_text[1:-1])
-        for key, value in _values(geom).items():
-            if key not in stated or not _has(store, subject, GEO + key, ox.DefaultGraph()):
-                quads.append(ox.Quad(subject, names[key], value, graph))
-    return quads
+    return unstated(store, [ox.Quad(ox.NamedNode(s[1:-1]), ox.NamedNode(GEO + k), v, graph)
+                            for s, k, v in geometry_values(entries)])
+
+
+def geometry_values(entries) -> list[tuple[str, str, ox.Literal]]:
+    """(subject N-Triples text, property name, value) of the geometry properties of the IRI geometry nodes
+    among parsed geometry literals (first GeoSPARQL literal per node)."""
+    subjects, columns = geometry_columns(entries)
+    return [(subject, key, _literal(key, columns[key][n])) for n, subject in enumerate(subjects)
+            for key in GEOMETRY_PROPERTIES]
+
+
+def geometry_lines(entries, suffix: str) -> list[str]:
+    """The geometry properties of `geometry_values` as N-Quads lines ending in `suffix` (bulk loads)."""
+    subjects, columns = geometry_columns(entries)
+    lines = []
+    for key in GEOMETRY_PROPERTIES:
+        head = f" <{GEO}{key}> "
+        texts = {v: str(_literal(key, v)) for v in set(columns[key].tolist())}
+        lines += [f"{s}{head}{texts[v]}{suffix}" for s, v in zip(subjects, columns[key].tolist(), strict=True)]
+    return lines
+
+
+def geometry_columns(entries) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The IRI geometry nodes among parsed geometry literals (first GeoSPARQL literal per node) and a
+    column of values per geometry property, computed vectorised."""
+    first = {}
+    for i, (subject, predicate) in enumerate(zip(entries.subjects, entries.predicates, strict=True)):
+        if predicate.startswith(GEO) and subject.startswith("<") and subject not in first:
+            first[subject] = i
+    geoms = np.array([entries.geoms[i] for i in first.values()] + [None], dtype=object)[:-1]
+    empty = shapely.is_empty(geoms)
+    columns = {"dimension": np.where(empty, 0, shapely.get_dimensions(geoms)),
+               "coordinateDimension": np.where(empty, 2, shapely.get_coordinate_dimension(geoms)),
+               "isEmpty": empty, "isSimple": empty | shapely.is_simple(geoms)}
+    columns["spatialDimension"] = np.where(shapely.has_z(geoms), 3, 2)  # a measure (m) is not a spatial axis
+    return list(first), columns
+
+
+@functools.lru_cache(maxsize=64)
+def _literal(key: str, value) -> ox.Literal:
+    """The literal of one geometry property value (a handful of distinct ones: made once)."""
+    return boolean(bool(value)) if key in ("isEmpty", "isSimple") else integer(int(value))
 
 
 def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
@@ -289,14 +377,6 @@ def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
         for key in GEOMETRY_PROPERTIES:
             for quad in list(store.quads_for_pattern(node, ox.NamedNode(GEO + key), None, graph)):
                 store.remove(quad)
-
-
-def _values(geom) -> dict[str, ox.Literal]:
-    dim = 0 if geom.is_empty else int(shapely.get_dimensions(geom))
-    cdim = int(shapely.get_coordinate_dimension(geom)) if not geom.is_empty else 2
-    spatial = 3 if shapely.has_z(geom) else 2  # a measure (m) is a coordinate, not a spatial one
-    return {"dimension": integer(dim), "coordinateDimension": integer(cdim), "spatialDimension": integer(spatial),
-            "isEmpty": boolean(geom.is_empty), "isSimple": boolean(is_simple(geom))}
 
 
 def _has(store: ox.Store, subject, predicate: str, graph=None) -> bool:

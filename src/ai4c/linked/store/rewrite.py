@@ -118,3 +118,163 @@ def rewrite(query: str, *, topology: bool = True) -> str:
         return query  # no GeoSPARQL or stSPARQL term: nothing to rewrite
     query = ungroup_aggregated_geometries(rewrite_aggregates(query))
     return rewrite_topology(query) if topology else query
+
+
+
+_TOKEN = re.compile(r"""\s*(<[^<>"{}|^`\\\s]*>|"(?:[^"\\]|\\.)*"(?:\^\^(?:<[^>]*>|[\w.-]*:[\w.:%-]*(?<!\.))|@[\w-]+)?"""
+                    r"""|[?$]\w+|_:[\w.-]*\w|[A-Za-z][\w.-]*(?<!\.):[\w.:%-]*(?<!\.)|:[\w.:%-]*(?<!\.)"""
+                    r"""|[+-]?\d[\w.+-]*(?<!\.)|\w+|#[^\n]*|\^\^|[{}()\[\].;,^/|*+?!=<>&@-]|\S)""", re.S)
+_STRINGS = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"'''
+                      r"""|'(?:[^'\\\n]|\\.)*'""")
+_SKIP_EXPRESSION = {"FILTER", "BIND", "HAVING"}
+_GROUP_WORDS = {"OPTIONAL", "MINUS", "UNION", "WHERE", "NOT", "EXISTS", "LATERAL"}
+_MODIFIERS = {"GROUP", "ORDER", "LIMIT", "OFFSET"}
+
+
+def may_match(query: str, predicates: frozenset[str]) -> bool:
+    """Whether a query may match a triple whose predicate is one of `predicates` (IRIs): it names one
+    anywhere (rdf:type also as `a`), has a variable predicate or a negated property set, or is a
+    DESCRIBE. Conservative: what it cannot follow answers True (the caller then evaluates over more
+    graphs, which stays correct)."""
+    return _may_match(query, predicates)
+
+
+@functools.lru_cache(maxsize=512)
+def _may_match(query: str, predicates: frozenset[str]) -> bool:
+    tokens = [t for t in _TOKEN.findall(_STRINGS.sub('""', query)) if not t.startswith("#")]
+    pref: dict[str, str] = {}
+    iris = []
+    for i, token in enumerate(tokens):
+        upper = token.upper()
+        if upper in ("BASE", "DESCRIBE"):
+            return True
+        if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].startswith("<"):
+            pref[tokens[i + 1][:-1]] = tokens[i + 2][1:-1]
+        elif token.startswith("<") and len(token) > 1 and token.endswith(">"):
+            iris.append(token[1:-1])
+        elif ":" in token and not token.startswith(("?", "$", "_:", '"')):
+            prefix, _, local = token.partition(":")
+            if prefix not in pref:
+                return True
+            iris.append(pref[prefix] + local)
+    if predicates & set(iris):
+        return True
+    return _walk(tokens, predicates)
+
+
+def _walk(tokens: list[str], predicates: frozenset[str]) -> bool:
+    """Follow the triple patterns' positions (subject, predicate, object) through the query's groups:
+    True at a variable or `a` in predicate position, a negated property set, or anything unexpected."""
+    start = tokens.index("{") if "{" in tokens else len(tokens)
+    state, depth, i, stack = "S", 0, start, []
+    while i < len(tokens):
+        token, upper = tokens[i], tokens[i].upper()
+        i += 1
+        if token == "{":
+            depth, state = depth + 1, "S"
+        elif token == "}":
+            depth, state = depth - 1, "S"
+            if depth == 0:  # the end of WHERE (or of a CONSTRUCT template): modifiers follow
+                i = tokens.index("{", i) if "{" in tokens[i:] else len(tokens)
+        elif token == ".":
+            state = "S"
+        elif token == ";":
+            state = "P"
+        elif token == ",":
+            state = "O"
+        elif upper in _SKIP_EXPRESSION and state in ("S", "E"):
+            i = _skip_expression(tokens, i)
+            state = "S"
+        elif upper == "VALUES":
+            i = _skip_block(tokens, i)
+            state = "S"
+        elif upper in ("GRAPH", "SERVICE"):
+            i += 2 if i < len(tokens) and tokens[i].upper() == "SILENT" else 1
+        elif upper == "SELECT":
+            while i < len(tokens) and tokens[i].upper() != "WHERE" and tokens[i] != "{":
+                i += 1
+        elif upper in _GROUP_WORDS:
+            state = "S"
+        elif upper in _MODIFIERS:  # the end of a sub-select: GROUP BY, ORDER BY, LIMIT ... up to its '}'
+            while i < len(tokens) and tokens[i] != "}":
+                i += 1
+        elif token == "[" and state in ("S", "O"):
+            stack.append(state)
+            state = "P"
+        elif token == "]" and stack:
+            state = "P" if stack.pop() == "S" else "E"
+        elif token == "(" and state in ("S", "O"):
+            i = _skip_balanced(tokens, i - 1)
+            state = "P" if state == "S" else "E"
+        elif state == "P":
+            end = _path_end(tokens, i - 1)
+            if end is None or any(t.startswith(("?", "$")) and len(t) > 1 or t == "!" or t == "a"
+                                  for t in tokens[i - 1:end]):
+                return True
+            i, state = end, "O"
+        elif _is_term(token) and state in ("S", "O"):
+            state = "P" if state == "S" else "E"
+        else:
+            return True
+    return False
+
+
+def _is_term(token: str) -> bool:
+    return token[0] in "<\"?$_:+-0123456789" or ":" in token or token.upper() in ("TRUE", "FALSE", "A")
+
+
+def _path_end(tokens: list[str], i: int) -> int | None:
+    """The index after a property path starting at `i` (None when it cannot be followed)."""
+    expect_element = True
+    while i < len(tokens):
+        token = tokens[i]
+        if expect_element:
+            if token in ("^", "!"):
+                i += 1
+                continue
+            if token == "(":
+                i = _skip_balanced(tokens, i)
+                if i > len(tokens):
+                    return None
+            elif _is_term(token) or token == "a":
+                i += 1
+            else:
+                return None
+            expect_element = False
+        elif token in ("*", "+", "?"):
+            i += 1
+        elif token in ("/", "|"):
+            i += 1
+            expect_element = True
+        else:
+            return i
+    return None
+
+
+def _skip_balanced(tokens: list[str], i: int) -> int:
+    """The index after the parenthesis group opening at `i`."""
+    depth = 0
+    while i < len(tokens):
+        depth += {"(": 1, ")": -1}.get(tokens[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+    return len(tokens) + 1
+
+
+def _skip_expression(tokens: list[str], i: int) -> int:
+    """After FILTER/BIND/HAVING: skip its expression (a call or bracketed one; EXISTS groups are walked)."""
+    while i < len(tokens) and tokens[i] != "(" and tokens[i].upper() not in ("NOT", "EXISTS"):
+        i += 1  # a function name before its arguments
+    if i < len(tokens) and tokens[i] == "(":
+        return _skip_balanced(tokens, i)
+    return i
+
+
+def _skip_block(tokens: list[str], i: int) -> int:
+    """After VALUES: skip its variables and data block."""
+    while i < len(tokens) and tokens[i] != "{":
+        i += 1
+    while i < len(tokens) and tokens[i] != "}":
+        i += 1
+    return i + 1

@@ -108,9 +108,11 @@ class SpatialIndex:
         self._data: IndexData | None = None
         self._lock = threading.Lock()
         self.builds = 0
+        self.version = 0  # changes with the indexed content (planned queries are cached per version)
 
     def invalidate(self) -> None:
         """Forget the index (in memory and its on-disk cache); the next use rebuilds it from the store."""
+        self.version += 1
         self._data = None
         self._delete_cache()
 
@@ -118,6 +120,11 @@ class SpatialIndex:
         if self.folder is not None:
             (self.folder / CACHE).unlink(missing_ok=True)
             (self.folder / DELTA_CACHE).unlink(missing_ok=True)
+
+    def exists(self) -> bool:
+        """Whether the index is built (in memory or saved): changes must keep it current; otherwise the
+        first spatial query builds it from the store."""
+        return self._data is not None or (self.folder is not None and (self.folder / CACHE).exists())
 
     def data(self) -> IndexData:
         """The current index (built now if the store changed since the last build)."""
@@ -208,6 +215,7 @@ class SpatialIndex:
         index not yet built stays unbuilt (the next spatial query builds it)."""
         if not added.subjects and not removed.subjects and not removed.unparsed:
             return
+        self.version += 1
         with self._lock:
             if self._data is None and not removed.subjects and self._append_to_saved(added):
                 return  # not loaded in this process: the saved delta grows, the main cache stays as it is

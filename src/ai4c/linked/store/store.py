@@ -3,20 +3,23 @@ and a spatial index that plans geometry selections and joins."""
 
 from __future__ import annotations
 
+import gc
 import io
+import re
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import bulk, changes, entailment, geof, geof11, rdf_files, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
-from ai4c.linked.store.rewrite import rewrite
+from ai4c.linked.store.rewrite import may_match, rewrite
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
+PLAN_CACHE, PLAN_CACHE_CHARS = 256, 100_000  # planned queries kept per store, and their largest size
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -43,16 +46,22 @@ class GeoStore:
         if self.path is not None and not create and not (self.path / "oxigraph").is_dir():
             raise no_store(self.path)
         if self.path is not None and read_only:
+            if (self.path / loading.MARKER).exists():
+                raise BadInputError(f"store {str(self.path)!r} holds an interrupted load; open it once "
+                                    "read-write (e.g. `ai4c store query`) to undo it")
             self.store = _open_read_only(self.path)
         elif self.path is not None:
             (self.path / "oxigraph").mkdir(parents=True, exist_ok=True)
+            loading.recover(self.path)  # a load killed half-way: its checkpoint (the old content) goes back
             self.store = ox.Store(str(self.path / "oxigraph"))
         else:
             self.store = ox.Store()
         self.entail = entail
         self.rewrite_topology = rewrite_topology
         self.union_default_graph = union_default_graph
-        self._graphs: list | None = None
+        self._graphs: list | None = None  # the default graph's parts (cached until the next change)
+        self._entailed: frozenset[str] | None = None  # predicates of the entailment graph's triples
+        self._plans: dict[tuple[str, int], str] = {}  # planned query texts, least recently used first
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
         self.last_change = changes.ChangeReport()
@@ -64,16 +73,9 @@ class GeoStore:
             if read_only:
                 raise BadInputError(f"store {str(self.path)!r} has stale derived data; open it once "
                                     "read-write (e.g. `ai4c store query`) to refresh it")
-            self._recover()  # a previous process died during a change
+            self.refresh()  # a previous process died during a change: recompute the derived data
         elif entail and not read_only and not entailment.is_up_to_date(self.store):
             self.refresh()  # a new store (the ontology), or one changed with entailment off
-
-    def _recover(self) -> None:
-        """Undo a load that a killed process left half-done, then recompute the derived data."""
-        journal = self.path / changes.JOURNAL
-        if journal.exists():
-            changes.undo(self.store, journal)
-        self.refresh()
 
     def _dirty_marker(self) -> Path | None:
         return self.path / "derived-data-stale" if self.path is not None else None
@@ -87,33 +89,64 @@ class GeoStore:
 
     # ---------------------------------------------------------------- loading
     def load(self, path: Path | str, *, rdf_format: str | None = None, graph: str | None = None) -> int:
-        """Load one file atomically (all of it or, after a failure or a kill, none of it), streamed in
-        chunks; returns the number of quads added (reloading known triples adds none and costs little).
-        Geometry literals that are not geometries are stored as they are and listed in `last_change`."""
+        """Load one file, all of it or (after a syntax error, or a kill at the next opening) none of it,
+        streamed and bulk-written with the derived data of its new quads (loading.py); returns the number
+        of quads added (reloading known triples adds none and writes nothing; a quad a file repeats
+        more than CHUNK quads apart counts twice). Geometry literals that are
+        not geometries are stored as they are and listed in `last_change`."""
         source = Path(path)
         if not source.is_file():
             raise InputNotFoundError(f"RDF file {str(source)!r} does not exist; give an existing file")
+        if self.read_only:
+            raise BadInputError(f"store {str(self.path)!r} is open read-only; open it read-write to change it")
         fmt = rdf_files.format_of(source, rdf_format)
         report = self.last_change = changes.ChangeReport()
-        self._mark_dirty()
         self.derived.begin()
-        try:
-            report.added = changes.load_file(self.store, self.path, rdf_files.quads(source, fmt, graph),
-                                             lambda new: self.derived.added(new, report))
-        except SyntaxError as exc:
-            self._clean_after_failure()
-            raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                "loaded, fix the file and load it again") from exc
-        except BaseException:
-            self._clean_after_failure()
-            raise
-        self.derived.end()
-        self._changed()
+        with loading.staging_folder(self.path) as folder:
+            try:
+                staged = loading.stage(self.store, rdf_files.quads(source, fmt, graph), folder,
+                                       self.derived.schema, self.index.exists(), report)
+            except SyntaxError as exc:
+                raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
+                                    "loaded, fix the file and load it again") from exc
+            failure = self._commit(staged) if staged.added else None
+        if failure is not None:
+            self._undo_interrupted_load()
+            raise failure
+        report.added = staged.added
+        self._graphs = self._entailed = None
         return report.added
 
-    def _clean_after_failure(self) -> None:
-        """After an undone change: derived data may hold consequences of the undone part; recompute."""
-        self.refresh()
+    def _commit(self, staged: loading.Staged) -> BaseException | None:
+        """Write a staged load; returns the error of a write that failed half-way, without its traceback
+        (whose frames would keep the database open)."""
+        try:
+            loading.commit(self.store, self.path, staged, lambda: self._finish_load(staged))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the caller once the store is restored
+            return exc.with_traceback(None)
+        return None
+
+    def _undo_interrupted_load(self) -> None:
+        """After a write that failed half-way (e.g. a full disk): reopen the store from the checkpoint
+        taken before it, as the next opening would after a kill."""
+        if self.path is None:
+            return  # an in-memory store has no checkpoint
+        self.close()  # pyoxigraph releases the database with its last reference
+        gc.collect()
+        loading.recover(self.path)
+        self.store = ox.Store(str(self.path / "oxigraph"))
+        self.index = SpatialIndex(self.store, self.path)
+        self._plans.clear()  # keyed by the versions of the index they were planned with
+        self.derived = changes.Derived(self.store, self.index, entail=self.entail)
+
+    def _finish_load(self, staged: loading.Staged) -> None:
+        """The last part of a load: the spatial index, and the full recompute a schema change needs."""
+        if staged.entries is None:
+            self.index.invalidate()  # too many added geometries to hold: the next spatial query rebuilds it
+        else:
+            self.index.apply(staged.entries, changes.GeometryEntries())
+        self.derived.full = staged.schema_changed
+        self.derived.end()
 
     def refresh(self) -> None:
         """Recompute all derived data (entailment graph, geometry properties, spatial index) from the
@@ -127,7 +160,7 @@ class GeoStore:
 
     def _changed(self) -> None:
         """After a change whose derived data are current: flush and clear the stale marker."""
-        self._graphs = None
+        self._graphs = self._entailed = None
         if self.path is not None:
             self.store.flush()
             self._dirty_marker().unlink(missing_ok=True)
@@ -135,7 +168,7 @@ class GeoStore:
     # ---------------------------------------------------------------- querying
     def prepare(self, query: str) -> str:
         """The query after GeoSPARQL rewrites and spatial-index planning."""
-        return plan(rewrite(query, topology=self.rewrite_topology), self.index)
+        return self._plan(rewrite(query, topology=self.rewrite_topology))
 
     def default_graphs(self) -> list:
         """The graphs a query's default graph merges: all of them, minus entailment when it is off (only the
@@ -147,6 +180,23 @@ class GeoStore:
             self._graphs = [ox.DefaultGraph(), *(g for g in self.store.named_graphs()
                                                   if self.entail or g != skip)]
         return self._graphs
+
+    def dataset(self, query: str) -> dict:
+        """The default graph of a query: the graphs its FROM clauses name (pyoxigraph reads them), else
+        the union of `default_graphs()`, less the entailment graph when the query cannot match its triples
+        (no entailed predicate, `a`, variable predicate...): a union of fewer graphs evaluates faster."""
+        if declares_dataset(query):
+            return {}
+        if self.entail and may_match(query, self._entailed_predicates()):
+            return {"default_graph": self.default_graphs()}
+        skip = ox.NamedNode(entailment.GRAPH)
+        graphs = [g for g in self.default_graphs() if g != skip]
+        return {} if len(graphs) == 1 else {"default_graph": graphs}
+
+    def _entailed_predicates(self) -> frozenset[str]:
+        if self._entailed is None:
+            self._entailed = frozenset(p.value for p in entailment.Schema(self.store).entailable())
+        return self._entailed
 
     def query(self, query: str, *, timeout: float | None = None):
         """Run a SPARQL query; returns pyoxigraph results (solutions, boolean or triples). With
@@ -165,20 +215,33 @@ class GeoStore:
             set_deadline(None)
         return Timed(results, deadline, query)
 
-    def _evaluate(self, rewritten: str):
-        """Plan an already rewritten query through the spatial index and evaluate it; a query without a
-        spatial part (no GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
+    def _evaluate(self, rewritten: str, *, planned: bool = True):
+        """Plan an already rewritten query through the spatial index (unless `planned` is False: a small
+        join pyoxigraph evaluates faster itself) and evaluate it; a query without a spatial part (no
+        GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
         pop_errors()
         extensions = {}
         if is_spatial(rewritten):
-            rewritten = plan(rewritten, self.index)
+            rewritten = self._plan(rewritten) if planned else rewritten
             extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
-            return self.store.query(rewritten, default_graph=self.default_graphs(), **extensions)
+            return self.store.query(rewritten, **self.dataset(rewritten), **extensions)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from exc
+
+    def _plan(self, rewritten: str) -> str:
+        """`plan` of a rewritten query, cached until the spatial index changes (endpoints repeat queries)."""
+        key = (rewritten, self.index.version)
+        planned = self._plans.pop(key, None)
+        if planned is None:
+            planned = plan(rewritten, self.index)
+            if len(self._plans) >= PLAN_CACHE:
+                del self._plans[next(iter(self._plans))]  # the least recently used
+        if len(planned) <= PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
+            self._plans[key] = planned
+        return planned
 
     def query_serialized(self, query: str, result_format: str = "json", *,
                          timeout: float | None = None) -> tuple[bytes, str]:
@@ -197,11 +260,11 @@ class GeoStore:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
         rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
         body = self._bulk(rewritten, result_format) if is_spatial(rewritten) else None
-        if body is not None:
+        if isinstance(body, bytes):
             return body, fmt.media_type
         out = io.BytesIO()
         failure: Exception | None = None
-        results = self._evaluate(rewritten)
+        results = self._evaluate(rewritten, planned=body is not bulk.DIRECT)
         try:
             media = write_results(results, out, fmt, deadline)
         except QueryTimeoutError as exc:
@@ -215,10 +278,11 @@ class GeoStore:
         raise_recorded(query)
         return out.getvalue(), media
 
-    def _bulk(self, rewritten: str, result_format: str) -> bytes | None:
-        """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that shape)."""
+    def _bulk(self, rewritten: str, result_format: str) -> bytes | object | None:
+        """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that
+        shape; bulk.DIRECT: a small join, for pyoxigraph to evaluate as it is)."""
         try:
-            fetch = bulk.tsv_fetcher(self.store, self.default_graphs())
+            fetch = bulk.tsv_fetcher(self.store, self.dataset)
             return bulk.answer(rewritten, self.index, fetch, result_format)
         except (SyntaxError, ValueError, KeyError, OSError):
             return None  # the regular path reports the problem
@@ -300,6 +364,14 @@ class GeoStore:
 
 
 _SPATIAL_NAMESPACES = ("http://www.opengis.net/", strdf.STRDF)
+
+
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
+    return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
 
 
 def is_spatial(query: str) -> bool:

@@ -1,0 +1,245 @@
+"""Loading files at scale, all or nothing.
+
+The whole file is parsed first, in chunks, to staging N-Quads: its quads the store lacks, then what they
+derive (RDFS entailment and geometry properties: the delta of each rule for these quads alone). A
+syntax error therefore leaves the store untouched. The staged quads then go in through pyoxigraph's
+bulk loader. Before that, a checkpoint of the store (RocksDB hard links: cheap) and a marker file are
+written: a process killed during the bulk load leaves the marker, and the next opening puts the
+checkpoint back (the old content); once the marker is gone the new content is complete. Memory stays
+bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the spatial index.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ai4c.linked.store import entailment
+from ai4c.linked.store.changes import warn_unparsed
+from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
+
+CHUNK = 100_000
+PART_QUADS = 250_000  # quads per staging file (each bulk-loaded on its own)
+KEEP_GEOMETRIES = 500_000  # added geometries held for the spatial index; beyond, it is rebuilt when queried
+STAGING = "load-staging"
+CHECKPOINT = "load-checkpoint"
+MARKER = "load-in-progress"
+_ENTAILED = f" <{entailment.GRAPH}> .\n"
+
+
+@dataclass
+class Staged:
+    """A parsed file waiting to be written: its new quads and their consequences, on disk."""
+
+    data: list[Path]  # staging files of the new quads
+    derived: list[Path]  # staging files of their consequences
+    added: int = 0
+    blank_nodes: bool = False  # then written through bulk_extend (bulk_load would rename them)
+    kinds: set = field(default_factory=set)  # kinds of the derived triples (entailment.kind)
+    stale: list = field(default_factory=list)  # entailed copies of triples the file asserts
+    entries: GeometryEntries | None = field(default_factory=GeometryEntries)  # added geometries, for the
+    # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
+    schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
+    geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
+
+
+def recover(folder: Path) -> bool:
+    """Before opening a store folder: undo a load that a killed process left half-done (the checkpoint
+    taken before it goes back in place); True when it did."""
+    marker, checkpoint, live = folder / MARKER, folder / CHECKPOINT, folder / "oxigraph"
+    shutil.rmtree(folder / STAGING, ignore_errors=True)
+    if not marker.exists():
+        shutil.rmtree(checkpoint, ignore_errors=True)  # a load killed before it wrote anything
+        return False
+    trash = folder / "oxigraph-interrupted"
+    if checkpoint.exists():  # (absent: a recovery killed after putting it back; only the marker is left)
+        if live.exists():
+            shutil.rmtree(trash, ignore_errors=True)
+            os.replace(live, trash)
+        os.replace(checkpoint, live)
+    for name in (CACHE, DELTA_CACHE):  # the index may hold the undone load's geometries
+        (folder / name).unlink(missing_ok=True)
+    marker.unlink()
+    shutil.rmtree(trash, ignore_errors=True)
+    return True
+
+
+def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailment.Schema | None,
+          keep_entries: bool, report) -> Staged:
+    """Parse `quads` to staging files in `into`; `schema` None: no entailment. Unparsed geometry
+    literals are warned about and listed in `report` (they are stored as they are)."""
+    data, derived = _Parts(into / "data"), _Parts(into / "derived")
+    staged = Staged(data=data.paths, derived=derived.paths)
+    fresh = not holds_data(store)  # a new store: no quad can be known yet, no look-ups
+    with data, derived:
+        for chunk in _chunks(quads):
+            new = list(dict.fromkeys(chunk)) if fresh else [q for q in dict.fromkeys(chunk) if q not in store]
+            if not new:
+                continue
+            staged.added += len(new)
+            text = ox.serialize(new, format=ox.RdfFormat.N_QUADS)
+            staged.blank_nodes = staged.blank_nodes or text.startswith(b"_:") or b" _:" in text
+            data.write(text, len(new))
+            entries = parse_quads(new)
+            warn_unparsed(entries, report)
+            if keep_entries and staged.entries is not None:
+                _extend(staged.entries, entries, staged.geometry_keys)
+                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
+                    staged.entries, staged.geometry_keys = None, set()  # memory stays bounded
+            if schema is None or staged.schema_changed:
+                continue
+            if entailment.touches_schema(new):
+                staged.schema_changed = True
+                continue
+            if not fresh:
+                staged.stale += entailment.stale_copies(store, schema, new)
+            _write_derived(derived, staged, schema, new, entries)
+    return staged
+
+
+def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
+                   entries: GeometryEntries) -> None:
+    """Append the consequences of new quads and the geometry properties of their geometries to the
+    derived staging files."""
+    lines, kinds = schema.text_consequences(quads, _ENTAILED)
+    staged.kinds |= kinds
+    geometry = entailment.geometry_lines(entries, _ENTAILED)
+    if geometry:
+        staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in entailment.GEOMETRY_PROPERTIES}
+    out.write("".join(lines).encode("utf-8"), len(lines))
+    out.write("".join(geometry).encode("utf-8"), len(geometry))
+
+
+def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callable[[], None]) -> None:
+    """Write the staged quads, then `finish()` (the spatial index, a full recompute after a schema change),
+    all or (after a kill, at the next opening) none of it."""
+    with _checkpoint(store, folder):
+        for quad in staged.stale:
+            store.remove(quad)
+        for path in staged.data:
+            _bulk(store, path, staged.blank_nodes)
+        _write_consequences(store, staged)
+        finish()
+
+
+def _write_consequences(store: ox.Store, staged: Staged) -> None:
+    """Bulk-load the staged consequences, less those the data (now loaded) asserts itself."""
+    if staged.schema_changed or not staged.kinds:
+        return
+    asserted = entailment.asserted_kinds(store, staged.kinds)
+    for path in staged.derived:
+        if asserted or staged.blank_nodes:
+            parsed = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
+            store.bulk_extend(q for q in parsed if entailment.kind(q.predicate, q.object) not in asserted
+                              or not entailment.stated(store, q))
+        else:
+            _bulk(store, path, False)
+
+
+def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:
+    """Bulk-load a staging file (already validated: lenient); through quads when blank nodes must keep
+    their labels (pyoxigraph's loaders give them fresh ones)."""
+    if blank_nodes:
+        store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    else:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+
+
+class _Parts:
+    """Staging files of about PART_QUADS quads each: pyoxigraph's bulk loader holds what it loads in
+    memory up to a large batch, so loading parts one by one bounds the memory of a load."""
+
+    def __init__(self, stem: Path) -> None:
+        self.stem, self.paths, self.count, self.handle = stem, [], 0, None
+
+    def write(self, payload: bytes, quads: int) -> None:
+        if not quads:
+            return
+        if self.handle is None or self.count >= PART_QUADS:
+            self.close()
+            self.paths.append(self.stem.with_name(f"{self.stem.name}-{len(self.paths):04d}.nq"))
+            self.handle, self.count = self.paths[-1].open("wb"), 0
+        self.handle.write(payload)
+        self.count += quads
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@contextmanager
+def _checkpoint(store: ox.Store, folder: Path | None) -> Iterator[None]:
+    """A checkpoint of the store and the marker that makes the next opening restore it, removed (marker
+    first: the commit point) once the block completed."""
+    if folder is None:  # in memory: nothing survives a kill anyway
+        yield
+        return
+    checkpoint, marker = folder / CHECKPOINT, folder / MARKER
+    shutil.rmtree(checkpoint, ignore_errors=True)
+    store.flush()
+    store.backup(str(checkpoint))
+    _write_durably(marker, "a load is in progress; the next opening restores load-checkpoint\n")
+    yield
+    store.flush()
+    marker.unlink()
+    shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def _write_durably(path: Path, text: str) -> None:
+    with path.open("w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def staging_folder(folder: Path | None) -> Iterator[Path]:
+    """A fresh staging folder (inside the store folder: same disk), removed afterwards."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="ai4c-load-") as tmp:
+            yield Path(tmp)
+        return
+    path = folder / STAGING
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def holds_data(store: ox.Store) -> bool:
+    """Whether the store holds any quad outside the entailment graph."""
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        return True
+    return any(g != ox.NamedNode(entailment.GRAPH) for g in store.named_graphs())
+
+
+def _extend(into: GeometryEntries, more: GeometryEntries, seen: set) -> None:
+    """Append entries not seen yet (a file may repeat a triple chunks apart; the index must not)."""
+    for i, key in enumerate(zip(more.subjects, more.predicates, more.literals, strict=True)):
+        if key not in seen:
+            seen.add(key)
+            for name in ("subjects", "predicates", "literals", "geoms", "crss"):
+                getattr(into, name).append(getattr(more, name)[i])
+
+
+def _chunks(quads: Iterable[ox.Quad], size: int | None = None) -> Iterator[list[ox.Quad]]:
+    iterator = iter(quads)
+    while chunk := list(itertools.islice(iterator, size or CHUNK)):
+        yield chunk
