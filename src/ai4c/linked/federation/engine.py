@@ -22,6 +22,8 @@ from ai4c.linked.federation.terms import from_json, from_rdflib, is_variable
 
 _SERVICE = re.compile(r"SERVICE\s+(SILENT\s+)?<([^>]*)>\s*\{", re.IGNORECASE)
 _SERVICE_GRAPH = "urn:ai4c:service:"
+_FROM_DEFAULT = re.compile(r"\bFROM\s+(?!NAMED\b)(?:<[^>]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*", re.IGNORECASE)
+_MERGED_FROM = "<urn:ai4c:federation:from>"  # the local graph holding the FROM graphs' merged triples
 _DESCRIBE = re.compile(r"DESCRIBE\s+.*?\s*(WHERE\s*)?(?=\{)", re.IGNORECASE | re.DOTALL)
 _INSERT_BATCH = 20000
 _PARSE_LOCK = threading.Lock()
@@ -204,7 +206,8 @@ class Federation:
         for source in self.sources:
             plan.requests[source.name] = source.requests
             plan.results[source.name] = source.results
-        body, media = local.query_serialized(_SERVICE.sub("{", query), result_format, timeout=self.local_timeout)
+        body, media = local.query_serialized(_local_dataset(_SERVICE.sub("{", query)), result_format,
+                                             timeout=self.local_timeout)
         return body, media, plan
 
     def _described_triples(self, algebra, query: str, local, plan: Plan) -> set[str]:
@@ -300,10 +303,21 @@ def _insert(store, triples: set[str]) -> None:
         store.update("INSERT DATA { " + "\n".join(lines[start:start + _INSERT_BATCH]) + " }")
 
 
+def _local_dataset(query: str) -> str:
+    """The query for the local store: its FROM graphs replaced by the one local graph their merged triples are
+    put in (FROM NAMED clauses kept: those graphs are copied under their own names)."""
+    head, brace, body = query.partition("{")
+    first = _FROM_DEFAULT.search(head)
+    if first:
+        head = head[:first.start()] + f"FROM {_MERGED_FROM} " + _FROM_DEFAULT.sub("", head[first.start():])
+    return head + brace + body
+
+
 def _triples(patterns: list[planner.Pattern], rows: list[dict], scope: planner.Scope | None = None) -> set[str]:
-    """INSERT DATA lines of the triples behind `rows`: in the local default graph, or in the named graph a
-    GRAPH scope bound (FROM graphs merge into the default graph)."""
+    """INSERT DATA lines of the triples behind `rows`: in the local default graph, in the named graph a
+    GRAPH scope bound, or (FROM graphs) in the local graph that merges them."""
     named = scope is not None and not scope.hidden
+    merged = scope is not None and scope.hidden
     out = set()
     for row in rows:
         graph = (row.get(scope.graph[1:]) if is_variable(scope.graph) else scope.graph) if named else None
@@ -312,5 +326,6 @@ def _triples(patterns: list[planner.Pattern], rows: list[dict], scope: planner.S
         for pattern in patterns:
             terms = [row.get(t[1:]) if is_variable(t) else t for t in pattern]
             if None not in terms and not terms[1].startswith("_:") and not terms[0].startswith('"'):
-                out.add(f"GRAPH {graph} {{ {' '.join(terms)} }}" if named else " ".join(terms) + " .")
+                target = graph if named else _MERGED_FROM if merged else None
+                out.add(f"GRAPH {target} {{ {' '.join(terms)} }}" if target else " ".join(terms) + " .")
     return out
