@@ -38,8 +38,11 @@ def geometry_literal(geo: Geo, like: ox.Literal | None = None) -> ox.Literal:
 
 
 def boolean(value: bool) -> ox.Literal:
-    """An xsd:boolean literal."""
-    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    """An xsd:boolean literal (the two are made once: relation functions return one per call)."""
+    return _TRUE if value else _FALSE
+
+
+_TRUE, _FALSE = (ox.Literal(v, datatype=ox.NamedNode(XSD + "boolean")) for v in ("true", "false"))
 
 
 def double(value: float) -> ox.Literal:

@@ -9,6 +9,7 @@ Any other query shape returns None and runs through the planner as before.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable
@@ -84,6 +85,7 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
     return _serialise(result, fmt)
 
 
+@functools.lru_cache(maxsize=256)
 def _shape(query: str):
     """(variables, distinct, limit, triple patterns, relation, ?a, ?b, prefixes) or None."""
     body_start = re.search(r"\bSELECT\b", query, re.I)
