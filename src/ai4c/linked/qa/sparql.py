@@ -69,6 +69,12 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
     """The SELECT (or COUNT) query answering the interpretation over products intersecting `area`."""
     where: list[str] = []
     filters: list[str] = []
+    if area is not None:
+        # the footprints first: the store turns the filter below into a short list of R-tree hits, and
+        # pyoxigraph follows the written order, so every other pattern is looked up for those products
+        # only (written after the facets, a 1 M-product store scanned all Sentinel-1 products: 4-11 s)
+        where.append("?product geo:hasGeometry ?footprint .")
+        where.append("?footprint geo:asWKT ?wkt .")
     if interp.start or interp.end:
         start = interp.start or dt.datetime(2014, 4, 3, tzinfo=dt.UTC)
         end = interp.end or dt.datetime.now(dt.UTC)
@@ -89,8 +95,6 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
         if interp.cloud_min is not None:
             filters.append(f'FILTER(?cloud >= "{float(interp.cloud_min)}"^^xsd:double)')
     if area is not None:
-        where.append("?product geo:hasGeometry ?footprint .")
-        where.append("?footprint geo:asWKT ?wkt .")
         filters.append(f'FILTER(geof:sfIntersects(?wkt, {quoted(area.wkt)}^^geo:wktLiteral))')
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     body = "\n  ".join(where + filters)
