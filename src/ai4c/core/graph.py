@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ai4c.core import log
 from ai4c.core.errors import InputNotFoundError, InvalidParameterError
 from ai4c.core.params import as_dict, describe, specs, validate
@@ -156,6 +154,8 @@ class Graph:
             if op.parameters:
                 entry["parameters"] = {p: getattr(values, p) for p in op.parameters}
             body["steps"].append(entry)
+        import yaml  # here: commands that never read or print a graph file do not import it
+
         header = [f"ai4c graph '{self.name}': edit parameters, drop steps, then `ai4c graph run FILE`",
                   f"parameters ({service.parameters.__name__}):", *(f"  {line}" for line in
                                                                    describe(service.parameters))]
@@ -164,6 +164,8 @@ class Graph:
     @classmethod
     def from_yaml(cls, text: str) -> Graph:
         """Parse and validate a graph (unknown operators and parameters are errors naming the fix)."""
+        import yaml
+
         try:
             body = yaml.safe_load(text)
         except yaml.YAMLError as err:
