@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ai4c.core.errors import InvalidParameterError
+from ai4c.core.errors import InvalidParameterError, first_line
 
 COMPARISONS = {"=": pc.equal, "<>": pc.not_equal, "<": pc.less, "<=": pc.less_equal, ">": pc.greater,
                ">=": pc.greater_equal}
@@ -338,7 +338,7 @@ def _from_wkt(text: str) -> BaseGeometry:
     try:
         geom = shapely.from_wkt(text)
     except shapely.errors.GEOSException as err:
-        raise bad(f"invalid WKT {text[:60]!r} ({str(err).splitlines()[0]})") from None
+        raise bad(f"invalid WKT {text[:60]!r} ({first_line(err)})") from None
     if geom is None or geom.is_empty:
         raise bad("the filter's geometry is empty")
     return geom

@@ -19,7 +19,7 @@ import shapely
 import yaml
 
 from ai4c.core import log
-from ai4c.core.errors import InputNotFoundError
+from ai4c.core.errors import InputNotFoundError, first_line
 from ai4c.features.cleanse import IngestReport, assemble, duplicate_mask, hilbert_key, repair
 from ai4c.features.model import (
     FeatureClass,
@@ -49,7 +49,7 @@ def load_model(path: Path | str | None = None) -> tuple[FeatureModel, str]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise ModelError(f"feature model {path} is not valid YAML ({str(err).splitlines()[0]})") from err
+        raise ModelError(f"feature model {path} is not valid YAML ({first_line(err)})") from err
     return model_from_dict(document), text
 
 

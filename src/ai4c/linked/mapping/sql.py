@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ai4c.core.errors import BadInputError, DependencyMissingError
+from ai4c.core.errors import BadInputError, DependencyMissingError, first_line
 from ai4c.linked.mapping.source_base import BATCH, ReferenceError_, Source
 
 JDBC = re.compile(r"^jdbc:postgresql://")
@@ -72,8 +72,7 @@ class SqlSource(Source):
         try:
             return psycopg.connect(connection_string(self.spec.dsn), autocommit=False, **kwargs)
         except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DependencyMissingError(f"cannot connect to {self.spec.dsn}: {first}; check the server "
+            raise DependencyMissingError(f"cannot connect to {self.spec.dsn}: {first_line(exc)}; check the server "
                                          "and the d2rq:jdbcDSN / -sh URL") from exc
 
     def records(self) -> Iterator[dict]:
@@ -91,8 +90,7 @@ class SqlSource(Source):
                         self.count += 1
                         yield dict(zip(self.columns, row, strict=True))
             except psycopg.Error as exc:
-                first = str(exc).strip().splitlines()[0]
-                raise BadInputError(f"SQL of the logical source failed: {first}; fix the query or table name") from exc
+                raise BadInputError(f"SQL of the logical source failed: {first_line(exc)}; fix the query or table name") from exc
 
     def _describe(self, cur) -> None:
         """Column names (duplicates are an error: references would be ambiguous) and geometry columns."""
