@@ -97,11 +97,34 @@ def result_format(request: Request, explicit: str | None) -> str:
     """json/xml/csv/tsv from a `format` parameter or the Accept header (JSON by default)."""
     if explicit:
         return explicit.lower()
-    accept = request.headers.get("accept", "")
-    for media, name in _ACCEPT:
-        if media in accept:
-            return name
-    return "json"
+    return negotiate(request.headers.get("accept", ""))
+
+
+def negotiate(accept: str) -> str:
+    """The result format an Accept header prefers: the known media type of highest q (the header's order breaks
+    ties; q=0 refuses one); JSON when it names none of them (`*/*`, absent)."""
+    known = dict(_ACCEPT)
+    best, best_q = "json", 0.0
+    for item in accept.split(","):
+        media, *options = (part.strip() for part in item.split(";"))
+        if media.lower() not in known:
+            continue
+        q = _quality(options)
+        if q > best_q:
+            best, best_q = known[media.lower()], q
+    return best
+
+
+def _quality(options: list[str]) -> float:
+    """The q parameter of one Accept entry (1 when absent or unreadable)."""
+    for option in options:
+        key, _, value = option.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                return 1.0
+    return 1.0
 
 
 def create_app(store: GeoStore | Backend, *, update_token: str | None = None, timeout: float = 60.0) -> FastAPI:

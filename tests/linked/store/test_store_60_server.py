@@ -15,7 +15,7 @@ from tests.conftest import free_port
 from ai4c.core.errors import BadInputError
 from ai4c.linked.store import GeoStore, QueryError
 from ai4c.services.query_pool import QueryPool
-from ai4c.services.sparql import ProcessBackend, StoreOptions, create_app
+from ai4c.services.sparql import ProcessBackend, StoreOptions, create_app, negotiate
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 TOKEN = "s3cret"
@@ -191,3 +191,17 @@ def test_worker_processes_see_updates(disk_store):
 def test_worker_pool_without_a_store_fails_at_start(tmp_path):
     with pytest.raises(QueryError, match="no store at .*; create one with ai4c store load"):
         QueryPool(StoreOptions(tmp_path / "absent"), workers=1)
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("", "json"),
+    ("*/*", "json"),
+    ("text/tab-separated-values", "tsv"),
+    ("application/sparql-results+json;q=0.5, text/tab-separated-values", "tsv"),
+    ("text/csv;q=0.9, application/sparql-results+xml;q=0.95", "xml"),
+    ("application/json, text/csv", "json"),
+    ("text/csv;q=0, application/xml;q=0.1", "xml"),
+    ("TEXT/CSV ; q=0.8", "csv"),
+])
+def test_accept_header_picks_the_preferred_known_format(accept, expected):
+    assert negotiate(accept) == expected
