@@ -122,22 +122,6 @@ def get_srid(a):
     return ox.Literal(geo_arg(a).crs, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#anyURI"))
 
 
-@sparql_function
-def area(a, unit=None):
-    """geof:area (GeoSPARQL 1.1), square metres by default."""
-    name = measure.unit_name(text_arg(unit)) if unit is not None else "metre"
-    return double(measure.area(geo_arg(a), name))
-
-
-@sparql_function
-def length(a, unit=None):
-    """geof:length / geof:perimeter (GeoSPARQL 1.1), metres by default."""
-    name = measure.unit_name(text_arg(unit)) if unit is not None else "metre"
-    geo = geo_arg(a)
-    target = geo.geom.boundary if geo.geom.geom_type in ("Polygon", "MultiPolygon") else geo.geom
-    return double(measure.length(Geo(target, geo.crs), name))
-
-
 def is_simple(geom: shapely.Geometry) -> bool:
     """OGC isSimple; an empty geometry is simple."""
     return True if geom.is_empty else bool(shapely.is_simple(geom))
@@ -194,8 +178,7 @@ def functions() -> dict[str, Callable]:
     table: dict[str, Callable] = {GEOF + name: _relation(name) for name in RELATIONS}
     table.update({
         GEOF + "distance": distance, GEOF + "buffer": buffer, GEOF + "relate": relate,
-        GEOF + "getSRID": get_srid, GEOF + "area": area, GEOF + "length": length,
-        GEOF + "perimeter": length,
+        GEOF + "getSRID": get_srid,
         GEOF + "intersection": _binary(shapely.intersection), GEOF + "union": _binary(shapely.union),
         GEOF + "difference": _binary(shapely.difference),
         GEOF + "symDifference": _binary(shapely.symmetric_difference),
@@ -204,7 +187,6 @@ def functions() -> dict[str, Callable]:
         GEOF + "geometryN": sparql_function(_geometry_n),
         GEOF + "dimension": _scalar(lambda g: integer(_dimension(g.geom))),
         GEOF + "coordinateDimension": _scalar(lambda g: integer(_coordinate_dimension(g.geom))),
-        GEOF + "spatialDimension": _scalar(lambda g: integer(_coordinate_dimension(g.geom))),
         GEOF + "isEmpty": _scalar(lambda g: boolean(g.geom.is_empty)),
         GEOF + "isSimple": _scalar(lambda g: boolean(is_simple(g.geom))),
         GEOF + "numGeometries": _scalar(lambda g: integer(shapely.get_num_geometries(g.geom))),
