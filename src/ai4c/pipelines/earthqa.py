@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ai4c.catalog.rdf import GEO
+from ai4c.catalog.rdf import GEO, product_of_footprint
 from ai4c.core.errors import BadInputError, InputNotFoundError
 from ai4c.linked.qa.gazetteer import Gazetteer, Place, geonames_rows, place_from_row
 from ai4c.linked.qa.interpretation import Interpretation
@@ -180,23 +180,23 @@ class Answerer:
         return answer
 
     def footprints(self, area) -> list[str] | None:
-        """The footprint terms (N-Triples) whose geometry intersects `area`, from the store's R-tree, or
-        None when they are too many for a VALUES list."""
+        """The products (N-Triples IRIs) whose footprint intersects `area`, from the store's R-tree, or None
+        when they are too many for a VALUES list (or a footprint node is not named after its product)."""
         from ai4c.linked.geo.geometry import Geo
 
         index = self.store.index
         hits = index.select("sfIntersects", Geo(area), GEO_AS_WKT, var_first=True)
-        terms = sorted(set(index.data().subject_array[hits]))
-        if len(terms) > MAX_FOOTPRINT_VALUES or any(t.startswith("_:") for t in terms):
-            return None  # blank nodes cannot be written in VALUES
-        return terms
+        terms = {product_of_footprint(term) for term in index.data().subject_array[hits]}
+        if len(terms) > MAX_FOOTPRINT_VALUES or None in terms:
+            return None
+        return sorted(terms)
 
     def details(self, iris: list[str]) -> list[dict]:
         """Facts of the answered products, in the answer's order."""
         if not iris:
             return []
         found = {}
-        for row in self.store.query(details_query(iris)):
+        for row in self.store.query_resolved(details_query(iris)):  # no GeoSPARQL function: no rewrite
             found[row["product"].value] = {name: _plain(row[name]) for name in (
                 "id", "title", "url", "start", "end", "wkt", "mission", "platform", "productType",
                 "processingLevel", "cloudCover", "orbitDirection", "relativeOrbit", "tile", "quicklook",

@@ -77,15 +77,14 @@ def _constraints(interp: Interpretation, *, as_filters: bool = False) -> list[st
 
 def build_query(interp: Interpretation, area: BaseGeometry | None, footprints: list[str] | None = None) -> str:
     """The SELECT (or COUNT) query answering the interpretation over products intersecting `area`; with
-    `footprints` (the N-Triples terms of the footprints intersecting `area`, found by the caller in the
-    R-tree) the same query with the place given as that VALUES list instead of the geometry filter."""
+    `footprints` (the N-Triples IRIs of the products whose footprint intersects `area`, found by the caller
+    in the R-tree) the same query with the place given as that VALUES list instead of the geometry filter."""
     where: list[str] = []
     filters: list[str] = []
     if footprints is not None:
-        # products reached from their footprints (object -> subject lookups): pyoxigraph reads only the
-        # R-tree hits' products, where the geometry filter let it read far more (1 M products: 3-12 s)
-        where.append(_values("?footprint", footprints))
-        where.append("?product geo:hasGeometry ?footprint .")
+        # pyoxigraph reads only the R-tree hits' products, where the geometry filter let it read far more
+        # (1 M products: 3-12 s); products rather than footprint nodes: no reverse lookup (2.5x faster)
+        where.append(_values("?product", footprints))
     elif area is not None:
         # the footprints first: the store turns the filter below into a short list of R-tree hits, and
         # pyoxigraph follows the written order, so every other pattern is looked up for those products
