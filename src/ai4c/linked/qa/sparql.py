@@ -2,7 +2,8 @@
 
 The place becomes one `geof:sfIntersects` filter with a constant geometry (answered by the store's R-tree);
 the period becomes a VALUES list of the UTC days or months it spans joined on `eo:sensingDay` /
-`eo:sensingMonth` (the temporal index), plus the exact overlap filter on the sensing times.
+`eo:sensingMonth` (the temporal index), plus the exact overlap filter on the sensing times. That query is
+the one shown; the answer runs its equivalent with the R-tree's products as a VALUES list (`footprints`).
 """
 
 from __future__ import annotations
