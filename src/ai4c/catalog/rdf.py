@@ -114,6 +114,15 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + "Z"
 
 
+FOOTPRINT_FRAGMENT = "#footprint"  # a product's footprint node is its IRI with this fragment
+
+
+def product_of_footprint(term: str) -> str | None:
+    """The product (N-Triples IRI) whose footprint node is `term`, or None for a node not named so."""
+    suffix = FOOTPRINT_FRAGMENT + ">"
+    return term[:-len(suffix)] + ">" if term.startswith("<") and term.endswith(suffix) else None
+
+
 def product_iri(product_id: str) -> str:
     """The product's IRI (its identifier, percent-encoded, under the ai4c product base)."""
     return PRODUCT_BASE + quote(product_id, safe="")
@@ -164,7 +173,7 @@ def product_triples(product: Product) -> Iterator[str]:
         yield f"{dist} <{RDF_TYPE}> <{DCAT}Distribution> .\n"
         yield f"{dist} <{DCAT}downloadURL> {_link(product.href)} .\n"
     if product.geometry:
-        geom = _iri(node + "#footprint")
+        geom = _iri(node + FOOTPRINT_FRAGMENT)
         yield t(GEO + "hasGeometry", geom)
         yield f"{geom} <{RDF_TYPE}> <{GEO}Geometry> .\n"
         yield f"{geom} <{GEO}asWKT> {_lit(geojson_wkt(product.geometry), GEO + 'wktLiteral')} .\n"

@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ai4c.catalog.rdf import GEO, product_of_footprint
 from ai4c.core.errors import BadInputError, InputNotFoundError
 from ai4c.linked.qa.gazetteer import Gazetteer, Place, geonames_rows, place_from_row
 from ai4c.linked.qa.interpretation import Interpretation
@@ -25,6 +26,8 @@ from ai4c.linked.qa.spatial import search_area
 from ai4c.pipelines.earthqa_index import open_store
 
 MAX_SHOWN = 100
+GEO_AS_WKT = GEO + "asWKT"
+MAX_FOOTPRINT_VALUES = 50_000  # more R-tree hits than this: the geometry filter plan (a huge VALUES parses slowly)
 
 
 class NoMetadataError(BadInputError):
@@ -158,7 +161,11 @@ class Answerer:
             place = matches[0]
             area = search_area(place, interp)
         query = build_query(interp, area)
-        rows = list(self.store.query(query))
+        footprints = self.footprints(area) if area is not None else None
+        if footprints is None:
+            rows = list(self.store.query(query))
+        else:
+            rows = list(self.store.query_resolved(build_query(interp, area, footprints)))
         answer = {"sparql": query, "interpretation": interp.to_json(),
                   "place": place.to_json() if place else None,
                   "area": area.wkt if area is not None else None,
@@ -172,12 +179,24 @@ class Answerer:
         answer["products"] = self.details(iris[:MAX_SHOWN])
         return answer
 
+    def footprints(self, area) -> list[str] | None:
+        """The products (N-Triples IRIs) whose footprint intersects `area`, from the store's R-tree, or None
+        when they are too many for a VALUES list (or a footprint node is not named after its product)."""
+        from ai4c.linked.geo.geometry import Geo
+
+        index = self.store.index
+        hits = index.select("sfIntersects", Geo(area), GEO_AS_WKT, var_first=True)
+        terms = {product_of_footprint(term) for term in index.data().subject_array[hits]}
+        if len(terms) > MAX_FOOTPRINT_VALUES or None in terms:
+            return None
+        return sorted(terms)
+
     def details(self, iris: list[str]) -> list[dict]:
         """Facts of the answered products, in the answer's order."""
         if not iris:
             return []
         found = {}
-        for row in self.store.query(details_query(iris)):
+        for row in self.store.query_resolved(details_query(iris)):  # no GeoSPARQL function: no rewrite
             found[row["product"].value] = {name: _plain(row[name]) for name in (
                 "id", "title", "url", "start", "end", "wkt", "mission", "platform", "productType",
                 "processingLevel", "cloudCover", "orbitDirection", "relativeOrbit", "tile", "quicklook",

@@ -70,3 +70,33 @@ def test_accuracy_over_the_question_set_and_every_query_is_valid_sparql(world):
     print(f"EarthQA accuracy: {score:.1%} of {len(results)} questions; {len(queries)} queries parsed")
     assert empty_gold >= 10  # the set holds questions that must return nothing
     assert score >= 0.9, f"accuracy {score:.1%}; misses:\n{misses}"
+
+
+
+def test_the_shown_query_run_alone_gives_the_same_answer(world):
+    """Answers with a place are computed from the R-tree's footprints given as a VALUES list; the query
+    shown to the user (with the geometry filter) must give the same products when run on its own."""
+    from ai4c.catalog.rdf import product_iri
+
+    products, answerer = world
+    checked = 0
+    for text, q in all_questions():
+        try:
+            answer = answerer.ask(text, REFERENCE)
+        except BadInputError:
+            continue
+        if answer["area"] is None:
+            continue
+        rows = list(answerer.store.query(answer["sparql"]))
+        if q.kind == "count":
+            assert (int(rows[0]["count"].value) if rows else 0) == answer["count"], text
+        else:
+            alone = [r["product"].value for r in rows]
+            answered = [product_iri(p["id"]) for p in answer["products"]]
+            assert len(alone) == answer["count"] and len(answered) == len(alone), text
+            ordered = q.kind in ("latest", "earliest", "least_cloudy")
+            assert (alone == answered) if ordered else (set(alone) == set(answered)), text
+        checked += 1
+    assert checked >= 100
+    etna = answerer.gazetteer.lookup("Etna")[0].geometry.buffer(0.5)
+    assert answerer.footprints(etna)  # the place questions above went through the VALUES path

@@ -2,7 +2,8 @@
 
 The place becomes one `geof:sfIntersects` filter with a constant geometry (answered by the store's R-tree);
 the period becomes a VALUES list of the UTC days or months it spans joined on `eo:sensingDay` /
-`eo:sensingMonth` (the temporal index), plus the exact overlap filter on the sensing times.
+`eo:sensingMonth` (the temporal index), plus the exact overlap filter on the sensing times. That query is
+the one shown; the answer runs its equivalent with the R-tree's products as a VALUES list (`footprints`).
 """
 
 from __future__ import annotations
@@ -43,33 +44,49 @@ def time_keys(start: dt.datetime, end: dt.datetime, *, months: bool = True) -> t
     return None
 
 
-def _constraints(interp: Interpretation) -> list[str]:
-    """Triple patterns and VALUES for the product facets."""
-    lines = []
+def _constraints(interp: Interpretation, *, as_filters: bool = False) -> list[str]:
+    """Triple patterns and VALUES for the product facets; with `as_filters`, each facet as a pattern with a
+    variable object plus a FILTER on it, which pyoxigraph cannot start a join from: it then follows the
+    products of a footprint VALUES list instead of scanning every product of the mission."""
+    lines: list[str] = []
+
+    def fact(name: str, objects: list[str]) -> None:
+        var = f"?{name}{len(lines)}" if as_filters else f"?{name}"
+        if as_filters:
+            lines.append(f"?product eo:{name} {var} . FILTER({var} IN ({', '.join(objects)}))")
+        elif len(objects) == 1:
+            lines.append(f"?product eo:{name} {objects[0]} .")
+        else:
+            lines.append(_values(var, objects))
+            lines.append(f"?product eo:{name} {var} .")
+
     facets = (("mission", interp.missions), ("platform", interp.platforms), ("productType", interp.product_types),
               ("processingLevel", interp.levels))
     for name, items in facets:
-        if len(items) == 1:
-            lines.append(f"?product eo:{name} {quoted(items[0])} .")
-        elif items:
-            lines.append(_values(f"?{name}", [quoted(i) for i in items]))
-            lines.append(f"?product eo:{name} ?{name} .")
+        if items:
+            fact(name, [quoted(i) for i in items])
     if interp.orbit_direction:
-        lines.append(f"?product eo:orbitDirection {quoted(interp.orbit_direction)} .")
+        fact("orbitDirection", [quoted(interp.orbit_direction)])
     if interp.relative_orbit is not None:
-        lines.append(f'?product eo:relativeOrbit "{int(interp.relative_orbit)}"^^xsd:integer .')
+        fact("relativeOrbit", [f'"{int(interp.relative_orbit)}"^^xsd:integer'])
     for pol in interp.polarisations:
-        lines.append(f"?product eo:polarisation {quoted(pol)} .")
+        fact("polarisation", [quoted(pol)])
     if interp.tile:
-        lines.append(f"?product eo:tile {quoted(interp.tile)} .")
+        fact("tile", [quoted(interp.tile)])
     return lines
 
 
-def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
-    """The SELECT (or COUNT) query answering the interpretation over products intersecting `area`."""
+def build_query(interp: Interpretation, area: BaseGeometry | None, footprints: list[str] | None = None) -> str:
+    """The SELECT (or COUNT) query answering the interpretation over products intersecting `area`; with
+    `footprints` (the N-Triples IRIs of the products whose footprint intersects `area`, found by the caller
+    in the R-tree) the same query with the place given as that VALUES list instead of the geometry filter."""
     where: list[str] = []
     filters: list[str] = []
-    if area is not None:
+    if footprints is not None:
+        # pyoxigraph reads only the R-tree hits' products, where the geometry filter let it read far more
+        # (1 M products: 3-12 s); products rather than footprint nodes: no reverse lookup (2.5x faster)
+        where.append(_values("?product", footprints))
+    elif area is not None:
         # the footprints first: the store turns the filter below into a short list of R-tree hits, and
         # pyoxigraph follows the written order, so every other pattern is looked up for those products
         # only (written after the facets, a 1 M-product store scanned all Sentinel-1 products: 4-11 s)
@@ -80,12 +97,12 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
         end = interp.end or dt.datetime.now(dt.UTC)
         # with a place the R-tree selection is the selective input: month keys would only add a large
         # join (measured: 0.4-0.65 s -> 0.06-0.08 s over 100k products); day keys stay cheap
-        keys = time_keys(start, end, months=area is None)
+        keys = time_keys(start, end, months=area is None) if footprints is None else None
         if keys:
             where.append(_values("?timeKey", keys[1]))
             where.append(f"?product eo:{keys[0]} ?timeKey .")
         filters.append(f"FILTER(?start < {_time(end)} && ?end >= {_time(start)})")
-    where += _constraints(interp)
+    where += _constraints(interp, as_filters=footprints is not None)
     where.append("?product eo:sensingStart ?start .")
     where.append("?product eo:sensingEnd ?end .")
     if interp.cloud_max is not None or interp.cloud_min is not None or interp.order == "least_cloudy":
@@ -94,7 +111,7 @@ def build_query(interp: Interpretation, area: BaseGeometry | None) -> str:
             filters.append(f'FILTER(?cloud <= "{float(interp.cloud_max)}"^^xsd:double)')
         if interp.cloud_min is not None:
             filters.append(f'FILTER(?cloud >= "{float(interp.cloud_min)}"^^xsd:double)')
-    if area is not None:
+    if area is not None and footprints is None:
         filters.append(f'FILTER(geof:sfIntersects(?wkt, {quoted(area.wkt)}^^geo:wktLiteral))')
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     body = "\n  ".join(where + filters)
