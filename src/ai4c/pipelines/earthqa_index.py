@@ -47,11 +47,11 @@ class IndexReport:
                 f"{self.unchanged} unchanged, {self.removed} removed)")
 
 
-def open_store(store_dir: Path | str):
+def open_store(store_dir: Path | str, *, read_only: bool = False):
     """The EarthQA store (no RDFS entailment: the EO vocabulary needs none, loads stay cheap)."""
     from ai4c.linked.store import GeoStore
 
-    return GeoStore(Path(store_dir), entail=False)
+    return GeoStore(Path(store_dir), entail=False, read_only=read_only)
 
 
 def products_from(catalog: Path | str | None = None, stac: Path | str | None = None) -> Iterator[Product]:
