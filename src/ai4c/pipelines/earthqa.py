@@ -120,12 +120,12 @@ def load_gazetteer(extra: str | None = None, min_population: int = 15000) -> Gaz
 class Answerer:
     """Answers questions over one store with one gazetteer (kept open by the web service)."""
 
-    def __init__(self, store_dir: Path | str, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(self, store_dir: Path | str, gazetteer: Gazetteer | None = None, *, read_only: bool = False) -> None:
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise InputNotFoundError(f"store {store_dir} does not exist; run `ai4c earthqa index --catalog "
                                      f"CAT.sqlite --store {store_dir}` first")
-        self.store = open_store(store_dir)
+        self.store = open_store(store_dir, read_only=read_only)
         self.store_dir = store_dir
         self.gazetteer = gazetteer or load_gazetteer()
         if not bool(self.store.query(HAS_PRODUCTS)):

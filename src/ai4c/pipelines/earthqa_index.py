@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ai4c.catalog.model import Product
-from ai4c.catalog.rdf import EO, product_iri, product_record
+from ai4c.catalog.rdf import EO, FOOTPRINT_FRAGMENT, product_iri, product_record
 from ai4c.core.errors import InvalidParameterError
 
 GRAPH_BASE = "urn:ai4c:earthqa:source:"
 CHUNK = 20_000  # products per load: bounds the memory of a load, whatever the catalogue size
 DELETE_BATCH = 2_000  # products whose old triples one DELETE DATA removes
-_PRODUCT_NODES = ("", "#download", "#footprint")  # the subjects one product's record uses
+_PRODUCT_NODES = ("", "#download", FOOTPRINT_FRAGMENT)  # the subjects one product's record uses
 
 
 @dataclass
@@ -47,11 +47,11 @@ class IndexReport:
                 f"{self.unchanged} unchanged, {self.removed} removed)")
 
 
-def open_store(store_dir: Path | str):
+def open_store(store_dir: Path | str, *, read_only: bool = False):
     """The EarthQA store (no RDFS entailment: the EO vocabulary needs none, loads stay cheap)."""
     from ai4c.linked.store import GeoStore
 
-    return GeoStore(Path(store_dir), entail=False)
+    return GeoStore(Path(store_dir), entail=False, read_only=read_only)
 
 
 def products_from(catalog: Path | str | None = None, stac: Path | str | None = None) -> Iterator[Product]:

@@ -100,3 +100,19 @@ def test_the_shown_query_run_alone_gives_the_same_answer(world):
     assert checked >= 100
     etna = answerer.gazetteer.lookup("Etna")[0].geometry.buffer(0.5)
     assert answerer.footprints(etna)  # the place questions above went through the VALUES path
+
+
+def test_too_many_hits_fall_back_to_the_geometry_filter(world, monkeypatch):
+    """Past MAX_FOOTPRINT_VALUES R-tree hits the shown query itself runs: the same answers."""
+    import ai4c.pipelines.earthqa as earthqa
+
+    _, answerer = world
+    questions = ["Sentinel-1 images of Etna in March 2018", "how many Sentinel-1 products over Etna in 2021?",
+                 "the least cloudy Sentinel-2 image of Rome in 2021", "Sentinel-1 images of Italy in March 2018"]
+    through_values = [answerer.ask(q, REFERENCE) for q in questions]
+    monkeypatch.setattr(earthqa, "MAX_FOOTPRINT_VALUES", 0)
+    assert answerer.footprints(answerer.gazetteer.lookup("Etna")[0].geometry.buffer(0.5)) is None
+    for question, expected in zip(questions, through_values, strict=True):
+        answer = answerer.ask(question, REFERENCE)
+        assert (answer["count"], answer["products"]) == (expected["count"], expected["products"]), question
+    assert any(a["count"] for a in through_values)
