@@ -21,6 +21,7 @@ from pathlib import Path
 from ai4c.catalog.model import Product
 from ai4c.catalog.rdf import EO, FOOTPRINT_FRAGMENT, product_iri, product_record
 from ai4c.core.errors import InvalidParameterError
+from ai4c.core.iterables import batched
 
 GRAPH_BASE = "urn:ai4c:earthqa:source:"
 CHUNK = 20_000  # products per load: bounds the memory of a load, whatever the catalogue size
@@ -87,17 +88,6 @@ def write_trig(lines: list[str], graph: str, path: Path) -> None:
         out.write("}\n")
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def index(store_dir: Path | str, *, catalog: Path | str | None = None,
           stac: Path | str | None = None) -> IndexReport:
     """Bring the store's copy of one source up to date: add new products, replace changed ones, remove
@@ -139,7 +129,7 @@ def _sync(store, graph: str, products: Iterable[Product], stored: dict[str, str]
     then remove the stored products the source no longer has."""
     report = IndexReport()
     seen: set[str] = set()
-    for batch in _batches(products, CHUNK):
+    for batch in batched(products, CHUNK):
         lines: list[str] = []
         replaced: list[str] = []
         for product in batch:
@@ -171,7 +161,7 @@ def _sync(store, graph: str, products: Iterable[Product], stored: dict[str, str]
 def remove_products(store, graph: str, iris: list[str]) -> None:
     """Delete the records of these products from the source's graph (DELETE DATA of their exact quads,
     so the store updates its spatial index from the removed footprints alone)."""
-    for batch in _batches(iris, DELETE_BATCH):
+    for batch in batched(iris, DELETE_BATCH):
         nodes = " ".join(f"<{iri}{suffix}>" for iri in batch for suffix in _PRODUCT_NODES)
         rows = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ VALUES ?s {{ {nodes} }} ?s ?p ?o }} }}")
         triples = [f"{row['s']} {row['p']} {row['o']} ." for row in rows]

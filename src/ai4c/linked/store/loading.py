@@ -11,7 +11,6 @@ bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the s
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ai4c.core.iterables import batched
 from ai4c.linked.store import entailment
 from ai4c.linked.store.changes import warn_unparsed
 from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
@@ -80,7 +80,7 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
     staged = Staged(data=data.paths, derived=derived.paths)
     fresh = not holds_data(store)  # a new store: no quad can be known yet, no look-ups
     with data, derived:
-        for chunk in _chunks(quads):
+        for chunk in batched(quads, CHUNK):
             new = list(dict.fromkeys(chunk)) if fresh else [q for q in dict.fromkeys(chunk) if q not in store]
             if not new:
                 continue
@@ -239,7 +239,3 @@ def _extend(into: GeometryEntries, more: GeometryEntries, seen: set) -> None:
                 getattr(into, name).append(getattr(more, name)[i])
 
 
-def _chunks(quads: Iterable[ox.Quad], size: int | None = None) -> Iterator[list[ox.Quad]]:
-    iterator = iter(quads)
-    while chunk := list(itertools.islice(iterator, size or CHUNK)):
-        yield chunk
