@@ -101,21 +101,15 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
                 continue
             if not fresh:
                 staged.stale += entailment.stale_copies(store, schema, new)
-            _write_derived(derived, staged, schema, new, entries)
+            _write_derived(derived, staged, schema, new)
     return staged
 
 
-def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
-                   entries: GeometryEntries) -> None:
-    """Append the consequences of new quads and the geometry properties of their geometries to the
-    derived staging files."""
+def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad]) -> None:
+    """Append the consequences of new quads to the derived staging files."""
     lines, kinds = schema.text_consequences(quads, _ENTAILED)
     staged.kinds |= kinds
-    geometry = entailment.geometry_lines(entries, _ENTAILED)
-    if geometry:
-        staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in entailment.GEOMETRY_PROPERTIES}
     out.write("".join(lines).encode("utf-8"), len(lines))
-    out.write("".join(geometry).encode("utf-8"), len(geometry))
 
 
 def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callable[[], None]) -> None:

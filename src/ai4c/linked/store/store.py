@@ -13,9 +13,11 @@ import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
 from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
+from ai4c.linked.store.geometry_properties import rewrite_geometry_properties
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
-from ai4c.linked.store.rewrite import may_match, rewrite
+from ai4c.linked.store.rewrite import may_match
+from ai4c.linked.store.rewrite import rewrite as rewrite_text
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
@@ -377,6 +379,11 @@ _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
 def declares_dataset(query: str) -> bool:
     """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
     return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
+
+
+def rewrite(query: str, *, topology: bool = True) -> str:
+    """The query rewrites (rewrite.py), then the geometry properties computed at query time."""
+    return rewrite_geometry_properties(rewrite_text(query, topology=topology))
 
 
 def is_spatial(query: str) -> bool:
