@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ai4c.core.errors import BadInputError
 from ai4c.core.iterables import batched
-from ai4c.linked.store import entailment
+from ai4c.linked.geo.vocab import GEOMETRY_DATATYPES, RDF_TYPE
+from ai4c.linked.store import entailment, rdf_files, spatial_index
 from ai4c.linked.store.changes import warn_unparsed
 from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
 
@@ -33,6 +35,9 @@ STAGING = "load-staging"
 CHECKPOINT = "load-checkpoint"
 MARKER = "load-in-progress"
 _ENTAILED = f" <{entailment.GRAPH}> .\n"
+_TYPE, _TYPE_TEXT = ox.NamedNode(RDF_TYPE), f"<{RDF_TYPE}>"
+_SCHEMA_TEXT = frozenset(f"<{p}>" for p in entailment.SCHEMA_PREDICATES)
+_GEOMETRY_SUFFIXES = tuple(f"^^<{d}>" for d in GEOMETRY_DATATYPES)
 
 
 @dataclass
@@ -49,6 +54,8 @@ class Staged:
     # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
     geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
+    source: Path | None = None  # an N-Triples file bulk-loaded as it is (`stage_direct`)
+    graph: str | None = None  # the named graph it goes into (None: the default graph)
 
 
 def recover(folder: Path) -> bool:
@@ -105,6 +112,110 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
     return staged
 
 
+def stage_file(store: ox.Store, source: Path, fmt: ox.RdfFormat, graph: str | None, into: Path,
+               schema: entailment.Schema | None, keep_entries: bool, report) -> Staged:
+    """Stage a file: `stage_direct` for N-Triples into a store without data, else `stage` (its quads
+    parsed); a syntax error found here raises `malformed`'s error (nothing was written)."""
+    try:
+        staged = None
+        if fmt == ox.RdfFormat.N_TRIPLES and not holds_data(store):
+            staged = stage_direct(source, graph, into, schema, keep_entries, report)
+        return staged or stage(store, rdf_files.quads(source, fmt, graph), into, schema, keep_entries, report)
+    except SyntaxError as exc:
+        raise malformed(source, fmt, exc) from exc
+
+
+def malformed(source: Path, fmt: ox.RdfFormat, exc: SyntaxError) -> BadInputError:
+    """The error of a file with a syntax error (the store keeps its old content)."""
+    return BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was loaded, fix the "
+                         "file and load it again")
+
+
+def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment.Schema | None,
+                 keep_entries: bool, report) -> Staged | None:
+    """An N-Triples file for a store without data: read as text (no Python object per triple) for what it
+    derives and its geometries, then bulk-loaded as it is (pyoxigraph validates it then). None when the
+    file needs `stage` (blank nodes, schema axioms, a line this reader does not follow)."""
+    derived = _Parts(into / "direct-derived")
+    staged = Staged(data=[], derived=derived.paths, source=source, graph=graph)
+    rules = _TextRules(schema) if schema is not None else None
+    unparsed = GeometryEntries()
+    with derived, source.open(encoding="utf-8") as handle:
+        for chunk in batched(handle, CHUNK):
+            triples = _split_lines(chunk)
+            if triples is None:
+                return None
+            staged.added += len(triples)
+            entries = spatial_index.parse_text_triples([t for t in triples if t[2].endswith(_GEOMETRY_SUFFIXES)])
+            unparsed.unparsed += entries.unparsed
+            if keep_entries and staged.entries is not None:
+                _extend(staged.entries, entries, staged.geometry_keys)
+                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
+                    staged.entries, staged.geometry_keys = None, set()
+            if rules is not None:
+                try:
+                    lines = rules.lines(triples, staged.kinds)
+                except ValueError:  # an IRI pyoxigraph refuses: the general path names the line
+                    return None
+                derived.write("".join(lines).encode("utf-8"), len(lines))
+    warn_unparsed(unparsed, report)
+    return staged
+
+
+def _split_lines(lines) -> set[tuple[str, str, str]] | None:
+    """(subject, predicate, object) texts of N-Triples lines, None at a blank node, a schema axiom or a
+    line that is not `S P O .` (the general path then reads the file)."""
+    out = set()
+    for line in lines:
+        text = line.strip()
+        if not text or text[0] == "#":
+            continue
+        if "_:" in text or text[-1] != ".":
+            return None
+        parts = text[:-1].split(None, 2)
+        if len(parts) != 3 or parts[1] in _SCHEMA_TEXT or parts[1][0] != "<" or parts[1][-1] != ">":
+            return None
+        out.add((parts[0], parts[1], parts[2].rstrip()))
+    return out
+
+
+class _TextRules:
+    """The schema's rules over N-Triples texts: per predicate (and class, for rdf:type) the N-Quads line
+    endings (for the subject), middles (super-properties) and endings (for the object) it derives."""
+
+    def __init__(self, schema: entailment.Schema) -> None:
+        self.schema, self.cache = schema, {}
+
+    def lines(self, triples, kinds: set) -> set[str]:
+        """The entailment-graph N-Quads lines the triples derive; their kinds are added to `kinds`."""
+        out: set[str] = set()
+        for s, p, o in triples:
+            literal = o[0] == '"'
+            key = (p, o) if p == _TYPE_TEXT else (p, literal)
+            rule = self.cache.get(key)
+            if rule is None:
+                rule = self.cache[key] = self._rule(p, o, literal, kinds)
+            if not rule:
+                continue
+            of_subject, middles, of_object = rule
+            out.update([s + tail for tail in of_subject])
+            out.update([f"{s} {middle} {o}{_ENTAILED}" for middle in middles])
+            if not literal:
+                out.update([o + tail for tail in of_object])
+        return out
+
+    def _rule(self, p: str, o: str, literal: bool, kinds: set) -> tuple:
+        predicate = ox.NamedNode(p[1:-1])
+        obj = ox.NamedNode(o[1:-1]) if p == _TYPE_TEXT and o[0] == "<" else ox.Literal("") if literal \
+            else ox.NamedNode("urn:ai4c:any")
+        supers, subject_types, object_types = self.schema.rule(predicate, obj)
+        kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
+        rule = (tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in subject_types),
+                tuple(str(q) for q in supers),
+                tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in object_types))
+        return rule if any(rule) else ()
+
+
 def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad]) -> None:
     """Append the consequences of new quads to the derived staging files."""
     lines, kinds = schema.text_consequences(quads, _ENTAILED)
@@ -118,6 +229,8 @@ def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callabl
     with _checkpoint(store, folder):
         for quad in staged.stale:
             store.remove(quad)
+        if staged.source is not None:
+            _bulk_source(store, staged, in_memory=folder is None)
         for path in staged.data:
             _bulk(store, path, staged.blank_nodes)
         _write_consequences(store, staged)
@@ -136,6 +249,20 @@ def _write_consequences(store: ox.Store, staged: Staged) -> None:
                               or not entailment.stated(store, q))
         else:
             _bulk(store, path, False)
+
+
+def _bulk_source(store: ox.Store, staged: Staged, *, in_memory: bool) -> None:
+    """Bulk-load a `stage_direct` file as it is; a syntax error in it, in memory (no checkpoint), empties
+    the store's data again (it had none: `stage_direct` is for stores without data)."""
+    target = ox.NamedNode(staged.graph) if staged.graph else None
+    try:
+        store.bulk_load(path=str(staged.source), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+    except SyntaxError:
+        if in_memory:
+            store.clear_graph(ox.DefaultGraph())
+            for name in [g for g in store.named_graphs() if g != ox.NamedNode(entailment.GRAPH)]:
+                store.remove_graph(name)
+        raise
 
 
 def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:

@@ -105,15 +105,13 @@ class GeoStore:
         report = self.last_change = changes.ChangeReport()
         self.derived.begin()
         with loading.staging_folder(self.path) as folder:
-            try:
-                staged = loading.stage(self.store, rdf_files.quads(source, fmt, graph), folder,
-                                       self.derived.schema, self.index.exists(), report)
-            except SyntaxError as exc:
-                raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                    "loaded, fix the file and load it again") from exc
+            staged = loading.stage_file(self.store, source, fmt, graph, folder, self.derived.schema,
+                                        self.index.exists(), report)
             failure = self._commit(staged) if staged.added else None
         if failure is not None:
             self._undo_interrupted_load()
+            if isinstance(failure, SyntaxError):  # found by the bulk loader in a file loaded as it is
+                raise loading.malformed(source, fmt, failure) from None
             raise failure
         report.added = staged.added
         self._graphs = self._entailed = None
