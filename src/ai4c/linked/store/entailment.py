@@ -85,6 +85,21 @@ _RULES = [
 ]
 
 
+# Entailed triples that queries derive themselves (query_time.py), dropped after a full recompute as the
+# incremental rules (Schema.rule) never write them: geo:SpatialObject membership of features and
+# geometries, geo:hasSerialization of the built-in serialisations.
+_SERIAL = "|".join(f"<{GEO}{s}>" for s in ("asWKT", "asGML", "asGeoJSON", "asKML", "asDGGS"))
+_ANSWERED_AT_QUERY_TIME = [
+    f"""DELETE {{ GRAPH <{GRAPH}> {{ ?x a <{GEO}SpatialObject> }} }} WHERE {{ GRAPH <{GRAPH}> {{
+          ?x a <{GEO}SpatialObject> }} VALUES ?c {{ <{GEO}Feature> <{GEO}Geometry> }}
+          {{ ?x a ?c }} UNION {{ GRAPH ?g {{ ?x a ?c }} }} }}""",
+    f"""DELETE {{ GRAPH <{GRAPH}> {{ ?s <{GEO}hasSerialization> ?o }} }} WHERE {{ GRAPH <{GRAPH}> {{
+          ?s <{GEO}hasSerialization> ?o }} {{ ?s ({_SERIAL}) ?o }} UNION {{ GRAPH ?g {{ ?s ({_SERIAL}) ?o }} }} }}""",
+]
+_SERIALISATIONS = frozenset(ox.NamedNode(GEO + s) for s in ("asWKT", "asGML", "asGeoJSON", "asKML", "asDGGS"))
+_HAS_SERIALIZATION = ox.NamedNode(GEO + "hasSerialization")
+_SPATIAL_OBJECT = ox.NamedNode(GEO + "SpatialObject")
+_SUBCLASSES = frozenset(ox.NamedNode(GEO + c) for c in ("Feature", "Geometry"))
 UP_TO_DATE = ox.Quad(ox.NamedNode(GRAPH), ox.NamedNode("urn:ai4c:upToDate"), boolean(True), ox.NamedNode(GRAPH))
 SCHEMA_PREDICATES = frozenset(RDFS + p for p in ("subClassOf", "subPropertyOf", "domain", "range"))
 BULK = 10_000  # bulk writes cost ~0.1 s each whatever their size: small ones go in a transaction
@@ -111,6 +126,8 @@ def refresh(store: ox.Store) -> None:
         for rule in _RULES:
             triples = set(store.query(rule, use_default_graph_as_union=True))
             store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+    for update in _ANSWERED_AT_QUERY_TIME:
+        store.update(update)
     store.add(UP_TO_DATE)
 
 
@@ -156,6 +173,11 @@ class Schema:
             if not isinstance(o, ox.Literal):
                 for c in self.ranges.get(q, ()):
                     object_types |= {c, *self.superclasses.get(c, ())}
+        if p in _SERIALISATIONS or supers & _SERIALISATIONS:
+            supers = supers - {_HAS_SERIALIZATION}  # answered at query time (query_time.py)
+        for types in (subject_types, object_types):
+            if types & _SUBCLASSES or (types is subject_types and p == _TYPE and o in _SUBCLASSES):
+                types.discard(_SPATIAL_OBJECT)  # likewise
         return (tuple(q for q in supers if isinstance(q, ox.NamedNode)),
                 tuple(c for c in subject_types if not isinstance(c, ox.Literal)),
                 tuple(c for c in object_types if not isinstance(c, ox.Literal)))

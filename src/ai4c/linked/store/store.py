@@ -13,8 +13,8 @@ import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
 from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
-from ai4c.linked.store.geometry_properties import rewrite_geometry_properties
 from ai4c.linked.store.planner import plan
+from ai4c.linked.store.query_time import rewrite_query_time
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
 from ai4c.linked.store.rewrite import may_match
 from ai4c.linked.store.rewrite import rewrite as rewrite_text
@@ -168,7 +168,7 @@ class GeoStore:
     # ---------------------------------------------------------------- querying
     def prepare(self, query: str) -> str:
         """The query after GeoSPARQL rewrites and spatial-index planning."""
-        return self._plan(rewrite(query, topology=self.rewrite_topology))
+        return self._plan(rewrite(query, topology=self.rewrite_topology, entail=self.entail))
 
     def default_graphs(self) -> list:
         """The graphs a query's default graph merges: all of them, minus entailment when it is off (only the
@@ -203,11 +203,11 @@ class GeoStore:
         `timeout` (seconds), evaluation past the deadline stops with QueryTimeoutError (solutions and
         triples are evaluated while iterated: the deadline holds for the iteration too)."""
         if not timeout:
-            return self._evaluate(rewrite(query, topology=self.rewrite_topology))
+            return self._evaluate(rewrite(query, topology=self.rewrite_topology, entail=self.entail))
         deadline = time.monotonic() + timeout
         set_deadline(deadline)
         try:
-            results = self._evaluate(rewrite(query, topology=self.rewrite_topology))
+            results = self._evaluate(rewrite(query, topology=self.rewrite_topology, entail=self.entail))
             if isinstance(results, ox.QueryBoolean):
                 raise_recorded(query)
                 return results
@@ -263,7 +263,7 @@ class GeoStore:
         fmt = RESULT_FORMATS.get(result_format)
         if fmt is None:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
-        rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
+        rewritten = rewrite(query, topology=self.rewrite_topology, entail=self.entail)  # once, for the bulk and the regular path
         body = self._bulk(rewritten, result_format) if is_spatial(rewritten) else None
         if isinstance(body, bytes):
             return body, fmt.media_type
@@ -304,7 +304,7 @@ class GeoStore:
             present = [q for q in dict.fromkeys(quads) if q in self.store]
             delta = present if kind == "DELETE" else [q for q in dict.fromkeys(quads) if q not in self.store]
         try:
-            self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
+            self.store.update(rewrite(update, topology=self.rewrite_topology, entail=self.entail), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
@@ -379,9 +379,11 @@ def declares_dataset(query: str) -> bool:
     return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
 
 
-def rewrite(query: str, *, topology: bool = True) -> str:
-    """The query rewrites (rewrite.py), then the geometry properties computed at query time."""
-    return rewrite_geometry_properties(rewrite_text(query, topology=topology))
+def rewrite(query: str, *, topology: bool = True, entail: bool = True) -> str:
+    """The query rewrites (rewrite.py), then, with entailment, the GeoSPARQL data answered at query time
+    (query_time.py)."""
+    query = rewrite_text(query, topology=topology)
+    return rewrite_query_time(query) if entail else query
 
 
 def is_spatial(query: str) -> bool:

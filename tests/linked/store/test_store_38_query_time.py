@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from ai4c.linked.store import GeoStore, entailment
-from ai4c.linked.store.geometry_properties import rewrite_geometry_properties
+from ai4c.linked.store.query_time import rewrite_query_time
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 EX = "http://example.org/"
@@ -83,7 +83,7 @@ def test_ask_and_constant_subjects(store):
     PREFIXES + "SELECT ?g WHERE { ?g geo:asWKT ?w . FILTER(?w != \"geo:dimension 1\") }",
 ])
 def test_what_is_not_rewritten(text):
-    assert rewrite_geometry_properties(text) == text
+    assert rewrite_query_time(text) == text
 
 
 def test_a_construct_template_keeps_its_triples(store):
