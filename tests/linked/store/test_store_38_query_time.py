@@ -1,6 +1,7 @@
-"""The Geometry extension's properties (geo:dimension, coordinateDimension, spatialDimension, isEmpty,
-isSimple) answered at query time: nothing stored, the same answers for every way a query writes the
-triple pattern, stated values win, updates and paths are left alone."""
+"""Entailed data answered at query time: the Geometry extension's properties (geo:dimension,
+coordinateDimension, spatialDimension, isEmpty, isSimple), geo:SpatialObject membership of features and
+geometries, hasSerialization of asWKT/asGML; nothing stored, the same answers for every way a query
+writes the triple pattern, stated values win, updates and paths are left alone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from ai4c.linked.store import GeoStore, entailment
 from ai4c.linked.store.query_time import rewrite_query_time
+
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 EX = "http://example.org/"
@@ -29,6 +32,7 @@ def store(tmp_path_factory):
     text += f'<{EX}sq> <{GEO}asGML> "<gml:Polygon xmlns:gml=\\"http://www.opengis.net/gml/3.2\\"><gml:exterior>' \
             f'<gml:LinearRing><gml:posList>0 0 1 0 1 1 0 1 0 0</gml:posList></gml:LinearRing></gml:exterior>' \
             f'</gml:Polygon>"^^<{GEO}gmlLiteral> .\n'  # a second serialisation: still one value
+    text += f"<{EX}f_pt> <{TYPE}> <{GEO}SpatialObject> .\n"  # stated too: still one answer
     text += f'<{EX}stated> <{GEO}asWKT> "POINT(0 0)"^^{WKT} .\n<{EX}stated> <{GEO}dimension> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
     path = tmp_path_factory.mktemp("data") / "shapes.nt"
     path.write_text(text)
@@ -90,3 +94,30 @@ def test_a_construct_template_keeps_its_triples(store):
     body = "CONSTRUCT { ?g geo:dimension ?d } WHERE { ?g geo:dimension ?d . FILTER(?g = ex:sq) }"
     triples = list(store.query(PREFIXES + body))
     assert [(t.subject.value, t.object.value) for t in triples] == [(f"{EX}sq", "2")]
+
+
+def test_spatial_objects_are_the_features_and_geometries(store):
+    features = {f"{EX}f_{n}" for n, *_ in SHAPES}
+    geometries = {f"{EX}{n}" for n, *_ in SHAPES} | {f"{EX}stated"}
+    rows = _rows(store, "SELECT ?x WHERE { ?x a geo:SpatialObject }")
+    assert sorted(rows) == sorted((x,) for x in features | geometries)  # each once
+    assert _rows(store, "SELECT ?c WHERE { ex:f_sq a ?c }") == sorted([(f"{GEO}Feature",), (f"{GEO}SpatialObject",)])
+    assert _rows(store, "SELECT ?c WHERE { ex:f_pt a ?c }") == sorted([(f"{GEO}Feature",), (f"{GEO}SpatialObject",)])
+    graph = ox.NamedNode(entailment.GRAPH)
+    assert not list(store.store.quads_for_pattern(None, ox.NamedNode(TYPE), ox.NamedNode(GEO + "SpatialObject"), graph))
+
+
+def test_serialisations_are_has_serialization(store):
+    rows = _rows(store, "SELECT ?w WHERE { ex:sq geo:hasSerialization ?w }")
+    assert [r[0][:8] for r in rows] == ["<gml:Pol", "POLYGON("]  # the GML and the WKT, each once
+    assert len(_rows(store, "SELECT ?g ?w WHERE { ?g geo:hasSerialization ?w }")) == len(SHAPES) + 2
+
+
+def test_without_entailment_nothing_is_derived(tmp_path):
+    path = tmp_path / "a.nt"
+    path.write_text(f'<{EX}f> <{GEO}hasGeometry> <{EX}g> .\n<{EX}g> <{GEO}asWKT> "POINT(1 2)"^^{WKT} .\n')
+    plain = GeoStore(entail=False)
+    plain.load(path)
+    for body in ("SELECT ?x WHERE { ?x a geo:SpatialObject }", "SELECT ?d WHERE { ex:g geo:dimension ?d }",
+                 "SELECT ?w WHERE { ex:g geo:hasSerialization ?w }"):
+        assert _rows(plain, body) == []
