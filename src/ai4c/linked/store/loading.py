@@ -11,7 +11,9 @@ bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the s
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +39,7 @@ MARKER = "load-in-progress"
 _ENTAILED = f" <{entailment.GRAPH}> .\n"
 _TYPE, _TYPE_TEXT = ox.NamedNode(RDF_TYPE), f"<{RDF_TYPE}>"
 _SCHEMA_TEXT = frozenset(f"<{p}>" for p in entailment.SCHEMA_PREDICATES)
+_LINE = re.compile(r"\bline (\d+)")
 _GEOMETRY_SUFFIXES = tuple(f"^^<{d}>" for d in GEOMETRY_DATATYPES)
 
 
@@ -55,6 +58,7 @@ class Staged:
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
     geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
     source: Path | None = None  # an N-Triples file bulk-loaded as it is (`stage_direct`)
+    source_parts: list = field(default_factory=list)  # its (start, end, first line, lines) byte ranges
     graph: str | None = None  # the named graph it goes into (None: the default graph)
 
 
@@ -140,11 +144,17 @@ def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment
     staged = Staged(data=[], derived=derived.paths, source=source, graph=graph)
     rules = _TextRules(schema) if schema is not None else None
     unparsed = GeometryEntries()
-    with derived, source.open(encoding="utf-8") as handle:
+    start = read = 0  # bytes and lines read
+    with derived, source.open("rb") as handle:
         for chunk in batched(handle, CHUNK):
-            triples = _split_lines(chunk)
+            try:
+                triples = _split_lines(line.decode("utf-8") for line in chunk)
+            except UnicodeDecodeError:
+                triples = None
             if triples is None:
                 return None
+            staged.source_parts = _grow_parts(staged.source_parts, start, sum(map(len, chunk)), read)
+            start, read = start + sum(map(len, chunk)), read + len(chunk)
             staged.added += len(triples)
             entries = spatial_index.parse_text_triples([t for t in triples if t[2].endswith(_GEOMETRY_SUFFIXES)])
             unparsed.unparsed += entries.unparsed
@@ -160,6 +170,15 @@ def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment
                 derived.write("".join(lines).encode("utf-8"), len(lines))
     warn_unparsed(unparsed, report)
     return staged
+
+
+def _grow_parts(parts: list, start: int, size: int, first_line: int) -> list:
+    """The source's (start, end, first line) byte ranges of about PART_QUADS lines with the next chunk
+    (`size` bytes at `start`) added."""
+    if parts and parts[-1][3] < PART_QUADS:
+        begin, _, line, count = parts[-1]
+        return [*parts[:-1], (begin, start + size, line, count + CHUNK)]
+    return [*parts, (start, start + size, first_line + 1, CHUNK)]
 
 
 def _split_lines(lines) -> set[tuple[str, str, str]] | None:
@@ -252,17 +271,41 @@ def _write_consequences(store: ox.Store, staged: Staged) -> None:
 
 
 def _bulk_source(store: ox.Store, staged: Staged, *, in_memory: bool) -> None:
-    """Bulk-load a `stage_direct` file as it is; a syntax error in it, in memory (no checkpoint), empties
-    the store's data again (it had none: `stage_direct` is for stores without data)."""
+    """Bulk-load a `stage_direct` file as it is, in parts of about PART_QUADS lines (pyoxigraph's bulk
+    loader holds what it loads in memory); a syntax error in it, in memory (no checkpoint), empties the
+    store's data again (it had none: `stage_direct` is for stores without data)."""
     target = ox.NamedNode(staged.graph) if staged.graph else None
-    try:
-        store.bulk_load(path=str(staged.source), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-    except SyntaxError:
-        if in_memory:
-            store.clear_graph(ox.DefaultGraph())
-            for name in [g for g in store.named_graphs() if g != ox.NamedNode(entailment.GRAPH)]:
-                store.remove_graph(name)
-        raise
+    for begin, end, first_line, _ in staged.source_parts:
+        message = None
+        try:
+            with staged.source.open("rb") as handle:
+                store.bulk_load(_Range(handle, begin, end), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        except SyntaxError as exc:  # its line numbers count from the part's first line
+            message = _LINE.sub(lambda m, n=first_line: f"line {int(m.group(1)) + n - 1}", str(exc))
+        if message is not None:  # raised outside the handler: no traceback keeps the store open
+            if in_memory:
+                store.clear_graph(ox.DefaultGraph())
+                for name in [g for g in store.named_graphs() if g != ox.NamedNode(entailment.GRAPH)]:
+                    store.remove_graph(name)
+            raise SyntaxError(message)
+
+
+class _Range(io.RawIOBase):
+    """Bytes [begin, end) of an open file, as a readable file."""
+
+    def __init__(self, handle, begin: int, end: int) -> None:
+        super().__init__()
+        handle.seek(begin)
+        self.handle, self.left = handle, end - begin
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer)[:self.left]
+        n = self.handle.readinto(view)
+        self.left -= n
+        return n
 
 
 def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:
