@@ -146,12 +146,12 @@ def _mixed(first: int, last: int) -> str:
 
 @pytest.mark.parametrize("graph", [None, f"{EX}one"])
 def test_ntriples_into_a_new_store_go_in_as_they_are_with_what_they_derive(tmp_path, monkeypatch, graph):
-    text = _mixed(0, 12)
+    text = _mixed(0, 12) + f"# other spacing\n\n<{EX}f99>\t<{GEO}hasGeometry>   <{EX}g99>\t.\r\n"
     calls = []
     monkeypatch.setattr(loading, "CHUNK", 5)
     monkeypatch.setattr(loading, "stage", lambda *a, **k: calls.append(1))  # the general path is not taken
     direct = GeoStore(tmp_path / "direct")
-    assert direct.load(_write(tmp_path, "a.nt", text), graph=graph) == len(text.strip().split("\n"))
+    assert direct.load(_write(tmp_path, "a.nt", text), graph=graph) == 4 * 12 + 1
     assert calls == []
     monkeypatch.undo()
     general = GeoStore()
@@ -160,6 +160,7 @@ def test_ntriples_into_a_new_store_go_in_as_they_are_with_what_they_derive(tmp_p
     entailed = {q for q in _content(direct) if entailment.GRAPH in q}
     assert f"<{EX}f3> <{TYPE}> <{GEO}Feature> <{entailment.GRAPH}>" in entailed  # domain of hasGeometry
     assert f"<{EX}g3> <{TYPE}> <{GEO}Geometry> <{entailment.GRAPH}>" in entailed  # range of hasGeometry
+    assert f"<{EX}f99> <{TYPE}> <{GEO}Feature> <{entailment.GRAPH}>" in entailed
     assert sorted(direct.index.data().subjects) == sorted(f"<{EX}g{i}>" for i in range(12))
     direct.refresh()  # the full recompute gives the same entailment graph
     assert {q for q in _content(direct) if entailment.GRAPH in q} == entailed

@@ -40,6 +40,7 @@ _ENTAILED = f" <{entailment.GRAPH}> .\n"
 _TYPE, _TYPE_TEXT = ox.NamedNode(RDF_TYPE), f"<{RDF_TYPE}>"
 _SCHEMA_TEXT = frozenset(f"<{p}>" for p in entailment.SCHEMA_PREDICATES)
 _LINE = re.compile(r"\bline (\d+)")
+_SIMPLE_LINE = re.compile(r"^([^\s#]\S*) (\S+) (\S.*) \.$", re.M)
 _GEOMETRY_SUFFIXES = tuple(f"^^<{d}>" for d in GEOMETRY_DATATYPES)
 
 
@@ -148,15 +149,16 @@ def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment
     with derived, source.open("rb") as handle:
         for chunk in batched(handle, CHUNK):
             try:
-                triples = _split_lines(line.decode("utf-8") for line in chunk)
+                triples = _split_lines(b"".join(chunk).decode("utf-8"))
             except UnicodeDecodeError:
                 triples = None
-            if triples is None:
+            groups = _group(triples) if triples is not None else None
+            if groups is None:
                 return None
             staged.source_parts = _grow_parts(staged.source_parts, start, sum(map(len, chunk)), read)
             start, read = start + sum(map(len, chunk)), read + len(chunk)
             staged.added += len(triples)
-            entries = spatial_index.parse_text_triples([t for t in triples if t[2].endswith(_GEOMETRY_SUFFIXES)])
+            entries = spatial_index.parse_text_triples(_geometry_literals(groups))
             unparsed.unparsed += entries.unparsed
             if keep_entries and staged.entries is not None:
                 _extend(staged.entries, entries, staged.geometry_keys)
@@ -164,7 +166,7 @@ def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment
                     staged.entries, staged.geometry_keys = None, set()
             if rules is not None:
                 try:
-                    lines = rules.lines(triples, staged.kinds)
+                    lines = rules.lines(groups, staged.kinds)
                 except ValueError:  # an IRI pyoxigraph refuses: the general path names the line
                     return None
                 derived.write("".join(lines).encode("utf-8"), len(lines))
@@ -181,20 +183,49 @@ def _grow_parts(parts: list, start: int, size: int, first_line: int) -> list:
     return [*parts, (start, start + size, first_line + 1, CHUNK)]
 
 
-def _split_lines(lines) -> set[tuple[str, str, str]] | None:
+def _split_lines(text: str) -> list[tuple[str, str, str]] | None:
     """(subject, predicate, object) texts of N-Triples lines, None at a blank node, a schema axiom or a
-    line that is not `S P O .` (the general path then reads the file)."""
-    out = set()
-    for line in lines:
-        text = line.strip()
-        if not text or text[0] == "#":
+    line that is not `S <P> O .` (the general path then reads the file). Lines written `S P O .` with
+    single spaces (as serialisers write them) are split by one regular expression, others one by one."""
+    if "_:" in text:
+        return None
+    triples = _SIMPLE_LINE.findall(text)
+    if len(triples) != text.count("\n") + (not text.endswith("\n")):
+        triples = _split_one_by_one(text)
+    return triples
+
+
+def _group(triples: list[tuple[str, str, str]]) -> dict[tuple, list] | None:
+    """The triples by rule key: (predicate, class) for rdf:type, (predicate, object is a literal)
+    otherwise; None when a predicate is a schema axiom's or not an IRI (the general path then)."""
+    groups: dict[tuple, list] = {}
+    for triple in triples:
+        p, o = triple[1], triple[2]
+        key = (p, o) if p == _TYPE_TEXT else (p, o[0] == '"')
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+        group.append(triple)
+    predicates = {key[0] for key in groups}
+    return None if any(p in _SCHEMA_TEXT or p[0] != "<" or p[-1] != ">" for p in predicates) else groups
+
+
+def _geometry_literals(groups: dict[tuple, list]) -> list[tuple[str, str, str]]:
+    """The triples whose object is a geometry literal."""
+    return [t for key, group in groups.items() if key[1] is True for t in group if t[2].endswith(_GEOMETRY_SUFFIXES)]
+
+
+def _split_one_by_one(text: str) -> list[tuple[str, str, str]] | None:
+    """`_split_lines` for any spacing, blank lines and comment lines."""
+    out = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or line[0] == "#":
             continue
-        if "_:" in text or text[-1] != ".":
+        parts = line[:-1].split(None, 2)
+        if line[-1] != "." or len(parts) != 3:
             return None
-        parts = text[:-1].split(None, 2)
-        if len(parts) != 3 or parts[1] in _SCHEMA_TEXT or parts[1][0] != "<" or parts[1][-1] != ">":
-            return None
-        out.add((parts[0], parts[1], parts[2].rstrip()))
+        out.append((parts[0], parts[1], parts[2].rstrip()))
     return out
 
 
@@ -205,34 +236,33 @@ class _TextRules:
     def __init__(self, schema: entailment.Schema) -> None:
         self.schema, self.cache = schema, {}
 
-    def lines(self, triples, kinds: set) -> set[str]:
-        """The entailment-graph N-Quads lines the triples derive; their kinds are added to `kinds`."""
+    def lines(self, groups: dict[tuple, list], kinds: set) -> set[str]:
+        """The entailment-graph N-Quads lines the triples (`_group`ed) derive; their kinds are added to
+        `kinds`."""
         out: set[str] = set()
-        for s, p, o in triples:
-            literal = o[0] == '"'
-            key = (p, o) if p == _TYPE_TEXT else (p, literal)
+        for key, group in groups.items():
             rule = self.cache.get(key)
             if rule is None:
-                rule = self.cache[key] = self._rule(p, o, literal, kinds)
-            if not rule:
-                continue
+                rule = self.cache[key] = self._rule(*group[0], kinds)
             of_subject, middles, of_object = rule
-            out.update([s + tail for tail in of_subject])
-            out.update([f"{s} {middle} {o}{_ENTAILED}" for middle in middles])
-            if not literal:
-                out.update([o + tail for tail in of_object])
+            for tail in of_subject:
+                out.update([t[0] + tail for t in group])
+            for middle in middles:
+                out.update([f"{t[0]} {middle} {t[2]}{_ENTAILED}" for t in group])
+            if key[1] is not True:  # objects that are not literals
+                for tail in of_object:
+                    out.update([t[2] + tail for t in group])
         return out
 
-    def _rule(self, p: str, o: str, literal: bool, kinds: set) -> tuple:
+    def _rule(self, s: str, p: str, o: str, kinds: set) -> tuple:
+        literal = o[0] == '"'
         predicate = ox.NamedNode(p[1:-1])
         obj = ox.NamedNode(o[1:-1]) if p == _TYPE_TEXT and o[0] == "<" else ox.Literal("") if literal \
             else ox.NamedNode("urn:ai4c:any")
         supers, subject_types, object_types = self.schema.rule(predicate, obj)
         kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
-        rule = (tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in subject_types),
-                tuple(str(q) for q in supers),
+        return (tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in subject_types), tuple(str(q) for q in supers),
                 tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in object_types))
-        return rule if any(rule) else ()
 
 
 def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad]) -> None:
@@ -396,10 +426,16 @@ def holds_data(store: ox.Store) -> bool:
 
 def _extend(into: GeometryEntries, more: GeometryEntries, seen: set) -> None:
     """Append entries not seen yet (a file may repeat a triple chunks apart; the index must not)."""
-    for i, key in enumerate(zip(more.subjects, more.predicates, more.literals, strict=True)):
+    keys = list(zip(more.subjects, more.predicates, more.literals, strict=True))
+    names = ("subjects", "predicates", "literals", "geoms", "crss")
+    fresh = set(keys)
+    if len(fresh) == len(keys) and fresh.isdisjoint(seen):  # all new (the usual case): whole lists at once
+        seen |= fresh
+        for name in names:
+            getattr(into, name).extend(getattr(more, name))
+        return
+    for i, key in enumerate(keys):
         if key not in seen:
             seen.add(key)
-            for name in ("subjects", "predicates", "literals", "geoms", "crss"):
+            for name in names:
                 getattr(into, name).append(getattr(more, name)[i])
-
-

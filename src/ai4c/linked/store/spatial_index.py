@@ -58,6 +58,9 @@ def parse_text_triples(triples: list[tuple[str, str, str]]) -> GeometryEntries:
 
 def _entries(subjects, predicates, literals, values, datatypes) -> GeometryEntries:
     geoms, crss, reasons = _parse_all(values, datatypes)
+    if not any(reasons) and all(g is not None for g in geoms):  # all parsed (the usual case): lists as they are
+        return GeometryEntries(subjects=list(subjects), predicates=list(predicates), literals=list(literals),
+                               geoms=geoms, crss=crss)
     out = GeometryEntries()
     for i, geom in enumerate(geoms):
         if geom is None:
@@ -370,11 +373,19 @@ def _remove(data: IndexData, removed: GeometryEntries) -> bool:
 
 def _note_subjects(data: IndexData, start: int) -> None:
     """Per predicate: does each subject have exactly one geometry literal (and is an IRI)? (from `start` on)"""
+    added: dict[str, list[str]] = {}
     for subject, predicate in zip(data.subjects[start:], data.predicates[start:], strict=True):
+        group = added.get(predicate)
+        if group is None:
+            group = added[predicate] = []
+        group.append(subject)
+    for predicate, subjects in added.items():
         bucket = data.subject_sets.setdefault(predicate, set())
-        ok = data.unique_subjects.get(predicate, True) and subject.startswith("<") and subject not in bucket
-        data.unique_subjects[predicate] = ok
-        bucket.add(subject)
+        before = len(bucket)
+        bucket.update(subjects)
+        data.unique_subjects[predicate] = (data.unique_subjects.get(predicate, True)
+                                           and len(bucket) == before + len(subjects)
+                                           and all(s.startswith("<") for s in subjects))
 
 
 def split_literal(text: str) -> tuple[str, str]:
