@@ -227,13 +227,14 @@ class SpatialIndex:
             if self._data is None and not removed.subjects and self._append_to_saved(added):
                 return  # not loaded in this process: the saved delta grows, the main cache stays as it is
             data = self._data if self._data is not None else self._read_cache()
+            merge = data is not None and \
+                len(data.geoms) + len(added.subjects) - data.base > max(MERGE_MIN, MERGE_FRACTION * data.base)
             if data is None or (removed.subjects and not _remove(data, removed)) \
-                    or not _append(data, added):
+                    or not _append(data, added, lookups=not (merge or removed.subjects)):
                 self._data = None
                 self._delete_cache()
                 return
             self._data = data
-            merge = len(data.geoms) - data.base > max(MERGE_MIN, MERGE_FRACTION * data.base)
             _finish(data) if merge or removed.subjects else _finish_delta(data)
             self._write_cache(data, delta_only=not (merge or removed.subjects))
 
@@ -340,8 +341,9 @@ def _in_crs(entries: GeometryEntries, crs: str) -> list:
     return [g if c == crs else Geo(g, c).to(crs).geom for g, c in zip(entries.geoms, entries.crss, strict=True)]
 
 
-def _append(data: IndexData, added: GeometryEntries) -> bool:
-    """Add entries to the arrays and lookup tables (False when their CRS forces a full rebuild)."""
+def _append(data: IndexData, added: GeometryEntries, *, lookups: bool = True) -> bool:
+    """Add entries to the arrays and (unless `lookups` is False: `_finish` rebuilds them) the lookup
+    tables; False when their CRS forces a full rebuild."""
     if not added.subjects:
         return True
     if data.crs != CRS84 and any(c != data.crs for c in added.crss):
@@ -351,6 +353,8 @@ def _append(data: IndexData, added: GeometryEntries) -> bool:
     data.predicates = data.predicates + added.predicates
     data.literals = data.literals + added.literals
     data.geoms = np.concatenate([data.geoms, np.array(_in_crs(added, data.crs) + [None], dtype=object)[:-1]])
+    if not lookups:
+        return True
     fresh = _by_predicate(added.predicates)
     for predicate, idx in fresh.items():
         old = data.by_predicate.get(predicate, np.empty(0, dtype=np.int64))
