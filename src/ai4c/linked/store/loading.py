@@ -7,6 +7,10 @@ bulk loader. Before that, a checkpoint of the store (RocksDB hard links: cheap) 
 written: a process killed during the bulk load leaves the marker, and the next opening puts the
 checkpoint back (the old content); once the marker is gone the new content is complete. Memory stays
 bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the spatial index.
+
+An N-Triples file for a store without data (`stage_direct`) is only read as text for what it derives and
+its geometries, then bulk-loaded as it is (by byte ranges); its syntax errors surface during the write
+and are undone like a failed write.
 """
 
 from __future__ import annotations

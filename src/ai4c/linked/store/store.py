@@ -94,7 +94,7 @@ class GeoStore:
         """Load one file, all of it or (after a syntax error, or a kill at the next opening) none of it,
         streamed and bulk-written with the derived data of its new quads (loading.py); returns the number
         of quads added (reloading known triples adds none and writes nothing; a quad a file repeats
-        more than CHUNK quads apart counts twice). Geometry literals that are
+        may count twice). Geometry literals that are
         not geometries are stored as they are and listed in `last_change`."""
         source = Path(path)
         if not source.is_file():
