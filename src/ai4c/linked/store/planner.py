@@ -121,20 +121,24 @@ def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
     bound_a, bound_b = _binding(query, a, pref), _binding(query, b, pref)
     if bound_a is None or bound_b is None:
         return None
-    (subj_a, pred_a), (subj_b, pred_b) = bound_a, bound_b
-    left, right = index.join(relation, pred_a, pred_b)
+    left, right = index.join(relation, bound_a[1], bound_b[1])
     if len(left) > MAX_VALUES:
         return None
+    return inject_pairs(query, match, (a, b), (bound_a, bound_b), (left, right), index)
+
+
+def inject_pairs(query: str, match: re.Match, names: tuple[str, str], bindings: tuple, pairs: tuple,
+                 index: SpatialIndex) -> str:
+    """The query with the join filter `match` replaced by the index entry pairs that satisfy it: a VALUES
+    table of the geometries' subjects (when each has one literal of its predicate) or of the literals.
+    `bindings`: (subject variable, predicate) of the pattern binding each of `names`."""
+    (a, b), ((subj_a, pred_a), (subj_b, pred_b)), (left, right) = names, bindings, pairs
     data = index.data()
     by_subject = (subj_a and subj_b and subj_a != subj_b and data.unique_subjects.get(pred_a)
                   and data.unique_subjects.get(pred_b))
-    if by_subject:
-        names = (subj_a, subj_b)
-        column_a, column_b = data.subjects, data.subjects
-    else:
-        names = (a, b)
-        column_a, column_b = data.literals, data.literals
-    names_a, names_b = _texts(column_a, left), _texts(column_b, right)
+    column = data.subjects if by_subject else data.literals
+    names = (subj_a, subj_b) if by_subject else (a, b)
+    names_a, names_b = _texts(column, left), _texts(column, right)
     short, namespaces = _compress(list(dict.fromkeys([*names_a, *names_b])))
     alias = dict(zip(dict.fromkeys([*names_a, *names_b]), short, strict=True))
     rows = list(dict.fromkeys(f"({alias[x]} {alias[y]})" for x, y in zip(names_a, names_b, strict=True)))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, semijoin, strdf
 from ai4c.linked.store.planner import plan
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
 from ai4c.linked.store.rewrite import may_match, rewrite
@@ -258,7 +258,10 @@ class GeoStore:
         if prepared is None:
             rewritten = rewrite(query, topology=self.rewrite_topology)
             prepared = self._unplanned(rewritten)
-            if prepared.spatial and not bulk:
+            joined = self._semijoin(rewritten) if prepared.spatial else None
+            if joined is not None:
+                prepared = prepared.planned(joined)
+            elif prepared.spatial and not bulk:
                 prepared = prepared.planned(plan(rewritten, self.index))
             elif prepared.spatial:
                 prepared = prepared.for_bulk()
@@ -337,6 +340,13 @@ class GeoStore:
         settled = prepared.planned(prepared.rewritten if direct else plan(prepared.rewritten, self.index))
         self._remember((query, True, self.index.version, self._generation), settled)
         return settled
+
+    def _semijoin(self, rewritten: str) -> str | None:
+        """A join planned from its selective sides (semijoin.py), or None."""
+        try:
+            return semijoin.plan(rewritten, self.index, bulk.tsv_fetcher(self.store, self.dataset))
+        except (SyntaxError, ValueError, KeyError, OSError):
+            return None  # the other plans report the problem
 
     def _bulk(self, rewritten: str, result_format: str) -> bytes | object | None:
         """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that
