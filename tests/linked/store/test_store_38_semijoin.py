@@ -104,6 +104,18 @@ def test_intersecting_cells_include_themselves(store):
     assert _pairs(store, query) == truth == _unplanned(store, query)
 
 
+def test_rare_points_in_a_polygon_from_the_rare_side(store):
+    query = PREFIXES + """SELECT ?s1 WHERE { ?s1 ex:pointGeometry ?g1 . ?g1 ex:pointWKT ?w1 .
+      ?s1 ex:hasTag ?t1 . ?t1 ex:key "rare" .
+      FILTER(geof:sfWithin(?w1, "POLYGON((0 0, 2.5 0, 2.5 2.5, 0 2.5, 0 0))"^^geo:wktLiteral)) }"""
+    assert semijoin.plan(rewrite(query), store.index, _fetch(store)) is not None
+    truth = {p for p in _rare("p") if max(store.xy[int(p[1:])]) < 2.5}
+    assert len(truth) >= 3
+    body, _ = store.query_serialized(query, "tsv")
+    assert {line[1:-1].removeprefix(EX) for line in body.decode().splitlines()[1:]} == truth
+    assert {r["s1"].value.removeprefix(EX) for r in store.query(query)} == truth
+
+
 def test_a_new_tag_is_seen_by_the_remembered_plan(store):
     query = _join("sfWithin", "point", "cell", "rare", "all")
     before = _pairs(store, query)
