@@ -104,11 +104,14 @@ def test_intersecting_cells_include_themselves(store):
     assert _pairs(store, query) == truth == _unplanned(store, query)
 
 
-def test_rare_points_in_a_polygon_from_the_rare_side(store):
+@pytest.mark.parametrize("comparisons", [semijoin.FILTER_COMPARISONS, 0])  # FILTER IN, VALUES table
+def test_rare_points_in_a_polygon_from_the_rare_side(store, monkeypatch, comparisons):
+    monkeypatch.setattr(semijoin, "FILTER_COMPARISONS", comparisons)
     query = PREFIXES + """SELECT ?s1 WHERE { ?s1 ex:pointGeometry ?g1 . ?g1 ex:pointWKT ?w1 .
       ?s1 ex:hasTag ?t1 . ?t1 ex:key "rare" .
       FILTER(geof:sfWithin(?w1, "POLYGON((0 0, 2.5 0, 2.5 2.5, 0 2.5, 0 0))"^^geo:wktLiteral)) }"""
-    assert semijoin.plan(rewrite(query), store.index, _fetch(store)) is not None
+    planned = semijoin.plan(rewrite(query), store.index, _fetch(store))
+    assert planned is not None and (" IN (" in planned) == (comparisons > 0)
     truth = {p for p in _rare("p") if max(store.xy[int(p[1:])]) < 2.5}
     assert len(truth) >= 3
     body, _ = store.query_serialized(query, "tsv")

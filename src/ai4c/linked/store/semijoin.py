@@ -30,6 +30,8 @@ from ai4c.linked.store.planner import (
 from ai4c.linked.store.spatial_index import SpatialIndex
 
 SIDE_MAX = 2_000  # a side's patterns allowing more geometries than this do not restrict it
+FILTER_COMPARISONS = 200_000  # a restricted selection whose hits x allowed geometries are at most so many is
+# a FILTER IN (compared on each row of the other patterns, in pyoxigraph's own join order), not a VALUES table
 PAIRS_MAX = 20_000  # more qualifying pairs than this: the bulk path joins them as tables
 
 
@@ -71,7 +73,8 @@ def _plan_selection(query: str, index: SpatialIndex, fetch, shape) -> str | None
     if allowed is None:
         return None
     hits = _entries_of(index, allowed, hits, binding[1])
-    return inject_hits(query, match, a if var_first else b, binding, hits, index)
+    return inject_hits(query, match, a if var_first else b, binding, hits, index,
+                       as_filter=len(hits) * len(allowed) <= FILTER_COMPARISONS)
 
 
 def _spatial_shape(query: str):
