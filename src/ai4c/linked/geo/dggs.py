@@ -25,7 +25,7 @@ MAX_RESOLUTION = 30
 MAX_CELLS = 100_000  # cells examined at one level of a covering; beyond, asDGGS is an error (unbound)
 CELLS_PER_EXTENT = 16  # default resolution: cells at most 1/16 of the geometry's larger extent
 _CELL = re.compile(r"^[WE][0-3]{0,30}$")
-_LITERAL = re.compile(r"^\s*(?:<([^<>]*)>)?\s*(?:CELLLIST\s*(?:\(([^()]*)\)|(EMPTY)))?\s*$", re.I | re.S)
+_LITERAL = re.compile(r"^\s*(?:<([^<>]*)>)?\s*(?:CELLLIST\s*(?:\(([^()]*)\)|EMPTY))?\s*$", re.I | re.S)
 _EMPTY = "GEOMETRYCOLLECTION EMPTY"
 _CHILD_DI, _CHILD_DJ = np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1])  # digit d: east = d & 1, north = d >> 1
 
