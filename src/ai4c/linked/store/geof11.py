@@ -1,7 +1,7 @@
 """GeoSPARQL 1.1 (OGC 22-047) functions beyond 1.0: metric measures in metres, sizes in a unit of measure
 (area, length, perimeter), z extents, geometry type and dimensions, transform, bounding circle, concave
-hulls, serialisation functions (asDGGS to the declared DGGS) and the concave-hull aggregate. Entries here replace geof.py's of the same
-name (the store merges this table last)."""
+hulls, serialisation functions (asDGGS to the declared DGGS) and the concave-hull aggregate. Entries here
+replace geof.py's of the same name (the store merges this table last)."""
 
 from __future__ import annotations
 
