@@ -5,7 +5,7 @@ arithmetic on numpy (CPU) or on torch tensors (CUDA when present, ai4c.ml.device
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -66,11 +66,13 @@ def lazy_blocks(function: Callable[..., np.ndarray], layers: list[xr.DataArray],
     return xr.DataArray(out, dims=layers[0].dims, coords=layers[0].coords)
 
 
+def finite_means(block: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    """Trailing-window means of a numpy block, NaN ignored (NaN where the window holds none), float32."""
+    sums, count = numpy_sums(block, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, sums / count, np.nan).astype(np.float32)
+
+
 def window_means(layer: xr.DataArray, window: tuple[int, int]) -> xr.DataArray:
     """Trailing-window mean of a (line, pixel) layer, NaN ignored (NaN where the window holds none)."""
-    def block_means(block: np.ndarray) -> np.ndarray:
-        sums, count = numpy_sums(block, window)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, sums / count, np.nan).astype(np.float32)
-
-    return lazy_blocks(block_means, [layer], window)
+    return lazy_blocks(partial(finite_means, window=window), [layer], window)

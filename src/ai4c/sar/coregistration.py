@@ -174,12 +174,18 @@ def _resample(src, lines, samples, table):
     return out
 
 
-def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS) -> np.ndarray:
+_resample_serial = njit(cache=True, nogil=True)(_resample.py_func)  # one thread, GIL released: tiles in threads
+
+
+def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS,
+                     serial: bool = False) -> np.ndarray:
     """8-tap Hann-windowed sinc interpolation of a complex (deramped) image at fractional (line, sample)
-    positions (weights tabulated every 1/2048 sample); 0 outside the image."""
+    positions (weights tabulated every 1/2048 sample); 0 outside the image. `serial`: on the calling thread
+    only (several tiles run at once), else numba's threads."""
     table = WEIGHTS if taps == WEIGHTS.shape[1] else weight_table(taps)
-    return _resample(np.ascontiguousarray(src, np.complex64), np.ascontiguousarray(lines, np.float64),
-                     np.ascontiguousarray(samples, np.float64), table.astype(np.float32))
+    kernel = _resample_serial if serial else _resample
+    return kernel(np.ascontiguousarray(src, np.complex64), np.ascontiguousarray(lines, np.float64),
+                  np.ascontiguousarray(samples, np.float64), table.astype(np.float32))
 
 
 def esd_shift_lines(phases: np.ndarray, weights: np.ndarray, doppler_difference: np.ndarray,

@@ -50,10 +50,50 @@ def resample_secondary(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: Top
     reference's."""
     line2 = offsets.at(lines, samples, "line") + azimuth_shift
     sample2 = offsets.at(lines, samples, "sample")
-    rows = first_line + np.arange(secondary.shape[0])
-    flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], np.arange(secondary.shape[1])[None, :]))
-    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - first_line, sample2, 2 * HALF_TAPS)
+    return resample_at(secondary, sec_burst, sec_ctx, line2, sample2, (first_line, 0))
+
+
+def resample_at(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, line2: np.ndarray,
+                sample2: np.ndarray, origin: tuple[int, int] = (0, 0), serial: bool = False) -> np.ndarray:
+    """A window of the secondary burst (complex, its first pixel at burst line, sample `origin`) deramped,
+    interpolated at burst lines `line2` x samples `sample2` and reramped there. `serial`: one thread (for
+    callers that run several tiles at once)."""
+    rows = origin[0] + np.arange(secondary.shape[0])
+    cols = origin[1] + np.arange(secondary.shape[1])
+    flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], cols[None, :]))
+    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - origin[0], sample2 - origin[1],
+                           2 * HALF_TAPS, serial)
     return reramp(out, sec_ctx.phase(sec_burst, line2, sample2))
+
+
+def kernel_window(line2: np.ndarray, sample2: np.ndarray, lines: int, samples: int) -> tuple[slice, slice]:
+    """The secondary burst lines and samples the interpolation kernel reads at positions (line2, sample2)."""
+    spans = []
+    for values, size in ((line2, lines), (sample2, samples)):
+        first = max(int(np.floor(np.nanmin(values))) - HALF_TAPS - 1, 0)
+        stop = min(int(np.ceil(np.nanmax(values))) + HALF_TAPS + 2, size)
+        spans.append(slice(first, max(stop, first + 1)))
+    return spans[0], spans[1]
+
+
+def tile_products(ref: SarProduct, sec: SarProduct, offsets: BurstOffsets, ref_data, sec_data,
+                  lines: tuple[int, int], samples: tuple[int, int], azimuth_shift: float,
+                  sec_velocity: float) -> np.ndarray:
+    """(4, lines, samples) burst_products of reference burst lines x swath samples [start, stop): the secondary
+    window the kernel needs read from `sec_data`, the reference tile from `ref_data` ((line, sample)-sliceable
+    swath images, read on demand); NaN where the secondary's kernel leaves its valid burst area. One thread."""
+    burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
+    line, sample = np.arange(*lines, dtype=float), np.arange(*samples, dtype=float)
+    line2 = offsets.at(line, sample, "line") + azimuth_shift
+    sample2 = offsets.at(line, sample, "sample")
+    rows, cols = kernel_window(line2, sample2, pair.lines, sec.samples)
+    window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
+    resampled = resample_at(window, pair, TopsContext.of(sec, sec_velocity), line2, sample2,
+                            (rows.start, cols.start), serial=True)
+    reference = np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[1], samples[0]:samples[1]])
+    out = burst_products(reference, resampled, offsets, line, sample, SPEED_OF_LIGHT / ref.radar_frequency)
+    out[:, ~valid_at(pair, line2, sample2)] = np.nan
+    return out
 
 
 def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray, azimuth_shift: float,
@@ -68,11 +108,14 @@ def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarr
 def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray,
                     azimuth_shift: float = 0.0) -> np.ndarray:
     """Reference pixels whose interpolation kernel stays inside the secondary burst's valid lines and samples."""
+    return valid_at(sec_burst, offsets.at(lines, samples, "line") + azimuth_shift, offsets.at(lines, samples, "sample"))
+
+
+def valid_at(sec_burst: TopsBurst, line2: np.ndarray, sample2: np.ndarray) -> np.ndarray:
+    """Secondary positions whose interpolation kernel stays inside the burst's valid lines and samples."""
     from ai4c.sar.deburst import valid_lines, valid_samples
 
     (first_line, last_line), (first_sample, last_sample) = valid_lines(sec_burst), valid_samples(sec_burst)
-    line2 = offsets.at(lines, samples, "line") + azimuth_shift
-    sample2 = offsets.at(lines, samples, "sample")
     return ((line2 >= first_line + HALF_TAPS) & (line2 <= last_line - HALF_TAPS)
             & (sample2 >= first_sample + HALF_TAPS) & (sample2 <= last_sample - HALF_TAPS))
 
