@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.sar.boxcar import cuda_device, finite_means, lazy_blocks, trailing_sums
+from ai4c.sar.boxcar import cuda_device, lazy_blocks, sampled_window_sums, trailing_sums
 
 
 def aligned_window(window: int, looks: int) -> int:
@@ -27,7 +27,12 @@ def _coherence_of(layers: list[Any], finite: Any, weights: Any, window: tuple[in
     for layer in layers:
         layer[~finite] = 0
     re, im, p1, p2 = (trailing_sums(layer, window, cumsum) for layer in layers)
-    count = trailing_sums(weights, window, cumsum)
+    return coherence_of_sums(re, im, p1, p2, trailing_sums(weights, window, cumsum), independent_looks)
+
+
+def coherence_of_sums(re: Any, im: Any, p1: Any, p2: Any, count: Any, independent_looks: float | None) -> Any:
+    """Coherence from window sums of Re, Im of m s*, |m|^2, |s|^2 and the pixels summed (numpy or torch);
+    NaN where a window holds none; bias-reduced when `independent_looks` is given."""
     squared = (re * re + im * im) / (p1 * p2)
     if independent_looks is not None:
         squared = ((independent_looks * squared - 1) / (independent_looks - 1)).clip(min=0)
@@ -125,14 +130,13 @@ class LookedGrid:
             out.append((max(start, 0), min(stop, (self.lines, self.samples)[axis])))
         return out[0], out[1]
 
-    def sample(self, full: np.ndarray, which: int, origin: tuple[int, int], rows: tuple[int, int],
-               cols: tuple[int, int]) -> np.ndarray:
-        """Looked tile rows x cols of trailing-window values `full` computed on a region starting at `origin`:
-        `which` 0 for the coherence cells, 1 for the multilook cells."""
+    def ends(self, which: int, origin: tuple[int, int], rows: tuple[int, int],
+             cols: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Lines and samples, in a region starting at `origin`, where the windows of the looked tile rows x cols
+        end: `which` 0 for the coherence cells, 1 for the multilook cells."""
         end = self._ends()[which]
-        r = np.arange(*rows) * self.step[0] + end[0] - origin[0]
-        c = np.arange(*cols) * self.step[1] + end[1] - origin[1]
-        return full[r[:, None], c[None, :]]
+        return (np.arange(*rows) * self.step[0] + end[0] - origin[0],
+                np.arange(*cols) * self.step[1] + end[1] - origin[1])
 
 
 def looked_tile(grid: LookedGrid, layers: dict[str, np.ndarray], origin: tuple[int, int], rows: tuple[int, int],
@@ -142,9 +146,15 @@ def looked_tile(grid: LookedGrid, layers: dict[str, np.ndarray], origin: tuple[i
     numpy on the CPU, torch on CUDA `device`."""
     window = grid.coherence_window
     stack = [layers[k] for k in ("re", "im", "p1", "p2")]
-    gamma = numpy_coherence(*stack, window, independent_looks) if device is None else \
-        torch_coherence(*stack, window, independent_looks, device)
-    out = [grid.sample(gamma, 0, origin, rows, cols)]
-    for key in ("b1", "b2"):
-        out.append(grid.sample(finite_means(layers[key], grid.looks), 1, origin, rows, cols))
-    return np.stack(out).astype(np.float32)
+    r, c = grid.ends(0, origin, rows, cols)
+    if device is None:
+        sums, count = sampled_window_sums(np.stack(stack), window, r, c, joint=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gamma = coherence_of_sums(*sums, count[0], independent_looks)
+    else:
+        gamma = torch_coherence(*stack, window, independent_looks, device)[r[:, None], c[None, :]]
+    r, c = grid.ends(1, origin, rows, cols)
+    sums, count = sampled_window_sums(np.stack([layers["b1"], layers["b2"]]), grid.looks, r, c, joint=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count > 0, sums / count, np.nan)
+    return np.concatenate([gamma[None], means]).astype(np.float32)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ai4c.sar.coregistration import HALF_TAPS, BurstOffsets, resample_complex
 from ai4c.sar.datamodel import SarProduct, TopsBurst
-from ai4c.sar.tops import SPEED_OF_LIGHT, deramp, reramp, tops_phase
+from ai4c.sar.tops import SPEED_OF_LIGHT, apply_steering, tops_phase
 
 
 @dataclass
@@ -33,6 +34,13 @@ class TopsContext:
     def tau(self, samples: np.ndarray) -> np.ndarray:
         """Two-way slant range time of (fractional) samples."""
         return self.slant_range_time + np.asarray(samples, np.float64) / self.range_sampling_rate
+
+    def ramped(self, values: np.ndarray, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray,
+               sign: int) -> np.ndarray:
+        """`values` deramped (sign -1) or reramped (+1) at burst lines x samples (broadcasting arrays)."""
+        return apply_steering(values, burst, lines, samples, sign, self.slant_range_time, self.range_sampling_rate,
+                              self.line_interval, self.velocity, self.wavelength,
+                              float(self.tau(0.5 * self.samples)))
 
     def phase(self, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray) -> np.ndarray:
         """Steering phase at burst lines x samples (broadcasting arrays)."""
@@ -58,12 +66,11 @@ def resample_at(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContex
     """A window of the secondary burst (complex, its first pixel at burst line, sample `origin`) deramped,
     interpolated at burst lines `line2` x samples `sample2` and reramped there. `serial`: one thread (for
     callers that run several tiles at once)."""
-    rows = origin[0] + np.arange(secondary.shape[0])
-    cols = origin[1] + np.arange(secondary.shape[1])
-    flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], cols[None, :]))
-    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - origin[0], sample2 - origin[1],
-                           2 * HALF_TAPS, serial)
-    return reramp(out, sec_ctx.phase(sec_burst, line2, sample2))
+    rows = origin[0] + np.arange(secondary.shape[0], dtype=np.float64)
+    cols = origin[1] + np.arange(secondary.shape[1], dtype=np.float64)
+    flat = sec_ctx.ramped(secondary, sec_burst, rows[:, None], cols[None, :], -1)
+    out = resample_complex(flat, line2 - origin[0], sample2 - origin[1], 2 * HALF_TAPS, serial)
+    return sec_ctx.ramped(out, sec_burst, line2, sample2, +1)
 
 
 def kernel_window(line2: np.ndarray, sample2: np.ndarray, lines: int, samples: int) -> tuple[slice, slice]:
@@ -123,11 +130,24 @@ def valid_at(sec_burst: TopsBurst, line2: np.ndarray, sample2: np.ndarray) -> np
 def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offsets: BurstOffsets,
                    lines: np.ndarray, samples: np.ndarray, wavelength: float) -> np.ndarray:
     """(4, lines, samples) float32: Re and Im of m s* exp(j 4 pi (R_ref - R_sec) / lambda), |m|^2, |s|^2."""
-    phase = 4 * np.pi / wavelength * offsets.at(lines, samples, "delta_range")
-    m = reference.astype(np.complex64)
-    product = m * np.conj(secondary_resampled) * np.exp(1j * phase).astype(np.complex64)
-    return np.stack([product.real, product.imag, (m * np.conj(m)).real,
-                     (secondary_resampled * np.conj(secondary_resampled)).real]).astype(np.float32)
+    return _products(np.asarray(reference, np.complex64), np.asarray(secondary_resampled, np.complex64),
+                     offsets.at(lines, samples, "delta_range"), 4 * np.pi / wavelength)
+
+
+@njit(cache=True, nogil=True)
+def _products(m, s, delta_range, factor):
+    """(4, h, w) float32: Re, Im of m s* exp(j factor delta_range), |m|^2, |s|^2, in one pass."""
+    h, w = m.shape
+    out = np.empty((4, h, w), np.float32)
+    for r in range(h):
+        for c in range(w):
+            phase = factor * delta_range[r, c]
+            product = m[r, c] * np.conj(s[r, c]) * np.complex64(complex(np.cos(phase), np.sin(phase)))
+            out[0, r, c] = product.real
+            out[1, r, c] = product.imag
+            out[2, r, c] = m[r, c].real * m[r, c].real + m[r, c].imag * m[r, c].imag
+            out[3, r, c] = s[r, c].real * s[r, c].real + s[r, c].imag * s[r, c].imag
+    return out
 
 
 def coregistered_patch(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: BurstOffsets,
