@@ -261,3 +261,21 @@ def test_radar_stage_tiles_do_not_change_the_layers(pair, tmp_path):
     assert np.isfinite(whole).mean() > 0.5
     np.testing.assert_array_equal(np.isnan(tiled), np.isnan(whole))
     np.testing.assert_allclose(tiled, whole, rtol=1e-4, atol=1e-6)  # summation order of the window sums
+
+
+def test_esd_in_column_blocks_equals_one_block(pair, monkeypatch):
+    """ESD's double differences summed over column blocks (bounded memory on wide swaths) equal one block."""
+    import ai4c.sar.interferogram as interferogram
+
+    truth, first, second = pair
+    ref, sec = open_slc(first).swaths["IW2"], open_slc(second).swaths["IW2"]
+    g = ref.geolocation
+    offsets = geometric_offsets(ref, sec, ref.orbit, sec.orbit, (g.line, g.pixel, g.latitude, g.longitude), None)
+    zr, zs = read_complex(ref).values, read_complex(sec).values
+    velocity = float(np.linalg.norm(ref.orbit.velocity[len(ref.orbit.time) // 2]))
+    whole = esd_measurements(ref, sec, zr, zs, offsets, velocity)
+    monkeypatch.setattr(interferogram, "ESD_COLUMNS", 47)
+    blocks = esd_measurements(ref, sec, zr, zs, offsets, velocity)
+    assert whole[0].size >= 2
+    for a, b in zip(whole, blocks, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

@@ -113,27 +113,29 @@ def _velocity(swath) -> float:
 @operator(GRAPH, "Enhanced-Spectral-Diversity", ("esd_iterations",))
 def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
-    from ai4c.products.sentinel1_slc import read_complex
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai4c.pipelines.s1_cd_tiles import cores
+    from ai4c.products.sentinel1_slc import LineReader, read_complex
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
     if not scene.reference.is_tops:
         return scene  # stripmap: no bursts to overlap; Cross-Correlation refines instead
     pairs = {name: (ref, scene.secondary.swaths[name]) for name, ref in scene.reference.swaths.items()}
-    data = {name: (read_complex(ref).data, read_complex(sec).data) for name, (ref, sec) in pairs.items()}
-    for _ in range(p.esd_iterations):
-        phases, weights, dopplers = [], [], []
-        for name, (ref, sec) in pairs.items():
-            phase, weight, doppler = esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
-                                                      scene.azimuth_shift)
-            phases += list(phase)
-            weights += list(weight)
-            dopplers += list(doppler)
-        if not phases:
-            ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
-            break
-        scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
-                                               next(iter(scene.reference.swaths.values())).azimuth_time_interval)
+    for ref, sec in pairs.values():
+        read_complex(ref), read_complex(sec)  # checks both measurements before any block is read
+    data = {name: (LineReader(ref), LineReader(sec)) for name, (ref, sec) in pairs.items()}
+    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-esd") as pool:
+        for _ in range(p.esd_iterations):
+            measured = [esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
+                                         scene.azimuth_shift, pool.map) for name, (ref, sec) in pairs.items()]
+            phases, weights, dopplers = (np.concatenate([m[k] for m in measured]) for k in range(3))
+            if not phases.size:
+                ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
+                break
+            scene.azimuth_shift += esd_shift_lines(phases, weights, dopplers,
+                                                   next(iter(scene.reference.swaths.values())).azimuth_time_interval)
     scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
     return scene
 

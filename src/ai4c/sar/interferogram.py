@@ -5,6 +5,7 @@ and the ESD double difference of the burst overlaps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numba import njit
@@ -112,12 +113,6 @@ def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarr
     return max(first, 0), min(max(stop, first + 1), burst_lines)
 
 
-def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray,
-                    azimuth_shift: float = 0.0) -> np.ndarray:
-    """Reference pixels whose interpolation kernel stays inside the secondary burst's valid lines and samples."""
-    return valid_at(sec_burst, offsets.at(lines, samples, "line") + azimuth_shift, offsets.at(lines, samples, "sample"))
-
-
 def valid_at(sec_burst: TopsBurst, line2: np.ndarray, sample2: np.ndarray) -> np.ndarray:
     """Secondary positions whose interpolation kernel stays inside the burst's valid lines and samples."""
     from ai4c.sar.deburst import valid_lines, valid_samples
@@ -197,33 +192,50 @@ def double_difference(ref_a: np.ndarray, sec_a: np.ndarray, ref_b: np.ndarray, s
     return complex(np.nansum((ref_a * np.conj(sec_a)) * np.conj(ref_b * np.conj(sec_b))))
 
 
+ESD_COLUMNS = 4096  # samples of an overlap resampled at a time: memory bounded whatever the swath width
+
+
+def _overlap_sum(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, velocity: float,
+                 azimuth_shift: float, job: tuple) -> complex:
+    """The double-difference sum of one burst overlap over swath samples [start, stop)."""
+    (a, lines_a, o_a), (b, lines_b, o_b), (start, stop) = job
+    samples = np.arange(start, stop, dtype=float)
+    sec_ctx = TopsContext.of(secondary, velocity)
+    parts = []
+    for burst, lines, o in ((a, lines_a, o_a), (b, lines_b, o_b)):
+        pair = secondary.bursts[o.secondary]
+        line2 = o.at(lines.astype(float), samples, "line") + azimuth_shift
+        sample2 = o.at(lines.astype(float), samples, "sample")
+        rows, cols = kernel_window(line2, sample2, pair.lines, secondary.samples)
+        window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
+        resampled = resample_at(window, pair, sec_ctx, line2, sample2, (rows.start, cols.start), serial=True)
+        parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1, start:stop]),
+                      resampled))
+    return double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
+
+
 def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: list[BurstOffsets],
-                     velocity: float, azimuth_shift: float = 0.0) -> tuple[np.ndarray, ...]:
+                     velocity: float, azimuth_shift: float = 0.0, map_=map) -> tuple[np.ndarray, ...]:
     """Per burst overlap of one swath: the double-difference phase, its weight and the Doppler difference.
-    `ref_data` / `sec_data`: (line, sample) complex arrays of the swath TIFFs (numpy or dask)."""
-    ref_ctx, sec_ctx = TopsContext.of(reference, velocity), TopsContext.of(secondary, velocity)
-    samples = np.arange(reference.samples, dtype=float)
+    `ref_data` / `sec_data`: (line, sample)-sliceable swath images (numpy, dask or readers); each overlap is
+    summed over column blocks of ESD_COLUMNS samples, `map_` (e.g. a thread pool's map) runs the blocks."""
+    ref_ctx = TopsContext.of(reference, velocity)
     by_burst = {o.reference: o for o in offsets}
-    phases, weights, dopplers = [], [], []
+    overlaps, jobs = [], []
     for a, b in zip(reference.bursts[:-1], reference.bursts[1:], strict=True):
         lines_a, lines_b = overlap_lines(a, b, reference.azimuth_time_interval)
         if lines_a.size == 0:
             continue
-        parts = []
-        for burst, lines in ((a, lines_a), (b, lines_b)):
-            o = by_burst[burst.index]
-            pair = secondary.bursts[o.secondary]
-            first, stop = secondary_window(o, lines.astype(float), samples, azimuth_shift, pair.lines)
-            sec = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])  # the overlap's lines only
-            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift,
-                                           first)
-            parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1]),
-                          resampled))
-        dd = double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
-        phases.append(np.angle(dd))
-        weights.append(abs(dd))
-        dopplers.append(doppler_difference(a, b, ref_ctx))
-    return np.array(phases), np.array(weights), np.array(dopplers)
+        overlaps.append((a, b))
+        jobs += [(len(overlaps) - 1, ((a, lines_a, by_burst[a.index]), (b, lines_b, by_burst[b.index]),
+                                      (start, min(start + ESD_COLUMNS, reference.samples))))
+                 for start in range(0, reference.samples, ESD_COLUMNS)]
+    sums = np.zeros(len(overlaps), complex)
+    task = partial(_overlap_sum, reference, secondary, ref_data, sec_data, velocity, azimuth_shift)
+    for (k, _), value in zip(jobs, map_(task, [job for _, job in jobs]), strict=True):
+        sums[k] += value
+    dopplers = [doppler_difference(a, b, ref_ctx) for a, b in overlaps]
+    return np.angle(sums), np.abs(sums), np.array(dopplers)
 
 
 def common_valid_area(reference: SarProduct, secondary: SarProduct, offsets: list[BurstOffsets],
