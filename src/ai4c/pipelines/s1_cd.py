@@ -338,7 +338,7 @@ def run(input1: Path | str, input2: Path | str, output_path: Path | str, params:
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS="ALL_CPUS"):  # outputs compressed on all cores
             return default_graph(GRAPH).run(ctx, parameters=params)
     except BaseException:
         if created:

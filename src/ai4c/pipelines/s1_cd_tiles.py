@@ -100,7 +100,8 @@ def cores() -> int:
 
 
 def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.DataArray:
-    """All tiles computed (one per core at a time) into a temporary Zarr store (removed at exit): a lazy
+    """All tiles computed (one per core at a time) into a temporary uncompressed Zarr store (removed at exit;
+    compressing it would cost more CPU than its disk writes): a lazy
     (layer, line, pixel) float32 DataArray of coherence, backscatter 1, backscatter 2."""
     import atexit
     import shutil
@@ -116,7 +117,7 @@ def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.Dat
     atexit.register(shutil.rmtree, folder, True)
     store = f"{folder}/layers.zarr"
     chunks = (3, max(1, min(tile, lines)), max(1, min(tile, samples)))
-    target = zarr.open_array(store, mode="w", shape=(3, lines, samples), chunks=chunks, dtype=np.float32)
+    target = zarr.create_array(store, shape=(3, lines, samples), chunks=chunks, dtype=np.float32, compressors=None)
     tiles = [((r, min(r + tile, lines)), (c, min(c + tile, samples)))
              for r in range(0, lines, tile) for c in range(0, samples, tile)]
 
