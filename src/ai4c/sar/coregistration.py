@@ -32,11 +32,27 @@ class BurstOffsets:
 
     def at(self, lines: np.ndarray, samples: np.ndarray, field: str) -> np.ndarray:
         """`field` ('line', 'sample' or 'delta_range') at reference lines x samples, bilinear between nodes."""
-        values = getattr(self, field)
-        across = np.stack([np.interp(samples, self.node_samples, row) for row in values])  # (nodes, samples)
+        lines, samples = np.asarray(lines, np.float64), np.asarray(samples, np.float64)
         j = np.clip(np.searchsorted(self.node_lines, lines, side="right") - 1, 0, len(self.node_lines) - 2)
-        w = ((np.asarray(lines, np.float64) - self.node_lines[j]) / (self.node_lines[j + 1] - self.node_lines[j]))
-        return (1 - w)[:, None] * across[j] + w[:, None] * across[j + 1]
+        w = (lines - self.node_lines[j]) / (self.node_lines[j + 1] - self.node_lines[j])  # linear beyond the ends
+        inside = np.clip(samples, self.node_samples[0], self.node_samples[-1])  # np.interp: constant beyond
+        k = np.clip(np.searchsorted(self.node_samples, inside, side="right") - 1, 0, len(self.node_samples) - 2)
+        t = (inside - self.node_samples[k]) / (self.node_samples[k + 1] - self.node_samples[k])
+        return _bilinear_nodes(np.ascontiguousarray(getattr(self, field), np.float64), j, w, k, t)
+
+
+@njit(cache=True, nogil=True)
+def _bilinear_nodes(values, j, w, k, t):
+    """values between node rows j, j + 1 (weight w) and node columns k, k + 1 (weight t), for every line x
+    sample: one pass, no (nodes, samples) intermediate."""
+    out = np.empty((j.size, k.size))
+    for r in range(j.size):
+        a, b = values[j[r]], values[j[r] + 1]
+        for c in range(k.size):
+            low = a[k[c]] * (1 - t[c]) + a[k[c] + 1] * t[c]
+            high = b[k[c]] * (1 - t[c]) + b[k[c] + 1] * t[c]
+            out[r, c] = (1 - w[r]) * low + w[r] * high
+    return out
 
 
 def _to_ecef(lon: np.ndarray, lat: np.ndarray, h: np.ndarray) -> np.ndarray:
