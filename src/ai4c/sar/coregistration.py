@@ -157,40 +157,51 @@ def weight_table(taps: int = 2 * HALF_TAPS, steps: int = TABLE_STEPS) -> np.ndar
 WEIGHTS = weight_table()
 
 
-@njit(cache=True, parallel=True)
-def _resample(src, lines, samples, table):
-    """Interpolate `src` at fractional positions with tabulated separable weights; 0 outside."""
-    h, w = lines.shape
+@njit(cache=True, nogil=True)
+def _resample_row(src, lines, samples, table, out, r):
+    """Row r of `out`: `src` interpolated at fractional positions with tabulated separable weights; 0 outside."""
     nl, ns = src.shape
     taps = table.shape[1]
     steps = table.shape[0] - 1
     half = taps // 2
-    out = np.zeros((h, w), np.complex64)
-    for r in prange(h):
-        for c in range(w):
-            y, x = lines[r, c], samples[r, c]
-            if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
-                continue
-            y0, x0 = int(y), int(x)
-            wy = table[int((y - y0) * steps + 0.5)]
-            wx = table[int((x - x0) * steps + 0.5)]
-            acc = np.complex64(0)
-            for k in range(taps):
-                yy = min(max(y0 + k - half + 1, 0), nl - 1)
-                row = np.complex64(0)
-                if x0 - half + 1 >= 0 and x0 + half < ns:
-                    base = x0 - half + 1
-                    for m in range(taps):
-                        row += np.float32(wx[m]) * src[yy, base + m]
-                else:
-                    for m in range(taps):
-                        row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
-                acc += np.float32(wy[k]) * row
-            out[r, c] = acc
+    for c in range(lines.shape[1]):
+        y, x = lines[r, c], samples[r, c]
+        if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
+            continue
+        y0, x0 = int(y), int(x)
+        wy = table[int((y - y0) * steps + 0.5)]
+        wx = table[int((x - x0) * steps + 0.5)]
+        acc = np.complex64(0)
+        for k in range(taps):
+            yy = min(max(y0 + k - half + 1, 0), nl - 1)
+            row = np.complex64(0)
+            if x0 - half + 1 >= 0 and x0 + half < ns:
+                base = x0 - half + 1
+                for m in range(taps):
+                    row += np.float32(wx[m]) * src[yy, base + m]
+            else:
+                for m in range(taps):
+                    row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
+            acc += np.float32(wy[k]) * row
+        out[r, c] = acc
+
+
+@njit(cache=True, parallel=True)
+def _resample(src, lines, samples, table):
+    """All rows on numba's threads."""
+    out = np.zeros(lines.shape, np.complex64)
+    for r in prange(lines.shape[0]):
+        _resample_row(src, lines, samples, table, out, r)
     return out
 
 
-_resample_serial = njit(cache=True, nogil=True)(_resample.py_func)  # one thread, GIL released: tiles in threads
+@njit(cache=True, nogil=True)
+def _resample_serial(src, lines, samples, table):
+    """All rows on the calling thread, the GIL released (tiles run in threads of their own)."""
+    out = np.zeros(lines.shape, np.complex64)
+    for r in range(lines.shape[0]):
+        _resample_row(src, lines, samples, table, out, r)
+    return out
 
 
 def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS,
