@@ -244,14 +244,16 @@ def run(workdir: Path) -> list[dict]:
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     if HELSINKI.exists():
-        from ai4c.simulate.osm import tile_extract
+        from ai4c.simulate.osm_tiles import tile_pbf
 
         rows += ingest_rows("Helsinki", HELSINKI, workdir)
         copies = int(os.environ.get("AI4C_BENCH_OSM_COPIES", 100))
         tiled = workdir / f"helsinki_x{copies}.osm.pbf"
         if not tiled.exists():
-            nodes = tile_extract(HELSINKI, tiled, copies, step=0.2)
-            print(f"bench_osm: {tiled.name}: {nodes:,} nodes", file=sys.stderr)
+            started = time.perf_counter()
+            nodes = tile_pbf(HELSINKI, tiled, copies, step=0.2)
+            print(f"bench_osm: {tiled.name}: {nodes:,} nodes written in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
         rows += ingest_rows(f"Helsinki tiled x{copies}", tiled, workdir)
     else:
         print(f"bench_osm: {HELSINKI} absent, ingest rows skipped", file=sys.stderr)

@@ -218,7 +218,7 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
     def unparsable(attribute: str) -> None:
         report.unparsable[attribute] += 1
 
-    for obj in read_osm(path, model.prefilter(), model.classify, stats, _tag_fields(model)):
+    for obj in read_osm(path, model.keys_by_type(), model.classify, stats, _tag_fields(model)):
         classes = obj.selected
         if obj.osm_type == "relation" and obj.wkb is None:
             _note_relation(obj, classes, candidates, report)
