@@ -119,7 +119,7 @@ class FeatureModel:
         seen: list[FeatureClass] = []
         for key in present:
             by_value, loose = dispatch[key]
-            for spec in by_value.get(get(key), ()):
+            for spec in by_value.get(get(key, None), ()):
                 if spec not in seen and (spec.direct or spec.matches(tags)):
                     seen.append(spec)
             for spec in loose:
@@ -283,13 +283,13 @@ def _condition(key: str, op: str, rule: dict, where: str, keys: set[str]) -> Pre
             raise ModelError(f"{where}: operator {op!r} on {key!r} needs a non-empty 'values' list")
         allowed = frozenset(str(v) for v in values)
         if op == "in":
-            return lambda tags: tags.get(key) in allowed
+            return lambda tags: tags.get(key, None) in allowed
         return lambda tags: key in tags and tags[key] not in allowed
     if "value" not in rule:
         raise ModelError(f"{where}: operator {op!r} on {key!r} needs a 'value'")
     value = _value_text(rule["value"])
     if op == "eq":
-        return lambda tags: tags.get(key) == value
+        return lambda tags: tags.get(key, None) == value
     return lambda tags: key in tags and tags[key] != value
 
 

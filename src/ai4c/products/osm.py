@@ -156,11 +156,12 @@ class _RelationPass:
         self.multipolygons = 0
 
     def relation(self, obj) -> bool:
-        selected = self.select(TagView(obj))
+        data = obj._pyosmium_data
+        selected = self.select(TagView(data))
         if not selected:
             return True
-        tags = copy_tags(obj, self.fields(selected) if self.fields else None)
-        self.found.append(OsmObject("relation", obj.id, tags, _epoch(obj), None, False, selected))
+        tags = copy_tags(data, self.fields(selected) if self.fields else None)
+        self.found.append(OsmObject("relation", obj.id, tags, _epoch(data), None, False, selected))
         if tags.get("type") not in ("multipolygon", "boundary"):
             return True
         self.multipolygons += 1
@@ -168,47 +169,54 @@ class _RelationPass:
 
 
 def _nodes_and_ways(objects, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
-    """The selected nodes (points) and ways (lines) of the read."""
+    """The selected nodes (points) and ways (lines) of the read (most objects seen are refused: that path
+    is a view re-bound and one `select`)."""
     import osmium
 
     every_node = osmium.geom.use_nodes.ALL
     point, line, fromhex = factory.create_point, factory.create_linestring, bytes.fromhex
-    for obj in objects:
-        stats.objects += 1
-        selected = select(TagView(obj))
-        if not selected:
-            continue
-        tags = copy_tags(obj, fields(selected) if fields else None)
-        try:
-            if obj.is_node():
-                yield OsmObject("node", obj.id, tags, _epoch(obj), fromhex(point(obj)), False, selected)
+    view, seen = TagView(), 0
+    try:
+        for obj in objects:
+            seen += 1
+            data = obj._pyosmium_data
+            selected = select(view.bind(data))
+            if not selected:
                 continue
-            nodes = obj.nodes
-            wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
-            if int.from_bytes(wkb[5:9], "little") < len(nodes):
-                stats.missing_locations += 1  # libosmium left out nodes it could not locate
-                continue
-            closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
-            yield OsmObject("way", obj.id, tags, _epoch(obj), wkb, closed, selected)
-        except osmium.InvalidLocationError:
-            stats.missing_locations += 1
-        except RuntimeError as err:
-            if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
-                raise
-            stats.degenerate += 1
+            tags = copy_tags(data, fields(selected) if fields else None)
+            try:
+                if obj.is_node():
+                    yield OsmObject("node", data.id(), tags, _epoch(data), fromhex(point(obj)), False, selected)
+                    continue
+                count = data.nodes().size(data)
+                wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
+                if int.from_bytes(wkb[5:9], "little") < count:
+                    stats.missing_locations += 1  # libosmium left out nodes it could not locate
+                    continue
+                yield OsmObject("way", data.id(), tags, _epoch(data), wkb, count >= 4 and data.is_closed(), selected)
+            except osmium.InvalidLocationError:
+                stats.missing_locations += 1
+            except RuntimeError as err:
+                if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
+                    raise
+                stats.degenerate += 1
+    finally:
+        stats.objects += seen
 
 
 def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
     """The multipolygon areas libosmium has finished so far (relations only)."""
+    view = TagView()
     for obj in assembled:
         if obj.from_way():
             continue
-        selected = select(TagView(obj))
+        data = obj._pyosmium_data
+        selected = select(view.bind(data))
         if not selected:
             continue
-        tags = copy_tags(obj, fields(selected) if fields else None)
+        tags = copy_tags(data, fields(selected) if fields else None)
         try:
-            yield OsmObject("relation", obj.orig_id(), tags, _epoch(obj),
+            yield OsmObject("relation", obj.orig_id(), tags, _epoch(data),
                             bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
         except RuntimeError as err:  # "invalid area": rings that do not close, counted by the caller
             if "invalid area" not in str(err) and "ring" not in str(err):
@@ -216,14 +224,21 @@ def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[Osm
 
 
 class TagView:
-    """Read-only tags of a pyosmium object answered by its C++ tag list (`in`, `get`, `[]`), without the
-    Python TagList wrapper or a copy: rules test a few keys of objects most of which they refuse."""
+    """Read-only tags of a pyosmium object answered by its C++ tag list (`in`, `has`, `get(key, default)`,
+    `[]`), without the Python TagList wrapper or a copy: rules test a few keys of objects most of which they
+    refuse. One view is re-bound to each object (`bind`) rather than made anew."""
 
-    __slots__ = ("_data", "has", "_get")
+    __slots__ = ("_data", "has", "get")
 
-    def __init__(self, obj):
-        self._data = data = obj._pyosmium_data
-        self.has, self._get = data.tags_has_key, data.tags_get_value_by_key  # `has`: `in` without a Python frame
+    def __init__(self, data=None):
+        if data is not None:
+            self.bind(data)
+
+    def bind(self, data) -> TagView:
+        """Answer for the C++ object `data` (a pyosmium object's `_pyosmium_data`) from now on; returns self."""
+        self._data = data
+        self.has, self.get = data.tags_has_key, data.tags_get_value_by_key  # C++ methods: no Python frame
+        return self
 
     def __iter__(self) -> Iterator[str]:
         step, position = self._data.tags_next, self._data.tags_begin()
@@ -232,19 +247,16 @@ class TagView:
     def __contains__(self, key: str) -> bool:
         return self.has(key)
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self._get(key, default)
-
     def __getitem__(self, key: str) -> str:
-        value = self._get(key, None)
+        value = self.get(key, None)
         if value is None:
             raise KeyError(key)
         return value
 
 
-def copy_tags(obj, keys: tuple[str, ...] | None) -> dict[str, str]:
-    """The tags as a dict: only `keys` when given (a few C++ look-ups beat walking every tag)."""
-    data = obj._pyosmium_data
+def copy_tags(data, keys: tuple[str, ...] | None) -> dict[str, str]:
+    """The tags of the C++ object `data` as a dict: only `keys` when given (a few C++ look-ups beat walking
+    every tag)."""
     if keys is None:
         step, position = data.tags_next, data.tags_begin()
         return dict(step(position) for _ in range(data.tags_size()))
@@ -252,9 +264,9 @@ def copy_tags(obj, keys: tuple[str, ...] | None) -> dict[str, str]:
     return {k: v for k in keys if (v := get(k, None)) is not None}
 
 
-def _epoch(obj) -> int:
-    """Seconds since 1970 of the object's last edit (0 when the extract carries no timestamps)."""
+def _epoch(data) -> int:
+    """Seconds since 1970 of the last edit of the C++ object `data` (0 when the extract carries no timestamps)."""
     try:
-        return int(obj.timestamp.timestamp())
+        return int(data.timestamp().timestamp())
     except (ValueError, OSError, OverflowError):
         return 0
