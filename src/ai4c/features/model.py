@@ -111,10 +111,13 @@ class FeatureModel:
         `tags` needs only `in`, `get` and `[]`: a dict or a view of a reader's tags (no copy); a view's
         `has(key)` method, when it has one, answers `in` faster."""
         dispatch = self._dispatch
-        if isinstance(tags, dict) and len(tags) < len(dispatch):  # the shorter walk
+        has = getattr(tags, "has", None)
+        if has is not None:
+            present = filter(has, self._trigger_keys)  # every test in C
+        elif isinstance(tags, dict) and len(tags) < len(dispatch):  # the shorter walk
             present = [k for k in tags if k in dispatch]
         else:
-            present = filter(getattr(tags, "has", None) or tags.__contains__, self._trigger_keys)  # tests in C
+            present = filter(tags.__contains__, self._trigger_keys)
         get = tags.get
         seen: list[FeatureClass] = []
         for key in present:
