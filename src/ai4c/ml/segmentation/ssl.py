@@ -133,12 +133,17 @@ def _resized_crops(x: torch.Tensor, crop: int, min_scale: float, gen: torch.Gene
 def random_view(x: torch.Tensor, crop: int, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:
     """MoCo v2 style view of standardised patches (N, C, H, W): resized crop, one of the 8 square symmetries,
     brightness gain/offset, random blur and pixel noise, of the strengths in `views`."""
-    n, c = x.shape[:2]
     v = _resized_crops(x, crop, views.min_scale, gen)
     k = int(torch.randint(0, 8, (1,), generator=gen))
     if k >= 4:
         v = v.flip(-1)
-    v = torch.rot90(v, k % 4, (-2, -1))
+    return photometric(torch.rot90(v, k % 4, (-2, -1)), gen, views)
+
+
+def photometric(v: torch.Tensor, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:
+    """Brightness gain/offset (mostly shared by the bands), random 3x3 blur and pixel noise of standardised
+    views (N, C, H, W), of the strengths in `views`."""
+    n, c = v.shape[:2]
     gain = (1 + views.gain * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)) * \
         (1 + views.band_gain * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1))
     offset = views.offset * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)
