@@ -159,6 +159,38 @@ def queue_size(wanted: int, batch: int, n_patches: int) -> int:
     return int(max(batch, min(wanted, n_patches - batch)))
 
 
+def ssl_epochs(model: nn.Module, data: torch.Tensor, batch: int, epochs: int, optim: torch.optim.Optimizer,
+               gen: torch.Generator, batch_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+               after_step: Callable[[], None] | None = None, on_epoch: Callable[[dict], None] | None = None,
+               extra: dict | None = None) -> list[dict]:
+    """The self-supervised training loop: per epoch, shuffled batches (`batch_loss(ids, patches)`), a step of
+    `optim` (then `after_step`), a cosine-decay step of its rate; returns the history (loss, patches/s, extra)."""
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(epochs, 1))
+    history = []
+    for epoch in range(1, epochs + 1):
+        t0, total, seen = time.perf_counter(), 0.0, 0
+        model.train()
+        order = torch.randperm(len(data), generator=gen)
+        for i in range(0, len(order) - batch + 1, batch):
+            ids = order[i:i + batch]
+            loss = batch_loss(ids, data[ids])
+            optim.zero_grad(set_to_none=True)
+            loss.backward()
+            optim.step()
+            if after_step:
+                after_step()
+            total += float(loss.detach()) * len(ids)
+            seen += len(ids)
+        sched.step()
+        seconds = time.perf_counter() - t0
+        row = {"epoch": epoch, "loss": total / max(seen, 1), **(extra or {}), "seconds": seconds,
+               "patches_per_s": seen / seconds if seconds > 0 else 0.0}
+        history.append(row)
+        if on_epoch:
+            on_epoch(row)
+    return history
+
+
 def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
              on_epoch: Callable[[dict], None] | None = None) -> tuple[dict, list[dict]]:
     """Train an encoder by MoCo v2 on standardised patches (N, C, H, W); returns its state dict and the
@@ -170,33 +202,15 @@ def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
     model = MoCo(config, s.dim, queue).to(device)
     params = list(model.encoder_q.parameters()) + list(model.head_q.parameters())
     optim = torch.optim.SGD(params, lr=s.lr, momentum=0.9, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1))
     data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
-    batch = int(min(s.batch_size, len(data)))
-    history = []
-    for epoch in range(1, s.epochs + 1):
-        t0, total, seen = time.perf_counter(), 0.0, 0
-        model.train()
-        order = torch.randperm(len(data), generator=gen)
-        for i in range(0, len(order) - batch + 1, batch):
-            ids = order[i:i + batch]
-            xb = data[ids]
-            vq = random_view(xb, s.crop, gen, s.views).to(device)
-            vk = random_view(xb, s.crop, gen, s.views).to(device)
-            with autocast(device):
-                loss = model(vq, vk, ids, s.temperature, gen)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            model.momentum_update(s.momentum)
-            total += float(loss.detach()) * len(xb)
-            seen += len(xb)
-        sched.step()
-        seconds = time.perf_counter() - t0
-        row = {"epoch": epoch, "loss": total / max(seen, 1), "seconds": seconds,
-               "patches_per_s": seen / seconds if seconds > 0 else 0.0}
-        history.append(row)
-        if on_epoch:
-            on_epoch(row)
+
+    def batch_loss(ids: torch.Tensor, xb: torch.Tensor) -> torch.Tensor:
+        vq = random_view(xb, s.crop, gen, s.views).to(device)
+        vk = random_view(xb, s.crop, gen, s.views).to(device)
+        with autocast(device):
+            return model(vq, vk, ids, s.temperature, gen)
+
+    history = ssl_epochs(model, data, int(min(s.batch_size, len(data))), s.epochs, optim, gen, batch_loss,
+                         after_step=lambda: model.momentum_update(s.momentum), on_epoch=on_epoch)
     state = {k: v.detach().cpu() for k, v in model.encoder_q.state_dict().items()}
     return state, history

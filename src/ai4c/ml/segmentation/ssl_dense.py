@@ -12,7 +12,6 @@ head reads: on a CPU the loss falls well below chance within a few epochs."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ai4c.ml.device import pick_device
-from ai4c.ml.segmentation.ssl import Views, photometric
+from ai4c.ml.segmentation.ssl import Views, photometric, ssl_epochs
 from ai4c.ml.segmentation.train import autocast
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
 
@@ -144,29 +143,11 @@ def pretrain_dense(patches: np.ndarray, config: UNetConfig, s: DenseSettings,
     device = pick_device(s.device)
     model = PixelContrast(config, s.dim).to(device)
     optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1))
     data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
     batch = int(min(s.batch_size, len(data)))
-    history = []
-    for epoch in range(1, s.epochs + 1):
-        t0, total, seen = time.perf_counter(), 0.0, 0
-        model.train()
-        order = torch.randperm(len(data), generator=gen)
-        for i in range(0, len(order) - batch + 1, batch):
-            xb = data[order[i:i + batch]]
-            loss = contrast_step(model, xb, s, gen, device)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            total += float(loss.detach()) * len(xb)
-            seen += len(xb)
-        sched.step()
-        seconds = time.perf_counter() - t0
-        row = {"epoch": epoch, "loss": total / max(seen, 1), "chance": float(np.log(batch * s.pixels)),
-               "seconds": seconds, "patches_per_s": seen / seconds if seconds > 0 else 0.0}
-        history.append(row)
-        if on_epoch:
-            on_epoch(row)
+    history = ssl_epochs(model, data, batch, s.epochs, optim, gen,
+                         lambda ids, xb: contrast_step(model, xb, s, gen, device), on_epoch=on_epoch,
+                         extra={"chance": float(np.log(batch * s.pixels))})
     body = model.unet
     state = {"encoder": {k: v.detach().cpu() for k, v in body.encoder.state_dict().items()},
              "decoder": {k: v.detach().cpu() for k, v in body.decoder.state_dict().items()}}
