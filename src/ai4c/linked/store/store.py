@@ -15,8 +15,10 @@ import pyoxigraph as ox
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
 from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, semijoin, strdf
 from ai4c.linked.store.planner import plan
+from ai4c.linked.store.query_time import rewrite_query_time
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
-from ai4c.linked.store.rewrite import may_match, rewrite
+from ai4c.linked.store.rewrite import may_match
+from ai4c.linked.store.rewrite import rewrite as rewrite_text
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
@@ -125,15 +127,13 @@ class GeoStore:
         report = self.last_change = changes.ChangeReport()
         self.derived.begin()
         with loading.staging_folder(self.path) as folder:
-            try:
-                staged = loading.stage(self.store, rdf_files.quads(source, fmt, graph), folder,
-                                       self.derived.schema, self.index.exists(), report)
-            except SyntaxError as exc:
-                raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                    "loaded, fix the file and load it again") from exc
+            staged = loading.stage_file(self.store, source, fmt, graph, folder, self.derived.schema,
+                                        self.index.exists(), report)
             failure = self._commit(staged) if staged.added else None
         if failure is not None:
             self._undo_interrupted_load()
+            if isinstance(failure, SyntaxError):  # found by the bulk loader in a file loaded as it is
+                raise loading.malformed(source, fmt, failure) from None
             raise failure
         report.added = staged.added
         self._forget()
@@ -256,7 +256,7 @@ class GeoStore:
         key = (query, bulk, self.index.version, self._generation)
         prepared = self._prepared.pop(key, None)
         if prepared is None:
-            rewritten = rewrite(query, topology=self.rewrite_topology)
+            rewritten = rewrite(query, topology=self.rewrite_topology, entail=self.entail)
             prepared = self._unplanned(rewritten)
             joined = self._semijoin(rewritten) if prepared.spatial else None
             if joined is not None:
@@ -369,7 +369,7 @@ class GeoStore:
             present = [q for q in dict.fromkeys(quads) if q in self.store]
             delta = present if kind == "DELETE" else [q for q in dict.fromkeys(quads) if q not in self.store]
         try:
-            self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
+            self.store.update(rewrite(update, topology=self.rewrite_topology, entail=self.entail), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
@@ -442,6 +442,13 @@ _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
 def declares_dataset(query: str) -> bool:
     """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
     return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
+
+
+def rewrite(query: str, *, topology: bool = True, entail: bool = True) -> str:
+    """The query rewrites (rewrite.py), then, with entailment, the GeoSPARQL data answered at query time
+    (query_time.py)."""
+    query = rewrite_text(query, topology=topology)
+    return rewrite_query_time(query) if entail else query
 
 
 def _local_name(iri: str) -> str:
