@@ -126,3 +126,15 @@ def test_command_path_imports_no_dask_xarray_numba_boto3(product, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["[]", "0"], done.stderr
     assert (tmp_path / "o.tif").exists()
+
+
+def test_stac_item_as_the_graph_writes_it(product, aoi, tmp_path):
+    """The footprint computed while decoding: the same geometry, bbox and proj fields as the graph's Item."""
+    values = {"cloudmask": "L2A", "resolution": 20, "downsampling": "Mean", "aoi": aoi}
+    _local(product, tmp_path / "local.tif", **values)
+    _graph(product, tmp_path / "graph.tif", **values)
+    local, graph = (json.loads((tmp_path / f"{name}.tif.stac.json").read_text()) for name in ("local", "graph"))
+    np.testing.assert_allclose(local["bbox"], graph["bbox"], atol=1e-9)
+    np.testing.assert_allclose(local["geometry"]["coordinates"], graph["geometry"]["coordinates"], atol=1e-9)
+    for key in ("proj:code", "proj:shape", "proj:transform", "proj:bbox", "ai4c:bands", "processing:level"):
+        assert local["properties"][key] == graph["properties"][key], key

@@ -239,18 +239,27 @@ def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any) ->
 
 def _write_outputs(input: Path, output_path: Path, product, names: list[str], sources: list[Source], grid: Grid,
                    polygon: Any, p: S2PreParameters, pool: ThreadPoolExecutor) -> Path:
-    """The GeoTIFF, its STAC Item and the optional quick-look, as the graph's Write step makes them."""
+    """The GeoTIFF, its STAC Item and the optional quick-look, as the graph's Write step makes them. The
+    Item's footprint is computed while the pool decodes the first strips (the main thread waits for them
+    anyway), so that only the writing of the Item follows the raster."""
     from ai4c.core import log
-    from ai4c.core.stac import write_item
+    from ai4c.core.stac import grid_geometry, write_item
     from ai4c.pipelines.s2_pre_io import output_file
 
     target = output_file(output_path, product.name, p.output_format)
+    strips = computed_strips(grid, sources, polygon, pool)  # decoding starts now
+    geometry, bbox, proj = grid_geometry(grid.crs, grid.transform, grid.height, grid.width)
+    import pystac  # noqa: F401  # write_item's, imported now for the same reason (~0.1 s)
+
     with log.collect_warnings() as warnings:
-        path, preview = _write_raster(target, grid, sources, polygon, names, product.name, p.quicklook, pool)
+        path, preview = _write_raster(target, grid, strips, len(strip_bounds(grid, sources)), names, product.name,
+                                      p.quicklook)
     meta = product.metadata
-    write_item(path, grid=grid, bands=names, datetime=meta.datetime, inputs=[str(input)],
+    fields = {key: value for key, value in proj.items() if value is not None}
+    write_item(path, geometry=geometry, bbox=bbox, datetime=meta.datetime, inputs=[str(input)],
                parameters={"resolution": float(p.resolution), "flagdownsampling": p.flagdownsampling, "bands": names},
-               warnings=list(warnings), properties={"ai4c:source": meta.as_attrs(), "processing:level": "L2A"})
+               warnings=list(warnings), properties={**fields, "ai4c:bands": names, "ai4c:source": meta.as_attrs(),
+                                                    "processing:level": "L2A"})
     if preview is not None:
         from ai4c.core.quicklook import write_quicklook
         from ai4c.pipelines.s2_pre_io import quicklook_bands
@@ -260,11 +269,10 @@ def _write_outputs(input: Path, output_path: Path, product, names: list[str], so
     return path
 
 
-def _write_raster(target: Path, grid: Grid, sources: list[Source], polygon: Any, names: list[str], product: str,
-                  quicklook: bool, pool: ThreadPoolExecutor) -> tuple[Path, np.ndarray | None]:
-    """Stream the strips into a tiled DEFLATE float32 GeoTIFF (atomic), keeping every `step`-th pixel for
-    the quick-look (the graph's decimation to 1024 pixels)."""
-    strips = computed_strips(grid, sources, polygon, pool)  # decoding starts now
+def _write_raster(target: Path, grid: Grid, strips: Iterator[tuple[int, np.ndarray]], total: int, names: list[str],
+                  product: str, quicklook: bool) -> tuple[Path, np.ndarray | None]:
+    """Stream the `total` strips into a tiled DEFLATE float32 GeoTIFF (atomic), keeping every `step`-th pixel
+    for the quick-look (the graph's decimation to 1024 pixels)."""
     import rasterio
     from rasterio.windows import Window
 
@@ -280,7 +288,7 @@ def _write_raster(target: Path, grid: Grid, sources: list[Source], polygon: Any,
             dst.set_band_description(index, name)
         dst.units = tuple("1" for _ in names)
         dst.update_tags(product=product)
-        for row, strip in track(strips, "S2-preprocess", total=len(strip_bounds(grid, sources))):
+        for row, strip in track(strips, "S2-preprocess", total=total):
             dst.write(strip, window=Window(0, row, grid.width, strip.shape[1]))
             if quicklook:
                 preview.append(strip[:, (-row) % step::step, ::step])

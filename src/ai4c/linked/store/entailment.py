@@ -16,7 +16,7 @@ import logging
 import pyoxigraph as ox
 
 from ai4c.linked.geo.terms import boolean
-from ai4c.linked.geo.vocab import GEO, RDF_TYPE, RDFS, SF
+from ai4c.linked.geo.vocab import DGGS_LITERAL, DGGS_QUAD_LITERAL, GEO, RDF_TYPE, RDFS, SF
 from ai4c.linked.geo.vocab import GML_ONT as GML
 
 GRAPH = "urn:ai4c:entailment"
@@ -66,6 +66,7 @@ def ontology() -> list[tuple[str, str, str]]:
     axioms += [(GEO + p, RDFS + "domain", GEO + "SpatialObject") for p in ("hasSize", "hasMetricSize")]
     axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in (  # GeoSPARQL 1.1 geometry metadata
         "hasSpatialResolution", "hasMetricSpatialResolution", "hasSpatialAccuracy", "hasMetricSpatialAccuracy")]
+    axioms.append((DGGS_QUAD_LITERAL, RDFS + "subClassOf", DGGS_LITERAL))  # the declared DGGS (Req 35)
     return axioms
 
 
@@ -148,9 +149,10 @@ class Schema:
         self._rules: dict[tuple, tuple] = {}
 
     def entailable(self) -> set:
-        """The predicates of entailed triples: rdf:type and every super-property."""
+        """The predicates of entailed triples: rdf:type, every super-property and the schema predicates (the
+        GeoSPARQL axioms and the closure of the hierarchy live in the entailment graph)."""
         supers = set().union(*self.superproperties.values()) if self.superproperties else set()
-        return {_TYPE, *supers}
+        return {_TYPE, *supers, *(ox.NamedNode(p) for p in SCHEMA_PREDICATES)}
 
     def rule(self, p, o) -> tuple[tuple, tuple, tuple]:
         """(super-properties, subject classes, object classes) entailed by any triple with predicate `p` and

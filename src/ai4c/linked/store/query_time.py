@@ -144,10 +144,10 @@ def _where_start(words: list[str]) -> int:
 
 def _statement_subject(words: list[str], i: int) -> int | None:
     """The index of the subject of the statement whose `;` is at `i`, when the statement up to there is
-    simple terms, `;` and `,` only (else None: not followed)."""
+    simple terms, `a`, `;` and `,` only (else None: not followed)."""
     j = i - 1
     while j >= 0 and words[j] not in (".", "{", "}"):
-        if not (_simple_term(words[j]) or words[j] in (";", ",")):
+        if not (_simple_term(words[j]) or words[j] in (";", ",", "a")):
             return None
         j -= 1
     subject = j + 1

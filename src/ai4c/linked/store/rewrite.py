@@ -94,7 +94,7 @@ def _expand(match: re.Match, relation: str, n: int) -> str:
     variables = [t for t in dict.fromkeys((subject, obj)) if t.startswith(("?", "$"))]
     projection = " ".join(variables) if variables else f"(1 AS ?_k{n})"
     prop = f"<{GEO}{relation}>"
-    serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>)"
+    serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>|<{GEO}asDGGS>)"
     return (
         f"{{ SELECT DISTINCT {projection} WHERE {{ {{ {subject} {prop} {obj} . }} UNION {{ "
         f"{_default_geometry(subject, f'?_ga{n}')} ?_ga{n} {serial} ?_la{n} . "

@@ -284,10 +284,10 @@ class SpatialIndex:
 
 
 # GEOS predicates of STRtree.query(geometry, predicate): tree_geom is the 2nd argument, so
-# predicate(p) over (input=a, tree=b) evaluates p(a, b).
+# predicate(p) over (input=a, tree=b) evaluates p(a, b). Not ehCovers/ehCoveredBy: GEOS's covers is OGC's,
+# Egenhofer's (T*TFT*FF*) also needs the boundaries to meet; those go through relation_holds.
 _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
-                   "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
-                   "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+                   "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches"}
 CACHE = "spatial-index.pickle"
 DELTA_CACHE = "spatial-index-delta.pickle"
 MERGE_MIN, MERGE_FRACTION = 50_000, 0.1  # the second tree is merged into the main one beyond this
