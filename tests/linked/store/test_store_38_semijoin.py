@@ -141,3 +141,16 @@ def test_sides_without_restriction_or_linked_sides_are_left_to_the_other_plans(s
 
 def _fetch(store: GeoStore):
     return bulk.tsv_fetcher(store.store, store.dataset)
+
+
+def test_a_selection_every_geometry_passes_drops_its_filter_unless_a_literal_is_not_a_geometry(store):
+    query = PREFIXES + """SELECT ?s1 WHERE { ?s1 ex:pointGeometry ?g1 . ?g1 ex:pointWKT ?w1 .
+      FILTER(geof:sfWithin(?w1, "POLYGON((-1 -1, 5 -1, 5 5, -1 5, -1 -1))"^^geo:wktLiteral)) }"""
+    planned = semijoin.plan(rewrite(query), store.index, _fetch(store))
+    assert planned is not None and "FILTER" not in planned
+    assert {r["s1"].value.removeprefix(EX) for r in store.query(query)} == {f"p{i}" for i in range(200)}
+    store.update(f'INSERT DATA {{ <{EX}p900> <{EX}pointGeometry> <{EX}pg900> . '
+                 f'<{EX}pg900> <{EX}pointWKT> "POINT(1 1"^^<http://www.opengis.net/ont/geosparql#wktLiteral> }}')
+    planned = semijoin.plan(rewrite(query), store.index, _fetch(store))
+    assert planned is None or "FILTER" in planned
+    assert {r["s1"].value.removeprefix(EX) for r in store.query(query)} == {f"p{i}" for i in range(200)}

@@ -226,13 +226,18 @@ def _texts(column: list[str], idx: np.ndarray) -> list[str]:
     return [column[i] for i in idx.tolist()]
 
 
-def _inject(query: str, match: re.Match, block: str) -> str:
-    """Remove the filter and put the VALUES block at the start of the WHERE group."""
+def drop_filter(query: str, match: re.Match) -> str:
+    """The query without the filter `match` (and the '.' after it)."""
     before, rest = query[:match.start()].rstrip(), query[match.end():]
     dot = re.match(r"\s*\.", rest)
     # the filter may separate two triple patterns (`?g geo:asWKT ?w FILTER(...) ?g ex:p ?c`): keep them apart
     joiner = " " if before.endswith(("{", ".")) else " . "
-    without = before + joiner + (rest[dot.end():] if dot else rest)
+    return before + joiner + (rest[dot.end():] if dot else rest)
+
+
+def _inject(query: str, match: re.Match, block: str) -> str:
+    """Remove the filter and put the VALUES block at the start of the WHERE group."""
+    without = drop_filter(query, match)
     where = re.search(r"\bWHERE\s*\{", without, re.I) or re.search(r"\{", without)
     if where is None or where.start() > match.start():
         return query

@@ -22,6 +22,7 @@ from ai4c.linked.store.planner import (
     _FILTER,
     _expand,
     _parse_constant,
+    drop_filter,
     inject_hits,
     inject_pairs,
     relation_of,
@@ -66,15 +67,29 @@ def _plan_selection(query: str, index: SpatialIndex, fetch, shape) -> str | None
     match, relation, (a, b), (binding,), (component,), pref = shape
     var_first = a.startswith("?")
     constant = _parse_constant(b if var_first else a, pref)
-    if component is None or constant is None:
+    if constant is None:
         return None
     hits = select(index, relation, constant, binding[1], var_first)
+    if len(hits) == len(index.candidates(binding[1])) and _all_indexed(index, binding[1]):
+        return drop_filter(query, match)  # every geometry of the predicate qualifies: nothing to test
+    if component is None:
+        return None
     allowed = _allowed(component, binding[0], pref, fetch, min(SIDE_MAX, 2 * len(hits) + 16))
     if allowed is None:
         return None
     hits = _entries_of(index, allowed, hits, binding[1])
     return inject_hits(query, match, a if var_first else b, binding, hits, index,
                        as_filter=len(hits) * len(allowed) <= FILTER_COMPARISONS)
+
+
+def _all_indexed(index: SpatialIndex, predicate: str) -> bool:
+    """Whether every quad of `predicate`, in every graph, is a distinct triple of the spatial index
+    (so a valid geometry: none unparsed, no other datatype); pyoxigraph counts without decoding terms."""
+    count = 0
+    for pattern in ("{ ?s <%s> ?o }", "{ GRAPH ?g { ?s <%s> ?o } }"):
+        solution = next(iter(index.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {pattern % predicate}")))
+        count += int(solution[0].value)
+    return count == len(index.candidates(predicate))
 
 
 def _spatial_shape(query: str):
