@@ -106,7 +106,7 @@ def test_req_37_geometry_as_dggs_literal(store):
     assert found == {f"{x}Geom" for x in CELLS} | {"generic", "emptyGeneric", "emptyQuad"}
     assert names(store, "SELECT ?x WHERE { ?x geo:hasSerialization ?l FILTER(datatype(?l) = <" + QUAD + ">) }") == {
         f"{x}Geom" for x in CELLS} | {"emptyQuad"}
-    assert names(store, "SELECT ?x WHERE { ?x a geo:Geometry . ?x geo:dimension 2 }") >= {f"{x}Geom" for x in CELLS}
+    assert names(store, "SELECT ?x WHERE { ?x a geo:Geometry ; geo:dimension 2 }") >= {f"{x}Geom" for x in CELLS}
 
 
 @pytest.mark.parametrize("relation", sorted(RELATIONS_OF_A))
