@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from lxml import etree
 from pyproj import CRS, Transformer
@@ -28,11 +30,13 @@ from ai4c.linked.geo.vocab import (
     GEOMETRY_DATATYPES,
     GML_LITERAL,
     KML_LITERAL,
+    PREFERRED_GEOMETRY_DATATYPES,
     STRDF_GML,
     STRDF_WKT,
     STRDF_WKT_LITERAL,
     WKT_LITERAL,
 )
+from ai4c.products.geometries import Decoded, LiteralCodec
 
 LOCAL_CRS: dict[str, CRS] = {}
 _CRS_IRI = re.compile(r"^\s*<([^>]*)>\s*(.*)$", re.S)
@@ -148,6 +152,30 @@ def parse_literal(value: str, datatype: str) -> Geo | None:
         return None
     return None
 
+
+def parse_literals(values: Sequence[str], datatype: str) -> list[Geo | None]:
+    """`parse_literal` of many literals of one datatype, None also for an unknown CRS (the literal is unusable);
+    WKT without a CRS IRI, the common case, goes through GEOS in one call."""
+    found: list[Geo | None] = [None] * len(values)
+    rest: Sequence[int] = range(len(values))
+    if datatype == WKT_LITERAL:
+        plain = shapely.from_wkt([None if v.lstrip().startswith("<") else v for v in values], on_invalid="ignore")
+        rest = [k for k, geom in enumerate(plain) if geom is None]
+        for k in np.flatnonzero(plain != None):  # noqa: E711 (element-wise)
+            found[k] = Geo(plain[k], CRS84)
+    for k in rest:
+        try:
+            found[k] = parse_literal(values[k], datatype)
+        except UnknownCrsError:
+            pass
+    return found
+
+
+def _decoded(values: Sequence[str], datatype: str) -> list[Decoded]:
+    return [None if geo is None else (geo.geom, geo.crs) for geo in parse_literals(values, datatype)]
+
+
+GEOMETRY_LITERALS = LiteralCodec(PREFERRED_GEOMETRY_DATATYPES, _decoded, transform_geom)  # for interlinking's reader
 
 def _parse_geosparql_wkt(value: str) -> Geo:
     """'<crs> WKT' with the CRS's own axis order; no IRI means CRS84."""
