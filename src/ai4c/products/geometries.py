@@ -43,10 +43,10 @@ Decoded = tuple[shapely.Geometry, str] | None  # (geometry in x = east order, CR
 @dataclass(frozen=True)
 class LiteralCodec:
     """How to read RDF geometry literals: the datatypes that are geometries (preferred first, for a geometry
-    with several serialisations), a decoder of many literals of one datatype, and a reprojection."""
+    with several serialisations), a decoder of many literals, and a reprojection."""
 
     datatypes: tuple[str, ...]
-    decode: Callable[[Sequence[str], str], list[Decoded]]
+    decode: Callable[[Sequence[str], Sequence[str]], list[Decoded]]  # (literal values, their datatypes)
     reproject: Callable[[np.ndarray, str, str], np.ndarray]
 
     def geometries(self, values: Sequence[str], datatypes: Sequence[str],
@@ -55,11 +55,9 @@ class LiteralCodec:
         (literals in another CRS are reprojected); returns that CRS too."""
         geoms = np.full(len(values), None, dtype=object)
         crs_of = np.full(len(values), None, dtype=object)
-        for datatype in dict.fromkeys(datatypes):
-            picked = [k for k, d in enumerate(datatypes) if d == datatype]
-            for k, found in zip(picked, self.decode([values[k] for k in picked], datatype), strict=True):
-                if found is not None:
-                    geoms[k], crs_of[k] = found
+        for k, found in enumerate(self.decode(values, datatypes)):
+            if found is not None:
+                geoms[k], crs_of[k] = found
         crs = crs or next((c for c in crs_of if c is not None), None)
         for other in {c for c in crs_of if c is not None} - {crs}:
             moved = crs_of == other
