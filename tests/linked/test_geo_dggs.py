@@ -57,6 +57,23 @@ def test_literals():
             dggs.parse_dggs_literal(bad, DGGS_QUAD_LITERAL)
 
 
+
+@pytest.mark.parametrize(("value", "datatype", "message"), [
+    ("<http://example.org/H3> CELLLIST (E2)", DGGS_LITERAL,
+     f"unknown DGGS <http://example.org/H3>; the store declares only <{DGGS_QUAD_GRID}>"),
+    ("CELLLIST (E2 e9 E1)", DGGS_QUAD_LITERAL,
+     "bad cell id 'e9'; a LonLatQuad cell id is W or E followed by up to 30 digits 0-3"),
+    ("CELLLIST (W" + "0" * 31 + ")", DGGS_QUAD_LITERAL, "bad cell id 'W" + "0" * 31 + "'; "),
+    ("CELLLIST (E2)", DGGS_LITERAL,
+     f"a geo:dggsLiteral must name its DGGS; begin it with <{DGGS_QUAD_GRID}> or type it <{DGGS_QUAD_LITERAL}>"),
+    ("CELLLIST E2", DGGS_QUAD_LITERAL, "not a DGGS literal: 'CELLLIST E2'; write ["),
+])
+def test_bad_literals_say_what_is_wrong_and_the_fix(value, datatype, message):
+    """Each malformed literal is refused with its own one-line reason (the store's 'not parsed' warnings)."""
+    with pytest.raises(dggs.DggsLiteralError) as refused:
+        dggs.parse_dggs_literal(value, datatype)
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+
 def test_compact():
     """Four siblings become their parent, repeatedly (E200..E203 -> E20, then E20..E23 -> E2)."""
     assert dggs.compact(["E200", "E201", "E202", "E203", "E21", "E22", "E23", "W0"]) == ["E2", "W0"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ai4c.core.errors import InvalidProductError
+from ai4c.linked.geo.geometry import GEOMETRY_LITERALS
 from ai4c.products.geometries import GeometryFile
 from ai4c.products.rdf_syntax import rdf_format
 from ai4c.products.records import read_records
@@ -30,7 +31,7 @@ def test_rdf_xml_under_each_of_its_extensions(tmp_path, suffix):
     ids, records = read_records(path)
     assert ids == ["http://example.org/a", "http://example.org/a/g"]
     assert records[0] == {"http://example.org/name": "Alpha"}
-    batch = GeometryFile(path).read()
+    batch = GeometryFile(path, literals=GEOMETRY_LITERALS).read()
     assert list(batch.ids) == ["http://example.org/a"] and batch.geoms[0].wkt == "POINT (1 2)"
 
 

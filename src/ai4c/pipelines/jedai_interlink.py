@@ -14,17 +14,13 @@ import shapely
 from ai4c.core import progress
 from ai4c.core.errors import BadInputError, InvalidParameterError, InvalidProductError, check_choice
 from ai4c.core.io import atomic_path
+from ai4c.linked.geo.geometry import GEOMETRY_LITERALS
+from ai4c.linked.geo.vocab import WKT_LITERAL, XSD
 from ai4c.linked.interlink import ALGORITHMS, Interlinker, progressive_interlink
 from ai4c.linked.interlink.engine import check_relations
 from ai4c.linked.interlink.rdf import csv_rows, iris, ntriples
 from ai4c.pipelines.jedai_params import BATCH_SIZE, DEFAULT_ALGORITHM, SOURCE_BASE, TARGET_BASE
-from ai4c.products.geometries import (
-    GeometryBatch,
-    GeometryFile,
-    clean_geometries,
-    split_wkt_literal,
-    warn_counts,
-)
+from ai4c.products.geometries import GeometryBatch, GeometryFile, clean_geometries, warn_counts
 
 
 @dataclass
@@ -71,7 +67,7 @@ class _Side:
             self.query_rows, self.crs = _query_store(params.store, spec)
         else:
             self.file = GeometryFile(Path(spec), id_field=params.id_field, wkt_field=params.wkt_field,
-                                     separator=params.separator)
+                                     separator=params.separator, literals=GEOMETRY_LITERALS)
             self.crs = None
 
     def batches(self) -> Iterator[GeometryBatch]:
@@ -250,20 +246,22 @@ def _is_query(spec: str) -> bool:
 
 
 def _query_store(store_dir: Path, spec: str) -> tuple[GeometryBatch, str | None]:
-    """Rows of a SELECT binding ?id and ?wkt, run in the GeoSPARQL store."""
+    """Rows of a SELECT binding ?id and ?wkt (a geometry literal of any serialisation), run in the GeoSPARQL
+    store; geometries in several CRSs are brought into the first one's."""
     from ai4c.linked.store import GeoStore
 
     text = Path(spec.lstrip("@")).read_text() if spec.startswith("@") or spec.endswith(".rq") else spec
     with GeoStore(store_dir) as store:
-        rows = [(s["id"].value, s["wkt"].value) for s in store.query(text)]
+        rows = [(s["id"].value, s["wkt"]) for s in store.query(text)]
     if not rows:
         raise InvalidProductError("the store query returned no rows; it must bind ?id and ?wkt")
-    split = [split_wkt_literal(wkt) for _, wkt in rows]
-    crss = {crs for crs, _ in split}
-    if len(crss) > 1:
-        raise InvalidProductError(f"the store query returned geometries in {len(crss)} CRSs; "
-                                  "select one CRS per side")
-    batch, skipped, repaired = clean_geometries([i for i, _ in rows],
-                                                shapely.from_wkt([w for _, w in split], on_invalid="ignore"))
+    geoms, crs = GEOMETRY_LITERALS.geometries([term.value for _, term in rows], [_datatype(t) for _, t in rows])
+    batch, skipped, repaired = clean_geometries([i for i, _ in rows], geoms)
     warn_counts("store query", skipped, repaired)
-    return batch, crss.pop()
+    return batch, crs
+
+
+def _datatype(term) -> str:
+    """A bound term's datatype IRI; a plain string is read as WKT (as before literals were typed)."""
+    datatype = getattr(term, "datatype", None)
+    return WKT_LITERAL if datatype is None or datatype.value == XSD + "string" else datatype.value

@@ -1,6 +1,8 @@
 """Geometry sets for interlinking, read from vector files, CSV with WKT, or RDF with GeoSPARQL
 literals: ids, shapely geometries and the CRS, in batches so big sources stream.
 
+RDF geometry literals of every serialisation are decoded by a `LiteralCodec` the caller hands in (the
+science layer's, `ai4c.linked.geo.geometry.GEOMETRY_LITERALS`), so this reader stays below it.
 Empty or unreadable geometries are skipped and invalid ones repaired (`make_valid`), each counted in
 one warning; a source with no geometry at all is an error.
 """
@@ -8,9 +10,8 @@ one warning; a source with no geometry at all is an error.
 from __future__ import annotations
 
 import csv
-import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ai4c.products.records import file_separator
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape")
-_CRS_IN_LITERAL = re.compile(r"^\s*<([^>]+)>\s*(.*)$", re.S)
+_FEATURE_GEOMETRY = ("#hasGeometry", "#hasDefaultGeometry")
 
 
 @dataclass
@@ -34,6 +35,34 @@ class GeometryBatch:
 
     ids: np.ndarray
     geoms: np.ndarray
+
+
+Decoded = tuple[shapely.Geometry, str] | None  # (geometry in x = east order, CRS IRI); None when unusable
+
+
+@dataclass(frozen=True)
+class LiteralCodec:
+    """How to read RDF geometry literals: the datatypes that are geometries (preferred first, for a geometry
+    with several serialisations), a decoder of many literals, and a reprojection."""
+
+    datatypes: tuple[str, ...]
+    decode: Callable[[Sequence[str], Sequence[str]], list[Decoded]]  # (literal values, their datatypes)
+    reproject: Callable[[np.ndarray, str, str], np.ndarray]
+
+    def geometries(self, values: Sequence[str], datatypes: Sequence[str],
+                   crs: str | None = None) -> tuple[np.ndarray, str | None]:
+        """The geometries of literals (None where unusable), all in one CRS: `crs`, else the first one met
+        (literals in another CRS are reprojected); returns that CRS too."""
+        geoms = np.full(len(values), None, dtype=object)
+        crs_of = np.full(len(values), None, dtype=object)
+        for k, found in enumerate(self.decode(values, datatypes)):
+            if found is not None:
+                geoms[k], crs_of[k] = found
+        crs = crs or next((c for c in crs_of if c is not None), None)
+        for other in {c for c in crs_of if c is not None} - {crs}:
+            moved = crs_of == other
+            geoms[moved] = self.reproject(geoms[moved], other, crs)
+        return geoms, crs
 
 
 @dataclass
@@ -48,12 +77,13 @@ class GeometryFile:
     skipped: int = 0
     repaired: int = 0
     fields: list[str] = field(default_factory=list)
+    literals: LiteralCodec | None = None  # decodes RDF geometry literals (needed for RDF files only)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         if not self.path.exists():
             raise InputNotFoundError(f"{self.path} does not exist; give a GeoJSON/GeoPackage/Shapefile, "
-                                     "a CSV with a WKT column or an RDF file with GeoSPARQL WKT literals")
+                                     "a CSV with a WKT column or an RDF file with GeoSPARQL geometry literals")
 
     def batches(self, size: int = 50_000) -> Iterator[GeometryBatch]:
         """Clean batches (skipped and repaired geometries counted) in file order."""
@@ -158,43 +188,37 @@ class GeometryFile:
                                   f"{', '.join(header) or 'none'}; name it with {option}")
 
     def _rdf(self, size: int) -> Iterator[tuple]:
-        """Features with `geo:hasGeometry/geo:asWKT` (or geometries with `geo:asWKT` directly)."""
+        """Features with `geo:hasGeometry`/`hasDefaultGeometry` to a geometry with a literal of any serialisation
+        the codec knows (or the literals' subjects directly); the preferred serialisation when several."""
         import pyoxigraph as ox
 
-        wkt_of: dict[str, str] = {}
+        if self.literals is None:
+            raise ValueError("reading geometries from RDF needs a LiteralCodec "
+                             "(ai4c.linked.geo.geometry.GEOMETRY_LITERALS)")
+        rank = {d: k for k, d in enumerate(self.literals.datatypes)}
+        literal_of: dict[str, tuple[int, str]] = {}
         geometry_of: dict[str, str] = {}
         try:
             for quad in ox.parse(path=str(self.path), format=rdf_format(self.path)):
-                predicate = quad.predicate.value
-                if predicate.endswith("#asWKT") and isinstance(quad.object, ox.Literal):
-                    wkt_of[quad.subject.value] = quad.object.value
-                elif predicate.endswith(("#hasGeometry", "#hasDefaultGeometry")):
+                term = quad.object
+                if isinstance(term, ox.Literal) and term.datatype.value in rank:
+                    best = literal_of.get(quad.subject.value)
+                    if best is None or rank[term.datatype.value] < best[0]:
+                        literal_of[quad.subject.value] = (rank[term.datatype.value], term.value)
+                elif quad.predicate.value.endswith(_FEATURE_GEOMETRY):
                     geometry_of.setdefault(quad.subject.value, quad.object.value)
         except (SyntaxError, ValueError, OSError) as exc:
             raise InvalidProductError(f"{self.path} is not readable RDF ({exc})") from None
-        self.fields = ["asWKT"]
-        features = {f: g for f, g in geometry_of.items() if g in wkt_of}
-        owners = features or {g: g for g in wkt_of}
-        ids, texts = list(owners), [self._wkt_body(wkt_of[g]) for g in owners.values()]
+        found = sorted({r for r, _ in literal_of.values()})
+        self.fields = [self.literals.datatypes[r].rsplit("#", 1)[-1] for r in found]
+        features = {f: g for f, g in geometry_of.items() if g in literal_of}
+        owners = features or {g: g for g in literal_of}
+        ids, literals = list(owners), [literal_of[g] for g in owners.values()]
         for k in range(0, len(ids), size):
-            yield ids[k:k + size], shapely.from_wkt(texts[k:k + size], on_invalid="ignore")
-
-    def _wkt_body(self, literal: str) -> str:
-        """The WKT of a GeoSPARQL literal, noting its CRS IRI (mixed CRSs are an error)."""
-        crs, wkt = split_wkt_literal(literal)
-        if self.crs not in (None, crs):
-            raise InvalidProductError(f"{self.path} mixes CRSs ({self.crs} and {crs}); give one CRS per file")
-        self.crs = crs
-        return wkt
-
-
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-
-
-def split_wkt_literal(literal: str) -> tuple[str, str]:
-    """(CRS IRI, WKT) of a GeoSPARQL wktLiteral (CRS84 when it names none)."""
-    match = _CRS_IN_LITERAL.match(literal)
-    return (match.group(1), match.group(2)) if match else (CRS84, literal)
+            chunk = literals[k:k + size]
+            geoms, self.crs = self.literals.geometries([v for _, v in chunk],
+                                                       [self.literals.datatypes[r] for r, _ in chunk], self.crs)
+            yield ids[k:k + size], geoms
 
 
 def clean_geometries(ids: np.ndarray, geoms: np.ndarray) -> tuple[GeometryBatch, int, int]:

@@ -106,7 +106,7 @@ def test_req_37_geometry_as_dggs_literal(store):
     assert found == {f"{x}Geom" for x in CELLS} | {"generic", "emptyGeneric", "emptyQuad"}
     assert names(store, "SELECT ?x WHERE { ?x geo:hasSerialization ?l FILTER(datatype(?l) = <" + QUAD + ">) }") == {
         f"{x}Geom" for x in CELLS} | {"emptyQuad"}
-    assert names(store, "SELECT ?x WHERE { ?x a geo:Geometry . ?x geo:dimension 2 }") >= {f"{x}Geom" for x in CELLS}
+    assert names(store, "SELECT ?x WHERE { ?x a geo:Geometry ; geo:dimension 2 }") >= {f"{x}Geom" for x in CELLS}
 
 
 @pytest.mark.parametrize("relation", sorted(RELATIONS_OF_A))
@@ -235,6 +235,14 @@ def test_unparsable_dggs_literals_never_abort_a_load(tmp_path):
         store.load(str(path))
     assert {s for s, _ in store.last_change.unparsed} == {f"<{EX}{s}>" for s, _ in rows[1:]}
     assert sum("not parsed" in w for w in warnings) == 4
+    reasons = {  # what each warning names, from the grid's definition (the fix follows the reason)
+        "generic": f"a geo:dggsLiteral must name its DGGS; begin it with <{GRID}>",
+        "other": f"unknown DGGS <http://example.org/other-dggs>; the store declares only <{GRID}>",
+        "badcell": "bad cell id 'E9'; a LonLatQuad cell id is W or E followed by up to 30 digits 0-3",
+        "syntax": "not a DGGS literal: 'CELLLIST E2'; write [",
+    }
+    for subject, reason in reasons.items():
+        assert any(f"<{EX}{subject}> not parsed ({reason}" in w for w in warnings), (subject, warnings)
     query = ("PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX geof: "
              "<http://www.opengis.net/def/function/geosparql/> SELECT ?s WHERE { ?s geo:asDGGS ?l "
              "FILTER(geof:sfContains(?l, \"POINT(45 45)\"^^geo:wktLiteral)) }")

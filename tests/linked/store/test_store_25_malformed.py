@@ -9,10 +9,12 @@ import pytest
 
 from ai4c.core.log import collect_warnings
 from ai4c.linked.store import GeoStore
+from ai4c.linked.store.changes import WARN_LIMIT
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 GEOF = "http://www.opengis.net/def/function/geosparql/"
 STRDF = "http://strdf.di.uoa.gr/ontology#"
+QUAD = "https://ai4c.eu/ns/dggs#lonLatQuadLiteral"  # the store's declared DGGS (LonLatQuad)
 GML = 'xmlns:gml="http://www.opengis.net/gml/3.2"'
 KML = 'xmlns="http://www.opengis.net/kml/2.2"'
 # (datatype, lexical form) pairs that are not geometries, one or more per way a literal goes wrong
@@ -35,6 +37,10 @@ MALFORMED = [
     (GEO + "kmlLiteral", f"<Blob {KML}><coordinates>1,1</coordinates></Blob>"),
     (STRDF + "WKT", "POINT(1 1;http://example.org/no-such-crs"),
     (STRDF + "WKT", "LINESTRING(1 1, 2);http://www.opengis.net/def/crs/EPSG/0/4326"),
+    (GEO + "dggsLiteral", "<http://example.org/no-such-dggs> CELLLIST (E2)"),  # unknown DGGS
+    (GEO + "dggsLiteral", "CELLLIST (E2)"),  # the generic datatype names no DGGS
+    (QUAD, "CELLLIST (E9)"),  # a cell id outside the grid
+    (QUAD, "CELLLIST E2"),  # no parentheses
 ]
 SQUARE = '"POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))"^^<' + GEO + "wktLiteral>"
 
@@ -61,9 +67,11 @@ def test_a_load_keeps_every_malformed_literal_and_names_it(corpus, tmp_path):
     assert added == len(MALFORMED) + 1 + 0  # every triple stored as it is
     unparsed = store.last_change.unparsed
     assert sorted(s for s, _ in unparsed) == sorted(f"<http://example.org/bad{i}>" for i in range(len(MALFORMED)))
-    for i in range(len(MALFORMED)):
-        assert f"geometry of <http://example.org/bad{i}> not parsed" in said
-    assert "unknown CRS 'http://example.org/no-such-crs'" in said
+    named = [i for i in range(len(MALFORMED)) if f"geometry of <http://example.org/bad{i}> not parsed" in said]
+    assert len(named) == min(len(MALFORMED), WARN_LIMIT)  # beyond the limit they are counted, not named
+    reasons = "\n".join(reason for _, reason in unparsed)  # what each warning says (the first ones are named)
+    assert "unknown CRS 'http://example.org/no-such-crs'" in reasons
+    assert "unknown DGGS <http://example.org/no-such-dggs>" in reasons and "bad cell id 'E9'" in reasons
     stored = {q.object.value for q in store.store.quads_for_pattern(None, None, None, None)
               if q.subject.value.startswith("http://example.org/bad") and hasattr(q.object, "datatype")}
     assert stored == {value for _, value in MALFORMED}

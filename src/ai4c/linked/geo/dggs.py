@@ -25,6 +25,7 @@ MAX_RESOLUTION = 30
 MAX_CELLS = 100_000  # cells examined at one level of a covering; beyond, asDGGS is an error (unbound)
 CELLS_PER_EXTENT = 16  # default resolution: cells at most 1/16 of the geometry's larger extent
 _CELL = re.compile(r"^[WE][0-3]{0,30}$")
+CELL_ID_RULE = "a LonLatQuad cell id is W or E followed by up to 30 digits 0-3"
 _LITERAL = re.compile(r"^\s*(?:<([^<>]*)>)?\s*(?:CELLLIST\s*(?:\(([^()]*)\)|EMPTY))?\s*$", re.I | re.S)
 _EMPTY = "GEOMETRYCOLLECTION EMPTY"
 _CHILD_DI, _CHILD_DJ = np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1])  # digit d: east = d & 1, north = d >> 1
@@ -44,7 +45,7 @@ def cell_size(resolution: int) -> float:
 def cell_indices(cell: str) -> tuple[int, int, int]:
     """(resolution, column, row) of a cell id: column over longitude from -180, row over latitude from -90."""
     if not _CELL.match(cell):
-        raise ValueError(f"not a LonLatQuad cell id: {cell!r} (W or E followed by up to 30 digits 0-3)")
+        raise ValueError(f"bad cell id {cell!r}; {CELL_ID_RULE}")
     column, row = (0 if cell[0] == "W" else 1), 0
     for digit in map(int, cell[1:]):
         column, row = 2 * column + (digit & 1), 2 * row + (digit >> 1)
@@ -80,21 +81,30 @@ def cells_geometry(cells: list[str]) -> shapely.Geometry:
 
 
 # ---------------------------------------------------------------- literals
+class DggsLiteralError(ValueError):
+    """A DGGS literal that is no geometry of the declared grid; the message names the problem and the fix."""
+
+
 def parse_dggs_literal(value: str, datatype: str) -> shapely.Geometry:
-    """The CRS84 geometry of a DGGS literal; ValueError when it is malformed or names another DGGS (the
-    generic geo:dggsLiteral must name the grid IRI, except when empty: Req 36)."""
+    """The CRS84 geometry of a DGGS literal; DggsLiteralError when it is malformed, names another DGGS or holds a
+    bad cell id (the generic geo:dggsLiteral must name the grid IRI, except when empty: Req 36)."""
     match = _LITERAL.match(value)
     if not match:
-        raise ValueError(f"not a DGGS literal: {value[:60]!r}")
+        raise DggsLiteralError(f"not a DGGS literal: {value[:60]!r}; write [<{DGGS_QUAD_GRID}> ]CELLLIST (cell ...) "
+                               "or CELLLIST EMPTY")
     grid, body = (match.group(1) or "").strip() or None, match.group(2)
     if grid is not None and grid != DGGS_QUAD_GRID:
-        raise ValueError(f"unknown DGGS <{grid}>")
+        raise DggsLiteralError(f"unknown DGGS <{grid}>; the store declares only <{DGGS_QUAD_GRID}>")
     if body is None:  # "", an IRI alone or CELLLIST EMPTY: the empty geometry
         return shapely.from_wkt(_EMPTY)
     if grid is None and datatype != DGGS_QUAD_LITERAL:
-        raise ValueError("a geo:dggsLiteral must name its DGGS")
-    cells = [c.upper() for c in re.split(r"[\s,]+", body) if c]
-    return cells_geometry(cells)
+        raise DggsLiteralError(f"a geo:dggsLiteral must name its DGGS; begin it with <{DGGS_QUAD_GRID}> or type "
+                               f"it <{DGGS_QUAD_LITERAL}>")
+    tokens = [c for c in re.split(r"[\s,]+", body) if c]
+    bad = next((c for c in tokens if not _CELL.match(c.upper())), None)
+    if bad is not None:
+        raise DggsLiteralError(f"bad cell id {bad!r}; {CELL_ID_RULE}")
+    return cells_geometry([c.upper() for c in tokens])
 
 
 def to_dggs_literal(geom: shapely.Geometry, resolution: int | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import shapely
@@ -28,11 +29,13 @@ from ai4c.linked.geo.vocab import (
     GEOMETRY_DATATYPES,
     GML_LITERAL,
     KML_LITERAL,
+    PREFERRED_GEOMETRY_DATATYPES,
     STRDF_GML,
     STRDF_WKT,
     STRDF_WKT_LITERAL,
     WKT_LITERAL,
 )
+from ai4c.products.geometries import Decoded, LiteralCodec
 
 LOCAL_CRS: dict[str, CRS] = {}
 _CRS_IRI = re.compile(r"^\s*<([^>]*)>\s*(.*)$", re.S)
@@ -128,26 +131,68 @@ def is_geometry_datatype(datatype: str) -> bool:
 def parse_literal(value: str, datatype: str) -> Geo | None:
     """Parse a geometry literal; None when it is not a valid geometry (unknown CRS raises)."""
     try:
-        if datatype == WKT_LITERAL:
-            return _parse_geosparql_wkt(value)
-        if datatype in (STRDF_WKT, STRDF_WKT_LITERAL):
-            return _parse_strdf_wkt(value)
-        if datatype in (GML_LITERAL, STRDF_GML):
-            return parse_gml(value)
-        if datatype in (GEOJSON_LITERAL, KML_LITERAL) and not value.strip():
-            return Geo(shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), CRS84)  # GeoSPARQL 1.1 Req 27, 32
-        if datatype == GEOJSON_LITERAL:
-            return Geo(shapely.from_geojson(value), CRS84)
-        if datatype == KML_LITERAL:
-            return parse_kml(value)
-        if dggs.is_dggs_datatype(datatype):  # GeoSPARQL 1.1 Req 35/36: cells of the declared DGGS, CRS84
-            return Geo(dggs.parse_dggs_literal(value, datatype), CRS84)
+        return _parse(value, datatype)
     except UnknownCrsError:
         raise
     except PARSE_ERRORS:
         return None
+
+
+def _parse(value: str, datatype: str) -> Geo | None:
+    """The geometry of a literal, raising what a malformed one raises; None for a datatype that is no geometry."""
+    if datatype == WKT_LITERAL:
+        return _parse_geosparql_wkt(value)
+    if datatype in (STRDF_WKT, STRDF_WKT_LITERAL):
+        return _parse_strdf_wkt(value)
+    if datatype in (GML_LITERAL, STRDF_GML):
+        return parse_gml(value)
+    if datatype in (GEOJSON_LITERAL, KML_LITERAL) and not value.strip():
+        return Geo(shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), CRS84)  # GeoSPARQL 1.1 Req 27, 32
+    if datatype == GEOJSON_LITERAL:
+        return Geo(shapely.from_geojson(value), CRS84)
+    if datatype == KML_LITERAL:
+        return parse_kml(value)
+    if dggs.is_dggs_datatype(datatype):  # GeoSPARQL 1.1 Req 35/36: cells of the declared DGGS, CRS84
+        return Geo(dggs.parse_dggs_literal(value, datatype), CRS84)
     return None
 
+
+def parse_literals(values: Sequence[str], datatypes: Sequence[str]) -> list[Geo | None]:
+    """`parse_literal` of many literals, None also for an unknown CRS (the literal is unusable); WKT without a
+    CRS IRI, the common case, goes through GEOS in one call."""
+    plain = [k for k, (v, d) in enumerate(zip(values, datatypes, strict=True))
+             if d == WKT_LITERAL and not v.lstrip().startswith("<")]
+    found: list[Geo | None] = [None] * len(values)
+    for k, geom in zip(plain, shapely.from_wkt([values[k] for k in plain], on_invalid="ignore"), strict=True):
+        found[k] = None if geom is None else Geo(geom, CRS84)
+    for k, (value, datatype) in enumerate(zip(values, datatypes, strict=True)):
+        if found[k] is None:
+            try:
+                found[k] = parse_literal(value, datatype)
+            except UnknownCrsError:
+                pass
+    return found
+
+
+def unparsed_reason(value: str, datatype: str) -> str:
+    """Why a literal `parse_literal` refused is no geometry, in one line: an unknown CRS, the DGGS's own problem
+    (unknown DGGS, bad cell id, each with its fix) or 'not a valid <type>'. It parses again: only failures pay."""
+    try:
+        _parse(value, datatype)
+    except UnknownCrsError as exc:
+        return str(exc).split(";")[0]
+    except dggs.DggsLiteralError as exc:
+        return str(exc)
+    except PARSE_ERRORS:
+        pass
+    return f"not a valid {datatype.rsplit('#', 1)[-1]}: {value[:60]!r}"
+
+
+def _decoded(values: Sequence[str], datatypes: Sequence[str]) -> list[Decoded]:
+    return [None if geo is None else (geo.geom, geo.crs) for geo in parse_literals(values, datatypes)]
+
+
+GEOMETRY_LITERALS = LiteralCodec(PREFERRED_GEOMETRY_DATATYPES, _decoded, transform_geom)  # for interlinking's reader
 
 def _parse_geosparql_wkt(value: str) -> Geo:
     """'<crs> WKT' with the CRS's own axis order; no IRI means CRS84."""

@@ -19,8 +19,8 @@ import numpy as np
 import pyoxigraph as ox
 import shapely
 
-from ai4c.linked.geo.geometry import Geo, UnknownCrsError, parse_literal
-from ai4c.linked.geo.vocab import CRS84, GEOMETRY_DATATYPES, WKT_LITERAL
+from ai4c.linked.geo.geometry import Geo, parse_literals, unparsed_reason
+from ai4c.linked.geo.vocab import CRS84, GEOMETRY_DATATYPES
 from ai4c.linked.store.geof import relation_holds
 
 # a disjunction of equalities runs ~2.5x faster than `datatype(?o) IN (...)` in pyoxigraph 0.5
@@ -409,28 +409,12 @@ def _by_predicate(predicates: list[str]) -> dict[str, np.ndarray]:
 
 
 def _parse_all(values: list[str], datatypes: list[str]) -> tuple[list, list[str], list[str]]:
-    """Geometries (x=east order), CRS IRIs and, for literals that are not geometries, the reason;
-    plain CRS84 WKT is parsed vectorised."""
-    geoms: list = [None] * len(values)
-    crss = [CRS84] * len(values)
-    reasons = [""] * len(values)
-    fast = [i for i, (v, d) in enumerate(zip(values, datatypes, strict=True))
-            if d == WKT_LITERAL and not v.lstrip().startswith("<")]
-    if fast:
-        parsed = shapely.from_wkt(np.array([values[i] for i in fast], dtype=object), on_invalid="ignore")
-        for i, geom in zip(fast, parsed, strict=True):
-            geoms[i] = geom
-    for i, (value, datatype) in enumerate(zip(values, datatypes, strict=True)):
-        if geoms[i] is not None:
-            continue
-        try:
-            geo = parse_literal(value, datatype)
-        except UnknownCrsError as exc:
-            geo, reasons[i] = None, str(exc).split(";")[0]
-        if geo is not None:
-            geoms[i], crss[i] = geo.geom, geo.crs
-        elif not reasons[i]:
-            reasons[i] = f"not a valid {datatype.rsplit('#', 1)[-1]}: {value[:60]!r}"
+    """Geometries (x=east order), CRS IRIs and, for literals that are not geometries, the reason."""
+    parsed = parse_literals(values, datatypes)
+    geoms = [None if geo is None else geo.geom for geo in parsed]
+    crss = [CRS84 if geo is None else geo.crs for geo in parsed]
+    reasons = ["" if geo is not None else unparsed_reason(value, datatype)
+               for geo, value, datatype in zip(parsed, values, datatypes, strict=True)]
     return geoms, crss, reasons
 
 
