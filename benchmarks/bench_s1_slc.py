@@ -4,6 +4,8 @@
 sub-swath, the issue's sizes) or LINESxSAMPLESxBURSTS (lines per burst, samples per sub-swath, bursts).
 Products are simulated once per size and simulator version and cached in benchmarks/work/bench_s1_slc/.
 Every run is its own process (benchmarks/measure.py): wall, CPU (user + system) and peak RSS are its own.
+S1-CD runs twice, on the pair and on a pair half as wide (same lines and bursts): with its tiles cut by lines
+and columns, peak memory should stay nearly the same.
 No peer runs here: SNAP (Java, 16-32 GB) and ALUs (CUDA) cannot be installed with pip, and no pip package
 goes from two SAFE products to ESD-refined coherence; xarray-sentinel/sarsen read bursts but do not deburst,
 coregister or estimate coherence.
@@ -89,11 +91,19 @@ def run(workdir: Path) -> list[dict]:
     rows += [_row(label, "simulate product (0 = cached)", sim_seconds, "s"),
              _row(label, "S1-SLC-preprocess wall", pre.wall, "s"), _row(label, "S1-SLC-preprocess CPU", pre.cpu, "s"),
              _row(label, "S1-SLC-preprocess peak RSS", pre.peak_mb, "MB")]
-    (first, second), pair_seconds = _cached(workdir, "pair", size, SIMULATE_PAIR)
-    folder = workdir / "cd"
-    shutil.rmtree(folder, ignore_errors=True)
-    cd = measured_python(DETECT, str(first), str(second), str(folder))
-    label = f"s1_cd {size} (1 sub-swath pair)"
-    rows += [_row(label, "simulate pair (0 = cached)", pair_seconds, "s"), _row(label, "S1-CD wall", cd.wall, "s"),
-             _row(label, "S1-CD CPU", cd.cpu, "s"), _row(label, "S1-CD peak RSS", cd.peak_mb, "MB")]
+    for pair_size in (size, half_width(size)):  # the same tiles at two widths: peak memory should not follow
+        (first, second), pair_seconds = _cached(workdir, "pair", pair_size, SIMULATE_PAIR)
+        folder = workdir / "cd"
+        shutil.rmtree(folder, ignore_errors=True)
+        cd = measured_python(DETECT, str(first), str(second), str(folder))
+        label = f"s1_cd {pair_size} (1 sub-swath pair)"
+        rows += [_row(label, "simulate pair (0 = cached)", pair_seconds, "s"),
+                 _row(label, "S1-CD wall", cd.wall, "s"), _row(label, "S1-CD CPU", cd.cpu, "s"),
+                 _row(label, "S1-CD peak RSS", cd.peak_mb, "MB")]
     return rows
+
+
+def half_width(size: str) -> str:
+    """LINESxSAMPLESxBURSTS with half the samples (a sub-swath half as wide)."""
+    lines, samples, bursts = size.split("x")
+    return f"{lines}x{int(samples) // 2}x{bursts}"

@@ -23,6 +23,7 @@ STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Cross-Correla
          "Terrain-Correction", "Write")
 register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
+BAND_LINES = 1024  # looked lines speckle-filtered and stored at a time (dask otherwise holds whole layers)
 
 
 @dataclass
@@ -245,7 +246,7 @@ def terrain_correction_pair(scene: PairScene, ctx: Context, p: S1CdParameters) -
     names = list(scene.layers)
     stack = xr.concat([scene.layers[k].astype(np.float32) for k in names], dim="layer").chunk(
         {"layer": len(names), "line": 1024, "pixel": 1024})
-    stored = materialise(stack)
+    stored = materialise(stack, "S1-CD speckle filter", BAND_LINES)  # a band of lines at a time: bounded memory
     grid = output_grid(scene.geometry, p.projection, p.resolution, p.aoi)
     geom = RadarGeometry.from_product(scene.geometry)
     geocoded = terrain_correct(stored, geom, grid, scene.heights, p.block)  # one geometry, three layers
@@ -302,7 +303,7 @@ def write_cd(scene: PairScene, ctx: Context, p: S1CdParameters) -> Path:
     like = scene.geocoded["coherence"]
     stack = xr.concat([scene.geocoded[k].astype(np.float32) for k in ("coherence", "backscatter_1", "backscatter_2")],
                       dim="layer").chunk({"layer": 3, "y": p.block, "x": p.block})
-    stored = materialise(stack, "S1-CD")
+    stored = materialise(stack, "S1-CD", p.block)  # one row of output blocks at a time: bounded memory
     start = scene.reference.start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
     for name, (array, bands, nodata, units) in _products(stored, p).items():
         out = xr.DataArray(array, dims=("band", "y", "x"), coords={"band": bands, "y": like.y, "x": like.x})

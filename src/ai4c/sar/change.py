@@ -4,6 +4,7 @@ coherence loss), the ACD and MTC colour composites (seed table 5)."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 NO_DATA = 255
 
@@ -26,14 +27,6 @@ def change_mask(backscatter1: np.ndarray, backscatter2: np.ndarray, coherence: n
     out = np.zeros(ratio.shape, np.uint8)
     out[valid & (np.abs(np.nan_to_num(ratio)) >= ratio_db) & (np.nan_to_num(coherence, nan=1.0) < coherence_max)] = 1
     out[~valid] = NO_DATA
-    return out
-
-
-def stretch(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Linear stretch of `values` between `low` and `high` to 1..255 bytes (0 = no data)."""
-    scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
-    out = (1 + np.clip(np.nan_to_num(scaled), 0, 1) * 254).astype(np.uint8)
-    out[~np.isfinite(values)] = 0
     return out
 
 
@@ -82,21 +75,52 @@ def to_db(values: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True)
+def _db_byte(db: np.float32, low: np.float32, span: np.float32) -> np.uint8:
+    """A dB value stretched linearly from [low, low + span] to 1..255 (float32 arithmetic), 0 where it is not
+    finite."""
+    if not (db > -np.inf and db < np.inf):
+        return np.uint8(0)
+    scaled = (db - low) / span if span > 0 else np.float32(0.0)
+    return np.uint8(np.float32(1) + min(max(scaled, np.float32(0)), np.float32(1)) * np.float32(254))
+
+
+@njit(cache=True, nogil=True)
+def _composite(d1, d2, blue_of, low, span, acd_blue):
+    """(3, n) bytes of flat float32 arrays: R, G the stretched dB d1, d2; B the stretched d2 (`acd_blue`) or
+    the coherence `blue_of` x 255 (0 where not finite)."""
+    out = np.empty((3, d1.size), np.uint8)
+    for i in range(d1.size):
+        out[0, i] = _db_byte(d1[i], low, span)
+        out[1, i] = _db_byte(d2[i], low, span)
+        if acd_blue:
+            out[2, i] = out[1, i]
+        else:
+            g = blue_of[i]
+            out[2, i] = np.uint8(min(max(g, np.float32(0)), np.float32(1)) * np.float32(255)) if g == g else 0
+    return out
+
+
+def _composite_of(backscatter1: np.ndarray, backscatter2: np.ndarray, blue: np.ndarray | None,
+                  limits: tuple[float, float] | None) -> np.ndarray:
+    """The ACD (blue None) or MTC composite: dB by numpy (vectorised), the bytes in one numba pass."""
+    d1, d2 = to_db(np.asarray(backscatter1, np.float32)), to_db(np.asarray(backscatter2, np.float32))
+    low, high = limits if limits is not None else percentiles(d1, d2)
+    flat = [np.ascontiguousarray(d).ravel() for d in (d1, d2)]
+    third = flat[1] if blue is None else np.ascontiguousarray(blue, np.float32).ravel()
+    out = _composite(flat[0], flat[1], third, np.float32(low), np.float32(high - low), blue is None)
+    return out.reshape((3,) + d1.shape)
+
+
 def acd(backscatter1: np.ndarray, backscatter2: np.ndarray, limits: tuple[float, float] | None = None) -> np.ndarray:
     """ACD composite (3, y, x) bytes: R image 1, G image 2, B image 2, in dB stretched between the 2.5 and
     97.5 percentiles of both (`limits` when they were found over the whole images; decreases show red,
     increases cyan)."""
-    d1, d2 = to_db(backscatter1), to_db(backscatter2)
-    low, high = limits if limits is not None else percentiles(d1, d2)
-    green = stretch(d2, low, high)
-    return np.stack([stretch(d1, low, high), green, green])
+    return _composite_of(backscatter1, backscatter2, None, limits)
 
 
 def mtc(backscatter1: np.ndarray, backscatter2: np.ndarray, coherence: np.ndarray,
         limits: tuple[float, float] | None = None) -> np.ndarray:
     """MTC composite (3, y, x) bytes: R backscatter 1, G backscatter 2 (dB, percentile stretch as in `acd`),
     B coherence 0..1 -> 0..255."""
-    d1, d2 = to_db(backscatter1), to_db(backscatter2)
-    low, high = limits if limits is not None else percentiles(d1, d2)
-    blue = (np.clip(np.nan_to_num(coherence), 0, 1) * 255).astype(np.uint8)
-    return np.stack([stretch(d1, low, high), stretch(d2, low, high), blue])
+    return _composite_of(backscatter1, backscatter2, coherence, limits)
