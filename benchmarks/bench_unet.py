@@ -1,15 +1,15 @@
 """`ai4c unet` benchmark on simulated S2 tiles with a known land-cover truth.
 
-Rows: validation mIoU of `-action full` (target >= 0.85); the seed's self-supervision claim (MoCo v2
-pre-training on unlabelled scenes, then fine-tuning on 5 % of the labelled patches vs random init, mean of
-3 seeds; target >= +5 mIoU points); ONNX vs PyTorch logits and classes; training throughput (patches/s at
+Rows: validation mIoU of `-action full` (target >= 0.85); the seed's self-supervision claim (pixel-contrast
+or MoCo v2 pre-training on unlabelled scenes, then fine-tuning on 5 % of the labelled patches vs random init,
+mean of 3 seeds; target >= +5 mIoU points); ONNX vs PyTorch logits and classes; training throughput (patches/s at
 64 and 256, ResNet-50 and the reduced encoder); prediction of a 4-band tile (time, peak memory).
 
 Sizes come from environment variables; the defaults are the full configuration (`make bench`):
 AI4C_BENCH_UNET_WIDTH (64 = ResNet-50), AI4C_BENCH_UNET_DEPTH ("3,4,6,3"), AI4C_BENCH_UNET_TILES (labelled
 tiles, 8), AI4C_BENCH_UNET_SIZE (tile side, 512), AI4C_BENCH_UNET_EPOCHS (20), AI4C_BENCH_UNET_PREDICT
 (side of the predicted tile, 10980), AI4C_BENCH_UNET_PREDICT_KINDS ("pt,onnx"), AI4C_BENCH_UNET_SSL_* (see
-`ssl_rows` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
+`ssl_rows`, `_arms`, `_dense_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
 """
 
 from __future__ import annotations
@@ -98,9 +98,40 @@ def _moco_settings():
                             views=Views(min_scale=env("SSL_MIN_SCALE", 0.4)))
 
 
+def _dense_settings():
+    """Pixel-contrast schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain` defaults
+    but for the epochs)."""
+    from ai4c.ml.segmentation.ssl_dense import DenseSettings
+
+    return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3), seed=0)
+
+
+def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple[dict, list[dict], str]:
+    """Self-supervised weights ({"encoder", "decoder"?}) from standardised unlabelled patches, the loss history
+    and a description of the schedule."""
+    from ai4c.ml.segmentation.unet import UNetConfig
+
+    if method == "moco":
+        from ai4c.ml.segmentation.resnet import EncoderConfig
+        from ai4c.ml.segmentation.ssl import pretrain
+
+        s = _moco_settings()
+        state, history = pretrain(unl, EncoderConfig(len(BANDS), width, depth), s)
+        chance = float(np.log(min(s.queue, len(unl) - s.batch_size)))
+        return {"encoder": state}, history, (f"MoCo v2, {s.epochs} epochs, batch {s.batch_size}, lr {s.lr}, t "
+                                             f"{s.temperature}, queue {s.queue}, chance ~{chance:.2f}")
+    from ai4c.ml.segmentation.ssl_dense import pretrain_dense
+
+    s = _dense_settings()
+    state, history = pretrain_dense(unl, UNetConfig(BANDS, [0, 1], width, depth, unl.shape[-1]), s)
+    return state, history, (f"pixel contrast, {s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}, t "
+                            f"{s.temperature}, {s.pixels} pixels/patch, chance {history[-1]['chance']:.2f}")
+
+
 def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean, std,
               encoder_lr: float | None) -> float:
-    """Test mIoU of a U-Net (random or MoCo encoder) fine-tuned on the picked labelled patches."""
+    """Test mIoU of a U-Net (random init, or the pre-trained encoder and, when given, decoder) fine-tuned on
+    the picked labelled patches; the same schedule, normalisation and seed for every initialisation."""
     import torch
 
     from ai4c.ml.segmentation.train import TrainSettings, evaluate, train
@@ -110,7 +141,9 @@ def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width
     model = UNet(UNetConfig(BANDS, [0, 1, 2, 3, 4, 5, 6], width, depth, 64))
     model.set_normalisation(mean.tolist(), std.tolist())
     if state is not None:
-        model.encoder.load_state_dict(state)
+        model.encoder.load_state_dict(state["encoder"])
+        if "decoder" in state:
+            model.decoder.load_state_dict(state["decoder"])
     s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 40), batch_size=2, lr=1e-3, data_aug=True, patience=10, seed=seed,
                       schedule="constant", encoder_lr=encoder_lr)
     x, y = data["pool"]
@@ -118,38 +151,48 @@ def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width
     return evaluate(model, *data["test"])[0]["miou"]
 
 
-def ssl_rows(workdir: Path) -> list[dict]:
-    """Random init vs MoCo v2 init, fine-tuned on 5 % of the labelled patches (same seeds, same picks), scored on
-    unseen scenes: MoCo fine-tuned like random init, and with the encoder at a tenth of the learning rate."""
-    from ai4c.ml.segmentation.resnet import EncoderConfig
-    from ai4c.ml.segmentation.ssl import pretrain
+def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, float | None]]:
+    """The initialisations compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated indexes, default all)."""
+    name = "MoCo v2" if method == "moco" else "pixel contrast"
+    arms = {"random init": (None, None)}
+    if "decoder" in state:
+        arms[f"{name} init (encoder + decoder)"] = (state, None)
+    arms[f"{name} init (encoder only)"] = ({"encoder": state["encoder"]}, None)
+    arms[f"{name} init (encoder only), encoder lr / 10"] = ({"encoder": state["encoder"]}, 1e-4)
+    keep = [int(v) for v in env("SSL_ARMS", ",".join(str(i) for i in range(len(arms)))).split(",")]
+    return {k: v for i, (k, v) in enumerate(arms.items()) if i in keep or i == 0}
 
+
+def ssl_rows(workdir: Path) -> list[dict]:
+    """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD dense (default) or moco), fine-tuned on
+    5 % of the labelled patches (same seeds, same picks, same schedule), scored on unseen scenes."""
     _threads()
+    t_start, load_start = time.perf_counter(), os.getloadavg()[0]
+    method = env("SSL_METHOD", "dense")
     width, depth = env("SSL_WIDTH", 64), tuple(int(v) for v in env("SSL_DEPTH", "3,4,6,3").split(","))
-    size, settings = env("SSL_SIZE", 256), _moco_settings()
-    unl, _ = _patches(range(100, 100 + env("SSL_UNLABELLED", 16)), size, settings.crop)
+    size, n_unl = env("SSL_SIZE", 256), env("SSL_UNLABELLED", 16)
+    side = _moco_settings().crop if method == "moco" else 64
+    unl, _ = _patches(range(100, 100 + n_unl), size, side)
     data = {"pool": _patches(range(0, env("SSL_POOL", 16)), size), "test": _patches(range(50, 54), size),
             "val": _patches(range(60, 62), size)}
     data = {k: (x, y.astype(np.int16)) for k, (x, y) in data.items()}
     mean, std = unl.mean(axis=(0, 2, 3)), unl.std(axis=(0, 2, 3))
     t0 = time.perf_counter()
-    state, history = pretrain((unl - mean[None, :, None, None]) / std[None, :, None, None],
-                              EncoderConfig(len(BANDS), width, depth), settings)
+    state, history, schedule = _pretrained(method, (unl - mean[None, :, None, None]) / std[None, :, None, None],
+                                           width, depth)
     ssl_seconds = time.perf_counter() - t0
     n_pool = len(data["pool"][0])
     n_label = max(2, round(0.05 * n_pool))
-    runs = {"random init": (None, None), "MoCo v2 init": (state, None), "MoCo v2 init, encoder lr / 10": (state, 1e-4)}
+    runs = _arms(method, state)
     scores: dict[str, list[float]] = {name: [] for name in runs}
     for seed in range(env("SSL_SEEDS", 3)):
         pick = np.random.default_rng(seed).choice(n_pool, n_label, replace=False)
         for name, (init, encoder_lr) in runs.items():
             scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, encoder_lr))
-    chance = float(np.log(min(settings.queue, len(unl) - settings.batch_size)))
-    note = (f"width {width} depth {depth}; MoCo v2 on {len(unl)} unlabelled {settings.crop}^2 patches of "
-            f"{env('SSL_UNLABELLED', 16)} scenes, {settings.epochs} epochs, batch {settings.batch_size}, lr "
-            f"{settings.lr}, t {settings.temperature}, queue {settings.queue} ({ssl_seconds:.0f} s, InfoNCE "
-            f"{history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}, chance ~{chance:.2f}); fine-tuned on {n_label} of "
-            f"{n_pool} labelled 64^2 patches (5 %), test {len(data['test'][0])} patches of 4 unseen scenes")
+    note = (f"width {width} depth {depth}; {schedule}, on {len(unl)} unlabelled {side}^2 patches of {n_unl} scenes "
+            f"({ssl_seconds:.0f} s, loss {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
+            f"{n_label} of {n_pool} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, batch 2, AdamW "
+            f"lr 0.001 constant, augmentation; test {len(data['test'][0])} patches of 4 unseen scenes")
     base = np.array(scores["random init"])
     rows = []
     for name, values in scores.items():
@@ -160,8 +203,8 @@ def ssl_rows(workdir: Path) -> list[dict]:
             row["gain_points"] = float(100 * (v.mean() - base.mean()))
             row["gain_per_seed"] = (100 * (v - base)).round(1).tolist()
         rows.append(row)
-    rows[0]["note"] = note
-    rows[0]["load_average"] = os.getloadavg()[0]
+    rows[0].update(note=note, ssl_loss=[round(h["loss"], 3) for h in history], load_average_start=load_start,
+                   load_average_end=os.getloadavg()[0], wall_s=time.perf_counter() - t_start)
     return rows
 
 

@@ -116,14 +116,21 @@ def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
 
 
 def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
-    """pretrain (MoCo v2) writes a backbone that `-pretrained True` loads; train writes an ONNX model."""
+    """pretrain (pixel contrast by default; MoCo v2 on request) writes a backbone that `-pretrained True` loads,
+    encoder and decoder; train writes an ONNX model."""
     root, out = trained
     work = tmp_path / "m"
+    code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / "moco",
+                           "-bands", BANDS, "-ssl_method", "moco", "-epochs", "1", "-b", "8", "--quiet", *TINY)
+    assert code == 0, err
+    moco = json.loads((tmp_path / "moco" / "pretrain.json").read_text())
+    assert moco["method"] == "MoCo v2" and moco["settings"]["lr"] == 0.03
+    assert "decoder" not in torch.load(tmp_path / "moco" / "backbone.pt", weights_only=True)
     code, stdout, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", work, "-bands", BANDS,
                                 "-epochs", "2", "-b", "8", "--quiet", *TINY)
     assert code == 0, err
     report = json.loads((work / "pretrain.json").read_text())
-    assert report["patches"] == 32 and report["method"] == "MoCo v2"
+    assert report["patches"] == 32 and report["method"] == "pixel contrast" and report["settings"]["lr"] == 0.002
     assert all(np.isfinite(r["loss"]) for r in report["history"])
     code, stdout, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", work, "-bands", BANDS,
                                 "-selected-classes", CLASSES, "-epochs", "1", "-b", "8", "-pretrained", "True",
@@ -131,6 +138,7 @@ def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
     assert code == 0, err
     metrics = json.loads((work / "metrics.json").read_text())
     assert metrics["pretrained"]["tensors"] > 50 and (work / "unet.onnx").exists()
+    assert metrics["pretrained"]["decoder_tensors"] == 5 * 12  # 5 blocks x (2 convolutions + 2 x 5 batch-norm tensors)
     from ai4c.pipelines.unet.model_io import load_model
 
     onnx = load_model(work / "unet.onnx", "cpu")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ai4c.sar.coherence import coherence, numpy_coherence, torch_coherence
+from ai4c.sar.coherence import LookedGrid, coherence, looked_tile, numpy_coherence, torch_coherence
 from ai4c.sar.multilook import multilook
 
 
@@ -68,3 +68,28 @@ def test_multilook_mean_equals_rolling_mean():
     truth = image.compute().rolling(line=2, pixel=5, min_periods=1).mean().isel(line=slice(1, None, 1),
                                                                                pixel=slice(4, None, 3))
     np.testing.assert_allclose(multilook(image, 2, 5, (1, 3)).values, truth.values, rtol=1e-5)
+
+
+@pytest.mark.parametrize("looks,step,tile", [((1, 4), (1, 2), (7, 11)), ((2, 5), (1, 3), (5, 4)),
+                                             ((1, 1), (1, 1), (16, 30))])
+def test_looked_tiles_equal_the_whole_image(looks, step, tile):
+    """Tiles of the looked grid from their own full-resolution regions (S1-CD's radar stage) give the
+    whole-image coherence and multilook cells, edges and NaN holes included."""
+    re, im, p1, p2 = _layers((70, 90), seed=4)
+    b1, b2 = p1 * 0.5, p2 * 2.0
+    eager = [xr.DataArray(x, dims=("line", "pixel")) for x in (re, im, p1, p2)]
+    gamma = coherence(*eager, (3, 10), looks, step).values
+    means = [multilook(xr.DataArray(b, dims=("line", "pixel")), *looks, step).values for b in (b1, b2)]
+    grid = LookedGrid(70, 90, (3, 10), looks, step)
+    lines, samples = grid.shape
+    assert lines == min(gamma.shape[0], means[0].shape[0]) and samples == min(gamma.shape[1], means[0].shape[1])
+    out = np.full((3, lines, samples), -1.0, np.float32)
+    full = {"re": re, "im": im, "p1": p1, "p2": p2, "b1": b1, "b2": b2}
+    for r in range(0, lines, tile[0]):
+        for c in range(0, samples, tile[1]):
+            rows, cols = (r, min(r + tile[0], lines)), (c, min(c + tile[1], samples))
+            (r0, r1), (c0, c1) = grid.region(rows, cols)
+            region = {k: v[r0:r1, c0:c1] for k, v in full.items()}
+            out[:, rows[0]:rows[1], cols[0]:cols[1]] = looked_tile(grid, region, (r0, c0), rows, cols)
+    for k, truth in enumerate((gamma, *means)):
+        np.testing.assert_allclose(out[k], truth[:lines, :samples], rtol=1e-5, atol=1e-6)

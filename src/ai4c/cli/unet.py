@@ -14,7 +14,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
     from ai4c.pipelines.unet.params import UnetParameters
 
     parser.add_argument("mode", nargs="?", choices=("pretrain",), default=None,
-                        help="pretrain: self-supervised (MoCo v2) pre-training of the ResNet-50 backbone")
+                        help="pretrain: self-supervised pre-training (pixel contrast or MoCo v2, -ssl_method)")
     add_arguments(parser, UnetParameters)
 
 
@@ -59,5 +59,5 @@ def _summary(result) -> dict | list:
 
 
 COMMANDS = [Command("unet", "U-Net (ResNet-50 encoder) pixel classification of S2 patches: -action "
-                    "full|extract_data|train|predict, or `pretrain` (MoCo v2); seed §5.2.1", _args, _run)]
+                    "full|extract_data|train|predict, or `pretrain` (self-supervised); seed §5.2.1", _args, _run)]
 main = COMMANDS[0].main

@@ -45,7 +45,7 @@ class Attribute:
         return _converted(text, self.type, self.unit, self.case)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: `classify` tests membership per object
 class FeatureClass:
     """A class of the model: its rule, the geometries it accepts and its own attributes."""
 
@@ -56,6 +56,7 @@ class FeatureClass:
     keys: frozenset[str]
     attributes: tuple[Attribute, ...] = ()
     triggers: frozenset[tuple[str, str | None]] | None = None
+    direct: bool = False  # the rule is only `eq`/`in` conditions: a trigger tag present means a match
 
 
 @dataclass
@@ -66,12 +67,16 @@ class FeatureModel:
     classes: dict[str, FeatureClass]
     document: dict = field(repr=False, default_factory=dict)
     _by_key: dict[str, list[FeatureClass]] = field(init=False, repr=False)
+    _dispatch: dict[str, tuple[dict[str, tuple[FeatureClass, ...]], tuple[FeatureClass, ...]]] = \
+        field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_key = {}
         for spec in self.classes.values():
             for key in spec.keys:
                 self._by_key.setdefault(key, []).append(spec)
+        self._dispatch, self._always = _dispatch_table(self.classes.values())
+        self._trigger_keys = tuple(self._dispatch)
 
     @property
     def keys(self) -> list[str]:
@@ -81,31 +86,51 @@ class FeatureModel:
     def prefilter(self) -> tuple[list[tuple[str, str]], list[str]] | None:
         """Tags an object must carry to be in some class: (key, value) pairs and bare keys (any value);
         None when a rule cannot be narrowed that way (a readers then hands over every tagged object)."""
-        if any(spec.triggers is None for spec in self.classes.values()):
+        if self._always:
             return None
         items = {t for spec in self.classes.values() for t in spec.triggers}  # type: ignore[union-attr]
         keys = sorted({k for k, v in items if v is None})
         pairs = sorted((k, v) for k, v in items if v is not None and k not in keys)
         return pairs, keys
 
+    def keys_by_type(self) -> dict[str, list[str]] | None:
+        """For each OSM type, the keys one of which an object needs to be in a class that takes its geometry
+        (nodes: point classes; ways: line or polygon classes; relations: every class, so that relations
+        other than multipolygons are counted); None when a rule cannot be narrowed to keys."""
+        if self._always:
+            return None
+        wanted = {"node": {"point"}, "way": {"line", "polygon"}, "relation": set(GEOMETRIES)}
+        return {kind: sorted({k for spec in self.classes.values() if geoms & set(spec.geometry)
+                              for k, _ in spec.triggers})  # type: ignore[union-attr]
+                for kind, geoms in wanted.items()}
+
     def classify(self, tags: Tags) -> list[FeatureClass]:
-        """The classes whose rule matches `tags` (only classes keyed on a present tag are tried).
+        """The classes whose rule matches `tags`: one dict look-up per present key finds the classes its value
+        selects (their rule is that look-up, or is then tested); classes keyed on other tags are never tried.
 
         `tags` needs only `in`, `get` and `[]`: a dict or a view of a reader's tags (no copy); a view's
         `has(key)` method, when it has one, answers `in` faster."""
-        by_key = self._by_key
+        dispatch = self._dispatch
         has = getattr(tags, "has", None)
         if has is not None:
-            present = list(filter(has, by_key))  # every test in C
-        elif isinstance(tags, dict) and len(tags) < len(by_key):  # the shorter walk
-            present = [k for k in tags if k in by_key]
+            present = filter(has, self._trigger_keys)  # every test in C
+        elif isinstance(tags, dict) and len(tags) < len(dispatch):  # the shorter walk
+            present = [k for k in tags if k in dispatch]
         else:
-            present = [k for k in by_key if k in tags]
+            present = filter(tags.__contains__, self._trigger_keys)
+        get = tags.get
         seen: list[FeatureClass] = []
         for key in present:
-            for spec in by_key[key]:
+            by_value, loose = dispatch[key]
+            for spec in by_value.get(get(key, None), ()):
+                if spec not in seen and (spec.direct or spec.matches(tags)):
+                    seen.append(spec)
+            for spec in loose:
                 if spec not in seen and spec.matches(tags):
                     seen.append(spec)
+        for spec in self._always:
+            if spec not in seen and spec.matches(tags):
+                seen.append(spec)
         return seen
 
     def class_names(self) -> list[str]:
@@ -176,8 +201,28 @@ def _feature_class(name: str, body: dict) -> FeatureClass:
     rules = _as_list(body["rules"], where)
     predicate = _any([_rule(rule, where, keys) for rule in rules])
     attributes = tuple(_attribute(where, k, v) for k, v in (body.get("attributes") or {}).items())
+    direct = all(isinstance(r, dict) and r.get("op", "eq") in ("eq", "in") and "key" in r for r in rules)
     return FeatureClass(name, str(body.get("description", "")), geometry, predicate, frozenset(keys), attributes,
-                        _trigger({"any": rules}))
+                        _trigger({"any": rules}), direct)
+
+
+def _dispatch_table(classes) -> tuple[dict, tuple[FeatureClass, ...]]:
+    """key -> ({value: classes that value triggers}, classes the key triggers whatever its value), and the
+    classes without triggers (tested on every object)."""
+    table: dict[str, tuple[dict[str, list[FeatureClass]], list[FeatureClass]]] = {}
+    always = []
+    for spec in classes:
+        if spec.triggers is None:
+            always.append(spec)
+            continue
+        for key, value in sorted(spec.triggers, key=lambda t: (t[0], t[1] or "")):
+            by_value, loose = table.setdefault(key, ({}, []))
+            if value is None:
+                loose.append(spec)
+            else:
+                by_value.setdefault(value, []).append(spec)
+    frozen = {k: ({v: tuple(c) for v, c in by_value.items()}, tuple(loose)) for k, (by_value, loose) in table.items()}
+    return frozen, tuple(always)
 
 
 def _trigger(rule: dict) -> frozenset[tuple[str, str | None]] | None:
@@ -241,13 +286,13 @@ def _condition(key: str, op: str, rule: dict, where: str, keys: set[str]) -> Pre
             raise ModelError(f"{where}: operator {op!r} on {key!r} needs a non-empty 'values' list")
         allowed = frozenset(str(v) for v in values)
         if op == "in":
-            return lambda tags: tags.get(key) in allowed
+            return lambda tags: tags.get(key, None) in allowed
         return lambda tags: key in tags and tags[key] not in allowed
     if "value" not in rule:
         raise ModelError(f"{where}: operator {op!r} on {key!r} needs a 'value'")
     value = _value_text(rule["value"])
     if op == "eq":
-        return lambda tags: tags.get(key) == value
+        return lambda tags: tags.get(key, None) == value
     return lambda tags: key in tags and tags[key] != value
 
 

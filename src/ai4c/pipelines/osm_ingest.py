@@ -218,7 +218,7 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
     def unparsable(attribute: str) -> None:
         report.unparsable[attribute] += 1
 
-    for obj in read_osm(path, model.prefilter(), model.classify, stats, _tag_fields(model)):
+    for obj in read_osm(path, model.keys_by_type(), model.classify, stats, _tag_fields(model)):
         classes = obj.selected
         if obj.osm_type == "relation" and obj.wkb is None:
             _note_relation(obj, classes, candidates, report)
@@ -245,14 +245,14 @@ def _read_into(path: Path, model: FeatureModel, sinks: dict[str, ClassSink], rep
 def _tag_fields(model: FeatureModel):
     """For a list of classes, the tags the ingest reads: names, area, type and the classes' attribute tags."""
     common = ("name", "name:en", "area", "type")
-    own = {name: tuple(a.tag for a in spec.attributes) for name, spec in model.classes.items()}
-    cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+    cache: dict[tuple[FeatureClass, ...], tuple[str, ...]] = {}
 
     def fields(classes: list[FeatureClass]) -> tuple[str, ...]:
-        key = tuple(c.name for c in classes)
-        if key not in cache:
-            cache[key] = tuple(dict.fromkeys(common + tuple(t for n in key for t in own[n])))
-        return cache[key]
+        key = tuple(classes)  # classes hash by identity: no names to gather per object
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = tuple(dict.fromkeys(common + tuple(a.tag for c in key for a in c.attributes)))
+        return found
 
     return fields
 

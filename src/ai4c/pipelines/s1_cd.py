@@ -23,8 +23,6 @@ STEPS = ("Read", "Back-Geocoding", "Enhanced-Spectral-Diversity", "Cross-Correla
          "Terrain-Correction", "Write")
 register_service(GRAPH, S1CdParameters, STEPS)
 OUTPUTS = ("coherence", "backscatter_1", "backscatter_2", "ACD", "MTC", "change_mask")
-STRIP_LINES = 256  # reference lines resampled per task: memory per task ~ 60 bytes x lines x samples
-BAND_LINES = 2048  # multilooked lines computed at a time: peak memory bounded by a band, not by the scene
 
 
 @dataclass
@@ -115,27 +113,29 @@ def _velocity(swath) -> float:
 @operator(GRAPH, "Enhanced-Spectral-Diversity", ("esd_iterations",))
 def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
-    from ai4c.products.sentinel1_slc import read_complex
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai4c.pipelines.s1_cd_tiles import cores
+    from ai4c.products.sentinel1_slc import LineReader, read_complex
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements
 
     if not scene.reference.is_tops:
         return scene  # stripmap: no bursts to overlap; Cross-Correlation refines instead
     pairs = {name: (ref, scene.secondary.swaths[name]) for name, ref in scene.reference.swaths.items()}
-    data = {name: (read_complex(ref).data, read_complex(sec).data) for name, (ref, sec) in pairs.items()}
-    for _ in range(p.esd_iterations):
-        phases, weights, dopplers = [], [], []
-        for name, (ref, sec) in pairs.items():
-            phase, weight, doppler = esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
-                                                      scene.azimuth_shift)
-            phases += list(phase)
-            weights += list(weight)
-            dopplers += list(doppler)
-        if not phases:
-            ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
-            break
-        scene.azimuth_shift += esd_shift_lines(np.array(phases), np.array(weights), np.array(dopplers),
-                                               next(iter(scene.reference.swaths.values())).azimuth_time_interval)
+    for ref, sec in pairs.values():
+        read_complex(ref), read_complex(sec)  # checks both measurements before any block is read
+    data = {name: (LineReader(ref), LineReader(sec)) for name, (ref, sec) in pairs.items()}
+    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-esd") as pool:
+        for _ in range(p.esd_iterations):
+            measured = [esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
+                                         scene.azimuth_shift, pool.map) for name, (ref, sec) in pairs.items()]
+            phases, weights, dopplers = (np.concatenate([m[k] for m in measured]) for k in range(3))
+            if not phases.size:
+                ctx.warnings.append("no burst overlap to estimate ESD from: geometric coregistration only")
+                break
+            scene.azimuth_shift += esd_shift_lines(phases, weights, dopplers,
+                                                   next(iter(scene.reference.swaths.values())).azimuth_time_interval)
     scene.facts["esd_azimuth_shift_lines"] = round(scene.azimuth_shift, 5)
     return scene
 
@@ -174,106 +174,45 @@ def cross_correlation(scene: PairScene, ctx: Context, p: S1CdParameters) -> Pair
     return scene
 
 
-def _strip_task(ref, sec, offsets, ref_data, sec_data, line0: int, line1: int, shift: float) -> np.ndarray:
-    """(4, lines, samples) interferometric products of reference burst lines [line0, line1)."""
-    from ai4c.sar.interferogram import (
-        TopsContext,
-        burst_products,
-        resample_secondary,
-        secondary_valid,
-        secondary_window,
-    )
-
-    burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
-    lines, samples = np.arange(line0, line1, dtype=float), np.arange(ref.samples, dtype=float)
-    first, stop = secondary_window(offsets, lines, samples, shift, pair.lines)
-    window = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])
-    resampled = resample_secondary(window, pair, TopsContext.of(sec, _velocity(sec)), offsets, lines, samples,
-                                   shift, first)
-    reference = np.asarray(ref_data[burst.first_line + line0:burst.first_line + line1])
-    out = burst_products(reference, resampled, offsets, lines, samples, TopsContext.of(ref, _velocity(ref)).wavelength)
-    out[:, ~secondary_valid(pair, offsets, lines, samples, shift)] = np.nan
-    return out
-
-
-def _swath_products(scene: PairScene, name: str) -> list[xr.DataArray]:
-    """Lazy Re(m s*), Im(m s*), |m|^2, |s|^2 of a swath on its reference TIFF grid (strips of bursts)."""
-    import dask
-    import dask.array as da
-
-    from ai4c.products.sentinel1_slc import LineReader, read_complex
-
-    ref, sec = scene.reference.swaths[name], scene.secondary.swaths[name]
-    read_complex(ref), read_complex(sec)  # checks both measurements before the tasks are built
-    ref_data, sec_data = LineReader(ref), LineReader(sec)  # each task reads its own lines
-    blocks = []
-    for offsets in scene.offsets[name]:
-        burst = ref.bursts[offsets.reference]
-        for line0 in range(0, burst.lines, STRIP_LINES):
-            line1 = min(line0 + STRIP_LINES, burst.lines)
-            task = dask.delayed(_strip_task)(ref, sec, offsets, ref_data, sec_data, line0, line1, scene.azimuth_shift)
-            blocks.append(da.from_delayed(task, (4, line1 - line0, ref.samples), dtype=np.float32))
-    rest = ref.lines - sum(b.shape[1] for b in blocks)
-    if rest > 0:
-        blocks.append(da.zeros((4, rest, ref.samples), dtype=np.float32))
-    stack = da.concatenate(blocks, axis=1)
-    return [xr.DataArray(stack[k], dims=("line", "pixel")) for k in range(4)]
-
-
 @operator(GRAPH, "Coherence", ("window_azimuth", "window_range", "bias_reduced", "calibration", "thermal_noise"))
 def coherence_step(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Coherence (flat-earth/topographic phase removed) and calibrated backscatter of both dates on the reference
     grid: per-swath products, deburst, 10 x 3 coherence window, multilook to square pixels."""
+    from ai4c.pipelines.s1_cd_tiles import store_looked_layers
     from ai4c.pipelines.s1_slc import looked_geometry
-    from ai4c.sar.calibration import calibrate
-    from ai4c.sar.coherence import coherence
-    from ai4c.sar.deburst import deburst, plan_deburst
-    from ai4c.sar.interferogram import common_valid_area
-    from ai4c.sar.multilook import half_steps, multilook, square_pixel_looks
-    from ai4c.sar.noise import remove_thermal_noise
 
-    kind = p.calibration
-    layers: dict[str, dict[str, xr.DataArray]] = {k: {} for k in ("re", "im", "p1", "p2", "b1", "b2")}
-    for name, ref in scene.reference.swaths.items():
-        sec = scene.secondary.swaths[name]
-        re, im, p1, p2 = _swath_products(scene, name)
-        layers["re"][name], layers["im"][name], layers["p1"][name], layers["p2"][name] = re, im, p1, p2
-        for key, power, product in (("b1", p1, ref), ("b2", p2, sec)):
-            if p.thermal_noise and product.noise is not None:
-                power = remove_thermal_noise(power, product)
-            layers[key][name] = calibrate(power, product, kind)
-    common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
-              for name, ref in scene.reference.swaths.items()]
-    plan = plan_deburst(common, min(s.epoch for s in scene.reference.swaths.values()))
-    merged = {k: deburst(v, plan).chunk({"line": 1024, "pixel": 4096}) for k, v in layers.items()}
-    swaths = list(scene.reference.swaths.values())
-    mid = swaths[len(swaths) // 2]
-    looks = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
-    step = half_steps(looks)
-    gamma = coherence(merged["re"], merged["im"], merged["p1"], merged["p2"], (p.window_azimuth, p.window_range),
-                      looks, step, p.bias_reduced)
-    b1, b2 = (multilook(merged[k], *looks, step) for k in ("b1", "b2"))
-    lines = min(x.sizes["line"] for x in (gamma, b1, b2))
-    samples = min(x.sizes["pixel"] for x in (gamma, b1, b2))
-    cut = {"line": slice(0, lines), "pixel": slice(0, samples)}
-    scene.layers = _stored({"coherence": gamma.isel(cut), "backscatter_1": b1.isel(cut),
-                            "backscatter_2": b2.isel(cut)})
-    geometry = looked_geometry(scene.reference, plan, looks, step, _reference_orbit(scene, plan.epoch))
-    scene.geometry = dataclasses.replace(geometry, lines=lines, samples=samples)
-    scene.facts["looks"] = f"{looks[0]}x{looks[1]}"
+    job = radar_tiles(scene, p)
+    stored = store_looked_layers(job, "S1-CD coregistration and coherence")
+    scene.layers = {name: stored.isel(layer=k) for k, name in enumerate(("coherence", "backscatter_1",
+                                                                         "backscatter_2"))}
+    grid = job.grid
+    geometry = looked_geometry(scene.reference, job.plan, grid.looks, grid.step, _reference_orbit(scene, job.plan.epoch))
+    scene.geometry = dataclasses.replace(geometry, lines=grid.shape[0], samples=grid.shape[1])
+    scene.facts["looks"] = f"{grid.looks[0]}x{grid.looks[1]}"
     return scene
 
 
-def _stored(layers: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
-    """The radar layers computed in one pass (coregistration, deburst, coherence: the costly part) into a
-    temporary store, so that the speckle filter's statistics and terrain correction read them instead of
-    recomputing the chain."""
-    from ai4c.pipelines.s1_grd import materialise
+def radar_tiles(scene: PairScene, p: S1CdParameters):
+    """The tiled radar stage of a coregistered pair: deburst plan of the area both dates cover, the looked
+    grid (square ground pixels, half-window steps), calibration and coherence settings."""
+    from ai4c.pipelines.s1_cd_tiles import RadarTiles
+    from ai4c.sar.boxcar import cuda_device
+    from ai4c.sar.coherence import LookedGrid, independent_samples
+    from ai4c.sar.deburst import plan_deburst
+    from ai4c.sar.interferogram import common_valid_area
+    from ai4c.sar.multilook import half_steps, square_pixel_looks
 
-    stack = xr.concat([x.astype(np.float32) for x in layers.values()], dim="layer").chunk(
-        {"layer": len(layers), "line": 1024, "pixel": 1024})
-    stored = materialise(stack, "S1-CD coregistration and coherence", BAND_LINES)
-    return {name: stored.isel(layer=k) for k, name in enumerate(layers)}
+    common = [common_valid_area(ref, scene.secondary.swaths[name], scene.offsets[name], scene.azimuth_shift)
+              for name, ref in scene.reference.swaths.items()]
+    plan = plan_deburst(common, min(s.epoch for s in scene.reference.swaths.values()))
+    swaths = list(scene.reference.swaths.values())
+    mid = swaths[len(swaths) // 2]
+    looks = square_pixel_looks(mid.azimuth_pixel_spacing, mid.slant_spacing, mid.incidence_mid)
+    window = (p.window_azimuth, p.window_range)
+    return RadarTiles(scene.reference.swaths, scene.secondary.swaths,
+                      {name: {o.reference: o for o in offsets} for name, offsets in scene.offsets.items()},
+                      scene.azimuth_shift, plan, LookedGrid(plan.lines, plan.samples, window, looks, half_steps(looks)),
+                      p.calibration, p.thermal_noise, independent_samples(window, p.bias_reduced), cuda_device())
 
 
 def _reference_orbit(scene: PairScene, epoch: np.datetime64):
@@ -399,7 +338,7 @@ def run(input1: Path | str, input2: Path | str, output_path: Path | str, params:
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS="ALL_CPUS"):  # outputs compressed on all cores
             return default_graph(GRAPH).run(ctx, parameters=params)
     except BaseException:
         if created:

@@ -72,68 +72,78 @@ def _location_index(path: Path, scratch: str) -> str:
     return f"sparse_file_array,{os.path.join(scratch, 'locations.idx')}"
 
 
-def read_osm(path: Path, prefilter: tuple[list[tuple[str, str]], list[str]] | None,
-             select: Callable[[dict[str, str]], object], stats: ReadStats,
+def read_osm(path: Path, keys: dict[str, list[str]] | None, select: Callable[[TagView], object], stats: ReadStats,
              fields: Callable[[object], tuple[str, ...]] | None = None) -> Iterator[OsmObject]:
-    """Stream the objects of `path` that pass `prefilter` and for which `select(tags)` is truthy, with their
-    geometry as WKB. `select` sees a read-only view of the tags (`in`, `get`, `[]`: no copy);
-    `fields(selected)` names the tags copied into the OsmObject (default: all).
+    """Stream the objects of `path` carrying one of the `keys` of their OSM type ('node', 'way', 'relation';
+    None: every tagged object) for which `select(tags)` is truthy, with their geometry as WKB. `select` sees a
+    read-only view of the tags (`in`, `get`, `[]`, `has`: no copy); `fields(selected)` names the tags copied
+    into the OsmObject (default: all).
 
-    `prefilter` = (pairs, keys): objects with one of the (key, value) pairs, or one of the keys whatever
-    its value; libosmium applies it in C++, None: every tagged object. The reads: (1) the relations,
-    (2) nodes and ways with the pairs, storing node locations, (3) with the keys, reusing them; libosmium
-    assembles the selected multipolygons during (2); closed ways are made polygons by the caller, in bulk."""
+    libosmium drops in C++ the objects without a key; `select` decides on the values (a dict look-up per key).
+    Two reads: (1) the relations, (2) nodes and ways, storing node locations; libosmium assembles the selected
+    multipolygons during (2); closed ways are made polygons by the caller, in bulk."""
     import osmium
 
     _bounded_queues()
-    if prefilter is None:
-        passes = [(osmium.filter.EmptyTagFilter(), ())]
-        relation_filter = (osmium.filter.EmptyTagFilter(), osmium.filter.EmptyTagFilter())
-    else:
-        pairs, keys = prefilter
-        passes = ([(osmium.filter.TagFilter(*pairs), tuple(keys))] if pairs else []) + \
-                 ([(osmium.filter.KeyFilter(*keys), ())] if keys else [])
-        every_key = sorted(set(keys) | {k for k, _ in pairs})
-        relation_filter = (osmium.filter.KeyFilter(*every_key), osmium.filter.KeyFilter(*every_key))
+    filters = _Filters(osmium, keys)
     with tempfile.TemporaryDirectory(prefix="ai4c-osm-") as scratch:
         try:
-            yield from _read_all(osmium, path, scratch, passes, relation_filter, select, stats, fields)
+            yield from _read_all(osmium, path, scratch, filters, select, stats, fields)
         except (RuntimeError, ValueError, OSError) as err:
             raise InvalidProductError(f"{path} is not a readable OSM extract ({first_line(err)}); "
                                       "give an .osm.pbf or .osm XML file") from err
 
 
-def _read_all(osmium, path: Path, scratch: str, passes, relation_filter, select, stats: ReadStats, fields):
-    """The reads of `read_osm` (the location index shared by the node/way reads)."""
+class _Filters:
+    """libosmium's C++ filters for `keys`: the node/way read's chain (untagged objects out, then a key filter per
+    type), the relations' and the assembled areas'."""
+
+    def __init__(self, osmium, keys: dict[str, list[str]] | None):
+        f = osmium.filter
+        if keys is None:
+            self.main = [f.EmptyTagFilter()]
+            self.relations, self.areas = f.EmptyTagFilter(), f.EmptyTagFilter()
+            return
+        every_key = sorted({k for names in keys.values() for k in names})
+        self.relations, self.areas = f.KeyFilter(*keys["relation"]), f.KeyFilter(*every_key)
+        self.main = [f.EmptyTagFilter()]
+        typed = [(osmium.osm.NODE, keys["node"]), (osmium.osm.WAY, keys["way"])]
+        present = [bits for bits, names in typed if names]
+        if len(present) < len(typed):  # a type no class takes: dropped whole
+            self.main.append(f.EntityFilter(present[0] if present else osmium.osm.NOTHING))
+        for bits, names in typed:
+            if names:
+                by_key = f.KeyFilter(*names)
+                by_key.enable_for(bits)
+                self.main.append(by_key)
+
+
+def _read_all(osmium, path: Path, scratch: str, filters: _Filters, select, stats: ReadStats, fields):
+    """The reads of `read_osm`."""
     areas = osmium.area.AreaManager()
     relations = _RelationPass(select, fields)
     first_pass = areas.first_pass_handler()
     with osmium.io.Reader(str(path), osmium.osm.RELATION) as reader:
-        osmium.apply(reader, relation_filter[0], relations, first_pass)
+        osmium.apply(reader, filters.relations, relations, first_pass)
     stats.objects += len(relations.found)
     yield from relations.found
     index = osmium.index.create_map(_location_index(path, scratch))
     factory = osmium.geom.WKBFactory()
-    # one handler for every read: it sorts a sparse index again when node ids restart (a new handler would
-    # append a later read's nodes unsorted and miss them)
     locations = osmium.NodeLocationsForWays(index)
     locations.ignore_errors()
-    # areas: libosmium assembles the selected multipolygons during the first read (it also assembles the
-    # closed ways it sees there, but only those with a model key reach Python, which skips them)
-    assembled = osmium.BufferIterator(relation_filter[1]) if relations.multipolygons else None
-    for number, (tag_filter, later) in enumerate(passes):
-        # the first read stores every node's location; later ones only look them up (the filter first)
-        chain = [locations, tag_filter] if number == 0 else [tag_filter, locations]
-        if number == 0 and assembled is not None:
-            chain.insert(1, areas.second_pass_to_buffer(assembled))
-        with osmium.io.Reader(str(path), osmium.osm.NODE | osmium.osm.WAY) as reader:
-            for obj in _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), later, select, stats, factory,
-                                       fields):
-                yield obj
-                if assembled:
-                    yield from _areas(assembled, select, stats, factory, fields)
-        if assembled:  # as pyosmium's FileProcessor: an empty BufferIterator is never iterated
-            yield from _areas(assembled, select, stats, factory, fields)
+    # areas: libosmium assembles the selected multipolygons during the read (it also assembles the closed
+    # ways it sees, but only those with a model key reach Python, which skips them)
+    assembled = osmium.BufferIterator(filters.areas) if relations.multipolygons else None
+    chain = [locations, *filters.main]
+    if assembled is not None:
+        chain.insert(1, areas.second_pass_to_buffer(assembled))
+    with osmium.io.Reader(str(path), osmium.osm.NODE | osmium.osm.WAY) as reader:
+        for obj in _nodes_and_ways(osmium.OsmFileIterator(reader, *chain), select, stats, factory, fields):
+            yield obj
+            if assembled:
+                yield from _areas(assembled, select, stats, factory, fields)
+    if assembled:  # as pyosmium's FileProcessor: an empty BufferIterator is never iterated
+        yield from _areas(assembled, select, stats, factory, fields)
 
 
 class _RelationPass:
@@ -146,64 +156,67 @@ class _RelationPass:
         self.multipolygons = 0
 
     def relation(self, obj) -> bool:
-        selected = self.select(TagView(obj))
+        data = obj._pyosmium_data
+        selected = self.select(TagView(data))
         if not selected:
             return True
-        tags = copy_tags(obj, self.fields(selected) if self.fields else None)
-        self.found.append(OsmObject("relation", obj.id, tags, _epoch(obj), None, False, selected))
+        tags = copy_tags(data, self.fields(selected) if self.fields else None)
+        self.found.append(OsmObject("relation", obj.id, tags, _epoch(data), None, False, selected))
         if tags.get("type") not in ("multipolygon", "boundary"):
             return True
         self.multipolygons += 1
         return False
 
 
-def _nodes_and_ways(objects, later: tuple[str, ...], select, stats: ReadStats, factory,
-                    fields) -> Iterator[OsmObject]:
-    """The selected nodes (points) and ways (lines) of one read; objects with a `later` key are skipped
-    (a later read takes them)."""
+def _nodes_and_ways(objects, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
+    """The selected nodes (points) and ways (lines) of the read (most objects seen are refused: that path
+    is a view re-bound and one `select`)."""
     import osmium
 
     every_node = osmium.geom.use_nodes.ALL
     point, line, fromhex = factory.create_point, factory.create_linestring, bytes.fromhex
-    for obj in objects:
-        stats.objects += 1
-        view = TagView(obj)
-        if later and any(map(view.has, later)):
-            continue
-        selected = select(view)
-        if not selected:
-            continue
-        tags = copy_tags(obj, fields(selected) if fields else None)
-        try:
-            if obj.is_node():
-                yield OsmObject("node", obj.id, tags, _epoch(obj), fromhex(point(obj)), False, selected)
+    view, seen = TagView(), 0
+    try:
+        for obj in objects:
+            seen += 1
+            data = obj._pyosmium_data
+            selected = select(view.bind(data))
+            if not selected:
                 continue
-            nodes = obj.nodes
-            wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
-            if int.from_bytes(wkb[5:9], "little") < len(nodes):
-                stats.missing_locations += 1  # libosmium left out nodes it could not locate
-                continue
-            closed = len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref
-            yield OsmObject("way", obj.id, tags, _epoch(obj), wkb, closed, selected)
-        except osmium.InvalidLocationError:
-            stats.missing_locations += 1
-        except RuntimeError as err:
-            if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
-                raise
-            stats.degenerate += 1
+            tags = copy_tags(data, fields(selected) if fields else None)
+            try:
+                if obj.is_node():
+                    yield OsmObject("node", data.id(), tags, _epoch(data), fromhex(point(obj)), False, selected)
+                    continue
+                count = data.nodes().size(data)
+                wkb = fromhex(line(obj, every_node))  # bytes: shapely parses them 2x faster than hex text
+                if int.from_bytes(wkb[5:9], "little") < count:
+                    stats.missing_locations += 1  # libosmium left out nodes it could not locate
+                    continue
+                yield OsmObject("way", data.id(), tags, _epoch(data), wkb, count >= 4 and data.is_closed(), selected)
+            except osmium.InvalidLocationError:
+                stats.missing_locations += 1
+            except RuntimeError as err:
+                if "point" not in str(err) and "ring" not in str(err):  # "need at least two points for linestring"
+                    raise
+                stats.degenerate += 1
+    finally:
+        stats.objects += seen
 
 
 def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[OsmObject]:
     """The multipolygon areas libosmium has finished so far (relations only)."""
+    view = TagView()
     for obj in assembled:
         if obj.from_way():
             continue
-        selected = select(TagView(obj))
+        data = obj._pyosmium_data
+        selected = select(view.bind(data))
         if not selected:
             continue
-        tags = copy_tags(obj, fields(selected) if fields else None)
+        tags = copy_tags(data, fields(selected) if fields else None)
         try:
-            yield OsmObject("relation", obj.orig_id(), tags, _epoch(obj),
+            yield OsmObject("relation", obj.orig_id(), tags, _epoch(data),
                             bytes.fromhex(factory.create_multipolygon(obj)), True, selected)
         except RuntimeError as err:  # "invalid area": rings that do not close, counted by the caller
             if "invalid area" not in str(err) and "ring" not in str(err):
@@ -211,14 +224,21 @@ def _areas(assembled, select, stats: ReadStats, factory, fields) -> Iterator[Osm
 
 
 class TagView:
-    """Read-only tags of a pyosmium object answered by its C++ tag list (`in`, `get`, `[]`), without the
-    Python TagList wrapper or a copy: rules test a few keys of objects most of which they refuse."""
+    """Read-only tags of a pyosmium object answered by its C++ tag list (`in`, `has`, `get(key, default)`,
+    `[]`), without the Python TagList wrapper or a copy: rules test a few keys of objects most of which they
+    refuse. One view is re-bound to each object (`bind`) rather than made anew."""
 
-    __slots__ = ("_data", "has", "_get")
+    __slots__ = ("_data", "has", "get")
 
-    def __init__(self, obj):
-        self._data = data = obj._pyosmium_data
-        self.has, self._get = data.tags_has_key, data.tags_get_value_by_key  # `has`: `in` without a Python frame
+    def __init__(self, data=None):
+        if data is not None:
+            self.bind(data)
+
+    def bind(self, data) -> TagView:
+        """Answer for the C++ object `data` (a pyosmium object's `_pyosmium_data`) from now on; returns self."""
+        self._data = data
+        self.has, self.get = data.tags_has_key, data.tags_get_value_by_key  # C++ methods: no Python frame
+        return self
 
     def __iter__(self) -> Iterator[str]:
         step, position = self._data.tags_next, self._data.tags_begin()
@@ -227,19 +247,16 @@ class TagView:
     def __contains__(self, key: str) -> bool:
         return self.has(key)
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self._get(key, default)
-
     def __getitem__(self, key: str) -> str:
-        value = self._get(key, None)
+        value = self.get(key, None)
         if value is None:
             raise KeyError(key)
         return value
 
 
-def copy_tags(obj, keys: tuple[str, ...] | None) -> dict[str, str]:
-    """The tags as a dict: only `keys` when given (a few C++ look-ups beat walking every tag)."""
-    data = obj._pyosmium_data
+def copy_tags(data, keys: tuple[str, ...] | None) -> dict[str, str]:
+    """The tags of the C++ object `data` as a dict: only `keys` when given (a few C++ look-ups beat walking
+    every tag)."""
     if keys is None:
         step, position = data.tags_next, data.tags_begin()
         return dict(step(position) for _ in range(data.tags_size()))
@@ -247,9 +264,9 @@ def copy_tags(obj, keys: tuple[str, ...] | None) -> dict[str, str]:
     return {k: v for k in keys if (v := get(k, None)) is not None}
 
 
-def _epoch(obj) -> int:
-    """Seconds since 1970 of the object's last edit (0 when the extract carries no timestamps)."""
+def _epoch(data) -> int:
+    """Seconds since 1970 of the last edit of the C++ object `data` (0 when the extract carries no timestamps)."""
     try:
-        return int(obj.timestamp.timestamp())
+        return int(data.timestamp().timestamp())
     except (ValueError, OSError, OverflowError):
         return 0

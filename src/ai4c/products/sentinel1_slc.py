@@ -300,15 +300,19 @@ def read_complex(swath: SlcSwath, chunks: tuple[int, int] = (512, 4096)):
 
 @dataclass(frozen=True)
 class LineReader:
-    """A swath measurement's lines read on demand: reader[a:b] -> complex64 (b - a, samples). Handed to dask
-    tasks instead of the lazy array, which dask would compute whole (the entire swath) as the task's input."""
+    """A swath measurement's lines read on demand: reader[a:b] -> complex64 (b - a, samples), reader[a:b, c:d]
+    -> (b - a, d - c). Handed to tasks instead of the lazy array, which dask would compute whole (the entire
+    swath) as the task's input."""
 
     swath: SlcSwath
 
-    def __getitem__(self, lines: slice) -> np.ndarray:
+    def __getitem__(self, key: slice | tuple[slice, slice]) -> np.ndarray:
         import rasterio
         from rasterio.windows import Window
 
+        lines, samples = key if isinstance(key, tuple) else (key, slice(None))
         start, stop, _ = lines.indices(self.swath.lines)
+        first, last, _ = samples.indices(self.swath.samples)
+        window = Window(first, start, max(last - first, 0), max(stop - start, 0))
         with rasterio.open(self.swath.source.gdal_path(self.swath.measurement)) as src:
-            return src.read(1, window=Window(0, start, self.swath.samples, max(stop - start, 0))).astype(np.complex64)
+            return src.read(1, window=window).astype(np.complex64)

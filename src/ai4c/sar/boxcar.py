@@ -5,11 +5,12 @@ arithmetic on numpy (CPU) or on torch tensors (CUDA when present, ai4c.ml.device
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
+from numba import njit
 
 
 def _trailing_axis(cumulative: Any, n: int, axis: int) -> Any:
@@ -66,11 +67,68 @@ def lazy_blocks(function: Callable[..., np.ndarray], layers: list[xr.DataArray],
     return xr.DataArray(out, dims=layers[0].dims, coords=layers[0].coords)
 
 
+def finite_means(block: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    """Trailing-window means of a numpy block, NaN ignored (NaN where the window holds none), float32."""
+    sums, count = numpy_sums(block, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, sums / count, np.nan).astype(np.float32)
+
+
 def window_means(layer: xr.DataArray, window: tuple[int, int]) -> xr.DataArray:
     """Trailing-window mean of a (line, pixel) layer, NaN ignored (NaN where the window holds none)."""
-    def block_means(block: np.ndarray) -> np.ndarray:
-        sums, count = numpy_sums(block, window)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, sums / count, np.nan).astype(np.float32)
+    return lazy_blocks(partial(finite_means, window=window), [layer], window)
 
-    return lazy_blocks(block_means, [layer], window)
+
+@njit(cache=True, nogil=True)
+def _accumulate(layers, y, x, acc, joint, sign):
+    """Add (sign +1) or remove (-1) pixel (y, x) of every layer and its count to the running sums `acc`."""
+    k = layers.shape[0]
+    if joint:
+        for layer in range(k):
+            if not np.isfinite(layers[layer, y, x]):
+                return
+        for layer in range(k):
+            acc[layer] += sign * layers[layer, y, x]
+        acc[k] += sign
+        return
+    for layer in range(k):
+        value = layers[layer, y, x]
+        if np.isfinite(value):
+            acc[layer] += sign * value
+            acc[k + layer] += sign
+
+
+@njit(cache=True, nogil=True)
+def _sampled_sums(layers, joint, window_rows, window_cols, rows, cols):
+    """Sums of each layer over trailing windows ending at (rows[i], cols[j]) (partial at the first lines and
+    samples), NaN skipped, then the counts of the values summed (one when `joint`, else one per layer), as
+    (rows, cols, sums + counts): a running sum along each line, then the window's lines added."""
+    k, h, w = layers.shape
+    width = k + (1 if joint else k)
+    across = np.zeros((h, cols.size, width))
+    for y in range(h):
+        acc = np.zeros(width)
+        j = 0
+        for x in range(min(w, cols[-1] + 1)):
+            _accumulate(layers, y, x, acc, joint, 1.0)
+            if x >= window_cols:
+                _accumulate(layers, y, x - window_cols, acc, joint, -1.0)
+            while j < cols.size and cols[j] == x:
+                across[y, j] = acc
+                j += 1
+    out = np.zeros((rows.size, cols.size, width))
+    for i in range(rows.size):
+        for y in range(max(rows[i] - window_rows + 1, 0), rows[i] + 1):
+            out[i] += across[y]
+    return out
+
+
+def sampled_window_sums(layers: np.ndarray, window: tuple[int, int], rows: np.ndarray, cols: np.ndarray,
+                        joint: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(sums, counts) float64 of the trailing `window` ending at pixels rows x cols (increasing) of a
+    (layer, line, sample) block, NaN left out (`joint`: a pixel is left out of all layers where any is NaN):
+    only the sampled windows, in one pass over the block."""
+    out = _sampled_sums(np.ascontiguousarray(layers, np.float32), joint, int(window[0]), int(window[1]),
+                        np.asarray(rows, np.int64), np.asarray(cols, np.int64))
+    k = layers.shape[0]
+    return np.moveaxis(out[..., :k], -1, 0), np.moveaxis(out[..., k:], -1, 0)

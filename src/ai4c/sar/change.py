@@ -52,9 +52,9 @@ def db_histogram(*backscatter: np.ndarray) -> np.ndarray:
     """Counts of the finite dB values of linear backscatter blocks in DB_EDGES bins (outliers in the end bins)."""
     counts = np.zeros(DB_EDGES.size - 1, np.int64)
     for block in backscatter:
-        values = to_db(np.asarray(block, np.float64))
+        values = to_db(np.asarray(block, np.float32))
         values = np.clip(values[np.isfinite(values)], DB_EDGES[0], DB_EDGES[-1])
-        counts += np.histogram(values, DB_EDGES)[0]
+        counts += np.histogram(values, DB_EDGES.size - 1, (DB_EDGES[0], DB_EDGES[-1]))[0]  # equal bins: no search
     return counts
 
 
@@ -88,7 +88,8 @@ def acd(backscatter1: np.ndarray, backscatter2: np.ndarray, limits: tuple[float,
     increases cyan)."""
     d1, d2 = to_db(backscatter1), to_db(backscatter2)
     low, high = limits if limits is not None else percentiles(d1, d2)
-    return np.stack([stretch(d1, low, high), stretch(d2, low, high), stretch(d2, low, high)])
+    green = stretch(d2, low, high)
+    return np.stack([stretch(d1, low, high), green, green])
 
 
 def mtc(backscatter1: np.ndarray, backscatter2: np.ndarray, coherence: np.ndarray,

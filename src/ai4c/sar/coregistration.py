@@ -32,11 +32,27 @@ class BurstOffsets:
 
     def at(self, lines: np.ndarray, samples: np.ndarray, field: str) -> np.ndarray:
         """`field` ('line', 'sample' or 'delta_range') at reference lines x samples, bilinear between nodes."""
-        values = getattr(self, field)
-        across = np.stack([np.interp(samples, self.node_samples, row) for row in values])  # (nodes, samples)
+        lines, samples = np.asarray(lines, np.float64), np.asarray(samples, np.float64)
         j = np.clip(np.searchsorted(self.node_lines, lines, side="right") - 1, 0, len(self.node_lines) - 2)
-        w = ((np.asarray(lines, np.float64) - self.node_lines[j]) / (self.node_lines[j + 1] - self.node_lines[j]))
-        return (1 - w)[:, None] * across[j] + w[:, None] * across[j + 1]
+        w = (lines - self.node_lines[j]) / (self.node_lines[j + 1] - self.node_lines[j])  # linear beyond the ends
+        inside = np.clip(samples, self.node_samples[0], self.node_samples[-1])  # np.interp: constant beyond
+        k = np.clip(np.searchsorted(self.node_samples, inside, side="right") - 1, 0, len(self.node_samples) - 2)
+        t = (inside - self.node_samples[k]) / (self.node_samples[k + 1] - self.node_samples[k])
+        return _bilinear_nodes(np.ascontiguousarray(getattr(self, field), np.float64), j, w, k, t)
+
+
+@njit(cache=True, nogil=True)
+def _bilinear_nodes(values, j, w, k, t):
+    """values between node rows j, j + 1 (weight w) and node columns k, k + 1 (weight t), for every line x
+    sample: one pass, no (nodes, samples) intermediate."""
+    out = np.empty((j.size, k.size))
+    for r in range(j.size):
+        a, b = values[j[r]], values[j[r] + 1]
+        for c in range(k.size):
+            low = a[k[c]] * (1 - t[c]) + a[k[c] + 1] * t[c]
+            high = b[k[c]] * (1 - t[c]) + b[k[c] + 1] * t[c]
+            out[r, c] = (1 - w[r]) * low + w[r] * high
+    return out
 
 
 def _to_ecef(lon: np.ndarray, lat: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -141,45 +157,62 @@ def weight_table(taps: int = 2 * HALF_TAPS, steps: int = TABLE_STEPS) -> np.ndar
 WEIGHTS = weight_table()
 
 
-@njit(cache=True, parallel=True)
-def _resample(src, lines, samples, table):
-    """Interpolate `src` at fractional positions with tabulated separable weights; 0 outside."""
-    h, w = lines.shape
+@njit(cache=True, nogil=True)
+def _resample_row(src, lines, samples, table, out, r):
+    """Row r of `out`: `src` interpolated at fractional positions with tabulated separable weights; 0 outside."""
     nl, ns = src.shape
     taps = table.shape[1]
     steps = table.shape[0] - 1
     half = taps // 2
-    out = np.zeros((h, w), np.complex64)
-    for r in prange(h):
-        for c in range(w):
-            y, x = lines[r, c], samples[r, c]
-            if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
-                continue
-            y0, x0 = int(y), int(x)
-            wy = table[int((y - y0) * steps + 0.5)]
-            wx = table[int((x - x0) * steps + 0.5)]
-            acc = np.complex64(0)
-            for k in range(taps):
-                yy = min(max(y0 + k - half + 1, 0), nl - 1)
-                row = np.complex64(0)
-                if x0 - half + 1 >= 0 and x0 + half < ns:
-                    base = x0 - half + 1
-                    for m in range(taps):
-                        row += np.float32(wx[m]) * src[yy, base + m]
-                else:
-                    for m in range(taps):
-                        row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
-                acc += np.float32(wy[k]) * row
-            out[r, c] = acc
+    for c in range(lines.shape[1]):
+        y, x = lines[r, c], samples[r, c]
+        if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
+            continue
+        y0, x0 = int(y), int(x)
+        wy = table[int((y - y0) * steps + 0.5)]
+        wx = table[int((x - x0) * steps + 0.5)]
+        acc = np.complex64(0)
+        for k in range(taps):
+            yy = min(max(y0 + k - half + 1, 0), nl - 1)
+            row = np.complex64(0)
+            if x0 - half + 1 >= 0 and x0 + half < ns:
+                base = x0 - half + 1
+                for m in range(taps):
+                    row += np.float32(wx[m]) * src[yy, base + m]
+            else:
+                for m in range(taps):
+                    row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
+            acc += np.float32(wy[k]) * row
+        out[r, c] = acc
+
+
+@njit(cache=True, parallel=True)
+def _resample(src, lines, samples, table):
+    """All rows on numba's threads."""
+    out = np.zeros(lines.shape, np.complex64)
+    for r in prange(lines.shape[0]):
+        _resample_row(src, lines, samples, table, out, r)
     return out
 
 
-def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def _resample_serial(src, lines, samples, table):
+    """All rows on the calling thread, the GIL released (tiles run in threads of their own)."""
+    out = np.zeros(lines.shape, np.complex64)
+    for r in range(lines.shape[0]):
+        _resample_row(src, lines, samples, table, out, r)
+    return out
+
+
+def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS,
+                     serial: bool = False) -> np.ndarray:
     """8-tap Hann-windowed sinc interpolation of a complex (deramped) image at fractional (line, sample)
-    positions (weights tabulated every 1/2048 sample); 0 outside the image."""
+    positions (weights tabulated every 1/2048 sample); 0 outside the image. `serial`: on the calling thread
+    only (several tiles run at once), else numba's threads."""
     table = WEIGHTS if taps == WEIGHTS.shape[1] else weight_table(taps)
-    return _resample(np.ascontiguousarray(src, np.complex64), np.ascontiguousarray(lines, np.float64),
-                     np.ascontiguousarray(samples, np.float64), table.astype(np.float32))
+    kernel = _resample_serial if serial else _resample
+    return kernel(np.ascontiguousarray(src, np.complex64), np.ascontiguousarray(lines, np.float64),
+                  np.ascontiguousarray(samples, np.float64), table.astype(np.float32))
 
 
 def esd_shift_lines(phases: np.ndarray, weights: np.ndarray, doppler_difference: np.ndarray,

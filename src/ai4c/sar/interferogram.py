@@ -5,12 +5,14 @@ and the ESD double difference of the burst overlaps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+from numba import njit
 
 from ai4c.sar.coregistration import HALF_TAPS, BurstOffsets, resample_complex
 from ai4c.sar.datamodel import SarProduct, TopsBurst
-from ai4c.sar.tops import SPEED_OF_LIGHT, deramp, reramp, tops_phase
+from ai4c.sar.tops import SPEED_OF_LIGHT, apply_steering, tops_phase
 
 
 @dataclass
@@ -34,6 +36,13 @@ class TopsContext:
         """Two-way slant range time of (fractional) samples."""
         return self.slant_range_time + np.asarray(samples, np.float64) / self.range_sampling_rate
 
+    def ramped(self, values: np.ndarray, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray,
+               sign: int) -> np.ndarray:
+        """`values` deramped (sign -1) or reramped (+1) at burst lines x samples (broadcasting arrays)."""
+        return apply_steering(values, burst, lines, samples, sign, self.slant_range_time, self.range_sampling_rate,
+                              self.line_interval, self.velocity, self.wavelength,
+                              float(self.tau(0.5 * self.samples)))
+
     def phase(self, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray) -> np.ndarray:
         """Steering phase at burst lines x samples (broadcasting arrays)."""
         tau_mid = self.tau(0.5 * self.samples)
@@ -50,10 +59,49 @@ def resample_secondary(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: Top
     reference's."""
     line2 = offsets.at(lines, samples, "line") + azimuth_shift
     sample2 = offsets.at(lines, samples, "sample")
-    rows = first_line + np.arange(secondary.shape[0])
-    flat = deramp(secondary, sec_ctx.phase(sec_burst, rows[:, None], np.arange(secondary.shape[1])[None, :]))
-    out = resample_complex(np.ascontiguousarray(flat, np.complex64), line2 - first_line, sample2, 2 * HALF_TAPS)
-    return reramp(out, sec_ctx.phase(sec_burst, line2, sample2))
+    return resample_at(secondary, sec_burst, sec_ctx, line2, sample2, (first_line, 0))
+
+
+def resample_at(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, line2: np.ndarray,
+                sample2: np.ndarray, origin: tuple[int, int] = (0, 0), serial: bool = False) -> np.ndarray:
+    """A window of the secondary burst (complex, its first pixel at burst line, sample `origin`) deramped,
+    interpolated at burst lines `line2` x samples `sample2` and reramped there. `serial`: one thread (for
+    callers that run several tiles at once)."""
+    rows = origin[0] + np.arange(secondary.shape[0], dtype=np.float64)
+    cols = origin[1] + np.arange(secondary.shape[1], dtype=np.float64)
+    flat = sec_ctx.ramped(secondary, sec_burst, rows[:, None], cols[None, :], -1)
+    out = resample_complex(flat, line2 - origin[0], sample2 - origin[1], 2 * HALF_TAPS, serial)
+    return sec_ctx.ramped(out, sec_burst, line2, sample2, +1)
+
+
+def kernel_window(line2: np.ndarray, sample2: np.ndarray, lines: int, samples: int) -> tuple[slice, slice]:
+    """The secondary burst lines and samples the interpolation kernel reads at positions (line2, sample2)."""
+    spans = []
+    for values, size in ((line2, lines), (sample2, samples)):
+        first = max(int(np.floor(np.nanmin(values))) - HALF_TAPS - 1, 0)
+        stop = min(int(np.ceil(np.nanmax(values))) + HALF_TAPS + 2, size)
+        spans.append(slice(first, max(stop, first + 1)))
+    return spans[0], spans[1]
+
+
+def tile_products(ref: SarProduct, sec: SarProduct, offsets: BurstOffsets, ref_data, sec_data,
+                  lines: tuple[int, int], samples: tuple[int, int], azimuth_shift: float,
+                  sec_velocity: float) -> np.ndarray:
+    """(4, lines, samples) burst_products of reference burst lines x swath samples [start, stop): the secondary
+    window the kernel needs read from `sec_data`, the reference tile from `ref_data` ((line, sample)-sliceable
+    swath images, read on demand); NaN where the secondary's kernel leaves its valid burst area. One thread."""
+    burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
+    line, sample = np.arange(*lines, dtype=float), np.arange(*samples, dtype=float)
+    line2 = offsets.at(line, sample, "line") + azimuth_shift
+    sample2 = offsets.at(line, sample, "sample")
+    rows, cols = kernel_window(line2, sample2, pair.lines, sec.samples)
+    window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
+    resampled = resample_at(window, pair, TopsContext.of(sec, sec_velocity), line2, sample2,
+                            (rows.start, cols.start), serial=True)
+    reference = np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[1], samples[0]:samples[1]])
+    out = burst_products(reference, resampled, offsets, line, sample, SPEED_OF_LIGHT / ref.radar_frequency)
+    out[:, ~valid_at(pair, line2, sample2)] = np.nan
+    return out
 
 
 def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray, azimuth_shift: float,
@@ -65,14 +113,11 @@ def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarr
     return max(first, 0), min(max(stop, first + 1), burst_lines)
 
 
-def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray,
-                    azimuth_shift: float = 0.0) -> np.ndarray:
-    """Reference pixels whose interpolation kernel stays inside the secondary burst's valid lines and samples."""
+def valid_at(sec_burst: TopsBurst, line2: np.ndarray, sample2: np.ndarray) -> np.ndarray:
+    """Secondary positions whose interpolation kernel stays inside the burst's valid lines and samples."""
     from ai4c.sar.deburst import valid_lines, valid_samples
 
     (first_line, last_line), (first_sample, last_sample) = valid_lines(sec_burst), valid_samples(sec_burst)
-    line2 = offsets.at(lines, samples, "line") + azimuth_shift
-    sample2 = offsets.at(lines, samples, "sample")
     return ((line2 >= first_line + HALF_TAPS) & (line2 <= last_line - HALF_TAPS)
             & (sample2 >= first_sample + HALF_TAPS) & (sample2 <= last_sample - HALF_TAPS))
 
@@ -80,11 +125,24 @@ def secondary_valid(sec_burst: TopsBurst, offsets: BurstOffsets, lines: np.ndarr
 def burst_products(reference: np.ndarray, secondary_resampled: np.ndarray, offsets: BurstOffsets,
                    lines: np.ndarray, samples: np.ndarray, wavelength: float) -> np.ndarray:
     """(4, lines, samples) float32: Re and Im of m s* exp(j 4 pi (R_ref - R_sec) / lambda), |m|^2, |s|^2."""
-    phase = 4 * np.pi / wavelength * offsets.at(lines, samples, "delta_range")
-    m = reference.astype(np.complex64)
-    product = m * np.conj(secondary_resampled) * np.exp(1j * phase).astype(np.complex64)
-    return np.stack([product.real, product.imag, (m * np.conj(m)).real,
-                     (secondary_resampled * np.conj(secondary_resampled)).real]).astype(np.float32)
+    return _products(np.asarray(reference, np.complex64), np.asarray(secondary_resampled, np.complex64),
+                     offsets.at(lines, samples, "delta_range"), 4 * np.pi / wavelength)
+
+
+@njit(cache=True, nogil=True)
+def _products(m, s, delta_range, factor):
+    """(4, h, w) float32: Re, Im of m s* exp(j factor delta_range), |m|^2, |s|^2, in one pass."""
+    h, w = m.shape
+    out = np.empty((4, h, w), np.float32)
+    for r in range(h):
+        for c in range(w):
+            phase = factor * delta_range[r, c]
+            product = m[r, c] * np.conj(s[r, c]) * np.complex64(complex(np.cos(phase), np.sin(phase)))
+            out[0, r, c] = product.real
+            out[1, r, c] = product.imag
+            out[2, r, c] = m[r, c].real * m[r, c].real + m[r, c].imag * m[r, c].imag
+            out[3, r, c] = s[r, c].real * s[r, c].real + s[r, c].imag * s[r, c].imag
+    return out
 
 
 def coregistered_patch(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: BurstOffsets,
@@ -134,33 +192,50 @@ def double_difference(ref_a: np.ndarray, sec_a: np.ndarray, ref_b: np.ndarray, s
     return complex(np.nansum((ref_a * np.conj(sec_a)) * np.conj(ref_b * np.conj(sec_b))))
 
 
+ESD_COLUMNS = 4096  # samples of an overlap resampled at a time: memory bounded whatever the swath width
+
+
+def _overlap_sum(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, velocity: float,
+                 azimuth_shift: float, job: tuple) -> complex:
+    """The double-difference sum of one burst overlap over swath samples [start, stop)."""
+    (a, lines_a, o_a), (b, lines_b, o_b), (start, stop) = job
+    samples = np.arange(start, stop, dtype=float)
+    sec_ctx = TopsContext.of(secondary, velocity)
+    parts = []
+    for burst, lines, o in ((a, lines_a, o_a), (b, lines_b, o_b)):
+        pair = secondary.bursts[o.secondary]
+        line2 = o.at(lines.astype(float), samples, "line") + azimuth_shift
+        sample2 = o.at(lines.astype(float), samples, "sample")
+        rows, cols = kernel_window(line2, sample2, pair.lines, secondary.samples)
+        window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
+        resampled = resample_at(window, pair, sec_ctx, line2, sample2, (rows.start, cols.start), serial=True)
+        parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1, start:stop]),
+                      resampled))
+    return double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
+
+
 def esd_measurements(reference: SarProduct, secondary: SarProduct, ref_data, sec_data, offsets: list[BurstOffsets],
-                     velocity: float, azimuth_shift: float = 0.0) -> tuple[np.ndarray, ...]:
+                     velocity: float, azimuth_shift: float = 0.0, map_=map) -> tuple[np.ndarray, ...]:
     """Per burst overlap of one swath: the double-difference phase, its weight and the Doppler difference.
-    `ref_data` / `sec_data`: (line, sample) complex arrays of the swath TIFFs (numpy or dask)."""
-    ref_ctx, sec_ctx = TopsContext.of(reference, velocity), TopsContext.of(secondary, velocity)
-    samples = np.arange(reference.samples, dtype=float)
+    `ref_data` / `sec_data`: (line, sample)-sliceable swath images (numpy, dask or readers); each overlap is
+    summed over column blocks of ESD_COLUMNS samples, `map_` (e.g. a thread pool's map) runs the blocks."""
+    ref_ctx = TopsContext.of(reference, velocity)
     by_burst = {o.reference: o for o in offsets}
-    phases, weights, dopplers = [], [], []
+    overlaps, jobs = [], []
     for a, b in zip(reference.bursts[:-1], reference.bursts[1:], strict=True):
         lines_a, lines_b = overlap_lines(a, b, reference.azimuth_time_interval)
         if lines_a.size == 0:
             continue
-        parts = []
-        for burst, lines in ((a, lines_a), (b, lines_b)):
-            o = by_burst[burst.index]
-            pair = secondary.bursts[o.secondary]
-            first, stop = secondary_window(o, lines.astype(float), samples, azimuth_shift, pair.lines)
-            sec = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])  # the overlap's lines only
-            resampled = resample_secondary(sec, pair, sec_ctx, o, lines.astype(float), samples, azimuth_shift,
-                                           first)
-            parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1]),
-                          resampled))
-        dd = double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
-        phases.append(np.angle(dd))
-        weights.append(abs(dd))
-        dopplers.append(doppler_difference(a, b, ref_ctx))
-    return np.array(phases), np.array(weights), np.array(dopplers)
+        overlaps.append((a, b))
+        jobs += [(len(overlaps) - 1, ((a, lines_a, by_burst[a.index]), (b, lines_b, by_burst[b.index]),
+                                      (start, min(start + ESD_COLUMNS, reference.samples))))
+                 for start in range(0, reference.samples, ESD_COLUMNS)]
+    sums = np.zeros(len(overlaps), complex)
+    task = partial(_overlap_sum, reference, secondary, ref_data, sec_data, velocity, azimuth_shift)
+    for (k, _), value in zip(jobs, map_(task, [job for _, job in jobs]), strict=True):
+        sums[k] += value
+    dopplers = [doppler_difference(a, b, ref_ctx) for a, b in overlaps]
+    return np.angle(sums), np.abs(sums), np.array(dopplers)
 
 
 def common_valid_area(reference: SarProduct, secondary: SarProduct, offsets: list[BurstOffsets],

@@ -45,12 +45,18 @@ def remove_thermal_noise(power: xr.DataArray, product: SarProduct, floor: float 
     line0, pixel0 = offsets(power)
 
     def block(x: np.ndarray, block_info=None) -> np.ndarray:
-        (r0, r1), (c0, c1) = block_info[0]["array-location"]
-        n = noise_values(product, np.arange(r0, r1) + line0, np.arange(c0, c1) + pixel0).astype(np.float32)
-        out = np.maximum(x - n, np.float32(floor))
-        out[x <= 0] = 0
-        return out
+        (r0, _), (c0, _) = block_info[0]["array-location"]
+        return noise_removed_block(x, product, line0 + r0, pixel0 + c0, floor)
 
     out = power.copy(data=da.map_blocks(block, power.data, dtype=np.float32))
     out.attrs = {**power.attrs, "thermal_noise_removed": "yes"}
+    return out
+
+
+def noise_removed_block(power: np.ndarray, product: SarProduct, line0: int, pixel0: int,
+                        floor: float = NOISE_FLOOR) -> np.ndarray:
+    """`remove_thermal_noise` of a numpy block of DN^2 whose first pixel is (line0, pixel0) of the image."""
+    lines, cols = np.arange(power.shape[0]) + line0, np.arange(power.shape[1]) + pixel0
+    out = np.maximum(power - noise_values(product, lines, cols).astype(np.float32), np.float32(floor))
+    out[power <= 0] = 0
     return out

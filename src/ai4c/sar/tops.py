@@ -6,6 +6,7 @@ they are interpolated in azimuth (deramp) and put back after (reramp)."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ai4c.sar.datamodel import TopsBurst
 
@@ -34,11 +35,44 @@ def tops_phase(burst: TopsBurst, line: np.ndarray, tau: np.ndarray, line_interva
     return -np.pi * k_t * offset ** 2 - 2.0 * np.pi * f_dc * offset
 
 
-def deramp(samples: np.ndarray, phase: np.ndarray) -> np.ndarray:
-    """Remove the steering phase (complex samples times exp(-j phase))."""
-    return samples * np.exp(-1j * phase).astype(np.complex64)
+@njit(cache=True, nogil=True)
+def _horner(coefficients: np.ndarray, x: float) -> float:
+    """c0 + c1 x + c2 x^2 + ... (np.polynomial order)."""
+    value = 0.0
+    for k in range(coefficients.size - 1, -1, -1):
+        value = value * x + coefficients[k]
+    return value
 
 
-def reramp(samples: np.ndarray, phase: np.ndarray) -> np.ndarray:
-    """Put the steering phase back (complex samples times exp(+j phase))."""
-    return samples * np.exp(1j * phase).astype(np.complex64)
+@njit(cache=True, nogil=True)
+def _ramped(values, lines, samples, sign, tau0, rate, fm_t0, fm_c, dc_t0, dc_c, k_s, half_lines, dt, eta_c_mid):
+    """values exp(sign j phase) with the steering phase of tops_phase evaluated per pixel (float64 phase)."""
+    h, w = values.shape
+    out = np.empty((h, w), np.complex64)
+    for r in range(h):
+        for c in range(w):
+            tau = tau0 + samples[r, c] / rate
+            k_a = _horner(fm_c, tau - fm_t0)
+            f_dc = _horner(dc_c, tau - dc_t0)
+            k_t = k_a * k_s / (k_a - k_s)
+            offset = (lines[r, c] - half_lines) * dt - (-f_dc / k_a - eta_c_mid)
+            phase = -np.pi * k_t * offset * offset - 2.0 * np.pi * f_dc * offset
+            out[r, c] = values[r, c] * np.complex64(complex(np.cos(phase), sign * np.sin(phase)))
+    return out
+
+
+def apply_steering(values: np.ndarray, burst: TopsBurst, lines: np.ndarray, samples: np.ndarray, sign: int,
+                   slant_range_time: float, range_sampling_rate: float, line_interval: float, velocity: float,
+                   wavelength: float, tau_mid: float) -> np.ndarray:
+    """deramp (sign -1) or reramp (+1) in one pass: complex64 `values` times exp(sign j tops_phase) at burst
+    lines x swath samples (arrays broadcast to the values' shape), without the full-size phase arrays."""
+    shape = values.shape
+    k_s = 2.0 * velocity / wavelength * burst.azimuth_steering_rate
+    eta_c_mid = -_poly(burst.doppler_centroid, tau_mid) / _poly(burst.fm_rate, tau_mid)
+    fm_t0, fm_c = burst.fm_rate
+    dc_t0, dc_c = burst.doppler_centroid
+    return _ramped(np.asarray(values, np.complex64), np.broadcast_to(np.asarray(lines, np.float64), shape),
+                   np.broadcast_to(np.asarray(samples, np.float64), shape), float(sign), float(slant_range_time),
+                   float(range_sampling_rate), float(fm_t0), np.asarray(fm_c, np.float64), float(dc_t0),
+                   np.asarray(dc_c, np.float64), float(k_s), 0.5 * burst.lines, float(line_interval),
+                   float(eta_c_mid))

@@ -1,5 +1,5 @@
-"""Simulated OSM extracts: a small town in OSM XML with a known truth (tests, demo), and a big extract
-made by tiling a real one (benchmarks)."""
+"""Simulated OSM extracts: a small town in OSM XML with a known truth (tests, demo); big extracts made by
+tiling a real one are in `osm_tiles` (benchmarks)."""
 
 from __future__ import annotations
 
@@ -108,41 +108,3 @@ def simulate_town(path: Path | str, *, buildings: int = 400, seed: int = 0, lon:
         "building_centres": centres + 0.0001,
         "voltage_v": 110000.0, "capacity_w": 450e6, "iata": "ABC", "population": 12000,
     }
-
-
-def tile_extract(source: Path | str, target: Path | str, copies: int, step: float = 0.5) -> int:
-    """Write `copies` copies of an extract side by side (offset ids, lon/lat shifted by `step` degrees per
-    copy on a square grid) into one PBF; returns the number of nodes written."""
-    import osmium
-
-    stride = _id_stride(source)
-    side = int(np.ceil(np.sqrt(copies)))
-    offsets = [(k * stride, (k % side) * step, (k // side) * step) for k in range(copies)]
-    written = 0
-    with osmium.SimpleWriter(str(target), overwrite=True) as writer:
-        for kind in (osmium.osm.NODE, osmium.osm.WAY, osmium.osm.RELATION):
-            for shift, dx, dy in offsets:
-                for obj in osmium.FileProcessor(str(source), kind):
-                    written += _write_shifted(writer, obj, shift, dx, dy)
-    return written
-
-
-def _id_stride(source: Path | str) -> int:
-    import osmium
-
-    top = max((obj.id for obj in osmium.FileProcessor(str(source))), default=0)
-    return int(10 ** np.ceil(np.log10(top + 1)))
-
-
-def _write_shifted(writer, obj, shift: int, dx: float, dy: float) -> int:
-    """Write one object with ids moved by `shift` and node locations by (dx, dy); returns 1 for a node."""
-    if obj.is_node():
-        loc = obj.location
-        writer.add_node(obj.replace(id=obj.id + shift, location=(loc.lon + dx, loc.lat + dy)))
-        return 1
-    if obj.is_way():
-        writer.add_way(obj.replace(id=obj.id + shift, nodes=[n.ref + shift for n in obj.nodes]))
-        return 0
-    members = [(m.type, m.ref + shift, m.role) for m in obj.members]
-    writer.add_relation(obj.replace(id=obj.id + shift, members=members))
-    return 0

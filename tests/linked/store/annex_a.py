@@ -8,7 +8,8 @@ hand from the DE-9IM patterns of the standard (written next to each set).
     E = [10,11]^2     far away                           (sfDisjoint, ehDisjoint, rcc8dc)
     F = [0,1]x[0,1]   inside A, on A's corner            (sfWithin, ehCoveredBy, rcc8tpp)
     G = A             the same square, rings start elsewhere (sfEquals, ehEquals, rcc8eq)
-    L = line (-1 2)-(5 2) through A                      (sfCrosses; ehOverlap: T*T***T** holds for it)
+    L = line (-1 2)-(5 2) through A                      (sfCrosses; ehOverlap: T*T***T** holds for it, and the
+                                                          standard's Egenhofer table applies overlap to "All" types)
 """
 
 from __future__ import annotations
@@ -48,9 +49,6 @@ RELATIONS_OF_A = {
     "ehCovers": {"F"}, "ehContains": {"B"},
     "rcc8eq": {"A", "G"}, "rcc8dc": {"E"}, "rcc8ec": {"C"}, "rcc8po": {"D"}, "rcc8tppi": {"F"}, "rcc8ntppi": {"B"},
 }
-# the one deliberate deviation (docs/geosparql-store.md): ehOverlap only between geometries of one
-# dimension, as sfOverlaps, JTS and PostGIS; the pattern T*T***T** alone also relates A and the line L
-SAME_DIMENSION_OVERLAP = {"ehOverlap": RELATIONS_OF_A["ehOverlap"] - {"L"}}
 # relation(X, A): the converse relations
 RELATIONS_TO_A = {"sfWithin": {"A", "B", "F", "G"}, "sfCrosses": {"L"}, "ehCoveredBy": {"F"}, "ehInside": {"B"},
                   "rcc8tpp": {"F"}, "rcc8ntpp": {"B"}}

@@ -9,7 +9,6 @@ import pytest
 from tests.linked.store.annex_a import (
     RELATIONS_OF_A,
     RELATIONS_TO_A,
-    SAME_DIMENSION_OVERLAP,
     features_turtle,
     names,
     store_with,
@@ -65,7 +64,6 @@ def _check_rewrite(store, prefix: str) -> None:
     relation triple stored: only the rewrite rules (geor:) through hasDefaultGeometry can answer."""
     for relation, expected in RELATIONS_OF_A.items():
         if relation.startswith(prefix):
-            expected = SAME_DIMENSION_OVERLAP.get(relation, expected)
             assert names(store, f"SELECT ?x WHERE {{ ex:A geo:{relation} ?x . ?x a ex:Place }}") == expected, relation
             geometries = names(store, f"SELECT ?x WHERE {{ ex:AGeom geo:{relation} ?x . ?x a sf:Polygon }}")
             assert geometries == {f"{x}Geom" for x in expected if x != "L"}, relation

@@ -1,5 +1,5 @@
 """OGC GeoSPARQL 1.1 (22-047r1) Annex A.3, conformance class Geometry Extension (/conf/geometry-extension):
-one test per requirement (Req 11-34 and 39-42; the DGGS Req 35-38 are a separate class, not implemented).
+one test per requirement (Req 11-34 and 39-42; the DGGS Req 35-38: test_geosparql11_annex_a_dggs.py).
 Expected answers are derived by hand: squares of annex_a.py in CRS84 (exact planar arithmetic for
 boundaries, unions and envelopes), a rectangle and a 3-4-5 line in UTM 33N for metres, and the UTM 33N
 definition (central meridian 15 E, false easting 500 000 m) for transforms."""

@@ -11,7 +11,7 @@ import numpy as np
 import pyoxigraph as ox
 import pytest
 
-from ai4c.linked.store import GeoStore, bulk
+from ai4c.linked.store import GeoStore, bulk, semijoin
 from ai4c.linked.store.rewrite import rewrite
 
 GEO = "http://www.opengis.net/ont/geosparql#"
@@ -64,13 +64,23 @@ def store(tmp_path_factory):
     return geo_store
 
 
+@pytest.fixture(autouse=True)
+def bulk_joins(store, monkeypatch):
+    """These tests check the bulk path: joins are not planned from their selective sides, and each test
+    decides the paths anew (a store remembers how it ran a query)."""
+    monkeypatch.setattr(semijoin, "plan", lambda *args: None)
+    store._prepared.clear()
+
+
 def _regular(store, query, fmt):
     original = store._bulk
     store._bulk = lambda *args: None
+    store._prepared.clear()
     try:
         return store.query_serialized(query, fmt)
     finally:
         store._bulk = original
+        store._prepared.clear()
 
 
 def _rows(body: bytes, fmt: str) -> list:

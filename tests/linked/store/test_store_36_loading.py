@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from ai4c.core.errors import BadInputError
 from ai4c.linked.store import GeoStore, entailment, loading
 
 GEO = "http://www.opengis.net/ont/geosparql#"
@@ -135,3 +136,48 @@ def test_a_triple_repeated_chunks_apart_is_indexed_once(tmp_path, monkeypatch):
     store = GeoStore(tmp_path / "s")
     store.load(_write(tmp_path, "a.nt", _features(0, 4) + _features(0, 2)))
     assert sorted(store.index.data().subjects) == sorted(f"<{EX}g{i}>" for i in range(4))
+
+
+def _mixed(first: int, last: int) -> str:
+    """Features with a class, a name (a literal with spaces and a dot), a geometry and its WKT."""
+    return "".join(f"<{EX}f{i}> <{TYPE}> <{EX}Building> .\n<{EX}f{i}> <{EX}name> \"building {i}. A b\" .\n"
+                   for i in range(first, last)) + _features(first, last)
+
+
+@pytest.mark.parametrize("graph", [None, f"{EX}one"])
+def test_ntriples_into_a_new_store_go_in_as_they_are_with_what_they_derive(tmp_path, monkeypatch, graph):
+    text = _mixed(0, 12)
+    calls = []
+    monkeypatch.setattr(loading, "CHUNK", 5)
+    monkeypatch.setattr(loading, "stage", lambda *a, **k: calls.append(1))  # the general path is not taken
+    direct = GeoStore(tmp_path / "direct")
+    assert direct.load(_write(tmp_path, "a.nt", text), graph=graph) == len(text.strip().split("\n"))
+    assert calls == []
+    monkeypatch.undo()
+    general = GeoStore()
+    general.load(_write(tmp_path, "a.ttl", text), graph=graph)  # Turtle: parsed quad by quad
+    assert _content(direct) == _content(general)
+    entailed = {q for q in _content(direct) if entailment.GRAPH in q}
+    assert f"<{EX}f3> <{TYPE}> <{GEO}Feature> <{entailment.GRAPH}>" in entailed  # domain of hasGeometry
+    assert f"<{EX}g3> <{TYPE}> <{GEO}Geometry> <{entailment.GRAPH}>" in entailed  # range of hasGeometry
+    assert sorted(direct.index.data().subjects) == sorted(f"<{EX}g{i}>" for i in range(12))
+    direct.refresh()  # the full recompute gives the same entailment graph
+    assert {q for q in _content(direct) if entailment.GRAPH in q} == entailed
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_syntax_error_the_bulk_loader_finds_leaves_the_new_store_empty(tmp_path, monkeypatch, on_disk):
+    monkeypatch.setattr(loading, "CHUNK", 7)
+    monkeypatch.setattr(loading, "PART_QUADS", 10)  # the file is bulk-loaded in parts of 14 lines
+    folder = tmp_path / "s"
+    store = GeoStore(folder if on_disk else None)
+    before = _content(store)
+    broken = _mixed(0, 50) + f'<{EX}a> <{EX}p> "a \\q" .\n'  # read as S P O, refused by the N-Triples parser
+    with pytest.raises(BadInputError, match="malformed N-Triples.*line 201.*nothing of this file was loaded"):
+        store.load(_write(tmp_path, "b.nt", broken))
+    assert _content(store) == before
+    if on_disk:
+        assert _leftovers(folder) == []
+        store.close()
+        with GeoStore(folder) as reopened:
+            assert _content(reopened) == before

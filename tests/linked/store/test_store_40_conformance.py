@@ -32,7 +32,9 @@ def test_strabon_testsuite():
     for name, detail in sorted(result.details.items()):
         print(f"  FAIL {name}: {detail}")
     assert result.total == 109
-    assert result.score >= 105
+    # EhOverlapTest expects a polygon and a line crossing it not to overlap (PostGIS's ST_Overlaps); GeoSPARQL's
+    # Egenhofer table applies T*T***T** to all geometry types, which relates them (docs/geosparql-store.md)
+    assert result.score >= 104
 
 
 def test_oxigraph_geosparql_tests():

@@ -1,4 +1,5 @@
-"""Geometry literals <-> shapely: WKT (GeoSPARQL and stRDF), GML, GeoJSON and KML, each with its CRS.
+"""Geometry literals <-> shapely: WKT (GeoSPARQL and stRDF), GML, GeoJSON, KML and DGGS (cells of the declared
+LonLatQuad grid, `dggs.py`), each with its CRS.
 
 Internally a geometry is a `Geo(geom, crs)` whose shapely coordinates are in the CRS's traditional
 GIS order (x = east/longitude), so that WKT in EPSG:4326 (latitude first, as GeoSPARQL says) and in
@@ -19,7 +20,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from ai4c.core.errors import BadInputError
-from ai4c.linked.geo import gml
+from ai4c.linked.geo import dggs, gml
 from ai4c.linked.geo.vocab import (
     CRS84,
     EPSG_PREFIX,
@@ -139,6 +140,8 @@ def parse_literal(value: str, datatype: str) -> Geo | None:
             return Geo(shapely.from_geojson(value), CRS84)
         if datatype == KML_LITERAL:
             return parse_kml(value)
+        if dggs.is_dggs_datatype(datatype):  # GeoSPARQL 1.1 Req 35/36: cells of the declared DGGS, CRS84
+            return Geo(dggs.parse_dggs_literal(value, datatype), CRS84)
     except UnknownCrsError:
         raise
     except PARSE_ERRORS:

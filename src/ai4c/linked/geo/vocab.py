@@ -20,8 +20,11 @@ KML_LITERAL = GEO + "kmlLiteral"
 STRDF_WKT = STRDF + "WKT"
 STRDF_GML = STRDF + "GML"
 STRDF_WKT_LITERAL = STRDF + "WktLiteral"
+DGGS_LITERAL = GEO + "dggsLiteral"  # GeoSPARQL 1.1's generic DGGS datatype; specific DGGSes specialise it
+DGGS_QUAD_GRID = "https://ai4c.eu/ns/dggs/LonLatQuad"  # the store's declared DGGS (linked/geo/dggs.py)
+DGGS_QUAD_LITERAL = "https://ai4c.eu/ns/dggs#lonLatQuadLiteral"
 GEOMETRY_DATATYPES = frozenset({WKT_LITERAL, GML_LITERAL, GEOJSON_LITERAL, KML_LITERAL, STRDF_WKT, STRDF_GML,
-                                STRDF_WKT_LITERAL})
+                                STRDF_WKT_LITERAL, DGGS_LITERAL, DGGS_QUAD_LITERAL})
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_PREFIX = "http://www.opengis.net/def/crs/EPSG/0/"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 
-from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of
+from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of, select
 from ai4c.linked.store.rewrite import prefixes
 from ai4c.linked.store.spatial_index import SpatialIndex
 
@@ -55,7 +55,8 @@ def answer(query: str, index: SpatialIndex, fetch: Callable[[str], bytes], fmt: 
         return None  # few hits: the planner's VALUES table evaluated by pyoxigraph is faster (no pandas)
     if len(geometry) == 2 and _pairs_at_most(index, [_iri(geometry[v][1], pref) for v in (a, b)]) <= DIRECT_PAIRS:
         return DIRECT
-    components = [_fetch_bgp(group, pref, fetch) for group in _components(
+    needed = {*variables, *(p[0] for p in geometry.values())}  # outputs and join keys: the rest is not decoded
+    components = [_fetch_bgp(group, pref, fetch, needed) for group in _components(
         [p for p in patterns if p not in geometry.values()])]
     if any(c is None for c in components):
         return None
@@ -166,7 +167,7 @@ def _selection_size(index, relation, args, geometry, pref) -> int:
     constant = _parse_constant(args[1] if args[0] == var else args[0], pref)
     if predicate is None or constant is None:
         return 0
-    return len(index.select(relation, constant, predicate, args[0] == var))
+    return len(select(index, relation, constant, predicate, args[0] == var))
 
 
 def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame | None:
@@ -177,7 +178,7 @@ def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame |
     if predicate is None or constant is None:
         return None
     data = index.data()
-    hits = index.select(relation, constant, predicate, args[0] == var)
+    hits = select(index, relation, constant, predicate, args[0] == var)
     subjects, literals = data.subject_array, data.literal_array
     if allowed is not None:
         hits = hits[np.fromiter((s in allowed for s in subjects[hits]), dtype=bool, count=len(hits))]
@@ -195,8 +196,10 @@ def _components(patterns: list[tuple[str, str, str]]) -> list[list[tuple[str, st
     return [g[1] for g in groups]
 
 
-def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch) -> pd.DataFrame | None:
-    """The solutions of a connected group of triple patterns (one pyoxigraph query) as a table."""
+def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch,
+               needed: set[str] | None = None) -> pd.DataFrame | None:
+    """The solutions of a connected group of triple patterns (one pyoxigraph query) as a table, with the
+    columns of its variables in `needed` (all when none is: a group's rows then count)."""
     lines = []
     for pattern in patterns:
         terms = [t if t.startswith("?") else _constant(t, pref) for t in pattern]
@@ -204,6 +207,7 @@ def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch
             return None
         lines.append(" ".join(terms) + " .")
     variables = list(dict.fromkeys(t for p in patterns for t in p if t.startswith("?")))
+    variables = [v for v in variables if needed is None or v in needed] or variables
     head = " ".join(variables) if variables else "*"
     body = fetch(f"SELECT {head} WHERE {{ {' '.join(lines)} }}")
     rows = [line.split("\t") for line in body.decode("utf-8").split("\n")[1:] if line]

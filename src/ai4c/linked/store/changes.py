@@ -46,7 +46,7 @@ def data_update_quads(update: str) -> tuple[str, list[ox.Quad]] | None:
 
 
 class Derived:
-    """Keeps a store's derived data (entailment graph, geometry properties, spatial index) current
+    """Keeps a store's derived data (entailment graph, spatial index) current
     from the quads each change adds or removes."""
 
     def __init__(self, store: ox.Store, index: SpatialIndex, *, entail: bool) -> None:
@@ -71,8 +71,7 @@ class Derived:
         if entailment.touches_schema(quads):
             self.full = True
             return
-        entailment.write(self.store, entailment.consequences(self.store, self.schema, quads)
-                         + entailment.geometry_properties(self.store, entries))
+        entailment.write(self.store, entailment.consequences(self.store, self.schema, quads))
 
     def removed(self, quads: list[ox.Quad]) -> None:
         """Account for quads just removed."""
@@ -84,12 +83,6 @@ class Derived:
             self.full = True
             return
         entailment.retract(self.store, self.schema, quads)
-        subjects = set(entries.subjects) | {s for s, _ in entries.unparsed}
-        entailment.remove_geometry_properties(self.store, subjects)
-        for text in subjects:
-            if text.startswith("<"):
-                remaining = parse_quads(self.store.quads_for_pattern(ox.NamedNode(text[1:-1]), None, None, None))
-                entailment.write(self.store, entailment.geometry_properties(self.store, remaining))
 
     def end(self) -> None:
         """After a change: the full recompute a schema change needs."""
@@ -100,15 +93,10 @@ class Derived:
         """Recompute everything derived from the whole store (on request, or after a crash)."""
         self.index.invalidate()
         if self.entail:
-            entailment.refresh(self.store, _all_entries(self.index))
+            self.index.data()  # built now (empty in a new store): later changes keep it current
+            entailment.refresh(self.store)
         else:
             entailment.mark_outdated(self.store)
-
-
-def _all_entries(index: SpatialIndex) -> GeometryEntries:
-    data = index.data()
-    return GeometryEntries(subjects=data.subjects, predicates=data.predicates, literals=data.literals,
-                           geoms=list(data.geoms), crss=[data.crs] * len(data.subjects))
 
 
 def warn_unparsed(entries: GeometryEntries, report: ChangeReport) -> None:

@@ -2,24 +2,21 @@
 
 The graph `urn:ai4c:entailment` holds the GeoSPARQL/Simple Features/GML class and property
 hierarchy, the rdf:type and property triples RDFS entails from it and from the data's own
-rdfs:subClassOf/subPropertyOf axioms, and the Geometry extension's computed properties
-(geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple). Queries see it because
-they run with the default graph as the union of all graphs. A load or update adds the consequences of
+rdfs:subClassOf/subPropertyOf axioms. Queries see it because they run with the default graph as the
+union of all graphs. (The Geometry extension's computed properties, geo:dimension ..., are answered at
+query time: geometry_properties.py.) A load or update adds the consequences of
 the added triples (and deletes and re-derives those of removed ones); the whole graph is recomputed
 only on request, after a change of the schema axioms, or after a crash.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 
-import numpy as np
 import pyoxigraph as ox
-import shapely
 
-from ai4c.linked.geo.terms import boolean, integer
-from ai4c.linked.geo.vocab import GEO, GEOMETRY_DATATYPES, RDF_TYPE, RDFS, SF
+from ai4c.linked.geo.terms import boolean
+from ai4c.linked.geo.vocab import DGGS_LITERAL, DGGS_QUAD_LITERAL, GEO, RDF_TYPE, RDFS, SF
 from ai4c.linked.geo.vocab import GML_ONT as GML
 
 GRAPH = "urn:ai4c:entailment"
@@ -69,6 +66,7 @@ def ontology() -> list[tuple[str, str, str]]:
     axioms += [(GEO + p, RDFS + "domain", GEO + "SpatialObject") for p in ("hasSize", "hasMetricSize")]
     axioms += [(GEO + p, RDFS + "domain", GEO + "Geometry") for p in (  # GeoSPARQL 1.1 geometry metadata
         "hasSpatialResolution", "hasMetricSpatialResolution", "hasSpatialAccuracy", "hasMetricSpatialAccuracy")]
+    axioms.append((DGGS_QUAD_LITERAL, RDFS + "subClassOf", DGGS_LITERAL))  # the declared DGGS (Req 35)
     return axioms
 
 
@@ -88,12 +86,25 @@ _RULES = [
 ]
 
 
+# Entailed triples that queries derive themselves (query_time.py), dropped after a full recompute as the
+# incremental rules (Schema.rule) never write them: geo:SpatialObject membership of features and
+# geometries, geo:hasSerialization of the built-in serialisations.
+_SERIAL = "|".join(f"<{GEO}{s}>" for s in ("asWKT", "asGML", "asGeoJSON", "asKML", "asDGGS"))
+_ANSWERED_AT_QUERY_TIME = [
+    f"""DELETE {{ GRAPH <{GRAPH}> {{ ?x a <{GEO}SpatialObject> }} }} WHERE {{ GRAPH <{GRAPH}> {{
+          ?x a <{GEO}SpatialObject> }} VALUES ?c {{ <{GEO}Feature> <{GEO}Geometry> }}
+          {{ ?x a ?c }} UNION {{ GRAPH ?g {{ ?x a ?c }} }} }}""",
+    f"""DELETE {{ GRAPH <{GRAPH}> {{ ?s <{GEO}hasSerialization> ?o }} }} WHERE {{ GRAPH <{GRAPH}> {{
+          ?s <{GEO}hasSerialization> ?o }} {{ ?s ({_SERIAL}) ?o }} UNION {{ GRAPH ?g {{ ?s ({_SERIAL}) ?o }} }} }}""",
+]
+_SERIALISATIONS = frozenset(ox.NamedNode(GEO + s) for s in ("asWKT", "asGML", "asGeoJSON", "asKML", "asDGGS"))
+_HAS_SERIALIZATION = ox.NamedNode(GEO + "hasSerialization")
+_SPATIAL_OBJECT = ox.NamedNode(GEO + "SpatialObject")
+_SUBCLASSES = frozenset(ox.NamedNode(GEO + c) for c in ("Feature", "Geometry"))
 UP_TO_DATE = ox.Quad(ox.NamedNode(GRAPH), ox.NamedNode("urn:ai4c:upToDate"), boolean(True), ox.NamedNode(GRAPH))
 SCHEMA_PREDICATES = frozenset(RDFS + p for p in ("subClassOf", "subPropertyOf", "domain", "range"))
 BULK = 10_000  # bulk writes cost ~0.1 s each whatever their size: small ones go in a transaction
-GEOMETRY_PROPERTIES = ("dimension", "coordinateDimension", "spatialDimension", "isEmpty", "isSimple")
 _TYPE = ox.NamedNode(RDF_TYPE)
-_GEOMETRY_PROPERTY_NAMES = frozenset(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)
 
 
 def is_up_to_date(store: ox.Store) -> bool:
@@ -106,9 +117,9 @@ def mark_outdated(store: ox.Store) -> None:
     store.remove(UP_TO_DATE)
 
 
-def refresh(store: ox.Store, entries) -> None:
+def refresh(store: ox.Store) -> None:
     """Recompute the whole entailment graph from the store's content (on request, after a schema change
-    or a crash); `entries` are the store's parsed geometry literals (GeometryEntries)."""
+    or a crash)."""
     graph = ox.NamedNode(GRAPH)
     store.update(f"DROP SILENT GRAPH <{GRAPH}>")
     store.extend([ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), graph) for s, p, o in ontology()])
@@ -116,7 +127,8 @@ def refresh(store: ox.Store, entries) -> None:
         for rule in _RULES:
             triples = set(store.query(rule, use_default_graph_as_union=True))
             store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
-    write(store, geometry_properties(store, entries))
+    for update in _ANSWERED_AT_QUERY_TIME:
+        store.update(update)
     store.add(UP_TO_DATE)
 
 
@@ -137,9 +149,10 @@ class Schema:
         self._rules: dict[tuple, tuple] = {}
 
     def entailable(self) -> set:
-        """The predicates of entailed triples: rdf:type, every super-property, the geometry properties."""
+        """The predicates of entailed triples: rdf:type, every super-property and the schema predicates (the
+        GeoSPARQL axioms and the closure of the hierarchy live in the entailment graph)."""
         supers = set().union(*self.superproperties.values()) if self.superproperties else set()
-        return {_TYPE, *supers, *(ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES)}
+        return {_TYPE, *supers, *(ox.NamedNode(p) for p in SCHEMA_PREDICATES)}
 
     def rule(self, p, o) -> tuple[tuple, tuple, tuple]:
         """(super-properties, subject classes, object classes) entailed by any triple with predicate `p` and
@@ -162,6 +175,11 @@ class Schema:
             if not isinstance(o, ox.Literal):
                 for c in self.ranges.get(q, ()):
                     object_types |= {c, *self.superclasses.get(c, ())}
+        if p in _SERIALISATIONS or supers & _SERIALISATIONS:
+            supers = supers - {_HAS_SERIALIZATION}  # answered at query time (query_time.py)
+        for types in (subject_types, object_types):
+            if types & _SUBCLASSES or (types is subject_types and p == _TYPE and o in _SUBCLASSES):
+                types.discard(_SPATIAL_OBJECT)  # likewise
         return (tuple(q for q in supers if isinstance(q, ox.NamedNode)),
                 tuple(c for c in subject_types if not isinstance(c, ox.Literal)),
                 tuple(c for c in object_types if not isinstance(c, ox.Literal)))
@@ -251,8 +269,7 @@ def consequences(store: ox.Store, schema: Schema, quads) -> list[ox.Quad]:
 
 
 def unstated(store: ox.Store, quads: list[ox.Quad]) -> list[ox.Quad]:
-    """The derived quads the default graph does not assert (a geometry property: no value of it for the
-    node); only kinds of which the default graph asserts at least one cost a look-up each."""
+    """The derived quads the default graph does not assert; only kinds of which the default graph asserts at least one cost a look-up each."""
     asserted = asserted_kinds(store, {kind(q.predicate, q.object) for q in quads})
     if not asserted:
         return quads
@@ -291,11 +308,9 @@ def retract(store: ox.Store, schema: Schema, quads) -> None:
     for quad in quads:
         for s, _, _ in schema.consequences(quad.subject, quad.predicate, quad.object):
             nodes.add(s)
-    skip = {ox.NamedNode(GEO + k) for k in GEOMETRY_PROPERTIES}
     for node in nodes:
         for quad in list(store.quads_for_pattern(node, None, None, graph)):
-            if quad.predicate not in skip:
-                store.remove(quad)
+            store.remove(quad)
     derived: set[tuple] = set()
     ranged = [p for p in schema.active
               if p in schema.ranges or schema.superproperties.get(p, set()) & set(schema.ranges)]
@@ -312,78 +327,5 @@ def retract(store: ox.Store, schema: Schema, quads) -> None:
 
 
 def stated(store: ox.Store, quad: ox.Quad) -> bool:
-    """Whether the default graph asserts the derived triple (for a geometry property: any value of it)."""
-    if quad.predicate in _GEOMETRY_PROPERTY_NAMES:
-        return _has(store, quad.subject, quad.predicate.value, ox.DefaultGraph())
+    """Whether the default graph asserts the derived triple."""
     return ox.Quad(quad.subject, quad.predicate, quad.object) in store
-
-
-def geometry_properties(store: ox.Store, entries) -> list[ox.Quad]:
-    """geo:dimension, coordinateDimension, spatialDimension, isEmpty, isSimple of the geometry nodes
-    of parsed GeoSPARQL geometry literals (first literal per node), unless the data states them."""
-    graph = ox.NamedNode(GRAPH)
-    return unstated(store, [ox.Quad(ox.NamedNode(s[1:-1]), ox.NamedNode(GEO + k), v, graph)
-                            for s, k, v in geometry_values(entries)])
-
-
-def geometry_values(entries) -> list[tuple[str, str, ox.Literal]]:
-    """(subject N-Triples text, property name, value) of the geometry properties of the IRI geometry nodes
-    among parsed geometry literals (first GeoSPARQL literal per node)."""
-    subjects, columns = geometry_columns(entries)
-    return [(subject, key, _literal(key, columns[key][n])) for n, subject in enumerate(subjects)
-            for key in GEOMETRY_PROPERTIES]
-
-
-def geometry_lines(entries, suffix: str) -> list[str]:
-    """The geometry properties of `geometry_values` as N-Quads lines ending in `suffix` (bulk loads)."""
-    subjects, columns = geometry_columns(entries)
-    lines = []
-    for key in GEOMETRY_PROPERTIES:
-        head = f" <{GEO}{key}> "
-        texts = {v: str(_literal(key, v)) for v in set(columns[key].tolist())}
-        lines += [f"{s}{head}{texts[v]}{suffix}" for s, v in zip(subjects, columns[key].tolist(), strict=True)]
-    return lines
-
-
-def geometry_columns(entries) -> tuple[list[str], dict[str, np.ndarray]]:
-    """The IRI geometry nodes among parsed geometry literals (first GeoSPARQL literal per node) and a
-    column of values per geometry property, computed vectorised."""
-    first = {}
-    for i, (subject, predicate) in enumerate(zip(entries.subjects, entries.predicates, strict=True)):
-        if predicate.startswith(GEO) and subject.startswith("<") and subject not in first:
-            first[subject] = i
-    geoms = np.array([entries.geoms[i] for i in first.values()] + [None], dtype=object)[:-1]
-    empty = shapely.is_empty(geoms)
-    columns = {"dimension": np.where(empty, 0, shapely.get_dimensions(geoms)),
-               "coordinateDimension": np.where(empty, 2, shapely.get_coordinate_dimension(geoms)),
-               "isEmpty": empty, "isSimple": empty | shapely.is_simple(geoms)}
-    columns["spatialDimension"] = np.where(shapely.has_z(geoms), 3, 2)  # a measure (m) is not a spatial axis
-    return list(first), columns
-
-
-@functools.lru_cache(maxsize=64)
-def _literal(key: str, value) -> ox.Literal:
-    """The literal of one geometry property value (a handful of distinct ones: made once)."""
-    return boolean(bool(value)) if key in ("isEmpty", "isSimple") else integer(int(value))
-
-
-def remove_geometry_properties(store: ox.Store, subjects: set[str]) -> None:
-    """Forget the computed properties of geometry nodes whose literals were removed."""
-    graph = ox.NamedNode(GRAPH)
-    for text in subjects:
-        if not text.startswith("<"):
-            continue
-        node = ox.NamedNode(text[1:-1])
-        for key in GEOMETRY_PROPERTIES:
-            for quad in list(store.quads_for_pattern(node, ox.NamedNode(GEO + key), None, graph)):
-                store.remove(quad)
-
-
-def _has(store: ox.Store, subject, predicate: str, graph=None) -> bool:
-    """Whether a graph (any when None) states a value of this property for the subject."""
-    return next(iter(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)), None) is not None
-
-
-def geometry_datatypes() -> set[str]:
-    """The literal datatypes treated as geometries (for documentation and tests)."""
-    return set(GEOMETRY_DATATYPES)

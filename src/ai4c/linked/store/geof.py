@@ -51,8 +51,6 @@ def relation_holds(name: str, a: shapely.Geometry, b: shapely.Geometry) -> bool:
     if a.is_empty or b.is_empty:
         return name in ("ehDisjoint", "rcc8dc") or (name in ("ehEquals", "rcc8eq") and a.is_empty
                                                      and b.is_empty)
-    if name == "ehOverlap" and shapely.get_dimensions(a) != shapely.get_dimensions(b):
-        return False  # overlap is between geometries of one dimension (as sfOverlaps, JTS, PostGIS)
     matrix = shapely.relate(a, b)
     return any(_matches(matrix, pattern) for pattern in DE9IM[name])
 

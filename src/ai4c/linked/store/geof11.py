@@ -1,7 +1,7 @@
 """GeoSPARQL 1.1 (OGC 22-047) functions beyond 1.0: metric measures in metres, sizes in a unit of measure
 (area, length, perimeter), z extents, geometry type and dimensions, transform, bounding circle, concave
-hulls, serialisation functions and the concave-hull aggregate. Entries here replace geof.py's of the same
-name (the store merges this table last)."""
+hulls, serialisation functions (asDGGS to the declared DGGS) and the concave-hull aggregate. Entries here
+replace geof.py's of the same name (the store merges this table last)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pyoxigraph as ox
 import shapely
 
+from ai4c.linked.geo import dggs
 from ai4c.linked.geo.geometry import (
     Geo,
     normalise_crs_iri,
@@ -20,7 +21,16 @@ from ai4c.linked.geo.geometry import (
     to_kml_literal,
 )
 from ai4c.linked.geo.terms import boolean, double, geometry_literal, integer
-from ai4c.linked.geo.vocab import GEOF, GEOJSON_LITERAL, GML_LITERAL, KML_LITERAL, SF, XSD
+from ai4c.linked.geo.vocab import (
+    CRS84,
+    DGGS_QUAD_LITERAL,
+    GEOF,
+    GEOJSON_LITERAL,
+    GML_LITERAL,
+    KML_LITERAL,
+    SF,
+    XSD,
+)
 from ai4c.linked.store import measure
 from ai4c.linked.store.geof import GeometryAggregate
 from ai4c.linked.store.udf import Unbound, geo_arg, number_arg, sparql_function, text_arg
@@ -176,6 +186,23 @@ def _serialiser(datatype: str, write: Callable[[Geo], str]) -> Callable:
     return function
 
 
+@sparql_function
+def as_dggs(a, datatype, resolution=None):
+    """geof:asDGGS(geom, specificDggsDatatype[, resolution]): the geometry's compact covering by cells of the
+    declared DGGS (LonLatQuad, `linked/geo/dggs.py`) at `resolution` (0-30; by default cells at most 1/16 of
+    the geometry's extent, or the grid its vertices lie on); another datatype (the generic geo:dggsLiteral
+    included: Req 35) is an error."""
+    if text_arg(datatype) != DGGS_QUAD_LITERAL:
+        raise Unbound
+    level = None
+    if resolution is not None:
+        level = number_arg(resolution)
+        if level != int(level):
+            raise Unbound
+    text = dggs.to_dggs_literal(geo_arg(a).to(CRS84).geom, None if level is None else int(level))
+    return ox.Literal(text, datatype=ox.NamedNode(DGGS_QUAD_LITERAL))
+
+
 def functions() -> dict[str, Callable]:
     """IRI -> implementation of the GeoSPARQL 1.1 functions defined here."""
     return {
@@ -189,7 +216,7 @@ def functions() -> dict[str, Callable]:
         GEOF + "isMeasured": _has(shapely.has_m),
         GEOF + "asGML": _serialiser(GML_LITERAL, to_gml_literal),
         GEOF + "asGeoJSON": _serialiser(GEOJSON_LITERAL, to_geojson_literal),
-        GEOF + "asKML": _serialiser(KML_LITERAL, to_kml_literal),
+        GEOF + "asKML": _serialiser(KML_LITERAL, to_kml_literal), GEOF + "asDGGS": as_dggs,
     }
 
 

@@ -11,7 +11,9 @@ bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the s
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -21,8 +23,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ai4c.core.errors import BadInputError
 from ai4c.core.iterables import batched
-from ai4c.linked.store import entailment
+from ai4c.linked.geo.vocab import GEOMETRY_DATATYPES, RDF_TYPE
+from ai4c.linked.store import entailment, rdf_files, spatial_index
 from ai4c.linked.store.changes import warn_unparsed
 from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries, parse_quads
 
@@ -33,6 +37,10 @@ STAGING = "load-staging"
 CHECKPOINT = "load-checkpoint"
 MARKER = "load-in-progress"
 _ENTAILED = f" <{entailment.GRAPH}> .\n"
+_TYPE, _TYPE_TEXT = ox.NamedNode(RDF_TYPE), f"<{RDF_TYPE}>"
+_SCHEMA_TEXT = frozenset(f"<{p}>" for p in entailment.SCHEMA_PREDICATES)
+_LINE = re.compile(r"\bline (\d+)")
+_GEOMETRY_SUFFIXES = tuple(f"^^<{d}>" for d in GEOMETRY_DATATYPES)
 
 
 @dataclass
@@ -49,6 +57,9 @@ class Staged:
     # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
     geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
+    source: Path | None = None  # an N-Triples file bulk-loaded as it is (`stage_direct`)
+    source_parts: list = field(default_factory=list)  # its (start, end, first line, lines) byte ranges
+    graph: str | None = None  # the named graph it goes into (None: the default graph)
 
 
 def recover(folder: Path) -> bool:
@@ -101,21 +112,134 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
                 continue
             if not fresh:
                 staged.stale += entailment.stale_copies(store, schema, new)
-            _write_derived(derived, staged, schema, new, entries)
+            _write_derived(derived, staged, schema, new)
     return staged
 
 
-def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad],
-                   entries: GeometryEntries) -> None:
-    """Append the consequences of new quads and the geometry properties of their geometries to the
-    derived staging files."""
+def stage_file(store: ox.Store, source: Path, fmt: ox.RdfFormat, graph: str | None, into: Path,
+               schema: entailment.Schema | None, keep_entries: bool, report) -> Staged:
+    """Stage a file: `stage_direct` for N-Triples into a store without data, else `stage` (its quads
+    parsed); a syntax error found here raises `malformed`'s error (nothing was written)."""
+    try:
+        staged = None
+        if fmt == ox.RdfFormat.N_TRIPLES and not holds_data(store):
+            staged = stage_direct(source, graph, into, schema, keep_entries, report)
+        return staged or stage(store, rdf_files.quads(source, fmt, graph), into, schema, keep_entries, report)
+    except SyntaxError as exc:
+        raise malformed(source, fmt, exc) from exc
+
+
+def malformed(source: Path, fmt: ox.RdfFormat, exc: SyntaxError) -> BadInputError:
+    """The error of a file with a syntax error (the store keeps its old content)."""
+    return BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was loaded, fix the "
+                         "file and load it again")
+
+
+def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment.Schema | None,
+                 keep_entries: bool, report) -> Staged | None:
+    """An N-Triples file for a store without data: read as text (no Python object per triple) for what it
+    derives and its geometries, then bulk-loaded as it is (pyoxigraph validates it then). None when the
+    file needs `stage` (blank nodes, schema axioms, a line this reader does not follow)."""
+    derived = _Parts(into / "direct-derived")
+    staged = Staged(data=[], derived=derived.paths, source=source, graph=graph)
+    rules = _TextRules(schema) if schema is not None else None
+    unparsed = GeometryEntries()
+    start = read = 0  # bytes and lines read
+    with derived, source.open("rb") as handle:
+        for chunk in batched(handle, CHUNK):
+            try:
+                triples = _split_lines(line.decode("utf-8") for line in chunk)
+            except UnicodeDecodeError:
+                triples = None
+            if triples is None:
+                return None
+            staged.source_parts = _grow_parts(staged.source_parts, start, sum(map(len, chunk)), read)
+            start, read = start + sum(map(len, chunk)), read + len(chunk)
+            staged.added += len(triples)
+            entries = spatial_index.parse_text_triples([t for t in triples if t[2].endswith(_GEOMETRY_SUFFIXES)])
+            unparsed.unparsed += entries.unparsed
+            if keep_entries and staged.entries is not None:
+                _extend(staged.entries, entries, staged.geometry_keys)
+                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
+                    staged.entries, staged.geometry_keys = None, set()
+            if rules is not None:
+                try:
+                    lines = rules.lines(triples, staged.kinds)
+                except ValueError:  # an IRI pyoxigraph refuses: the general path names the line
+                    return None
+                derived.write("".join(lines).encode("utf-8"), len(lines))
+    warn_unparsed(unparsed, report)
+    return staged
+
+
+def _grow_parts(parts: list, start: int, size: int, first_line: int) -> list:
+    """The source's (start, end, first line) byte ranges of about PART_QUADS lines with the next chunk
+    (`size` bytes at `start`) added."""
+    if parts and parts[-1][3] < PART_QUADS:
+        begin, _, line, count = parts[-1]
+        return [*parts[:-1], (begin, start + size, line, count + CHUNK)]
+    return [*parts, (start, start + size, first_line + 1, CHUNK)]
+
+
+def _split_lines(lines) -> set[tuple[str, str, str]] | None:
+    """(subject, predicate, object) texts of N-Triples lines, None at a blank node, a schema axiom or a
+    line that is not `S P O .` (the general path then reads the file)."""
+    out = set()
+    for line in lines:
+        text = line.strip()
+        if not text or text[0] == "#":
+            continue
+        if "_:" in text or text[-1] != ".":
+            return None
+        parts = text[:-1].split(None, 2)
+        if len(parts) != 3 or parts[1] in _SCHEMA_TEXT or parts[1][0] != "<" or parts[1][-1] != ">":
+            return None
+        out.add((parts[0], parts[1], parts[2].rstrip()))
+    return out
+
+
+class _TextRules:
+    """The schema's rules over N-Triples texts: per predicate (and class, for rdf:type) the N-Quads line
+    endings (for the subject), middles (super-properties) and endings (for the object) it derives."""
+
+    def __init__(self, schema: entailment.Schema) -> None:
+        self.schema, self.cache = schema, {}
+
+    def lines(self, triples, kinds: set) -> set[str]:
+        """The entailment-graph N-Quads lines the triples derive; their kinds are added to `kinds`."""
+        out: set[str] = set()
+        for s, p, o in triples:
+            literal = o[0] == '"'
+            key = (p, o) if p == _TYPE_TEXT else (p, literal)
+            rule = self.cache.get(key)
+            if rule is None:
+                rule = self.cache[key] = self._rule(p, o, literal, kinds)
+            if not rule:
+                continue
+            of_subject, middles, of_object = rule
+            out.update([s + tail for tail in of_subject])
+            out.update([f"{s} {middle} {o}{_ENTAILED}" for middle in middles])
+            if not literal:
+                out.update([o + tail for tail in of_object])
+        return out
+
+    def _rule(self, p: str, o: str, literal: bool, kinds: set) -> tuple:
+        predicate = ox.NamedNode(p[1:-1])
+        obj = ox.NamedNode(o[1:-1]) if p == _TYPE_TEXT and o[0] == "<" else ox.Literal("") if literal \
+            else ox.NamedNode("urn:ai4c:any")
+        supers, subject_types, object_types = self.schema.rule(predicate, obj)
+        kinds |= {(q,) for q in supers} | {(_TYPE, c) for c in (*subject_types, *object_types)}
+        rule = (tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in subject_types),
+                tuple(str(q) for q in supers),
+                tuple(f" {_TYPE_TEXT} {c}{_ENTAILED}" for c in object_types))
+        return rule if any(rule) else ()
+
+
+def _write_derived(out: _Parts, staged: Staged, schema: entailment.Schema, quads: list[ox.Quad]) -> None:
+    """Append the consequences of new quads to the derived staging files."""
     lines, kinds = schema.text_consequences(quads, _ENTAILED)
     staged.kinds |= kinds
-    geometry = entailment.geometry_lines(entries, _ENTAILED)
-    if geometry:
-        staged.kinds |= {(ox.NamedNode(entailment.GEO + k),) for k in entailment.GEOMETRY_PROPERTIES}
     out.write("".join(lines).encode("utf-8"), len(lines))
-    out.write("".join(geometry).encode("utf-8"), len(geometry))
 
 
 def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callable[[], None]) -> None:
@@ -124,6 +248,8 @@ def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callabl
     with _checkpoint(store, folder):
         for quad in staged.stale:
             store.remove(quad)
+        if staged.source is not None:
+            _bulk_source(store, staged, in_memory=folder is None)
         for path in staged.data:
             _bulk(store, path, staged.blank_nodes)
         _write_consequences(store, staged)
@@ -142,6 +268,44 @@ def _write_consequences(store: ox.Store, staged: Staged) -> None:
                               or not entailment.stated(store, q))
         else:
             _bulk(store, path, False)
+
+
+def _bulk_source(store: ox.Store, staged: Staged, *, in_memory: bool) -> None:
+    """Bulk-load a `stage_direct` file as it is, in parts of about PART_QUADS lines (pyoxigraph's bulk
+    loader holds what it loads in memory); a syntax error in it, in memory (no checkpoint), empties the
+    store's data again (it had none: `stage_direct` is for stores without data)."""
+    target = ox.NamedNode(staged.graph) if staged.graph else None
+    for begin, end, first_line, _ in staged.source_parts:
+        message = None
+        try:
+            with staged.source.open("rb") as handle:
+                store.bulk_load(_Range(handle, begin, end), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        except SyntaxError as exc:  # its line numbers count from the part's first line
+            message = _LINE.sub(lambda m, n=first_line: f"line {int(m.group(1)) + n - 1}", str(exc))
+        if message is not None:  # raised outside the handler: no traceback keeps the store open
+            if in_memory:
+                store.clear_graph(ox.DefaultGraph())
+                for name in [g for g in store.named_graphs() if g != ox.NamedNode(entailment.GRAPH)]:
+                    store.remove_graph(name)
+            raise SyntaxError(message)
+
+
+class _Range(io.RawIOBase):
+    """Bytes [begin, end) of an open file, as a readable file."""
+
+    def __init__(self, handle, begin: int, end: int) -> None:
+        super().__init__()
+        handle.seek(begin)
+        self.handle, self.left = handle, end - begin
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer)[:self.left]
+        n = self.handle.readinto(view)
+        self.left -= n
+        return n
 
 
 def _bulk(store: ox.Store, path: Path, blank_nodes: bool) -> None:

@@ -10,6 +10,7 @@ not recognised (OPTIONAL, UNION, sub-queries, ...) runs unchanged, which stays c
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 
@@ -106,14 +107,46 @@ def _plan_select(query, match, relation, var, constant, var_first, pref, index) 
     geo = _parse_constant(constant, pref)
     if bound is None or geo is None:
         return None
-    subject, predicate = bound
-    hits = index.select(relation, geo, predicate, var_first)
+    hits = select(index, relation, geo, bound[1], var_first)
+    return inject_hits(query, match, var, bound, hits, index)
+
+
+_selections: dict[tuple, tuple[weakref.ref, np.ndarray]] = {}  # recent index selections, oldest first
+SELECTIONS_KEPT = 32
+
+
+def select(index: SpatialIndex, relation: str, constant, predicate: str | None, var_first: bool) -> np.ndarray:
+    """`index.select`, remembered for the index's version: the plans a query is tried with (semijoin,
+    bulk, planner) ask for the same selection, which costs tens of ms when it covers most geometries."""
+    key = (id(index), index.version, relation, constant.geom.wkb, constant.crs, predicate, var_first)
+    found = _selections.get(key)
+    if found is not None and found[0]() is index:  # (a weak reference: the index keeps its store open)
+        return found[1]
+    hits = index.select(relation, constant, predicate, var_first)
+    hits.flags.writeable = False  # shared by the plans
+    while len(_selections) >= SELECTIONS_KEPT:
+        _selections.pop(next(iter(_selections)), None)
+    _selections[key] = (weakref.ref(index), hits)
+    return hits
+
+
+def inject_hits(query: str, match: re.Match, var: str, binding: tuple, hits, index: SpatialIndex, *,
+                as_filter: bool = False) -> str:
+    """The query with the selection filter `match` replaced by the index entries `hits` that satisfy
+    it: a VALUES list of their subjects (when each has one literal of its predicate) or literals, or with
+    `as_filter` a FILTER(... IN (...)) in its place (pyoxigraph then keeps its own join order: faster for
+    a few hits when the other patterns are selective themselves). `binding`: (subject variable, predicate)
+    of the pattern binding `var`."""
+    subject, predicate = binding
     data = index.data()
     if subject and data.unique_subjects.get(predicate):
         var, column = subject, data.subjects
     else:
         column = data.literals
     values, namespaces = _compress(sorted({column[i] for i in hits.tolist()}))
+    if as_filter:
+        return _declare(f"{query[:match.start()]}FILTER({var} IN ({', '.join(values)})){query[match.end():]}",
+                        namespaces)
     return _declare(_inject(query, match, _values_block([var], values)), namespaces)
 
 
@@ -121,20 +154,24 @@ def _plan_join(query, match, relation, a, b, pref, index) -> str | None:
     bound_a, bound_b = _binding(query, a, pref), _binding(query, b, pref)
     if bound_a is None or bound_b is None:
         return None
-    (subj_a, pred_a), (subj_b, pred_b) = bound_a, bound_b
-    left, right = index.join(relation, pred_a, pred_b)
+    left, right = index.join(relation, bound_a[1], bound_b[1])
     if len(left) > MAX_VALUES:
         return None
+    return inject_pairs(query, match, (a, b), (bound_a, bound_b), (left, right), index)
+
+
+def inject_pairs(query: str, match: re.Match, names: tuple[str, str], bindings: tuple, pairs: tuple,
+                 index: SpatialIndex) -> str:
+    """The query with the join filter `match` replaced by the index entry pairs that satisfy it: a VALUES
+    table of the geometries' subjects (when each has one literal of its predicate) or of the literals.
+    `bindings`: (subject variable, predicate) of the pattern binding each of `names`."""
+    (a, b), ((subj_a, pred_a), (subj_b, pred_b)), (left, right) = names, bindings, pairs
     data = index.data()
     by_subject = (subj_a and subj_b and subj_a != subj_b and data.unique_subjects.get(pred_a)
                   and data.unique_subjects.get(pred_b))
-    if by_subject:
-        names = (subj_a, subj_b)
-        column_a, column_b = data.subjects, data.subjects
-    else:
-        names = (a, b)
-        column_a, column_b = data.literals, data.literals
-    names_a, names_b = _texts(column_a, left), _texts(column_b, right)
+    column = data.subjects if by_subject else data.literals
+    names = (subj_a, subj_b) if by_subject else (a, b)
+    names_a, names_b = _texts(column, left), _texts(column, right)
     short, namespaces = _compress(list(dict.fromkeys([*names_a, *names_b])))
     alias = dict(zip(dict.fromkeys([*names_a, *names_b]), short, strict=True))
     rows = list(dict.fromkeys(f"({alias[x]} {alias[y]})" for x, y in zip(names_a, names_b, strict=True)))

@@ -22,10 +22,10 @@ def prefixes(query: str) -> dict[str, str]:
 
 
 def _names_for(query: str, namespace: str, local: str) -> list[str]:
-    """Spellings of namespace+local in this query: the full IRI and each bound prefix."""
-    spellings = [re.escape(f"<{namespace}{local}>")]
-    spellings += [re.escape(f"{p}:{local}") for p, ns in prefixes(query).items() if ns == namespace]
-    return spellings
+    """Spellings of namespace+local that this query uses (the full IRI, each bound prefix), escaped."""
+    spellings = [f"<{namespace}{local}>"]
+    spellings += [f"{p}:{local}" for p, ns in prefixes(query).items() if ns == namespace]
+    return [re.escape(s) for s in spellings if s in query]
 
 
 def _call_arity(text: str, start: int) -> int:
@@ -50,7 +50,7 @@ def _call_arity(text: str, start: int) -> int:
 
 def rewrite_aggregates(query: str) -> str:
     """strdf:union(?g) / intersection / extent with one argument -> their aggregate IRIs."""
-    for local in OVERLOADED_AGGREGATES:
+    for local in (a for a in OVERLOADED_AGGREGATES if a in query):
         for spelling in _names_for(query, STRDF, local):
             pattern = re.compile(spelling + r"\s*\(")
             pos = 0
@@ -82,7 +82,7 @@ def ungroup_aggregated_geometries(query: str) -> str:
 def rewrite_topology(query: str) -> str:
     """Each `S geo:sfX O` triple pattern -> materialised triples UNION the computed relation."""
     counter = itertools.count()
-    for relation in RELATIONS:
+    for relation in (r for r in RELATIONS if r in query):  # (every spelling holds the local name)
         for spelling in _names_for(query, GEO, relation):
             pattern = re.compile(rf"({_TERM})\s+{spelling}\s+({_TERM})\s*(\.|(?=\}}))")
             query = pattern.sub(lambda m, r=relation: _expand(m, r, next(counter)), query)
@@ -94,7 +94,7 @@ def _expand(match: re.Match, relation: str, n: int) -> str:
     variables = [t for t in dict.fromkeys((subject, obj)) if t.startswith(("?", "$"))]
     projection = " ".join(variables) if variables else f"(1 AS ?_k{n})"
     prop = f"<{GEO}{relation}>"
-    serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>)"
+    serial = f"(<{GEO}asWKT>|<{GEO}asGML>|<{GEO}asGeoJSON>|<{GEO}asKML>|<{GEO}asDGGS>)"
     return (
         f"{{ SELECT DISTINCT {projection} WHERE {{ {{ {subject} {prop} {obj} . }} UNION {{ "
         f"{_default_geometry(subject, f'?_ga{n}')} ?_ga{n} {serial} ?_la{n} . "

@@ -49,6 +49,13 @@ def parse_quads(quads) -> GeometryEntries:
                     [q.object.datatype.value for q in picked])
 
 
+def parse_text_triples(triples: list[tuple[str, str, str]]) -> GeometryEntries:
+    """The geometry literals of (subject, <predicate>, literal) triples in N-Triples syntax, parsed."""
+    values, datatypes = zip(*(split_literal(t[2]) for t in triples), strict=True) if triples else ((), ())
+    return _entries([t[0] for t in triples], [t[1][1:-1] for t in triples], [t[2] for t in triples],
+                    list(values), list(datatypes))
+
+
 def _entries(subjects, predicates, literals, values, datatypes) -> GeometryEntries:
     geoms, crss, reasons = _parse_all(values, datatypes)
     out = GeometryEntries()
@@ -198,10 +205,7 @@ class SpatialIndex:
         self.store.query(_SCAN, use_default_graph_as_union=True).serialize(out, ox.QueryResultsFormat.TSV)
         lines = out.getvalue().decode("utf-8").split("\n")[1:]
         # sorting whole lines orders them as (s, p, o) tuples would (TSV escapes tabs), 3x faster
-        triples = [tuple(line.split("\t")) for line in sorted(set(lines)) if line]
-        values, datatypes = zip(*(split_literal(t[2]) for t in triples), strict=True) if triples else ((), ())
-        entries = _entries([t[0] for t in triples], [t[1][1:-1] for t in triples], [t[2] for t in triples],
-                           list(values), list(datatypes))
+        entries = parse_text_triples([tuple(line.split("\t")) for line in sorted(set(lines)) if line])
         self.unparsed = len(entries.unparsed)
         distinct = set(entries.crss)
         data = IndexData(subjects=entries.subjects, predicates=entries.predicates, literals=entries.literals)
@@ -280,10 +284,10 @@ class SpatialIndex:
 
 
 # GEOS predicates of STRtree.query(geometry, predicate): tree_geom is the 2nd argument, so
-# predicate(p) over (input=a, tree=b) evaluates p(a, b).
+# predicate(p) over (input=a, tree=b) evaluates p(a, b). Not ehCovers/ehCoveredBy: GEOS's covers is OGC's,
+# Egenhofer's (T*TFT*FF*) also needs the boundaries to meet; those go through relation_holds.
 _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContains": "contains",
-                   "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches",
-                   "ehCovers": "covers", "ehCoveredBy": "covered_by"}
+                   "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches"}
 CACHE = "spatial-index.pickle"
 DELTA_CACHE = "spatial-index-delta.pickle"
 MERGE_MIN, MERGE_FRACTION = 50_000, 0.1  # the second tree is merged into the main one beyond this

@@ -7,21 +7,44 @@ import gc
 import io
 import re
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ai4c.core.errors import BadInputError, InputNotFoundError, InvalidParameterError
-from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, strdf
+from ai4c.linked.store import bulk, changes, entailment, geof, geof11, loading, rdf_files, semijoin, strdf
 from ai4c.linked.store.planner import plan
+from ai4c.linked.store.query_time import rewrite_query_time
 from ai4c.linked.store.results import QueryError, QueryTimeoutError, Timed, raise_recorded, write_results
-from ai4c.linked.store.rewrite import may_match, rewrite
+from ai4c.linked.store.rewrite import may_match
+from ai4c.linked.store.rewrite import rewrite as rewrite_text
 from ai4c.linked.store.spatial_index import SpatialIndex
 from ai4c.linked.store.udf import pop_errors, set_deadline
 
 PLAN_CACHE, PLAN_CACHE_CHARS = 256, 100_000  # planned queries kept per store, and their largest size
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """How a query runs: its rewritten text, the text pyoxigraph evaluates (planned) and its options
+    (dataset, functions); `bulk`: ask the bulk join path first (at every run: it reads the data)."""
+
+    rewritten: str
+    text: str
+    options: dict
+    spatial: bool = False
+    bulk: bool = False
+
+    def planned(self, text: str) -> Prepared:
+        """The same query evaluated as `text` (its planned form)."""
+        return replace(self, text=text, bulk=False)
+
+    def for_bulk(self) -> Prepared:
+        """The same query, for the bulk join path first."""
+        return replace(self, bulk=True)
 
 
 class StoreNotFoundError(InputNotFoundError):
@@ -61,7 +84,8 @@ class GeoStore:
         self.union_default_graph = union_default_graph
         self._graphs: list | None = None  # the default graph's parts (cached until the next change)
         self._entailed: frozenset[str] | None = None  # predicates of the entailment graph's triples
-        self._plans: dict[tuple[str, int], str] = {}  # planned query texts, least recently used first
+        self._prepared: dict[tuple, Prepared] = {}  # how queries run, least recently used first
+        self._generation = 0  # counts the changes of the store's content (prepared queries depend on it)
         self.index = SpatialIndex(self.store, self.path, save_cache=not read_only)
         self.derived = changes.Derived(self.store, self.index, entail=entail)
         self.last_change = changes.ChangeReport()
@@ -103,18 +127,16 @@ class GeoStore:
         report = self.last_change = changes.ChangeReport()
         self.derived.begin()
         with loading.staging_folder(self.path) as folder:
-            try:
-                staged = loading.stage(self.store, rdf_files.quads(source, fmt, graph), folder,
-                                       self.derived.schema, self.index.exists(), report)
-            except SyntaxError as exc:
-                raise BadInputError(f"{source.name}: malformed {fmt.name}: {exc}; nothing of this file was "
-                                    "loaded, fix the file and load it again") from exc
+            staged = loading.stage_file(self.store, source, fmt, graph, folder, self.derived.schema,
+                                        self.index.exists(), report)
             failure = self._commit(staged) if staged.added else None
         if failure is not None:
             self._undo_interrupted_load()
+            if isinstance(failure, SyntaxError):  # found by the bulk loader in a file loaded as it is
+                raise loading.malformed(source, fmt, failure) from None
             raise failure
         report.added = staged.added
-        self._graphs = self._entailed = None
+        self._forget()
         return report.added
 
     def _commit(self, staged: loading.Staged) -> BaseException | None:
@@ -136,7 +158,7 @@ class GeoStore:
         loading.recover(self.path)
         self.store = ox.Store(str(self.path / "oxigraph"))
         self.index = SpatialIndex(self.store, self.path)
-        self._plans.clear()  # keyed by the versions of the index they were planned with
+        self._forget()
         self.derived = changes.Derived(self.store, self.index, entail=self.entail)
 
     def _finish_load(self, staged: loading.Staged) -> None:
@@ -160,15 +182,21 @@ class GeoStore:
 
     def _changed(self) -> None:
         """After a change whose derived data are current: flush and clear the stale marker."""
-        self._graphs = self._entailed = None
+        self._forget()
         if self.path is not None:
             self.store.flush()
             self._dirty_marker().unlink(missing_ok=True)
 
     # ---------------------------------------------------------------- querying
+    def _forget(self) -> None:
+        """After a change of the content: what was derived from it for queries is stale."""
+        self._graphs = self._entailed = None
+        self._generation += 1
+        self._prepared.clear()
+
     def prepare(self, query: str) -> str:
         """The query after GeoSPARQL rewrites and spatial-index planning."""
-        return self._plan(rewrite(query, topology=self.rewrite_topology))
+        return self._prepare(query, bulk=False).text
 
     def default_graphs(self) -> list:
         """The graphs a query's default graph merges: all of them, minus entailment when it is off (only the
@@ -203,11 +231,11 @@ class GeoStore:
         `timeout` (seconds), evaluation past the deadline stops with QueryTimeoutError (solutions and
         triples are evaluated while iterated: the deadline holds for the iteration too)."""
         if not timeout:
-            return self._evaluate(rewrite(query, topology=self.rewrite_topology))
+            return self._run(self._prepare(query, bulk=False))
         deadline = time.monotonic() + timeout
         set_deadline(deadline)
         try:
-            results = self._evaluate(rewrite(query, topology=self.rewrite_topology))
+            results = self._run(self._prepare(query, bulk=False))
             if isinstance(results, ox.QueryBoolean):
                 raise_recorded(query)
                 return results
@@ -218,35 +246,55 @@ class GeoStore:
     def query_resolved(self, query: str):
         """Run a query whose spatial parts are already resolved (e.g. R-tree hits given as a VALUES list):
         no GeoSPARQL rewriting or planning, whose regular expressions take seconds over a long query text."""
-        return self._evaluate(query, planned=False)
+        return self._run(self._unplanned(query))
 
-    def _evaluate(self, rewritten: str, *, planned: bool = True):
-        """Plan an already rewritten query through the spatial index (unless `planned` is False: a small
-        join pyoxigraph evaluates faster itself) and evaluate it; a query without a spatial part (no
-        GeoSPARQL or stSPARQL namespace in its text) goes to pyoxigraph as it is."""
+    def _prepare(self, query: str, *, bulk: bool) -> Prepared:
+        """How `query` runs (rewritten, planned, its dataset and functions), remembered until the store
+        or its spatial index changes: endpoints and dashboards repeat queries, and a small query must
+        not pay for rewriting and planning again. `bulk`: the serialising path, which tries the bulk
+        join answers first."""
+        key = (query, bulk, self.index.version, self._generation)
+        prepared = self._prepared.pop(key, None)
+        if prepared is None:
+            rewritten = rewrite(query, topology=self.rewrite_topology, entail=self.entail)
+            prepared = self._unplanned(rewritten)
+            joined = self._semijoin(rewritten) if prepared.spatial else None
+            if joined is not None:
+                prepared = prepared.planned(joined)
+            elif prepared.spatial and not bulk:
+                prepared = prepared.planned(plan(rewritten, self.index))
+            elif prepared.spatial:
+                prepared = prepared.for_bulk()
+        self._remember(key, prepared)
+        return prepared
+
+    def _remember(self, key: tuple, prepared: Prepared) -> None:
+        if len(self._prepared) >= PLAN_CACHE:
+            self._prepared.pop(next(iter(self._prepared)), None)  # the least recently used
+        if len(prepared.text) <= PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
+            self._prepared[key] = prepared
+
+    def _unplanned(self, text: str) -> Prepared:
+        """`text` run as it is, over its dataset, with the store's functions when it is spatial (only the
+        ones its text may name: pyoxigraph converts every function it is given, at every query)."""
+        if not is_spatial(text):
+            return Prepared(text, text, self.dataset(text))
+        functions, aggregates = self.functions, self.aggregates
+        if len(text) <= PLAN_CACHE_CHARS:  # (a long text is searched once per function: give all)
+            functions = {k: v for k, v in functions.items() if _local_name(k.value) in text}
+            aggregates = {k: v for k, v in aggregates.items() if _local_name(k.value) in text}
+        return Prepared(text, text, {**self.dataset(text), "custom_functions": functions,
+                                     "custom_aggregate_functions": aggregates}, spatial=True)
+
+    def _run(self, prepared: Prepared):
+        """Evaluate a prepared query with pyoxigraph (solutions and triples are evaluated while iterated)."""
         pop_errors()
-        extensions = {}
-        if is_spatial(rewritten):
-            rewritten = self._plan(rewritten) if planned else rewritten
-            extensions = {"custom_functions": self.functions, "custom_aggregate_functions": self.aggregates}
         try:
-            return self.store.query(rewritten, **self.dataset(rewritten), **extensions)
+            return self.store.query(prepared.text, **prepared.options)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from exc
-
-    def _plan(self, rewritten: str) -> str:
-        """`plan` of a rewritten query, cached until the spatial index changes (endpoints repeat queries)."""
-        key = (rewritten, self.index.version)
-        planned = self._plans.pop(key, None)
-        if planned is None:
-            planned = plan(rewritten, self.index)
-            if len(self._plans) >= PLAN_CACHE:
-                del self._plans[next(iter(self._plans))]  # the least recently used
-        if len(planned) <= PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
-            self._plans[key] = planned
-        return planned
 
     def query_serialized(self, query: str, result_format: str = "json", *,
                          timeout: float | None = None) -> tuple[bytes, str]:
@@ -263,13 +311,15 @@ class GeoStore:
         fmt = RESULT_FORMATS.get(result_format)
         if fmt is None:
             raise InvalidParameterError(f"format={result_format!r} unknown; use one of {', '.join(RESULT_FORMATS)}")
-        rewritten = rewrite(query, topology=self.rewrite_topology)  # once, for the bulk and the regular path
-        body = self._bulk(rewritten, result_format) if is_spatial(rewritten) else None
-        if isinstance(body, bytes):
-            return body, fmt.media_type
+        prepared = self._prepare(query, bulk=True)
+        if prepared.bulk:
+            body = self._bulk(prepared.rewritten, result_format)
+            if isinstance(body, bytes):
+                return body, fmt.media_type
+            prepared = self._settle(query, prepared, direct=body is bulk.DIRECT)
         out = io.BytesIO()
         failure: Exception | None = None
-        results = self._evaluate(rewritten, planned=body is not bulk.DIRECT)
+        results = self._run(prepared)
         try:
             media = write_results(results, out, fmt, deadline)
         except QueryTimeoutError as exc:
@@ -282,6 +332,21 @@ class GeoStore:
             raise failure
         raise_recorded(query)
         return out.getvalue(), media
+
+    def _settle(self, query: str, prepared: Prepared, *, direct: bool) -> Prepared:
+        """A spatial query the bulk path did not answer: run as it is (`direct`: a small join, which
+        pyoxigraph evaluates faster itself) or planned; remembered, so the bulk path is not asked again
+        (its verdict depends on the query and the index only)."""
+        settled = prepared.planned(prepared.rewritten if direct else plan(prepared.rewritten, self.index))
+        self._remember((query, True, self.index.version, self._generation), settled)
+        return settled
+
+    def _semijoin(self, rewritten: str) -> str | None:
+        """A join planned from its selective sides (semijoin.py), or None."""
+        try:
+            return semijoin.plan(rewritten, self.index, bulk.tsv_fetcher(self.store, self.dataset))
+        except (SyntaxError, ValueError, KeyError, OSError):
+            return None  # the other plans report the problem
 
     def _bulk(self, rewritten: str, result_format: str) -> bytes | object | None:
         """Results of a (rewritten) spatial-join query computed in bulk from the R-tree (None: not that
@@ -304,7 +369,7 @@ class GeoStore:
             present = [q for q in dict.fromkeys(quads) if q in self.store]
             delta = present if kind == "DELETE" else [q for q in dict.fromkeys(quads) if q not in self.store]
         try:
-            self.store.update(rewrite(update, topology=self.rewrite_topology), custom_functions=self.functions,
+            self.store.update(rewrite(update, topology=self.rewrite_topology, entail=self.entail), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
@@ -377,6 +442,18 @@ _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
 def declares_dataset(query: str) -> bool:
     """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
     return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
+
+
+def rewrite(query: str, *, topology: bool = True, entail: bool = True) -> str:
+    """The query rewrites (rewrite.py), then, with entailment, the GeoSPARQL data answered at query time
+    (query_time.py)."""
+    query = rewrite_text(query, topology=topology)
+    return rewrite_query_time(query) if entail else query
+
+
+def _local_name(iri: str) -> str:
+    """The part of an IRI after its namespace (all of it when it has no '/' or '#')."""
+    return re.split(r"[/#]", iri)[-1] or iri
 
 
 def is_spatial(query: str) -> bool:

@@ -91,14 +91,25 @@ def sparql_function(func: Callable) -> Callable:
     return wrapper
 
 
+PARSED_CACHE, PARSED_CACHE_CHARS = 16_384, 20_000  # literals kept parsed, and their largest size
+
+
 def geo_arg(term) -> Geo:
     """The geometry of a literal argument, or Unbound."""
     if not isinstance(term, ox.Literal):
         raise Unbound
-    geo = parse_literal(term.value, term.datatype.value)
+    value = term.value
+    geo = (_parsed if len(value) <= PARSED_CACHE_CHARS else parse_literal)(value, term.datatype.value)
     if geo is None:
         raise Unbound
     return geo
+
+
+@functools.lru_cache(maxsize=PARSED_CACHE)
+def _parsed(value: str, datatype: str) -> Geo | None:
+    """`parse_literal`, remembered: a join calls a function once per row, mostly on the same few
+    literals (an unknown CRS raises each time: exceptions are not cached)."""
+    return parse_literal(value, datatype)
 
 
 def number_arg(term) -> float:

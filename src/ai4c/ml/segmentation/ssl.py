@@ -133,12 +133,17 @@ def _resized_crops(x: torch.Tensor, crop: int, min_scale: float, gen: torch.Gene
 def random_view(x: torch.Tensor, crop: int, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:
     """MoCo v2 style view of standardised patches (N, C, H, W): resized crop, one of the 8 square symmetries,
     brightness gain/offset, random blur and pixel noise, of the strengths in `views`."""
-    n, c = x.shape[:2]
     v = _resized_crops(x, crop, views.min_scale, gen)
     k = int(torch.randint(0, 8, (1,), generator=gen))
     if k >= 4:
         v = v.flip(-1)
-    v = torch.rot90(v, k % 4, (-2, -1))
+    return photometric(torch.rot90(v, k % 4, (-2, -1)), gen, views)
+
+
+def photometric(v: torch.Tensor, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:
+    """Brightness gain/offset (mostly shared by the bands), random 3x3 blur and pixel noise of standardised
+    views (N, C, H, W), of the strengths in `views`."""
+    n, c = v.shape[:2]
     gain = (1 + views.gain * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)) * \
         (1 + views.band_gain * (2 * torch.rand(n, c, 1, 1, generator=gen) - 1))
     offset = views.offset * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1)
@@ -154,6 +159,38 @@ def queue_size(wanted: int, batch: int, n_patches: int) -> int:
     return int(max(batch, min(wanted, n_patches - batch)))
 
 
+def ssl_epochs(model: nn.Module, data: torch.Tensor, batch: int, epochs: int, optim: torch.optim.Optimizer,
+               gen: torch.Generator, batch_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+               after_step: Callable[[], None] | None = None, on_epoch: Callable[[dict], None] | None = None,
+               extra: dict | None = None) -> list[dict]:
+    """The self-supervised training loop: per epoch, shuffled batches (`batch_loss(ids, patches)`), a step of
+    `optim` (then `after_step`), a cosine-decay step of its rate; returns the history (loss, patches/s, extra)."""
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(epochs, 1))
+    history = []
+    for epoch in range(1, epochs + 1):
+        t0, total, seen = time.perf_counter(), 0.0, 0
+        model.train()
+        order = torch.randperm(len(data), generator=gen)
+        for i in range(0, len(order) - batch + 1, batch):
+            ids = order[i:i + batch]
+            loss = batch_loss(ids, data[ids])
+            optim.zero_grad(set_to_none=True)
+            loss.backward()
+            optim.step()
+            if after_step:
+                after_step()
+            total += float(loss.detach()) * len(ids)
+            seen += len(ids)
+        sched.step()
+        seconds = time.perf_counter() - t0
+        row = {"epoch": epoch, "loss": total / max(seen, 1), **(extra or {}), "seconds": seconds,
+               "patches_per_s": seen / seconds if seconds > 0 else 0.0}
+        history.append(row)
+        if on_epoch:
+            on_epoch(row)
+    return history
+
+
 def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
              on_epoch: Callable[[dict], None] | None = None) -> tuple[dict, list[dict]]:
     """Train an encoder by MoCo v2 on standardised patches (N, C, H, W); returns its state dict and the
@@ -165,33 +202,15 @@ def pretrain(patches: np.ndarray, config: EncoderConfig, s: PretrainSettings,
     model = MoCo(config, s.dim, queue).to(device)
     params = list(model.encoder_q.parameters()) + list(model.head_q.parameters())
     optim = torch.optim.SGD(params, lr=s.lr, momentum=0.9, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=max(s.epochs, 1))
     data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
-    batch = int(min(s.batch_size, len(data)))
-    history = []
-    for epoch in range(1, s.epochs + 1):
-        t0, total, seen = time.perf_counter(), 0.0, 0
-        model.train()
-        order = torch.randperm(len(data), generator=gen)
-        for i in range(0, len(order) - batch + 1, batch):
-            ids = order[i:i + batch]
-            xb = data[ids]
-            vq = random_view(xb, s.crop, gen, s.views).to(device)
-            vk = random_view(xb, s.crop, gen, s.views).to(device)
-            with autocast(device):
-                loss = model(vq, vk, ids, s.temperature, gen)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            model.momentum_update(s.momentum)
-            total += float(loss.detach()) * len(xb)
-            seen += len(xb)
-        sched.step()
-        seconds = time.perf_counter() - t0
-        row = {"epoch": epoch, "loss": total / max(seen, 1), "seconds": seconds,
-               "patches_per_s": seen / seconds if seconds > 0 else 0.0}
-        history.append(row)
-        if on_epoch:
-            on_epoch(row)
+
+    def batch_loss(ids: torch.Tensor, xb: torch.Tensor) -> torch.Tensor:
+        vq = random_view(xb, s.crop, gen, s.views).to(device)
+        vk = random_view(xb, s.crop, gen, s.views).to(device)
+        with autocast(device):
+            return model(vq, vk, ids, s.temperature, gen)
+
+    history = ssl_epochs(model, data, int(min(s.batch_size, len(data))), s.epochs, optim, gen, batch_loss,
+                         after_step=lambda: model.momentum_update(s.momentum), on_epoch=on_epoch)
     state = {k: v.detach().cpu() for k, v in model.encoder_q.state_dict().items()}
     return state, history

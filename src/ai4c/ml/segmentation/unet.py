@@ -81,7 +81,11 @@ class UNet(nn.Module):
         self.std.copy_(torch.tensor(std, dtype=torch.float32).clamp_min(1e-6).view_as(self.std))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x - self.mean) / self.std
+        return self.head(self.features((x - self.mean) / self.std))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Full-resolution decoder features (N, DECODER[-1] x width/64, H, W) of standardised bands (the input
+        of the class head, and of the dense self-supervised pre-training)."""
         feats = self.encoder(x)
         y = feats[-1]
         skips = [feats[3], feats[2], feats[1], feats[0], None]
@@ -90,4 +94,4 @@ class UNet(nn.Module):
             if skip is not None:
                 y = torch.cat([y, skip], dim=1)
             y = block(y)
-        return self.head(y)
+        return y

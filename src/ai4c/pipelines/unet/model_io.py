@@ -109,10 +109,14 @@ def _load_onnx(path: Path, device: str) -> LoadedModel:
 
 
 def save_backbone(state: dict, bands: list[str], width: int, blocks: tuple, path: Path, extra: dict) -> Path:
-    """The pre-trained encoder (`backbone.pt`): ResNet keys, its bands and widths."""
+    """The pre-trained network (`backbone.pt`): the encoder's ResNet keys as `state_dict` (what other tools
+    read), the U-Net decoder's as `decoder` when it was pre-trained too, its bands and widths."""
+    blob = {"format": BACKBONE_FORMAT, "bands": bands, "width": width, "blocks": list(blocks),
+            "state_dict": state["encoder"], **extra}
+    if state.get("decoder"):
+        blob["decoder"] = state["decoder"]
     with atomic_path(path) as tmp:
-        torch.save({"format": BACKBONE_FORMAT, "bands": bands, "width": width, "blocks": list(blocks),
-                    "state_dict": state, **extra}, tmp)
+        torch.save(blob, tmp)
     return path
 
 
@@ -140,7 +144,22 @@ def load_backbone_into(model: UNet, path: Path) -> dict:
     target = model.encoder.state_dict()
     state = encoder_state(blob, model.config.bands, source_bands, target)
     model.encoder.load_state_dict(state, strict=False)
-    return {"path": str(path), "tensors": len(state), "source_bands": source_bands or "13-band S2 (B1..B12)"}
+    decoder = decoder_state(blob, model, source_bands)
+    if decoder:
+        model.decoder.load_state_dict(decoder)
+    return {"path": str(path), "tensors": len(state), "decoder_tensors": len(decoder),
+            "source_bands": source_bands or "13-band S2 (B1..B12)"}
+
+
+def decoder_state(blob: dict, model: UNet, source_bands: list[str] | None) -> dict:
+    """The pre-trained U-Net decoder of one of our backbones when it fits the model (same bands and widths:
+    its input features are those of the encoder it was trained with); else nothing."""
+    state = blob.get("decoder")
+    if not isinstance(state, dict) or list(source_bands or []) != list(model.config.bands):
+        return {}
+    target = model.decoder.state_dict()
+    fits = set(state) == set(target) and all(state[k].shape == target[k].shape for k in target)
+    return dict(state) if fits else {}
 
 
 def check_model_bands(config: UNetConfig, bands: list[str] | None) -> None:

@@ -1,4 +1,4 @@
-"""The actions of `ai4c unet`: extract_data, train, predict, full, and `pretrain` (MoCo v2)."""
+"""The actions of `ai4c unet`: extract_data, train, predict, full, and `pretrain` (pixel contrast or MoCo v2)."""
 
 from __future__ import annotations
 
@@ -174,10 +174,9 @@ def _score(pred_path: Path, sample: Sample, window: Window, lut: np.ndarray, val
     return confusion(truth, index[pred_codes], len(values), ignore=IGNORE)
 
 
-def pretrain_action(o: UnetParameters, ssl_crop: int | None = None) -> dict:
-    """MoCo v2 on the (unlabelled) images of -input_dir: backbone.pt + pretrain.json in -output_dir."""
-    from ai4c.ml.segmentation.resnet import EncoderConfig
-    from ai4c.ml.segmentation.ssl import PretrainSettings, pretrain
+def pretrain_action(o: UnetParameters) -> dict:
+    """Self-supervised pre-training on the (unlabelled) images of -input_dir: backbone.pt + pretrain.json in
+    -output_dir (dense pixel contrast: encoder and decoder; MoCo v2: encoder)."""
     from ai4c.pipelines.unet.unlabelled import read_patches
 
     patches = read_patches(o.input_dir, o.bands, o.patch_size)
@@ -185,19 +184,39 @@ def pretrain_action(o: UnetParameters, ssl_crop: int | None = None) -> dict:
         raise InvalidProductError(f"{o.input_dir} gives fewer than 2 patches of {o.patch_size}; pre-training needs more")
     mean = patches.mean(axis=(0, 2, 3), keepdims=True)
     std = np.maximum(patches.std(axis=(0, 2, 3), keepdims=True), 1e-6)
-    settings = PretrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device,
-                                crop=ssl_crop or min(o.patch_size, 128))
     o.output_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    state, history = pretrain((patches - mean) / std, EncoderConfig(len(o.bands), o.width, o.depth), settings,
-                              on_epoch=_log_epoch_ssl)
+    train_ssl = _pretrain_dense if o.ssl_method == "dense" else _pretrain_moco
+    method, state, history, settings = train_ssl((patches - mean) / std, o)
     path = model_io.save_backbone(state, o.bands, o.width, o.depth, o.output_dir / model_io.BACKBONE_FILE,
-                                  {"method": "MoCo v2", "patches": len(patches)})
-    report = {"backbone": str(path), "method": "MoCo v2", "patches": len(patches), "bands": o.bands,
+                                  {"method": method, "patches": len(patches)})
+    report = {"backbone": str(path), "method": method, "patches": len(patches), "bands": o.bands,
               "history": history, "seconds": time.perf_counter() - t0,
               "settings": asdict(settings), "encoder": {"width": o.width, "blocks": list(o.depth)}}
     write_text_atomic(o.output_dir / "pretrain.json", json.dumps(report, indent=1))
     return report
+
+
+def _pretrain_dense(z: np.ndarray, o: UnetParameters) -> tuple:
+    """Pixel contrast through the U-Net body; the state holds the encoder and the decoder."""
+    from ai4c.ml.segmentation.ssl_dense import DenseSettings, pretrain_dense
+
+    settings = DenseSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
+    config = UNetConfig(bands=list(o.bands), class_values=[0, 1], width=o.width, blocks=o.depth,
+                        patch_size=o.patch_size)
+    state, history = pretrain_dense(z, config, settings, on_epoch=_log_epoch_ssl)
+    return "pixel contrast", state, history, settings
+
+
+def _pretrain_moco(z: np.ndarray, o: UnetParameters) -> tuple:
+    """MoCo v2 on the pooled deepest features; the state is the encoder's."""
+    from ai4c.ml.segmentation.resnet import EncoderConfig
+    from ai4c.ml.segmentation.ssl import PretrainSettings, pretrain
+
+    settings = PretrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device,
+                                crop=min(o.patch_size, 128))
+    state, history = pretrain(z, EncoderConfig(len(o.bands), o.width, o.depth), settings, on_epoch=_log_epoch_ssl)
+    return "MoCo v2", {"encoder": state}, history, settings
 
 
 def _log_epoch_ssl(row: dict) -> None:
