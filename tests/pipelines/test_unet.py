@@ -116,8 +116,8 @@ def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
 
 
 def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
-    """pretrain (pixel contrast by default; MoCo v2 on request) writes a backbone that `-pretrained True` loads,
-    encoder and decoder; train writes an ONNX model."""
+    """pretrain (pixel contrast by default; MoCo v2 on request) writes a backbone whose encoder `-pretrained True` loads;
+    train writes an ONNX model."""
     root, out = trained
     work = tmp_path / "m"
     code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / "moco",
@@ -138,7 +138,7 @@ def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
     assert code == 0, err
     metrics = json.loads((work / "metrics.json").read_text())
     assert metrics["pretrained"]["tensors"] > 50 and (work / "unet.onnx").exists()
-    assert metrics["pretrained"]["decoder_tensors"] == 5 * 12  # 5 blocks x (2 convolutions + 2 x 5 batch-norm tensors)
+    assert "decoder" in torch.load(work / "backbone.pt", weights_only=True)  # kept, not loaded (BENCHMARKS.md)
     from ai4c.pipelines.unet.model_io import load_model
 
     onnx = load_model(work / "unet.onnx", "cpu")

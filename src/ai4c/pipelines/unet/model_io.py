@@ -144,22 +144,7 @@ def load_backbone_into(model: UNet, path: Path) -> dict:
     target = model.encoder.state_dict()
     state = encoder_state(blob, model.config.bands, source_bands, target)
     model.encoder.load_state_dict(state, strict=False)
-    decoder = decoder_state(blob, model, source_bands)
-    if decoder:
-        model.decoder.load_state_dict(decoder)
-    return {"path": str(path), "tensors": len(state), "decoder_tensors": len(decoder),
-            "source_bands": source_bands or "13-band S2 (B1..B12)"}
-
-
-def decoder_state(blob: dict, model: UNet, source_bands: list[str] | None) -> dict:
-    """The pre-trained U-Net decoder of one of our backbones when it fits the model (same bands and widths:
-    its input features are those of the encoder it was trained with); else nothing."""
-    state = blob.get("decoder")
-    if not isinstance(state, dict) or list(source_bands or []) != list(model.config.bands):
-        return {}
-    target = model.decoder.state_dict()
-    fits = set(state) == set(target) and all(state[k].shape == target[k].shape for k in target)
-    return dict(state) if fits else {}
+    return {"path": str(path), "tensors": len(state), "source_bands": source_bands or "13-band S2 (B1..B12)"}
 
 
 def check_model_bands(config: UNetConfig, bands: list[str] | None) -> None:
