@@ -66,6 +66,15 @@ class Staged:
     source_parts: list = field(default_factory=list)  # its (start, end, first line, lines) byte ranges
     graph: str | None = None  # the named graph it goes into (None: the default graph)
 
+    def keep(self, entries: GeometryEntries) -> None:
+        """Add a chunk's geometries to `entries`, until there are more than KEEP_GEOMETRIES (then none
+        are kept: memory stays bounded)."""
+        if self.entries is None:
+            return
+        _extend(self.entries, entries, self.geometry_keys)
+        if len(self.entries.subjects) > KEEP_GEOMETRIES:
+            self.entries, self.geometry_keys = None, set()
+
 
 def recover(folder: Path) -> bool:
     """Before opening a store folder: undo a load that a killed process left half-done (the checkpoint
@@ -106,10 +115,8 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad], into: Path, schema: entailm
             data.write(text, len(new))
             entries = parse_quads(new)
             warn_unparsed(entries, report)
-            if keep_entries and staged.entries is not None:
-                _extend(staged.entries, entries, staged.geometry_keys)
-                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
-                    staged.entries, staged.geometry_keys = None, set()  # memory stays bounded
+            if keep_entries:
+                staged.keep(entries)
             if schema is None or staged.schema_changed:
                 continue
             if entailment.touches_schema(new):
@@ -164,10 +171,8 @@ def stage_direct(source: Path, graph: str | None, into: Path, schema: entailment
             staged.added += len(triples)
             entries = spatial_index.parse_text_triples(_geometry_literals(groups))
             unparsed.unparsed += entries.unparsed
-            if keep_entries and staged.entries is not None:
-                _extend(staged.entries, entries, staged.geometry_keys)
-                if len(staged.entries.subjects) > KEEP_GEOMETRIES:
-                    staged.entries, staged.geometry_keys = None, set()
+            if keep_entries:
+                staged.keep(entries)
             if rules is not None:
                 try:
                     lines = rules.lines(groups, staged.kinds)
