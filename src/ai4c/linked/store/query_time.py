@@ -22,7 +22,7 @@ import re
 
 from ai4c.linked.geo.vocab import GEO, RDF_TYPE
 from ai4c.linked.store.geof import GEOF
-from ai4c.linked.store.rewrite import _STRINGS, _TOKEN, prefixes
+from ai4c.linked.store.rewrite import prefixes, resolve, token_spans
 
 PROPERTIES = ("dimension", "coordinateDimension", "spatialDimension", "isEmpty", "isSimple")
 SERIALISATIONS = ("asWKT", "asGML", "asGeoJSON", "asKML", "asDGGS", "hasSerialization")
@@ -56,15 +56,8 @@ def rewrite_query_time(query: str) -> str:
 
 
 def _tokens(query: str) -> list[tuple[str, int, int]]:
-    """(token, start, end) of the query text, string literals blanked to the same length (so that
-    positions hold) and comments dropped."""
-    masked = _STRINGS.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', query)
-    out = []
-    for match in _TOKEN.finditer(masked):
-        token = match.group(1)
-        if not token.startswith("#"):
-            out.append((query[match.start(1):match.end(1)], match.start(1), match.end(1)))
-    return out
+    """(token, start, end) of the query text as written (string literals too), comments dropped."""
+    return [(query[start:end], start, end) for _, start, end in token_spans(query)]
 
 
 def _next_pattern(query: str):
@@ -73,13 +66,13 @@ def _next_pattern(query: str):
     words = [t[0] for t in tokens]
     pref = prefixes(query)
     for i in range(max(_where_start(words), 1), len(tokens) - 2):
-        iri = "a" if words[i] == "a" else _resolve(words[i], pref)
+        iri = "a" if words[i] == "a" else resolve(words[i], pref)
         if iri is None or not _in_predicate_position(words, i):
             continue
         if iri == HAS_SERIALIZATION:  # a path in place of the property: object lists and the rest stay
             return tokens[i][1], tokens[i][2], lambda n: _SERIAL_PATH
         if iri in ("a", RDF_TYPE):
-            if _resolve(words[i + 1], pref) == SPATIAL_OBJECT:
+            if resolve(words[i + 1], pref) == SPATIAL_OBJECT:
                 make = _spatial_object_group
             elif words[i + 1].startswith(("?", "$")):
                 make = _types_group
@@ -161,16 +154,6 @@ def _simple_term(token: str) -> bool:
     if token[0] in "?$<\"+-0123456789":
         return len(token) > 1 or token[0].isdigit()
     return token.startswith("_:") or (":" in token and not token.startswith("^"))
-
-
-def _resolve(token: str, pref: dict[str, str]) -> str | None:
-    """The IRI a token spells (full or prefixed), None for anything else."""
-    if token.startswith("<") and token.endswith(">"):
-        return token[1:-1]
-    prefix, colon, local = token.partition(":")
-    if colon and prefix in pref and not token.startswith(("?", "$", "_:", '"')):
-        return pref[prefix] + local
-    return None
 
 
 def _distinct(terms: tuple[str, ...], body: str, n: int) -> str:

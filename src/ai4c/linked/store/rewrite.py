@@ -141,25 +141,36 @@ def may_match(query: str, predicates: frozenset[str]) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def _may_match(query: str, predicates: frozenset[str]) -> bool:
-    tokens = [t for t in _TOKEN.findall(_STRINGS.sub('""', query)) if not t.startswith("#")]
-    pref: dict[str, str] = {}
+    tokens = [t for t, _, _ in token_spans(query)]
+    pref = prefixes(query)
     iris = []
-    for i, token in enumerate(tokens):
-        upper = token.upper()
-        if upper in ("BASE", "DESCRIBE"):
+    for token in tokens:
+        if token.upper() in ("BASE", "DESCRIBE"):
             return True
-        if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].startswith("<"):
-            pref[tokens[i + 1][:-1]] = tokens[i + 2][1:-1]
-        elif token.startswith("<") and len(token) > 1 and token.endswith(">"):
-            iris.append(token[1:-1])
+        if (iri := resolve(token, pref)) is not None:
+            iris.append(iri)
         elif ":" in token and not token.startswith(("?", "$", "_:", '"')):
-            prefix, _, local = token.partition(":")
-            if prefix not in pref:
-                return True
-            iris.append(pref[prefix] + local)
+            return True  # a prefix this reader does not know
     if predicates & set(iris):
         return True
     return _walk(tokens, predicates)
+
+
+def token_spans(query: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) of a query text, comments dropped; a string literal's token has the characters
+    between its quotes masked (never read as SPARQL), its span is the literal's in `query`."""
+    masked = _STRINGS.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', query)
+    return [(m.group(1), m.start(1), m.end(1)) for m in _TOKEN.finditer(masked) if not m.group(1).startswith("#")]
+
+
+def resolve(token: str, pref: dict[str, str]) -> str | None:
+    """The IRI a token spells (<full>, or prefixed with a prefix of `pref`), None for anything else."""
+    if len(token) > 1 and token.startswith("<") and token.endswith(">"):
+        return token[1:-1]
+    prefix, colon, local = token.partition(":")
+    if colon and prefix in pref and not token.startswith(("?", "$", "_:", '"')):
+        return pref[prefix] + local
+    return None
 
 
 def _walk(tokens: list[str], predicates: frozenset[str]) -> bool:
