@@ -194,6 +194,12 @@ class GeoStore:
         self._generation += 1
         self._prepared.clear()
 
+    def _rewrite(self, text: str) -> str:
+        """A query's or update's text rewrites, the one place for all: rewrite.py's (the topology rewrite
+        when on), then, with entailment, the GeoSPARQL data answered at query time (query_time.py)."""
+        text = rewrite_text(text, topology=self.rewrite_topology)
+        return rewrite_query_time(text) if self.entail else text
+
     def prepare(self, query: str) -> str:
         """The query after GeoSPARQL rewrites and spatial-index planning."""
         return self._prepare(query, bulk=False).text
@@ -256,7 +262,7 @@ class GeoStore:
         key = (query, bulk, self.index.version, self._generation)
         prepared = self._prepared.pop(key, None)
         if prepared is None:
-            rewritten = rewrite(query, topology=self.rewrite_topology, entail=self.entail)
+            rewritten = self._rewrite(query)
             prepared = self._unplanned(rewritten)
             joined = self._semijoin(rewritten) if prepared.spatial else None
             if joined is not None:
@@ -369,7 +375,7 @@ class GeoStore:
             present = [q for q in dict.fromkeys(quads) if q in self.store]
             delta = present if kind == "DELETE" else [q for q in dict.fromkeys(quads) if q not in self.store]
         try:
-            self.store.update(rewrite(update, topology=self.rewrite_topology, entail=self.entail), custom_functions=self.functions,
+            self.store.update(self._rewrite(update), custom_functions=self.functions,
                               custom_aggregate_functions=self.aggregates)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL update syntax error: {exc}") from exc
@@ -442,13 +448,6 @@ _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z][\w-]*:|:)", re.I)
 def declares_dataset(query: str) -> bool:
     """Whether a query names its dataset with FROM / FROM NAMED (outside string literals and IRIs)."""
     return _FROM.search(re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', query)) is not None
-
-
-def rewrite(query: str, *, topology: bool = True, entail: bool = True) -> str:
-    """The query rewrites (rewrite.py), then, with entailment, the GeoSPARQL data answered at query time
-    (query_time.py)."""
-    query = rewrite_text(query, topology=topology)
-    return rewrite_query_time(query) if entail else query
 
 
 def _local_name(iri: str) -> str:
