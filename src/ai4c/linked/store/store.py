@@ -259,7 +259,7 @@ class GeoStore:
         or its spatial index changes: endpoints and dashboards repeat queries, and a small query must
         not pay for rewriting and planning again. `bulk`: the serialising path, which tries the bulk
         join answers first."""
-        key = (query, bulk, self.index.version, self._generation)
+        key = self._key(query, bulk)
         prepared = self._prepared.pop(key, None)
         if prepared is None:
             rewritten = self._rewrite(query)
@@ -274,11 +274,16 @@ class GeoStore:
         self._remember(key, prepared)
         return prepared
 
+    def _key(self, query: str, bulk: bool) -> tuple:
+        """What a prepared query depends on: its text, its path, the index and the content it was planned with."""
+        return query, bulk, self.index.version, self._generation
+
     def _remember(self, key: tuple, prepared: Prepared) -> None:
+        if len(prepared.text) > PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
+            return
         if len(self._prepared) >= PLAN_CACHE:
             self._prepared.pop(next(iter(self._prepared)), None)  # the least recently used
-        if len(prepared.text) <= PLAN_CACHE_CHARS:  # not the huge VALUES tables of big joins
-            self._prepared[key] = prepared
+        self._prepared[key] = prepared
 
     def _unplanned(self, text: str) -> Prepared:
         """`text` run as it is, over its dataset, with the store's functions when it is spatial (only the
@@ -344,7 +349,7 @@ class GeoStore:
         pyoxigraph evaluates faster itself) or planned; remembered, so the bulk path is not asked again
         (its verdict depends on the query and the index only)."""
         settled = prepared.planned(prepared.rewritten if direct else plan(prepared.rewritten, self.index))
-        self._remember((query, True, self.index.version, self._generation), settled)
+        self._remember(self._key(query, True), settled)
         return settled
 
     def _semijoin(self, rewritten: str) -> str | None:
