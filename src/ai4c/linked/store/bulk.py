@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 
-from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of, select
+from ai4c.linked.store.planner import _FILTER, _NAME, _expand, _parse_constant, relation_of
 from ai4c.linked.store.rewrite import prefixes
 from ai4c.linked.store.spatial_index import SpatialIndex
 
@@ -167,7 +167,7 @@ def _selection_size(index, relation, args, geometry, pref) -> int:
     constant = _parse_constant(args[1] if args[0] == var else args[0], pref)
     if predicate is None or constant is None:
         return 0
-    return len(select(index, relation, constant, predicate, args[0] == var))
+    return len(index.select(relation, constant, predicate, args[0] == var))
 
 
 def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame | None:
@@ -178,7 +178,7 @@ def _selection(index, relation, args, geometry, pref, allowed) -> pd.DataFrame |
     if predicate is None or constant is None:
         return None
     data = index.data()
-    hits = select(index, relation, constant, predicate, args[0] == var)
+    hits = index.select(relation, constant, predicate, args[0] == var)
     subjects, literals = data.subject_array, data.literal_array
     if allowed is not None:
         hits = hits[np.fromiter((s in allowed for s in subjects[hits]), dtype=bool, count=len(hits))]

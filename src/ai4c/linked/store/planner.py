@@ -10,7 +10,6 @@ not recognised (OPTIONAL, UNION, sub-queries, ...) runs unchanged, which stays c
 from __future__ import annotations
 
 import re
-import weakref
 
 import numpy as np
 
@@ -107,27 +106,8 @@ def _plan_select(query, match, relation, var, constant, var_first, pref, index) 
     geo = _parse_constant(constant, pref)
     if bound is None or geo is None:
         return None
-    hits = select(index, relation, geo, bound[1], var_first)
+    hits = index.select(relation, geo, bound[1], var_first)
     return inject_hits(query, match, var, bound, hits, index)
-
-
-_selections: dict[tuple, tuple[weakref.ref, np.ndarray]] = {}  # recent index selections, oldest first
-SELECTIONS_KEPT = 32
-
-
-def select(index: SpatialIndex, relation: str, constant, predicate: str | None, var_first: bool) -> np.ndarray:
-    """`index.select`, remembered for the index's version: the plans a query is tried with (semijoin,
-    bulk, planner) ask for the same selection, which costs tens of ms when it covers most geometries."""
-    key = (id(index), index.version, relation, constant.geom.wkb, constant.crs, predicate, var_first)
-    found = _selections.get(key)
-    if found is not None and found[0]() is index:  # (a weak reference: the index keeps its store open)
-        return found[1]
-    hits = index.select(relation, constant, predicate, var_first)
-    hits.flags.writeable = False  # shared by the plans
-    while len(_selections) >= SELECTIONS_KEPT:
-        _selections.pop(next(iter(_selections)), None)
-    _selections[key] = (weakref.ref(index), hits)
-    return hits
 
 
 def inject_hits(query: str, match: re.Match, var: str, binding: tuple, hits, index: SpatialIndex, *,

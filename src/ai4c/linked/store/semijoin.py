@@ -12,7 +12,6 @@ cost a few index look-ups.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -26,7 +25,6 @@ from ai4c.linked.store.planner import (
     inject_hits,
     inject_pairs,
     relation_of,
-    select,
 )
 from ai4c.linked.store.spatial_index import SpatialIndex
 
@@ -69,7 +67,7 @@ def _plan_selection(query: str, index: SpatialIndex, fetch, shape) -> str | None
     constant = _parse_constant(b if var_first else a, pref)
     if constant is None:
         return None
-    hits = select(index, relation, constant, binding[1], var_first)
+    hits = index.select(relation, constant, binding[1], var_first)
     if len(hits) == len(index.candidates(binding[1])) and _all_indexed(index, binding[1]):
         return drop_filter(query, match)  # every geometry of the predicate qualifies: nothing to test
     if component is None:
@@ -137,25 +135,14 @@ def _allowed(patterns: list, subject: str, pref: dict[str, str], fetch, most: in
     return allowed if len(allowed) <= most else None
 
 
-_positions: dict[tuple, tuple] = {}  # (index id, version, predicate) -> (weak index, its subject -> entries)
-
-
 def _entries_of(index: SpatialIndex, subjects: set[str], candidates: np.ndarray, predicate: str) -> np.ndarray:
     """The candidate entries (a selection's hits, or all entries of `predicate`) whose subject is one
-    of `subjects`: a few hits are looked at one by one, a predicate's entries through a map of their
-    subjects (built once per index version)."""
+    of `subjects`: a few hits are looked at one by one, a predicate's entries through the index's map of
+    their subjects."""
     subject_array = index.data().subject_array
     if len(candidates) <= 4 * len(subjects) + 1_000:
         return candidates[np.fromiter((s in subjects for s in subject_array[candidates]), dtype=bool,
                                       count=len(candidates))]
-    key = (id(index), index.version, predicate)
-    found = _positions.get(key)
-    if found is None or found[0]() is not index:  # (a weak reference: the index keeps its store open)
-        entries = index.candidates(predicate)
-        by_subject: dict[str, list[int]] = {}
-        for i, subject in zip(entries.tolist(), subject_array[entries].tolist(), strict=True):
-            by_subject.setdefault(subject, []).append(i)
-        _positions.clear()  # (one map at a time: a few MB for a million geometries)
-        found = _positions[key] = (weakref.ref(index), by_subject)
-    picked = np.asarray([i for s in subjects for i in found[1].get(s, ())], dtype=np.int64)
+    by_subject = index.entries_by_subject(predicate)
+    picked = np.asarray([i for s in subjects for i in by_subject.get(s, ())], dtype=np.int64)
     return np.intersect1d(candidates, picked)

@@ -12,6 +12,7 @@ import logging
 import os
 import pickle
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,8 @@ class SpatialIndex:
         self._lock = threading.Lock()
         self.builds = 0
         self.version = 0  # changes with the indexed content (planned queries are cached per version)
+        self._memo: dict = {}  # this version's selections and subject maps, oldest first (`_remembered`)
+        self._memo_version = 0
 
     def invalidate(self) -> None:
         """Forget the index (in memory and its on-disk cache); the next use rebuilds it from the store."""
@@ -252,8 +255,38 @@ class SpatialIndex:
         mask[self.candidates(predicate)] = True
         return hits[mask[hits]]
 
+    def _remembered(self, key: tuple, compute: Callable[[], object], *, alone: bool = False):
+        """`compute()`, remembered for this version of the index: the plans a query is tried with (semijoin,
+        bulk, planner) ask for the same results. `alone`: the only one of its kind kept (a big one)."""
+        if self._memo_version != self.version:
+            self._memo, self._memo_version = {}, self.version
+        found = self._memo.get(key)
+        if found is None:
+            found = compute()
+            kept = [k for k in self._memo if k[0] != key[0]] if alone else list(self._memo)[-(MEMO_KEPT - 1):]
+            self._memo = {k: self._memo[k] for k in kept}
+            self._memo[key] = found
+        return found
+
     def select(self, relation: str, constant: Geo, predicate: str | None, var_first: bool) -> np.ndarray:
-        """Entries e (with `predicate`) such that relation(e, constant) (or (constant, e))."""
+        """Entries e (with `predicate`) such that relation(e, constant) (or (constant, e)); remembered for
+        this version of the index (read-only: the plans share it), as it costs tens of ms when it covers
+        most geometries."""
+        key = ("select", relation, constant.geom.wkb, constant.crs, predicate, var_first)
+        return self._remembered(key, lambda: _read_only(self._select(relation, constant, predicate, var_first)))
+
+    def entries_by_subject(self, predicate: str) -> dict[str, list[int]]:
+        """The entries of `predicate` by their subject (N-Triples term); remembered for this version of the
+        index, one predicate at a time (a few MB for a million geometries)."""
+        def build() -> dict[str, list[int]]:
+            entries = self.candidates(predicate)
+            by_subject: dict[str, list[int]] = {}
+            for i, subject in zip(entries.tolist(), self.data().subject_array[entries].tolist(), strict=True):
+                by_subject.setdefault(subject, []).append(i)
+            return by_subject
+        return self._remembered(("by_subject", predicate), build, alone=True)
+
+    def _select(self, relation: str, constant: Geo, predicate: str | None, var_first: bool) -> np.ndarray:
         data = self.data()
         if not len(data.geoms):
             return np.empty(0, dtype=int)
@@ -294,11 +327,17 @@ _GEOS_PREDICATE = {"sfIntersects": "intersects", "sfWithin": "within", "sfContai
                    "sfOverlaps": "overlaps", "sfCrosses": "crosses", "sfTouches": "touches"}
 CACHE = "spatial-index.pickle"
 DELTA_CACHE = "spatial-index-delta.pickle"
+MEMO_KEPT = 32  # results `_remembered` per version of the index
 MERGE_MIN, MERGE_FRACTION = 50_000, 0.1  # the second tree is merged into the main one beyond this
 log = logging.getLogger(__name__)
 _INVERSE = {"sfWithin": "sfContains", "sfContains": "sfWithin", "ehCovers": "ehCoveredBy",
             "ehCoveredBy": "ehCovers"}
 _NO_BBOX = {"sfDisjoint", "ehDisjoint", "rcc8dc"}
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _write_pickle(path: Path, payload: dict) -> None:
