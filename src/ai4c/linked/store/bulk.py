@@ -200,21 +200,29 @@ def _fetch_bgp(patterns: list[tuple[str, str, str]], pref: dict[str, str], fetch
                needed: set[str] | None = None) -> pd.DataFrame | None:
     """The solutions of a connected group of triple patterns (one pyoxigraph query) as a table, with the
     columns of its variables in `needed` (all when none is: a group's rows then count)."""
+    where = bgp_text(patterns, pref)
+    if where is None:
+        return None
+    variables = list(dict.fromkeys(t for p in patterns for t in p if t.startswith("?")))
+    variables = [v for v in variables if needed is None or v in needed] or variables
+    head = " ".join(variables) if variables else "*"
+    body = fetch(f"SELECT {head} WHERE {{ {where} }}")
+    rows = [line.split("\t") for line in body.decode("utf-8").split("\n")[1:] if line]
+    if not variables:
+        return pd.DataFrame(index=range(len(rows)))
+    return pd.DataFrame(rows, columns=[v[1:] for v in variables]) if rows else \
+        pd.DataFrame({v[1:]: pd.Series(dtype=object) for v in variables})
+
+
+def bgp_text(patterns: list[tuple[str, str, str]], pref: dict[str, str]) -> str | None:
+    """The triple patterns as SPARQL text without prefixes (None: a constant this reader cannot expand)."""
     lines = []
     for pattern in patterns:
         terms = [t if t.startswith("?") else _constant(t, pref) for t in pattern]
         if None in terms:
             return None
         lines.append(" ".join(terms) + " .")
-    variables = list(dict.fromkeys(t for p in patterns for t in p if t.startswith("?")))
-    variables = [v for v in variables if needed is None or v in needed] or variables
-    head = " ".join(variables) if variables else "*"
-    body = fetch(f"SELECT {head} WHERE {{ {' '.join(lines)} }}")
-    rows = [line.split("\t") for line in body.decode("utf-8").split("\n")[1:] if line]
-    if not variables:
-        return pd.DataFrame(index=range(len(rows)))
-    return pd.DataFrame(rows, columns=[v[1:] for v in variables]) if rows else \
-        pd.DataFrame({v[1:]: pd.Series(dtype=object) for v in variables})
+    return " ".join(lines)
 
 
 def _allowed(components: list[pd.DataFrame], column: str) -> set | None:

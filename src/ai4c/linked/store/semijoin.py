@@ -124,13 +124,10 @@ def _spatial_shape(query: str):
 
 def _allowed(patterns: list, subject: str, pref: dict[str, str], fetch, most: int) -> set[str] | None:
     """The geometry subjects (N-Triples terms) the patterns allow, or None when more than `most`."""
-    lines = []
-    for pattern in patterns:
-        terms = [t if t.startswith("?") else bulk._constant(t, pref) for t in pattern]
-        if None in terms:
-            return None
-        lines.append(" ".join(terms) + " .")
-    body = fetch(f"SELECT DISTINCT {subject} WHERE {{ {' '.join(lines)} }} LIMIT {most + 1}")
+    where = bulk.bgp_text(patterns, pref)
+    if where is None:
+        return None
+    body = fetch(f"SELECT DISTINCT {subject} WHERE {{ {where} }} LIMIT {most + 1}")
     allowed = {line for line in body.decode("utf-8").split("\n")[1:] if line}
     return allowed if len(allowed) <= most else None
 
