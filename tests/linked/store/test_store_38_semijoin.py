@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 
+from ai4c.linked.geo.geometry import Geo
 from ai4c.linked.store import GeoStore, bulk, semijoin
 from ai4c.linked.store.rewrite import rewrite
 
@@ -121,9 +123,27 @@ def test_rare_points_in_a_polygon_from_the_rare_side(store, monkeypatch, compari
 
 def test_a_new_tag_is_seen_by_the_remembered_plan(store):
     query = _join("sfWithin", "point", "cell", "rare", "all")
-    before = _pairs(store, query)
+    truth = {(p, _cell_of(store, int(p[1:]))) for p in _rare("p")}
+    assert _pairs(store, query) == truth
     store.update(f"INSERT DATA {{ <{EX}p3> <{EX}hasTag> <{EX}rare> }}")
-    assert _pairs(store, query) == before | {("p3", _cell_of(store, 3))}
+    assert _pairs(store, query) == truth | {("p3", _cell_of(store, 3))}
+
+
+def test_the_index_remembers_selections_and_subject_maps_until_it_changes(store):
+    by_subject = store.index.entries_by_subject(f"{EX}pointWKT")
+    assert sorted(by_subject) == sorted(f"<{EX}pg{i}>" for i in range(200))
+    for i in (0, 17, 199):
+        (entry,) = by_subject[f"<{EX}pg{i}>"]
+        assert f"POINT({store.xy[i][0]} {store.xy[i][1]})" in store.index.data().literals[entry]
+    square = Geo(shapely.box(0, 0, 1, 1))
+    hits = store.index.select("sfWithin", square, f"{EX}pointWKT", True)
+    assert not hits.flags.writeable  # shared by the plans
+    inside = {f"<{EX}pg{i}>" for i, (x, y) in enumerate(store.xy) if x < 1 and y < 1}
+    assert set(store.index.data().subject_array[hits]) == inside
+    store.update(f'INSERT DATA {{ <{EX}pg900> <{EX}pointWKT> "POINT(0.5 0.5)"^^<http://www.opengis.net/ont/geosparql#wktLiteral> }}')
+    hits = store.index.select("sfWithin", square, f"{EX}pointWKT", True)
+    assert set(store.index.data().subject_array[hits]) == inside | {f"<{EX}pg900>"}
+    assert f"<{EX}pg900>" in store.index.entries_by_subject(f"{EX}pointWKT")
 
 
 def test_sides_without_restriction_or_linked_sides_are_left_to_the_other_plans(store, monkeypatch):
