@@ -121,7 +121,6 @@ class PeerLimits:
         self.max_bytes, self.max_seconds = max_gb * 2**30, max_seconds
         self.tag = f"--bench-peer={os.getpid()}-{time.monotonic_ns()}"
         self.stopped = ""
-        self.peak = 0
         self._done = threading.Event()
 
     def __enter__(self) -> PeerLimits:
@@ -142,7 +141,6 @@ class PeerLimits:
                 if self.tag not in (proc.info["cmdline"] or []) or proc.info["memory_info"] is None:
                     continue
                 rss, elapsed = proc.info["memory_info"].rss, time.monotonic() - start
-                self.peak = max(self.peak, rss)
                 if rss > self.max_bytes or elapsed > self.max_seconds:
                     self.stopped = (f"stopped at {rss / 2**30:.1f} GB resident after {elapsed:.0f} s "
                                     f"(limits {self.max_bytes / 2**30:g} GB, {self.max_seconds:.0f} s)")

@@ -66,22 +66,17 @@ class FeatureModel:
     name: str
     classes: dict[str, FeatureClass]
     document: dict = field(repr=False, default_factory=dict)
-    _by_key: dict[str, list[FeatureClass]] = field(init=False, repr=False)
     _dispatch: dict[str, tuple[dict[str, tuple[FeatureClass, ...]], tuple[FeatureClass, ...]]] = \
         field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._by_key = {}
-        for spec in self.classes.values():
-            for key in spec.keys:
-                self._by_key.setdefault(key, []).append(spec)
         self._dispatch, self._always = _dispatch_table(self.classes.values())
         self._trigger_keys = tuple(self._dispatch)
 
     @property
     def keys(self) -> list[str]:
         """Every tag key a rule looks at (the reader's pre-filter keeps only objects with one of them)."""
-        return sorted(self._by_key)
+        return sorted({key for spec in self.classes.values() for key in spec.keys})
 
     def prefilter(self) -> tuple[list[tuple[str, str]], list[str]] | None:
         """Tags an object must carry to be in some class: (key, value) pairs and bare keys (any value);

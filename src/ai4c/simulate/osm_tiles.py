@@ -179,8 +179,9 @@ def _dense(builder: _Builder, data: bytes) -> None:
         if number in moved and value:
             builder.packed(number, moved[number], value)
             if number == 1:
-                builder.nodes += _count_varints(value)
-                builder.top_id = max(builder.top_id, int(np.cumsum(_zigzag_values(value))[-1]))
+                deltas = _zigzag_values(value)
+                builder.nodes += len(deltas)
+                builder.top_id = max(builder.top_id, int(deltas.sum()))  # the last id (sum of the deltas)
         else:
             builder.raw(_field_bytes(number, wire, value))
 
@@ -293,10 +294,6 @@ def _read_varint(data: bytes, at: int) -> tuple[int, int]:
 
 def _unzigzag(value: int) -> int:
     return (value >> 1) ^ -(value & 1)
-
-
-def _count_varints(data: bytes) -> int:
-    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) < 0x80))
 
 
 def _zigzag_values(data: bytes) -> np.ndarray:

@@ -52,13 +52,8 @@ def cell_indices(cell: str) -> tuple[int, int, int]:
     return len(cell) - 1, column, row
 
 
-def cell_id(resolution: int, column: int, row: int) -> str:
-    """The id of the cell at (resolution, column, row) (inverse of `cell_indices`)."""
-    return cell_ids(resolution, np.array([column]), np.array([row]))[0]
-
-
 def cell_ids(resolution: int, columns: np.ndarray, rows: np.ndarray) -> list[str]:
-    """The ids of cells of one resolution (vectorised `cell_id`)."""
+    """The ids of cells of one resolution at (column, row) each (inverse of `cell_indices`)."""
     shifts = np.arange(resolution, -1, -1, dtype=np.int64)
     codes = 2 * ((rows[:, None] >> shifts) & 1) + ((columns[:, None] >> shifts) & 1) + ord("0")
     codes[:, 0] = np.where(columns >> resolution == 0, ord("W"), ord("E"))
