@@ -42,11 +42,6 @@ class RadarTiles:
                         for name, ref in self.reference.items()}
 
 
-def _velocity(swath) -> float:
-    """Platform speed at the middle of the swath's orbit vectors."""
-    return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
-
-
 def _backscatter(power: np.ndarray, product, job: RadarTiles, line0: int, pixel0: int) -> np.ndarray:
     """Calibrated backscatter of a block of |s|^2 at swath line, sample (line0, pixel0), noise removed first."""
     from ai4c.sar.calibration import calibrate_block
@@ -60,7 +55,7 @@ def _backscatter(power: np.ndarray, product, job: RadarTiles, line0: int, pixel0
 def merged_region(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, np.ndarray]:
     """re, im, p1, p2 (interferometric products) and b1, b2 (calibrated backscatter) of debursted lines x
     samples [start, stop), float32, NaN where no burst of both dates is valid."""
-    from ai4c.sar.interferogram import tile_products
+    from ai4c.sar.interferogram import platform_speed, tile_products
 
     shape = (rows[1] - rows[0], cols[1] - cols[0])
     out = {k: np.full(shape, np.nan, np.float32) for k in ("re", "im", "p1", "p2", "b1", "b2")}
@@ -75,7 +70,7 @@ def merged_region(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int])
         burst_line = line - ref.bursts[piece.burst].first_line
         products = tile_products(ref, sec, job.offsets[piece.swath][piece.burst], *job.readers[piece.swath],
                                  (burst_line, burst_line + r1 - r0), (sample, sample + c1 - c0),
-                                 job.azimuth_shift, _velocity(sec))
+                                 job.azimuth_shift, platform_speed(sec))
         at = (slice(r0 - rows[0], r1 - rows[0]), slice(c0 - cols[0], c1 - cols[0]))
         for key, layer in zip(("re", "im", "p1", "p2"), products, strict=True):
             out[key][at] = layer
