@@ -111,7 +111,7 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ai4c.pipelines.s1_cd_tiles import cores
+    from ai4c.core.parallel import usable_cores
     from ai4c.products.sentinel1_slc import LineReader, read_complex
     from ai4c.sar.coregistration import esd_shift_lines
     from ai4c.sar.interferogram import esd_measurements, platform_speed
@@ -122,7 +122,7 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     for ref, sec in pairs.values():
         read_complex(ref), read_complex(sec)  # checks both measurements before any block is read
     data = {name: (LineReader(ref), LineReader(sec)) for name, (ref, sec) in pairs.items()}
-    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-esd") as pool:
+    with ThreadPoolExecutor(usable_cores(), thread_name_prefix="ai4c-esd") as pool:
         for _ in range(p.esd_iterations):
             measured = [esd_measurements(ref, sec, *data[name], scene.offsets[name], platform_speed(ref),
                                          scene.azimuth_shift, pool.map) for name, (ref, sec) in pairs.items()]

@@ -6,7 +6,6 @@ bounded by the tile size whatever the swath's width or length."""
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ai4c.core.parallel import usable_cores
 from ai4c.sar.coherence import LookedGrid
 
 TILE = 1024  # looked lines and samples per tile (~1026 x 2060 full-resolution pixels for IW): ~0.3 GB each
@@ -89,11 +89,6 @@ def looked_block(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int]) 
                        job.device)
 
 
-def cores() -> int:
-    """The cores this process may use."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
 def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.DataArray:
     """All tiles computed (one per core at a time) into a temporary uncompressed Zarr store (removed at exit;
     compressing it would cost more CPU than its disk writes): a lazy
@@ -120,7 +115,7 @@ def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.Dat
         rows, cols = rows_cols
         target[:, rows[0]:rows[1], cols[0]:cols[1]] = looked_block(job, rows, cols)
 
-    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-s1cd") as pool:
+    with ThreadPoolExecutor(usable_cores(), thread_name_prefix="ai4c-s1cd") as pool:
         for _ in track(pool.map(compute, tiles), label, total=len(tiles)):
             pass
     return xr.DataArray(da.from_zarr(store), dims=("layer", "line", "pixel"))
