@@ -54,3 +54,18 @@ def test_noise_formats():
     power = xr.DataArray(np.zeros((3, 4), np.float32) + 5.0, dims=("line", "pixel")).chunk(-1)
     out = remove_thermal_noise(power, new).values
     assert np.all(out > 0) and np.all(out <= 5.0)  # floored at a small positive value
+
+
+def test_calibration_choice_in_any_case_and_blocks_at_an_offset():
+    """'sigmadb' is SigmaDB (dB values, dB units), and a numpy block at line, pixel (7, 9) equals that crop of
+    the lazy image: 10 log10(DN^2 / A^2) with A from the LUT interpolation."""
+    from ai4c.sar.calibration import calibrate_block
+
+    product = _product(NEW)
+    power = np.full((40, 50), 1e4, np.float32)
+    lazy = calibrate(xr.DataArray(power, dims=("line", "pixel")).chunk(16), product, "sigmadb")
+    a = lut_values(product.calibration, "sigmaNought", np.arange(40), np.arange(50), product.line_time(np.arange(40)))
+    truth = 10 * np.log10(1e4 / a ** 2)
+    assert lazy.attrs["units"] == "dB" and lazy.attrs["calibration"] == "SigmaDB"
+    np.testing.assert_allclose(lazy.values, truth, atol=1e-4)
+    np.testing.assert_allclose(calibrate_block(power[7:, 9:], product, "sigmadb", 7, 9), truth[7:, 9:], atol=1e-4)

@@ -48,6 +48,12 @@ def scheduler(address: str | None = None) -> Iterator[Any]:
             cluster.close()
 
 
+def usable_cores() -> int:
+    """The cores this process may use (its CPU affinity where the OS tells it): threads to start for work
+    that releases the GIL."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
 def local_run() -> bool:
     """Whether work runs in this process (no --scheduler block active, no AI4C_SCHEDULER): fast paths that
     skip dask may be taken."""

@@ -106,20 +106,15 @@ def back_geocoding(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairSce
     return scene
 
 
-def _velocity(swath) -> float:
-    """Platform speed at the middle of the swath's orbit vectors."""
-    return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
-
-
 @operator(GRAPH, "Enhanced-Spectral-Diversity", ("esd_iterations",))
 def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     """Azimuth refinement from the burst overlaps of all sub-swaths (one shift for the pair)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ai4c.pipelines.s1_cd_tiles import cores
+    from ai4c.core.parallel import usable_cores
     from ai4c.products.sentinel1_slc import LineReader, read_complex
     from ai4c.sar.coregistration import esd_shift_lines
-    from ai4c.sar.interferogram import esd_measurements
+    from ai4c.sar.interferogram import esd_measurements, platform_speed
 
     if not scene.reference.is_tops:
         return scene  # stripmap: no bursts to overlap; Cross-Correlation refines instead
@@ -127,9 +122,9 @@ def esd(scene: PairScene, ctx: Context, p: S1CdParameters) -> PairScene:
     for ref, sec in pairs.values():
         read_complex(ref), read_complex(sec)  # checks both measurements before any block is read
     data = {name: (LineReader(ref), LineReader(sec)) for name, (ref, sec) in pairs.items()}
-    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-esd") as pool:
+    with ThreadPoolExecutor(usable_cores(), thread_name_prefix="ai4c-esd") as pool:
         for _ in range(p.esd_iterations):
-            measured = [esd_measurements(ref, sec, *data[name], scene.offsets[name], _velocity(ref),
+            measured = [esd_measurements(ref, sec, *data[name], scene.offsets[name], platform_speed(ref),
                                          scene.azimuth_shift, pool.map) for name, (ref, sec) in pairs.items()]
             phases, weights, dopplers = (np.concatenate([m[k] for m in measured]) for k in range(3))
             if not phases.size:
@@ -151,7 +146,7 @@ def cross_correlation(scene: PairScene, ctx: Context, p: S1CdParameters) -> Pair
     from ai4c.products.sentinel1_slc import read_complex
     from ai4c.sar.crosscorrelation import fit_plane, patch_origins, patch_shift
     from ai4c.sar.deburst import valid_lines, valid_samples
-    from ai4c.sar.interferogram import coregistered_patch
+    from ai4c.sar.interferogram import coregistered_patch, platform_speed
 
     margin = 16  # keeps the secondary's interpolation kernel inside its image
     for name, ref in scene.reference.swaths.items():
@@ -163,7 +158,7 @@ def cross_correlation(scene: PairScene, ctx: Context, p: S1CdParameters) -> Pair
                                     p.xcorr_patches)
             for _ in range(p.xcorr_iterations if origins else 0):
                 found = [patch_shift(*coregistered_patch(ref, sec, ref_data, sec_data, offsets, origin, p.xcorr_window,
-                                                         _velocity(ref))) for origin in origins]
+                                                         platform_speed(ref))) for origin in origins]
                 centres = np.array(origins, float) + 0.5 * (p.xcorr_window - 1)
                 shifts = np.array([f[0] for f in found])
                 weights = np.array([f[1] for f in found]) ** 2

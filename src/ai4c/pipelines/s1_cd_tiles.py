@@ -6,7 +6,6 @@ bounded by the tile size whatever the swath's width or length."""
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ai4c.core.parallel import usable_cores
 from ai4c.sar.coherence import LookedGrid
 
 TILE = 1024  # looked lines and samples per tile (~1026 x 2060 full-resolution pixels for IW): ~0.3 GB each
@@ -42,11 +42,6 @@ class RadarTiles:
                         for name, ref in self.reference.items()}
 
 
-def _velocity(swath) -> float:
-    """Platform speed at the middle of the swath's orbit vectors."""
-    return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
-
-
 def _backscatter(power: np.ndarray, product, job: RadarTiles, line0: int, pixel0: int) -> np.ndarray:
     """Calibrated backscatter of a block of |s|^2 at swath line, sample (line0, pixel0), noise removed first."""
     from ai4c.sar.calibration import calibrate_block
@@ -60,7 +55,7 @@ def _backscatter(power: np.ndarray, product, job: RadarTiles, line0: int, pixel0
 def merged_region(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, np.ndarray]:
     """re, im, p1, p2 (interferometric products) and b1, b2 (calibrated backscatter) of debursted lines x
     samples [start, stop), float32, NaN where no burst of both dates is valid."""
-    from ai4c.sar.interferogram import tile_products
+    from ai4c.sar.interferogram import platform_speed, tile_products
 
     shape = (rows[1] - rows[0], cols[1] - cols[0])
     out = {k: np.full(shape, np.nan, np.float32) for k in ("re", "im", "p1", "p2", "b1", "b2")}
@@ -75,7 +70,7 @@ def merged_region(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int])
         burst_line = line - ref.bursts[piece.burst].first_line
         products = tile_products(ref, sec, job.offsets[piece.swath][piece.burst], *job.readers[piece.swath],
                                  (burst_line, burst_line + r1 - r0), (sample, sample + c1 - c0),
-                                 job.azimuth_shift, _velocity(sec))
+                                 job.azimuth_shift, platform_speed(sec))
         at = (slice(r0 - rows[0], r1 - rows[0]), slice(c0 - cols[0], c1 - cols[0]))
         for key, layer in zip(("re", "im", "p1", "p2"), products, strict=True):
             out[key][at] = layer
@@ -92,11 +87,6 @@ def looked_block(job: RadarTiles, rows: tuple[int, int], cols: tuple[int, int]) 
     layers = merged_region(job, region_rows, region_cols)
     return looked_tile(job.grid, layers, (region_rows[0], region_cols[0]), rows, cols, job.independent_looks,
                        job.device)
-
-
-def cores() -> int:
-    """The cores this process may use."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.DataArray:
@@ -125,7 +115,7 @@ def store_looked_layers(job: RadarTiles, label: str, tile: int = TILE) -> xr.Dat
         rows, cols = rows_cols
         target[:, rows[0]:rows[1], cols[0]:cols[1]] = looked_block(job, rows, cols)
 
-    with ThreadPoolExecutor(cores(), thread_name_prefix="ai4c-s1cd") as pool:
+    with ThreadPoolExecutor(usable_cores(), thread_name_prefix="ai4c-s1cd") as pool:
         for _ in track(pool.map(compute, tiles), label, total=len(tiles)):
             pass
     return xr.DataArray(da.from_zarr(store), dims=("layer", "line", "pixel"))

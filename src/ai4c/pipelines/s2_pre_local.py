@@ -12,7 +12,6 @@ raster (tests/pipelines/test_s2_pre_local.py). Everything else (L1C, land/sea ma
 from __future__ import annotations
 
 import math
-import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ai4c.core.grid import Grid, aligned_grid, pixel_size, resolve_crs
+from ai4c.core.parallel import usable_cores
 from ai4c.pipelines.parameters import S2PreParameters
 
 MAX_STRIP_ROWS = 2048  # target rows per strip at most (~90 MB a band at 10 m on a full tile)
@@ -72,17 +72,12 @@ def run_local(input: Path, output_path: Path, p: S2PreParameters) -> Path | None
         [product.band_member("SCL")] if p.cloudmask == "L2A" else [])
     files: list = []
     try:
-        with ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="ai4c-s2") as pool:
+        with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-s2") as pool:
             files = list(pool.map(_open, [product.source.gdal_path(m) for m in members]))  # headers in parallel
             return _run_open(input, output_path, product, names, files, p, pool)
     finally:  # after the pool has finished every read
         for file in files:
             file.close()
-
-
-def _cores() -> int:
-    """The cores this process may use (one decoding thread each)."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _open(path: str):

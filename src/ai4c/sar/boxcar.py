@@ -69,7 +69,11 @@ def lazy_blocks(function: Callable[..., np.ndarray], layers: list[xr.DataArray],
 
 def finite_means(block: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     """Trailing-window means of a numpy block, NaN ignored (NaN where the window holds none), float32."""
-    sums, count = numpy_sums(block, window)
+    return means_of(*numpy_sums(block, window))
+
+
+def means_of(sums: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """sums / count as float32, NaN where nothing was summed."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, sums / count, np.nan).astype(np.float32)
 

@@ -45,18 +45,6 @@ def offsets(da_: xr.DataArray) -> tuple[int, int]:
     return int(da_.attrs.get("line0", 0)), int(da_.attrs.get("pixel0", 0))
 
 
-def lut_squared(product: SarProduct, lut: LookupTable, name: str, like: da.Array,
-                offset: tuple[int, int] = (0, 0)) -> da.Array:
-    """The squared LUT (A^2) as a lazy float32 array with the shape and chunks of `like` (line, pixel), which
-    starts at `offset` (line, pixel) of the full image (interpolated in float64, stored in float32)."""
-
-    def block(x: np.ndarray, block_info=None) -> np.ndarray:
-        (r0, r1), (c0, c1) = block_info[0]["array-location"]
-        return lut_squared_block(product, lut, name, np.arange(r0, r1) + offset[0], np.arange(c0, c1) + offset[1])
-
-    return da.map_blocks(block, like, dtype=np.float32)
-
-
 def lut_squared_block(product: SarProduct, lut: LookupTable, name: str, lines: np.ndarray,
                       cols: np.ndarray) -> np.ndarray:
     """The squared LUT (A^2) at image lines x columns, float32 (interpolated in float64)."""
@@ -73,27 +61,34 @@ def intensity(dn: xr.DataArray) -> xr.DataArray:
 
 def calibrate(power: xr.DataArray, product: SarProduct, kind: str = "Sigma") -> xr.DataArray:
     """Sigma/Gamma/Beta nought (linear or dB) from an intensity (DN^2, noise removed or not): DN^2 / A^2."""
-    base = _base(product, kind)
-    linear = power.data / lut_squared(product, product.calibration, LUT_NAMES[base], power.data, offsets(power))
-    data = 10.0 * da.log10(linear) if kind.endswith("DB") else linear
-    out = power.copy(data=data.astype(np.float32))
+    kind = _checked(product, kind)
+    base = kind.removesuffix("DB").lower()
+    line0, pixel0 = offsets(power)
+
+    def block(x: np.ndarray, block_info=None) -> np.ndarray:
+        (r0, _), (c0, _) = block_info[0]["array-location"]
+        return calibrate_block(x, product, kind, line0 + r0, pixel0 + c0)
+
+    out = power.copy(data=da.map_blocks(block, power.data, dtype=np.float32))
     out.attrs = {**power.attrs, "quantity": f"{base}0", "units": "dB" if kind.endswith("DB") else "1",
                  "calibration": kind}
     return out
 
 
-def _base(product: SarProduct, kind: str) -> str:
-    """'sigma', 'gamma' or 'beta' of a checked calibration choice; a product without calibration is refused."""
+def _checked(product: SarProduct, kind: str) -> str:
+    """The calibration choice in its allowed spelling (any case given); a product without calibration is
+    refused."""
     kind = check_choice("calibration", kind, CALIBRATIONS)
     if product.calibration is None:
         raise InvalidProductError(f"{product.name}: no calibration annotation for {product.polarization}")
-    return kind.removesuffix("DB").lower()
+    return kind
 
 
 def calibrate_block(power: np.ndarray, product: SarProduct, kind: str, line0: int, pixel0: int) -> np.ndarray:
     """`calibrate` of a numpy block of intensity whose first pixel is (line0, pixel0) of the image, float32."""
-    base = _base(product, kind)
+    kind = _checked(product, kind)
+    lut = LUT_NAMES[kind.removesuffix("DB").lower()]
     lines, cols = np.arange(power.shape[0]) + line0, np.arange(power.shape[1]) + pixel0
-    linear = power / lut_squared_block(product, product.calibration, LUT_NAMES[base], lines, cols)
+    linear = power / lut_squared_block(product, product.calibration, lut, lines, cols)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (10.0 * np.log10(linear) if kind.endswith("DB") else linear).astype(np.float32)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ai4c.sar.boxcar import cuda_device, lazy_blocks, sampled_window_sums, trailing_sums
+from ai4c.sar.boxcar import cuda_device, lazy_blocks, means_of, sampled_window_sums, trailing_sums
 
 
 def aligned_window(window: int, looks: int) -> int:
@@ -154,7 +154,5 @@ def looked_tile(grid: LookedGrid, layers: dict[str, np.ndarray], origin: tuple[i
     else:
         gamma = torch_coherence(*stack, window, independent_looks, device)[r[:, None], c[None, :]]
     r, c = grid.ends(1, origin, rows, cols)
-    sums, count = sampled_window_sums(np.stack([layers["b1"], layers["b2"]]), grid.looks, r, c, joint=False)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(count > 0, sums / count, np.nan)
+    means = means_of(*sampled_window_sums(np.stack([layers["b1"], layers["b2"]]), grid.looks, r, c, joint=False))
     return np.concatenate([gamma[None], means]).astype(np.float32)

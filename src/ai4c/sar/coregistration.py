@@ -4,6 +4,7 @@ reramping, and the Enhanced Spectral Diversity (ESD) azimuth refinement from the
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -157,51 +158,50 @@ def weight_table(taps: int = 2 * HALF_TAPS, steps: int = TABLE_STEPS) -> np.ndar
 WEIGHTS = weight_table()
 
 
-@njit(cache=True, nogil=True)
-def _resample_row(src, lines, samples, table, out, r):
-    """Row r of `out`: `src` interpolated at fractional positions with tabulated separable weights; 0 outside."""
+def _resample_rows(src, lines, samples, table):
+    """`src` interpolated at fractional positions with tabulated separable weights; 0 outside. Compiled twice
+    below: rows on numba's threads (prange) or on the calling thread with the GIL released (prange runs as
+    range when not parallel)."""
     nl, ns = src.shape
     taps = table.shape[1]
     steps = table.shape[0] - 1
     half = taps // 2
-    for c in range(lines.shape[1]):
-        y, x = lines[r, c], samples[r, c]
-        if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
-            continue
-        y0, x0 = int(y), int(x)
-        wy = table[int((y - y0) * steps + 0.5)]
-        wx = table[int((x - x0) * steps + 0.5)]
-        acc = np.complex64(0)
-        for k in range(taps):
-            yy = min(max(y0 + k - half + 1, 0), nl - 1)
-            row = np.complex64(0)
-            if x0 - half + 1 >= 0 and x0 + half < ns:
-                base = x0 - half + 1
-                for m in range(taps):
-                    row += np.float32(wx[m]) * src[yy, base + m]
-            else:
-                for m in range(taps):
-                    row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
-            acc += np.float32(wy[k]) * row
-        out[r, c] = acc
-
-
-@njit(cache=True, parallel=True)
-def _resample(src, lines, samples, table):
-    """All rows on numba's threads."""
     out = np.zeros(lines.shape, np.complex64)
     for r in prange(lines.shape[0]):
-        _resample_row(src, lines, samples, table, out, r)
+        for c in range(lines.shape[1]):
+            y, x = lines[r, c], samples[r, c]
+            if not (y >= 0 and x >= 0 and y <= nl - 1 and x <= ns - 1):
+                continue
+            y0, x0 = int(y), int(x)
+            wy = table[int((y - y0) * steps + 0.5)]
+            wx = table[int((x - x0) * steps + 0.5)]
+            acc = np.complex64(0)
+            for k in range(taps):
+                yy = min(max(y0 + k - half + 1, 0), nl - 1)
+                row = np.complex64(0)
+                if x0 - half + 1 >= 0 and x0 + half < ns:
+                    base = x0 - half + 1
+                    for m in range(taps):
+                        row += np.float32(wx[m]) * src[yy, base + m]
+                else:
+                    for m in range(taps):
+                        row += np.float32(wx[m]) * src[yy, min(max(x0 + m - half + 1, 0), ns - 1)]
+                acc += np.float32(wy[k]) * row
+            out[r, c] = acc
     return out
 
 
-@njit(cache=True, nogil=True)
-def _resample_serial(src, lines, samples, table):
-    """All rows on the calling thread, the GIL released (tiles run in threads of their own)."""
-    out = np.zeros(lines.shape, np.complex64)
-    for r in range(lines.shape[0]):
-        _resample_row(src, lines, samples, table, out, r)
-    return out
+def _renamed(function: Callable, suffix: str) -> Callable:
+    """The same code under another name: numba's on-disk cache is keyed by the function's name, not by its
+    compile options, so a second compilation of one function would load (and crash on) the other's code."""
+    twin = types.FunctionType(function.__code__, function.__globals__, function.__name__ + suffix,
+                              function.__defaults__, function.__closure__)
+    twin.__qualname__ = function.__qualname__ + suffix
+    return twin
+
+
+_resample = njit(cache=True, parallel=True)(_resample_rows)
+_resample_serial = njit(cache=True, nogil=True)(_renamed(_resample_rows, "_serial"))
 
 
 def resample_complex(src: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 2 * HALF_TAPS,

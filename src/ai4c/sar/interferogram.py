@@ -15,6 +15,11 @@ from ai4c.sar.datamodel import SarProduct, TopsBurst
 from ai4c.sar.tops import SPEED_OF_LIGHT, apply_steering, tops_phase
 
 
+def platform_speed(swath: SarProduct) -> float:
+    """Platform speed (m/s) at the middle of the swath's orbit vectors: the velocity of its steering phase."""
+    return float(np.linalg.norm(swath.orbit.velocity[len(swath.orbit.time) // 2]))
+
+
 @dataclass
 class TopsContext:
     """Constants the steering phase of one swath needs."""
@@ -50,18 +55,6 @@ class TopsContext:
                           float(tau_mid))
 
 
-def resample_secondary(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, offsets: BurstOffsets,
-                       lines: np.ndarray, samples: np.ndarray, azimuth_shift: float = 0.0,
-                       first_line: int = 0) -> np.ndarray:
-    """The secondary burst (complex; its lines `first_line`... of the burst x all samples) at reference burst
-    lines x samples: deramped with its own steering phase, sinc-interpolated at the geometric positions
-    (+ `azimuth_shift` lines from ESD), reramped with the phase at those positions, so its ramp matches the
-    reference's."""
-    line2 = offsets.at(lines, samples, "line") + azimuth_shift
-    sample2 = offsets.at(lines, samples, "sample")
-    return resample_at(secondary, sec_burst, sec_ctx, line2, sample2, (first_line, 0))
-
-
 def resample_at(secondary: np.ndarray, sec_burst: TopsBurst, sec_ctx: TopsContext, line2: np.ndarray,
                 sample2: np.ndarray, origin: tuple[int, int] = (0, 0), serial: bool = False) -> np.ndarray:
     """A window of the secondary burst (complex, its first pixel at burst line, sample `origin`) deramped,
@@ -84,33 +77,34 @@ def kernel_window(line2: np.ndarray, sample2: np.ndarray, lines: int, samples: i
     return spans[0], spans[1]
 
 
+def resampled_onto(secondary: SarProduct, sec_data, offsets: BurstOffsets, lines: np.ndarray,
+                   samples: np.ndarray, azimuth_shift: float, sec_ctx: TopsContext,
+                   serial: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The secondary burst paired by `offsets` resampled onto reference burst lines x swath samples (+
+    `azimuth_shift` lines from ESD), reading from `sec_data` ((line, sample)-sliceable swath image) only the
+    window its kernel needs; with the secondary burst positions (line2, sample2) it was interpolated at."""
+    pair = secondary.bursts[offsets.secondary]
+    line2 = offsets.at(lines, samples, "line") + azimuth_shift
+    sample2 = offsets.at(lines, samples, "sample")
+    rows, cols = kernel_window(line2, sample2, pair.lines, secondary.samples)
+    window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
+    return resample_at(window, pair, sec_ctx, line2, sample2, (rows.start, cols.start), serial), line2, sample2
+
+
 def tile_products(ref: SarProduct, sec: SarProduct, offsets: BurstOffsets, ref_data, sec_data,
                   lines: tuple[int, int], samples: tuple[int, int], azimuth_shift: float,
                   sec_velocity: float) -> np.ndarray:
-    """(4, lines, samples) burst_products of reference burst lines x swath samples [start, stop): the secondary
-    window the kernel needs read from `sec_data`, the reference tile from `ref_data` ((line, sample)-sliceable
-    swath images, read on demand); NaN where the secondary's kernel leaves its valid burst area. One thread."""
+    """(4, lines, samples) burst_products of reference burst lines x swath samples [start, stop), the images
+    read on demand from `ref_data` / `sec_data` ((line, sample)-sliceable swath images); NaN where the
+    secondary's kernel leaves its valid burst area. One thread."""
     burst, pair = ref.bursts[offsets.reference], sec.bursts[offsets.secondary]
     line, sample = np.arange(*lines, dtype=float), np.arange(*samples, dtype=float)
-    line2 = offsets.at(line, sample, "line") + azimuth_shift
-    sample2 = offsets.at(line, sample, "sample")
-    rows, cols = kernel_window(line2, sample2, pair.lines, sec.samples)
-    window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
-    resampled = resample_at(window, pair, TopsContext.of(sec, sec_velocity), line2, sample2,
-                            (rows.start, cols.start), serial=True)
+    resampled, line2, sample2 = resampled_onto(sec, sec_data, offsets, line, sample, azimuth_shift,
+                                               TopsContext.of(sec, sec_velocity))
     reference = np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[1], samples[0]:samples[1]])
     out = burst_products(reference, resampled, offsets, line, sample, SPEED_OF_LIGHT / ref.radar_frequency)
     out[:, ~valid_at(pair, line2, sample2)] = np.nan
     return out
-
-
-def secondary_window(offsets: BurstOffsets, lines: np.ndarray, samples: np.ndarray, azimuth_shift: float,
-                     burst_lines: int) -> tuple[int, int]:
-    """The secondary burst lines [first, stop) the interpolation of reference `lines` needs."""
-    line2 = offsets.at(np.array([lines[0], lines[-1]]), samples[:: max(1, samples.size // 64)], "line")
-    first = int(np.floor(np.nanmin(line2) + azimuth_shift)) - HALF_TAPS - 1
-    stop = int(np.ceil(np.nanmax(line2) + azimuth_shift)) + HALF_TAPS + 2
-    return max(first, 0), min(max(stop, first + 1), burst_lines)
 
 
 def valid_at(sec_burst: TopsBurst, line2: np.ndarray, sample2: np.ndarray) -> np.ndarray:
@@ -150,13 +144,11 @@ def coregistered_patch(reference: SarProduct, secondary: SarProduct, ref_data, s
     """A size x size reference patch (burst line, sample `origin`) and the secondary resampled onto it with
     the flat-earth/topographic phase removed (s exp(-j 4 pi (R_ref - R_sec) / lambda)): what cross-correlation
     compares. `ref_data` / `sec_data`: (line, sample) complex arrays of the swath TIFFs (numpy or dask)."""
-    burst, pair = reference.bursts[offsets.reference], secondary.bursts[offsets.secondary]
+    burst = reference.bursts[offsets.reference]
     lines = np.arange(origin[0], origin[0] + size, dtype=float)
     samples = np.arange(origin[1], origin[1] + size, dtype=float)
-    first, stop = secondary_window(offsets, lines, samples, 0.0, pair.lines)
-    window = np.asarray(sec_data[pair.first_line + first:pair.first_line + stop])
     ctx = TopsContext.of(secondary, velocity)
-    resampled = resample_secondary(window, pair, ctx, offsets, lines, samples, 0.0, first)
+    resampled = resampled_onto(secondary, sec_data, offsets, lines, samples, 0.0, ctx, serial=False)[0]
     rows = slice(burst.first_line + origin[0], burst.first_line + origin[0] + size)
     patch = np.asarray(ref_data[rows, origin[1]:origin[1] + size])
     phase = 4 * np.pi / ctx.wavelength * offsets.at(lines, samples, "delta_range")
@@ -203,12 +195,7 @@ def _overlap_sum(reference: SarProduct, secondary: SarProduct, ref_data, sec_dat
     sec_ctx = TopsContext.of(secondary, velocity)
     parts = []
     for burst, lines, o in ((a, lines_a, o_a), (b, lines_b, o_b)):
-        pair = secondary.bursts[o.secondary]
-        line2 = o.at(lines.astype(float), samples, "line") + azimuth_shift
-        sample2 = o.at(lines.astype(float), samples, "sample")
-        rows, cols = kernel_window(line2, sample2, pair.lines, secondary.samples)
-        window = np.asarray(sec_data[pair.first_line + rows.start:pair.first_line + rows.stop, cols])
-        resampled = resample_at(window, pair, sec_ctx, line2, sample2, (rows.start, cols.start), serial=True)
+        resampled = resampled_onto(secondary, sec_data, o, lines.astype(float), samples, azimuth_shift, sec_ctx)[0]
         parts.append((np.asarray(ref_data[burst.first_line + lines[0]:burst.first_line + lines[-1] + 1, start:stop]),
                       resampled))
     return double_difference(parts[0][0], parts[0][1], parts[1][0], parts[1][1])
