@@ -7,7 +7,7 @@ Cases: B2,B3,B4,B8 at 10 m with the SCL cloud mask; the same at 20 m with Mean d
 AI4C_BENCH_S2_SIZE=N runs one size); each product is simulated once and kept in the work folder. Each run is
 a separate process measured by benchmarks/measure.py (wall, CPU, own peak RSS); ours and GDAL's alternate,
 AI4C_BENCH_S2_REPEAT times each (default 3 up to 2745 pixels, 1 above) and the median is reported.
-ai4c's modules are compiled to bytecode first (compile_bytecode), as an installed package's are.
+ai4c's modules are compiled to bytecode first (measure.compile_bytecode), as an installed package's are.
 Start-up: the time from our process's start to its first pixel read (AI4C_FIRST_READ_LOG, written by
 ai4c.core.lazyraster.note_first_read) and the wall time of `ai4c s2-pre --help`.
 GDAL's tools come from Debian's gdal-bin (`apt-get install -y gdal-bin`); without them the peer column says so.
@@ -23,9 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import Measured, measured
+from measure import SRC, Measured, measured
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 BANDS = ("B02", "B03", "B04", "B08")
 CASES = (("10 m, SCL cloud mask", 10, "First", "near"), ("20 m Mean, SCL cloud mask", 20, "Mean", "average"))
 GTIFF = ["-co", "TILED=YES", "-co", "BLOCKXSIZE=512", "-co", "BLOCKYSIZE=512", "-co", "COMPRESS=DEFLATE",
@@ -129,18 +128,8 @@ def bench_help() -> list[dict]:
     return [{"benchmark": "S2-preprocess --help", "metric": "wall time", "value": _median(runs).wall, "unit": "s"}]
 
 
-def compile_bytecode() -> None:
-    """Compile ai4c's modules to bytecode once, as `pip install` does: where PYTHONDONTWRITEBYTECODE is set
-    (this development machine) every measured run would otherwise compile ~30 modules from source, ~0.1-0.2 s
-    of each run that no installed copy pays (GDAL's tools are compiled too)."""
-    import compileall
-
-    compileall.compile_dir(str(SRC / "ai4c"), quiet=1)
-
-
 def run(workdir: Path) -> list[dict]:
     """Every size, then the --help start-up."""
-    compile_bytecode()
     rows = []
     for size in sizes():
         rows += bench_size(workdir, size)

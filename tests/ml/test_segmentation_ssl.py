@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from ai4c.ml.segmentation.augment import symmetry
 from ai4c.ml.segmentation.ssl import Views
 from ai4c.ml.segmentation.ssl_dense import (
     DenseSettings,
@@ -16,7 +17,6 @@ from ai4c.ml.segmentation.ssl_dense import (
     overlap_pixels,
     pixel_infonce,
     pretrain_dense,
-    symmetry,
 )
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
 
@@ -76,7 +76,7 @@ def test_pretrain_dense_learns_and_its_weights_fit_a_unet():
     blocks = rng.normal(size=(12, 2, 4, 4)).astype(np.float32)
     patches = np.kron(blocks, np.ones((1, 1, 8, 8), np.float32)) + 0.1 * rng.normal(size=(12, 2, 32, 32))
     config = UNetConfig(["B2", "B3"], [0, 1], width=8, blocks=(1, 1, 1, 1), patch_size=32)
-    settings = DenseSettings(epochs=4, batch_size=4, pixels=16, lr=5e-3, device="cpu")
+    settings = DenseSettings(epochs=8, batch_size=4, pixels=16, lr=5e-3, device="cpu")
     state, history = pretrain_dense(patches.astype(np.float32), config, settings)
     assert history[-1]["chance"] == pytest.approx(np.log(64))
     assert history[-1]["loss"] < history[-1]["chance"] - 0.5

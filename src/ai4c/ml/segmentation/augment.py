@@ -5,12 +5,18 @@ from __future__ import annotations
 import torch
 
 
+def symmetry(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
+    """Symmetry k (0..7) of the square on (..., H, W): a flip when k >= 4, then k % 4 quarter turns; or its inverse."""
+    if inverse:
+        x = torch.rot90(x, -(k % 4), (-2, -1))
+        return x.flip(-1) if k >= 4 else x
+    x = x.flip(-1) if k >= 4 else x
+    return torch.rot90(x, k % 4, (-2, -1))
+
+
 def dihedral(x: torch.Tensor, y: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """One of the 8 symmetries of the square (k in 0..7) applied to images (N,C,H,W) and labels (N,H,W)."""
-    if k >= 4:
-        x, y = x.flip(-1), y.flip(-1)
-    r = k % 4
-    return torch.rot90(x, r, (-2, -1)), torch.rot90(y, r, (-2, -1))
+    return symmetry(x, k), symmetry(y, k)
 
 
 def radiometric(x: torch.Tensor, std: torch.Tensor, gen: torch.Generator, gain: float = 0.08,

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ai4c.ml.device import pick_device
+from ai4c.ml.segmentation.augment import symmetry
 from ai4c.ml.segmentation.resnet import EncoderConfig, ResNetEncoder
 from ai4c.ml.segmentation.train import autocast
 
@@ -135,9 +136,7 @@ def random_view(x: torch.Tensor, crop: int, gen: torch.Generator, views: Views =
     brightness gain/offset, random blur and pixel noise, of the strengths in `views`."""
     v = _resized_crops(x, crop, views.min_scale, gen)
     k = int(torch.randint(0, 8, (1,), generator=gen))
-    if k >= 4:
-        v = v.flip(-1)
-    return photometric(torch.rot90(v, k % 4, (-2, -1)), gen, views)
+    return photometric(symmetry(v, k), gen, views)
 
 
 def photometric(v: torch.Tensor, gen: torch.Generator, views: Views = Views()) -> torch.Tensor:

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ai4c.ml.device import pick_device
+from ai4c.ml.segmentation.augment import symmetry
 from ai4c.ml.segmentation.ssl import Views, photometric, ssl_epochs
 from ai4c.ml.segmentation.train import autocast
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
@@ -71,15 +72,6 @@ class ViewGeometry:
     rows: list[int]
     cols: list[int]
     ks: list[int]
-
-
-def symmetry(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
-    """Symmetry k (0..7) of the square on (..., H, W): a flip when k >= 4, then k % 4 quarter turns; or its inverse."""
-    if inverse:
-        x = torch.rot90(x, -(k % 4), (-2, -1))
-        return x.flip(-1) if k >= 4 else x
-    x = x.flip(-1) if k >= 4 else x
-    return torch.rot90(x, k % 4, (-2, -1))
 
 
 def make_view(x: torch.Tensor, side: int, gen: torch.Generator, views: Views) -> tuple[torch.Tensor, ViewGeometry]:
