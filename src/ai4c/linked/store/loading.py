@@ -6,7 +6,9 @@ syntax error therefore leaves the store untouched. The staged quads then go in t
 bulk loader. Before that, a checkpoint of the store (RocksDB hard links: cheap) and a marker file are
 written: a process killed during the bulk load leaves the marker, and the next opening puts the
 checkpoint back (the old content); once the marker is gone the new content is complete. Memory stays
-bounded by the chunk size, plus up to KEEP_GEOMETRIES added geometries for the spatial index.
+bounded by the chunk size, plus the added geometries, parsed once here for the spatial index (which
+holds them afterwards anyway; building it from the store at the first query instead took 8x longer and
+more memory).
 
 An N-Triples file for a store without data (`stage_direct`) is only read as text for what it derives and
 its geometries, then bulk-loaded as it is (by byte ranges); its syntax errors surface during the write
@@ -41,7 +43,6 @@ from ai4c.linked.store.spatial_index import CACHE, DELTA_CACHE, GeometryEntries,
 
 CHUNK = 100_000
 PART_QUADS = 250_000  # quads per staging file (each bulk-loaded on its own)
-KEEP_GEOMETRIES = 500_000  # added geometries held for the spatial index; beyond, it is rebuilt when queried
 STAGING = "load-staging"
 CHECKPOINT = "load-checkpoint"
 MARKER = "load-in-progress"
@@ -63,8 +64,7 @@ class Staged:
     blank_nodes: bool = False  # then written through bulk_extend (bulk_load would rename them)
     kinds: set = field(default_factory=set)  # kinds of the derived triples (entailment.kind)
     stale: list = field(default_factory=list)  # entailed copies of triples the file asserts
-    entries: GeometryEntries | None = field(default_factory=GeometryEntries)  # added geometries, for the
-    # spatial index (None: too many to hold, the index is rebuilt by the next spatial query instead)
+    entries: GeometryEntries = field(default_factory=GeometryEntries)  # added geometries, for the spatial index
     schema_changed: bool = False  # the file adds schema axioms: the entailment graph is recomputed
     geometry_keys: set = field(default_factory=set)  # (subject, predicate, literal) of `entries`
     source: Path | None = None  # an N-Triples file bulk-loaded as it is (`stage_direct`)
@@ -73,13 +73,8 @@ class Staged:
     fresh: bool = False  # the store held no data before (then a load of several parts is compacted)
 
     def keep(self, entries: GeometryEntries) -> None:
-        """Add a chunk's geometries to `entries`, until there are more than KEEP_GEOMETRIES (then none
-        are kept: memory stays bounded)."""
-        if self.entries is None:
-            return
+        """Add a chunk's geometries to `entries` (once each)."""
         _extend(self.entries, entries, self.geometry_keys)
-        if len(self.entries.subjects) > KEEP_GEOMETRIES:
-            self.entries, self.geometry_keys = None, set()
 
 
 def recover(folder: Path) -> bool:
@@ -299,8 +294,13 @@ def commit(store: ox.Store, folder: Path | None, staged: Staged, finish: Callabl
             _bulk(store, path, staged.blank_nodes)
         _write_consequences(store, staged)
         if staged.fresh and len(staged.source_parts) + len(staged.data) + len(staged.derived) > 1:
-            store.optimize()  # see the module's docstring
+            _compact(store)
         finish()
+
+
+def _compact(store: ox.Store) -> None:
+    """Merge the sorted files of a new store's bulk-loaded parts into one layout (module docstring)."""
+    store.optimize()
 
 
 def _write_consequences(store: ox.Store, staged: Staged) -> None:
