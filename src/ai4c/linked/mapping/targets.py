@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
-from ai4c.core.io import atomic_path
+from ai4c.core.outputs import atomic_path
 from ai4c.linked.mapping.model import LogicalTarget
 from ai4c.linked.mapping.writer import Deduplicator, line_of
 

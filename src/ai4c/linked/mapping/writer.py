@@ -8,7 +8,7 @@ from pathlib import Path
 from pyoxigraph import Dataset, DefaultGraph, Quad, RdfFormat, serialize
 
 from ai4c.core.errors import BadInputError, check_choice, first_line
-from ai4c.core.io import atomic_path
+from ai4c.core.outputs import atomic_path
 from ai4c.linked.geo import vocab as v
 
 FORMATS = ("ntriples", "nquads", "turtle", "trig", "rdfxml")
@@ -74,12 +74,52 @@ def write_lines(statements: Iterable[tuple], handle, with_graph: bool) -> int:
     return write_blocks(([line_of(statement, with_graph)] for statement in statements), handle)
 
 
-def open_lines(path: Path, gzipped: bool):
-    """A text handle for N-Triples/N-Quads lines: plain, or gzip (level 1: fast) for a .gz output."""
-    if gzipped:
-        import gzip
+class GzipLines:
+    """A text sink that gzips (level 1: fast) on a background thread, so compressing overlaps making lines
+    (zlib works without the GIL)."""
 
-        return gzip.open(path, "wt", compresslevel=1, encoding="utf-8", newline="\n")
+    def __init__(self, path: Path) -> None:
+        import gzip
+        import queue
+        import threading
+
+        self.raw = gzip.open(path, "wb", compresslevel=1)
+        self.chunks: queue.Queue = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def write(self, text: str) -> None:
+        if self.error is not None:
+            raise self.error
+        self.chunks.put(text.encode("utf-8"))
+
+    def _drain(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.raw.write(chunk)
+                except BaseException as exc:  # a full disk: reported by the next write or by close
+                    self.error = exc
+
+    def close(self) -> None:
+        self.chunks.put(None)
+        self.thread.join()
+        self.raw.close()
+        if self.error is not None:
+            raise self.error
+
+    def __enter__(self) -> GzipLines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_lines(path: Path, gzipped: bool):
+    """A text handle for N-Triples/N-Quads lines: plain, or gzip for a .gz output."""
+    if gzipped:
+        return GzipLines(path)
     return open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
 
 
