@@ -147,9 +147,10 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
 
 
 def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean, std,
-              encoder_lr: float | None) -> float:
+              options: dict) -> float:
     """Test mIoU of a U-Net (random init, or the pre-trained encoder and, when given, decoder) fine-tuned on
-    the picked labelled patches; the same schedule, normalisation and seed for every initialisation."""
+    the picked labelled patches; the same schedule, normalisation and seed for every initialisation, `options`
+    (encoder_lr, freeze_epochs) where a pre-trained arm asks for them."""
     import torch
 
     from ai4c.ml.segmentation.train import TrainSettings, evaluate, train
@@ -163,27 +164,30 @@ def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width
         if "decoder" in state:
             model.decoder.load_state_dict(state["decoder"])
     s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 40), batch_size=2, lr=1e-3, data_aug=True, patience=10, seed=seed,
-                      schedule="constant", encoder_lr=encoder_lr)
+                      schedule="constant", **options)
     x, y = data["pool"]
     train(model, x[pick], y[pick].astype(np.int16), *data["val"], s)
     return evaluate(model, *data["test"])[0]["miou"]
 
 
 def _hypercolumns(encoder, x: np.ndarray, mean, std):
-    """(N, H, W, F) per-pixel features: the standardised bands and every encoder map, bilinearly upsampled."""
+    """(N, H, W, F) per-pixel features: the standardised bands and (with an encoder) every encoder map,
+    bilinearly upsampled."""
     import torch
     import torch.nn.functional as F
 
     with torch.no_grad():
         z = (torch.from_numpy(x) - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
-        maps = [F.interpolate(f, size=x.shape[-2:], mode="bilinear", align_corners=False) for f in encoder(z)]
+        maps = [F.interpolate(f, size=x.shape[-2:], mode="bilinear", align_corners=False)
+                for f in (encoder(z) if encoder is not None else [])]
         return torch.cat([z, *maps], 1).permute(0, 2, 3, 1)
 
 
-def _probe(encoder_state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean,
-           std) -> float:
+def _probe(encoder_state: dict | str | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple,
+           mean, std) -> float:
     """Test mIoU of a linear per-pixel classifier on the frozen encoder's hypercolumns (the diagnostic of what
-    the pre-training learnt: a random encoder's features are the baseline), trained on the picked patches."""
+    the pre-training learnt: a random encoder's features and the bands alone, `encoder_state` "bands", are the
+    baselines), trained on the picked patches."""
     import torch
 
     from ai4c.ml.segmentation.metrics import confusion, summary
@@ -191,8 +195,9 @@ def _probe(encoder_state: dict | None, data: dict, seed: int, pick: np.ndarray, 
 
     torch.manual_seed(seed)
     encoder = ResNetEncoder(EncoderConfig(len(BANDS), width, depth)).eval()
-    if encoder_state is not None:
+    if isinstance(encoder_state, dict):
         encoder.load_state_dict(encoder_state)
+    encoder = None if encoder_state == "bands" else encoder
     x, y = data["pool"]
     feats = _hypercolumns(encoder, x[pick].astype(np.float32), mean, std)
     feats = feats.reshape(-1, feats.shape[-1])
@@ -213,14 +218,17 @@ def _probe(encoder_state: dict | None, data: dict, seed: int, pick: np.ndarray, 
     return summary(confusion(yt, pred, 7, ignore=255))["miou"]
 
 
-def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, float | None]]:
-    """The initialisations compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated indexes, default all)."""
+def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, dict]]:
+    """The initialisations and fine-tuning options compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated
+    indexes, default all; random init always)."""
     name = {"moco": "MoCo v2", "masked": "masked reconstruction"}.get(method, "pixel contrast")
-    arms = {"random init": (None, None)}
+    encoder = {"encoder": state["encoder"]}
+    arms: dict[str, tuple[dict | None, dict]] = {"random init": (None, {})}
     if "decoder" in state:
-        arms[f"{name} init (encoder + decoder)"] = (state, None)
-    arms[f"{name} init (encoder only)"] = ({"encoder": state["encoder"]}, None)
-    arms[f"{name} init (encoder only), encoder lr / 10"] = ({"encoder": state["encoder"]}, 1e-4)
+        arms[f"{name} init (encoder + decoder)"] = (state, {})
+    arms[f"{name} init (encoder only)"] = (encoder, {})
+    arms[f"{name} init (encoder only), encoder lr / 10"] = (encoder, {"encoder_lr": 1e-4})
+    arms[f"{name} init (encoder only), encoder frozen 10 epochs"] = (encoder, {"freeze_epochs": 10})
     keep = [int(v) for v in env("SSL_ARMS", ",".join(str(i) for i in range(len(arms)))).split(",")]
     return {k: v for i, (k, v) in enumerate(arms.items()) if i in keep or i == 0}
 
@@ -247,19 +255,20 @@ def ssl_rows(workdir: Path) -> list[dict]:
     n_label = max(2, round(0.05 * n_pool))
     runs = _arms(method, state)
     scores: dict[str, list[float]] = {name: [] for name in runs}
-    probes: dict[str, list[float]] = {"random encoder": [], "pre-trained encoder": []}
+    probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
+                                      "bands alone": []}
     for seed in range(env("SSL_SEEDS", 3)):
         pick = np.random.default_rng(seed).choice(n_pool, n_label, replace=False)
-        for name, encoder in (("random encoder", None), ("pre-trained encoder", state["encoder"])):
+        for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
             probes[name].append(_probe(encoder, data, seed, pick, width, depth, mean, std))
-        for name, (init, encoder_lr) in runs.items():
-            scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, encoder_lr))
+        for name, (init, options) in runs.items():
+            scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, options))
     note = (f"width {width} depth {depth}; {schedule}, on {len(unl)} unlabelled {side}^2 patches of {n_unl} scenes "
             f"({ssl_seconds:.0f} s, loss {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
             f"{n_label} of {n_pool} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, batch 2, AdamW "
             f"lr 0.001 constant, augmentation; test {len(data['test'][0])} patches of 4 unseen scenes")
     rows = _gain_rows(scores, "random init", "mIoU {} (5 %)")
-    rows += _gain_rows(probes, "random encoder", "linear probe mIoU, frozen {} (5 %)")
+    rows += _gain_rows(probes, "bands + frozen random encoder", "linear probe mIoU, {} (5 %)")
     rows[0].update(note=note, ssl_loss=[round(h["loss"], 3) for h in history], load_average_start=load_start,
                    load_average_end=os.getloadavg()[0], wall_s=time.perf_counter() - t_start)
     return rows
