@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigh
+from scipy.special import chdtrc
 from scipy.stats import chi2
 
 from ai4c.core.errors import InvalidParameterError
@@ -52,9 +53,9 @@ def irmad(x: np.ndarray, y: np.ndarray, *, max_iter: int = 50, tol: float = 1e-6
         corr = np.sqrt(np.clip(values, 1e-12, 1.0))
         b = np.linalg.solve(s22 + ridge, s12.T @ a) / corr
         mads = xc @ a - yc @ b
-        mads -= np.median(mads[weights > 0.01], axis=0)
+        mads -= column_median(mads[weights > 0.01])
         scale = _robust_sigma(mads[weights > 0.01])  # robust, not 2(1 - corr): see the module docstring
-        weights = chi2.sf(((mads / scale) ** 2).sum(axis=1), p)
+        weights = chdtrc(p, ((mads / scale) ** 2).sum(axis=1))  # chi2.sf without scipy.stats' checks
         if np.max(np.abs(corr - previous)) < tol:
             break
         previous = corr
@@ -77,10 +78,16 @@ def _fit(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np
     return np.array([f[0] for f in fits]), np.array([f[1] for f in fits])
 
 
+def column_median(values: np.ndarray) -> np.ndarray:
+    """np.median(values, axis=0) of an (n, bands) array, the same numbers: selecting along contiguous
+    rows of the transpose is ~1.4x faster than along the strided columns."""
+    return np.median(np.ascontiguousarray(values.T), axis=1)
+
+
 def _robust_sigma(values: np.ndarray) -> np.ndarray:
     """Per-column standard deviation from the median absolute deviation (robust to changes)."""
-    centre = np.median(values, axis=0)
-    return np.maximum(1.4826 * np.median(np.abs(values - centre), axis=0), 1e-12)
+    centre = column_median(values)
+    return np.maximum(1.4826 * column_median(np.abs(values - centre)), 1e-12)
 
 
 def trimming(x: np.ndarray, y: np.ndarray, *, max_iter: int = 20, p_value: float = 0.01) -> tuple[np.ndarray, int]:
@@ -104,14 +111,19 @@ def fit_normalisation(reference: np.ndarray, target: np.ndarray, method: str = "
     """Gain and offset mapping `reference` samples (n, bands) onto `target` on their no-change pixels."""
     if method not in METHODS:
         raise InvalidParameterError(f"normalisation={method!r} is unknown; use one of: {', '.join(METHODS)}")
+    from threadpoolctl import threadpool_limits
+
     x = np.asarray(reference, dtype=np.float64)
     y = np.asarray(target, dtype=np.float64)
-    if method == "irmad":
-        weights, iterations = irmad(x, y)
-        no_change, not_changed = weights > 0.9, weights > 0.01
-    else:
-        no_change, iterations = trimming(x, y)
-        not_changed = no_change
+    # (n, bands) x (bands, bands) products are too small to share: on a busy 2-core machine OpenBLAS's
+    # threads took ~85 ms a product (1.1 s of a 1.5 s fit); one thread gives the same numbers
+    with threadpool_limits(1, user_api="blas"):
+        if method == "irmad":
+            weights, iterations = irmad(x, y)
+            no_change, not_changed = weights > 0.9, weights > 0.01
+        else:
+            no_change, iterations = trimming(x, y)
+            not_changed = no_change
     if no_change.sum() < MIN_SAMPLES:
         no_change = not_changed if not_changed.sum() >= MIN_SAMPLES else np.ones(len(x), dtype=bool)
     gain, offset = _fit(x, y, no_change)

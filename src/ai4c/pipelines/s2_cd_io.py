@@ -32,10 +32,7 @@ def class_colours(n_classes: int) -> dict[int, tuple[int, int, int, int]]:
 def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, seed: int = 0) -> Path:
     """PNG of the changed pixels in the polar domain (angle, magnitude) coloured by class, with the
     chi-squared threshold as a circle (like the seed's figure 10)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global figure manager or backend switch to import
 
     from ai4c.core.io import atomic_path
 
@@ -46,7 +43,7 @@ def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, see
         changed = np.random.default_rng(seed).choice(changed, max_points, replace=False)
     n_classes = max(len(result.centres), 1)
     colours = class_colours(n_classes)
-    fig = plt.figure(figsize=(6, 6), dpi=110)
+    fig = Figure(figsize=(6, 6), dpi=110)
     ax = fig.add_subplot(projection="polar")
     ax.set_thetamin(0)
     ax.set_thetamax(180)
@@ -60,7 +57,6 @@ def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, see
     ax.legend(loc="lower left", fontsize=7, markerscale=4)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight")
-    plt.close(fig)
     return path
 
 
