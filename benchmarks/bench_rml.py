@@ -2,8 +2,9 @@
 
 Sizes: AI4C_BENCH_RML_ROWS (CSV rows, default 200000) and AI4C_BENCH_RML_FEATURES (Shapefile polygons,
 default 50000). Scaling: the largest CSV case (RMLTC0011b: students, sports and their links, 5 triples per
-row of each file) at AI4C_BENCH_RML_SCALE_ROWS rows (comma-separated, default 1000000,10000000; 100 M rows
-write ~40 GB of N-Triples), each run in a fresh process for its wall time and peak RSS. The conformance part needs ../shared/data/linked/rml-test-cases (and PostgreSQL for its
+row of each file) at AI4C_BENCH_RML_SCALE_ROWS rows (comma-separated, default 1000000,10000000), each run in a
+fresh process for its wall time and peak RSS; from AI4C_BENCH_RML_SCALE_GZIP rows on (default 100 M: ~40 GB of
+N-Triples) the output is gzip-compressed N-Triples (`-o out.nt.gz`, compressed on a second thread). The conformance part needs ../shared/data/linked/rml-test-cases (and PostgreSQL for its
 SQL cases; skipped with a note when it cannot start).
 """
 
@@ -146,6 +147,7 @@ def make_scaled_case(folder: Path, rows: int) -> Path:
 
 def scaling(workdir: Path) -> list[dict]:
     """Wall time, rows/s and peak RSS of dump_rdf on the largest CSV case at growing sizes (linear, flat)."""
+    import gzip
     import shutil
     import sys
 
@@ -153,13 +155,17 @@ def scaling(workdir: Path) -> list[dict]:
         print(f"bench_rml: {SCALE_CASE} absent, scaling skipped")
         return []
     sizes = [int(x) for x in os.environ.get("AI4C_BENCH_RML_SCALE_ROWS", "1000000,10000000").split(",") if x]
+    gzip_from = int(os.environ.get("AI4C_BENCH_RML_SCALE_GZIP", 100_000_000))
     out, first = [], None
     for rows in sizes:
         folder = workdir / f"scale-{rows}"
         mapping = make_scaled_case(folder, rows)
+        output = folder / ("out.nt.gz" if rows >= gzip_from else "out.nt")
         run = measured([sys.executable, "-m", "ai4c", "geotriples", "dump_rdf", "--quiet", "--overwrite", "-f",
-                        "ntriples", "-o", str(folder / "out.nt"), str(mapping)])
-        triples = sum(1 for _ in open(folder / "out.nt", "rb"))
+                        "ntriples", "-o", str(output), str(mapping)])
+        output_mb = output.stat().st_size / 2**20
+        with (gzip.open if output.suffix == ".gz" else open)(output, "rb") as lines:
+            triples = sum(block.count(b"\n") for block in iter(lambda: lines.read(1 << 24), b""))
         shutil.rmtree(folder)  # tens of GB at 100 M rows
         per_row = run.wall / rows
         first = first or per_row
@@ -168,9 +174,10 @@ def scaling(workdir: Path) -> list[dict]:
                 {"benchmark": label, "metric": "rows/s", "value": round(rows / run.wall), "unit": "rows/s"},
                 {"benchmark": label, "metric": "triples", "value": triples, "unit": "triples"},
                 {"benchmark": label, "metric": "peak RSS", "value": round(run.peak_mb), "unit": "MiB"},
+                {"benchmark": label, "metric": f"output ({output.name})", "value": round(output_mb), "unit": "MiB"},
                 {"benchmark": label, "metric": "time per row vs the smallest size", "value": round(per_row / first, 2),
                  "unit": "x (1.0 = linear)"}]
-        print(out[-5:])
+        print(out[-6:], flush=True)
     return out
 
 

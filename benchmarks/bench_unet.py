@@ -106,6 +106,15 @@ def _dense_settings():
     return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3), seed=0)
 
 
+def _masked_settings():
+    """Masked-reconstruction schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain`
+    defaults otherwise)."""
+    from ai4c.ml.segmentation.ssl_masked import MaskedSettings
+
+    return MaskedSettings(epochs=env("SSL_EPOCHS", 30), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
+                          cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=0)
+
+
 def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple[dict, list[dict], str]:
     """Self-supervised weights ({"encoder", "decoder"?}) from standardised unlabelled patches, the loss history
     and a description of the schedule."""
@@ -120,18 +129,28 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
         chance = float(np.log(min(s.queue, len(unl) - s.batch_size)))
         return {"encoder": state}, history, (f"MoCo v2, {s.epochs} epochs, batch {s.batch_size}, lr {s.lr}, t "
                                              f"{s.temperature}, queue {s.queue}, chance ~{chance:.2f}")
+    config = UNetConfig(BANDS, [0, 1], width, depth, unl.shape[-1])
+    if method == "masked":
+        from ai4c.ml.segmentation.ssl_masked import pretrain_masked
+
+        m = _masked_settings()
+        state, history = pretrain_masked(unl, config, m)
+        return state, history, (f"masked reconstruction, {m.epochs} epochs, batch {m.batch_size}, AdamW lr {m.lr}, "
+                                f"{m.ratio:.0%} of {m.cell}x{m.cell} cells blanked, predict-the-mean loss "
+                                f"{history[-1]['chance']:.2f}")
     from ai4c.ml.segmentation.ssl_dense import pretrain_dense
 
     s = _dense_settings()
-    state, history = pretrain_dense(unl, UNetConfig(BANDS, [0, 1], width, depth, unl.shape[-1]), s)
+    state, history = pretrain_dense(unl, config, s)
     return state, history, (f"pixel contrast, {s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}, t "
                             f"{s.temperature}, {s.pixels} pixels/patch, chance {history[-1]['chance']:.2f}")
 
 
 def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean, std,
-              encoder_lr: float | None) -> float:
+              options: dict) -> float:
     """Test mIoU of a U-Net (random init, or the pre-trained encoder and, when given, decoder) fine-tuned on
-    the picked labelled patches; the same schedule, normalisation and seed for every initialisation."""
+    the picked labelled patches; the same schedule, normalisation and seed for every initialisation, `options`
+    (encoder_lr, freeze_epochs) where a pre-trained arm asks for them."""
     import torch
 
     from ai4c.ml.segmentation.train import TrainSettings, evaluate, train
@@ -145,26 +164,77 @@ def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width
         if "decoder" in state:
             model.decoder.load_state_dict(state["decoder"])
     s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 40), batch_size=2, lr=1e-3, data_aug=True, patience=10, seed=seed,
-                      schedule="constant", encoder_lr=encoder_lr)
+                      schedule="constant", **options)
     x, y = data["pool"]
     train(model, x[pick], y[pick].astype(np.int16), *data["val"], s)
     return evaluate(model, *data["test"])[0]["miou"]
 
 
-def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, float | None]]:
-    """The initialisations compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated indexes, default all)."""
-    name = "MoCo v2" if method == "moco" else "pixel contrast"
-    arms = {"random init": (None, None)}
+def _hypercolumns(encoder, x: np.ndarray, mean, std):
+    """(N, H, W, F) per-pixel features: the standardised bands and (with an encoder) every encoder map,
+    bilinearly upsampled."""
+    import torch
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        z = (torch.from_numpy(x) - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+        maps = [F.interpolate(f, size=x.shape[-2:], mode="bilinear", align_corners=False)
+                for f in (encoder(z) if encoder is not None else [])]
+        return torch.cat([z, *maps], 1).permute(0, 2, 3, 1)
+
+
+def _probe(encoder_state: dict | str | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple,
+           mean, std) -> float:
+    """Test mIoU of a linear per-pixel classifier on the frozen encoder's hypercolumns (the diagnostic of what
+    the pre-training learnt: a random encoder's features and the bands alone, `encoder_state` "bands", are the
+    baselines), trained on the picked patches."""
+    import torch
+
+    from ai4c.ml.segmentation.metrics import confusion, summary
+    from ai4c.ml.segmentation.resnet import EncoderConfig, ResNetEncoder
+
+    torch.manual_seed(seed)
+    encoder = ResNetEncoder(EncoderConfig(len(BANDS), width, depth)).eval()
+    if isinstance(encoder_state, dict):
+        encoder.load_state_dict(encoder_state)
+    encoder = None if encoder_state == "bands" else encoder
+    x, y = data["pool"]
+    feats = _hypercolumns(encoder, x[pick].astype(np.float32), mean, std)
+    feats = feats.reshape(-1, feats.shape[-1])
+    f_mean, f_std = feats.mean(0), feats.std(0) + 1e-6
+    labels = torch.from_numpy(y[pick].astype(np.int64)).reshape(-1)
+    linear = torch.nn.Linear(feats.shape[1], 7)
+    optim = torch.optim.Adam(linear.parameters(), 1e-2, weight_decay=1e-4)
+    for _ in range(300):
+        idx = torch.randint(0, len(feats), (4096,))
+        loss = torch.nn.functional.cross_entropy(linear((feats[idx] - f_mean) / f_std), labels[idx])
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    xt, yt = data["test"]
+    with torch.no_grad():
+        pred = np.concatenate([linear((_hypercolumns(encoder, xt[i:i + 8], mean, std) - f_mean) / f_std).argmax(-1)
+                               .numpy() for i in range(0, len(xt), 8)])
+    return summary(confusion(yt, pred, 7, ignore=255))["miou"]
+
+
+def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, dict]]:
+    """The initialisations and fine-tuning options compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated
+    indexes, default all; random init always)."""
+    name = {"moco": "MoCo v2", "masked": "masked reconstruction"}.get(method, "pixel contrast")
+    encoder = {"encoder": state["encoder"]}
+    arms: dict[str, tuple[dict | None, dict]] = {"random init": (None, {})}
     if "decoder" in state:
-        arms[f"{name} init (encoder + decoder)"] = (state, None)
-    arms[f"{name} init (encoder only)"] = ({"encoder": state["encoder"]}, None)
-    arms[f"{name} init (encoder only), encoder lr / 10"] = ({"encoder": state["encoder"]}, 1e-4)
+        arms[f"{name} init (encoder + decoder)"] = (state, {})
+    arms[f"{name} init (encoder only)"] = (encoder, {})
+    arms[f"{name} init (encoder only), encoder lr / 10"] = (encoder, {"encoder_lr": 1e-4})
+    arms[f"{name} init (encoder only), encoder frozen 10 epochs"] = (encoder, {"freeze_epochs": 10})
     keep = [int(v) for v in env("SSL_ARMS", ",".join(str(i) for i in range(len(arms)))).split(",")]
     return {k: v for i, (k, v) in enumerate(arms.items()) if i in keep or i == 0}
 
 
 def ssl_rows(workdir: Path) -> list[dict]:
-    """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD dense (default) or moco), fine-tuned on
+    """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD dense (default), masked or moco), fine-tuned on
     5 % of the labelled patches (same seeds, same picks, same schedule), scored on unseen scenes."""
     _threads()
     t_start, load_start = time.perf_counter(), os.getloadavg()[0]
@@ -185,26 +255,37 @@ def ssl_rows(workdir: Path) -> list[dict]:
     n_label = max(2, round(0.05 * n_pool))
     runs = _arms(method, state)
     scores: dict[str, list[float]] = {name: [] for name in runs}
+    probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
+                                      "bands alone": []}
     for seed in range(env("SSL_SEEDS", 3)):
         pick = np.random.default_rng(seed).choice(n_pool, n_label, replace=False)
-        for name, (init, encoder_lr) in runs.items():
-            scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, encoder_lr))
+        for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
+            probes[name].append(_probe(encoder, data, seed, pick, width, depth, mean, std))
+        for name, (init, options) in runs.items():
+            scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, options))
     note = (f"width {width} depth {depth}; {schedule}, on {len(unl)} unlabelled {side}^2 patches of {n_unl} scenes "
             f"({ssl_seconds:.0f} s, loss {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
             f"{n_label} of {n_pool} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, batch 2, AdamW "
             f"lr 0.001 constant, augmentation; test {len(data['test'][0])} patches of 4 unseen scenes")
-    base = np.array(scores["random init"])
+    rows = _gain_rows(scores, "random init", "mIoU {} (5 %)")
+    rows += _gain_rows(probes, "bands + frozen random encoder", "linear probe mIoU, {} (5 %)")
+    rows[0].update(note=note, ssl_loss=[round(h["loss"], 3) for h in history], load_average_start=load_start,
+                   load_average_end=os.getloadavg()[0], wall_s=time.perf_counter() - t_start)
+    return rows
+
+
+def _gain_rows(scores: dict[str, list[float]], baseline: str, metric: str) -> list[dict]:
+    """One row per arm: mean, spread and per-seed scores, and the gain over the baseline arm in mIoU points."""
+    base = np.array(scores[baseline])
     rows = []
     for name, values in scores.items():
         v = np.array(values)
-        row = {"benchmark": "unet self-supervision", "metric": f"mIoU {name} (5 %)", "value": float(v.mean()),
+        row = {"benchmark": "unet self-supervision", "metric": metric.format(name), "value": float(v.mean()),
                "unit": "", "std": float(v.std()), "seeds": values}
-        if name != "random init":
+        if name != baseline:
             row["gain_points"] = float(100 * (v.mean() - base.mean()))
             row["gain_per_seed"] = (100 * (v - base)).round(1).tolist()
         rows.append(row)
-    rows[0].update(note=note, ssl_loss=[round(h["loss"], 3) for h in history], load_average_start=load_start,
-                   load_average_end=os.getloadavg()[0], wall_s=time.perf_counter() - t_start)
     return rows
 
 

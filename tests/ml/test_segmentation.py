@@ -172,15 +172,19 @@ def test_moco_queue_never_holds_the_query_patch_as_a_negative():
     assert queue_size(4096, 32, 1000) == 968 and queue_size(4096, 8, 10) == 8 and queue_size(64, 8, 1000) == 64
 
 
+def _sign_task() -> tuple[np.ndarray, np.ndarray, UNet]:
+    """Four 2-band patches labelled by the sign of their first band, and a small U-Net."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 2, 64, 64)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int16), UNet(UNetConfig(bands=["B2", "B3"], class_values=[0, 1], **SMALL))
+
+
 def test_frozen_encoder_and_encoder_learning_rate():
     """A frozen encoder (weights and batch-norm statistics) stays as loaded while the decoder learns; an
     encoder rate is its own optimiser group and decays to 1 % of itself with the cosine schedule."""
     from ai4c.ml.segmentation.train import TrainSettings, cosine_decay, parameter_groups, train
 
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(4, 2, 64, 64)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int16)
-    model = UNet(UNetConfig(bands=["B2", "B3"], class_values=[0, 1], **SMALL))
+    x, y, model = _sign_task()
     encoder = {k: v.clone() for k, v in model.encoder.state_dict().items()}
     head = model.head.weight.detach().clone()
     train(model, x, y, x, y, TrainSettings(epochs=2, batch_size=2, lr=1e-2, freeze_encoder=True, device="cpu"))
@@ -194,3 +198,23 @@ def test_frozen_encoder_and_encoder_learning_rate():
         optim.step()
         sched.step()
     assert [g["lr"] for g in optim.param_groups] == pytest.approx([1e-5, 1e-6])
+
+
+def test_encoder_frozen_for_the_first_epochs_only():
+    """-freeze_epochs 1 of 2: after epoch 1 the encoder (and its batch-norm statistics) is as loaded while the
+    head learnt; epoch 2 trains it."""
+    from ai4c.ml.segmentation.train import TrainSettings, train
+
+    x, y, model = _sign_task()
+    start = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    head = model.head.weight.detach().clone()
+    same: list[bool] = []
+
+    def check(row: dict) -> None:
+        same.append(all(torch.equal(v, model.encoder.state_dict()[k]) for k, v in start.items()))
+        if row["epoch"] == 1:
+            assert not torch.equal(head, model.head.weight)
+
+    train(model, x, y, x, y, TrainSettings(epochs=2, batch_size=2, lr=1e-2, freeze_epochs=1, patience=5,
+                                           device="cpu"), on_epoch=check)
+    assert same == [True, False]

@@ -116,7 +116,7 @@ def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
 
 
 def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
-    """pretrain (pixel contrast by default; MoCo v2 on request) writes a backbone whose encoder `-pretrained True` loads;
+    """pretrain (pixel contrast by default; MoCo v2 or masked reconstruction on request) writes a backbone whose encoder `-pretrained True` loads;
     train writes an ONNX model."""
     root, out = trained
     work = tmp_path / "m"
@@ -126,6 +126,12 @@ def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
     moco = json.loads((tmp_path / "moco" / "pretrain.json").read_text())
     assert moco["method"] == "MoCo v2" and moco["settings"]["lr"] == 0.03
     assert "decoder" not in torch.load(tmp_path / "moco" / "backbone.pt", weights_only=True)
+    code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / "masked",
+                           "-bands", BANDS, "-ssl_method", "masked", "-epochs", "1", "-b", "8", "--quiet", *TINY)
+    assert code == 0, err
+    masked = json.loads((tmp_path / "masked" / "pretrain.json").read_text())
+    assert masked["method"] == "masked reconstruction" and masked["settings"]["lr"] == 0.002
+    assert "decoder" in torch.load(tmp_path / "masked" / "backbone.pt", weights_only=True)
     code, stdout, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", work, "-bands", BANDS,
                                 "-epochs", "2", "-b", "8", "--quiet", *TINY)
     assert code == 0, err

@@ -53,6 +53,29 @@ def test_a_write_failing_half_way_leaves_the_old_content(tmp_path, monkeypatch):
     assert store.load(_write(tmp_path, "b.nt", _features(5, 10))) == 10  # the store works on
 
 
+def test_a_new_store_written_in_parts_is_compacted_within_the_load(tmp_path, monkeypatch):
+    monkeypatch.setattr(loading, "CHUNK", 4)
+    monkeypatch.setattr(loading, "PART_QUADS", 4)
+    compacted = []
+
+    def compact_then_fail(target):
+        target.optimize()  # the real compaction, then a failure before the commit point
+        compacted.append(len(target))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(loading, "_compact", compact_then_fail)
+    folder = tmp_path / "s"
+    store = GeoStore(folder)
+    before = _content(store)
+    with pytest.raises(OSError, match="disk full"):
+        store.load(_write(tmp_path, "a.nt", _features(0, 10)))
+    assert compacted and compacted[0] > 20  # it ran once the 20 data quads and their consequences were in
+    assert _content(store) == before and _leftovers(folder) == []
+    monkeypatch.undo()
+    assert store.load(_write(tmp_path, "a.nt", _features(0, 10))) == 20
+    assert {f"<{EX}g{i}>" for i in range(10)} <= {str(q.subject) for q in store.store}
+
+
 def test_opening_after_a_kill_mid_load_restores_the_checkpoint(tmp_path):
     folder = tmp_path / "s"
     store = GeoStore(folder)
@@ -105,12 +128,13 @@ def test_from_picks_the_named_graphs(tmp_path):
     assert count("") == 5
 
 
-def test_a_load_of_many_geometries_leaves_the_index_to_the_next_query(tmp_path, monkeypatch):
+def test_a_load_of_many_chunks_brings_the_index_up_to_date_without_a_rebuild(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "CHUNK", 4)
-    monkeypatch.setattr(loading, "KEEP_GEOMETRIES", 3)  # memory bound: the added geometries are not held
+    monkeypatch.setattr(loading, "PART_QUADS", 4)  # several parts: compacted once
     store = GeoStore(tmp_path / "s")
+    builds = store.index.builds
     store.load(_write(tmp_path, "a.nt", _features(0, 10)))
-    assert not store.index.exists()
+    assert store.index.exists() and len(store.index.data().geoms) == 10 and store.index.builds == builds
     query = (f"SELECT ?g WHERE {{ ?g <{GEO}asWKT> ?w FILTER(<http://www.opengis.net/def/function/geosparql/"
              f'sfWithin>(?w, "POLYGON((2.5 0, 6.5 0, 6.5 2, 2.5 2, 2.5 0))"^^<{GEO}wktLiteral>)) }}')
     body, _ = store.query_serialized(query, "csv")

@@ -28,11 +28,12 @@ def iter_statements(mapping_path: Path | str, *, base_iri: str | None = None, so
 
 def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples", *,
              base_iri: str | None = None, source: str | None = None, srid: str | None = None) -> int:
-    """Execute a mapping into `output` (ntriples, nquads, turtle, trig); returns the number of statements.
+    """Execute a mapping into `output` (ntriples, nquads, turtle, trig; N-Triples/N-Quads gzip-compressed
+    when `output` ends in .gz); returns the number of statements.
 
     `srid` is the EPSG code of geometries whose source names no CRS (GeoTriples' -s)."""
     from ai4c.linked.mapping.engine import Executor
-    from ai4c.linked.mapping.writer import write_quads
+    from ai4c.linked.mapping.writer import normalise_format, write_line_file, write_quads
 
     mapping = parse_mapping(mapping_path, source=source)
     executor = Executor(mapping, base_iri, srid)
@@ -40,4 +41,7 @@ def dump_rdf(mapping_path: Path | str, output: Path | str, fmt: str = "ntriples"
         from ai4c.linked.mapping.targets import write_routed
 
         return write_routed(executor.routed_statements(), mapping.targets, output, fmt)
+    fmt = normalise_format(fmt)
+    if fmt in ("ntriples", "nquads"):  # lines straight from the executor (columnar for plain CSV maps)
+        return write_line_file(executor.line_blocks(fmt == "nquads"), output)
     return write_quads(executor.routed_statements(), output, fmt)  # the writer ignores the target ids

@@ -14,12 +14,14 @@ from ai4c.core.log import warn
 from ai4c.linked.mapping import functions as geometry_functions
 from ai4c.linked.mapping import vocab as v
 from ai4c.linked.mapping.collections import NIL, structure
+from ai4c.linked.mapping.columnar import plan
 from ai4c.linked.mapping.fnml_library import LIBRARY
 from ai4c.linked.mapping.model import Mapping, RefObjectMap, TermMap, TriplesMap
 from ai4c.linked.mapping.source_base import Source
 from ai4c.linked.mapping.sources import open_source
 from ai4c.linked.mapping.star import QuotedTriple
 from ai4c.linked.mapping.term_maker import TermMaker, blank_node, lexical
+from ai4c.linked.mapping.writer import line_of
 
 RDF_TYPE = NamedNode(v.RDF_TYPE)
 DEFAULT = DefaultGraph()
@@ -73,6 +75,12 @@ def map_references(tmap: TriplesMap, mapping: Mapping) -> set[str]:
     return refs - {ROW_ID}
 
 
+def _line_chunks(statements: Iterator[tuple], with_graph: bool, size: int = 4096) -> Iterator[list[str]]:
+    """Lines of statements, `size` at a time."""
+    while chunk := [line_of(st, with_graph) for st in itertools.islice(statements, size)]:
+        yield chunk
+
+
 class Executor:
     """Runs every triples map of a mapping in turn."""
 
@@ -110,6 +118,19 @@ class Executor:
             if tmap.asserted:
                 yield from self._run_map(tmap)
         yield from self._named_collections()
+
+    def line_blocks(self, with_graph: bool) -> Iterator[list[str]]:
+        """The N-Triples (N-Quads) lines of routed_statements in lists: plain CSV maps built a batch of rows at
+        a time (columnar), the others statement by statement."""
+        for tmap in self.mapping.triples_maps.values():
+            if not tmap.asserted:
+                continue
+            columnar = None if self.routed else plan(tmap, self.mapping, self.maker.base)
+            if columnar is not None:
+                yield from columnar.blocks(map_references(tmap, self.mapping))
+            else:
+                yield from _line_chunks(self._run_map(tmap), with_graph)
+        yield from _line_chunks(self._named_collections(), with_graph)
 
     def _run_map(self, tmap: TriplesMap) -> Iterator[tuple]:
         if any(g.term_type == "literal" for g in tmap.subject_graphs):

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from ai4c.core.io import write_text_atomic
+from ai4c.core.outputs import write_text_atomic
 from ai4c.linked.mapping import vocab as v
 from ai4c.linked.mapping.functions import crs_iri
 from ai4c.linked.mapping.schema import inspect

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
-from ai4c.core.io import atomic_path
+from ai4c.core.outputs import atomic_path
 from ai4c.linked.mapping.model import LogicalTarget
-from ai4c.linked.mapping.writer import DEDUP_LIMIT, line_of
+from ai4c.linked.mapping.writer import Deduplicator, line_of
 
 PYOXIGRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "trig": RdfFormat.TRIG, "n3": RdfFormat.TURTLE,
                       "jsonld": RdfFormat.JSON_LD, "rdfxml": RdfFormat.RDF_XML}
@@ -26,19 +26,14 @@ class LineSink:
     def __init__(self, path: Path, with_graph: bool = True) -> None:
         self.path, self.with_graph = path, with_graph
         self.handle = open(path, "w", encoding="utf-8", newline="\n")
-        self.seen: set[int] = set()
+        self.dedup = Deduplicator()
         self.count = 0
 
     def add(self, statement: tuple) -> None:
-        line = line_of(statement, self.with_graph)
-        key = hash(line)
-        if key in self.seen:
-            return
-        if len(self.seen) >= DEDUP_LIMIT:
-            self.seen.clear()
-        self.seen.add(key)
-        self.handle.write(line)
-        self.count += 1
+        kept = self.dedup.fresh([line_of(statement, self.with_graph)])
+        if kept:
+            self.handle.write(kept[0])
+            self.count += 1
 
 
 def rdf_json(quads) -> str:

@@ -1,7 +1,7 @@
 """The spatial index of a store: every geometry literal with its subject and predicate in an STRtree.
 
-Built lazily on the first spatial query after a change (`invalidate()` is called by every load and
-update), so it always reflects the store's current content.
+Built from the store when first needed (a spatial query, `GeoStore.warm`), then kept current by every
+load and update (`apply`: the geometries they add and remove), so it always reflects the store's content.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def parse_quads(quads) -> GeometryEntries:
 def parse_text_triples(triples: list[tuple[str, str, str]]) -> GeometryEntries:
     """The geometry literals of (subject, <predicate>, literal) triples in N-Triples syntax, parsed."""
     values, datatypes = zip(*(split_literal(t[2]) for t in triples), strict=True) if triples else ((), ())
-    return _entries([t[0] for t in triples], [t[1][1:-1] for t in triples], [t[2] for t in triples],
+    predicates = {p: p[1:-1] for p in {t[1] for t in triples}}  # one string per predicate, not per triple
+    return _entries([t[0] for t in triples], [predicates[t[1]] for t in triples], [t[2] for t in triples],
                     list(values), list(datatypes))
 
 
@@ -345,7 +346,8 @@ def _write_pickle(path: Path, payload: dict) -> None:
     atomic_path would import the raster stack, seconds for a small write."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        with tmp.open("wb") as handle:  # streamed: no second copy of a large index in memory
+            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

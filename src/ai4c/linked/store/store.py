@@ -163,10 +163,7 @@ class GeoStore:
 
     def _finish_load(self, staged: loading.Staged) -> None:
         """The last part of a load: the spatial index, and the full recompute a schema change needs."""
-        if staged.entries is None:
-            self.index.invalidate()  # too many added geometries to hold: the next spatial query rebuilds it
-        else:
-            self.index.apply(staged.entries, changes.GeometryEntries())
+        self.index.apply(staged.entries, changes.GeometryEntries())
         self.derived.full = staged.schema_changed
         self.derived.end()
 

@@ -36,6 +36,7 @@ class TrainSettings:
     schedule: str = "cosine"  # or "constant"
     encoder_lr: float | None = None  # learning rate of the encoder (None: `lr`); smaller keeps pre-training
     freeze_encoder: bool = False     # train the decoder only (a pre-trained encoder kept as it is)
+    freeze_epochs: int = 0           # the encoder frozen for the first epochs only (decoder first, then all)
 
 
 def autocast(device: torch.device):
@@ -79,8 +80,6 @@ def cosine_decay(optim: torch.optim.Optimizer, epochs: int) -> torch.optim.lr_sc
 def parameter_groups(model: UNet, s: TrainSettings) -> list[dict]:
     """Optimiser groups: the decoder and head at `lr`, the encoder at `encoder_lr` (or frozen)."""
     encoder = list(model.encoder.parameters())
-    for p in encoder:
-        p.requires_grad_(not s.freeze_encoder)
     rest = [p for name, p in model.named_parameters() if not name.startswith("encoder.")]
     groups = [{"params": rest, "lr": s.lr}]
     if not s.freeze_encoder:
@@ -88,10 +87,18 @@ def parameter_groups(model: UNet, s: TrainSettings) -> list[dict]:
     return groups
 
 
-def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device) -> tuple[float, int]:
+def encoder_frozen(s: TrainSettings, epoch: int) -> bool:
+    """Whether the encoder is kept as it is during this (1-based) epoch."""
+    return s.freeze_encoder or epoch <= s.freeze_epochs
+
+
+def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device,
+           frozen: bool = False) -> tuple[float, int]:
     """One pass over the shuffled training patches; mean loss and patches seen."""
     model.train()
-    if s.freeze_encoder:  # its batch-norm statistics stay those of the pre-training
+    for p in model.encoder.parameters():  # without a gradient AdamW leaves a parameter as it is
+        p.requires_grad_(not frozen)
+    if frozen:  # its batch-norm statistics stay those of the pre-training
         model.encoder.eval()
     order = torch.randperm(len(x), generator=gen).numpy()
     total, seen = 0.0, 0
@@ -131,7 +138,7 @@ def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: n
     best_state, best_cm, stale = None, None, 0
     for epoch in range(1, s.epochs + 1):
         t0 = time.perf_counter()
-        loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device)
+        loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device, encoder_frozen(s, epoch))
         if sched is not None:
             sched.step()
         if device.type == "cuda":

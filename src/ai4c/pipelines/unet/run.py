@@ -83,7 +83,8 @@ def train_action(o: UnetParameters, data_dir: Path | None = None) -> dict:
     model, backbone = build_model(o, manifest)
     settings = TrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, criterion=o.criterion,
                              data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device,
-                             schedule=o.lr_schedule, encoder_lr=o.encoder_lr, freeze_encoder=o.freeze_encoder)
+                             schedule=o.lr_schedule, encoder_lr=o.encoder_lr, freeze_encoder=o.freeze_encoder,
+                             freeze_epochs=o.freeze_epochs)
     t0 = time.perf_counter()
     result = train(model, x, lut[y], xv, lut[yv], settings, on_epoch=_log_epoch)
     model_io.save_model(model, model_path, o.model_format, {"bands": o.bands, "trained": result["best"]})
@@ -176,7 +177,7 @@ def _score(pred_path: Path, sample: Sample, window: Window, lut: np.ndarray, val
 
 def pretrain_action(o: UnetParameters) -> dict:
     """Self-supervised pre-training on the (unlabelled) images of -input_dir: backbone.pt + pretrain.json in
-    -output_dir (dense pixel contrast: encoder and decoder; MoCo v2: encoder)."""
+    -output_dir (dense pixel contrast or masked reconstruction: encoder and decoder; MoCo v2: encoder)."""
     from ai4c.pipelines.unet.unlabelled import read_patches
 
     patches = read_patches(o.input_dir, o.bands, o.patch_size)
@@ -186,7 +187,7 @@ def pretrain_action(o: UnetParameters) -> dict:
     std = np.maximum(patches.std(axis=(0, 2, 3), keepdims=True), 1e-6)
     o.output_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    train_ssl = _pretrain_dense if o.ssl_method == "dense" else _pretrain_moco
+    train_ssl = {"dense": _pretrain_dense, "masked": _pretrain_masked, "moco": _pretrain_moco}[o.ssl_method]
     method, state, history, settings = train_ssl((patches - mean) / std, o)
     path = model_io.save_backbone(state, o.bands, o.width, o.depth, o.output_dir / model_io.BACKBONE_FILE,
                                   {"method": method, "patches": len(patches)})
@@ -197,15 +198,28 @@ def pretrain_action(o: UnetParameters) -> dict:
     return report
 
 
+def _body_config(o: UnetParameters) -> UNetConfig:
+    """The U-Net whose body (encoder + decoder) a dense or masked pre-training trains."""
+    return UNetConfig(bands=list(o.bands), class_values=[0, 1], width=o.width, blocks=o.depth,
+                      patch_size=o.patch_size)
+
+
 def _pretrain_dense(z: np.ndarray, o: UnetParameters) -> tuple:
     """Pixel contrast through the U-Net body; the state holds the encoder and the decoder."""
     from ai4c.ml.segmentation.ssl_dense import DenseSettings, pretrain_dense
 
     settings = DenseSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
-    config = UNetConfig(bands=list(o.bands), class_values=[0, 1], width=o.width, blocks=o.depth,
-                        patch_size=o.patch_size)
-    state, history = pretrain_dense(z, config, settings, on_epoch=_log_epoch_ssl)
+    state, history = pretrain_dense(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
     return "pixel contrast", state, history, settings
+
+
+def _pretrain_masked(z: np.ndarray, o: UnetParameters) -> tuple:
+    """Masked band reconstruction through the U-Net body; the state holds the encoder and the decoder."""
+    from ai4c.ml.segmentation.ssl_masked import MaskedSettings, pretrain_masked
+
+    settings = MaskedSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
+    state, history = pretrain_masked(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
+    return "masked reconstruction", state, history, settings
 
 
 def _pretrain_moco(z: np.ndarray, o: UnetParameters) -> tuple:
@@ -223,7 +237,7 @@ def _log_epoch_ssl(row: dict) -> None:
     from ai4c.core import progress
 
     if progress.is_enabled():
-        print(f"epoch {row['epoch']}: InfoNCE {row['loss']:.4f} ({row['patches_per_s']:.1f} patches/s)", flush=True)
+        print(f"epoch {row['epoch']}: loss {row['loss']:.4f} ({row['patches_per_s']:.1f} patches/s)", flush=True)
 
 
 def planned_outputs(action: str, o: UnetParameters) -> list[Path]:
