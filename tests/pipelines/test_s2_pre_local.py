@@ -138,3 +138,17 @@ def test_stac_item_as_the_graph_writes_it(product, aoi, tmp_path):
     np.testing.assert_allclose(local["geometry"]["coordinates"], graph["geometry"]["coordinates"], atol=1e-9)
     for key in ("proj:code", "proj:shape", "proj:transform", "proj:bbox", "ai4c:bands", "processing:level"):
         assert local["properties"][key] == graph["properties"][key], key
+
+
+def test_pool_threads_decode_on_themselves_only():
+    """one_decoding_thread sets GDAL_NUM_THREADS=1 for the pool's threads, not for the main thread (whose
+    GeoTIFF writing keeps its own threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasterio._env import get_gdal_config
+
+    before = get_gdal_config("GDAL_NUM_THREADS")
+    with ThreadPoolExecutor(2, initializer=s2_pre_local.one_decoding_thread) as pool:
+        seen = list(pool.map(lambda _: get_gdal_config("GDAL_NUM_THREADS"), range(4)))
+    assert [str(v) for v in seen] == ["1"] * 4
+    assert get_gdal_config("GDAL_NUM_THREADS") == before

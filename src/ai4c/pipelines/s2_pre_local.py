@@ -72,12 +72,23 @@ def run_local(input: Path, output_path: Path, p: S2PreParameters) -> Path | None
         [product.band_member("SCL")] if p.cloudmask == "L2A" else [])
     files: list = []
     try:
-        with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-s2") as pool:
+        with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-s2",
+                                initializer=one_decoding_thread) as pool:
             files = list(pool.map(_open, [product.source.gdal_path(m) for m in members]))  # headers in parallel
             return _run_open(input, output_path, product, names, files, p, pool)
     finally:  # after the pool has finished every read
         for file in files:
             file.close()
+
+
+def one_decoding_thread() -> None:
+    """Make the calling pool thread decode JPEG2000 on itself (GDAL_NUM_THREADS=1, a thread-local GDAL option;
+    the main thread and GDAL's GeoTIFF compression threads keep theirs): the pool already gives every core a
+    file of its own, and GDAL's decoding threads nested under each of its threads only wait on one another when
+    the cores are busy (2745² at 10 m under load: 7.6-8.1 s instead of 10.3-10.6 s, the same CPU)."""
+    from rasterio._env import set_gdal_config
+
+    set_gdal_config("GDAL_NUM_THREADS", "1")  # off the main thread rasterio sets it with CPLSetThreadLocalConfigOption
 
 
 def _open(path: str):
