@@ -26,6 +26,19 @@ def shared(*parts: str) -> Path:
     return path
 
 
+def triangle_in(product: Path, xs: tuple[float, ...], ys: tuple[float, ...]) -> str:
+    """A lon/lat WKT polygon whose corners lie at fractions (`xs`, `ys`) of a Sentinel-2 product's 10 m extent."""
+    import rasterio
+    from rasterio.warp import transform
+
+    with rasterio.open(next(product.glob("GRANULE/*/IMG_DATA/R10m/*_B02_10m.jp2"))) as ds:
+        left, bottom, right, top = ds.bounds
+        crs = ds.crs
+    lon, lat = transform(crs, "EPSG:4326", [left + f * (right - left) for f in xs],
+                         [bottom + f * (top - bottom) for f in ys])
+    return "POLYGON((" + ", ".join(f"{x:.7f} {y:.7f}" for x, y in zip(lon, lat, strict=True)) + "))"
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run `ai4c ARGS...` in-process; returns (exit code, stdout, stderr)."""

@@ -13,7 +13,7 @@ from affine import Affine
 
 from ai4c.core.errors import BadInputError
 from ai4c.core.graph import Context
-from ai4c.pipelines.s2_cd import Pair, detect, run
+from ai4c.pipelines.s2_cd import Pair, detect, grid_of, run
 from ai4c.pipelines.s2_cd_io import ChangeMap, write_outputs
 from ai4c.simulate.s2.changes import array_pair
 
@@ -52,7 +52,8 @@ def test_outputs_written(pair, tmp_path):
     data, truth = pair
     result = detect(data, number_classes=3)
     ctx = Context(output_path=tmp_path / "out")
-    changes = ChangeMap(result, dates=["2020-05-01T10:00:00+00:00", "2020-08-01T10:00:00+00:00"])
+    changes = ChangeMap(result, grid_of(data.date1.reflectance),
+                        dates=["2020-05-01T10:00:00+00:00", "2020-08-01T10:00:00+00:00"])
     paths = write_outputs(changes, ctx, "GeoTIFF")
     assert [p.name for p in paths] == ["CVA.tif", "S2-CD.tif", "S2-CD_polar.png"]
     with rasterio.open(paths[0]) as src:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from tests.conftest import triangle_in
 
 from ai4c.core.graph import Context, default_graph
 from ai4c.pipelines import s2_pre, s2_pre_local
@@ -24,15 +25,7 @@ def product(tmp_path_factory):
 @pytest.fixture(scope="module")
 def aoi(product):
     """A lon/lat triangle inside the product (its corners at fractions of the tile's extent)."""
-    from rasterio.warp import transform
-
-    with rasterio.open(next(product.glob("GRANULE/*/IMG_DATA/R10m/*_B02_10m.jp2"))) as ds:
-        left, bottom, right, top = ds.bounds
-        crs = ds.crs
-    xs = [left + f * (right - left) for f in (0.2, 0.8, 0.5, 0.2)]
-    ys = [bottom + f * (top - bottom) for f in (0.3, 0.2, 0.85, 0.3)]
-    lon, lat = transform(crs, "EPSG:4326", xs, ys)
-    return "POLYGON((" + ", ".join(f"{x:.7f} {y:.7f}" for x, y in zip(lon, lat, strict=True)) + "))"
+    return triangle_in(product, (0.2, 0.8, 0.5, 0.2), (0.3, 0.2, 0.85, 0.3))
 
 
 def _graph(product: Path, out: Path, **values) -> np.ndarray:

@@ -3,6 +3,8 @@ compressed GeoTIFF profile every raster writer uses (so fast command paths need 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,3 +58,24 @@ def gtiff_profile(count: int, height: int, width: int, dtype: Any, crs: Any, tra
     if nodata is not None:
         profile["nodata"] = nodata
     return profile
+
+
+def write_gtiff(path: Path | str, profile: dict[str, Any], strips: Iterable[tuple[int, np.ndarray]], *,
+                names: list[str], units: str | None = None, tags: dict | None = None,
+                colormap: dict | None = None) -> None:
+    """Stream (first row, (band, rows, width) array) strips into a GeoTIFF of `profile` (gtiff_profile), with
+    band descriptions, units, tags and a colour table on band 1: memory stays bounded by a strip."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(path, "w", **profile) as dst:
+        for index, name in enumerate(names, start=1):
+            dst.set_band_description(index, name)
+        if units:
+            dst.units = tuple(str(units) for _ in names)
+        if tags:
+            dst.update_tags(**{k: str(v) for k, v in tags.items()})
+        if colormap:
+            dst.write_colormap(1, colormap)
+        for row, strip in strips:
+            dst.write(strip, window=Window(0, row, strip.shape[2], strip.shape[1]))

@@ -15,7 +15,7 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from ai4c.core.errors import InvalidParameterError
-from ai4c.core.formats import extension_for, gtiff_profile, normalise_format
+from ai4c.core.formats import extension_for, gtiff_profile, normalise_format, write_gtiff
 from ai4c.core.outputs import atomic_path, check_writable, write_text_atomic
 
 __all__ = ["atomic_path", "check_writable", "extension_for", "normalise_format", "write_raster",
@@ -62,24 +62,10 @@ def _row_blocks(da: xr.DataArray) -> Iterator[tuple[int, int]]:
 def _write_gtiff(da: xr.DataArray, path: Path, nodata: float | None, compress: str,
                  colormap: dict | None, tags: dict | None, band_names: list[str]) -> None:
     """Stream the array strip by strip into a GeoTIFF so memory stays bounded by the chunk size."""
-    import rasterio
-    from rasterio.windows import Window
-
     bands = _as_bands(da)
-    profile = _gtiff_profile(da, nodata, compress)
-    with rasterio.open(path, "w", **profile) as dst:
-        for index, name in enumerate(band_names, start=1):
-            dst.set_band_description(index, name)
-        units = da.attrs.get("units")
-        if units:
-            dst.units = tuple(str(units) for _ in band_names)
-        if tags:
-            dst.update_tags(**{k: str(v) for k, v in tags.items()})
-        if colormap:
-            dst.write_colormap(1, colormap)
-        for row0, row1 in _row_blocks(bands):
-            strip = np.asarray(bands[:, row0:row1, :].values)
-            dst.write(strip, window=Window(0, row0, strip.shape[2], row1 - row0))
+    strips = ((row0, np.asarray(bands[:, row0:row1, :].values)) for row0, row1 in _row_blocks(bands))
+    write_gtiff(path, _gtiff_profile(da, nodata, compress), strips, names=band_names, units=da.attrs.get("units"),
+                tags=tags, colormap=colormap)
 
 
 def write_raster(da: xr.DataArray, path: Path | str, fmt: str = "GeoTIFF", *, nodata: float | None = None,

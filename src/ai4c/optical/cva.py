@@ -8,26 +8,30 @@ and its angle alpha to a reference vector; changed pixels are grouped by K-means
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 from scipy.stats import chi2
 
 from ai4c.core.errors import InvalidParameterError, InvalidProductError
-from ai4c.optical.cva_pass import BlockSpill, polar_layers, read_once
+from ai4c.optical.cva_pass import MAX_SAMPLES, BlockSpill, polar_layers, read_once
 from ai4c.optical.options import check_classes, check_confidence
 from ai4c.optical.radiometric import MIN_SAMPLES, Normalisation, _robust_sigma, fit_normalisation
 
 NO_CHANGE, NO_DATA = 0, 255
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 
 @dataclass
 class CvaResult:
-    """Magnitude, angle (degrees), classes (0 no change, 1..N, 255 no data) and fitted statistics."""
+    """Magnitude, angle (degrees), classes (0 no change, 1..N, 255 no data) and fitted statistics. The layers
+    are (y, x) numpy arrays, or DataArrays from `change_vector_analysis`."""
 
-    rho: xr.DataArray
-    alpha: xr.DataArray
-    classes: xr.DataArray
+    rho: Any
+    alpha: Any
+    classes: Any
     threshold: float
     sigma: np.ndarray
     normalisation: Normalisation
@@ -108,17 +112,34 @@ def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_cl
 def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.DataArray,
                            same_class: xr.DataArray | None = None, reference_vector: list[float] | str | None = None,
                            level_confidence: float = 99.99, number_classes: int = 4,
-                           normalisation: str = "irmad", max_samples: int = 250_000) -> CvaResult:
+                           normalisation: str = "irmad", max_samples: int = MAX_SAMPLES) -> CvaResult:
     """Run CVA on (band, y, x) reflectances of two dates; `valid` is clear in both dates and in the AoI,
     `same_class` where both dates have the same scene class (candidates for the normalisation).
 
-    The inputs are computed once (optical.cva_pass): the normalisation and sigma are fitted on a stratified
-    random sample of ~`max_samples` pixels (seed cva_pass.SAMPLE_SEED), the magnitude and angle are then
-    computed block by block; K-means is fitted on at most 200 000 changed pixels (seed 0)."""
+    The inputs are computed once (optical.cva_pass.read_once), then analysed as `analyse` says; the layers
+    come back as DataArrays on the inputs' coordinates."""
+    import xarray as xr
+
     level = check_confidence(level_confidence)
     n_classes = check_classes(number_classes)
-    reference = check_reference_vector(reference_vector, ref.sizes["band"])
+    check_reference_vector(reference_vector, ref.sizes["band"])
     spill = read_once(ref, tgt, valid, same_class, max_samples)
+    result = analyse(spill, reference_vector=reference_vector, level_confidence=level, number_classes=n_classes,
+                     normalisation=normalisation)
+    coords = {"y": ref.coords["y"], "x": ref.coords["x"]} if "y" in ref.coords else {}
+    for name, label in (("rho", "magnitude"), ("alpha", "angle"), ("classes", "class")):
+        setattr(result, name, xr.DataArray(getattr(result, name), dims=("y", "x"), coords=coords, name=label))
+    return result
+
+
+def analyse(spill: BlockSpill, *, reference_vector: list[float] | str | None = None, level_confidence: float = 99.99,
+            number_classes: int = 4, normalisation: str = "irmad") -> CvaResult:
+    """CVA of the two dates held by `spill` (closed on return), numpy layers: the normalisation and sigma are
+    fitted on its stratified random sample, the magnitude and angle computed block by block; K-means is fitted
+    on at most 200 000 changed pixels (seed 0)."""
+    level = check_confidence(level_confidence)
+    n_classes = check_classes(number_classes)
+    reference = check_reference_vector(reference_vector, spill.n_bands)
     try:
         x, y = _samples(spill)
         if len(x) < MIN_SAMPLES:
@@ -127,15 +148,12 @@ def change_vector_analysis(ref: xr.DataArray, tgt: xr.DataArray, *, valid: xr.Da
         norm = fit_normalisation(x, y, normalisation)
         diff = (y - norm.offset) / norm.gain - x
         sigma = _robust_sigma(diff[norm.not_changed])
-        rho_np, alpha_np = polar_layers(spill, norm.gain, norm.offset, sigma, reference)
+        rho, alpha = polar_layers(spill, norm.gain, norm.offset, sigma, reference)
         ok = spill.valid
     finally:
         spill.close()
-    threshold = float(np.sqrt(chi2.ppf(level / 100.0, ref.sizes["band"])))
-    changed = ok & (rho_np > threshold)
-    labels, centres = kmeans_classes(rho_np, alpha_np, changed, n_classes)
+    threshold = float(np.sqrt(chi2.ppf(level / 100.0, spill.n_bands)))
+    changed = ok & (rho > threshold)
+    labels, centres = kmeans_classes(rho, alpha, changed, n_classes)
     labels[~ok] = NO_DATA
-    coords = {"y": ref.coords["y"], "x": ref.coords["x"]} if "y" in ref.coords else {}
-    as_da = lambda a, name: xr.DataArray(a, dims=("y", "x"), coords=coords, name=name)  # noqa: E731
-    return CvaResult(as_da(rho_np, "magnitude"), as_da(alpha_np, "angle"),
-                     as_da(labels, "class"), threshold, sigma, norm, centres)
+    return CvaResult(rho, alpha, labels, threshold, sigma, norm, centres)

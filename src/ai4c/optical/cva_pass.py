@@ -1,10 +1,10 @@
 """One streamed read of both dates for CVA, so the (costly) decoding and pre-processing graph runs once.
 
-The single dask pass stores every block of the two dates (float32) in an anonymous temporary file and, on
+The single pass (a dask graph's store, or the strips of S2-CD's threaded reader) stores every block of the two dates (float32) in an anonymous temporary file and, on
 the way, gathers the full validity mask and a spatially stratified random sample of pixels: the image is
 cut into square cells of `step` pixels (step = ceil(sqrt(pixels / max_samples))) and one pixel is drawn in
 each cell at an offset from numpy's default_rng(SAMPLE_SEED). The sample depends on the image size, the
-seed and `max_samples` only, never on the dask chunking. The statistics (IR-MAD, gain/offset, sigma) are
+seed and `max_samples` only, never on the blocks. The statistics (IR-MAD, gain/offset, sigma) are
 fitted on the sample, then the magnitude and angle are computed block by block from the temporary file.
 """
 
@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
-from numba import njit, prange
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 SAMPLE_SEED = 0
+MAX_SAMPLES = 250_000  # pixels of the stratified sample the statistics are fitted on, at most (about)
 
 
 def stratified_sample(height: int, width: int, max_samples: int, seed: int = SAMPLE_SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -52,9 +54,14 @@ class BlockSpill:
 
     def __setitem__(self, key: tuple[slice, slice, slice], block: np.ndarray) -> None:
         """Receive one computed block (called by dask, possibly from several threads at once)."""
-        rows, cols = key[1], key[2]
-        data = np.ascontiguousarray(block[: 2 * self.n_bands], dtype=np.float32)
-        valid = (block[2 * self.n_bands] > 0) & np.isfinite(data).all(axis=0)
+        n = self.n_bands
+        self.add(key[1], key[2], block[: 2 * n], block[2 * n] > 0, block[2 * n + 1] > 0)
+
+    def add(self, rows: slice, cols: slice, block: np.ndarray, valid: np.ndarray, same: np.ndarray) -> None:
+        """Keep one (2 * bands, h, w) block of both dates at rows x cols: `valid` (narrowed to pixels where every
+        band is finite) and `same` (same scene class in both dates) on the way; thread-safe."""
+        data = np.ascontiguousarray(block, dtype=np.float32)
+        valid = valid & np.isfinite(data).all(axis=0)
         self.valid[rows, cols] = valid
         first, last = np.searchsorted(self.rows, [rows.start, rows.stop])
         picked = np.arange(first, last)
@@ -62,17 +69,18 @@ class BlockSpill:
         r, c = self.rows[picked] - rows.start, self.cols[picked] - cols.start
         self.samples[picked] = data[:, r, c].T
         self.sample_valid[picked] = valid[r, c]
-        self.sample_same[picked] = block[2 * self.n_bands + 1][r, c] > 0
+        self.sample_same[picked] = same[r, c]
         with self._lock:
             offset, self._end = self._end, self._end + data.nbytes
             self.index[(rows.start, cols.start)] = (offset, data.shape)
         os.pwrite(self._file.fileno(), memoryview(data).cast("B"), offset)
 
-    def blocks(self) -> Iterator[tuple[int, int, np.ndarray]]:
-        """(row0, col0, (2 * bands, h, w) float32) of every stored block, read back from the temp file."""
-        for (row0, col0), (offset, shape) in sorted(self.index.items()):
-            raw = os.pread(self._file.fileno(), int(np.prod(shape)) * 4, offset)
-            yield row0, col0, np.frombuffer(raw, dtype=np.float32).reshape(shape)
+    def block(self, key: tuple[int, int]) -> tuple[int, int, np.ndarray]:
+        """(row0, col0, (2 * bands, h, w) float32) of the block stored at `key` = (row0, col0), read back from
+        the temp file."""
+        offset, shape = self.index[key]
+        raw = os.pread(self._file.fileno(), int(np.prod(shape)) * 4, offset)
+        return key[0], key[1], np.frombuffer(raw, dtype=np.float32).reshape(shape)
 
     def close(self) -> None:
         """Drop the temporary file."""
@@ -97,58 +105,94 @@ def read_once(ref: xr.DataArray, tgt: xr.DataArray, valid: xr.DataArray, same_cl
     rows, cols = stratified_sample(height, width, max_samples)
     spill = BlockSpill(height, width, ref.sizes["band"], rows, cols)
     try:
-        da.store(stack, spill, lock=False)
+        _store(stack, spill)
     except BaseException:
         spill.close()
         raise
     return spill
 
 
-@njit(parallel=True, cache=True)
-def _polar_kernel(data, valid, gain, offset, sigma, unit, rho, alpha):  # pragma: no cover - numba
-    """Per pixel of a (2 * bands, h, w) block: z_b = ((tgt_b - offset_b) / gain_b - ref_b) / sigma_b in
-    float64, rho = |z|, alpha = angle (degrees) between z and the unit reference vector; NaN (and not
-    valid) where a band is missing; alpha 0 where rho is 0."""
-    n = gain.shape[0]
-    height, width = valid.shape
-    for i in prange(height):
-        for j in range(width):
-            if not valid[i, j]:
-                rho[i, j] = np.nan
-                alpha[i, j] = np.nan
-                continue
-            squares = 0.0
-            dot = 0.0
-            for b in range(n):
-                z = ((np.float64(data[n + b, i, j]) - offset[b]) / gain[b] - np.float64(data[b, i, j])) / sigma[b]
-                squares += z * z
-                dot += z * unit[b]
-            r = np.sqrt(squares)
-            if not np.isfinite(r):
-                valid[i, j] = False
-                rho[i, j] = np.nan
-                alpha[i, j] = np.nan
-                continue
-            rho[i, j] = np.float32(r)
-            if r > 0:
-                alpha[i, j] = np.float32(np.degrees(np.arccos(min(1.0, max(-1.0, dot / r)))))
-            else:
-                alpha[i, j] = 0.0
+def _store(stack, spill: BlockSpill) -> None:
+    """Compute every block of `stack` into `spill`: in this process with dask's threads, or on a
+    dask.distributed cluster (--scheduler), whose workers cannot write into this process's temporary file:
+    there each block comes back to this process as soon as it is computed."""
+    import dask.array as da
+
+    from ai4c.core.parallel import local_run
+
+    if local_run():
+        da.store(stack, spill, lock=False)
+        return
+    from dask.array.core import slices_from_chunks
+    from distributed import as_completed, get_client
+
+    futures = get_client().compute(list(stack.to_delayed().ravel()))
+    where = {future.key: key for future, key in zip(futures, slices_from_chunks(stack.chunks), strict=True)}
+    for future, block in as_completed(futures, with_results=True):
+        spill[where[future.key]] = block
+        future.release()
+
+
+POLAR_ROWS = 32  # rows of a full-width block computed at once: float64 temporaries that stay in the CPU caches
+
+
+def polar_block(data: np.ndarray, valid: np.ndarray, gain: np.ndarray, offset: np.ndarray, sigma: np.ndarray,
+                unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(magnitude, angle, valid) of a (2 * bands, h, w) block: z_b = ((tgt_b - offset_b) / gain_b - ref_b) /
+    sigma_b in float64, rho = |z|, alpha = angle (degrees) between z and the unit reference vector, both
+    float32; NaN and not valid where `valid` is False or rho is not finite; alpha 0 where rho is 0.
+
+    numpy over POLAR_ROWS rows at a time: as fast as the former numba kernel, without importing numba."""
+    rho = np.empty(valid.shape, np.float32)
+    alpha = np.empty(valid.shape, np.float32)
+    ok = np.empty(valid.shape, bool)
+    for row in range(0, valid.shape[0], POLAR_ROWS):
+        rows = slice(row, row + POLAR_ROWS)
+        rho[rows], alpha[rows], ok[rows] = _polar_rows(data[:, rows], valid[rows], gain, offset, sigma, unit)
+    return rho, alpha, ok
+
+
+def _polar_rows(data, valid, gain, offset, sigma, unit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(gain)
+    squares = np.zeros(valid.shape)
+    dot = np.zeros(valid.shape)
+    for b in range(n):
+        z = data[n + b].astype(np.float64)
+        z -= offset[b]
+        z /= gain[b]
+        z -= data[b]
+        z /= sigma[b]
+        dot += z * unit[b]
+        z *= z
+        squares += z
+    magnitude = np.sqrt(squares)
+    ok = valid & np.isfinite(magnitude)
+    cosine = np.divide(dot, magnitude, out=np.ones_like(dot), where=magnitude > 0)
+    angle = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0, out=cosine))).astype(np.float32)
+    magnitude = magnitude.astype(np.float32)
+    magnitude[~ok] = np.nan
+    angle[~ok] = np.nan
+    return magnitude, angle, ok
 
 
 def polar_layers(spill: BlockSpill, gain: np.ndarray, offset: np.ndarray, sigma: np.ndarray,
                  reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Full float32 magnitude and angle, NaN outside the valid mask (narrowed to finite magnitudes),
-    computed block by block from the temporary file (numba, both cores)."""
+    computed block by block from the temporary file, one block per core at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai4c.core.parallel import usable_cores
+
     rho = np.empty(spill.valid.shape, dtype=np.float32)
     alpha = np.empty(spill.valid.shape, dtype=np.float32)
     unit = np.asarray(reference, dtype=np.float64) / np.linalg.norm(reference)
-    args = [np.ascontiguousarray(v, dtype=np.float64) for v in (gain, offset, sigma, unit)]
-    for row0, col0, data in spill.blocks():
+    args = [np.asarray(v, dtype=np.float64) for v in (gain, offset, sigma, unit)]
+
+    def one(key: tuple[int, int]) -> None:
+        row0, col0, data = spill.block(key)
         window = np.s_[row0:row0 + data.shape[1], col0:col0 + data.shape[2]]
-        valid = np.ascontiguousarray(spill.valid[window])
-        r = np.empty(valid.shape, dtype=np.float32)
-        a = np.empty(valid.shape, dtype=np.float32)
-        _polar_kernel(data, valid, *args, r, a)
-        spill.valid[window], rho[window], alpha[window] = valid, r, a
+        rho[window], alpha[window], spill.valid[window] = polar_block(data, spill.valid[window], *args)
+
+    with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-cva") as pool:
+        list(pool.map(one, sorted(spill.index)))   # each block is read inside its task: memory stays bounded
     return rho, alpha

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from ai4c.core.graph import Context
+from ai4c.core.grid import Grid
 from ai4c.core.outputs import output_folder
 from ai4c.optical.cva import NO_DATA, CvaResult
 
 NO_CHANGE_COLOUR = (40, 40, 40, 255)
 NO_DATA_COLOUR = (255, 255, 255, 0)
+CVA_BANDS, CLASS_BANDS = ["magnitude", "angle_deg"], ["change_class"]
+CLASS_TAGS = {"classes": "0 no change; 1..N change classes by increasing angle; 255 no data"}
 
 
 def class_colours(n_classes: int) -> dict[int, tuple[int, int, int, int]]:
@@ -34,10 +36,9 @@ def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, see
     chi-squared threshold as a circle (like the seed's figure 10)."""
     from matplotlib.figure import Figure  # not pyplot: no global figure manager or backend switch to import
 
-    from ai4c.core.io import atomic_path
+    from ai4c.core.outputs import atomic_path
 
-    classes = np.asarray(result.classes.values)
-    rho, alpha = np.asarray(result.rho.values), np.asarray(result.alpha.values)
+    classes, rho, alpha = (np.asarray(a) for a in (result.classes, result.rho, result.alpha))
     changed = np.flatnonzero((classes > 0) & (classes < NO_DATA))
     if len(changed) > max_points:
         changed = np.random.default_rng(seed).choice(changed, max_points, replace=False)
@@ -62,7 +63,7 @@ def polar_scatter(result: CvaResult, path: Path, *, max_points: int = 20000, see
 
 def _stats(result: CvaResult) -> dict:
     """Numbers worth recording in the STAC Items."""
-    classes = np.asarray(result.classes.values)
+    classes = np.asarray(result.classes)
     valid = classes != NO_DATA
     return {"ai4c:threshold_magnitude": result.threshold, "ai4c:sigma": result.sigma.tolist(),
             "ai4c:gain": result.normalisation.gain.tolist(), "ai4c:offset": result.normalisation.offset.tolist(),
@@ -82,14 +83,38 @@ class _NoCopy:
         return self.array[key]
 
 
-def _stacked(rho: xr.DataArray, alpha: xr.DataArray) -> xr.DataArray:
-    """(magnitude, angle) as a lazy 2-band array over the numpy layers (streamed to disk, not copied)."""
+STRIP_ROWS = 1024
+
+
+def write_layers(path: Path, output_format: str, grid: Grid, layers: list[np.ndarray], names: list[str], *,
+                 nodata: float, colormap: dict | None = None, tags: dict | None = None) -> Path:
+    """Write (y, x) numpy layers of one dtype as the bands `names` of one raster, strip by strip (never
+    stacked whole): a GeoTIFF with rasterio directly, other formats through core.io's xarray writers."""
+    from ai4c.core.formats import gtiff_profile, normalise_format, write_gtiff
+    from ai4c.core.outputs import atomic_path
+
+    if normalise_format(output_format) != "GTiff":
+        from ai4c.core.io import write_raster
+
+        return write_raster(_lazy_stack(grid, layers, names), path, output_format, nodata=nodata,
+                            colormap=colormap, tags=tags)
+    profile = gtiff_profile(len(layers), grid.height, grid.width, layers[0].dtype, grid.crs, grid.transform, nodata)
+    strips = ((row, np.stack([layer[row:row + STRIP_ROWS] for layer in layers]))
+              for row in range(0, grid.height, STRIP_ROWS))
+    with atomic_path(path) as tmp:
+        write_gtiff(tmp, profile, strips, names=names, tags=tags, colormap=colormap)
+    return path
+
+
+def _lazy_stack(grid: Grid, layers: list[np.ndarray], names: list[str]):
+    """The layers as a lazy georeferenced (band, y, x) DataArray (streamed to disk by the writers, not copied)."""
     import dask.array as darr
 
-    rows = min(1024, rho.shape[0])
-    data = darr.stack([darr.from_array(_NoCopy(np.asarray(a.values)), chunks=(rows, -1)) for a in (rho, alpha)])
-    coords = {"band": ["magnitude", "angle_deg"], **{k: rho.coords[k] for k in ("y", "x") if k in rho.coords}}
-    return xr.DataArray(data, dims=("band", "y", "x"), coords=coords)
+    from ai4c.core.lazyraster import georeferenced
+
+    rows = min(STRIP_ROWS, grid.height)
+    data = darr.stack([darr.from_array(_NoCopy(layer), chunks=(rows, -1)) for layer in layers])
+    return georeferenced(data, grid.transform, grid.crs).assign_coords(band=names)
 
 
 @dataclass
@@ -97,6 +122,7 @@ class ChangeMap:
     """The change analysis of a pair and what its outputs record: the dates, baselines, tile and parameters."""
 
     result: CvaResult
+    grid: Grid
     dates: list[str] = field(default_factory=list)
     baselines: list[str] = field(default_factory=list)
     tile: str | None = None
@@ -105,29 +131,24 @@ class ChangeMap:
 
 def write_outputs(changes: ChangeMap, ctx: Context, output_format: str) -> list[Path]:
     """Write the products into `ctx.output_path` (created now that everything is computed)."""
-    result = changes.result
-    from ai4c.core.io import extension_for, write_raster
+    from ai4c.core.formats import extension_for
     from ai4c.core.stac import write_item
 
+    result, grid = changes.result, changes.grid
     folder = output_folder(ctx.output_path)
     ext = extension_for(output_format)
-    crs, transform = result.rho.rio.crs, result.rho.rio.transform()
-    cva = _stacked(result.rho, result.alpha).rio.write_crs(crs, inplace=True).rio.write_transform(transform,
-                                                                                                  inplace=True)
-    classes = result.classes.expand_dims(band=["change_class"])
-    classes.rio.write_crs(crs, inplace=True).rio.write_transform(transform, inplace=True)
     n_classes = max(len(result.centres), 1)
-    cva_path = write_raster(cva, folder / f"CVA{ext}", output_format, nodata=float("nan"))
-    cd_path = write_raster(classes, folder / f"S2-CD{ext}", output_format, nodata=NO_DATA,
-                           colormap=class_colours(n_classes),
-                           tags={"classes": "0 no change; 1..N change classes by increasing angle; 255 no data"})
+    layers = [np.asarray(a) for a in (result.rho, result.alpha)]
+    cva_path = write_layers(folder / f"CVA{ext}", output_format, grid, layers, CVA_BANDS, nodata=float("nan"))
+    cd_path = write_layers(folder / f"S2-CD{ext}", output_format, grid, [np.asarray(result.classes)], CLASS_BANDS,
+                           nodata=NO_DATA, colormap=class_colours(n_classes), tags=CLASS_TAGS)
     png = polar_scatter(result, folder / "S2-CD_polar.png")
     when = dt.datetime.fromisoformat(changes.dates[-1]) if changes.dates else None   # date 2: the change is seen
     common = {"inputs": [str(p) for p in ctx.inputs], "parameters": changes.parameters,
               "properties": {**_stats(result), "ai4c:dates": changes.dates or None,
                              "ai4c:baselines": changes.baselines or None, "ai4c:tile": changes.tile},
-              "warnings": ctx.warnings, "datetime": when}
-    write_item(cva_path, raster=cva, **common)
-    write_item(cd_path, raster=classes, assets={"polar": {"href": png.name, "media_type": "image/png",
-                                                          "roles": ["overview"]}}, **common)
+              "warnings": ctx.warnings, "datetime": when, "grid": grid}
+    write_item(cva_path, bands=CVA_BANDS, **common)
+    write_item(cd_path, bands=CLASS_BANDS, assets={"polar": {"href": png.name, "media_type": "image/png",
+                                                             "roles": ["overview"]}}, **common)
     return [cva_path, cd_path, png]

@@ -55,30 +55,54 @@ def covers(p: S2PreParameters) -> bool:
             and normalise_format(p.output_format) == "GTiff")
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one product's pass reads: the band names, the target grid (aligned, cropped to the AoI), the files
+    brought onto it (the bands, then the SCL when masking clouds) and the AoI polygon in the grid's CRS."""
+
+    names: list[str]
+    grid: Grid
+    sources: list[Source]
+    polygon: Any
+
+
 def run_local(input: Path, output_path: Path, p: S2PreParameters) -> Path | None:
     """Pre-process `input` into `output_path` (+ STAC Item, quick-look) in one threaded pass; None when the
     product or the parameters need the graph."""
-    from ai4c.pipelines.s2_pre import band_names
     from ai4c.products.sentinel2 import open_sentinel2
 
     if not covers(p):
         return None
-    names = band_names(p.bands)
     product = open_sentinel2(input)
+    files: list = []
+    try:
+        with decoding_pool() as pool:
+            plan = plan_product(product, p, pool, files)
+            return None if plan is None else _write_outputs(input, output_path, product, plan, p, pool)
+    finally:  # after the pool has finished every read
+        for file in files:
+            file.close()
+
+
+def decoding_pool() -> ThreadPoolExecutor:
+    """One thread per core, each decoding JPEG2000 on itself (one_decoding_thread)."""
+    return ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-s2", initializer=one_decoding_thread)
+
+
+def plan_product(product, p: S2PreParameters, pool: ThreadPoolExecutor, files: list) -> Plan | None:
+    """Open the product's files in parallel (appended to `files`: the caller closes them once the pool has
+    finished) and plan its pass; None when the product or the parameters need the graph."""
+    from ai4c.pipelines.s2_pre import band_names
+
+    names = band_names(p.bands)
     meta = product.metadata
     if meta.level != "L2A" or (p.cloudmask == "L2A" and "SCL" not in meta.image_files):
         return None
     members = [product.band_member(name) for name in names] + (
         [product.band_member("SCL")] if p.cloudmask == "L2A" else [])
-    files: list = []
-    try:
-        with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-s2",
-                                initializer=one_decoding_thread) as pool:
-            files = list(pool.map(_open, [product.source.gdal_path(m) for m in members]))  # headers in parallel
-            return _run_open(input, output_path, product, names, files, p, pool)
-    finally:  # after the pool has finished every read
-        for file in files:
-            file.close()
+    opened = list(pool.map(_open, [product.source.gdal_path(m) for m in members]))  # headers in parallel
+    files += opened
+    return _plan_open(product, names, opened, p)
 
 
 def one_decoding_thread() -> None:
@@ -97,9 +121,8 @@ def _open(path: str):
     return SharedRaster(path)
 
 
-def _run_open(input: Path, output_path: Path, product, names: list[str], files: list, p: S2PreParameters,
-              pool: ThreadPoolExecutor) -> Path | None:
-    """The target grid (aligned, cropped to the AoI) and the outputs, once the files are open."""
+def _plan_open(product, names: list[str], files: list, p: S2PreParameters) -> Plan | None:
+    """The target grid (aligned, cropped to the AoI) and the sources, once the files are open."""
     from ai4c.core.aoi import parse_aoi
     from ai4c.pipelines.s2_pre import crop_to_aoi
 
@@ -116,7 +139,7 @@ def _run_open(input: Path, output_path: Path, product, names: list[str], files: 
     sources = [_band_source(product.metadata, name, file, grid, p) for name, file in zip(names, files, strict=False)]
     if p.cloudmask == "L2A":
         sources.append(Source(files[-1], _grid_of(files[-1], crs), p.flagdownsampling, flag=True))
-    return _write_outputs(input, output_path, product, names, sources, grid, polygon, p, pool)
+    return Plan(names, grid, sources, polygon)
 
 
 def _grid_of(file, crs) -> Grid:
@@ -208,11 +231,12 @@ def masked_strip(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any,
     return out
 
 
-def computed_strips(grid: Grid, sources: list[Source], polygon: Any, pool: ThreadPoolExecutor
-                    ) -> Iterator[tuple[int, np.ndarray]]:
-    """(first row, masked reflectance) of every strip in order, each file's window decoded by the pool
-    AHEAD strips in advance; the first strips are submitted at once (decoding starts before the output
-    file is even created)."""
+def computed_strips(plan: Plan, pool: ThreadPoolExecutor, bounds: list[tuple[int, int]] | None = None
+                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """(first row, masked reflectance, SCL or None) of every strip (`bounds`, by default strip_bounds) in order,
+    each file's window decoded by the pool AHEAD strips in advance; the first strips are submitted at once
+    (decoding starts before the output file is even created)."""
+    grid, sources = plan.grid, plan.sources
     n_bands = sum(not s.flag for s in sources)
     ordered = [s for s in sources if not s.flag] + [s for s in sources if s.flag]
 
@@ -220,13 +244,13 @@ def computed_strips(grid: Grid, sources: list[Source], polygon: Any, pool: Threa
         sub = _strip_grid(grid, rows)
         return rows[0], sub, [pool.submit(layer_on, s, sub) for s in ordered]
 
-    plan = strip_bounds(grid, sources)
-    pending = deque(submit(rows) for rows in plan[:AHEAD + 1])
-    return _in_order(pending, plan[AHEAD + 1:], submit, n_bands, polygon)
+    rows_plan = bounds or strip_bounds(grid, sources)
+    pending = deque(submit(rows) for rows in rows_plan[:AHEAD + 1])
+    return _in_order(pending, rows_plan[AHEAD + 1:], submit, n_bands, plan.polygon)
 
 
 def _in_order(pending: deque, rest: list[tuple[int, int]], submit, n_bands: int, polygon: Any
-              ) -> Iterator[tuple[int, np.ndarray]]:
+              ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
     """Yield the strips in order, submitting one more each time one is done."""
     for rows in rest:
         yield _finish(pending.popleft(), n_bands, polygon)
@@ -235,16 +259,18 @@ def _in_order(pending: deque, rest: list[tuple[int, int]], submit, n_bands: int,
         yield _finish(pending.popleft(), n_bands, polygon)
 
 
-def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any) -> tuple[int, np.ndarray]:
+def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any
+            ) -> tuple[int, np.ndarray, np.ndarray | None]:
     row, sub, futures = item
     layers = [f.result() for f in futures]
-    return row, masked_strip(layers[:n_bands], layers[n_bands] if len(layers) > n_bands else None, polygon, sub)
+    scl = layers[n_bands] if len(layers) > n_bands else None
+    return row, masked_strip(layers[:n_bands], scl, polygon, sub), scl
 
 
 # ------------------------------------------------------------------------------------------ outputs
 
-def _write_outputs(input: Path, output_path: Path, product, names: list[str], sources: list[Source], grid: Grid,
-                   polygon: Any, p: S2PreParameters, pool: ThreadPoolExecutor) -> Path:
+def _write_outputs(input: Path, output_path: Path, product, plan: Plan, p: S2PreParameters,
+                   pool: ThreadPoolExecutor) -> Path:
     """The GeoTIFF, its STAC Item and the optional quick-look, as the graph's Write step makes them. The
     Item's footprint is computed while the pool decodes the first strips (the main thread waits for them
     anyway), so that only the writing of the Item follows the raster."""
@@ -253,13 +279,14 @@ def _write_outputs(input: Path, output_path: Path, product, names: list[str], so
     from ai4c.pipelines.s2_pre_io import output_file
 
     target = output_file(output_path, product.name, p.output_format)
-    strips = computed_strips(grid, sources, polygon, pool)  # decoding starts now
+    names, grid = plan.names, plan.grid
+    strips = computed_strips(plan, pool)  # decoding starts now
     geometry, bbox, proj = grid_geometry(grid.crs, grid.transform, grid.height, grid.width)
     import pystac  # noqa: F401  # write_item's, imported now for the same reason (~0.1 s)
 
     with log.collect_warnings() as warnings:
-        path, preview = _write_raster(target, grid, strips, len(strip_bounds(grid, sources)), names, product.name,
-                                      p.quicklook)
+        path, preview = _write_raster(target, grid, strips, len(strip_bounds(grid, plan.sources)), names,
+                                      product.name, p.quicklook)
     meta = product.metadata
     fields = {key: value for key, value in proj.items() if value is not None}
     write_item(path, geometry=geometry, bbox=bbox, datetime=meta.datetime, inputs=[str(input)],
@@ -275,7 +302,7 @@ def _write_outputs(input: Path, output_path: Path, product, names: list[str], so
     return path
 
 
-def _write_raster(target: Path, grid: Grid, strips: Iterator[tuple[int, np.ndarray]], total: int, names: list[str],
+def _write_raster(target: Path, grid: Grid, strips: Iterator[tuple[int, np.ndarray, Any]], total: int, names: list[str],
                   product: str, quicklook: bool) -> tuple[Path, np.ndarray | None]:
     """Stream the `total` strips into a tiled DEFLATE float32 GeoTIFF (atomic), keeping every `step`-th pixel
     for the quick-look (the graph's decimation to 1024 pixels)."""
@@ -294,7 +321,7 @@ def _write_raster(target: Path, grid: Grid, strips: Iterator[tuple[int, np.ndarr
             dst.set_band_description(index, name)
         dst.units = tuple("1" for _ in names)
         dst.update_tags(product=product)
-        for row, strip in track(strips, "S2-preprocess", total=total):
+        for row, strip, _ in track(strips, "S2-preprocess", total=total):
             dst.write(strip, window=Window(0, row, grid.width, strip.shape[1]))
             if quicklook:
                 preview.append(strip[:, (-row) % step::step, ::step])
