@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigh
-from scipy.special import chdtrc
-from scipy.stats import chi2
+from scipy.special import chdtrc, chdtri
 
 from ai4c.core.errors import InvalidParameterError
 
@@ -94,7 +93,7 @@ def trimming(x: np.ndarray, y: np.ndarray, *, max_iter: int = 20, p_value: float
     """No-change samples by iterative trimming: refit, drop samples whose standardised residuals'
     chi-squared exceeds the (1 - p_value) quantile, until the kept set is stable."""
     keep = np.ones(len(x), dtype=bool)
-    limit = chi2.ppf(1.0 - p_value, x.shape[1])
+    limit = chdtri(x.shape[1], p_value)  # chi2.ppf(1 - p_value, bands), without importing scipy.stats
     iteration = 0
     for iteration in range(1, max_iter + 1):  # noqa: B007 - the count is returned
         gain, offset = _fit(x, y, keep)

@@ -65,6 +65,15 @@ def collocated(products: tuple, p: S2CdParameters):
             file.close()
 
 
+def import_analysis_modules() -> None:
+    """Import what the analysis and the outputs need (scikit-learn with scipy.stats and pandas, matplotlib,
+    pystac: ~1.5-2 s of CPU, one thread) on the main thread while the pool's threads decode: the main thread
+    only waits for the strips there, so on free cores the imports take no wall time."""
+    import matplotlib.figure  # noqa: F401
+    import pystac  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+
+
 def _spilled(plans: list, pool) -> BlockSpill:
     """Stream the strips of both dates (decoded AHEAD strips in advance by the pool) into a BlockSpill."""
     from ai4c.core.progress import track
@@ -78,6 +87,7 @@ def _spilled(plans: list, pool) -> BlockSpill:
                                                                                          MAX_SAMPLES))
     try:
         pairs = zip(computed_strips(plans[0], pool, bounds), computed_strips(plans[1], pool, bounds), strict=True)
+        import_analysis_modules()  # while the pool decodes the first strips (decoding starts above)
         for (row, first, scl1), (_, second, scl2) in track(pairs, "S2-CD", total=len(bounds)):
             usable, same = scl_rules(scl1, scl2)
             spill.add(slice(row, row + first.shape[1]), slice(0, grid.width), np.concatenate([first, second]),
