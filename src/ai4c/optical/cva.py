@@ -83,10 +83,8 @@ def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_cl
     then given the nearest class. Otherwise they take a class of their own and inflate the magnitude's
     standard deviation until two real change types merge. Without such pixels nothing changes.
 
-    On one thread: (n, 2) features are too small to share, and scikit-learn's OpenMP threads wait on each other
-    whenever a core is busy (0.9 s instead of 0.16 s for 40 000 pixels on a 2-core machine with one other job)."""
-    from sklearn.cluster import KMeans
-    from threadpoolctl import threadpool_limits
+    The K-means is optical.kmeans (scikit-learn's algorithm in numpy: the same partitions, without its imports)."""
+    from ai4c.optical.kmeans import kmeans, nearest
 
     labels = np.zeros(rho.shape, dtype=np.uint8)
     features = np.column_stack([rho[changed], alpha[changed]]).astype(np.float64)
@@ -102,10 +100,9 @@ def kmeans_classes(rho: np.ndarray, alpha: np.ndarray, changed: np.ndarray, n_cl
     k = max(1, min(n_classes, unique))
     rng = np.random.default_rng(seed)
     fit = inliers if len(inliers) <= max_fit else inliers[rng.choice(len(inliers), max_fit, replace=False)]
-    with threadpool_limits(1):
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit((fit - centre) / scale)
-        raw = model.predict((features - centre) / scale)
-    centres = model.cluster_centers_ * scale + centre
+    fitted = kmeans((fit - centre) / scale, k, n_init=10, seed=seed)
+    raw = nearest((features - centre) / scale, fitted)[0]
+    centres = fitted * scale + centre
     order = np.argsort(centres[:, 1], kind="stable")
     rank = np.empty(k, dtype=np.uint8)
     rank[order] = np.arange(1, k + 1, dtype=np.uint8)

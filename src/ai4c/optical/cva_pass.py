@@ -1,12 +1,12 @@
 """One streamed read of both dates for CVA, so the (costly) decoding and pre-processing graph runs once.
 
-The single pass (a dask graph's store, or the strips of S2-CD's threaded reader) stores every block of the two dates (float32) in an anonymous temporary file and, on
-the way, gathers the full validity mask and a spatially stratified random sample of pixels: the image is
-cut into square cells of `step` pixels (step = ceil(sqrt(pixels / max_samples))) and one pixel is drawn in
-each cell at an offset from numpy's default_rng(SAMPLE_SEED). The sample depends on the image size, the
-seed and `max_samples` only, never on the blocks. The statistics (IR-MAD, gain/offset, sigma) are
-fitted on the sample, then the magnitude and angle are computed block by block from the temporary file.
-"""
+The single pass (a dask graph's store, or the strips of S2-CD's threaded reader) keeps every block of the two
+dates (float32: in memory up to MEMORY_BYTES, the rest in an anonymous temporary file) and, on the way, gathers
+the full validity mask and a spatially stratified random sample of pixels: the image is cut into square cells
+of `step` pixels (step = ceil(sqrt(pixels / max_samples))) and one pixel is drawn in each cell at an offset from
+numpy's default_rng(SAMPLE_SEED). The sample depends on the image size, the seed and `max_samples` only, never
+on the blocks. The statistics (IR-MAD, gain/offset, sigma) are fitted on the sample, then the magnitude and
+angle are computed block by block from the kept blocks."""
 
 from __future__ import annotations
 
@@ -37,17 +37,24 @@ def stratified_sample(height: int, width: int, max_samples: int, seed: int = SAM
     return rows[order], cols[order]
 
 
-class BlockSpill:
-    """A dask.array.store target for a (2 * bands + 2, y, x) stack (date 1, date 2, valid, same class):
-    keeps the validity mask and the sampled pixels in memory and the reflectance blocks in a temp file."""
+MEMORY_BYTES = 2**30  # reflectance blocks kept in memory before the next ones go to the temporary file
 
-    def __init__(self, height: int, width: int, n_bands: int, rows: np.ndarray, cols: np.ndarray) -> None:
+
+class BlockSpill:
+    """A dask.array.store target for a (2 * bands + 2, y, x) stack (date 1, date 2, valid, same class), or the
+    receiver of both dates' blocks (`add`): keeps the validity mask and the sampled pixels, and the reflectance
+    blocks in memory up to `memory_bytes` (a 5490² pair), the rest in a temporary file (a full tile's ~3.9 GB)."""
+
+    def __init__(self, height: int, width: int, n_bands: int, rows: np.ndarray, cols: np.ndarray,
+                 memory_bytes: int | None = None) -> None:
         self.n_bands, self.rows, self.cols = n_bands, rows, cols
         self.valid = np.zeros((height, width), dtype=bool)
         self.samples = np.full((len(rows), 2 * n_bands), np.nan, dtype=np.float32)
         self.sample_valid = np.zeros(len(rows), dtype=bool)
         self.sample_same = np.zeros(len(rows), dtype=bool)
-        self.index: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}
+        self.kept: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.index: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}   # spilled: file offset, shape
+        self._memory_left = MEMORY_BYTES if memory_bytes is None else memory_bytes
         self._file = tempfile.TemporaryFile(prefix="ai4c-cva-")
         self._end = 0
         self._lock = threading.Lock()
@@ -55,35 +62,54 @@ class BlockSpill:
     def __setitem__(self, key: tuple[slice, slice, slice], block: np.ndarray) -> None:
         """Receive one computed block (called by dask, possibly from several threads at once)."""
         n = self.n_bands
-        self.add(key[1], key[2], block[: 2 * n], block[2 * n] > 0, block[2 * n + 1] > 0)
+        self.add(key[1], key[2], block[:n], block[n:2 * n], block[2 * n] > 0, block[2 * n + 1] > 0)
 
-    def add(self, rows: slice, cols: slice, block: np.ndarray, valid: np.ndarray, same: np.ndarray) -> None:
-        """Keep one (2 * bands, h, w) block of both dates at rows x cols: `valid` (narrowed to pixels where every
-        band is finite) and `same` (same scene class in both dates) on the way; thread-safe."""
-        data = np.ascontiguousarray(block, dtype=np.float32)
-        valid = valid & np.isfinite(data).all(axis=0)
+    def add(self, rows: slice, cols: slice, ref: np.ndarray, tgt: np.ndarray, valid: np.ndarray,
+            same: np.ndarray) -> None:
+        """Keep the (bands, h, w) blocks of both dates at rows x cols (not copied when float32 and contiguous):
+        `valid` (narrowed to pixels where every band is finite) and `same` (same scene class in both dates) on
+        the way; thread-safe."""
+        ref, tgt = (np.ascontiguousarray(a, dtype=np.float32) for a in (ref, tgt))
+        valid = valid & np.isfinite(ref).all(axis=0) & np.isfinite(tgt).all(axis=0)
         self.valid[rows, cols] = valid
         first, last = np.searchsorted(self.rows, [rows.start, rows.stop])
         picked = np.arange(first, last)
         picked = picked[(self.cols[picked] >= cols.start) & (self.cols[picked] < cols.stop)]
         r, c = self.rows[picked] - rows.start, self.cols[picked] - cols.start
-        self.samples[picked] = data[:, r, c].T
+        self.samples[picked, :self.n_bands] = ref[:, r, c].T
+        self.samples[picked, self.n_bands:] = tgt[:, r, c].T
         self.sample_valid[picked] = valid[r, c]
         self.sample_same[picked] = same[r, c]
-        with self._lock:
-            offset, self._end = self._end, self._end + data.nbytes
-            self.index[(rows.start, cols.start)] = (offset, data.shape)
-        os.pwrite(self._file.fileno(), memoryview(data).cast("B"), offset)
+        self._store((rows.start, cols.start), ref, tgt)
 
-    def block(self, key: tuple[int, int]) -> tuple[int, int, np.ndarray]:
-        """(row0, col0, (2 * bands, h, w) float32) of the block stored at `key` = (row0, col0), read back from
-        the temp file."""
+    def _store(self, key: tuple[int, int], ref: np.ndarray, tgt: np.ndarray) -> None:
+        with self._lock:
+            if ref.nbytes + tgt.nbytes <= self._memory_left:
+                self._memory_left -= ref.nbytes + tgt.nbytes
+                self.kept[key] = (ref, tgt)
+                return
+            offset, self._end = self._end, self._end + ref.nbytes + tgt.nbytes
+            self.index[key] = (offset, ref.shape)
+        os.pwrite(self._file.fileno(), memoryview(ref).cast("B"), offset)
+        os.pwrite(self._file.fileno(), memoryview(tgt).cast("B"), offset + ref.nbytes)
+
+    def keys(self) -> list[tuple[int, int]]:
+        """(row0, col0) of every block, in order."""
+        return sorted([*self.kept, *self.index])
+
+    def block(self, key: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The (bands, h, w) float32 blocks of date 1 and date 2 at `key` = (row0, col0)."""
+        if key in self.kept:
+            return self.kept[key]
         offset, shape = self.index[key]
-        raw = os.pread(self._file.fileno(), int(np.prod(shape)) * 4, offset)
-        return key[0], key[1], np.frombuffer(raw, dtype=np.float32).reshape(shape)
+        size = int(np.prod(shape)) * 4
+        raw = os.pread(self._file.fileno(), 2 * size, offset)
+        return (np.frombuffer(raw, dtype=np.float32, count=size // 4).reshape(shape),
+                np.frombuffer(raw, dtype=np.float32, offset=size).reshape(shape))
 
     def close(self) -> None:
-        """Drop the temporary file."""
+        """Drop the blocks and the temporary file."""
+        self.kept.clear()
         self._file.close()
 
 
@@ -136,10 +162,10 @@ def _store(stack, spill: BlockSpill) -> None:
 POLAR_ROWS = 32  # rows of a full-width block computed at once: float64 temporaries that stay in the CPU caches
 
 
-def polar_block(data: np.ndarray, valid: np.ndarray, gain: np.ndarray, offset: np.ndarray, sigma: np.ndarray,
-                unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(magnitude, angle, valid) of a (2 * bands, h, w) block: z_b = ((tgt_b - offset_b) / gain_b - ref_b) /
-    sigma_b in float64, rho = |z|, alpha = angle (degrees) between z and the unit reference vector, both
+def polar_block(ref: np.ndarray, tgt: np.ndarray, valid: np.ndarray, gain: np.ndarray, offset: np.ndarray,
+                sigma: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(magnitude, angle, valid) of (bands, h, w) blocks of both dates: z_b = ((tgt_b - offset_b) / gain_b -
+    ref_b) / sigma_b in float64, rho = |z|, alpha = angle (degrees) between z and the unit reference vector, both
     float32; NaN and not valid where `valid` is False or rho is not finite; alpha 0 where rho is 0.
 
     numpy over POLAR_ROWS rows at a time: as fast as the former numba kernel, without importing numba."""
@@ -148,19 +174,19 @@ def polar_block(data: np.ndarray, valid: np.ndarray, gain: np.ndarray, offset: n
     ok = np.empty(valid.shape, bool)
     for row in range(0, valid.shape[0], POLAR_ROWS):
         rows = slice(row, row + POLAR_ROWS)
-        rho[rows], alpha[rows], ok[rows] = _polar_rows(data[:, rows], valid[rows], gain, offset, sigma, unit)
+        rho[rows], alpha[rows], ok[rows] = _polar_rows(ref[:, rows], tgt[:, rows], valid[rows], gain, offset, sigma,
+                                                       unit)
     return rho, alpha, ok
 
 
-def _polar_rows(data, valid, gain, offset, sigma, unit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(gain)
+def _polar_rows(ref, tgt, valid, gain, offset, sigma, unit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     squares = np.zeros(valid.shape)
     dot = np.zeros(valid.shape)
-    for b in range(n):
-        z = data[n + b].astype(np.float64)
+    for b in range(len(gain)):
+        z = tgt[b].astype(np.float64)
         z -= offset[b]
         z /= gain[b]
-        z -= data[b]
+        z -= ref[b]
         z /= sigma[b]
         dot += z * unit[b]
         z *= z
@@ -189,10 +215,10 @@ def polar_layers(spill: BlockSpill, gain: np.ndarray, offset: np.ndarray, sigma:
     args = [np.asarray(v, dtype=np.float64) for v in (gain, offset, sigma, unit)]
 
     def one(key: tuple[int, int]) -> None:
-        row0, col0, data = spill.block(key)
-        window = np.s_[row0:row0 + data.shape[1], col0:col0 + data.shape[2]]
-        rho[window], alpha[window], spill.valid[window] = polar_block(data, spill.valid[window], *args)
+        ref, tgt = spill.block(key)
+        window = np.s_[key[0]:key[0] + ref.shape[1], key[1]:key[1] + ref.shape[2]]
+        rho[window], alpha[window], spill.valid[window] = polar_block(ref, tgt, spill.valid[window], *args)
 
     with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-cva") as pool:
-        list(pool.map(one, sorted(spill.index)))   # each block is read inside its task: memory stays bounded
+        list(pool.map(one, spill.keys()))   # a spilled block is read inside its task: memory stays bounded
     return rho, alpha

@@ -2,7 +2,7 @@
 
 Every strip of both dates (bands and SCL on the common grid, clouds, no data and the AoI masked: the same
 pixels as S2-preprocess's graph, pipelines.s2_pre_local) goes straight into the CVA's temporary store
-(optical.cva_pass.BlockSpill), which gathers the validity mask and the stratified sample on the way; the
+(optical.cva_pass.BlockSpill, not copied), which gathers the validity mask and the stratified sample on the way; the
 analysis (optical.cva.analyse) and the outputs (pipelines.s2_cd_io) are the graph's. Runs the common case:
 L2A products kept in their own UTM zone, GeoTIFF outputs; anything else goes through the graph.
 """
@@ -10,8 +10,6 @@ L2A products kept in their own UTM zone, GeoTIFF outputs; anything else goes thr
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
 
 from ai4c.core.graph import Context, record
 from ai4c.optical.cva_pass import BlockSpill
@@ -66,12 +64,11 @@ def collocated(products: tuple, p: S2CdParameters):
 
 
 def import_analysis_modules() -> None:
-    """Import what the analysis and the outputs need (scikit-learn with scipy.stats and pandas, matplotlib,
-    pystac: ~1.5-2 s of CPU, one thread) on the main thread while the pool's threads decode: the main thread
-    only waits for the strips there, so on free cores the imports take no wall time."""
+    """Import what the analysis and the outputs need (matplotlib, pystac: ~0.5 s of CPU, one thread) on the main
+    thread while the pool's threads decode: the main thread only waits for the strips there, so on free cores
+    the imports take no wall time."""
     import matplotlib.figure  # noqa: F401
     import pystac  # noqa: F401
-    import sklearn.cluster  # noqa: F401
 
 
 def _spilled(plans: list, pool) -> BlockSpill:
@@ -90,8 +87,7 @@ def _spilled(plans: list, pool) -> BlockSpill:
         import_analysis_modules()  # while the pool decodes the first strips (decoding starts above)
         for (row, first, scl1), (_, second, scl2) in track(pairs, "S2-CD", total=len(bounds)):
             usable, same = scl_rules(scl1, scl2)
-            spill.add(slice(row, row + first.shape[1]), slice(0, grid.width), np.concatenate([first, second]),
-                      usable, same)
+            spill.add(slice(row, row + first.shape[1]), slice(0, grid.width), first, second, usable, same)
     except BaseException:
         spill.close()
         raise
