@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 SAMPLE_SEED = 0
+Bands = Sequence[np.ndarray]  # the (h, w) bands of one date on a block: a list, or a (bands, h, w) array
 MAX_SAMPLES = 250_000  # pixels of the stratified sample the statistics are fitted on, at most (about)
 
 
@@ -52,7 +54,7 @@ class BlockSpill:
         self.samples = np.full((len(rows), 2 * n_bands), np.nan, dtype=np.float32)
         self.sample_valid = np.zeros(len(rows), dtype=bool)
         self.sample_same = np.zeros(len(rows), dtype=bool)
-        self.kept: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.kept: dict[tuple[int, int], tuple[Bands, Bands]] = {}
         self.index: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}   # spilled: file offset, shape
         self._memory_left = MEMORY_BYTES if memory_bytes is None else memory_bytes
         self._file = tempfile.TemporaryFile(prefix="ai4c-cva-")
@@ -64,41 +66,44 @@ class BlockSpill:
         n = self.n_bands
         self.add(key[1], key[2], block[:n], block[n:2 * n], block[2 * n] > 0, block[2 * n + 1] > 0)
 
-    def add(self, rows: slice, cols: slice, ref: np.ndarray, tgt: np.ndarray, valid: np.ndarray,
-            same: np.ndarray) -> None:
-        """Keep the (bands, h, w) blocks of both dates at rows x cols (not copied when float32 and contiguous):
+    def add(self, rows: slice, cols: slice, ref: Bands, tgt: Bands, valid: np.ndarray, same: np.ndarray) -> None:
+        """Keep the bands ((h, w) each) of both dates at rows x cols (not copied when float32 and contiguous):
         `valid` (narrowed to pixels where every band is finite) and `same` (same scene class in both dates) on
         the way; thread-safe."""
-        ref, tgt = (np.ascontiguousarray(a, dtype=np.float32) for a in (ref, tgt))
-        valid = valid & np.isfinite(ref).all(axis=0) & np.isfinite(tgt).all(axis=0)
+        ref, tgt = ([np.ascontiguousarray(band, dtype=np.float32) for band in date] for date in (ref, tgt))
+        valid = valid.copy()
+        for band in (*ref, *tgt):
+            valid &= np.isfinite(band)
         self.valid[rows, cols] = valid
         first, last = np.searchsorted(self.rows, [rows.start, rows.stop])
         picked = np.arange(first, last)
         picked = picked[(self.cols[picked] >= cols.start) & (self.cols[picked] < cols.stop)]
         r, c = self.rows[picked] - rows.start, self.cols[picked] - cols.start
-        self.samples[picked, :self.n_bands] = ref[:, r, c].T
-        self.samples[picked, self.n_bands:] = tgt[:, r, c].T
+        for index, band in enumerate((*ref, *tgt)):
+            self.samples[picked, index] = band[r, c]
         self.sample_valid[picked] = valid[r, c]
         self.sample_same[picked] = same[r, c]
         self._store((rows.start, cols.start), ref, tgt)
 
-    def _store(self, key: tuple[int, int], ref: np.ndarray, tgt: np.ndarray) -> None:
+    def _store(self, key: tuple[int, int], ref: list[np.ndarray], tgt: list[np.ndarray]) -> None:
+        size = sum(band.nbytes for band in (*ref, *tgt))
         with self._lock:
-            if ref.nbytes + tgt.nbytes <= self._memory_left:
-                self._memory_left -= ref.nbytes + tgt.nbytes
+            if size <= self._memory_left:
+                self._memory_left -= size
                 self.kept[key] = (ref, tgt)
                 return
-            offset, self._end = self._end, self._end + ref.nbytes + tgt.nbytes
-            self.index[key] = (offset, ref.shape)
-        os.pwrite(self._file.fileno(), memoryview(ref).cast("B"), offset)
-        os.pwrite(self._file.fileno(), memoryview(tgt).cast("B"), offset + ref.nbytes)
+            offset, self._end = self._end, self._end + size
+            self.index[key] = (offset, (len(ref), *ref[0].shape))
+        for band in (*ref, *tgt):
+            os.pwrite(self._file.fileno(), memoryview(band).cast("B"), offset)
+            offset += band.nbytes
 
     def keys(self) -> list[tuple[int, int]]:
         """(row0, col0) of every block, in order."""
         return sorted([*self.kept, *self.index])
 
-    def block(self, key: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """The (bands, h, w) float32 blocks of date 1 and date 2 at `key` = (row0, col0)."""
+    def block(self, key: tuple[int, int]) -> tuple[Bands, Bands]:
+        """The float32 bands ((h, w) each) of date 1 and date 2 at `key` = (row0, col0)."""
         if key in self.kept:
             return self.kept[key]
         offset, shape = self.index[key]
@@ -162,9 +167,9 @@ def _store(stack, spill: BlockSpill) -> None:
 POLAR_ROWS = 32  # rows of a full-width block computed at once: float64 temporaries that stay in the CPU caches
 
 
-def polar_block(ref: np.ndarray, tgt: np.ndarray, valid: np.ndarray, gain: np.ndarray, offset: np.ndarray,
+def polar_block(ref: Bands, tgt: Bands, valid: np.ndarray, gain: np.ndarray, offset: np.ndarray,
                 sigma: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(magnitude, angle, valid) of (bands, h, w) blocks of both dates: z_b = ((tgt_b - offset_b) / gain_b -
+    """(magnitude, angle, valid) of the bands ((h, w) each) of both dates on a block: z_b = ((tgt_b - offset_b) / gain_b -
     ref_b) / sigma_b in float64, rho = |z|, alpha = angle (degrees) between z and the unit reference vector, both
     float32; NaN and not valid where `valid` is False or rho is not finite; alpha 0 where rho is 0.
 
@@ -174,8 +179,8 @@ def polar_block(ref: np.ndarray, tgt: np.ndarray, valid: np.ndarray, gain: np.nd
     ok = np.empty(valid.shape, bool)
     for row in range(0, valid.shape[0], POLAR_ROWS):
         rows = slice(row, row + POLAR_ROWS)
-        rho[rows], alpha[rows], ok[rows] = _polar_rows(ref[:, rows], tgt[:, rows], valid[rows], gain, offset, sigma,
-                                                       unit)
+        rho[rows], alpha[rows], ok[rows] = _polar_rows([band[rows] for band in ref], [band[rows] for band in tgt],
+                                                       valid[rows], gain, offset, sigma, unit)
     return rho, alpha, ok
 
 
@@ -216,7 +221,7 @@ def polar_layers(spill: BlockSpill, gain: np.ndarray, offset: np.ndarray, sigma:
 
     def one(key: tuple[int, int]) -> None:
         ref, tgt = spill.block(key)
-        window = np.s_[key[0]:key[0] + ref.shape[1], key[1]:key[1] + ref.shape[2]]
+        window = np.s_[key[0]:key[0] + ref[0].shape[0], key[1]:key[1] + ref[0].shape[1]]
         rho[window], alpha[window], spill.valid[window] = polar_block(ref, tgt, spill.valid[window], *args)
 
     with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="ai4c-cva") as pool:

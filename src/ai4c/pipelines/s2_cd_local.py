@@ -76,18 +76,18 @@ def _spilled(plans: list, pool) -> BlockSpill:
     from ai4c.core.progress import track
     from ai4c.optical.cva_pass import MAX_SAMPLES, stratified_sample
     from ai4c.pipelines.s2_cd import scl_rules
-    from ai4c.pipelines.s2_pre_local import computed_strips, strip_bounds
+    from ai4c.pipelines.s2_pre_local import computed_strips, masked_layers, strip_bounds
 
     grid = plans[0].grid
     bounds = strip_bounds(grid, plans[0].sources + plans[1].sources)  # whole JPEG2000 tiles of both dates
     spill = BlockSpill(grid.height, grid.width, len(plans[0].names), *stratified_sample(grid.height, grid.width,
                                                                                          MAX_SAMPLES))
     try:
-        pairs = zip(computed_strips(plans[0], pool, bounds), computed_strips(plans[1], pool, bounds), strict=True)
+        pairs = zip(*(computed_strips(plan, pool, bounds, mask=masked_layers) for plan in plans), strict=True)
         import_analysis_modules()  # while the pool decodes the first strips (decoding starts above)
         for (row, first, scl1), (_, second, scl2) in track(pairs, "S2-CD", total=len(bounds)):
             usable, same = scl_rules(scl1, scl2)
-            spill.add(slice(row, row + first.shape[1]), slice(0, grid.width), first, second, usable, same)
+            spill.add(slice(row, row + first[0].shape[0]), slice(0, grid.width), first, second, usable, same)
     except BaseException:
         spill.close()
         raise

@@ -209,7 +209,25 @@ def _aligned(native: Grid, sub: Grid, clip: tuple[int, int, int, int]) -> bool:
 
 
 def masked_strip(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any, sub: Grid) -> np.ndarray:
-    """(band, y, x) reflectance, NaN where a band has no data, outside the AoI polygon or under a cloud.
+    """(band, y, x) reflectance, NaN where a band has no data, outside the AoI polygon or under a cloud."""
+    nan_where_dropped = _dropped(layers, scl, polygon, sub)
+    out = np.empty((len(layers), sub.height, sub.width), np.float32)
+    for index, layer in enumerate(layers):
+        np.add(layer, nan_where_dropped, out=out[index])
+    return out
+
+
+def masked_layers(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any, sub: Grid) -> list[np.ndarray]:
+    """The layers (the strip's own float32 arrays) masked in place as masked_strip does, not stacked: no
+    full-strip copy for a caller that keeps the bands apart (S2-CD)."""
+    nan_where_dropped = _dropped(layers, scl, polygon, sub)
+    for layer in layers:
+        np.add(layer, nan_where_dropped, out=layer)
+    return layers
+
+
+def _dropped(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any, sub: Grid) -> np.ndarray:
+    """float32 NaN where a band has no data, outside the AoI polygon or under a cloud, 0.0 elsewhere.
 
     Branch-free on purpose (a lookup table for the cloud classes, a 0-or-NaN array added to every band):
     np.isin and masked assignment take 4-10x longer on a full-width strip."""
@@ -224,18 +242,14 @@ def masked_strip(layers: list[np.ndarray], scl: np.ndarray | None, polygon: Any,
         cloudy = np.zeros(256, bool)
         cloudy[list(SCL_CLOUD_CLASSES)] = True
         keep &= ~cloudy[scl]
-    nan_where_dropped = ((~keep).astype(np.uint32) * np.uint32(0x7FC00000)).view(np.float32)  # NaN or 0.0
-    out = np.empty((len(layers), sub.height, sub.width), np.float32)
-    for index, layer in enumerate(layers):
-        np.add(layer, nan_where_dropped, out=out[index])
-    return out
+    return ((~keep).astype(np.uint32) * np.uint32(0x7FC00000)).view(np.float32)  # NaN or 0.0
 
 
-def computed_strips(plan: Plan, pool: ThreadPoolExecutor, bounds: list[tuple[int, int]] | None = None
-                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-    """(first row, masked reflectance, SCL or None) of every strip (`bounds`, by default strip_bounds) in order,
-    each file's window decoded by the pool AHEAD strips in advance; the first strips are submitted at once
-    (decoding starts before the output file is even created)."""
+def computed_strips(plan: Plan, pool: ThreadPoolExecutor, bounds: list[tuple[int, int]] | None = None,
+                    mask=masked_strip) -> Iterator[tuple[int, Any, np.ndarray | None]]:
+    """(first row, masked reflectance (`mask`: masked_strip or masked_layers), SCL or None) of every strip
+    (`bounds`, by default strip_bounds) in order, each file's window decoded by the pool AHEAD strips in advance;
+    the first strips are submitted at once (decoding starts before the output file is even created)."""
     grid, sources = plan.grid, plan.sources
     n_bands = sum(not s.flag for s in sources)
     ordered = [s for s in sources if not s.flag] + [s for s in sources if s.flag]
@@ -246,25 +260,23 @@ def computed_strips(plan: Plan, pool: ThreadPoolExecutor, bounds: list[tuple[int
 
     rows_plan = bounds or strip_bounds(grid, sources)
     pending = deque(submit(rows) for rows in rows_plan[:AHEAD + 1])
-    return _in_order(pending, rows_plan[AHEAD + 1:], submit, n_bands, plan.polygon)
+    return _in_order(pending, rows_plan[AHEAD + 1:], submit, lambda item: _finish(item, n_bands, plan.polygon, mask))
 
 
-def _in_order(pending: deque, rest: list[tuple[int, int]], submit, n_bands: int, polygon: Any
-              ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+def _in_order(pending: deque, rest: list[tuple[int, int]], submit, finish) -> Iterator[tuple[int, Any, Any]]:
     """Yield the strips in order, submitting one more each time one is done."""
     for rows in rest:
-        yield _finish(pending.popleft(), n_bands, polygon)
+        yield finish(pending.popleft())
         pending.append(submit(rows))
     while pending:
-        yield _finish(pending.popleft(), n_bands, polygon)
+        yield finish(pending.popleft())
 
 
-def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any
-            ) -> tuple[int, np.ndarray, np.ndarray | None]:
+def _finish(item: tuple[int, Grid, list[Future]], n_bands: int, polygon: Any, mask) -> tuple[int, Any, Any]:
     row, sub, futures = item
     layers = [f.result() for f in futures]
     scl = layers[n_bands] if len(layers) > n_bands else None
-    return row, masked_strip(layers[:n_bands], scl, polygon, sub), scl
+    return row, mask(layers[:n_bands], scl, polygon, sub), scl
 
 
 # ------------------------------------------------------------------------------------------ outputs
