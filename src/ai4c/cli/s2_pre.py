@@ -17,9 +17,11 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ai4c.core.allocator import keep_freed_strips
     from ai4c.core.lazyraster import import_rasterio_without_boto3
     from ai4c.pipelines.s2_pre import run
 
+    keep_freed_strips()
     import_rasterio_without_boto3()
     path = run(args.input, args.output_path, from_namespace(S2PreParameters, args))
     if not args.quiet:
