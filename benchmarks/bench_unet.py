@@ -9,7 +9,7 @@ Sizes come from environment variables; the defaults are the full configuration (
 AI4C_BENCH_UNET_WIDTH (64 = ResNet-50), AI4C_BENCH_UNET_DEPTH ("3,4,6,3"), AI4C_BENCH_UNET_TILES (labelled
 tiles, 8), AI4C_BENCH_UNET_SIZE (tile side, 512), AI4C_BENCH_UNET_EPOCHS (20), AI4C_BENCH_UNET_PREDICT
 (side of the predicted tile, 10980), AI4C_BENCH_UNET_PREDICT_KINDS ("pt,onnx"), AI4C_BENCH_UNET_SSL_* (see
-`ssl_rows`, `_arms`, `_dense_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
+`ssl_rows`, `parse_arm`, `_dense_settings`, `_masked_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
 """
 
 from __future__ import annotations
@@ -87,35 +87,37 @@ def _patches(seeds: range, size: int, side: int = 64) -> tuple[np.ndarray, np.nd
     return np.stack(xs), np.stack(ys)
 
 
-def _moco_settings():
+def _moco_settings(seed: int = 0):
     """MoCo v2 schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*): small crops, a queue shorter than the
     data, a low temperature and mild views, so that the InfoNCE loss falls well below chance on a CPU budget."""
     from ai4c.ml.segmentation.ssl import PretrainSettings, Views
 
     side = env("SSL_SIDE", 32)
     return PretrainSettings(epochs=env("SSL_EPOCHS", 20), batch_size=env("SSL_BATCH", 32), lr=env("SSL_LR", 0.06),
-                            temperature=env("SSL_TEMPERATURE", 0.1), queue=env("SSL_QUEUE", 512), crop=side, seed=0,
+                            temperature=env("SSL_TEMPERATURE", 0.1), queue=env("SSL_QUEUE", 512), crop=side, seed=seed,
                             views=Views(min_scale=env("SSL_MIN_SCALE", 0.4)))
 
 
-def _dense_settings():
+def _dense_settings(seed: int = 0):
     """Pixel-contrast schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain` defaults
     but for the epochs)."""
     from ai4c.ml.segmentation.ssl_dense import DenseSettings
 
-    return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3), seed=0)
+    return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
+                         seed=seed)
 
 
-def _masked_settings():
+def _masked_settings(seed: int = 0):
     """Masked-reconstruction schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain`
     defaults otherwise)."""
     from ai4c.ml.segmentation.ssl_masked import MaskedSettings
 
     return MaskedSettings(epochs=env("SSL_EPOCHS", 30), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
-                          cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=0)
+                          cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=seed)
 
 
-def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple[dict, list[dict], str]:
+def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple, seed: int = 0
+                ) -> tuple[dict, list[dict], str]:
     """Self-supervised weights ({"encoder", "decoder"?}) from standardised unlabelled patches, the loss history
     and a description of the schedule."""
     from ai4c.ml.segmentation.unet import UNetConfig
@@ -124,7 +126,7 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
         from ai4c.ml.segmentation.resnet import EncoderConfig
         from ai4c.ml.segmentation.ssl import pretrain
 
-        s = _moco_settings()
+        s = _moco_settings(seed)
         state, history = pretrain(unl, EncoderConfig(len(BANDS), width, depth), s)
         chance = float(np.log(min(s.queue, len(unl) - s.batch_size)))
         return {"encoder": state}, history, (f"MoCo v2, {s.epochs} epochs, batch {s.batch_size}, lr {s.lr}, t "
@@ -133,14 +135,14 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
     if method == "masked":
         from ai4c.ml.segmentation.ssl_masked import pretrain_masked
 
-        m = _masked_settings()
+        m = _masked_settings(seed)
         state, history = pretrain_masked(unl, config, m)
         return state, history, (f"masked reconstruction, {m.epochs} epochs, batch {m.batch_size}, AdamW lr {m.lr}, "
                                 f"{m.ratio:.0%} of {m.cell}x{m.cell} cells blanked, predict-the-mean loss "
                                 f"{history[-1]['chance']:.2f}")
     from ai4c.ml.segmentation.ssl_dense import pretrain_dense
 
-    s = _dense_settings()
+    s = _dense_settings(seed)
     state, history = pretrain_dense(unl, config, s)
     return state, history, (f"pixel contrast, {s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}, t "
                             f"{s.temperature}, {s.pixels} pixels/patch, chance {history[-1]['chance']:.2f}")
@@ -268,14 +270,17 @@ def ssl_rows(workdir: Path) -> list[dict]:
     side = _moco_settings().crop if method == "moco" else 64
     data = ssl_data(size)
     unl, mean, std = unlabelled(method, n_unl, size, data)
-    t0 = time.perf_counter()
-    state, history, schedule = _pretrained(method, unl, width, depth)
-    ssl_seconds = time.perf_counter() - t0
     arms = {a["name"]: {**a, "val": [], "test": []} for a in map(parse_arm, env("SSL_ARMS", DEFAULT_ARMS).split(";"))}
     probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
                                       "bands alone": []}
-    seeds = range(env("SSL_SEEDS", 3))
+    seeds, per_seed = range(env("SSL_SEEDS", 3)), env("SSL_PRETRAIN_PER_SEED", 0)
+    pretrained: dict[int, tuple] = {}
     for seed in seeds:
+        key = seed if per_seed else 0
+        if key not in pretrained:
+            t0 = time.perf_counter()
+            pretrained[key] = (*_pretrained(method, unl, width, depth, key), time.perf_counter() - t0)
+        state = pretrained[key][0]
         pick = label_pick(data, seed)
         if env("SSL_PROBES", 1):
             for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
@@ -284,9 +289,12 @@ def ssl_rows(workdir: Path) -> list[dict]:
             val, test = _finetune(state, data, seed, pick, width, depth, mean, std, arm)
             arm["val"].append(val)
             arm["test"].append(test)
+    schedule, ssl_seconds = pretrained[0][2], np.mean([p[3] for p in pretrained.values()])
+    losses = "; ".join(f"{p[1][0]['loss']:.2f} -> {p[1][-1]['loss']:.2f}" for p in pretrained.values())
     best_random, best_pretrained = selected(arms, False), selected(arms, True)
     note = (f"width {width} depth {depth}; {schedule}, on {len(unl)} unlabelled {side}^2 patches of {n_unl} scenes "
-            f"({ssl_seconds:.0f} s, loss {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
+            f"({'one pre-training per seed, with that seed' if per_seed else 'one pre-training, seed 0'}; "
+            f"{ssl_seconds:.0f} s each, loss {losses}); fine-tuned on "
             f"{len(pick)} of {len(data['pool'][0])} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, "
             f"batch 2, AdamW lr {env('SSL_FT_LR', 1e-3)} constant, augmentation, early stopping (patience 10) and "
             f"arm choice on {len(data['val'][0])} validation patches of scenes 60-63; test "
@@ -299,7 +307,7 @@ def ssl_rows(workdir: Path) -> list[dict]:
              "gain_per_seed": (100 * (np.array(arms[best_pretrained]["test"]) - arms[best_random]["test"]))
              .round(1).tolist(), "gain_seeds_0_2": 100 * float(np.mean(arms[best_pretrained]["test"][:3]) -
                                                                 np.mean(arms[best_random]["test"][:3])),
-             "note": note, "ssl_loss": [round(h["loss"], 3) for h in history],
+             "note": note, "ssl_loss": [[round(h["loss"], 3) for h in p[1]] for p in pretrained.values()],
              "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
              "wall_s": time.perf_counter() - t_start}]
     for split in ("val", "test"):
