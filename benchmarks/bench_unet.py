@@ -9,7 +9,7 @@ Sizes come from environment variables; the defaults are the full configuration (
 AI4C_BENCH_UNET_WIDTH (64 = ResNet-50), AI4C_BENCH_UNET_DEPTH ("3,4,6,3"), AI4C_BENCH_UNET_TILES (labelled
 tiles, 8), AI4C_BENCH_UNET_SIZE (tile side, 512), AI4C_BENCH_UNET_EPOCHS (20), AI4C_BENCH_UNET_PREDICT
 (side of the predicted tile, 10980), AI4C_BENCH_UNET_PREDICT_KINDS ("pt,onnx"), AI4C_BENCH_UNET_SSL_* (see
-`ssl_rows`, `_arms`, `_dense_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
+`ssl_rows`, `parse_arm`, `_dense_settings`, `_masked_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
 """
 
 from __future__ import annotations
@@ -87,35 +87,37 @@ def _patches(seeds: range, size: int, side: int = 64) -> tuple[np.ndarray, np.nd
     return np.stack(xs), np.stack(ys)
 
 
-def _moco_settings():
+def _moco_settings(seed: int = 0):
     """MoCo v2 schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*): small crops, a queue shorter than the
     data, a low temperature and mild views, so that the InfoNCE loss falls well below chance on a CPU budget."""
     from ai4c.ml.segmentation.ssl import PretrainSettings, Views
 
     side = env("SSL_SIDE", 32)
     return PretrainSettings(epochs=env("SSL_EPOCHS", 20), batch_size=env("SSL_BATCH", 32), lr=env("SSL_LR", 0.06),
-                            temperature=env("SSL_TEMPERATURE", 0.1), queue=env("SSL_QUEUE", 512), crop=side, seed=0,
+                            temperature=env("SSL_TEMPERATURE", 0.1), queue=env("SSL_QUEUE", 512), crop=side, seed=seed,
                             views=Views(min_scale=env("SSL_MIN_SCALE", 0.4)))
 
 
-def _dense_settings():
+def _dense_settings(seed: int = 0):
     """Pixel-contrast schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain` defaults
     but for the epochs)."""
     from ai4c.ml.segmentation.ssl_dense import DenseSettings
 
-    return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3), seed=0)
+    return DenseSettings(epochs=env("SSL_EPOCHS", 8), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
+                         seed=seed)
 
 
-def _masked_settings():
+def _masked_settings(seed: int = 0):
     """Masked-reconstruction schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; the `ai4c unet pretrain`
     defaults otherwise)."""
     from ai4c.ml.segmentation.ssl_masked import MaskedSettings
 
     return MaskedSettings(epochs=env("SSL_EPOCHS", 30), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
-                          cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=0)
+                          cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=seed)
 
 
-def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple[dict, list[dict], str]:
+def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple, seed: int = 0
+                ) -> tuple[dict, list[dict], str]:
     """Self-supervised weights ({"encoder", "decoder"?}) from standardised unlabelled patches, the loss history
     and a description of the schedule."""
     from ai4c.ml.segmentation.unet import UNetConfig
@@ -124,7 +126,7 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
         from ai4c.ml.segmentation.resnet import EncoderConfig
         from ai4c.ml.segmentation.ssl import pretrain
 
-        s = _moco_settings()
+        s = _moco_settings(seed)
         state, history = pretrain(unl, EncoderConfig(len(BANDS), width, depth), s)
         chance = float(np.log(min(s.queue, len(unl) - s.batch_size)))
         return {"encoder": state}, history, (f"MoCo v2, {s.epochs} epochs, batch {s.batch_size}, lr {s.lr}, t "
@@ -133,41 +135,43 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple) -> tuple
     if method == "masked":
         from ai4c.ml.segmentation.ssl_masked import pretrain_masked
 
-        m = _masked_settings()
+        m = _masked_settings(seed)
         state, history = pretrain_masked(unl, config, m)
         return state, history, (f"masked reconstruction, {m.epochs} epochs, batch {m.batch_size}, AdamW lr {m.lr}, "
                                 f"{m.ratio:.0%} of {m.cell}x{m.cell} cells blanked, predict-the-mean loss "
                                 f"{history[-1]['chance']:.2f}")
     from ai4c.ml.segmentation.ssl_dense import pretrain_dense
 
-    s = _dense_settings()
+    s = _dense_settings(seed)
     state, history = pretrain_dense(unl, config, s)
     return state, history, (f"pixel contrast, {s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}, t "
                             f"{s.temperature}, {s.pixels} pixels/patch, chance {history[-1]['chance']:.2f}")
 
 
 def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean, std,
-              options: dict) -> float:
-    """Test mIoU of a U-Net (random init, or the pre-trained encoder and, when given, decoder) fine-tuned on
-    the picked labelled patches; the same schedule, normalisation and seed for every initialisation, `options`
-    (encoder_lr, freeze_epochs) where a pre-trained arm asks for them."""
+              arm: dict) -> tuple[float, float]:
+    """(validation mIoU of the best epoch, test mIoU) of a U-Net (random init, or the pre-trained encoder and,
+    when the arm asks, decoder) fine-tuned on the picked labelled patches; the same schedule, normalisation,
+    early stopping and seed for every arm, the arm's options (band skip, encoder lr, freezing, L2-SP, frozen
+    batch-norm statistics) on top."""
     import torch
 
     from ai4c.ml.segmentation.train import TrainSettings, evaluate, train
     from ai4c.ml.segmentation.unet import UNet, UNetConfig
 
     torch.manual_seed(seed)
-    model = UNet(UNetConfig(BANDS, [0, 1, 2, 3, 4, 5, 6], width, depth, 64))
+    model = UNet(UNetConfig(BANDS, [0, 1, 2, 3, 4, 5, 6], width, depth, 64, band_skip=arm["band_skip"]))
     model.set_normalisation(mean.tolist(), std.tolist())
-    if state is not None:
+    if arm["init"] != "random":
         model.encoder.load_state_dict(state["encoder"])
-        if "decoder" in state:
-            model.decoder.load_state_dict(state["decoder"])
-    s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 40), batch_size=2, lr=1e-3, data_aug=True, patience=10, seed=seed,
-                      schedule="constant", **options)
+    if arm["init"] == "encoder+decoder":  # the last block's input differs with the band skip: it stays random
+        keep = {k: v for k, v in state["decoder"].items() if v.shape == model.decoder.state_dict()[k].shape}
+        model.decoder.load_state_dict(keep, strict=False)
+    s = TrainSettings(epochs=env("SSL_FT_EPOCHS", 40), batch_size=2, lr=env("SSL_FT_LR", 1e-3), data_aug=True,
+                      patience=10, seed=seed, schedule="constant", **arm["options"])
     x, y = data["pool"]
-    train(model, x[pick], y[pick].astype(np.int16), *data["val"], s)
-    return evaluate(model, *data["test"])[0]["miou"]
+    result = train(model, x[pick], y[pick].astype(np.int16), *data["val"], s)
+    return result["best"]["miou"], evaluate(model, *data["test"])[0]["miou"]
 
 
 def _hypercolumns(encoder, x: np.ndarray, mean, std):
@@ -218,60 +222,122 @@ def _probe(encoder_state: dict | str | None, data: dict, seed: int, pick: np.nda
     return summary(confusion(yt, pred, 7, ignore=255))["miou"]
 
 
-def _arms(method: str, state: dict) -> dict[str, tuple[dict | None, dict]]:
-    """The initialisations and fine-tuning options compared (env AI4C_BENCH_UNET_SSL_ARMS: comma-separated
-    indexes, default all; random init always)."""
-    name = {"moco": "MoCo v2", "masked": "masked reconstruction"}.get(method, "pixel contrast")
-    encoder = {"encoder": state["encoder"]}
-    arms: dict[str, tuple[dict | None, dict]] = {"random init": (None, {})}
-    if "decoder" in state:
-        arms[f"{name} init (encoder + decoder)"] = (state, {})
-    arms[f"{name} init (encoder only)"] = (encoder, {})
-    arms[f"{name} init (encoder only), encoder lr / 10"] = (encoder, {"encoder_lr": 1e-4})
-    arms[f"{name} init (encoder only), encoder frozen 10 epochs"] = (encoder, {"freeze_epochs": 10})
-    keep = [int(v) for v in env("SSL_ARMS", ",".join(str(i) for i in range(len(arms)))).split(",")]
-    return {k: v for i, (k, v) in enumerate(arms.items()) if i in keep or i == 0}
+DEFAULT_ARMS = "random;random skip;encoder;encoder skip;encoder skip frozen;encoder skip l2sp=0.01;encoder skip bn"
+
+
+def parse_arm(text: str) -> dict:
+    """One fine-tuning arm from its words: the start (`random`, `encoder` = the pre-trained encoder, or
+    `encoder+decoder`) then options: `skip` (band skip), `frozen` (encoder frozen throughout), `freeze=N`
+    (frozen N epochs), `elr=X` (encoder learning rate), `l2sp=A` (L2-SP weight), `bn` (encoder batch-norm
+    statistics frozen)."""
+    words = text.split()
+    arm = {"name": text.strip(), "init": words[0], "band_skip": False, "options": {}}
+    if arm["init"] not in ("random", "encoder", "encoder+decoder"):
+        raise ValueError(f"arm {text!r} must start with random, encoder or encoder+decoder")
+    keys = {"frozen": ("freeze_encoder", True), "bn": ("encoder_bn", "frozen")}
+    numbers = {"freeze": ("freeze_epochs", int), "elr": ("encoder_lr", float), "l2sp": ("l2sp", float)}
+    for word in words[1:]:
+        key, _, value = word.partition("=")
+        if word == "skip":
+            arm["band_skip"] = True
+        elif word in keys:
+            arm["options"][keys[word][0]] = keys[word][1]
+        elif key in numbers:
+            arm["options"][numbers[key][0]] = numbers[key][1](value)
+        else:
+            raise ValueError(f"unknown option {word!r} in arm {text!r}")
+    return arm
+
+
+def selected(arms: dict[str, dict], pretrained: bool) -> str:
+    """The arm of the highest mean validation mIoU among the random-init or the pre-trained arms (the choice
+    is made on the validation scenes only; the test scenes only report it)."""
+    names = [n for n, a in arms.items() if (a["init"] != "random") == pretrained]
+    return max(names, key=lambda n: float(np.mean(arms[n]["val"])))
 
 
 def ssl_rows(workdir: Path) -> list[dict]:
     """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD dense (default), masked or moco), fine-tuned on
-    5 % of the labelled patches (same seeds, same picks, same schedule), scored on unseen scenes."""
+    5 % of the labelled patches (same seeds, picks, normalisation, schedule and early stopping). Every arm of
+    AI4C_BENCH_UNET_SSL_ARMS (`;`-separated, see `parse_arm`) is scored on the validation scenes (early stopping
+    and the choice of arm) and on separate test scenes; the reported gain is the test mIoU of the best
+    pre-trained arm on validation over the best random-init arm on validation."""
     _threads()
     t_start, load_start = time.perf_counter(), os.getloadavg()[0]
     method = env("SSL_METHOD", "dense")
     width, depth = env("SSL_WIDTH", 64), tuple(int(v) for v in env("SSL_DEPTH", "3,4,6,3").split(","))
     size, n_unl = env("SSL_SIZE", 256), env("SSL_UNLABELLED", 16)
     side = _moco_settings().crop if method == "moco" else 64
-    unl, _ = _patches(range(100, 100 + n_unl), size, side)
-    data = {"pool": _patches(range(0, env("SSL_POOL", 16)), size), "test": _patches(range(50, 54), size),
-            "val": _patches(range(60, 62), size)}
-    data = {k: (x, y.astype(np.int16)) for k, (x, y) in data.items()}
-    mean, std = unl.mean(axis=(0, 2, 3)), unl.std(axis=(0, 2, 3))
-    t0 = time.perf_counter()
-    state, history, schedule = _pretrained(method, (unl - mean[None, :, None, None]) / std[None, :, None, None],
-                                           width, depth)
-    ssl_seconds = time.perf_counter() - t0
-    n_pool = len(data["pool"][0])
-    n_label = max(2, round(0.05 * n_pool))
-    runs = _arms(method, state)
-    scores: dict[str, list[float]] = {name: [] for name in runs}
+    data = ssl_data(size)
+    unl, mean, std = unlabelled(method, n_unl, size, data)
+    arms = {a["name"]: {**a, "val": [], "test": []} for a in map(parse_arm, env("SSL_ARMS", DEFAULT_ARMS).split(";"))}
     probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
                                       "bands alone": []}
-    for seed in range(env("SSL_SEEDS", 3)):
-        pick = np.random.default_rng(seed).choice(n_pool, n_label, replace=False)
-        for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
-            probes[name].append(_probe(encoder, data, seed, pick, width, depth, mean, std))
-        for name, (init, options) in runs.items():
-            scores[name].append(_finetune(init, data, seed, pick, width, depth, mean, std, options))
+    seeds, per_seed = range(env("SSL_SEEDS", 3)), env("SSL_PRETRAIN_PER_SEED", 0)
+    pretrained: dict[int, tuple] = {}
+    for seed in seeds:
+        key = seed if per_seed else 0
+        if key not in pretrained:
+            t0 = time.perf_counter()
+            pretrained[key] = (*_pretrained(method, unl, width, depth, key), time.perf_counter() - t0)
+        state = pretrained[key][0]
+        pick = label_pick(data, seed)
+        if env("SSL_PROBES", 1):
+            for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
+                probes[name].append(_probe(encoder, data, seed, pick, width, depth, mean, std))
+        for arm in arms.values():
+            val, test = _finetune(state, data, seed, pick, width, depth, mean, std, arm)
+            arm["val"].append(val)
+            arm["test"].append(test)
+    schedule, ssl_seconds = pretrained[0][2], np.mean([p[3] for p in pretrained.values()])
+    losses = "; ".join(f"{p[1][0]['loss']:.2f} -> {p[1][-1]['loss']:.2f}" for p in pretrained.values())
+    best_random, best_pretrained = selected(arms, False), selected(arms, True)
     note = (f"width {width} depth {depth}; {schedule}, on {len(unl)} unlabelled {side}^2 patches of {n_unl} scenes "
-            f"({ssl_seconds:.0f} s, loss {history[0]['loss']:.2f} -> {history[-1]['loss']:.2f}); fine-tuned on "
-            f"{n_label} of {n_pool} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, batch 2, AdamW "
-            f"lr 0.001 constant, augmentation; test {len(data['test'][0])} patches of 4 unseen scenes")
-    rows = _gain_rows(scores, "random init", "mIoU {} (5 %)")
-    rows += _gain_rows(probes, "bands + frozen random encoder", "linear probe mIoU, {} (5 %)")
-    rows[0].update(note=note, ssl_loss=[round(h["loss"], 3) for h in history], load_average_start=load_start,
-                   load_average_end=os.getloadavg()[0], wall_s=time.perf_counter() - t_start)
+            f"({'one pre-training per seed, with that seed' if per_seed else 'one pre-training, seed 0'}; "
+            f"{ssl_seconds:.0f} s each, loss {losses}); fine-tuned on "
+            f"{len(pick)} of {len(data['pool'][0])} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, "
+            f"batch 2, AdamW lr {env('SSL_FT_LR', 1e-3)} constant, augmentation, early stopping (patience 10) and "
+            f"arm choice on {len(data['val'][0])} validation patches of scenes 60-63; test "
+            f"{len(data['test'][0])} patches of scenes 50-53; normalisation by the labelled scenes' bands; seeds "
+            f"{seeds.start}-{seeds.stop - 1}")
+    rows = [{"benchmark": "unet self-supervision", "metric": "selected on validation: test mIoU gain, best "
+             "pre-trained arm over best random-init arm (5 %)", "value": 100 * float(
+                 np.mean(arms[best_pretrained]["test"]) - np.mean(arms[best_random]["test"])), "unit": "points",
+             "random_arm": best_random, "pretrained_arm": best_pretrained,
+             "gain_per_seed": (100 * (np.array(arms[best_pretrained]["test"]) - arms[best_random]["test"]))
+             .round(1).tolist(), "gain_seeds_0_2": 100 * float(np.mean(arms[best_pretrained]["test"][:3]) -
+                                                                np.mean(arms[best_random]["test"][:3])),
+             "note": note, "ssl_loss": [[round(h["loss"], 3) for h in p[1]] for p in pretrained.values()],
+             "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
+             "wall_s": time.perf_counter() - t_start}]
+    for split in ("val", "test"):
+        rows += _gain_rows({n: a[split] for n, a in arms.items()}, best_random, "mIoU " + split + ", {} (5 %)")
+    if probes["bands alone"]:
+        rows += _gain_rows(probes, "bands + frozen random encoder", "linear probe test mIoU, {} (5 %)")
     return rows
+
+
+def ssl_data(size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Labelled pool (scenes 0-15), test (50-53) and validation (60-63) 64^2 patches of the ssl part."""
+    data = {"pool": _patches(range(0, env("SSL_POOL", 16)), size), "test": _patches(range(50, 54), size),
+            "val": _patches(range(60, 64), size)}
+    return {k: (x, y.astype(np.int16)) for k, (x, y) in data.items()}
+
+
+def unlabelled(method: str, n_unl: int, size: int, data: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standardised unlabelled patches (scenes 100+) and the band mean/std every arm uses: those of the
+    labelled pool's images, so that the normalisation does not change with the unlabelled pool."""
+    side = _moco_settings().crop if method == "moco" else 64
+    unl, _ = _patches(range(100, 100 + n_unl), size, side)
+    x = data["pool"][0]
+    mean, std = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
+    return ((unl - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32), mean, std
+
+
+def label_pick(data: dict, seed: int) -> np.ndarray:
+    """The 5 % of the labelled pool's patches given labels under this seed (the same for every arm)."""
+    n_pool = len(data["pool"][0])
+    return np.random.default_rng(seed).choice(n_pool, max(2, round(0.05 * n_pool)), replace=False)
 
 
 def _gain_rows(scores: dict[str, list[float]], baseline: str, metric: str) -> list[dict]:

@@ -218,3 +218,50 @@ def test_encoder_frozen_for_the_first_epochs_only():
     train(model, x, y, x, y, TrainSettings(epochs=2, batch_size=2, lr=1e-2, freeze_epochs=1, patience=5,
                                            device="cpu"), on_epoch=check)
     assert same == [True, False]
+
+
+def test_band_skip_feeds_the_standardised_bands_to_the_last_decoder_block():
+    """With `band_skip` the last decoder block sees the bands too (4 more input channels): a change of one
+    input pixel reaches that pixel's logits through the skip even when the encoder's maps are zeroed; an old
+    saved config without the key builds the model without the skip."""
+    config = UNetConfig(bands=["B2", "B3", "B4", "B8"], class_values=[0, 1], band_skip=True, **SMALL)
+    model, plain = UNet(config).eval(), UNet(UNetConfig(bands=["B2", "B3", "B4", "B8"], class_values=[0, 1], **SMALL))
+    assert model.decoder[-1][0].in_channels == plain.decoder[-1][0].in_channels + 4
+    with torch.no_grad():
+        for p in model.encoder.parameters():
+            p.zero_()  # the encoder (BN weights and biases included) outputs zeros: only the skip carries x
+        x = torch.zeros(1, 4, 64, 64)
+        base = model(x)
+        x[0, :, 10, 20] = 5.0
+        diff = (model(x) - base).abs().sum(1)[0]
+    assert diff[10, 20] > 0 and diff[40, 50] == 0
+    old = {k: v for k, v in config.to_dict().items() if k != "band_skip"}
+    assert UNetConfig.from_dict(old).band_skip is False
+
+
+def test_l2sp_and_frozen_batch_norm_statistics():
+    """L2-SP keeps the encoder nearer its start than plain fine-tuning (same seed, same data); `encoder_bn`
+    frozen keeps the encoder's batch-norm running statistics as loaded while its weights learn."""
+    from ai4c.ml.segmentation.train import TrainSettings, l2sp_penalty, train
+
+    def distance(model: UNet, start: dict) -> float:
+        now = dict(model.encoder.named_parameters())
+        with torch.no_grad():
+            return float(sum(((now[k] - v) ** 2).sum() for k, v in start.items()))
+
+    drift = {}
+    for weight in (0.0, 10.0):
+        x, y, model = _sign_task()
+        start = {k: v.detach().clone() for k, v in model.encoder.named_parameters()}
+        train(model, x, y, x, y, TrainSettings(epochs=2, batch_size=2, lr=1e-2, l2sp=weight, device="cpu"))
+        drift[weight] = distance(model, start)
+    assert 0 < drift[10.0] < 0.5 * drift[0.0]
+    x, y, model = _sign_task()
+    anchor = [p.detach() + 1.0 for p in model.encoder.parameters()]
+    n = sum(p.numel() for p in model.encoder.parameters())
+    assert float(l2sp_penalty(model, anchor, 0.5)) == pytest.approx(0.5 * n, rel=1e-5)
+    stats = {k: v.clone() for k, v in model.encoder.state_dict().items() if "running" in k}
+    weights = model.encoder.conv1.weight.detach().clone()
+    train(model, x, y, x, y, TrainSettings(epochs=1, batch_size=2, lr=1e-2, encoder_bn="frozen", device="cpu"))
+    assert all(torch.equal(v, model.encoder.state_dict()[k]) for k, v in stats.items())
+    assert not torch.equal(weights, model.encoder.conv1.weight)

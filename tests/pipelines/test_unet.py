@@ -332,3 +332,41 @@ def test_frozen_encoder_flag_and_parameter_ranges(trained, tmp_path, run_cli):
                                BANDS, *flags, "--quiet")
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "bad").exists()
+
+
+def test_band_skip_l2sp_and_frozen_batch_norm_flags(trained, tmp_path, run_cli):
+    """-band_skip True builds the U-Net with the input skip (kept in the saved model and its ONNX export, whose
+    logits agree within 1e-4); -l2sp and -encoder_bn reach the training and metrics.json, with a warning when no
+    -pretrained encoder is given; a negative -l2sp exits 2."""
+    import onnxruntime as ort
+
+    from ai4c.core.log import collect_warnings
+    from ai4c.pipelines.unet.model_io import load_model
+
+    root, out = trained
+    work = tmp_path / "skip"
+    with collect_warnings() as warnings:
+        code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", work, "-bands", BANDS,
+                               "-selected-classes", CLASSES, "-epochs", "1", "-b", "8", "-band_skip", "True",
+                               "-l2sp", "0.1", "-encoder_bn", "frozen", "-model_format", "onnx", "--quiet", *TINY)
+    assert code == 0, err
+    assert any("-l2sp and -encoder_bn frozen without -pretrained" in w for w in warnings)
+    metrics = json.loads((work / "metrics.json").read_text())
+    assert metrics["band_skip"] is True and metrics["encoder"]["l2sp"] == 0.1
+    assert metrics["encoder"]["batch_norm"] == "frozen"
+    config = load_model(work / "unet.onnx", "cpu").config
+    assert config.band_skip is True
+    from ai4c.ml.segmentation.unet import UNet
+    from ai4c.pipelines.unet import model_io
+
+    torch.manual_seed(0)
+    model = UNet(config).eval()
+    path = model_io.save_model(model, tmp_path / "m.onnx", "onnx")
+    x = np.random.default_rng(0).uniform(0, 3000, (1, 4, 64, 96)).astype(np.float32)
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"bands": x})[0]
+    assert np.abs(got - ref).max() <= 1e-4
+    code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / "bad", "-bands",
+                           BANDS, "-selected-classes", CLASSES, "-l2sp", "-1", "--quiet", *TINY)
+    assert code == 2 and "l2sp" in err and not (tmp_path / "bad").exists()

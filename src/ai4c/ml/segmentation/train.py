@@ -37,6 +37,8 @@ class TrainSettings:
     encoder_lr: float | None = None  # learning rate of the encoder (None: `lr`); smaller keeps pre-training
     freeze_encoder: bool = False     # train the decoder only (a pre-trained encoder kept as it is)
     freeze_epochs: int = 0           # the encoder frozen for the first epochs only (decoder first, then all)
+    l2sp: float = 0.0                # weight of the L2-SP penalty pulling the encoder back to its starting weights
+    encoder_bn: str = "train"        # "frozen": the encoder's batch-norm statistics stay those it started with
 
 
 def autocast(device: torch.device):
@@ -92,14 +94,31 @@ def encoder_frozen(s: TrainSettings, epoch: int) -> bool:
     return s.freeze_encoder or epoch <= s.freeze_epochs
 
 
-def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device,
-           frozen: bool = False) -> tuple[float, int]:
-    """One pass over the shuffled training patches; mean loss and patches seen."""
+def l2sp_penalty(model: UNet, anchor: list[torch.Tensor] | None, weight: float) -> torch.Tensor | float:
+    """L2-SP (Li et al. 2018): `weight` x the squared distance of the encoder from its starting weights, so
+    fine-tuning on few labels stays near a pre-trained encoder instead of near zero."""
+    if anchor is None or weight <= 0:
+        return 0.0
+    return weight * sum(((p - a) ** 2).sum() for p, a in zip(model.encoder.parameters(), anchor, strict=True))
+
+
+def _train_mode(model: UNet, frozen: bool, frozen_bn: bool) -> None:
+    """Training mode, the encoder's parameters frozen and/or its batch-norm statistics kept as they are."""
     model.train()
     for p in model.encoder.parameters():  # without a gradient AdamW leaves a parameter as it is
         p.requires_grad_(not frozen)
     if frozen:  # its batch-norm statistics stay those of the pre-training
         model.encoder.eval()
+    elif frozen_bn:
+        for m in model.encoder.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+
+
+def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator, device,
+           frozen: bool = False, anchor: list[torch.Tensor] | None = None) -> tuple[float, int]:
+    """One pass over the shuffled training patches; mean loss and patches seen."""
+    _train_mode(model, frozen, s.encoder_bn == "frozen")
     order = torch.randperm(len(x), generator=gen).numpy()
     total, seen = 0.0, 0
     for i in range(0, len(order), s.batch_size):
@@ -113,7 +132,7 @@ def _epoch(model, x, y, s: TrainSettings, criterion, optim, gen: torch.Generator
         with autocast(device):
             loss = criterion(model(xb).float(), yb)
         optim.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + l2sp_penalty(model, None if frozen else anchor, s.l2sp)).backward()
         optim.step()
         total += float(loss.detach()) * len(idx)
         seen += len(idx)
@@ -133,12 +152,13 @@ def train(model: UNet, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: n
     criterion = make_criterion(s.criterion, weight).to(device)
     optim = torch.optim.AdamW(parameter_groups(model, s), weight_decay=1e-4)
     sched = cosine_decay(optim, s.epochs) if s.schedule == "cosine" else None
+    anchor = [p.detach().clone() for p in model.encoder.parameters()] if s.l2sp > 0 else None
     history: list[dict] = []
     best: dict = {"miou": -1.0}
     best_state, best_cm, stale = None, None, 0
     for epoch in range(1, s.epochs + 1):
         t0 = time.perf_counter()
-        loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device, encoder_frozen(s, epoch))
+        loss, seen = _epoch(model, x, y, s, criterion, optim, gen, device, encoder_frozen(s, epoch), anchor)
         if sched is not None:
             sched.step()
         if device.type == "cuda":

@@ -25,6 +25,7 @@ class UNetConfig:
     patch_size: int = 256
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
+    band_skip: bool = False  # the standardised bands also enter the last decoder block (full-resolution skip)
 
     @property
     def n_classes(self) -> int:
@@ -55,7 +56,8 @@ class ConvBlock(nn.Sequential):
 
 
 class UNet(nn.Module):
-    """Normalise -> ResNet encoder (5 scales) -> 5 upsampling decoder blocks with skips -> class logits."""
+    """Normalise -> ResNet encoder (5 scales) -> 5 upsampling decoder blocks with skips (the last one, with
+    `band_skip`, from the standardised bands themselves) -> class logits."""
 
     def __init__(self, config: UNetConfig) -> None:
         super().__init__()
@@ -69,7 +71,7 @@ class UNet(nn.Module):
         enc = config.encoder().channels
         scale = config.width / 64
         dec = [max(8, int(c * scale)) for c in DECODER]
-        skips = [enc[3], enc[2], enc[1], enc[0], 0]
+        skips = [enc[3], enc[2], enc[1], enc[0], n if config.band_skip else 0]
         ins = [enc[4]] + dec[:-1]
         self.decoder = nn.ModuleList(ConvBlock(i + s, o) for i, s, o in zip(ins, skips, dec, strict=True))
         self.head = nn.Conv2d(dec[-1], config.n_classes, 3, padding=1)
@@ -88,7 +90,7 @@ class UNet(nn.Module):
         of the class head, and of the dense self-supervised pre-training)."""
         feats = self.encoder(x)
         y = feats[-1]
-        skips = [feats[3], feats[2], feats[1], feats[0], None]
+        skips = [feats[3], feats[2], feats[1], feats[0], x if self.config.band_skip else None]
         for block, skip in zip(self.decoder, skips, strict=True):
             y = F.interpolate(y, scale_factor=2.0, mode="nearest")
             if skip is not None:

@@ -156,6 +156,14 @@ class UnetParameters:
     freeze_epochs: int = param(0, "the -pretrained encoder frozen for the first epochs only (the decoder learns "
                                "first, then everything: linear-probe-then-fine-tune)", flags=_flags("freeze_epochs"),
                                check=at_least(0))
+    band_skip: bool = param(False, "True: the standardised bands also enter the decoder's last (full-resolution) "
+                            "block, a skip connection from the input itself", kind=true_false,
+                            flags=_flags("band_skip"), metavar="True|False")
+    l2sp: float = param(0.0, "L2-SP weight: fine-tuning penalised by this x the squared distance of the encoder from "
+                        "its -pretrained weights (0: off)", flags=_flags("l2sp"), check=at_least(0))
+    encoder_bn: str = param("train", "frozen: the encoder's batch-norm statistics stay those of the -pretrained "
+                            "backbone while its weights are fine-tuned; train: updated as usual",
+                            choices=("train", "frozen"), flags=_flags("encoder_bn"))
     lr_schedule: str = param("cosine", "learning rate over the epochs: cosine decay from -lr to -lr/100, or constant "
                              "(few steps per epoch)", choices=("cosine", "constant"), flags=_flags("lr_schedule"))
     patience: int = param(5, "epochs without a better validation mIoU before early stopping", flags=_flags("patience"),
@@ -198,8 +206,11 @@ class UnetParameters:
             raise InvalidParameterError(f"-block {self.block} must be at least the patch size")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise InvalidParameterError("-device cuda but no CUDA device is available; use -device auto or cpu")
-        if self.freeze_encoder and str(self.pretrained).strip().lower() in ("false", "0", "no"):
-            warn("-freeze_encoder True without -pretrained keeps a random encoder: only the decoder learns")
+        if str(self.pretrained).strip().lower() in ("false", "0", "no"):
+            if self.freeze_encoder:
+                warn("-freeze_encoder True without -pretrained keeps a random encoder: only the decoder learns")
+            if self.l2sp > 0 or self.encoder_bn == "frozen":
+                warn("-l2sp and -encoder_bn frozen without -pretrained hold the encoder near its random start")
         return self
 
     @property

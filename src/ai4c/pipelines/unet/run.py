@@ -58,7 +58,7 @@ def _check_classes(manifest: dict, selected: list[int]) -> None:
 def build_model(o: UnetParameters, manifest: dict) -> tuple[UNet, dict | None]:
     """A fresh U-Net with the dataset's normalisation and, on request, a pre-trained encoder."""
     cfg = UNetConfig(bands=list(o.bands), class_values=o.class_values, width=o.width, blocks=o.depth,
-                     patch_size=int(manifest["patch_size"]))
+                     patch_size=int(manifest["patch_size"]), band_skip=o.band_skip)
     torch.manual_seed(o.seed)
     model = UNet(cfg)
     model.set_normalisation(manifest["mean"], manifest["std"])
@@ -84,7 +84,7 @@ def train_action(o: UnetParameters, data_dir: Path | None = None) -> dict:
     settings = TrainSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, criterion=o.criterion,
                              data_aug=o.data_aug, patience=o.patience, seed=o.seed, device=o.device,
                              schedule=o.lr_schedule, encoder_lr=o.encoder_lr, freeze_encoder=o.freeze_encoder,
-                             freeze_epochs=o.freeze_epochs)
+                             freeze_epochs=o.freeze_epochs, l2sp=o.l2sp, encoder_bn=o.encoder_bn)
     t0 = time.perf_counter()
     result = train(model, x, lut[y], xv, lut[yv], settings, on_epoch=_log_epoch)
     model_io.save_model(model, model_path, o.model_format, {"bands": o.bands, "trained": result["best"]})
@@ -95,7 +95,8 @@ def train_action(o: UnetParameters, data_dir: Path | None = None) -> dict:
               "confusion_matrix": result["confusion_matrix"], "history": result["history"],
               "device": result["device"], "seconds": time.perf_counter() - t0,
               "encoder": {"width": o.width, "blocks": list(o.depth), "lr": o.encoder_lr or o.lr,
-                          "frozen": o.freeze_encoder}}
+                          "frozen": o.freeze_encoder, "l2sp": o.l2sp, "batch_norm": o.encoder_bn},
+              "band_skip": o.band_skip}
     plot_confusion(np.array(result["confusion_matrix"]), o.class_values, o.output_dir / "confusion_matrix.png",
                    f"validation mIoU {result['best']['miou']:.3f}")
     write_text_atomic(o.output_dir / METRICS, json.dumps(report, indent=1))
