@@ -222,6 +222,7 @@ def _probe(encoder_state: dict | str | None, data: dict, seed: int, pick: np.nda
     return summary(confusion(yt, pred, 7, ignore=255))["miou"]
 
 
+TEST_SCENES, VAL_SCENES, UNLABELLED_FIRST = range(50, 54), range(60, 64), 100
 DEFAULT_ARMS = "random;random skip;encoder;encoder skip;encoder skip frozen;encoder skip l2sp=0.01;encoder skip bn"
 
 
@@ -267,9 +268,9 @@ def ssl_rows(workdir: Path) -> list[dict]:
     method = env("SSL_METHOD", "dense")
     width, depth = env("SSL_WIDTH", 64), tuple(int(v) for v in env("SSL_DEPTH", "3,4,6,3").split(","))
     size, n_unl = env("SSL_SIZE", 256), env("SSL_UNLABELLED", 16)
-    side = _moco_settings().crop if method == "moco" else 64
     data = ssl_data(size)
     unl, mean, std = unlabelled(method, n_unl, size, data)
+    side = unl.shape[-1]
     arms = {a["name"]: {**a, "val": [], "test": []} for a in map(parse_arm, env("SSL_ARMS", DEFAULT_ARMS).split(";"))}
     probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
                                       "bands alone": []}
@@ -297,17 +298,14 @@ def ssl_rows(workdir: Path) -> list[dict]:
             f"{ssl_seconds:.0f} s each, loss {losses}); fine-tuned on "
             f"{len(pick)} of {len(data['pool'][0])} labelled 64^2 patches (5 %), {env('SSL_FT_EPOCHS', 40)} epochs, "
             f"batch 2, AdamW lr {env('SSL_FT_LR', 1e-3)} constant, augmentation, early stopping (patience 10) and "
-            f"arm choice on {len(data['val'][0])} validation patches of scenes 60-63; test "
-            f"{len(data['test'][0])} patches of scenes 50-53; normalisation by the labelled scenes' bands; seeds "
-            f"{seeds.start}-{seeds.stop - 1}")
+            f"arm choice on {len(data['val'][0])} validation patches of scenes {_span(VAL_SCENES)}; test "
+            f"{len(data['test'][0])} patches of scenes {_span(TEST_SCENES)}; normalisation by the labelled scenes' bands; seeds "
+            f"{_span(seeds)}")
+    gain = 100 * (np.array(arms[best_pretrained]["test"]) - np.array(arms[best_random]["test"]))
     rows = [{"benchmark": "unet self-supervision", "metric": "selected on validation: test mIoU gain, best "
-             "pre-trained arm over best random-init arm (5 %)", "value": 100 * float(
-                 np.mean(arms[best_pretrained]["test"]) - np.mean(arms[best_random]["test"])), "unit": "points",
-             "random_arm": best_random, "pretrained_arm": best_pretrained,
-             "gain_per_seed": (100 * (np.array(arms[best_pretrained]["test"]) - arms[best_random]["test"]))
-             .round(1).tolist(), "gain_seeds_0_2": 100 * float(np.mean(arms[best_pretrained]["test"][:3]) -
-                                                                np.mean(arms[best_random]["test"][:3])),
-             "note": note, "ssl_loss": [[round(h["loss"], 3) for h in p[1]] for p in pretrained.values()],
+             "pre-trained arm over best random-init arm (5 %)", "value": float(gain.mean()), "unit": "points",
+             "random_arm": best_random, "pretrained_arm": best_pretrained, "gain_per_seed": gain.round(1).tolist(),
+             "gain_seeds_0_2": float(gain[:3].mean()), "note": note, "ssl_loss": [[round(h["loss"], 3) for h in p[1]] for p in pretrained.values()],
              "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
              "wall_s": time.perf_counter() - t_start}]
     for split in ("val", "test"):
@@ -317,10 +315,15 @@ def ssl_rows(workdir: Path) -> list[dict]:
     return rows
 
 
+def _span(r: range) -> str:
+    """`first-last` of a range of scene or seed numbers, for the notes."""
+    return f"{r.start}-{r.stop - 1}"
+
+
 def ssl_data(size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Labelled pool (scenes 0-15), test (50-53) and validation (60-63) 64^2 patches of the ssl part."""
-    data = {"pool": _patches(range(0, env("SSL_POOL", 16)), size), "test": _patches(range(50, 54), size),
-            "val": _patches(range(60, 64), size)}
+    """Labelled pool (scenes 0 to SSL_POOL - 1), test and validation 64^2 patches of the ssl part."""
+    data = {"pool": _patches(range(0, env("SSL_POOL", 16)), size), "test": _patches(TEST_SCENES, size),
+            "val": _patches(VAL_SCENES, size)}
     return {k: (x, y.astype(np.int16)) for k, (x, y) in data.items()}
 
 
@@ -328,7 +331,7 @@ def unlabelled(method: str, n_unl: int, size: int, data: dict) -> tuple[np.ndarr
     """Standardised unlabelled patches (scenes 100+) and the band mean/std every arm uses: those of the
     labelled pool's images, so that the normalisation does not change with the unlabelled pool."""
     side = _moco_settings().crop if method == "moco" else 64
-    unl, _ = _patches(range(100, 100 + n_unl), size, side)
+    unl, _ = _patches(range(UNLABELLED_FIRST, UNLABELLED_FIRST + n_unl), size, side)
     x = data["pool"][0]
     mean, std = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
     return ((unl - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32), mean, std

@@ -77,24 +77,30 @@ def test_full_learns_the_land_cover(trained):
     assert (pred == truth).mean() >= 0.8
 
 
-def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
+def _torch_and_onnx_logits(model, x: np.ndarray, onnx_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of `model` for `x` from PyTorch and from its ONNX export at `onnx_path` (onnxruntime, CPU)."""
     import onnxruntime as ort
 
     from ai4c.pipelines.unet import model_io
 
-    root, out = trained
-    loaded = torch.load(out / "unet.pt", weights_only=True)
-    from ai4c.ml.segmentation.unet import UNet, UNetConfig
-
-    model = UNet(UNetConfig.from_dict(loaded["config"]))
-    model.load_state_dict(loaded["state_dict"])
-    onnx_path = model_io.save_model(model, tmp_path / "unet.onnx", "onnx")
-    with rasterio.open(root / "data" / "images" / "scene_000.tif") as src:
-        x = src.read(window=((0, 128), (0, 192))).astype(np.float32)[None]
+    model_io.save_model(model, onnx_path, "onnx")
     with torch.no_grad():
         ref = model.eval()(torch.from_numpy(x)).numpy()
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    got = session.run(None, {"bands": x})[0]
+    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, {"bands": x})[0]
+    return ref, got
+
+
+def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
+    from ai4c.ml.segmentation.unet import UNet, UNetConfig
+
+    root, out = trained
+    loaded = torch.load(out / "unet.pt", weights_only=True)
+    model = UNet(UNetConfig.from_dict(loaded["config"]))
+    model.load_state_dict(loaded["state_dict"])
+    onnx_path = tmp_path / "unet.onnx"
+    with rasterio.open(root / "data" / "images" / "scene_000.tif") as src:
+        x = src.read(window=((0, 128), (0, 192))).astype(np.float32)[None]
+    ref, got = _torch_and_onnx_logits(model, x, onnx_path)
     assert np.abs(got - ref).max() <= 1e-4
     assert (got.argmax(1) == ref.argmax(1)).mean() >= 0.999
     maps = {}
@@ -338,9 +344,8 @@ def test_band_skip_l2sp_and_frozen_batch_norm_flags(trained, tmp_path, run_cli):
     """-band_skip True builds the U-Net with the input skip (kept in the saved model and its ONNX export, whose
     logits agree within 1e-4); -l2sp and -encoder_bn reach the training and metrics.json, with a warning when no
     -pretrained encoder is given; a negative -l2sp exits 2."""
-    import onnxruntime as ort
-
     from ai4c.core.log import collect_warnings
+    from ai4c.ml.segmentation.unet import UNet
     from ai4c.pipelines.unet.model_io import load_model
 
     root, out = trained
@@ -356,16 +361,9 @@ def test_band_skip_l2sp_and_frozen_batch_norm_flags(trained, tmp_path, run_cli):
     assert metrics["encoder"]["batch_norm"] == "frozen"
     config = load_model(work / "unet.onnx", "cpu").config
     assert config.band_skip is True
-    from ai4c.ml.segmentation.unet import UNet
-    from ai4c.pipelines.unet import model_io
-
     torch.manual_seed(0)
-    model = UNet(config).eval()
-    path = model_io.save_model(model, tmp_path / "m.onnx", "onnx")
     x = np.random.default_rng(0).uniform(0, 3000, (1, 4, 64, 96)).astype(np.float32)
-    with torch.no_grad():
-        ref = model(torch.from_numpy(x)).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"bands": x})[0]
+    ref, got = _torch_and_onnx_logits(UNet(config), x, tmp_path / "m.onnx")
     assert np.abs(got - ref).max() <= 1e-4
     code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / "bad", "-bands",
                            BANDS, "-selected-classes", CLASSES, "-l2sp", "-1", "--quiet", *TINY)
