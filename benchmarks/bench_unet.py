@@ -1,7 +1,7 @@
 """`ai4c unet` benchmark on simulated S2 tiles with a known land-cover truth.
 
-Rows: validation mIoU of `-action full` (target >= 0.85); the seed's self-supervision claim (pixel-contrast
-or MoCo v2 pre-training on unlabelled scenes, then fine-tuning on 5 % of the labelled patches vs random init,
+Rows: validation mIoU of `-action full` (target >= 0.85); the seed's self-supervision claim (pixel-clustering,
+pixel-contrast, masked or MoCo v2 pre-training on unlabelled scenes, then fine-tuning on 5 % of the labelled patches vs random init,
 mean of 3 seeds; target >= +5 mIoU points); ONNX vs PyTorch logits and classes; training throughput (patches/s at
 64 and 256, ResNet-50 and the reduced encoder); prediction of a 4-band tile (time, peak memory).
 
@@ -9,7 +9,7 @@ Sizes come from environment variables; the defaults are the full configuration (
 AI4C_BENCH_UNET_WIDTH (64 = ResNet-50), AI4C_BENCH_UNET_DEPTH ("3,4,6,3"), AI4C_BENCH_UNET_TILES (labelled
 tiles, 8), AI4C_BENCH_UNET_SIZE (tile side, 512), AI4C_BENCH_UNET_EPOCHS (20), AI4C_BENCH_UNET_PREDICT
 (side of the predicted tile, 10980), AI4C_BENCH_UNET_PREDICT_KINDS ("pt,onnx"), AI4C_BENCH_UNET_SSL_* (see
-`ssl_rows`, `parse_arm`, `_dense_settings`, `_masked_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
+`ssl_rows`, `parse_arm`, `_cluster_settings`, `_dense_settings`, `_masked_settings` and `_moco_settings`), AI4C_BENCH_UNET_THREADS.
 """
 
 from __future__ import annotations
@@ -116,6 +116,15 @@ def _masked_settings(seed: int = 0):
                           cell=env("SSL_CELL", 8), ratio=env("SSL_RATIO", 0.5), seed=seed)
 
 
+def _cluster_settings(seed: int = 0):
+    """Clustering schedule of the benchmark (env AI4C_BENCH_UNET_SSL_*; 12 epochs by default, the ResNet-50 row of
+    BENCHMARKS.md; the `ai4c unet pretrain` defaults otherwise)."""
+    from ai4c.ml.segmentation.ssl_cluster import ClusterSettings
+
+    return ClusterSettings(epochs=env("SSL_EPOCHS", 12), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
+                           clusters=env("SSL_CLUSTERS", 32), ratio=env("SSL_RATIO", 0.5), seed=seed)
+
+
 def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple, seed: int = 0
                 ) -> tuple[dict, list[dict], str]:
     """Self-supervised weights ({"encoder", "decoder"?}) from standardised unlabelled patches, the loss history
@@ -131,21 +140,29 @@ def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple, seed: in
         chance = float(np.log(min(s.queue, len(unl) - s.batch_size)))
         return {"encoder": state}, history, (f"MoCo v2, {s.epochs} epochs, batch {s.batch_size}, lr {s.lr}, t "
                                              f"{s.temperature}, queue {s.queue}, chance ~{chance:.2f}")
-    config = UNetConfig(BANDS, [0, 1], width, depth, unl.shape[-1])
-    if method == "masked":
-        from ai4c.ml.segmentation.ssl_masked import pretrain_masked
+    train, settings, describe = _body_methods()[method]
+    s = settings(seed)
+    state, history = train(unl, UNetConfig(BANDS, [0, 1], width, depth, unl.shape[-1]), s)
+    return state, history, f"{describe(s)}, chance {history[-1]['chance']:.2f}"
 
-        m = _masked_settings(seed)
-        state, history = pretrain_masked(unl, config, m)
-        return state, history, (f"masked reconstruction, {m.epochs} epochs, batch {m.batch_size}, AdamW lr {m.lr}, "
-                                f"{m.ratio:.0%} of {m.cell}x{m.cell} cells blanked, predict-the-mean loss "
-                                f"{history[-1]['chance']:.2f}")
+
+def _body_methods() -> dict:
+    """The pretexts that train the U-Net body: (pre-training function, settings of a seed, description)."""
+    from ai4c.ml.segmentation.ssl_cluster import pretrain_cluster
     from ai4c.ml.segmentation.ssl_dense import pretrain_dense
+    from ai4c.ml.segmentation.ssl_masked import pretrain_masked
 
-    s = _dense_settings(seed)
-    state, history = pretrain_dense(unl, config, s)
-    return state, history, (f"pixel contrast, {s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}, t "
-                            f"{s.temperature}, {s.pixels} pixels/patch, chance {history[-1]['chance']:.2f}")
+    def schedule(s) -> str:
+        return f"{s.epochs} epochs, batch {s.batch_size}, AdamW lr {s.lr}"
+
+    return {"cluster": (pretrain_cluster, _cluster_settings,
+                        lambda c: f"pixel clustering, {c.clusters} K-means clusters, {schedule(c)}, {c.ratio:.0%} of "
+                                  f"{c.cell}x{c.cell} input cells blanked"),
+            "masked": (pretrain_masked, _masked_settings,
+                       lambda m: f"masked reconstruction, {schedule(m)}, {m.ratio:.0%} of {m.cell}x{m.cell} cells "
+                                 "blanked"),
+            "dense": (pretrain_dense, _dense_settings,
+                      lambda d: f"pixel contrast, {schedule(d)}, t {d.temperature}, {d.pixels} pixels/patch")}
 
 
 def _finetune(state: dict | None, data: dict, seed: int, pick: np.ndarray, width: int, depth: tuple, mean, std,
@@ -222,8 +239,27 @@ def _probe(encoder_state: dict | str | None, data: dict, seed: int, pick: np.nda
     return summary(confusion(yt, pred, 7, ignore=255))["miou"]
 
 
+def _cluster_readout(centres, data: dict, pick: np.ndarray, mean, std) -> float:
+    """Test mIoU of the clustering pre-training's K-means clusters, each given the majority class of its pixels
+    in the picked labelled patches (what the clusters alone tell about the classes; no network)."""
+    from ai4c.ml.segmentation.metrics import confusion, summary
+    from ai4c.ml.segmentation.ssl_cluster import cluster_labels
+
+    def clusters(x: np.ndarray) -> np.ndarray:
+        z = (x - mean[None, :, None, None]) / std[None, :, None, None]
+        return cluster_labels(z, np.asarray(centres, np.float64))
+
+    x, y = data["pool"]
+    found, truth = clusters(x[pick]).ravel(), y[pick].ravel()
+    known = truth < 7
+    table = np.zeros((len(centres), 7), np.int64)
+    np.add.at(table, (found[known], truth[known]), 1)
+    xt, yt = data["test"]
+    return summary(confusion(yt, table.argmax(1)[clusters(xt)], 7, ignore=255))["miou"]
+
+
 TEST_SCENES, VAL_SCENES, UNLABELLED_FIRST = range(50, 54), range(60, 64), 100
-DEFAULT_ARMS = "random;random skip;encoder;encoder skip;encoder skip frozen;encoder skip l2sp=0.01;encoder skip bn"
+DEFAULT_ARMS = "random;random skip;random skip l2sp=0.01;encoder+decoder skip;encoder skip frozen"
 
 
 def parse_arm(text: str) -> dict:
@@ -258,23 +294,24 @@ def selected(arms: dict[str, dict], pretrained: bool) -> str:
 
 
 def ssl_rows(workdir: Path) -> list[dict]:
-    """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD dense (default), masked or moco), fine-tuned on
+    """Random init vs self-supervised init (AI4C_BENCH_UNET_SSL_METHOD cluster (default), dense, masked or moco), fine-tuned on
     5 % of the labelled patches (same seeds, picks, normalisation, schedule and early stopping). Every arm of
     AI4C_BENCH_UNET_SSL_ARMS (`;`-separated, see `parse_arm`) is scored on the validation scenes (early stopping
     and the choice of arm) and on separate test scenes; the reported gain is the test mIoU of the best
     pre-trained arm on validation over the best random-init arm on validation."""
     _threads()
     t_start, load_start = time.perf_counter(), os.getloadavg()[0]
-    method = env("SSL_METHOD", "dense")
+    method = env("SSL_METHOD", "cluster")
     width, depth = env("SSL_WIDTH", 64), tuple(int(v) for v in env("SSL_DEPTH", "3,4,6,3").split(","))
-    size, n_unl = env("SSL_SIZE", 256), env("SSL_UNLABELLED", 16)
+    size, n_unl = env("SSL_SIZE", 256), env("SSL_UNLABELLED", 64)
     data = ssl_data(size)
     unl, mean, std = unlabelled(method, n_unl, size, data)
     side = unl.shape[-1]
     arms = {a["name"]: {**a, "val": [], "test": []} for a in map(parse_arm, env("SSL_ARMS", DEFAULT_ARMS).split(";"))}
     probes: dict[str, list[float]] = {"bands + frozen random encoder": [], "bands + frozen pre-trained encoder": [],
                                       "bands alone": []}
-    seeds, per_seed = range(env("SSL_SEEDS", 3)), env("SSL_PRETRAIN_PER_SEED", 0)
+    seeds, per_seed = range(env("SSL_SEEDS", 3)), env("SSL_PRETRAIN_PER_SEED", 1)
+    readouts: list[float] = []
     pretrained: dict[int, tuple] = {}
     for seed in seeds:
         key = seed if per_seed else 0
@@ -283,9 +320,11 @@ def ssl_rows(workdir: Path) -> list[dict]:
             pretrained[key] = (*_pretrained(method, unl, width, depth, key), time.perf_counter() - t0)
         state = pretrained[key][0]
         pick = label_pick(data, seed)
-        if env("SSL_PROBES", 1):
+        if env("SSL_PROBES", 0):
             for name, encoder in zip(probes, (None, state["encoder"], "bands"), strict=True):
                 probes[name].append(_probe(encoder, data, seed, pick, width, depth, mean, std))
+            if "centres" in state:
+                readouts.append(_cluster_readout(state["centres"], data, pick, mean, std))
         for arm in arms.values():
             val, test = _finetune(state, data, seed, pick, width, depth, mean, std, arm)
             arm["val"].append(val)
@@ -312,6 +351,10 @@ def ssl_rows(workdir: Path) -> list[dict]:
         rows += _gain_rows({n: a[split] for n, a in arms.items()}, best_random, "mIoU " + split + ", {} (5 %)")
     if probes["bands alone"]:
         rows += _gain_rows(probes, "bands + frozen random encoder", "linear probe test mIoU, {} (5 %)")
+    if readouts:
+        rows.append({"benchmark": "unet self-supervision", "metric": "no network: test mIoU of the pre-training's "
+                     "K-means clusters, each given the majority class of its labelled pixels (5 %)",
+                     "value": float(np.mean(readouts)), "unit": "", "seeds": readouts})
     return rows
 
 

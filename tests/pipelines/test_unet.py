@@ -122,40 +122,51 @@ def test_predict_pytorch_and_onnx_agree(trained, tmp_path, run_cli):
 
 
 def test_train_onnx_and_pretrained_backbone(trained, tmp_path, run_cli):
-    """pretrain (pixel contrast by default; MoCo v2 or masked reconstruction on request) writes a backbone whose encoder `-pretrained True` loads;
-    train writes an ONNX model."""
+    """pretrain (pixel clustering by default; MoCo v2, pixel contrast or masked reconstruction on request) writes a
+    backbone that `-pretrained True` loads (encoder, and decoder for a clustering backbone unless
+    -pretrained_decoder False); train writes an ONNX model."""
     root, out = trained
     work = tmp_path / "m"
-    code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / "moco",
-                           "-bands", BANDS, "-ssl_method", "moco", "-epochs", "1", "-b", "8", "--quiet", *TINY)
-    assert code == 0, err
-    moco = json.loads((tmp_path / "moco" / "pretrain.json").read_text())
-    assert moco["method"] == "MoCo v2" and moco["settings"]["lr"] == 0.03
-    assert "decoder" not in torch.load(tmp_path / "moco" / "backbone.pt", weights_only=True)
-    code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / "masked",
-                           "-bands", BANDS, "-ssl_method", "masked", "-epochs", "1", "-b", "8", "--quiet", *TINY)
-    assert code == 0, err
-    masked = json.loads((tmp_path / "masked" / "pretrain.json").read_text())
-    assert masked["method"] == "masked reconstruction" and masked["settings"]["lr"] == 0.002
-    assert "decoder" in torch.load(tmp_path / "masked" / "backbone.pt", weights_only=True)
+    for method, name, lr, decoder in (("moco", "MoCo v2", 0.03, False), ("masked", "masked reconstruction", 0.002, True),
+                                      ("dense", "pixel contrast", 0.002, True)):
+        code, _, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", tmp_path / method,
+                               "-bands", BANDS, "-ssl_method", method, "-epochs", "1", "-b", "8", "--quiet", *TINY)
+        assert code == 0, err
+        report = json.loads((tmp_path / method / "pretrain.json").read_text())
+        assert report["method"] == name and report["settings"]["lr"] == lr
+        assert ("decoder" in torch.load(tmp_path / method / "backbone.pt", weights_only=True)) == decoder
     code, stdout, err = run_cli("unet", "pretrain", "-input_dir", root / "data", "-output_dir", work, "-bands", BANDS,
                                 "-epochs", "2", "-b", "8", "--quiet", *TINY)
     assert code == 0, err
     report = json.loads((work / "pretrain.json").read_text())
-    assert report["patches"] == 32 and report["method"] == "pixel contrast" and report["settings"]["lr"] == 0.002
-    assert all(np.isfinite(r["loss"]) for r in report["history"])
+    assert report["patches"] == 32 and report["method"] == "pixel clustering" and report["settings"]["lr"] == 0.002
+    assert report["settings"]["clusters"] == 32 and report["history"][-1]["loss"] < report["history"][0]["loss"]
     code, stdout, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", work, "-bands", BANDS,
                                 "-selected-classes", CLASSES, "-epochs", "1", "-b", "8", "-pretrained", "True",
                                 "-model_format", "onnx", "--quiet", *TINY)
     assert code == 0, err
     metrics = json.loads((work / "metrics.json").read_text())
-    assert metrics["pretrained"]["tensors"] > 50 and (work / "unet.onnx").exists()
-    assert "decoder" in torch.load(work / "backbone.pt", weights_only=True)  # kept, not loaded (BENCHMARKS.md)
+    n_decoder = len(torch.load(work / "backbone.pt", weights_only=True)["decoder"])
+    assert metrics["pretrained"]["tensors"] > 50 and metrics["pretrained"]["decoder_tensors"] == n_decoder
+    assert (work / "unet.onnx").exists()
     from ai4c.pipelines.unet.model_io import load_model
 
     onnx = load_model(work / "unet.onnx", "cpu")
     assert onnx.kind == "onnx" and onnx.config.bands == BANDS.split(",")
     assert onnx.predict(np.zeros((1, 4, 64, 64), np.float32)).shape == (1, 7, 64, 64)
+    for backbone, decoder, loaded in ((tmp_path / "masked", "auto", None), (work, "False", None),
+                                      (tmp_path / "dense", "True", n_decoder)):
+        code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / f"t_{decoder}",
+                               "-bands", BANDS, "-selected-classes", CLASSES, "-epochs", "1", "-b", "8", "-pretrained",
+                               backbone / "backbone.pt", "-pretrained_decoder", decoder, "--quiet", *TINY)
+        assert code == 0, err
+        info = json.loads((tmp_path / f"t_{decoder}" / "metrics.json").read_text())["pretrained"]
+        assert info.get("decoder_tensors") == loaded
+    code, _, err = run_cli("unet", "-action", "train", "-input_dir", out, "-output_dir", tmp_path / "no_decoder",
+                           "-bands", BANDS, "-selected-classes", CLASSES, "-epochs", "1", "-pretrained",
+                           tmp_path / "moco" / "backbone.pt", "-pretrained_decoder", "True", "--quiet", *TINY)
+    assert code == 2 and "holds no pre-trained decoder" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "no_decoder" / "unet.pt").exists()
 
 
 def test_sen12ms_layout_and_simplified_classes(tmp_path, run_cli):

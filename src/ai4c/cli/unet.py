@@ -14,7 +14,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
     from ai4c.pipelines.unet.params import UnetParameters
 
     parser.add_argument("mode", nargs="?", choices=("pretrain",), default=None,
-                        help="pretrain: self-supervised pre-training (pixel contrast or MoCo v2, -ssl_method)")
+                        help="pretrain: self-supervised pre-training (pixel clustering, pixel contrast, masked reconstruction or MoCo v2: -ssl_method)")
     add_arguments(parser, UnetParameters)
 
 

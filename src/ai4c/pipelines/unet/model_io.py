@@ -132,8 +132,13 @@ def resolve_pretrained(value: str, output_dir: Path) -> Path | None:
     return path
 
 
-def load_backbone_into(model: UNet, path: Path) -> dict:
-    """Copy a pre-trained ResNet-50 (ours, torchgeo/timm, SSL4EO-S12 MoCo) into the model's encoder."""
+CLUSTER_METHOD = "pixel clustering"  # the `method` a clustering pre-training records in backbone.pt
+
+
+def load_backbone_into(model: UNet, path: Path, decoder: str = "False") -> dict:
+    """Copy a pre-trained ResNet-50 (ours, torchgeo/timm, SSL4EO-S12 MoCo) into the model's encoder and, when
+    `decoder` is "True" (or "auto" and the backbone was pre-trained by clustering), our pre-trained decoder's
+    tensors of fitting shape (the band skip changes the last block's input: that block stays random)."""
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
@@ -144,7 +149,17 @@ def load_backbone_into(model: UNet, path: Path) -> dict:
     target = model.encoder.state_dict()
     state = encoder_state(blob, model.config.bands, source_bands, target)
     model.encoder.load_state_dict(state, strict=False)
-    return {"path": str(path), "tensors": len(state), "source_bands": source_bands or "13-band S2 (B1..B12)"}
+    info = {"path": str(path), "tensors": len(state), "source_bands": source_bands or "13-band S2 (B1..B12)"}
+    wanted = decoder == "True" or (decoder == "auto" and blob.get("method") == CLUSTER_METHOD)
+    if wanted and isinstance(blob.get("decoder"), dict):
+        shapes = {k: v.shape for k, v in model.decoder.state_dict().items()}
+        fits = {k: v for k, v in blob["decoder"].items() if shapes.get(k) == v.shape}
+        model.decoder.load_state_dict(fits, strict=False)
+        info["decoder_tensors"] = len(fits)
+    elif decoder == "True":
+        raise InvalidParameterError(f"{path} holds no pre-trained decoder (only `ai4c unet pretrain` with -ssl_method "
+                                    "cluster, dense or masked writes one); use -pretrained_decoder False")
+    return info
 
 
 def check_model_bands(config: UNetConfig, bands: list[str] | None) -> None:

@@ -14,9 +14,10 @@ from ai4c.core.params import at_least, param, positive, specs, within
 ACTIONS = ("full", "extract_data", "train", "predict")
 MODEL_FORMATS = ("Pytorch", "onnx")
 S2_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12")
-SSL_METHODS = ("dense", "masked", "moco")
+SSL_METHODS = ("cluster", "dense", "masked", "moco")
 PRETRAIN_DEFAULTS = {"dense": {"batch_size": 16, "epochs": 30, "lr": 2e-3},   # `ai4c unet pretrain` (AdamW)
                      "masked": {"batch_size": 16, "epochs": 30, "lr": 2e-3},  # AdamW
+                     "cluster": {"batch_size": 16, "epochs": 30, "lr": 2e-3},  # AdamW
                      "moco": {"batch_size": 32, "epochs": 50, "lr": 0.03}}    # MoCo v2 (SGD)
 TRAIN_DEFAULTS = {"batch_size": 2, "epochs": 20, "lr": 1e-4}       # the seed's table 7
 
@@ -121,14 +122,14 @@ class UnetParameters:
                            kind=true_false, flags=_flags("data_aug"), metavar="True|False")
     simplified: bool = param(False, "SEN12MS: map the 17 IGBP classes to the 10 simplified (DFC2020) classes "
                              "(True/False) [seed]", kind=true_false, flags=_flags("simplified"), metavar="True|False")
-    batch_size: int = param(None, "batch size, 2-64 (default 2; pretrain: 16 dense/masked, 32 moco) [seed]", kind=int,
+    batch_size: int = param(None, "batch size, 2-64 (default 2; pretrain: 16 dense/masked/cluster, 32 moco) [seed]", kind=int,
                             flags=("-b", "--batch-size", "-batch-size", "--batch_size", "-batch_size"),
                             check=within(2, 64))
-    epochs: int = param(None, "epochs, 1-99 (default 20; pretrain: 30 dense/masked, 50 moco) [seed]", kind=int, flags=_flags("epochs"),
+    epochs: int = param(None, "epochs, 1-99 (default 20; pretrain: 30 dense/masked/cluster, 50 moco) [seed]", kind=int, flags=_flags("epochs"),
                         check=within(1, 99))
     patch_size: int = param(256, "patch side in pixels: 64 or 256 [seed]", flags=_flags("patch_size"),
                             check=patch_side)
-    lr: float = param(None, "initial learning rate (default 0.0001; pretrain: 0.002 dense/masked, 0.03 moco) [seed]", kind=float,
+    lr: float = param(None, "initial learning rate (default 0.0001; pretrain: 0.002 dense/masked/cluster, 0.03 moco) [seed]", kind=float,
                       flags=_flags("lr"), check=positive)
     model_format: str = param("Pytorch", "format of the saved model: Pytorch or onnx [seed]", kind=model_format,
                               flags=_flags("model_format"), metavar="Pytorch|onnx")
@@ -150,6 +151,9 @@ class UnetParameters:
                          flags=_flags("depth"), check=parse_depth)
     encoder_lr: float = param(None, "learning rate of the encoder (default -lr); about -lr/10 keeps more of a "
                               "-pretrained encoder", kind=float, flags=_flags("encoder_lr"), check=positive)
+    pretrained_decoder: str = param("auto", "True: a -pretrained backbone's decoder is loaded too (the tensors whose "
+                                    "shape fits); False: its encoder only; auto: True for a backbone of -ssl_method "
+                                    "cluster", choices=("auto", "True", "False"), flags=_flags("pretrained_decoder"))
     freeze_encoder: bool = param(False, "True: train the decoder only, the -pretrained encoder (and its batch-norm "
                                  "statistics) kept as they are", kind=true_false, flags=_flags("freeze_encoder"),
                                  metavar="True|False")
@@ -176,9 +180,10 @@ class UnetParameters:
                                 kind=true_false, flags=_flags("probabilities"), metavar="True|False")
     block: int = param(4096, "predict: pixels per side of a processing block (memory ~60 B/pixel)",
                        flags=_flags("block"))
-    ssl_method: str = param("dense", "pretrain: dense (pixel contrast between two views), masked (reconstruct the "
-                            "bands of blanked 8x8 cells), both training encoder and decoder; or moco (MoCo v2, image "
-                            "level, encoder only)", choices=SSL_METHODS,
+    ssl_method: str = param("cluster", "pretrain: cluster (predict the K-means cluster of every pixel's spectrum "
+                            "with 8x8 cells blanked), dense (pixel contrast between two views), masked (reconstruct "
+                            "the bands of blanked 8x8 cells), all three training encoder and decoder; or moco (MoCo "
+                            "v2, image level, encoder only)", choices=SSL_METHODS,
                             flags=_flags("ssl_method"))
     threads: int = param(0, "CPU threads for torch (0: torch's default)", flags=_flags("threads"), check=at_least(0))
 

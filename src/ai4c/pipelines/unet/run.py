@@ -63,7 +63,7 @@ def build_model(o: UnetParameters, manifest: dict) -> tuple[UNet, dict | None]:
     model = UNet(cfg)
     model.set_normalisation(manifest["mean"], manifest["std"])
     backbone = model_io.resolve_pretrained(o.pretrained, o.output_dir)
-    info = model_io.load_backbone_into(model, backbone) if backbone else None
+    info = model_io.load_backbone_into(model, backbone, o.pretrained_decoder) if backbone else None
     return model, info
 
 
@@ -178,7 +178,8 @@ def _score(pred_path: Path, sample: Sample, window: Window, lut: np.ndarray, val
 
 def pretrain_action(o: UnetParameters) -> dict:
     """Self-supervised pre-training on the (unlabelled) images of -input_dir: backbone.pt + pretrain.json in
-    -output_dir (dense pixel contrast or masked reconstruction: encoder and decoder; MoCo v2: encoder)."""
+    -output_dir (pixel clustering, dense pixel contrast or masked reconstruction: encoder and decoder; MoCo v2:
+    encoder)."""
     from ai4c.pipelines.unet.unlabelled import read_patches
 
     patches = read_patches(o.input_dir, o.bands, o.patch_size)
@@ -188,7 +189,8 @@ def pretrain_action(o: UnetParameters) -> dict:
     std = np.maximum(patches.std(axis=(0, 2, 3), keepdims=True), 1e-6)
     o.output_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    train_ssl = {"dense": _pretrain_dense, "masked": _pretrain_masked, "moco": _pretrain_moco}[o.ssl_method]
+    train_ssl = {"cluster": _pretrain_cluster, "dense": _pretrain_dense, "masked": _pretrain_masked,
+                 "moco": _pretrain_moco}[o.ssl_method]
     method, state, history, settings = train_ssl((patches - mean) / std, o)
     path = model_io.save_backbone(state, o.bands, o.width, o.depth, o.output_dir / model_io.BACKBONE_FILE,
                                   {"method": method, "patches": len(patches)})
@@ -200,7 +202,7 @@ def pretrain_action(o: UnetParameters) -> dict:
 
 
 def _body_config(o: UnetParameters) -> UNetConfig:
-    """The U-Net whose body (encoder + decoder) a dense or masked pre-training trains."""
+    """The U-Net whose body (encoder + decoder) a clustering, dense or masked pre-training trains."""
     return UNetConfig(bands=list(o.bands), class_values=[0, 1], width=o.width, blocks=o.depth,
                       patch_size=o.patch_size)
 
@@ -212,6 +214,15 @@ def _pretrain_dense(z: np.ndarray, o: UnetParameters) -> tuple:
     settings = DenseSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
     state, history = pretrain_dense(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
     return "pixel contrast", state, history, settings
+
+
+def _pretrain_cluster(z: np.ndarray, o: UnetParameters) -> tuple:
+    """Pixel-cluster prediction through the U-Net body; the state holds the encoder and the decoder."""
+    from ai4c.ml.segmentation.ssl_cluster import ClusterSettings, pretrain_cluster
+
+    settings = ClusterSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
+    state, history = pretrain_cluster(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
+    return model_io.CLUSTER_METHOD, state, history, settings
 
 
 def _pretrain_masked(z: np.ndarray, o: UnetParameters) -> tuple:
