@@ -122,7 +122,7 @@ def _cluster_settings(seed: int = 0):
     from ai4c.ml.segmentation.ssl_cluster import ClusterSettings
 
     return ClusterSettings(epochs=env("SSL_EPOCHS", 12), batch_size=env("SSL_BATCH", 16), lr=env("SSL_LR", 2e-3),
-                           clusters=env("SSL_CLUSTERS", 32), ratio=env("SSL_RATIO", 0.5), seed=seed)
+                           clusters=env("SSL_CLUSTERS", 32), ratio=env("SSL_RATIO", 0.0), seed=seed)
 
 
 def _pretrained(method: str, unl: np.ndarray, width: int, depth: tuple, seed: int = 0

@@ -1,8 +1,10 @@
 """Clustering pre-training of the U-Net body (pixel-level DeepCluster, Caron et al. 2018; the dense PiCIE
 family, Cho et al. 2021): the standardised pixel spectra of the unlabelled patches are grouped by K-means into
 `clusters` spectral clusters, and the U-Net body (encoder + decoder) with a 1x1 head learns to predict every
-pixel's cluster from the whole patch, under a random symmetry, with half of the 8 x 8 cells of the input
-blanked (their clusters must be told from the context, as in masked reconstruction).
+pixel's cluster from the whole patch, under a random symmetry. Optionally (`ratio` > 0) square cells of the
+input are blanked, so that their clusters must be told from the context as in masked reconstruction; on the
+benchmark's validation scenes blanking half of them did slightly worse than none (BENCHMARKS.md), so the
+default blanks none.
 
 Why clusters: land-cover classes in S2 bands are many small, curved regions of the spectral space (a
 multiplicative texture spreads every class along a ray), which a linear read-out of the bands cannot
@@ -38,7 +40,7 @@ class ClusterSettings:
     clusters: int = 32       # K-means clusters of the pixel spectra (the pretext's classes)
     sample: int = 200_000    # pixels drawn at random for the K-means fit
     cell: int = 8            # side of a blanked square cell of the input, pixels
-    ratio: float = 0.5       # share of the cells blanked (0: none)
+    ratio: float = 0.0       # share of the input cells blanked (0: none, the default)
     seed: int = 0
     device: str = "auto"
 

@@ -132,13 +132,10 @@ def resolve_pretrained(value: str, output_dir: Path) -> Path | None:
     return path
 
 
-CLUSTER_METHOD = "pixel clustering"  # the `method` a clustering pre-training records in backbone.pt
-
-
-def load_backbone_into(model: UNet, path: Path, decoder: str = "False") -> dict:
-    """Copy a pre-trained ResNet-50 (ours, torchgeo/timm, SSL4EO-S12 MoCo) into the model's encoder and, when
-    `decoder` is "True" (or "auto" and the backbone was pre-trained by clustering), our pre-trained decoder's
-    tensors of fitting shape (the band skip changes the last block's input: that block stays random)."""
+def load_backbone_into(model: UNet, path: Path, decoder: bool = False) -> dict:
+    """Copy a pre-trained ResNet-50 (ours, torchgeo/timm, SSL4EO-S12 MoCo) into the model's encoder and, with
+    `decoder`, our pre-trained decoder's tensors of fitting shape (the band skip changes the last block's
+    input: that block stays random)."""
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
@@ -150,13 +147,12 @@ def load_backbone_into(model: UNet, path: Path, decoder: str = "False") -> dict:
     state = encoder_state(blob, model.config.bands, source_bands, target)
     model.encoder.load_state_dict(state, strict=False)
     info = {"path": str(path), "tensors": len(state), "source_bands": source_bands or "13-band S2 (B1..B12)"}
-    wanted = decoder == "True" or (decoder == "auto" and blob.get("method") == CLUSTER_METHOD)
-    if wanted and isinstance(blob.get("decoder"), dict):
+    if decoder and isinstance(blob.get("decoder"), dict):
         shapes = {k: v.shape for k, v in model.decoder.state_dict().items()}
         fits = {k: v for k, v in blob["decoder"].items() if shapes.get(k) == v.shape}
         model.decoder.load_state_dict(fits, strict=False)
         info["decoder_tensors"] = len(fits)
-    elif decoder == "True":
+    elif decoder:
         raise InvalidParameterError(f"{path} holds no pre-trained decoder (only `ai4c unet pretrain` with -ssl_method "
                                     "cluster, dense or masked writes one); use -pretrained_decoder False")
     return info

@@ -151,9 +151,9 @@ class UnetParameters:
                          flags=_flags("depth"), check=parse_depth)
     encoder_lr: float = param(None, "learning rate of the encoder (default -lr); about -lr/10 keeps more of a "
                               "-pretrained encoder", kind=float, flags=_flags("encoder_lr"), check=positive)
-    pretrained_decoder: str = param("auto", "True: a -pretrained backbone's decoder is loaded too (the tensors whose "
-                                    "shape fits); False: its encoder only; auto: True for a backbone of -ssl_method "
-                                    "cluster", choices=("auto", "True", "False"), flags=_flags("pretrained_decoder"))
+    pretrained_decoder: bool = param(False, "True: the decoder of a -pretrained backbone (cluster, dense or masked "
+                                     "pre-training) is loaded too, the tensors whose shape fits; False: its encoder "
+                                     "only", kind=true_false, flags=_flags("pretrained_decoder"), metavar="True|False")
     freeze_encoder: bool = param(False, "True: train the decoder only, the -pretrained encoder (and its batch-norm "
                                  "statistics) kept as they are", kind=true_false, flags=_flags("freeze_encoder"),
                                  metavar="True|False")
@@ -180,8 +180,8 @@ class UnetParameters:
                                 kind=true_false, flags=_flags("probabilities"), metavar="True|False")
     block: int = param(4096, "predict: pixels per side of a processing block (memory ~60 B/pixel)",
                        flags=_flags("block"))
-    ssl_method: str = param("cluster", "pretrain: cluster (predict the K-means cluster of every pixel's spectrum "
-                            "with 8x8 cells blanked), dense (pixel contrast between two views), masked (reconstruct "
+    ssl_method: str = param("cluster", "pretrain: cluster (predict the K-means cluster of every pixel's spectrum), "
+                            "dense (pixel contrast between two views), masked (reconstruct "
                             "the bands of blanked 8x8 cells), all three training encoder and decoder; or moco (MoCo "
                             "v2, image level, encoder only)", choices=SSL_METHODS,
                             flags=_flags("ssl_method"))

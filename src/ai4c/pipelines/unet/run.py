@@ -222,7 +222,7 @@ def _pretrain_cluster(z: np.ndarray, o: UnetParameters) -> tuple:
 
     settings = ClusterSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
     state, history = pretrain_cluster(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
-    return model_io.CLUSTER_METHOD, state, history, settings
+    return "pixel clustering", state, history, settings
 
 
 def _pretrain_masked(z: np.ndarray, o: UnetParameters) -> tuple:
