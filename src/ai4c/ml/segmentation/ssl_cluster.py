@@ -54,8 +54,11 @@ def pixel_clusters(patches: np.ndarray, k: int, sample: int, seed: int) -> np.nd
 
 
 def cluster_labels(patches: np.ndarray, centres: np.ndarray, chunk: int = 64) -> np.ndarray:
-    """(N, H, W) int64 index of every pixel's nearest centre, computed `chunk` patches at a time."""
-    out = np.empty((len(patches), *patches.shape[2:]), np.int64)
+    """(N, H, W) uint8 index of every pixel's nearest centre (at most 256 centres: a quarter of a band's
+    float32 memory), computed `chunk` patches at a time."""
+    if len(centres) > 256:
+        raise ValueError(f"{len(centres)} clusters: at most 256")
+    out = np.empty((len(patches), *patches.shape[2:]), np.uint8)
     for i in range(0, len(patches), chunk):
         part = patches[i:i + chunk]
         out[i:i + chunk] = nearest(np.moveaxis(part, 1, -1).reshape(-1, part.shape[1]), centres)[0].reshape(
@@ -80,7 +83,7 @@ def cluster_step(model: ClusterPrediction, xb: torch.Tensor, yb: torch.Tensor, s
                  gen: torch.Generator, device: torch.device) -> torch.Tensor:
     """Cross-entropy of one batch: a random symmetry of patches and clusters, cells of the input blanked."""
     k = int(torch.randint(0, 8, (1,), generator=gen))
-    x, y = symmetry(xb, k).to(device), symmetry(yb, k).to(device)
+    x, y = symmetry(xb, k).to(device), symmetry(yb, k).to(device).long()
     if s.ratio > 0:
         x = x * (1 - cell_mask(len(x), x.shape[-2], x.shape[-1], s.cell, s.ratio, gen).to(device))
     with autocast(device):
@@ -98,7 +101,7 @@ def pretrain_cluster(patches: np.ndarray, config: UNetConfig, s: ClusterSettings
     device = pick_device(s.device)
     centres = pixel_clusters(patches, s.clusters, s.sample, s.seed)
     labels = torch.from_numpy(cluster_labels(patches, centres))
-    share = torch.bincount(labels.reshape(-1), minlength=s.clusters).double() / labels.numel()
+    share = torch.bincount(labels.reshape(-1).long(), minlength=s.clusters).double() / labels.numel()
     chance = float(-(share[share > 0] * share[share > 0].log()).sum())
     model = ClusterPrediction(config, s.clusters).to(device)
     optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
