@@ -246,8 +246,7 @@ def _cluster_readout(centres, data: dict, pick: np.ndarray, mean, std) -> float:
     from ai4c.ml.segmentation.ssl_cluster import cluster_labels
 
     def clusters(x: np.ndarray) -> np.ndarray:
-        z = (x - mean[None, :, None, None]) / std[None, :, None, None]
-        return cluster_labels(z, np.asarray(centres, np.float64))
+        return cluster_labels(_standardise(x, mean, std), np.asarray(centres, np.float64))
 
     x, y = data["pool"]
     found, truth = clusters(x[pick]).ravel(), y[pick].ravel()
@@ -377,7 +376,12 @@ def unlabelled(method: str, n_unl: int, size: int, data: dict) -> tuple[np.ndarr
     unl, _ = _patches(range(UNLABELLED_FIRST, UNLABELLED_FIRST + n_unl), size, side)
     x = data["pool"][0]
     mean, std = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
-    return ((unl - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32), mean, std
+    return _standardise(unl, mean, std).astype(np.float32), mean, std
+
+
+def _standardise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) patches less the per-band mean, over the per-band std."""
+    return (x - mean[None, :, None, None]) / std[None, :, None, None]
 
 
 def label_pick(data: dict, seed: int) -> np.ndarray:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from ai4c.ml.segmentation.ssl_body import BodyWithHead
 from ai4c.ml.segmentation.ssl_cluster import (
-    ClusterPrediction,
     ClusterSettings,
     cluster_labels,
     pixel_clusters,
@@ -45,23 +45,25 @@ def test_pixel_clusters_recover_the_spectral_groups():
     assert labels.shape == (20, 32, 32) and _agreement(labels, groups, 3) == 1.0
 
 
-def test_pretrain_cluster_learns_the_groups_under_blanked_cells_and_fits_a_unet():
-    """Chance is the entropy of the group shares; after a short run the loss falls well below it and the
-    network's prediction on unseen patches (nothing blanked) is the true grouping, which an untrained one is not."""
+@pytest.mark.parametrize("ratio", [0.0, 0.25])
+def test_pretrain_cluster_learns_the_groups_and_fits_a_unet(ratio):
+    """Chance is the entropy of the group shares; after a short run (nothing or a quarter of the input cells
+    blanked) the loss falls well below it and the network's prediction on unseen patches (nothing blanked) is
+    the true grouping, which an untrained one is not."""
     train, truth = _quarters(48, 1)
     unseen, unseen_truth = _quarters(16, 2)
-    settings = ClusterSettings(epochs=15, batch_size=8, lr=5e-3, clusters=3, ratio=0.25, device="cpu")
+    settings = ClusterSettings(epochs=15, batch_size=8, lr=5e-3, clusters=3, ratio=ratio, device="cpu")
     state, history = pretrain_cluster(train, CONFIG, settings)
     share = np.bincount(truth.ravel(), minlength=3) / truth.size
     assert history[-1]["chance"] == pytest.approx(float(-(share * np.log(share)).sum()), rel=1e-3)
     assert history[-1]["loss"] < 0.3 * history[-1]["chance"]
-    model = ClusterPrediction(CONFIG, 3)
+    model = BodyWithHead(CONFIG, 3)
     torch.manual_seed(0)
     with torch.no_grad():
         untrained = model.eval()(torch.from_numpy(unseen)).argmax(1).numpy()
     model.unet.encoder.load_state_dict(state["encoder"])
     model.unet.decoder.load_state_dict(state["decoder"])
-    model.classify.load_state_dict(state["head"])
+    model.head.load_state_dict(state["head"])
     with torch.no_grad():
         trained = model(torch.from_numpy(unseen)).argmax(1).numpy()
     assert _agreement(untrained, unseen_truth, 3) < 0.8

@@ -21,12 +21,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.augment import symmetry
-from ai4c.ml.segmentation.ssl import ssl_epochs
+from ai4c.ml.segmentation.ssl_body import BodyWithHead, body_state, cpu_state, train_body
 from ai4c.ml.segmentation.ssl_masked import cell_mask
 from ai4c.ml.segmentation.train import autocast
-from ai4c.ml.segmentation.unet import UNet, UNetConfig
+from ai4c.ml.segmentation.unet import UNetConfig
 from ai4c.optical.kmeans import kmeans, nearest
 
 
@@ -66,20 +65,7 @@ def cluster_labels(patches: np.ndarray, centres: np.ndarray, chunk: int = 64) ->
     return out
 
 
-class ClusterPrediction(nn.Module):
-    """The U-Net body (normalisation buffers unused: inputs are standardised) and a 1x1 head to the clusters."""
-
-    def __init__(self, config: UNetConfig, clusters: int) -> None:
-        super().__init__()
-        self.unet = UNet(config)
-        self.classify = nn.Conv2d(self.unet.head.in_channels, clusters, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, K, H, W) cluster logits."""
-        return self.classify(self.unet.features(x))
-
-
-def cluster_step(model: ClusterPrediction, xb: torch.Tensor, yb: torch.Tensor, s: ClusterSettings,
+def cluster_step(model: BodyWithHead, xb: torch.Tensor, yb: torch.Tensor, s: ClusterSettings,
                  gen: torch.Generator, device: torch.device) -> torch.Tensor:
     """Cross-entropy of one batch: a random symmetry of patches and clusters, cells of the input blanked."""
     k = int(torch.randint(0, 8, (1,), generator=gen))
@@ -96,23 +82,13 @@ def pretrain_cluster(patches: np.ndarray, config: UNetConfig, s: ClusterSettings
     """Clustering pre-training of a U-Net body on standardised patches (N, C, H, W) whose sides are multiples of
     32; returns the encoder, decoder, cluster head and K-means centres and the per-epoch history (loss, patches/s; `chance`
     is the loss of predicting the cluster frequencies)."""
-    torch.manual_seed(s.seed)
-    gen = torch.Generator().manual_seed(s.seed)
-    device = pick_device(s.device)
     centres = pixel_clusters(patches, s.clusters, s.sample, s.seed)
     labels = torch.from_numpy(cluster_labels(patches, centres))
     share = torch.bincount(labels.reshape(-1).long(), minlength=s.clusters).double() / labels.numel()
     chance = float(-(share[share > 0] * share[share > 0].log()).sum())
-    model = ClusterPrediction(config, s.clusters).to(device)
-    optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
-    data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
-    batch = int(min(s.batch_size, len(data)))
-    history = ssl_epochs(model, data, batch, s.epochs, optim, gen,
-                         lambda ids, xb: cluster_step(model, xb, labels[ids], s, gen, device), on_epoch=on_epoch,
-                         extra={"chance": chance})
-    body = model.unet
-    state = {"encoder": {k: v.detach().cpu() for k, v in body.encoder.state_dict().items()},
-             "decoder": {k: v.detach().cpu() for k, v in body.decoder.state_dict().items()},
-             "head": {k: v.detach().cpu() for k, v in model.classify.state_dict().items()},
+    model, history = train_body(patches, s, lambda: BodyWithHead(config, s.clusters),
+                                lambda m, ids, xb, gen, device: cluster_step(m, xb, labels[ids], s, gen, device),
+                                on_epoch=on_epoch, extra=lambda batch, data: {"chance": chance})
+    state = {**body_state(model.unet), "head": cpu_state(model.head),
              "centres": torch.from_numpy(centres.astype(np.float32))}
     return state, history

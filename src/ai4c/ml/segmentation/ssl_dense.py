@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.augment import symmetry
-from ai4c.ml.segmentation.ssl import Views, photometric, ssl_epochs
+from ai4c.ml.segmentation.ssl import Views, photometric
+from ai4c.ml.segmentation.ssl_body import body_state, train_body
 from ai4c.ml.segmentation.train import autocast
 from ai4c.ml.segmentation.unet import UNet, UNetConfig
 
@@ -130,17 +130,7 @@ def pretrain_dense(patches: np.ndarray, config: UNetConfig, s: DenseSettings,
                    on_epoch: Callable[[dict], None] | None = None) -> tuple[dict, list[dict]]:
     """Pixel-contrast pre-training of a U-Net body on standardised patches (N, C, H, W); returns the encoder and
     decoder state dicts ({"encoder": ..., "decoder": ...}) and the per-epoch history (loss, chance, patches/s)."""
-    torch.manual_seed(s.seed)
-    gen = torch.Generator().manual_seed(s.seed)
-    device = pick_device(s.device)
-    model = PixelContrast(config, s.dim).to(device)
-    optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
-    data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
-    batch = int(min(s.batch_size, len(data)))
-    history = ssl_epochs(model, data, batch, s.epochs, optim, gen,
-                         lambda ids, xb: contrast_step(model, xb, s, gen, device), on_epoch=on_epoch,
-                         extra={"chance": float(np.log(batch * s.pixels))})
-    body = model.unet
-    state = {"encoder": {k: v.detach().cpu() for k, v in body.encoder.state_dict().items()},
-             "decoder": {k: v.detach().cpu() for k, v in body.decoder.state_dict().items()}}
-    return state, history
+    model, history = train_body(patches, s, lambda: PixelContrast(config, s.dim),
+                                lambda m, ids, xb, gen, device: contrast_step(m, xb, s, gen, device),
+                                on_epoch=on_epoch, extra=lambda batch, data: {"chance": float(np.log(batch * s.pixels))})
+    return body_state(model.unet), history

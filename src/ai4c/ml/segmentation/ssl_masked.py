@@ -15,13 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
-from ai4c.ml.device import pick_device
 from ai4c.ml.segmentation.augment import symmetry
-from ai4c.ml.segmentation.ssl import ssl_epochs
+from ai4c.ml.segmentation.ssl_body import BodyWithHead, body_state, train_body
 from ai4c.ml.segmentation.train import autocast
-from ai4c.ml.segmentation.unet import UNet, UNetConfig
+from ai4c.ml.segmentation.unet import UNetConfig
 
 
 @dataclass
@@ -37,17 +35,11 @@ class MaskedSettings:
     device: str = "auto"
 
 
-class BandReconstruction(nn.Module):
-    """The U-Net body (normalisation buffers unused: inputs are standardised) and a 1x1 head to the bands."""
+class BandReconstruction(BodyWithHead):
+    """The U-Net body and a 1x1 head to the (standardised) bands."""
 
     def __init__(self, config: UNetConfig) -> None:
-        super().__init__()
-        self.unet = UNet(config)
-        self.reconstruct = nn.Conv2d(self.unet.head.in_channels, len(config.bands), 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, C, H, W) reconstructed standardised bands."""
-        return self.reconstruct(self.unet.features(x))
+        super().__init__(config, len(config.bands))
 
 
 def cell_mask(n: int, height: int, width: int, cell: int, ratio: float, gen: torch.Generator) -> torch.Tensor:
@@ -85,17 +77,7 @@ def pretrain_masked(patches: np.ndarray, config: UNetConfig, s: MaskedSettings,
     """Masked-reconstruction pre-training of a U-Net body on standardised patches (N, C, H, W) whose sides are
     multiples of 32; returns the encoder and decoder state dicts and the per-epoch history (loss, patches/s;
     `chance` is the loss of predicting the band mean)."""
-    torch.manual_seed(s.seed)
-    gen = torch.Generator().manual_seed(s.seed)
-    device = pick_device(s.device)
-    model = BandReconstruction(config).to(device)
-    optim = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=1e-4)
-    data = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
-    batch = int(min(s.batch_size, len(data)))
-    history = ssl_epochs(model, data, batch, s.epochs, optim, gen,
-                         lambda ids, xb: reconstruction_step(model, xb, s, gen, device), on_epoch=on_epoch,
-                         extra={"chance": float((data ** 2).mean())})
-    body = model.unet
-    state = {"encoder": {k: v.detach().cpu() for k, v in body.encoder.state_dict().items()},
-             "decoder": {k: v.detach().cpu() for k, v in body.decoder.state_dict().items()}}
-    return state, history
+    model, history = train_body(patches, s, lambda: BandReconstruction(config),
+                                lambda m, ids, xb, gen, device: reconstruction_step(m, xb, s, gen, device),
+                                on_epoch=on_epoch, extra=lambda batch, data: {"chance": float((data ** 2).mean())})
+    return body_state(model.unet), history

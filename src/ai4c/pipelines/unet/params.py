@@ -15,10 +15,9 @@ ACTIONS = ("full", "extract_data", "train", "predict")
 MODEL_FORMATS = ("Pytorch", "onnx")
 S2_BANDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12")
 SSL_METHODS = ("cluster", "dense", "masked", "moco")
-PRETRAIN_DEFAULTS = {"dense": {"batch_size": 16, "epochs": 30, "lr": 2e-3},   # `ai4c unet pretrain` (AdamW)
-                     "masked": {"batch_size": 16, "epochs": 30, "lr": 2e-3},  # AdamW
-                     "cluster": {"batch_size": 16, "epochs": 30, "lr": 2e-3},  # AdamW
-                     "moco": {"batch_size": 32, "epochs": 50, "lr": 0.03}}    # MoCo v2 (SGD)
+_BODY_PRETRAIN = {"batch_size": 16, "epochs": 30, "lr": 2e-3}  # the U-Net-body pretexts (AdamW)
+PRETRAIN_DEFAULTS = {**dict.fromkeys(("cluster", "dense", "masked"), _BODY_PRETRAIN),  # `ai4c unet pretrain`
+                     "moco": {"batch_size": 32, "epochs": 50, "lr": 0.03}}              # MoCo v2 (SGD)
 TRAIN_DEFAULTS = {"batch_size": 2, "epochs": 20, "lr": 1e-4}       # the seed's table 7
 
 

@@ -189,8 +189,7 @@ def pretrain_action(o: UnetParameters) -> dict:
     std = np.maximum(patches.std(axis=(0, 2, 3), keepdims=True), 1e-6)
     o.output_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    train_ssl = {"cluster": _pretrain_cluster, "dense": _pretrain_dense, "masked": _pretrain_masked,
-                 "moco": _pretrain_moco}[o.ssl_method]
+    train_ssl = _pretrain_moco if o.ssl_method == "moco" else _pretrain_body
     method, state, history, settings = train_ssl((patches - mean) / std, o)
     path = model_io.save_backbone(state, o.bands, o.width, o.depth, o.output_dir / model_io.BACKBONE_FILE,
                                   {"method": method, "patches": len(patches)})
@@ -207,31 +206,18 @@ def _body_config(o: UnetParameters) -> UNetConfig:
                       patch_size=o.patch_size)
 
 
-def _pretrain_dense(z: np.ndarray, o: UnetParameters) -> tuple:
-    """Pixel contrast through the U-Net body; the state holds the encoder and the decoder."""
-    from ai4c.ml.segmentation.ssl_dense import DenseSettings, pretrain_dense
+def _pretrain_body(z: np.ndarray, o: UnetParameters) -> tuple:
+    """Pixel clustering, pixel contrast or masked band reconstruction through the U-Net body (-ssl_method); the
+    state holds the encoder and the decoder."""
+    from ai4c.ml.segmentation import ssl_cluster, ssl_dense, ssl_masked
 
-    settings = DenseSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
-    state, history = pretrain_dense(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
-    return "pixel contrast", state, history, settings
-
-
-def _pretrain_cluster(z: np.ndarray, o: UnetParameters) -> tuple:
-    """Pixel-cluster prediction through the U-Net body; the state holds the encoder and the decoder."""
-    from ai4c.ml.segmentation.ssl_cluster import ClusterSettings, pretrain_cluster
-
-    settings = ClusterSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
-    state, history = pretrain_cluster(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
-    return "pixel clustering", state, history, settings
-
-
-def _pretrain_masked(z: np.ndarray, o: UnetParameters) -> tuple:
-    """Masked band reconstruction through the U-Net body; the state holds the encoder and the decoder."""
-    from ai4c.ml.segmentation.ssl_masked import MaskedSettings, pretrain_masked
-
-    settings = MaskedSettings(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
-    state, history = pretrain_masked(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
-    return "masked reconstruction", state, history, settings
+    name, settings_type, pretrain = {
+        "cluster": ("pixel clustering", ssl_cluster.ClusterSettings, ssl_cluster.pretrain_cluster),
+        "dense": ("pixel contrast", ssl_dense.DenseSettings, ssl_dense.pretrain_dense),
+        "masked": ("masked reconstruction", ssl_masked.MaskedSettings, ssl_masked.pretrain_masked)}[o.ssl_method]
+    settings = settings_type(epochs=o.epochs, batch_size=o.batch_size, lr=o.lr, seed=o.seed, device=o.device)
+    state, history = pretrain(z, _body_config(o), settings, on_epoch=_log_epoch_ssl)
+    return name, state, history, settings
 
 
 def _pretrain_moco(z: np.ndarray, o: UnetParameters) -> tuple:
